@@ -1,0 +1,191 @@
+"""The shared result type and model protocol of the attribution layer.
+
+Every model (rule-based, Markov, Shapley) maps a :class:`~data.paths.PathTable`
+to an :class:`AttributionResult` (DESIGN.md, "Attribution models"): per channel
+attributed conversions and value, their shares, optional bootstrap intervals,
+and the ``(direct)`` baseline carried through untouched. Additive models obey
+efficiency: ``sum(conversions) == paths.total_conversions`` and
+``sum(value) == paths.total_value`` to float precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from data.paths import DIRECT, PathTable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["AttributionModel", "AttributionResult", "DIRECT"]
+
+
+@runtime_checkable
+class AttributionModel(Protocol):
+    """Anything with a ``name`` and ``attribute(paths) -> AttributionResult``.
+
+    Models are small frozen dataclasses: the constructor stores settings only;
+    ``attribute`` computes and returns a new result (learned quantities such as
+    removal effects travel in ``AttributionResult.details``).
+    """
+
+    name: str
+
+    def attribute(self, paths: PathTable) -> AttributionResult:
+        """Attribute the conversions and value of ``paths`` to channels."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class AttributionResult:
+    """Per-channel credit from one model on one path table.
+
+    Parameters
+    ----------
+    model : str
+        Model name, e.g. ``"markov"``.
+    params : dict
+        The settings that produced it (e.g. ``{"order": 2}``).
+    channels : tuple of str
+        Channel names, in the path table's order.
+    conversions, value : ndarray of float64, shape (n_channels,)
+        Attributed conversions and revenue.
+    total_conversions, total_value : float
+        What was attributed: the path table's converting journeys and revenue.
+    direct_conversions, direct_value : float
+        The ``(direct)`` baseline from the path table, reported apart.
+    additive : bool
+        ``True`` when credit sums to the totals (all models but participation,
+        which reports reach).
+    conversions_ci, value_ci : ndarray of shape (n_channels, 2), optional
+        Lower and upper bootstrap bounds.
+    ci_level : float, optional
+        Coverage of the intervals, e.g. 0.95.
+    details : dict
+        Model-specific learned values (removal effects, transition table, ...).
+    """
+
+    model: str
+    params: dict[str, Any]
+    channels: tuple[str, ...]
+    conversions: np.ndarray
+    value: np.ndarray
+    total_conversions: float
+    total_value: float
+    direct_conversions: float = 0.0
+    direct_value: float = 0.0
+    additive: bool = True
+    conversions_ci: np.ndarray | None = None
+    value_ci: np.ndarray | None = None
+    ci_level: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_credit(
+        cls,
+        model: str,
+        params: dict[str, Any],
+        paths: PathTable,
+        conversions: np.ndarray,
+        value: np.ndarray,
+        *,
+        additive: bool = True,
+        details: dict[str, Any] | None = None,
+    ) -> AttributionResult:
+        """Wrap per-channel credit arrays with the totals of ``paths``."""
+        return cls(
+            model=model,
+            params=dict(params),
+            channels=paths.channels,
+            conversions=np.asarray(conversions, dtype=np.float64),
+            value=np.asarray(value, dtype=np.float64),
+            total_conversions=paths.total_conversions,
+            total_value=paths.total_value,
+            direct_conversions=float(paths.direct_conversions),
+            direct_value=float(paths.direct_value),
+            additive=additive,
+            details=dict(details or {}),
+        )
+
+    @property
+    def label(self) -> str:
+        """Model name with its distinguishing parameters, e.g. ``markov(order=2)``."""
+        if not self.params:
+            return self.model
+        inner = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.model}({inner})"
+
+    @property
+    def share(self) -> np.ndarray:
+        """Share of the attributed conversions (0 when there are none)."""
+        total = self.total_conversions
+        return self.conversions / total if total > 0 else np.zeros_like(self.conversions)
+
+    @property
+    def value_share(self) -> np.ndarray:
+        """Share of the attributed revenue (0 when there is none)."""
+        total = self.total_value
+        return self.value / total if total > 0 else np.zeros_like(self.value)
+
+    def with_ci(self, conversions_ci: np.ndarray, value_ci: np.ndarray, level: float,
+                **details: Any) -> AttributionResult:
+        """A copy carrying bootstrap intervals (and extra details)."""
+        return replace(self, conversions_ci=np.asarray(conversions_ci, float),
+                       value_ci=np.asarray(value_ci, float), ci_level=level,
+                       details={**self.details, **details})
+
+    def to_frame(self, include_direct: bool = True) -> pd.DataFrame:
+        """One row per channel (plus the ``(direct)`` row when it is non-zero).
+
+        Columns: ``channel, conversions, value, share, value_share`` and, with
+        intervals, ``conversions_lo, conversions_hi, value_lo, value_hi``.
+        ``share`` is of the path conversions; the direct row has no share.
+        """
+        frame = pd.DataFrame(
+            {
+                "channel": list(self.channels),
+                "conversions": self.conversions,
+                "value": self.value,
+                "share": self.share,
+                "value_share": self.value_share,
+            }
+        )
+        if self.conversions_ci is not None and self.value_ci is not None:
+            frame["conversions_lo"] = self.conversions_ci[:, 0]
+            frame["conversions_hi"] = self.conversions_ci[:, 1]
+            frame["value_lo"] = self.value_ci[:, 0]
+            frame["value_hi"] = self.value_ci[:, 1]
+        if include_direct and (self.direct_conversions > 0 or self.direct_value > 0):
+            direct = {"channel": DIRECT, "conversions": self.direct_conversions,
+                      "value": self.direct_value, "share": np.nan, "value_share": np.nan}
+            frame = pd.concat([frame, pd.DataFrame([direct])], ignore_index=True)
+        frame.insert(0, "model", self.label)
+        return frame
+
+    def to_records(self, include_direct: bool = True) -> list[dict[str, Any]]:
+        """JSON-ready list of per-channel objects (NaN becomes ``None``)."""
+        frame = self.to_frame(include_direct).astype(object)
+        return frame.where(pd.notna(frame), None).to_dict(orient="records")
+
+    def plot(self, ax: Axes | None = None, *, metric: str = "conversions") -> Axes:
+        """Horizontal bars of credit per channel, with CI whiskers when present."""
+        import matplotlib.pyplot as plt  # plotting stays out of the math import path
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.45 * len(self.channels) + 1.5))
+        values = self.conversions if metric == "conversions" else self.value
+        ci = self.conversions_ci if metric == "conversions" else self.value_ci
+        y = np.arange(len(self.channels))
+        xerr = None
+        if ci is not None:
+            xerr = np.vstack([values - ci[:, 0], ci[:, 1] - values]).clip(min=0)
+        ax.barh(y, values, xerr=xerr, color="#3b6ea5", capsize=3)
+        ax.set_yticks(y, labels=list(self.channels))
+        ax.invert_yaxis()
+        ax.set_xlabel(f"attributed {metric}")
+        ax.set_title(self.label)
+        return ax

@@ -1,0 +1,439 @@
+"""The `PathTable`: distinct customer journeys with their outcomes.
+
+A path is the ordered list of channels a customer touched before a journey
+ended (DESIGN.md, "Journeys"). Journeys with the same path are aggregated into
+one row carrying ``conversions`` (journeys that ended in a purchase), ``value``
+(their revenue) and ``nulls`` (journeys that ended without a purchase). This is
+the shape ChannelAttribution reads (``path`` as ``"a > b > c"``,
+``total_conversions``, ``total_conversion_value``, ``total_null``), so data can
+move between the two.
+
+Conversions with no touchpoint in the lookback window are not a path: they are
+carried as the ``(direct)`` baseline (``direct_conversions``, ``direct_value``)
+and reported apart, never dropped.
+
+Storage is columnar: the channel list of path ``i`` is
+``codes[offsets[i]:offsets[i + 1]]``, each code an index into ``channels``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["DIRECT", "CA_COLUMNS", "PathTable", "PathTableError"]
+
+#: Name of the baseline row: conversions with no touchpoint in the lookback window.
+DIRECT = "(direct)"
+
+#: Column names of the ChannelAttribution path table shape.
+CA_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
+
+
+class PathTableError(ValueError):
+    """A path table could not be built: says which row and column, and why."""
+
+
+def _as_float_array(values: Any, n: int, name: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.shape != (n,):
+        raise PathTableError(f"{name}: expected {n} values, got shape {arr.shape}")
+    bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise PathTableError(
+            f"{name}: row {i}: must be a finite non-negative number, got {arr[i]!r}"
+            f" ({bad.size} bad rows in all)"
+        )
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class PathTable:
+    """Distinct journeys (paths) with conversions, revenue and non-conversions.
+
+    Parameters
+    ----------
+    channels : tuple of str
+        Channel names; a path stores indices into this tuple.
+    offsets : ndarray of int64, shape (n_paths + 1,)
+        Path ``i`` is ``codes[offsets[i]:offsets[i + 1]]``.
+    codes : ndarray of int32
+        Concatenated channel codes of all paths, in touch order.
+    conversions, value, nulls : ndarray of float64, shape (n_paths,)
+        Converting journeys, their revenue, and non-converting journeys per path.
+        Floats so that bootstrap resamples and weighted tables fit the same type.
+    direct_conversions, direct_value : float
+        The ``(direct)`` baseline: conversions with no touch in the window.
+    first_conversions : ndarray of float64, optional
+        Of ``conversions``, how many were the customer's first purchase in the
+        data (used for new-customer CAC). ``None`` when unknown.
+
+    Examples
+    --------
+    >>> pt = PathTable.from_paths([["search", "email"], ["search"]],
+    ...                           conversions=[1, 0], value=[50.0, 0], nulls=[2, 3])
+    >>> pt.to_frame()["path"].tolist()
+    ['search > email', 'search']
+    """
+
+    channels: tuple[str, ...]
+    offsets: np.ndarray
+    codes: np.ndarray
+    conversions: np.ndarray
+    value: np.ndarray
+    nulls: np.ndarray
+    direct_conversions: float = 0.0
+    direct_value: float = 0.0
+    first_conversions: np.ndarray | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        n = len(self.offsets) - 1
+        if n < 0 or self.offsets[0] != 0 or self.offsets[-1] != len(self.codes):
+            raise PathTableError("offsets must start at 0 and end at len(codes)")
+        if n and np.any(np.diff(self.offsets) < 1):
+            raise PathTableError("every path needs at least one channel")
+        if len(self.codes) and (self.codes.min() < 0 or self.codes.max() >= len(self.channels)):
+            raise PathTableError("codes must index into channels")
+        if len(set(self.channels)) != len(self.channels):
+            raise PathTableError("channel names must be unique")
+        for name in ("conversions", "value", "nulls"):
+            object.__setattr__(self, name, _as_float_array(getattr(self, name), n, name))
+        if self.first_conversions is not None:
+            fc = _as_float_array(self.first_conversions, n, "first_conversions")
+            if np.any(fc > self.conversions + 1e-9):
+                raise PathTableError("first_conversions cannot exceed conversions")
+            object.__setattr__(self, "first_conversions", fc)
+        if self.direct_conversions < 0 or self.direct_value < 0:
+            raise PathTableError("direct conversions and value must be non-negative")
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_paths(self) -> int:
+        """Number of distinct paths (rows)."""
+        return len(self.offsets) - 1
+
+    @property
+    def n_channels(self) -> int:
+        """Number of channels."""
+        return len(self.channels)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Touches per path, shape (n_paths,)."""
+        return np.diff(self.offsets)
+
+    @property
+    def journeys(self) -> np.ndarray:
+        """Journeys per path: ``conversions + nulls``."""
+        return self.conversions + self.nulls
+
+    @property
+    def path_index(self) -> np.ndarray:
+        """For each entry of ``codes``, the row of the path it belongs to."""
+        return np.repeat(np.arange(self.n_paths), self.lengths)
+
+    def path(self, i: int) -> tuple[str, ...]:
+        """Channel names of path ``i`` in touch order."""
+        seg = self.codes[self.offsets[i] : self.offsets[i + 1]]
+        return tuple(self.channels[c] for c in seg)
+
+    @property
+    def paths(self) -> list[tuple[str, ...]]:
+        """All paths as tuples of channel names."""
+        return [self.path(i) for i in range(self.n_paths)]
+
+    # ----------------------------------------------------------------- totals
+    @property
+    def total_conversions(self) -> float:
+        """Conversions on paths (excludes the ``(direct)`` baseline)."""
+        return float(self.conversions.sum())
+
+    @property
+    def total_value(self) -> float:
+        """Revenue on paths (excludes the ``(direct)`` baseline)."""
+        return float(self.value.sum())
+
+    @property
+    def total_nulls(self) -> float:
+        """Non-converting journeys."""
+        return float(self.nulls.sum())
+
+    def totals(self) -> dict[str, float]:
+        """Totals of the table, the ``(direct)`` baseline apart and added in."""
+        return {
+            "paths": float(self.n_paths),
+            "journeys": float(self.journeys.sum()),
+            "path_conversions": self.total_conversions,
+            "path_value": self.total_value,
+            "nulls": self.total_nulls,
+            "direct_conversions": float(self.direct_conversions),
+            "direct_value": float(self.direct_value),
+            "conversions": self.total_conversions + float(self.direct_conversions),
+            "value": self.total_value + float(self.direct_value),
+        }
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def from_paths(
+        cls,
+        paths: Sequence[Sequence[str]],
+        conversions: Iterable[float],
+        value: Iterable[float] | None = None,
+        nulls: Iterable[float] | None = None,
+        *,
+        direct_conversions: float = 0.0,
+        direct_value: float = 0.0,
+        first_conversions: Iterable[float] | None = None,
+        channels: Sequence[str] | None = None,
+        aggregate: bool = True,
+    ) -> PathTable:
+        """Build a table from channel-name sequences; identical paths are summed.
+
+        ``channels`` fixes the channel order (and may list channels that appear
+        on no path); by default channels are sorted by name.
+        """
+        paths = [tuple(p) for p in paths]
+        n = len(paths)
+        conv = np.asarray(list(conversions), dtype=np.float64)
+        val = np.zeros(n) if value is None else np.asarray(list(value), dtype=np.float64)
+        nul = np.zeros(n) if nulls is None else np.asarray(list(nulls), dtype=np.float64)
+        first = None if first_conversions is None else np.asarray(list(first_conversions), float)
+        for i, p in enumerate(paths):
+            if not p or any((not isinstance(c, str)) or not c.strip() for c in p):
+                raise PathTableError(f"path row {i}: empty path or empty channel name: {p!r}")
+        seen = {c for p in paths for c in p}
+        names = tuple(channels) if channels is not None else tuple(sorted(seen))
+        index = {c: k for k, c in enumerate(names)}
+        missing = seen - set(index)
+        if missing:
+            raise PathTableError(f"channels not listed in `channels`: {sorted(missing)}")
+        lengths = np.array([len(p) for p in paths], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        codes = np.array([index[c] for p in paths for c in p], dtype=np.int32)
+        table = cls(names, offsets, codes, conv, val, nul, float(direct_conversions),
+                    float(direct_value), first)
+        return table.aggregate() if aggregate else table
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        sep: str = " > ",
+        path_col: str = "path",
+        conversions_col: str = "total_conversions",
+        value_col: str | None = "total_conversion_value",
+        nulls_col: str | None = "total_null",
+        first_col: str | None = None,
+        channels: Sequence[str] | None = None,
+        source: str = "path table",
+    ) -> PathTable:
+        """Read the ChannelAttribution shape (``path``, ``total_conversions``, ...).
+
+        A row whose path is exactly ``(direct)`` becomes the direct baseline.
+        Value and null columns are optional (zero when absent). Channel names
+        are stripped of surrounding spaces. Errors name the row (1-based, as in
+        the file, header excluded) and the column.
+        """
+        for col in (path_col, conversions_col):
+            if col not in frame.columns:
+                raise PathTableError(f"{source}: missing required column {col!r}")
+        n = len(frame)
+
+        def numeric(col: str | None) -> np.ndarray:
+            if col is None or col not in frame.columns:
+                return np.zeros(n)
+            raw = frame[col]
+            num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = np.flatnonzero(~np.isfinite(num) | (num < 0))
+            if bad.size:
+                i = int(bad[0])
+                raise PathTableError(
+                    f"{source}: row {i + 1}, column {col!r}: expected a non-negative number,"
+                    f" got {raw.iloc[i]!r} ({bad.size} bad rows in all)"
+                )
+            return num
+
+        conv, val, nul = numeric(conversions_col), numeric(value_col), numeric(nulls_col)
+        first = numeric(first_col) if first_col and first_col in frame.columns else None
+        raw_paths = frame[path_col]
+        if raw_paths.isna().any():
+            i = int(np.flatnonzero(raw_paths.isna().to_numpy())[0])
+            raise PathTableError(f"{source}: row {i + 1}, column {path_col!r}: empty path")
+        arr = pa.array(raw_paths.astype(str).str.strip().to_numpy(dtype=object), type=pa.string())
+        is_direct = np.asarray(pc.equal(arr, DIRECT).to_numpy(zero_copy_only=False), dtype=bool)
+        direct_conv = float(conv[is_direct].sum())
+        direct_val = float(val[is_direct].sum())
+        keep = ~is_direct
+        arr = arr.filter(pa.array(keep))
+        conv, val, nul = conv[keep], val[keep], nul[keep]
+        if first is not None:
+            first = first[keep]
+        row_numbers = np.flatnonzero(keep) + 1
+        # Split on the separator without its padding, then trim: "a>b" and "a > b" agree.
+        split = pc.split_pattern(arr, pattern=sep.strip() or sep)
+        flat = pc.utf8_trim_whitespace(split.flatten())
+        lengths = np.asarray(pc.list_value_length(split).to_numpy(zero_copy_only=False),
+                             dtype=np.int64)
+        empty = np.asarray(pc.equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
+        if empty.any():
+            owner = np.repeat(np.arange(len(lengths)), lengths)[int(np.flatnonzero(empty)[0])]
+            raise PathTableError(
+                f"{source}: row {int(row_numbers[owner])}, column {path_col!r}:"
+                f" empty channel name in path {arr[int(owner)].as_py()!r}"
+            )
+        encoded = flat.dictionary_encode()
+        names = [str(x) for x in encoded.dictionary.to_pylist()]
+        idx = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+        if channels is None:
+            order = sorted(range(len(names)), key=lambda k: names[k])
+            final = tuple(names[k] for k in order)
+            remap = np.empty(len(names), dtype=np.int32)
+            remap[np.array(order, dtype=np.int64)] = np.arange(len(names), dtype=np.int32)
+        else:
+            final = tuple(channels)
+            pos = {c: k for k, c in enumerate(final)}
+            missing = [c for c in names if c not in pos]
+            if missing:
+                raise PathTableError(f"{source}: channels not listed in `channels`: {missing}")
+            remap = np.array([pos[c] for c in names], dtype=np.int32)
+        codes = remap[idx] if len(idx) else idx
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        table = cls(final, offsets, codes.astype(np.int32), conv, val, nul, direct_conv,
+                    direct_val, first)
+        return table.aggregate()
+
+    @classmethod
+    def read_csv(cls, path: str | PathLike[str], *, sep: str = " > ", **kwargs: Any) -> PathTable:
+        """Read a ChannelAttribution-shaped CSV file (see :meth:`from_frame`)."""
+        try:
+            frame = pd.read_csv(path, dtype={"path": str}, keep_default_na=False, na_values=[""])
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise PathTableError(f"{path}: cannot read CSV: {exc}") from exc
+        return cls.from_frame(frame, sep=sep, source=str(path), **kwargs)
+
+    # --------------------------------------------------------------- exports
+    def path_strings(self, sep: str = " > ") -> list[str]:
+        """Each path joined with ``sep``."""
+        if self.n_paths == 0:
+            return []
+        names = pa.array(list(self.channels), type=pa.string())
+        flat = names.take(pa.array(self.codes))
+        lists = pa.ListArray.from_arrays(pa.array(self.offsets, type=pa.int32()), flat)
+        return pc.binary_join(lists, sep).to_pylist()
+
+    def to_frame(self, *, sep: str = " > ", include_direct: bool = True) -> pd.DataFrame:
+        """The ChannelAttribution shape; the ``(direct)`` baseline as a last row."""
+        frame = pd.DataFrame(
+            {
+                "path": self.path_strings(sep),
+                "total_conversions": self.conversions,
+                "total_conversion_value": self.value,
+                "total_null": self.nulls,
+            }
+        )
+        if self.first_conversions is not None:
+            frame["first_conversions"] = self.first_conversions
+        if include_direct and (self.direct_conversions > 0 or self.direct_value > 0):
+            row: dict[str, Any] = {
+                "path": DIRECT,
+                "total_conversions": self.direct_conversions,
+                "total_conversion_value": self.direct_value,
+                "total_null": 0.0,
+            }
+            if self.first_conversions is not None:
+                row["first_conversions"] = np.nan
+            frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+        return frame
+
+    def to_csv(self, path: str | PathLike[str], *, sep: str = " > ",
+               include_direct: bool = True) -> None:
+        """Write the ChannelAttribution-shaped CSV (see :meth:`to_frame`)."""
+        self.to_frame(sep=sep, include_direct=include_direct).to_csv(path, index=False)
+
+    # -------------------------------------------------------------- reshaping
+    def aggregate(self) -> PathTable:
+        """Merge identical paths, summing their counts (order of first appearance kept)."""
+        if self.n_paths == 0:
+            return self
+        keys = self.path_strings(sep="\x1f") if self.n_channels else []
+        uniq, first_pos, inverse = np.unique(np.asarray(keys, dtype=object), return_index=True,
+                                             return_inverse=True)
+        if len(uniq) == self.n_paths:
+            return self
+        order = np.argsort(first_pos, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        group = rank[inverse]
+        m = len(uniq)
+
+        def summed(a: np.ndarray) -> np.ndarray:
+            return np.bincount(group, weights=a, minlength=m)
+
+        offsets, codes = self._gather(first_pos[order])
+        first = None if self.first_conversions is None else summed(self.first_conversions)
+        return PathTable(self.channels, offsets, codes, summed(self.conversions),
+                         summed(self.value), summed(self.nulls), self.direct_conversions,
+                         self.direct_value, first)
+
+    def _gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Offsets and codes of the paths at ``rows``, in that order (vectorised)."""
+        lengths = self.lengths[rows]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        shift = np.repeat(self.offsets[rows] - offsets[:-1], lengths)
+        codes = self.codes[np.arange(offsets[-1]) + shift].astype(np.int32)
+        return offsets, codes
+
+    def with_counts(
+        self,
+        conversions: np.ndarray,
+        value: np.ndarray,
+        nulls: np.ndarray,
+        *,
+        direct_conversions: float | None = None,
+        direct_value: float | None = None,
+        first_conversions: np.ndarray | None = None,
+    ) -> PathTable:
+        """Same paths with new counts (used by the bootstrap)."""
+        return PathTable(
+            self.channels, self.offsets, self.codes, conversions, value, nulls,
+            self.direct_conversions if direct_conversions is None else float(direct_conversions),
+            self.direct_value if direct_value is None else float(direct_value),
+            first_conversions,
+        )
+
+    def select(self, mask: np.ndarray) -> PathTable:
+        """Rows where ``mask`` is true (the direct baseline is kept)."""
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        offsets, codes = self._gather(rows)
+        first = None if self.first_conversions is None else self.first_conversions[rows]
+        return PathTable(self.channels, offsets, codes, self.conversions[rows],
+                         self.value[rows], self.nulls[rows], self.direct_conversions,
+                         self.direct_value, first)
+
+    def relabel(self, mapping: dict[str, str]) -> PathTable:
+        """Rename channels (a bijection); codes and order are unchanged."""
+        names = tuple(mapping.get(c, c) for c in self.channels)
+        return PathTable(names, self.offsets, self.codes, self.conversions, self.value,
+                         self.nulls, self.direct_conversions, self.direct_value,
+                         self.first_conversions)
+
+    def channel_matrix(self) -> np.ndarray:
+        """Boolean (n_paths, n_channels): which channels each path touches."""
+        m = np.zeros((self.n_paths, self.n_channels), dtype=bool)
+        m[self.path_index, self.codes] = True
+        return m
+
+    def __repr__(self) -> str:
+        t = self.totals()
+        return (f"PathTable({self.n_paths} paths, {self.n_channels} channels, "
+                f"{t['path_conversions']:g} conversions, {t['nulls']:g} nulls, "
+                f"{t['direct_conversions']:g} direct)")

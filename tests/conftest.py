@@ -1,0 +1,24 @@
+"""Shared fixtures for the Touchpath test-suite."""
+
+import os
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def tiny_paths():
+    """A 3-channel toy PathTable small enough to work by hand."""
+    from data.paths import PathTable
+
+    return PathTable.from_paths(
+        [["a", "b", "c"], ["a", "c"], ["b"], ["c", "a"]],
+        conversions=[1, 2, 0, 1],
+        value=[100.0, 80.0, 0.0, 30.0],
+        nulls=[1, 0, 3, 2],
+        direct_conversions=2,
+        direct_value=40.0,
+    )
