@@ -4,7 +4,12 @@ Each module registers its commands on :data:`api.cli.app.app`; importing them
 here assembles the CLI.
 """
 
-from api.cli import data_cmds  # noqa: F401  (registers ingest, paths, demo)
+from api.cli import (  # noqa: F401  (each import registers its commands)
+    attribution_cmds,
+    data_cmds,
+    plan_cmds,
+    roi_cmds,
+)
 from api.cli.app import app
 
 __all__ = ["app", "main"]

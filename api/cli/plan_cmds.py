@@ -1,0 +1,3 @@
+"""CLI commands (see module owner issue)."""
+
+from api.cli.app import app  # noqa: F401

@@ -1,0 +1,1 @@
+"""Touchpath benchmarks: run all with ``make bench`` or one with ``python -m bench.<name>``."""
