@@ -1,9 +1,58 @@
 """Touchpath attribution layer: rule-based, Markov and Shapley models over a PathTable.
 
 DESIGN.md, "Attribution models". Every model returns an
-:class:`~attribution.base.AttributionResult`.
+:class:`~attribution.base.AttributionResult`; :func:`make_model` builds one
+from a name such as ``"markov2"``, :func:`bootstrap` adds confidence
+intervals and :func:`compare` runs several models side by side.
 """
 
 from attribution.base import AttributionModel, AttributionResult
+from attribution.bootstrap import bootstrap, resample_paths
+from attribution.compare import ModelComparison, compare
+from attribution.markov import MarkovChain
+from attribution.registry import (
+    ModelSpecError,
+    available_models,
+    describe_models,
+    make_model,
+)
+from attribution.rules import (
+    CustomPosition,
+    FirstTouch,
+    InverseJ,
+    JCurve,
+    LastNonDirect,
+    LastTouch,
+    Linear,
+    Participation,
+    PositionBased,
+    TimeDecay,
+)
+from attribution.shapley import OrderedShapley, ShapleyConversionRate, ShapleySubset
 
-__all__ = ["AttributionModel", "AttributionResult"]
+__all__ = [
+    "AttributionModel",
+    "AttributionResult",
+    "CustomPosition",
+    "FirstTouch",
+    "InverseJ",
+    "JCurve",
+    "LastNonDirect",
+    "LastTouch",
+    "Linear",
+    "MarkovChain",
+    "ModelComparison",
+    "ModelSpecError",
+    "OrderedShapley",
+    "Participation",
+    "PositionBased",
+    "ShapleyConversionRate",
+    "ShapleySubset",
+    "TimeDecay",
+    "available_models",
+    "bootstrap",
+    "compare",
+    "describe_models",
+    "make_model",
+    "resample_paths",
+]

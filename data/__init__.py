@@ -4,6 +4,21 @@ DESIGN.md, "Tables" and "Journeys". Everything above this layer sees only a
 :class:`~data.paths.PathTable` (or plain DataFrames) built here.
 """
 
+from data.journeys import JourneyOptions, build_paths, journey_summary, journey_touches
 from data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
+from data.warehouse import IngestError, IngestProblem, IngestReport, Warehouse
 
-__all__ = ["CA_COLUMNS", "DIRECT", "PathTable", "PathTableError"]
+__all__ = [
+    "CA_COLUMNS",
+    "DIRECT",
+    "IngestError",
+    "IngestProblem",
+    "IngestReport",
+    "JourneyOptions",
+    "PathTable",
+    "PathTableError",
+    "Warehouse",
+    "build_paths",
+    "journey_summary",
+    "journey_touches",
+]

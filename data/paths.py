@@ -37,6 +37,12 @@ DIRECT = "(direct)"
 CA_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
 
 
+#: Bytes that may be (part of) whitespace: ASCII space and controls, any non-ASCII byte.
+_MAYBE_SPACE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE[:33] = True
+_MAYBE_SPACE[127:] = True
+
+
 class PathTableError(ValueError):
     """A path table could not be built: says which row and column, and why."""
 
@@ -268,19 +274,31 @@ class PathTable:
         if raw_paths.isna().any():
             i = int(np.flatnonzero(raw_paths.isna().to_numpy())[0])
             raise PathTableError(f"{source}: row {i + 1}, column {path_col!r}: empty path")
-        arr = pa.array(raw_paths.astype(str).str.strip().to_numpy(dtype=object), type=pa.string())
+        arr = pa.array(raw_paths.astype(str), from_pandas=True)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        arr = arr.cast(pa.string())
+        # Trimming copies every string: only done when some path may hold whitespace
+        # (an ASCII space/control byte, or any non-ASCII byte), scanned on the raw bytes.
+        offs = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
+        data = arr.buffers()[2]
+        raw = (np.frombuffer(data, dtype=np.uint8)[offs[0]:offs[-1]] if data is not None
+               else np.zeros(0, dtype=np.uint8))
+        spaced = bool(_MAYBE_SPACE[raw].any())
+        if spaced:
+            arr = pc.utf8_trim_whitespace(arr)
         is_direct = np.asarray(pc.equal(arr, DIRECT).to_numpy(zero_copy_only=False), dtype=bool)
         direct_conv = float(conv[is_direct].sum())
         direct_val = float(val[is_direct].sum())
         keep = ~is_direct
-        arr = arr.filter(pa.array(keep))
+        if is_direct.any():
+            arr = arr.filter(pa.array(keep))
         conv, val, nul = conv[keep], val[keep], nul[keep]
         if first is not None:
             first = first[keep]
         row_numbers = np.flatnonzero(keep) + 1
         # Split on the separator without its padding, then trim: "a>b" and "a > b" agree.
         split = pc.split_pattern(arr, pattern=sep.strip() or sep)
-        flat = pc.utf8_trim_whitespace(split.flatten())
+        flat = pc.utf8_trim_whitespace(split.flatten()) if spaced else split.flatten()
         lengths = np.asarray(pc.list_value_length(split).to_numpy(zero_copy_only=False),
                              dtype=np.int64)
         empty = np.asarray(pc.equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
@@ -364,11 +382,10 @@ class PathTable:
         """Merge identical paths, summing their counts (order of first appearance kept)."""
         if self.n_paths == 0:
             return self
-        keys = self.path_strings(sep="\x1f") if self.n_channels else []
-        uniq, first_pos, inverse = np.unique(np.asarray(keys, dtype=object), return_index=True,
-                                             return_inverse=True)
-        if len(uniq) == self.n_paths:
+        inverse = self._path_groups()
+        if inverse.max() + 1 == self.n_paths:
             return self
+        uniq, first_pos = np.unique(inverse, return_index=True)
         order = np.argsort(first_pos, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
@@ -383,6 +400,35 @@ class PathTable:
         return PathTable(self.channels, offsets, codes, summed(self.conversions),
                          summed(self.value), summed(self.nulls), self.direct_conversions,
                          self.direct_value, first)
+
+    def _path_groups(self) -> np.ndarray:
+        """Group id of each row, equal ids for identical paths (vectorised, exact).
+
+        A path of up to ``62 / log2(n_channels + 1)`` touches is keyed by the
+        integer with digits ``code + 1`` in base ``n_channels + 1`` (built by
+        Horner's rule, one pass per touch position); longer paths by their joined
+        codes.
+        """
+        base = self.n_channels + 1
+        lengths = self.lengths
+        fits = lengths <= max(1, int(62 / np.log2(max(base, 2))))
+        order = np.argsort(-lengths, kind="stable")
+        by_len = lengths[order]
+        starts = self.offsets[:-1][order]
+        keys = np.zeros(self.n_paths, dtype=np.int64)
+        longest = int(lengths[fits].max()) if fits.any() else 0
+        first_fit = int(np.searchsorted(-by_len, -longest, side="left"))
+        for t in range(longest):
+            m = int(np.searchsorted(-by_len, -t, side="left"))
+            keys[first_fit:m] = keys[first_fit:m] * base + self.codes[starts[first_fit:m] + t] + 1
+        groups = np.empty(self.n_paths, dtype=np.int64)
+        groups[order] = pd.factorize(keys)[0]
+        long_rows = np.flatnonzero(~fits)
+        if long_rows.size:
+            strings = self.select(~fits).path_strings(sep="\x1f")
+            groups[long_rows] = pd.factorize(np.asarray(strings, dtype=object))[0] - self.n_paths
+            groups = pd.factorize(groups)[0].astype(np.int64)
+        return groups
 
     def _gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Offsets and codes of the paths at ``rows``, in that order (vectorised)."""

@@ -1,3 +1,97 @@
-"""Touchpath budget optimizer: a piecewise-linear LP over response curves (DESIGN.md)."""
+"""Touchpath budget optimizer: a piecewise-linear LP over response curves (DESIGN.md).
 
-__all__: list[str] = []
+Typical use::
+
+    from optimizer import (BudgetConstraint, PlanConstraints, MaxChange,
+                           channel_input_from_segments, optimize_budget)
+
+    inputs = [channel_input_from_segments("search", [(100_000, 4.1), (100_000, 2.7)],
+                                          previous_spend=150_000, group="search")]
+    plan = optimize_budget(inputs, PlanConstraints(budget=BudgetConstraint(180_000)))
+    plan.to_frame()
+"""
+
+from optimizer.constraints import (
+    BudgetConstraint,
+    ChannelBounds,
+    ConstraintError,
+    GroupLimit,
+    LifecycleRules,
+    MaxChange,
+    PlanConstraints,
+)
+from optimizer.curves import (
+    CHANNEL_STATUSES,
+    VERDICTS,
+    ChannelInput,
+    CurveError,
+    ResponseCurve,
+    Segment,
+    channel_input_from_segments,
+)
+from optimizer.io import curves_from_json, load_curves_file
+from optimizer.model import (
+    LPModel,
+    LPSolution,
+    PlanError,
+    PlanInfeasible,
+    available_solvers,
+    build_model,
+    diagnose_conflicts,
+    solve_model,
+)
+from optimizer.plan import (
+    BudgetPlan,
+    ChannelPlan,
+    RevenueRange,
+    evaluate_revenue,
+    optimize_budget,
+    quarter_months,
+    revenue_range,
+)
+from optimizer.scenarios import (
+    DEFAULT_MULTIPLIERS,
+    ScenarioSet,
+    max_budget_at_marginal_roi,
+    min_budget_for_revenue,
+    run_scenarios,
+)
+
+__all__ = [
+    "CHANNEL_STATUSES",
+    "DEFAULT_MULTIPLIERS",
+    "VERDICTS",
+    "BudgetConstraint",
+    "BudgetPlan",
+    "ChannelBounds",
+    "ChannelInput",
+    "ChannelPlan",
+    "ConstraintError",
+    "CurveError",
+    "GroupLimit",
+    "LPModel",
+    "LPSolution",
+    "LifecycleRules",
+    "MaxChange",
+    "PlanConstraints",
+    "PlanError",
+    "PlanInfeasible",
+    "ResponseCurve",
+    "RevenueRange",
+    "ScenarioSet",
+    "Segment",
+    "available_solvers",
+    "build_model",
+    "channel_input_from_segments",
+    "curves_from_json",
+    "diagnose_conflicts",
+    "evaluate_revenue",
+    "load_curves_file",
+    "max_budget_at_marginal_roi",
+    "min_budget_for_revenue",
+    "optimize_budget",
+    "quarter_months",
+    "revenue_range",
+    "run_scenarios",
+    "solve_model",
+]

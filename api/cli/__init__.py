@@ -9,6 +9,7 @@ from api.cli import (  # noqa: F401  (each import registers its commands)
     data_cmds,
     plan_cmds,
     roi_cmds,
+    serve_cmds,
 )
 from api.cli.app import app
 

@@ -1,3 +1,442 @@
-"""CLI commands (see module owner issue)."""
+"""CLI commands of the attribution layer: ``attribute`` and ``compare``.
 
-from api.cli.app import app  # noqa: F401
+Both read journeys either from the DuckDB warehouse (``--db``, with journey
+options and a date range) or from a ChannelAttribution-shaped CSV
+(``--paths FILE``: ``path,total_conversions,total_conversion_value,total_null``,
+channels separated by ``" > "``). A path table carries no timestamps, so time
+decay needs the warehouse. Errors print one clear line and exit with code 2.
+"""
+
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from api.cli.app import app
+from attribution.base import AttributionResult
+from attribution.bootstrap import bootstrap
+from attribution.compare import ModelComparison, compare
+from attribution.registry import (
+    ModelSpecError,
+    describe_models,
+    make_model,
+    needs_touches,
+    parse_value,
+    split_specs,
+)
+from data.paths import DIRECT, PathTable, PathTableError
+
+__all__ = ["DEFAULT_COMPARE_MODELS", "attribute", "compare_cmd", "comparison_for_demo",
+           "load_inputs", "render_comparison"]
+
+#: Models ``touchpath compare`` (and the demo) runs when ``--models`` is not given.
+DEFAULT_COMPARE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position",
+                          "markov1", "markov2", "shapley")
+
+
+class OutputFormat(StrEnum):
+    """How results are written."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class CliInputError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+# ----------------------------------------------------------------- options
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model name; see --list.")]
+OrderOpt = Annotated[str | None, typer.Option(
+    "--order", help="Markov order: 1-4 or auto (for --model markov).")]
+HalfLifeOpt = Annotated[float | None, typer.Option(
+    "--half-life", help="Time-decay half-life in days (default 7).")]
+ParamOpt = Annotated[list[str] | None, typer.Option(
+    "--param", "-p", help="Model setting key=value (repeatable), e.g. -p first=0.3.")]
+CiOpt = Annotated[int, typer.Option("--ci", min=0, help="Bootstrap resamples (0: none).")]
+LevelOpt = Annotated[float, typer.Option("--level", help="Coverage of the intervals.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Bootstrap seed.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write output to FILE.")]
+DbOpt = Annotated[Path | None, typer.Option(
+    "--db", help="DuckDB warehouse (default touchpath.duckdb).")]
+PathsOpt = Annotated[Path | None, typer.Option(
+    "--paths", help="ChannelAttribution-shaped CSV instead of the warehouse.")]
+LookbackOpt = Annotated[int, typer.Option("--lookback", min=1, help="Lookback window, days.")]
+CollapseOpt = Annotated[bool, typer.Option(
+    "--collapse-repeats/--keep-repeats", help="Collapse consecutive repeats of a channel.")]
+InteractionOpt = Annotated[str, typer.Option(
+    "--interaction", help="Touches to keep: all, or click (clicks only).")]
+MaxLengthOpt = Annotated[int | None, typer.Option(
+    "--max-length", min=1, help="Keep only the last N touches of a journey.")]
+FromOpt = Annotated[datetime | None, typer.Option("--from", help="First conversion day.")]
+ToOpt = Annotated[datetime | None, typer.Option("--to", help="Last conversion day.")]
+ProgressOpt = Annotated[bool, typer.Option(
+    "--progress/--no-progress", help="Progress bar on stderr while bootstrapping.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(code=2)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Turn expected errors into one stderr line and exit code 2 (no traceback)."""
+    try:
+        yield
+    except (CliInputError, ModelSpecError, PathTableError, ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+
+
+# ----------------------------------------------------------------- inputs
+def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
+                     max_length: int | None, start: datetime | None,
+                     end: datetime | None) -> Any:
+    from data.journeys import JourneyOptions
+
+    return JourneyOptions(lookback_days=lookback, collapse_repeats=collapse_repeats,
+                          interaction=interaction, max_path_length=max_length,
+                          start=start, end=end)
+
+
+def load_inputs(
+    db: Path | None,
+    paths_file: Path | None,
+    *,
+    with_touches: bool,
+    lookback: int = 30,
+    collapse_repeats: bool = False,
+    interaction: str = "all",
+    max_length: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> tuple[PathTable, pd.DataFrame | None]:
+    """The path table (and, from the warehouse when asked, the journey touches).
+
+    Raises
+    ------
+    CliInputError
+        Both or a missing source, or a warehouse file that does not exist.
+    """
+    if paths_file is not None:
+        if db is not None:
+            raise CliInputError("give either --db or --paths, not both")
+        if not paths_file.is_file():
+            raise CliInputError(f"{paths_file}: no such file")
+        return PathTable.read_csv(paths_file), None
+    db = db or Path("touchpath.duckdb")
+    if not db.is_file():
+        raise CliInputError(
+            f"{db}: no such warehouse; load data with `touchpath ingest` or pass --paths FILE"
+        )
+    from data.journeys import build_paths, journey_touches
+    from data.warehouse import Warehouse
+
+    options = _journey_options(lookback, collapse_repeats, interaction, max_length, start, end)
+    with Warehouse.open(db, read_only=True) as wh:
+        paths = build_paths(wh, options)
+        touches = journey_touches(wh, options) if with_touches else None
+    return paths, touches
+
+
+# ----------------------------------------------------------------- output
+def _fmt(x: float, digits: int = 2) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:,.{digits}f}"
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+def _records_json(records: Sequence[dict[str, Any]]) -> str:
+    clean = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+              for k, v in r.items()} for r in records]
+    return json.dumps(clean, indent=2, default=_json_default)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def _result_table(result: AttributionResult) -> Table:
+    has_ci = result.conversions_ci is not None and result.value_ci is not None
+    title = result.label
+    if has_ci:
+        title += f" — {result.ci_level:.0%} bootstrap intervals"
+    table = Table(title=title, title_justify="left")
+    table.add_column("channel")
+    table.add_column("conversions", justify="right")
+    if has_ci:
+        table.add_column("conv. interval", justify="right")
+    table.add_column("value", justify="right")
+    if has_ci:
+        table.add_column("value interval", justify="right")
+    table.add_column("share", justify="right")
+    for k, channel in enumerate(result.channels):
+        row = [channel, _fmt(result.conversions[k])]
+        if has_ci:
+            lo, hi = result.conversions_ci[k]  # type: ignore[index]
+            row.append(f"{_fmt(lo)} – {_fmt(hi)}")
+        row.append(_fmt(result.value[k]))
+        if has_ci:
+            lo, hi = result.value_ci[k]  # type: ignore[index]
+            row.append(f"{_fmt(lo)} – {_fmt(hi)}")
+        row.append(f"{result.share[k]:.1%}")
+        table.add_row(*row)
+    if result.direct_conversions > 0 or result.direct_value > 0:
+        row = [DIRECT, _fmt(result.direct_conversions)]
+        row += [""] if has_ci else []
+        row += [_fmt(result.direct_value)]
+        row += [""] if has_ci else []
+        row += ["(apart)"]
+        table.add_row(*row, style="dim")
+    total = "total (paths)" if result.additive else "total (paths; credit is reach)"
+    table.add_section()
+    row = [total, _fmt(result.total_conversions)]
+    row += [""] if has_ci else []
+    row += [_fmt(result.total_value)]
+    row += [""] if has_ci else []
+    row += [""]
+    table.add_row(*row)
+    return table
+
+
+def render_comparison(comparison: ModelComparison, console: Console) -> None:
+    """Print the comparison (conversions and share per channel per model) and rank agreement."""
+    table = Table(title="Attributed conversions (share) by model", title_justify="left")
+    table.add_column("channel")
+    for label in comparison.labels:
+        table.add_column(label, justify="right")
+    for channel in comparison.channels:
+        cells = [channel]
+        for result in comparison.results:
+            if channel not in result.channels:
+                cells.append("")
+                continue
+            k = result.channels.index(channel)
+            cell = f"{_fmt(result.conversions[k], 1)} ({result.share[k]:.0%})"
+            if result.conversions_ci is not None:
+                lo, hi = result.conversions_ci[k]
+                cell += f"\n[dim][{_fmt(lo, 1)}, {_fmt(hi, 1)}][/]"
+            cells.append(cell)
+        table.add_row(*cells)
+    console.print(table)
+    agreement = comparison.rank_agreement()
+    if len(agreement):
+        ranks = Table(title="Rank agreement of channel shares", title_justify="left")
+        for col in ("model A", "model B", "Spearman ρ", "Kendall τ"):
+            ranks.add_column(col, justify="left" if col.startswith("model") else "right")
+        for row in agreement.itertuples(index=False):
+            ranks.add_row(row.model_a, row.model_b, _fmt(row.spearman), _fmt(row.kendall))
+        console.print(ranks)
+    _print_skipped(comparison, console)
+
+
+def _print_skipped(comparison: ModelComparison, console: Console) -> None:
+    for name, reason in comparison.skipped:
+        console.print(f"[yellow]note:[/] skipped {name}: {reason}")
+
+
+def _parse_params(items: Sequence[str] | None) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliInputError(f"--param {item!r}: expected key=value")
+        params[key.strip()] = parse_value(value)
+    return params
+
+
+def _models_help() -> str:
+    width = max(len(n) for n in describe_models())
+    return "\n".join(f"{n:<{width}}  {d}" for n, d in describe_models().items())
+
+
+# ---------------------------------------------------------------- commands
+@app.command()
+def attribute(
+    model: ModelOpt = "markov",
+    order: OrderOpt = None,
+    half_life: HalfLifeOpt = None,
+    param: ParamOpt = None,
+    ci: CiOpt = 0,
+    level: LevelOpt = 0.95,
+    seed: SeedOpt = 0,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    db: DbOpt = None,
+    paths: PathsOpt = None,
+    lookback: LookbackOpt = 30,
+    collapse_repeats: CollapseOpt = False,
+    interaction: InteractionOpt = "all",
+    max_length: MaxLengthOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    progress: ProgressOpt = True,
+    list_models: Annotated[bool, typer.Option("--list", help="List the models and exit.")] = False,
+) -> None:
+    """Attribute conversions and revenue to channels with one model."""
+    if list_models:
+        typer.echo(_models_help())
+        return
+    with _clean_errors():
+        params = _parse_params(param)
+        if order is not None:
+            params["order"] = int(order) if order.strip().isdigit() else order.strip()
+        if half_life is not None:
+            params["half_life_days"] = half_life
+        built = make_model(model, **params)
+        touch_model = needs_touches(built)
+        if touch_model and paths is not None:
+            raise CliInputError(
+                f"model {built.name!r} needs touch timestamps, which a path table (--paths)"
+                " does not carry; read journeys from the warehouse with --db"
+            )
+        table, touches = load_inputs(db, paths, with_touches=touch_model, lookback=lookback,
+                                     collapse_repeats=collapse_repeats, interaction=interaction,
+                                     max_length=max_length, start=start, end=end)
+        if ci > 0:
+            result = bootstrap(built, table, n_resamples=ci, level=level, seed=seed,
+                               progress=progress, touches=touches)
+        elif touch_model:
+            result = built.attribute_touches(touches, table)  # type: ignore[attr-defined]
+        else:
+            result = built.attribute(table)
+        if fmt is OutputFormat.json:
+            _emit(_records_json(result.to_records()), out)
+        elif fmt is OutputFormat.csv:
+            _emit(result.to_frame().to_csv(index=False), out)
+        else:
+            _print_rich(lambda c: c.print(_result_table(result)), out)
+
+
+@app.command("compare")
+def compare_cmd(
+    models: Annotated[str, typer.Option(
+        "--models", help="Comma-separated model specs, e.g. first_touch,markov2,shapley.")]
+    = ",".join(DEFAULT_COMPARE_MODELS),
+    ci: CiOpt = 0,
+    level: LevelOpt = 0.95,
+    seed: SeedOpt = 0,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Save a grouped bar chart (PNG) to FILE.")] = None,
+    metric: Annotated[str, typer.Option(
+        "--metric", help="Chart metric: conversions, value, share, value_share.")]
+    = "conversions",
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    db: DbOpt = None,
+    paths: PathsOpt = None,
+    lookback: LookbackOpt = 30,
+    collapse_repeats: CollapseOpt = False,
+    interaction: InteractionOpt = "all",
+    max_length: MaxLengthOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    progress: ProgressOpt = True,
+) -> None:
+    """Run several models on the same journeys: one table, rank agreement, a chart."""
+    with _clean_errors():
+        specs = split_specs(models)
+        if not specs:
+            raise CliInputError("--models: give at least one model")
+        built = [make_model(s) for s in specs]
+        touch_wanted = paths is None and any(needs_touches(m) for m in built)
+        table, touches = load_inputs(db, paths, with_touches=touch_wanted, lookback=lookback,
+                                     collapse_repeats=collapse_repeats, interaction=interaction,
+                                     max_length=max_length, start=start, end=end)
+        comparison = compare(built, table, touches=touches, ci=ci, level=level, seed=seed,
+                             progress=progress)
+        if not comparison.results:
+            raise CliInputError("no model could run on this input")
+        if plot is not None:
+            comparison.plot(plot, metric=metric)
+        if fmt is OutputFormat.table:
+            _print_rich(lambda c: render_comparison(comparison, c), out)
+        else:
+            _print_skipped(comparison, Console(stderr=True, highlight=False, soft_wrap=True))
+            tidy = comparison.to_frame(include_direct=True)
+            if fmt is OutputFormat.json:
+                _emit(_records_json(_tidy_records(tidy)), out)
+            else:
+                _emit(tidy.to_csv(index=False), out)
+        if plot is not None:
+            Console(stderr=True, highlight=False).print(f"chart written to {plot}")
+
+
+def _tidy_records(tidy: pd.DataFrame) -> list[dict[str, Any]]:
+    frame = tidy.astype(object)
+    return frame.where(pd.notna(frame), None).to_dict(orient="records")
+
+
+def _print_rich(draw: Any, out: Path | None) -> None:
+    if out is None:
+        draw(Console(highlight=False))
+        return
+    console = Console(record=True, file=io.StringIO(), width=120, highlight=False)
+    draw(console)
+    out.write_text(console.export_text(), encoding="utf-8")
+
+
+def comparison_for_demo(
+    paths: PathTable,
+    *,
+    touches: pd.DataFrame | None = None,
+    models: Sequence[str] = DEFAULT_COMPARE_MODELS,
+    plot_path: Path | str | None = None,
+    ci: int = 0,
+    seed: int = 0,
+    console: Console | None = None,
+) -> ModelComparison:
+    """Compare ``models`` on ``paths``, print the table and save the chart.
+
+    Used by ``touchpath demo``. Models that need touches are skipped with a
+    printed note when ``touches`` is ``None``.
+
+    Parameters
+    ----------
+    paths : PathTable
+    touches : DataFrame, optional
+        ``journey_touches`` for time decay.
+    models : sequence of str
+        Registry specs.
+    plot_path : path-like, optional
+        Where to write the PNG chart (grouped bars per channel per model).
+    ci : int, default 0
+        Bootstrap resamples per model.
+    seed : int, default 0
+    console : rich Console, optional
+        Where to print (default: stdout).
+
+    Returns
+    -------
+    ModelComparison
+    """
+    console = console or Console(highlight=False)
+    comparison = compare(list(models), paths, touches=touches, ci=ci, seed=seed,
+                         progress=ci > 0)
+    render_comparison(comparison, console)
+    if plot_path is not None:
+        comparison.plot(plot_path)
+        console.print(f"comparison chart written to {plot_path}")
+    return comparison

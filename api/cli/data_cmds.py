@@ -1,6 +1,30 @@
-"""CLI commands of the data layer: ``ingest``, ``paths``, ``demo``."""
+"""CLI commands of the data layer: ``ingest``, ``paths``, ``demo``.
+
+``touchpath demo`` runs :data:`DEMO_STEPS` in order under one progress bar; a
+step is a :class:`DemoStep` that reads and fills a shared :class:`DemoContext`
+and may queue tables to print once the bar is done. Later features add their
+steps with :func:`add_demo_step`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, RenderableType
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from api.cli.app import app
+
+__all__ = ["DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step", "run_demo"]
+
+_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 @app.command()
@@ -9,3 +33,248 @@ def version() -> None:
     from importlib.metadata import version as _version
 
     print(_version("touchpath"))
+
+
+class TableChoice(StrEnum):
+    """Warehouse tables a file can be loaded into."""
+
+    touchpoints = "touchpoints"
+    conversions = "conversions"
+    spend = "spend"
+    channels = "channels"
+
+
+class InteractionChoice(StrEnum):
+    """Which touches make journeys."""
+
+    all = "all"
+    click = "click"
+
+
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file (.parquet/.pq).")],
+    table: Annotated[TableChoice, typer.Option("--table", "-t", help="Target table.")],
+    db: DbOption = Path("touchpath.duckdb"),
+    max_problems: Annotated[int, typer.Option(min=1, help="Problems to list.")] = 20,
+) -> None:
+    """Validate a file and load it into the warehouse, all or nothing."""
+    from data.warehouse import IngestError, Warehouse
+
+    console, errors = Console(), Console(stderr=True)
+    try:
+        with Warehouse.open(db) as wh:
+            report = wh.ingest(table.value, file, max_problems=max_problems)
+    except IngestError as err:
+        errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except FileNotFoundError as err:
+        errors.print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    out = Table(title=f"{report.source} -> {report.table}", title_justify="left")
+    out.add_column("")
+    out.add_column("", justify="right")
+    out.add_row("rows in file", f"{report.rows_in_file:,}")
+    out.add_row("rows inserted", f"{report.rows_inserted:,}")
+    out.add_row("already stored (skipped)", f"{report.rows_skipped_existing:,}")
+    out.add_row("new channels", ", ".join(report.new_channels) or "-")
+    out.add_row("ignored columns", ", ".join(report.ignored_columns) or "-")
+    console.print(out)
+
+
+@app.command()
+def paths(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV (ChannelAttribution "
+                                                          "shape).")] = Path("paths.csv"),
+    db: DbOption = Path("touchpath.duckdb"),
+    lookback: Annotated[int, typer.Option(min=1, help="Lookback window in days.")] = 30,
+    collapse_repeats: Annotated[bool, typer.Option(
+        help="Merge consecutive touches of one channel.")] = False,
+    interaction: Annotated[InteractionChoice, typer.Option(
+        help="Touches to use.")] = InteractionChoice.all,
+    max_length: Annotated[int | None, typer.Option(
+        min=1, help="Keep the last N touches of a journey.")] = None,
+    date_from: Annotated[datetime | None, typer.Option(
+        "--from", formats=_DATE_FORMATS, help="Journeys ending at or after (UTC).")] = None,
+    date_to: Annotated[datetime | None, typer.Option(
+        "--to", formats=_DATE_FORMATS, help="Journeys ending before (UTC).")] = None,
+) -> None:
+    """Build journeys and write the path table (path, conversions, value, nulls)."""
+    from data.journeys import JourneyOptions, build_paths
+    from data.warehouse import Warehouse
+
+    errors = Console(stderr=True)
+    if not db.is_file():
+        errors.print(f"[red]error:[/red] no warehouse at {db} (run `touchpath ingest` first)")
+        raise typer.Exit(1)
+    try:
+        options = JourneyOptions(lookback_days=lookback, collapse_repeats=collapse_repeats,
+                                 interaction=interaction.value, max_path_length=max_length,
+                                 start=date_from, end=date_to)
+    except (TypeError, ValueError) as err:
+        raise typer.BadParameter(str(err)) from None
+    with Warehouse.open(db, read_only=True) as wh:
+        table = build_paths(wh, options)
+    table.to_csv(out)
+    t = table.totals()
+    Console().print(
+        f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "
+        f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions"
+    )
+
+
+# ---------------------------------------------------------------------- demo
+@dataclass
+class DemoContext:
+    """What the demo steps share: settings in, results out."""
+
+    db: Path
+    out_dir: Path
+    users: int
+    seed: int
+    lookback_days: int = 30
+    warehouse: Any = None
+    data: Any = None
+    paths: Any = None
+    summary: Any = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+    renderables: list[RenderableType] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """One stage of ``touchpath demo``.
+
+    ``run(ctx, progress)`` does the work, calling ``progress(fraction)`` as it
+    goes (optional), and may append tables to ``ctx.renderables``. ``weight``
+    is its share of the progress bar.
+    """
+
+    label: str
+    run: Callable[[DemoContext, Callable[[float], None]], None]
+    weight: float = 1.0
+
+
+def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    from data.synth import SynthConfig, generate
+
+    ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed), progress=progress)
+
+
+def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    from data.warehouse import Warehouse
+
+    for suffix in ("", ".wal"):
+        Path(f"{ctx.db}{suffix}").unlink(missing_ok=True)
+    ctx.warehouse = Warehouse(ctx.db)
+    tables = ctx.data.tables()
+    for i, (name, frame) in enumerate(tables.items()):
+        ctx.warehouse.ingest(name, frame)
+        progress((i + 1) / len(tables))
+
+
+def _step_paths(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    from data.journeys import JourneyOptions, build_paths
+
+    ctx.paths = build_paths(ctx.warehouse, JourneyOptions(lookback_days=ctx.lookback_days))
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    ctx.outputs["paths"] = ctx.out_dir / "paths.csv"
+    ctx.paths.to_csv(ctx.outputs["paths"])
+
+
+def _step_summary(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    from data.journeys import JourneyOptions, journey_summary
+
+    ctx.summary = journey_summary(ctx.warehouse, JourneyOptions(lookback_days=ctx.lookback_days))
+    ctx.renderables.append(summary_table(ctx.summary, ctx.lookback_days))
+
+
+def summary_table(summary: Any, lookback_days: int = 30) -> Table:
+    """Rich table of :func:`data.journeys.journey_summary` with a totals row."""
+    table = Table(title=f"Channels (journeys with a {lookback_days}-day lookback)",
+                  title_justify="left", show_footer=True)
+    cols = [("channel", "total"), ("touches", None), ("journeys", None),
+            ("conversions", None), ("revenue", None), ("spend", None)]
+    for name, _ in cols:
+        if name == "channel":
+            footer = "total"
+        elif name == "journeys":
+            footer = ""  # a journey touches several channels: no meaningful sum
+        elif name in ("revenue", "spend"):
+            footer = f"{summary[name].sum():,.2f}"
+        else:
+            footer = f"{int(summary[name].sum()):,}"
+        table.add_column(name, footer=footer, justify="left" if name == "channel" else "right")
+    for row in summary.itertuples(index=False):
+        table.add_row(row.channel, f"{row.touches:,}", f"{row.journeys:,}",
+                      f"{row.conversions:,}", f"{row.revenue:,.2f}", f"{row.spend:,.2f}")
+    table.caption = ("conversions and revenue: by the channel that closes the journey "
+                     "(last touch); (direct) = no touch in the window")
+    return table
+
+
+#: The demo, in order. Later features append their steps (see add_demo_step).
+DEMO_STEPS: list[DemoStep] = [
+    DemoStep("Generating synthetic data", _step_generate, 4.0),
+    DemoStep("Loading the warehouse", _step_ingest, 2.0),
+    DemoStep("Building journeys and paths", _step_paths, 1.0),
+    DemoStep("Summarising channels", _step_summary, 0.5),
+]
+
+
+def add_demo_step(step: DemoStep, *, after: str | None = None) -> None:
+    """Register a demo step at the end, or right after the step labelled ``after``."""
+    if after is None:
+        DEMO_STEPS.append(step)
+        return
+    labels = [s.label for s in DEMO_STEPS]
+    if after not in labels:
+        raise ValueError(f"no demo step {after!r}; steps are {labels}")
+    DEMO_STEPS.insert(labels.index(after) + 1, step)
+
+
+def run_demo(ctx: DemoContext, steps: list[DemoStep] | None = None,
+             console: Console | None = None) -> DemoContext:
+    """Run the demo steps under one progress bar, then print what they queued."""
+    steps = DEMO_STEPS if steps is None else steps
+    console = console or Console()
+    total = sum(s.weight for s in steps)
+    try:
+        with Progress(TextColumn("{task.description:<32}"), BarColumn(),
+                      TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                      console=console, transient=False) as bar:
+            task = bar.add_task(steps[0].label if steps else "", total=total)
+            done = 0.0
+            for step in steps:
+                bar.update(task, description=step.label, completed=done)
+
+                def advance(fraction: float, _base: float = done, _w: float = step.weight) -> None:
+                    bar.update(task, completed=_base + _w * min(max(fraction, 0.0), 1.0))
+
+                step.run(ctx, advance)
+                done += step.weight
+                bar.update(task, completed=done)
+            bar.update(task, description="Done")
+    finally:
+        if ctx.warehouse is not None:
+            ctx.warehouse.close()
+    for renderable in ctx.renderables:
+        console.print(renderable)
+    for name, path in ctx.outputs.items():
+        console.print(f"{name}: {path}")
+    return ctx
+
+
+@app.command()
+def demo(
+    db: DbOption = Path("touchpath.duckdb"),
+    users: Annotated[int, typer.Option(min=1, help="Synthetic customers.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    out_dir: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path(
+        "touchpath_out"),
+) -> None:
+    """Generate data into a fresh warehouse (--db is replaced), build paths, summarise."""
+    run_demo(DemoContext(db=db, out_dir=out_dir, users=users, seed=seed))

@@ -1,0 +1,19 @@
+"""The API's routers, one module per concern, all under ``/v1``."""
+
+from fastapi import APIRouter
+
+from api.routes import attribution, budget, health, ingest, lifecycle, paths, roi
+
+__all__ = ["ROUTERS"]
+
+#: Routers in the order they appear in the OpenAPI document.
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    ingest.router,
+    paths.router,
+    attribution.router,
+    roi.router,
+    lifecycle.router,
+    lifecycle.channels_router,
+    budget.router,
+)

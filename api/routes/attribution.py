@@ -1,0 +1,195 @@
+"""``GET /v1/attribution``, ``GET /v1/attribution/compare`` and ``GET /v1/attribution/models``.
+
+Results are cached by (data version, model, settings, journey options): a
+repeated request is answered from memory until the next ingest.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import ReaderKey, ReadSession, ReadSessionDep
+from api.routes.common import JourneyDep, JourneyQuery, clean, records
+from api.schemas import (
+    AttributionResponse,
+    ChannelCredit,
+    CompareResponse,
+    CompareRow,
+    ModelInfo,
+    ModelsResponse,
+    RankAgreementRow,
+    SkippedModel,
+    problem_responses,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/attribution", tags=["attribution"])
+
+MAX_RESAMPLES = 1000
+MAX_MODELS = 12
+_SPEC = r"^[A-Za-z][\w\-]*(\([\w\s=.,|\-]*\))?$"
+
+
+def _order(order: str | None) -> int | str | None:
+    if order is None:
+        return None
+    return "auto" if order.lower() == "auto" else int(order)
+
+
+def _touches_if_needed(session: ReadSession, models: list[Any], journeys: JourneyQuery,
+                       options: Any) -> Any:
+    from attribution.registry import needs_touches
+    from data.journeys import journey_touches
+
+    if any(needs_touches(m) for m in models):
+        return journey_touches(session.warehouse, options)
+    return None
+
+
+def _credit_rows(frame_records: list[dict[str, Any]]) -> list[ChannelCredit]:
+    keep = ChannelCredit.model_fields
+    return [ChannelCredit(**{k: v for k, v in r.items() if k in keep}) for r in frame_records]
+
+
+@router.get(
+    "",
+    response_model=AttributionResponse,
+    summary="Attribute conversions and revenue to channels with one model",
+    responses=problem_responses(401, 403, 422, 500, 503),
+)
+def attribution(
+    _key: ReaderKey,
+    session: ReadSessionDep,
+    journeys: JourneyDep,
+    model: Annotated[str, Query(
+        max_length=200, pattern=_SPEC,
+        description="Model name (see /v1/attribution/models), optionally with settings: "
+                    "`markov`, `markov2`, `time_decay(half_life_days=3)`.",
+        examples=["markov"])] = "markov",
+    order: Annotated[str | None, Query(
+        pattern=r"^([1-4]|auto)$", description="Markov order, 1-4 or `auto`.",
+        examples=["2"])] = None,
+    half_life_days: Annotated[float | None, Query(
+        gt=0, le=3650, description="Half-life of time decay, in days.")] = None,
+    ci: Annotated[int, Query(
+        ge=0, le=MAX_RESAMPLES, description="Bootstrap resamples for confidence intervals "
+                                            "(0: none).", examples=[0])] = 0,
+    level: Annotated[float, Query(gt=0.5, lt=1, description="Coverage of the intervals.")]
+    = 0.95,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")] = 0,
+) -> AttributionResponse:
+    """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
+
+    The ``(direct)`` row carries conversions with no touch in the lookback
+    window; it is reported apart and has no share.
+    """
+    settings = {"order": _order(order), "half_life_days": half_life_days}
+    key = {"model": model, **settings, "ci": ci, "level": level, "seed": seed,
+           **journeys.params()}
+
+    def compute() -> AttributionResponse:
+        from attribution.bootstrap import bootstrap
+        from attribution.registry import make_model, needs_touches
+        from data.journeys import build_paths
+
+        built = make_model(model, **settings)
+        options = journeys.options()
+        paths = build_paths(session.warehouse, options)
+        touches = _touches_if_needed(session, [built], journeys, options)
+        if ci > 0:
+            result = bootstrap(built, paths, n_resamples=ci, level=level, seed=seed,
+                               touches=touches)
+        elif needs_touches(built):
+            result = built.attribute_touches(touches, paths)  # type: ignore[attr-defined]
+        else:
+            result = built.attribute(paths)
+        return AttributionResponse(
+            data_version=session.version,
+            model=result.model,
+            label=result.label,
+            params={k: clean(v) for k, v in result.params.items()},
+            options=journeys.out(),
+            total_conversions=result.total_conversions,
+            total_value=result.total_value,
+            direct_conversions=result.direct_conversions,
+            direct_value=result.direct_value,
+            additive=result.additive,
+            ci_level=result.ci_level,
+            channels=_credit_rows(result.to_records()),
+        )
+
+    return session.cached("attribution", key, compute)
+
+
+@router.get(
+    "/compare",
+    response_model=CompareResponse,
+    summary="Several models side by side, with rank agreement",
+    responses=problem_responses(401, 403, 422, 500, 503),
+)
+def compare_models(
+    _key: ReaderKey,
+    session: ReadSessionDep,
+    journeys: JourneyDep,
+    models: Annotated[str, Query(
+        min_length=1, max_length=1000,
+        description=f"Comma-separated model specs (at most {MAX_MODELS}).",
+        examples=["first_touch,last_touch,linear,position,markov1,markov2,shapley"])]
+    = "first_touch,last_touch,linear,markov1",
+    ci: Annotated[int, Query(ge=0, le=MAX_RESAMPLES,
+                             description="Bootstrap resamples per model (0: none).")] = 0,
+    level: Annotated[float, Query(gt=0.5, lt=1)] = 0.95,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+) -> CompareResponse:
+    """Every model on the same journeys: one tidy table and Spearman / Kendall agreement."""
+    from attribution.registry import split_specs
+
+    specs = split_specs(models)
+    if not specs:
+        raise ValueError("models: give at least one model spec")
+    if len(specs) > MAX_MODELS:
+        raise ValueError(f"models: at most {MAX_MODELS} models per comparison, got {len(specs)}")
+    key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
+
+    def compute() -> CompareResponse:
+        from attribution.compare import compare
+        from attribution.registry import make_model
+        from data.journeys import build_paths
+
+        built = [make_model(s) for s in specs]
+        options = journeys.options()
+        paths = build_paths(session.warehouse, options)
+        touches = _touches_if_needed(session, built, journeys, options)
+        comparison = compare(built, paths, touches=touches, ci=ci, level=level, seed=seed)
+        rows = [CompareRow(**{k: v for k, v in r.items() if k in CompareRow.model_fields})
+                for r in records(comparison.to_frame(include_direct=True))]
+        agreement = [RankAgreementRow(**{k: v for k, v in r.items()
+                                         if k in RankAgreementRow.model_fields})
+                     for r in records(comparison.rank_agreement())]
+        return CompareResponse(
+            data_version=session.version,
+            models=list(comparison.labels),
+            options=journeys.out(),
+            rows=rows,
+            rank_agreement=agreement,
+            skipped=[SkippedModel(model=m, reason=why) for m, why in comparison.skipped],
+        )
+
+    return session.cached("compare", key, compute)
+
+
+@router.get(
+    "/models",
+    response_model=ModelsResponse,
+    summary="Model names the attribution endpoints accept",
+    responses=problem_responses(401, 403, 500, 503),
+)
+def list_models(_key: ReaderKey) -> ModelsResponse:
+    """Every registered model with a one-line description."""
+    from attribution.registry import describe_models
+
+    return ModelsResponse(models=[ModelInfo(name=n, description=d)
+                                  for n, d in describe_models().items()])

@@ -1,0 +1,152 @@
+"""``POST /v1/ingest/{table}``: load one CSV or Parquet file into the warehouse.
+
+The file arrives as ``multipart/form-data`` (field ``file``). The key is
+checked before the body is read; the body is size-limited while it streams in
+(413, see :class:`api.main.BodySizeLimit`). The upload is written to a
+temporary file and handed to :meth:`data.warehouse.Warehouse.ingest`, which
+validates every row and loads the file in one transaction or refuses it whole
+(422 with the row-level report). The ingest holds the data lock exclusively,
+so concurrent readers see the data before or after it, never part of it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.deps import AppState, StateDep, WriterKey
+from api.schemas import IngestResponse, Table, problem_responses
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/ingest", tags=["ingest"])
+
+_PARQUET_MAGIC = b"PAR1"
+_GZIP_MAGIC = b"\x1f\x8b"
+_COPY_CHUNK = 1024 * 1024
+
+_CSV_EXAMPLE = (
+    "event_id,user_id,ts,channel,campaign,interaction,cost\n"
+    "e1,u1,2026-01-02T10:00:00Z,search,brand,click,1.20\n"
+)
+
+_BODY_SCHEMA: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A CSV (header row; optionally gzip-compressed) or "
+                                       "Parquet file with the table's columns.",
+                    }
+                },
+            },
+            "encoding": {"file": {"contentType": "text/csv, application/octet-stream"}},
+            "example": {"file": _CSV_EXAMPLE},
+        }
+    },
+}
+
+
+def _detect(head: bytes) -> tuple[Literal["csv", "parquet"], str]:
+    """Format and file suffix of an upload from its first bytes."""
+    if head.startswith(_PARQUET_MAGIC):
+        return "parquet", ".parquet"
+    if head.startswith(_GZIP_MAGIC):
+        return "csv", ".csv.gz"
+    return "csv", ".csv"
+
+
+def _safe_name(name: str | None) -> str:
+    """The client's file name without any directory part (shown back, never used as a path)."""
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    return base[:200] or "upload"
+
+
+def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> IngestResponse:
+    """Copy the upload to a temp file and ingest it under the exclusive data lock."""
+    from data.warehouse import IngestError
+
+    src = upload.file
+    src.seek(0)
+    head = src.read(8)
+    src.seek(0)
+    fmt, suffix = _detect(head)
+    with tempfile.TemporaryDirectory(prefix="touchpath-upload-") as tmp:
+        target = os.path.join(tmp, "upload" + suffix)
+        with open(target, "wb") as out:
+            shutil.copyfileobj(src, out, _COPY_CHUNK)
+        with state.lock.write():
+            view, cursor = state.view()
+            try:
+                report = view.ingest(table, target)  # type: ignore[arg-type]
+                version = int(view.data_version)
+            except IngestError as exc:
+                # Name the client's file, not the server's temp path.
+                raise IngestError(exc.problems, exc.total, name) from None
+            finally:
+                cursor.close()
+                state.cache.invalidate()
+                state.refresh_version()
+    return IngestResponse(
+        table=table,  # type: ignore[arg-type]
+        source=name,
+        format=fmt,
+        rows_in_file=report.rows_in_file,
+        rows_inserted=report.rows_inserted,
+        rows_skipped_existing=report.rows_skipped_existing,
+        new_channels=list(report.new_channels),
+        ignored_columns=list(report.ignored_columns),
+        data_version=version,
+    )
+
+
+@router.post(
+    "/{table}",
+    response_model=IngestResponse,
+    summary="Load a CSV or Parquet file into a warehouse table",
+    openapi_extra={"requestBody": _BODY_SCHEMA},
+    responses=problem_responses(400, 401, 403, 413, 422, 500, 503),
+)
+async def ingest(
+    request: Request,
+    table: Annotated[Table, Path(description="Target table.", examples=["touchpoints"])],
+    _key: WriterKey,
+    state: StateDep,
+) -> IngestResponse:
+    """Validate and load one file, all or nothing (needs a ``write`` key).
+
+    Columns as in the warehouse tables (``touchpoints``: event_id, user_id, ts,
+    channel, and optionally campaign, interaction, cost; ``conversions``:
+    conversion_id, user_id, ts, value, optionally kind; ``spend``: channel,
+    day, amount; ``channels``: channel, status, optionally group_name,
+    launched_on). A file with any bad row is refused whole: 422 with
+    ``problems`` (row, column, reason, value) for the first 20 and ``total``.
+    Re-sending a loaded file is a no-op (``rows_inserted`` 0).
+    """
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise HTTPException(status_code=422,
+                            detail="send the file as multipart/form-data in the field 'file'")
+    form = await request.form(max_files=1, max_fields=4)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(status_code=422,
+                                detail="multipart field 'file' with the CSV or Parquet file "
+                                       "is required")
+        name = _safe_name(upload.filename)
+        return await run_in_threadpool(_ingest_file, state, table, upload, name)
+    finally:
+        await form.close()

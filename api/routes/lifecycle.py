@@ -1,0 +1,127 @@
+"""``GET /v1/lifecycle`` (verdicts) and ``POST /v1/channels/{channel}/status`` (user action).
+
+Verdicts are computed on the channel ROI table of the chosen period and model
+(shared with ``/v1/roi`` through the result cache) and are not recorded: a GET
+changes nothing. A status change is a write: it needs a ``write`` key, holds
+the data lock exclusively and is recorded with its reason in the warehouse.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from api.deps import ReaderKey, ReadSessionDep, WriterKey, WriteSessionDep
+from api.routes.attribution import _SPEC
+from api.routes.common import JourneyDep, clean
+from api.routes.roi import Period, roi_table
+from api.schemas import (
+    ChannelStatusRequest,
+    ChannelStatusResponse,
+    LifecycleResponse,
+    VerdictCycle,
+    VerdictOut,
+    problem_responses,
+)
+
+__all__ = ["channels_router", "router"]
+
+router = APIRouter(prefix="/v1/lifecycle", tags=["lifecycle"])
+channels_router = APIRouter(prefix="/v1/channels", tags=["lifecycle"])
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+@router.get(
+    "",
+    response_model=LifecycleResponse,
+    summary="Test / admit / scale / exit verdicts of channels in test status",
+    responses=problem_responses(401, 403, 422, 500, 503),
+)
+def lifecycle(
+    _key: ReaderKey,
+    session: ReadSessionDep,
+    journeys: JourneyDep,
+    period: Annotated[Period, Query(description="Length of a test cycle.",
+                                    examples=["month"])] = "month",
+    model: Annotated[str, Query(max_length=200, pattern=_SPEC,
+                                description="Attribution model of the ROI.")] = "markov",
+    order: Annotated[str | None, Query(pattern=r"^([1-4]|auto)$")] = None,
+    reading: Annotated[Literal["multiple", "fraction"], Query(
+        description="Read the source's 15%/30% as uplifts (1.15×, 1.30×) or fractions "
+                    "(0.15×, 0.30×).")] = "multiple",
+    admit: Annotated[float | None, Query(gt=0, le=100, description="Admit bar, × baseline.",
+                                         examples=[1.15])] = None,
+    scale: Annotated[float | None, Query(gt=0, le=100, description="Scale bar, × baseline.",
+                                         examples=[1.30])] = None,
+    exit_fraction: Annotated[float, Query(gt=0, le=1, description="Exit below this share "
+                                                                  "of the target.")] = 0.5,
+    exit_cycles: Annotated[int, Query(ge=1, le=52, description="... in this many "
+                                                               "consecutive cycles.")] = 3,
+    exit_target: Annotated[float | None, Query(
+        gt=0, le=1e6, description="Fixed target ROI (default: the admit bar).")] = None,
+    min_spend: Annotated[float, Query(ge=0, le=1e13, description="Less spend in a cycle is "
+                                                                 "insufficient data.")] = 0.0,
+    min_conversions: Annotated[float, Query(ge=0, le=1e9)] = 1.0,
+    fiscal_year_start_month: Annotated[int, Query(ge=1, le=12)] = 1,
+) -> LifecycleResponse:
+    """One verdict per test channel, with the per-cycle ROI, baseline and ratio behind it."""
+    from attribution.lifecycle import LifecycleRules
+
+    rules = LifecycleRules(
+        admit=admit, scale=scale, reading=reading, exit_fraction=exit_fraction,
+        exit_cycles=exit_cycles, exit_target="admit" if exit_target is None else exit_target,
+        min_spend=min_spend, min_conversions=min_conversions,
+    )
+    key = {"model": model, "order": order, "period": period, "rules": repr(rules),
+           "fiscal": fiscal_year_start_month, **journeys.params()}
+
+    def compute() -> LifecycleResponse:
+        from attribution.lifecycle import evaluate
+
+        table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
+        verdicts = evaluate(table, session.warehouse.channels(), rules)
+        out = []
+        for v in verdicts:
+            d = v.to_dict()
+            cycles = [VerdictCycle(**{k: clean(x) for k, x in c.items()}) for c in d["cycles"]]
+            out.append(VerdictOut(
+                channel=v.channel, verdict=v.verdict, rule=v.rule, reason=v.reason,
+                period=v.period, roi=_finite(v.roi), baseline=_finite(v.baseline),
+                ratio=_finite(v.ratio), low_streak=v.low_streak, cycles=cycles,
+            ))
+        return LifecycleResponse(data_version=session.version, period=period,
+                                 model=table.model, rules=rules.describe(), verdicts=out)
+
+    return session.cached("lifecycle", key, compute)
+
+
+@channels_router.post(
+    "/{channel}/status",
+    response_model=ChannelStatusResponse,
+    summary="Move a channel to established, exited or test (a user decision)",
+    responses=problem_responses(400, 401, 403, 404, 413, 422, 500, 503),
+)
+def set_status(
+    body: ChannelStatusRequest,
+    channel: Annotated[str, Path(min_length=1, max_length=200, examples=["tiktok"],
+                                 description="Channel name as in the channels table.")],
+    _key: WriterKey,
+    session: WriteSessionDep,
+) -> ChannelStatusResponse:
+    """Record a status change with its reason (needs a ``write`` key).
+
+    The change invalidates cached results (verdicts and plans depend on it).
+    """
+    from attribution.lifecycle import set_channel_status
+
+    known = set(session.warehouse.channels()["channel"])
+    if channel not in known:
+        raise HTTPException(status_code=404, detail=f"unknown channel {channel!r}")
+    previous = set_channel_status(session.warehouse, channel, body.status, body.reason)
+    return ChannelStatusResponse(channel=channel, previous_status=previous, status=body.status,
+                                 data_version=session.finish())

@@ -1,0 +1,59 @@
+"""``GET /v1/paths``: journey summary per channel and the most frequent paths."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Query
+
+from api.deps import ReaderKey, ReadSessionDep
+from api.routes.common import JourneyDep, records
+from api.schemas import PathRow, PathsResponse, problem_responses
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/paths", tags=["paths"])
+
+
+@router.get(
+    "",
+    response_model=PathsResponse,
+    summary="Journey summary and top paths",
+    responses=problem_responses(401, 403, 422, 500, 503),
+)
+def paths(
+    _key: ReaderKey,
+    session: ReadSessionDep,
+    journeys: JourneyDep,
+    limit: Annotated[int, Query(ge=0, le=1000, description="How many paths to list.",
+                                examples=[20])] = 20,
+) -> PathsResponse:
+    """Per channel: touches, journeys, last-touch conversions, revenue and spend.
+
+    Also the path table's totals (journeys, conversions on paths, the
+    ``(direct)`` baseline) and its ``limit`` most frequent paths (by journeys,
+    then conversions).
+    """
+
+    def compute() -> PathsResponse:
+        from data.journeys import build_paths, journey_summary
+
+        options = journeys.options()
+        summary = journey_summary(session.warehouse, options)
+        table = build_paths(session.warehouse, options)
+        order = np.lexsort((-table.conversions, -table.journeys))[:limit]
+        top = [
+            PathRow(path=" > ".join(table.path(int(i))), conversions=float(table.conversions[i]),
+                    value=float(table.value[i]), nulls=float(table.nulls[i]))
+            for i in order
+        ]
+        return PathsResponse(
+            data_version=session.version,
+            options=journeys.out(),
+            totals={k: float(v) for k, v in table.totals().items()},
+            summary=records(summary),
+            paths=top,
+        )
+
+    return session.cached("paths", {**journeys.params(), "limit": limit}, compute)

@@ -1,0 +1,122 @@
+"""``GET /v1/roi``: channel ROI per period, as JSON or CSV.
+
+CSV is chosen by ``format=csv`` or an ``Accept`` header preferring
+``text/csv``; it has the same columns as the CLI's CSV export (undefined
+numbers as empty cells, full float precision).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.deps import ReaderKey, ReadSession, ReadSessionDep
+from api.routes.attribution import _SPEC, _order
+from api.routes.common import JourneyDep, JourneyQuery, records
+from api.schemas import ROIResponse, ROIRow, problem_responses
+
+__all__ = ["router", "roi_table"]
+
+router = APIRouter(prefix="/v1/roi", tags=["roi"])
+
+Period = Literal["week", "month", "quarter"]
+
+_CSV_EXAMPLE = (
+    "period,period_start,period_end,channel,spend,attributed_conversions,attributed_revenue,"
+    "roi,net_roi,cpa,...\n2026Q1,2026-01-01,2026-04-01,search,1000,12.5,4100,4.1,3.1,80,...\n"
+)
+
+
+def roi_table(session: ReadSession, model: str, order: str | None, period: Period,
+              fiscal_year_start_month: int, journeys: JourneyQuery) -> Any:
+    """The :class:`~attribution.roi.ChannelROITable` of a request (cached)."""
+    key = {"model": model, "order": _order(order), "period": period,
+           "fiscal": fiscal_year_start_month, **journeys.params()}
+
+    def compute() -> Any:
+        from attribution.registry import make_model
+        from attribution.roi import channel_roi
+
+        built = make_model(model, order=_order(order))
+        options = journeys.options()
+        return channel_roi(session.warehouse, built, period=period, options=options,
+                           start=journeys.dates.start, end=journeys.dates.end,
+                           fiscal_year_start_month=fiscal_year_start_month)
+
+    return session.cached("roi_table", key, compute)
+
+
+def _wants_csv(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "csv"
+    accept = request.headers.get("accept", "").lower()
+    return "text/csv" in accept and "application/json" not in accept.split("text/csv")[0]
+
+
+@router.get(
+    "",
+    response_model=ROIResponse,
+    summary="Channel ROI per week, month or quarter",
+    responses={
+        200: {"description": "The ROI table as JSON, or CSV with `format=csv` / "
+                             "`Accept: text/csv`.",
+              "content": {"text/csv": {"schema": {"type": "string"},
+                                       "example": _CSV_EXAMPLE}}},
+        **problem_responses(401, 403, 422, 500, 503),
+    },
+)
+def roi(
+    request: Request,
+    _key: ReaderKey,
+    session: ReadSessionDep,
+    journeys: JourneyDep,
+    period: Annotated[Period, Query(description="Period of the rows.",
+                                    examples=["quarter"])] = "month",
+    model: Annotated[str, Query(max_length=200, pattern=_SPEC,
+                                description="Attribution model (additive models only).",
+                                examples=["markov"])] = "markov",
+    order: Annotated[str | None, Query(pattern=r"^([1-4]|auto)$",
+                                       description="Markov order.")] = None,
+    fiscal_year_start_month: Annotated[int, Query(
+        ge=1, le=12, description="First month of the fiscal year (quarters).")] = 1,
+    format: Annotated[Literal["json", "csv"] | None, Query(
+        description="Response format; default from the Accept header, else JSON.")] = None,
+) -> Any:
+    """The channel ROI table of each period, as JSON or CSV.
+
+    Per channel per period: spend, attributed conversions and revenue, ROI,
+    net ROI, CPA, shares, journey conversion rate, first vs repeat purchases
+    and CAC.
+
+    ROI = attributed revenue ÷ spend; undefined (null, empty in CSV) without
+    spend. Channel rows plus the ``(direct)`` row reconcile with the period's
+    conversions, revenue and spend.
+    """
+    table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
+    if _wants_csv(request, format):
+        buf = io.StringIO()
+        table.to_csv(buf)
+        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="roi.csv"',
+                                 "X-Touchpath-Data-Version": str(session.version)})
+    doc = table.to_dict()
+    return ROIResponse(
+        data_version=session.version,
+        model=table.model,
+        period=period,
+        fiscal_year_start_month=table.fiscal_year_start_month,
+        first_purchase_split=table.first_purchase_split,
+        options=journeys.out(),
+        rows=[ROIRow(**r) for r in doc["rows"]],
+        totals=records_from(doc["totals"]),
+    )
+
+
+def records_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows already JSON-ready from the domain, with numpy scalars made plain."""
+    import pandas as pd
+
+    return records(pd.DataFrame(rows)) if rows else []

@@ -1,0 +1,668 @@
+"""Request and response bodies of the HTTP API (pydantic), apart from the domain types.
+
+One schema per use: the routes turn domain results (``AttributionResult``,
+``ChannelROITable``, ``Verdict``, ``BudgetPlan``) into these, so the wire
+format is stated here, documented in OpenAPI with an example each, and does
+not move when a domain class grows a field. Numbers that are undefined
+(ROI without spend, a share of nothing) are ``null``, never NaN or infinity.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "AttributionResponse",
+    "ChannelCredit",
+    "ChannelCurve",
+    "ChannelStatusRequest",
+    "ChannelStatusResponse",
+    "CompareResponse",
+    "CompareRow",
+    "CurveSegment",
+    "GoalRequest",
+    "GoalResponse",
+    "GroupLimitIn",
+    "HealthResponse",
+    "IngestProblem",
+    "IngestResponse",
+    "JourneyOptionsOut",
+    "LifecycleResponse",
+    "ModelInfo",
+    "ModelsResponse",
+    "PathRow",
+    "PathsResponse",
+    "PlanChannel",
+    "PlanRequest",
+    "PlanResponse",
+    "Problem",
+    "RankAgreementRow",
+    "ROIResponse",
+    "ROIRow",
+    "ScenarioRow",
+    "ScenariosRequest",
+    "ScenariosResponse",
+    "SkippedModel",
+    "VerdictCycle",
+    "VerdictOut",
+    "problem_responses",
+]
+
+Money = float
+Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+Table = Literal["touchpoints", "conversions", "spend", "channels"]
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+# ---------------------------------------------------------------------- errors
+class ValidationIssue(BaseModel):
+    """One request validation error."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class IngestProblem(BaseModel):
+    """One bad row of a refused file (row numbers as in the file, header excluded)."""
+
+    row: int | None = Field(default=None, description="Data record, from 1; 0 = whole file.")
+    column: str | None = None
+    reason: str
+    value: str | None = Field(default=None, description="The offending text, if any.")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every error response of the API."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:touchpath:problem:ingest-refused",
+                    "title": "Ingest refused",
+                    "status": 422,
+                    "detail": "file refused, nothing loaded: 1 problem(s); first: row 9731, "
+                              "column ts: cannot parse timestamp '2026-13-01'",
+                    "instance": "/v1/ingest/touchpoints",
+                    "problems": [{"row": 9731, "column": "ts",
+                                  "reason": "cannot parse timestamp '2026-13-01'"}],
+                    "total": 1,
+                    "source": "touchpoints.csv",
+                }
+            ]
+        },
+    )
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(ge=400, le=599, description="HTTP status code.")
+    detail: str = Field(description="What went wrong with this request.")
+    instance: str | None = Field(default=None, description="The request path.")
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="Request validation errors (422).")
+    problems: list[IngestProblem] | None = Field(
+        default=None, description="First bad rows of a refused ingest (422).")
+    total: int | None = Field(default=None, description="All problems of a refused ingest.")
+    source: str | None = Field(default=None, description="The refused file.")
+
+
+_PROBLEM_TEXT = {
+    400: "The request body cannot be parsed.",
+    401: "No API key, or an unknown one.",
+    403: "The API key's role does not allow this endpoint.",
+    404: "Not found.",
+    413: "The request body is over the size limit.",
+    415: "The uploaded file is neither CSV nor Parquet.",
+    422: "The request is invalid (parameters, body, or a rule of the domain).",
+    500: "Unexpected error (logged on the server; no details are returned).",
+    503: "The service is starting or stopping.",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for error codes, all as :class:`Problem`."""
+    return {code: {"model": Problem, "description": _PROBLEM_TEXT[code]} for code in codes}
+
+
+# ---------------------------------------------------------------------- health
+class HealthResponse(BaseModel):
+    """Liveness and what data is loaded."""
+
+    model_config = _examples({
+        "status": "ok", "version": "0.1.0", "data_version": 3,
+        "counts": {"touchpoints": 412345, "conversions": 20311, "spend": 1456, "channels": 8},
+        "first_day": "2026-01-01", "last_day": "2026-06-30",
+        "cache_entries": 4,
+    })
+
+    status: Literal["ok"] = "ok"
+    version: str = Field(description="Touchpath version.")
+    data_version: int = Field(description="Increases with every ingest that added rows.")
+    counts: dict[str, int] = Field(description="Rows per warehouse table.")
+    first_day: date | None = Field(default=None, description="Earliest touch or conversion.")
+    last_day: date | None = Field(default=None, description="Latest touch or conversion.")
+    cache_entries: int = Field(ge=0, description="Results held by the result cache.")
+
+
+# ---------------------------------------------------------------------- ingest
+class IngestResponse(BaseModel):
+    """What an accepted file did to the warehouse."""
+
+    model_config = _examples({
+        "table": "touchpoints", "source": "touchpoints.csv", "format": "csv",
+        "rows_in_file": 1000, "rows_inserted": 990, "rows_skipped_existing": 10,
+        "new_channels": ["kol"], "ignored_columns": [], "data_version": 4,
+    })
+
+    table: Table
+    source: str = Field(description="The uploaded file name.")
+    format: Literal["csv", "parquet"]
+    rows_in_file: int = Field(ge=0)
+    rows_inserted: int = Field(ge=0, description="New rows (channels: new or changed).")
+    rows_skipped_existing: int = Field(
+        ge=0, description="Rows already stored with the same values (re-ingest is a no-op).")
+    new_channels: list[str] = Field(description="Channels first seen in this file.")
+    ignored_columns: list[str] = Field(description="Input columns not used.")
+    data_version: int = Field(description="Data version after the ingest.")
+
+
+# ----------------------------------------------------------------------- paths
+class JourneyOptionsOut(BaseModel):
+    """Journey options a result was computed with."""
+
+    lookback_days: int
+    collapse_repeats: bool
+    interaction: str
+    max_path_length: int | None = None
+    start: date | None = Field(default=None, description="First conversion day (`from`).")
+    end: date | None = Field(default=None, description="Last conversion day (`to`).")
+
+
+class PathRow(BaseModel):
+    """One distinct path with its outcomes."""
+
+    path: str = Field(description="Channels in touch order, joined by ' > '.")
+    conversions: float
+    value: Money
+    nulls: float
+
+
+class PathsResponse(BaseModel):
+    """Journey summary per channel, path-table totals and the most common paths."""
+
+    model_config = _examples({
+        "data_version": 3,
+        "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
+                    "max_path_length": None, "start": None, "end": None},
+        "totals": {"paths": 2.0, "journeys": 5.0, "path_conversions": 3.0, "path_value": 230.0,
+                   "nulls": 2.0, "direct_conversions": 1.0, "direct_value": 30.0,
+                   "conversions": 4.0, "value": 260.0},
+        "summary": [{"channel": "search", "touches": 3, "journeys": 2, "conversions": 2,
+                     "revenue": 180.0, "spend": 90.0}],
+        "paths": [{"path": "search > email", "conversions": 2.0, "value": 180.0, "nulls": 1.0}],
+    })
+
+    data_version: int
+    options: JourneyOptionsOut
+    totals: dict[str, float]
+    summary: list[dict[str, Any]] = Field(description="Per channel: the journey summary.")
+    paths: list[PathRow] = Field(description="Most frequent paths, by journeys.")
+
+
+# ----------------------------------------------------------------- attribution
+class ChannelCredit(BaseModel):
+    """Credit of one channel under one model (the `(direct)` row has no share)."""
+
+    channel: str
+    conversions: float
+    value: Money
+    share: float | None = None
+    value_share: float | None = None
+    conversions_lo: float | None = None
+    conversions_hi: float | None = None
+    value_lo: Money | None = None
+    value_hi: Money | None = None
+
+
+class AttributionResponse(BaseModel):
+    """One model's attribution of the journeys' conversions and revenue."""
+
+    model_config = _examples({
+        "data_version": 3, "model": "markov", "label": "markov(order=2)",
+        "params": {"order": 2},
+        "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
+                    "max_path_length": None, "start": "2026-01-01", "end": "2026-03-31"},
+        "total_conversions": 3.0, "total_value": 230.0,
+        "direct_conversions": 1.0, "direct_value": 30.0, "additive": True, "ci_level": None,
+        "channels": [
+            {"channel": "search", "conversions": 1.8, "value": 140.0, "share": 0.6,
+             "value_share": 0.61},
+            {"channel": "email", "conversions": 1.2, "value": 90.0, "share": 0.4,
+             "value_share": 0.39},
+            {"channel": "(direct)", "conversions": 1.0, "value": 30.0},
+        ],
+    })
+
+    data_version: int
+    model: str
+    label: str = Field(description="Model with its settings, e.g. markov(order=2).")
+    params: dict[str, Any]
+    options: JourneyOptionsOut
+    total_conversions: float
+    total_value: Money
+    direct_conversions: float
+    direct_value: Money
+    additive: bool = Field(description="False for participation (reach, not summed).")
+    ci_level: float | None = None
+    channels: list[ChannelCredit]
+
+
+class CompareRow(ChannelCredit):
+    """One channel under one model of a comparison."""
+
+    model: str
+
+
+class RankAgreementRow(BaseModel):
+    """Rank agreement of two models on channel shares."""
+
+    model_a: str
+    model_b: str
+    spearman: float | None = None
+    kendall: float | None = None
+
+
+class SkippedModel(BaseModel):
+    """A model that could not run on these journeys, and why."""
+
+    model: str
+    reason: str
+
+
+class CompareResponse(BaseModel):
+    """Several models on the same journeys, side by side."""
+
+    model_config = _examples({
+        "data_version": 3, "models": ["first_touch", "last_touch"],
+        "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
+                    "max_path_length": None, "start": None, "end": None},
+        "rows": [{"model": "first_touch", "channel": "search", "conversions": 2.0,
+                  "value": 180.0, "share": 0.67, "value_share": 0.78}],
+        "rank_agreement": [{"model_a": "first_touch", "model_b": "last_touch",
+                            "spearman": -0.5, "kendall": -0.33}],
+        "skipped": [],
+    })
+
+    data_version: int
+    models: list[str]
+    options: JourneyOptionsOut
+    rows: list[CompareRow]
+    rank_agreement: list[RankAgreementRow]
+    skipped: list[SkippedModel] = Field(default_factory=list)
+
+
+class ModelInfo(BaseModel):
+    """A model name the attribution endpoints accept."""
+
+    name: str
+    description: str
+
+
+class ModelsResponse(BaseModel):
+    """Every model name, with a description."""
+
+    model_config = _examples({"models": [{"name": "markov2",
+                                          "description": "second-order Markov chain"}]})
+
+    models: list[ModelInfo]
+
+
+# ------------------------------------------------------------------------- roi
+class ROIRow(BaseModel):
+    """One channel in one period (ROI = attributed revenue / spend)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    period: str
+    channel: str
+    spend: Money | None = None
+    attributed_conversions: float | None = None
+    attributed_revenue: Money | None = None
+    roi: float | None = Field(default=None, description="Undefined (null) without spend.")
+    net_roi: float | None = None
+    cpa: Money | None = None
+
+
+class ROIResponse(BaseModel):
+    """Channel ROI table per period."""
+
+    model_config = _examples({
+        "data_version": 3, "model": "markov(order=1)", "period": "quarter",
+        "fiscal_year_start_month": 1, "first_purchase_split": "path_credit",
+        "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
+                    "max_path_length": None, "start": None, "end": None},
+        "totals": [{"period": "2026Q1", "conversions": 13.0, "revenue": 5000.0,
+                    "spend": 1500.0}],
+        "rows": [{"period": "2026Q1", "channel": "search", "spend": 1000.0,
+                  "attributed_conversions": 12.5, "attributed_revenue": 4100.0,
+                  "roi": 4.1, "net_roi": 3.1, "cpa": 80.0}],
+    })
+
+    data_version: int
+    model: str = Field(description="Attribution model label, e.g. markov(order=1).")
+    period: Literal["week", "month", "quarter"]
+    fiscal_year_start_month: int = Field(ge=1, le=12)
+    first_purchase_split: str = Field(
+        description="How attributed conversions were split into first and repeat purchases.")
+    options: JourneyOptionsOut
+    rows: list[ROIRow] = Field(description="Per channel per period, plus a (direct) row.")
+    totals: list[dict[str, Any]] = Field(
+        description="Per period, from the warehouse: conversions, revenue, spend.")
+
+
+# ------------------------------------------------------------------- lifecycle
+class VerdictCycle(BaseModel):
+    """One test cycle of a channel with the numbers the rules read."""
+
+    model_config = ConfigDict(extra="allow")
+
+    period: str | None = None
+    spend: Money | None = None
+    roi: float | None = None
+    baseline: float | None = None
+    ratio: float | None = None
+
+
+class VerdictOut(BaseModel):
+    """The lifecycle verdict of one test channel and its evidence."""
+
+    channel: str
+    verdict: Literal["exit", "test", "admit", "scale"]
+    rule: str
+    reason: str
+    period: str | None = None
+    roi: float | None = None
+    baseline: float | None = None
+    ratio: float | None = None
+    low_streak: int
+    cycles: list[VerdictCycle]
+
+
+class LifecycleResponse(BaseModel):
+    """Verdicts for every channel in test status."""
+
+    model_config = _examples({
+        "data_version": 3, "period": "month", "model": "markov(order=1)",
+        "rules": "admit ≥ 1.15× baseline, scale ≥ 1.3× baseline (multiple reading); ...",
+        "verdicts": [{"channel": "kol", "verdict": "admit", "rule": "admit_bar",
+                      "reason": "ROI 4.2 ≥ admit bar 3.9 in 2026-03", "period": "2026-03",
+                      "roi": 4.2, "baseline": 3.4, "ratio": 1.24, "low_streak": 0,
+                      "cycles": [{"period": "2026-03", "spend": 5000.0, "roi": 4.2,
+                                  "baseline": 3.4, "ratio": 1.24}]}],
+    })
+
+    data_version: int
+    period: str
+    model: str
+    rules: str = Field(description="The thresholds applied, in words.")
+    verdicts: list[VerdictOut]
+
+
+class ChannelStatusRequest(BaseModel):
+    """A user's decision to move a channel to another status."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"status": "established", "reason": "Passed the Q1 test at 1.3x baseline"}]
+    })
+
+    status: Literal["established", "exited", "test"]
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S",
+                        description="Why; stored with the change.")
+
+
+class ChannelStatusResponse(BaseModel):
+    """The status change as recorded."""
+
+    model_config = _examples({"channel": "kol", "previous_status": "test",
+                              "status": "established", "data_version": 3})
+
+    channel: str
+    previous_status: str
+    status: str
+    data_version: int
+
+
+# ---------------------------------------------------------------------- budget
+class CurveSegment(BaseModel):
+    """A piece of a response curve: ``slope`` revenue per unit of spend over ``width``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    width: Money = Field(gt=0, allow_inf_nan=False)
+    slope: float = Field(ge=0, allow_inf_nan=False)
+
+
+class ChannelCurve(BaseModel):
+    """A channel given directly (instead of curves fitted from the warehouse)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    segments: list[CurveSegment] = Field(min_length=1, max_length=200)
+    previous_spend: Money | None = Field(default=None, ge=0, le=1e13, allow_inf_nan=False)
+    group: str | None = Field(default=None, min_length=1, max_length=100)
+    status: Literal["established", "test", "exited"] = "established"
+    verdict: Literal["admit", "scale", "test", "exit"] | None = None
+    aov: Money | None = Field(default=None, gt=0, le=1e9, allow_inf_nan=False,
+                              description="Average order value (expected conversions = "
+                                          "revenue / aov).")
+    monthly_pattern: list[Weight] | None = Field(
+        default=None, min_length=3, max_length=3,
+        description="Weights of the quarter's three months for the monthly split.")
+
+
+class GroupLimitIn(BaseModel):
+    """Cap and/or floor on a channel group, as shares of total spend."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str = Field(min_length=1, max_length=100)
+    max_share: float | None = Field(default=None, ge=0, le=1)
+    min_share: float | None = Field(default=None, ge=0, le=1)
+
+
+_PLAN_EXAMPLE = {
+    "budget": 1200000, "quarter": "2027Q1", "objective": "revenue", "max_change": 0.3,
+    "group_caps": [{"group": "social", "max_share": 0.4}], "mins": {"search": 100000},
+    "test_budget": 0.05,
+}
+
+
+class PlanSettings(BaseModel):
+    """Settings shared by plans, scenarios and goal seeking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quarter: str | None = Field(default=None, pattern=r"^\d{4}-?[Qq][1-4]$",
+                                description="Planned quarter, e.g. 2027Q1 (adds a monthly split).")
+    objective: Literal["revenue", "conversions", "profit"] = "revenue"
+    margin: float | None = Field(default=None, gt=0, le=1,
+                                 description="Required for objective=profit.")
+    max_change: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False,
+                                     description="Largest change vs last quarter (0.3 = ±30%).")
+    group_caps: list[GroupLimitIn] = Field(default_factory=list, max_length=100)
+    mins: dict[str, Amount] = Field(default_factory=dict, max_length=500,
+                                    description="Minimum spend per channel.")
+    maxs: dict[str, Amount] = Field(default_factory=dict, max_length=500,
+                                    description="Maximum spend per channel.")
+    test_budget: float = Field(default=0.05, ge=0, le=1,
+                               description="Largest share of total per test channel.")
+    scale_growth: float = Field(default=1.0, ge=0, le=10, allow_inf_nan=False)
+    monthly: Literal["pattern", "even"] = "pattern"
+    model: str = Field(default="markov1", max_length=200,
+                       description="Attribution model for the fitted curves.")
+    period: Literal["week", "month", "quarter"] = Field(
+        default="month", description="Period of the ROI points the curves are fitted to.")
+    segments: int = Field(default=8, ge=1, le=50, description="Segments per fitted curve.")
+    curves: list[ChannelCurve] | None = Field(
+        default=None, max_length=500,
+        description="Plan from these curves instead of fitting them from the warehouse.")
+
+
+class PlanRequest(PlanSettings):
+    """Best split of a budget."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PLAN_EXAMPLE]})
+
+    budget: Money = Field(gt=0, le=1e13, allow_inf_nan=False)
+    spend_all: bool = Field(default=False, description="Spend exactly the budget (= not ≤).")
+
+
+class PlanChannel(BaseModel):
+    """The plan for one channel."""
+
+    channel: str
+    spend: Money
+    share: float
+    previous_spend: Money | None = None
+    change: Money | None = None
+    change_pct: float | None = None
+    expected_revenue: Money | None = None
+    expected_conversions: float | None = None
+    marginal_roi: float | None = None
+    last_unit_roi: float | None = None
+    group: str | None = None
+    status: str
+    verdict: str | None = None
+    rule: str
+    modelled: bool
+    monthly: dict[str, Money] | list[Money]
+
+
+class PlanResponse(BaseModel):
+    """A budget plan with everything needed to defend it."""
+
+    model_config = _examples({
+        "data_version": 3, "status": "optimal", "status_text": "optimal plan",
+        "objective": "revenue", "quarter": "2027Q1",
+        "months": ["2027-01", "2027-02", "2027-03"], "budget": 1200000.0,
+        "budget_equality": False, "total_spend": 1200000.0, "expected_revenue": 4100000.0,
+        "expected_conversions": None, "unmodelled_spend": 0.0, "budget_shadow_price": 2.1,
+        "binding_constraints": ["budget"], "conflicts": [], "notes": [],
+        "channels": [{"channel": "search", "spend": 400000.0, "share": 0.33,
+                      "previous_spend": 350000.0, "change": 50000.0, "change_pct": 0.14,
+                      "expected_revenue": 1600000.0, "marginal_roi": 2.1,
+                      "last_unit_roi": 2.7, "group": "search", "status": "established",
+                      "verdict": None, "rule": "normal", "modelled": True,
+                      "monthly": {"2027-01": 130000.0, "2027-02": 130000.0,
+                                  "2027-03": 140000.0}}],
+    })
+
+    data_version: int
+    status: str
+    status_text: str
+    objective: str
+    margin: float | None = None
+    quarter: str | None = None
+    months: list[str] = Field(default_factory=list)
+    budget: Money | None = None
+    budget_equality: bool = False
+    total_spend: Money
+    expected_revenue: Money
+    expected_conversions: float | None = None
+    unmodelled_spend: Money = 0.0
+    objective_value: float | None = None
+    budget_shadow_price: float | None = None
+    binding_constraints: list[str]
+    conflicts: list[str] = Field(default_factory=list)
+    shadow_prices: dict[str, float] = Field(default_factory=dict)
+    revenue_range: dict[str, float | int] | None = None
+    solver: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    channels: list[PlanChannel]
+
+
+class ScenariosRequest(PlanSettings):
+    """The plan at several budgets: ``budget × multiplier`` for each multiplier."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{**_PLAN_EXAMPLE, "multipliers": [0.8, 0.9, 1.1, 1.2]}]})
+
+    budget: Money = Field(gt=0, le=1e13, allow_inf_nan=False)
+    spend_all: bool = Field(default=False, description="Spend exactly each budget.")
+    multipliers: list[Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]] = Field(
+        default=[0.8, 0.9, 1.1, 1.2], min_length=1, max_length=25,
+        description="Budget multipliers; the base budget (1.0) is always included.")
+
+
+class ScenarioRow(BaseModel):
+    """The plan at one budget, in brief."""
+
+    multiplier: float
+    budget: Money
+    status: str
+    total_spend: Money | None = None
+    expected_revenue: Money | None = None
+    budget_shadow_price: float | None = None
+    incremental_roi: float | None = Field(
+        default=None, description="Extra revenue per extra unit of budget vs the previous row.")
+    conflicts: str = ""
+
+
+class ScenariosResponse(BaseModel):
+    """Returns of the plan across budgets."""
+
+    model_config = _examples({
+        "data_version": 3, "base_budget": 1200000.0,
+        "scenarios": [{"multiplier": 0.8, "budget": 960000.0, "status": "optimal",
+                       "total_spend": 960000.0, "expected_revenue": 3500000.0,
+                       "budget_shadow_price": 2.6, "incremental_roi": None, "conflicts": ""}],
+    })
+
+    data_version: int
+    base_budget: Money
+    scenarios: list[ScenarioRow]
+
+
+class GoalRequest(PlanSettings):
+    """Goal seeking: the smallest budget reaching a revenue, or the largest at a marginal ROI."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"target_revenue": 4000000, "quarter": "2027Q1"},
+                     {"min_marginal_roi": 1.5, "quarter": "2027Q1"}]})
+
+    target_revenue: Money | None = Field(default=None, gt=0, le=1e14, allow_inf_nan=False,
+                                         description="Smallest budget reaching this revenue.")
+    min_marginal_roi: float | None = Field(
+        default=None, ge=0, le=1e6, allow_inf_nan=False,
+        description="Largest budget while every funded channel's last unit returns this.")
+
+    @model_validator(mode="after")
+    def _one_goal(self) -> GoalRequest:
+        if (self.target_revenue is None) == (self.min_marginal_roi is None):
+            raise ValueError("give exactly one of target_revenue and min_marginal_roi")
+        return self
+
+
+class GoalResponse(BaseModel):
+    """The budget found and the plan at that budget."""
+
+    model_config = _examples({
+        "data_version": 3, "goal": "target_revenue", "target": 4000000.0,
+        "budget": 1150000.0, "plan": PlanResponse.model_config["json_schema_extra"]["examples"][0],
+    })
+
+    data_version: int
+    goal: Literal["target_revenue", "min_marginal_roi"]
+    target: float
+    budget: Money | None = None
+    plan: PlanResponse

@@ -1,0 +1,289 @@
+"""Model names used by the CLI, the API and :func:`attribution.compare.compare`.
+
+A *spec* names a model and, optionally, its settings::
+
+    first_touch
+    markov2                      # MarkovChain(order=2)
+    markov(order=auto)           # MarkovChain(order="auto")
+    time_decay(half_life_days=3)
+    custom(first=0.5, middle=0, last=0.5)
+
+:func:`make_model` turns a spec (plus keyword settings) into a model instance;
+:func:`available_models` lists the names, :func:`describe_models` adds a
+one-line description of each. The model classes are imported when a model is
+made, so importing the registry stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from attribution.base import AttributionModel
+
+__all__ = [
+    "ModelSpec",
+    "ModelSpecError",
+    "MODEL_SPECS",
+    "available_models",
+    "describe_models",
+    "make_model",
+    "needs_touches",
+    "parse_spec",
+    "parse_value",
+    "split_specs",
+]
+
+
+class ModelSpecError(ValueError):
+    """A model spec names no known model or carries settings the model does not take."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One registered model name.
+
+    Parameters
+    ----------
+    name : str
+        The name users type, e.g. ``"markov2"``.
+    module, cls : str
+        Where the model class lives (``attribution.<module>.<cls>``).
+    description : str
+        One line for ``touchpath attribute --help`` and :func:`describe_models`.
+    fixed : dict
+        Settings implied by the name (``markov2`` fixes ``order=2``).
+    """
+
+    name: str
+    module: str
+    cls: str
+    description: str
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def model_class(self) -> type:
+        """Import and return the model class."""
+        module = importlib.import_module(f"attribution.{self.module}")
+        return getattr(module, self.cls)
+
+
+def _spec(name: str, module: str, cls: str, description: str, **fixed: Any) -> ModelSpec:
+    return ModelSpec(name, module, cls, description, fixed)
+
+
+#: Every model name, in the order :func:`available_models` lists them.
+MODEL_SPECS: dict[str, ModelSpec] = {
+    s.name: s
+    for s in (
+        _spec("first_touch", "rules", "FirstTouch", "all credit to the first touch"),
+        _spec("last_touch", "rules", "LastTouch", "all credit to the last touch"),
+        _spec("last_non_direct", "rules", "LastNonDirect",
+              "all credit to the last touch that is not a direct channel"),
+        _spec("linear", "rules", "Linear", "equal credit to every touch"),
+        _spec("participation", "rules", "Participation",
+              "full credit to every channel on the path (reach, not summed)"),
+        _spec("time_decay", "rules", "TimeDecay",
+              "weight 2^(-t/half_life_days) by time before conversion (needs touches)"),
+        _spec("position", "rules", "PositionBased",
+              "U-shape: 40% first, 40% last, 20% spread over the middle"),
+        _spec("j_curve", "rules", "JCurve", "J-curve: 20% first, 20% middle, 60% last"),
+        _spec("inverse_j", "rules", "InverseJ", "inverse J: 60% first, 20% middle, 20% last"),
+        _spec("custom", "rules", "CustomPosition",
+              "custom first/middle/last weights: custom(first=..., middle=..., last=...)"),
+        _spec("markov", "markov", "MarkovChain",
+              "Markov chain removal effects, exact; order 1-4 or auto (order=...)"),
+        _spec("markov1", "markov", "MarkovChain", "first-order Markov chain", order=1),
+        _spec("markov2", "markov", "MarkovChain", "second-order Markov chain", order=2),
+        _spec("markov3", "markov", "MarkovChain", "third-order Markov chain", order=3),
+        _spec("markov4", "markov", "MarkovChain", "fourth-order Markov chain", order=4),
+        _spec("markov_auto", "markov", "MarkovChain",
+              "Markov chain of the order (1-4) that best predicts held-out outcomes",
+              order="auto"),
+        _spec("shapley", "shapley", "ShapleySubset",
+              "Shapley value, v(S) = conversions of journeys whose channel set is within S"),
+        _spec("shapley_rate", "shapley", "ShapleyConversionRate",
+              "Shapley value, v(S) = conversion rate of journeys exposed to exactly S"),
+        _spec("shapley_ordered", "shapley", "OrderedShapley",
+              "ordered Shapley value: credit by touch position"),
+    )
+}
+
+#: Other spellings accepted for a name.
+_ALIASES = {
+    "first": "first_touch",
+    "last": "last_touch",
+    "last_non_direct_touch": "last_non_direct",
+    "position_based": "position",
+    "u_shape": "position",
+    "custom_position": "custom",
+    "shapley_subset": "shapley",
+    "shapley_conversion_rate": "shapley_rate",
+    "ordered_shapley": "shapley_ordered",
+    "markov_chain": "markov",
+}
+
+_SPEC_RE = re.compile(r"^\s*([A-Za-z][\w\-]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+
+
+def available_models() -> list[str]:
+    """Names :func:`make_model` accepts, in display order."""
+    return list(MODEL_SPECS)
+
+
+def describe_models() -> dict[str, str]:
+    """Each model name with its one-line description."""
+    return {name: spec.description for name, spec in MODEL_SPECS.items()}
+
+
+def _unknown(name: str) -> ModelSpecError:
+    return ModelSpecError(
+        f"unknown model {name!r}; valid models: {', '.join(available_models())}"
+    )
+
+
+def parse_value(text: str) -> Any:
+    """A setting value from text: int, float, bool, ``a|b`` tuple, or the string itself."""
+    raw = text.strip().strip("'\"")
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    if "|" in raw:
+        return tuple(part.strip() for part in raw.split("|") if part.strip())
+    for convert in (int, float):
+        try:
+            return convert(raw)
+        except ValueError:
+            continue
+    return raw
+
+
+def split_specs(text: str) -> list[str]:
+    """Split a comma-separated list of specs, keeping commas inside parentheses.
+
+    Examples
+    --------
+    >>> split_specs("first_touch, custom(first=0.5,middle=0,last=0.5),markov2")
+    ['first_touch', 'custom(first=0.5,middle=0,last=0.5)', 'markov2']
+    """
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise ModelSpecError(f"unbalanced ')' in model list {text!r}")
+        if ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    if depth:
+        raise ModelSpecError(f"unbalanced '(' in model list {text!r}")
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """Split ``"name(key=value, ...)"`` into the canonical name and its settings.
+
+    Raises
+    ------
+    ModelSpecError
+        If the text is not of that form or the name is not registered.
+    """
+    match = _SPEC_RE.match(spec)
+    if match is None:
+        raise ModelSpecError(f"cannot read model spec {spec!r}; expected name or name(key=value)")
+    raw_name, inner = match.group(1), match.group(2)
+    name = raw_name.lower().replace("-", "_")
+    name = _ALIASES.get(name, name)
+    if name not in MODEL_SPECS:
+        raise _unknown(raw_name)
+    params: dict[str, Any] = {}
+    if inner and inner.strip():
+        for item in inner.split(","):
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise ModelSpecError(
+                    f"model spec {spec!r}: setting {item.strip()!r} is not key=value"
+                )
+            params[key.strip()] = parse_value(value)
+    return name, params
+
+
+def _settable_fields(cls: type) -> list[str]:
+    if not dataclasses.is_dataclass(cls):
+        return []
+    return [f.name for f in dataclasses.fields(cls) if f.init and f.name != "name"]
+
+
+def make_model(spec: str | AttributionModel, **params: Any) -> AttributionModel:
+    """Build a model from its spec and settings.
+
+    Parameters
+    ----------
+    spec : str or AttributionModel
+        A registered name (see :func:`available_models`), optionally with
+        settings in parentheses. A model instance is returned unchanged.
+    **params
+        Further settings; ``None`` values are ignored (so CLI options left
+        unset fall through to the model defaults).
+
+    Returns
+    -------
+    AttributionModel
+
+    Raises
+    ------
+    ModelSpecError
+        Unknown name (the message lists the valid ones), a setting the model
+        does not take, a setting that contradicts the name (``markov2`` with
+        ``order=3``), or settings the model rejects.
+
+    Examples
+    --------
+    >>> make_model("markov", order=2)  # doctest: +SKIP
+    MarkovChain(order=2, ...)
+    """
+    if not isinstance(spec, str):
+        if params:
+            raise ModelSpecError("settings cannot be applied to a model instance")
+        return spec
+    name, inline = parse_spec(spec)
+    entry = MODEL_SPECS[name]
+    given = {**inline, **{k: v for k, v in params.items() if v is not None}}
+    for key, fixed in entry.fixed.items():
+        if key in given and given[key] != fixed:
+            raise ModelSpecError(
+                f"model {name!r} fixes {key}={fixed!r}; got {key}={given[key]!r}"
+            )
+    cls = entry.model_class()
+    accepted = _settable_fields(cls)
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        takes = ", ".join(accepted) if accepted else "no settings"
+        raise ModelSpecError(f"model {name!r} does not take {', '.join(unknown)}; it takes {takes}")
+    if "direct_channels" in given and isinstance(given["direct_channels"], str):
+        given["direct_channels"] = parse_value(given["direct_channels"] + "|")
+    if name == "markov" and "order" in given and isinstance(given["order"], str):
+        if given["order"].lower() != "auto":
+            raise ModelSpecError(f"markov order must be 1-4 or 'auto', got {given['order']!r}")
+        given["order"] = "auto"
+    try:
+        return cls(**{**entry.fixed, **given})
+    except (TypeError, ValueError) as exc:
+        raise ModelSpecError(f"model {name!r}: {exc}") from exc
+
+
+def needs_touches(model: AttributionModel) -> bool:
+    """True for models that need touch timestamps (time decay), not just paths."""
+    return callable(getattr(model, "attribute_touches", None))

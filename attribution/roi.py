@@ -1,0 +1,600 @@
+"""Channel ROI per period: attribute each period's conversions, join spend.
+
+DESIGN.md, "ROI and lifecycle rules". For every period (ISO week, calendar
+month, or calendar / fiscal quarter) the journeys whose conversion falls in the
+period are built (:func:`data.journeys.build_paths` with the period as
+``start``/``end``) and attributed with any attribution model; spend per channel
+is summed over the period's days. Per channel per period:
+
+========================  ===================================================
+``spend``                 Σ spend of the channel over the period's days
+``attributed_conversions``  the model's credit (conversions)
+``attributed_revenue``    the model's credit (revenue)
+``roi``                   revenue ÷ spend (e-commerce convention)
+``net_roi``               (revenue − spend) ÷ spend
+``cpa``                   spend ÷ attributed conversions
+``spend_share``           spend ÷ Σ spend of the period
+``revenue_share``         revenue ÷ the period's total revenue (direct included)
+``journeys``              journeys (converting + not) whose path touches it
+``converting_journeys``   of those, the converting ones
+``journey_conversion_rate``  converting_journeys ÷ journeys
+``first_purchases``       attributed conversions that were first purchases
+``repeat_purchases``      attributed conversions − first_purchases
+``cac``                   spend ÷ first_purchases
+``note``                  why a figure is undefined (empty when all defined)
+========================  ===================================================
+
+Undefined cases, never shown as infinity or a made-up zero:
+
+* spend but no attributed conversions: ``roi`` is 0 (revenue 0 ÷ spend),
+  ``net_roi`` −1, ``cpa`` and ``cac`` undefined (NaN; ``null`` in JSON);
+* conversions (or revenue) but no spend — owned channels: ``roi``, ``net_roi``
+  undefined (NaN: x ÷ 0 has no value; infinity would rank the channel above all
+  paid ones and zero would say it returned nothing); ``cpa`` and ``cac`` are 0
+  (it cost nothing);
+* neither spend nor conversions: every ratio NaN;
+* conversions but no first purchases: ``cac`` NaN.
+
+First vs repeat purchases. A first purchase is a user's first conversion in
+the data (``PathTable.first_conversions`` per path). If the model exposes
+per-path credit (``AttributionResult.details["path_credit"]``, an
+``(n_paths, n_channels)`` array of each path's conversion credit shares, rows
+summing to 1), ``first_purchases[c] = Σ_p credit[p, c] · first_conversions[p]``
+— exact, and the channels' first purchases sum to the paths' first
+conversions. Otherwise the split is proportional to the first-purchase share of
+the converting journeys touching the channel:
+``first_purchases[c] = attributed_conversions[c] · Σ_{p ∋ c} first_conversions[p]
+/ Σ_{p ∋ c} conversions[p]``.
+
+The ``(direct)`` row of each period carries the conversions with no touchpoint
+in the lookback window (revenue and count; no spend; its first purchases are
+the period's first purchases in the conversions table minus those on paths).
+Channel rows plus the ``(direct)`` row reconcile with the conversions table:
+Σ attributed conversions = the period's conversions, Σ attributed revenue = the
+period's revenue, Σ spend = the spend table's — to float precision, checked by
+:meth:`ChannelROITable.reconcile`. Money is never rounded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from importlib import resources
+from os import PathLike
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from attribution.base import AttributionModel, AttributionResult
+from data.paths import DIRECT, PathTable
+
+__all__ = [
+    "PERIODS",
+    "ROI_COLUMNS",
+    "ChannelROITable",
+    "Period",
+    "ROIError",
+    "attribute_period",
+    "channel_roi",
+    "period_bounds",
+    "period_label",
+]
+
+Period = Literal["week", "month", "quarter"]
+
+#: Supported period kinds.
+PERIODS: tuple[str, ...] = ("week", "month", "quarter")
+
+#: Columns of :meth:`ChannelROITable.to_frame`, in order.
+ROI_COLUMNS = (
+    "period", "period_start", "period_end", "channel", "spend", "attributed_conversions",
+    "attributed_revenue", "roi", "net_roi", "cpa", "spend_share", "revenue_share", "journeys",
+    "converting_journeys", "journey_conversion_rate", "first_purchases", "repeat_purchases",
+    "cac", "note",
+)
+
+_TOTAL_COLUMNS = ("period", "period_start", "period_end", "conversions", "revenue",
+                  "first_purchases", "spend")
+
+#: Relative tolerance of :meth:`ChannelROITable.reconcile` (float summation order only).
+RECONCILE_RTOL = 1e-9
+
+
+class ROIError(ValueError):
+    """The ROI table could not be built: says what and where."""
+
+
+def _sql(name: str) -> str:
+    return resources.files("data").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- periods
+def _as_date(x: Any, name: str) -> date:
+    if isinstance(x, datetime):
+        return x.date()
+    if isinstance(x, date):
+        return x
+    try:
+        ts = pd.Timestamp(x)
+    except (TypeError, ValueError) as exc:
+        raise ROIError(f"{name}: not a date: {x!r}") from exc
+    if pd.isna(ts):
+        raise ROIError(f"{name}: not a date: {x!r}")
+    return ts.date()
+
+
+def _check_fiscal(fiscal_year_start_month: int) -> None:
+    if int(fiscal_year_start_month) != fiscal_year_start_month or not (
+        1 <= fiscal_year_start_month <= 12
+    ):
+        raise ROIError(f"fiscal_year_start_month must be 1..12, got {fiscal_year_start_month!r}")
+
+
+def _period_start(d: date, period: str, fiscal_year_start_month: int) -> date:
+    if period == "week":
+        return d - timedelta(days=d.weekday())
+    if period == "month":
+        return d.replace(day=1)
+    if period == "quarter":
+        offset = (d.month - fiscal_year_start_month) % 3
+        months = d.year * 12 + d.month - 1 - offset
+        return date(months // 12, months % 12 + 1, 1)
+    raise ROIError(f"period must be one of {PERIODS}, got {period!r}")
+
+
+def _next_start(d: date, period: str) -> date:
+    if period == "week":
+        return d + timedelta(days=7)
+    step = 1 if period == "month" else 3
+    months = d.year * 12 + d.month - 1 + step
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def period_label(d: date, period: Period, fiscal_year_start_month: int = 1) -> str:
+    """Label of the period containing day ``d``.
+
+    ``week``: ISO week, ``"2026-W03"`` (Monday start, ISO year). ``month``:
+    ``"2026-01"``. ``quarter``: ``"2026-Q1"`` for calendar quarters; with a
+    fiscal year starting in month ``m > 1``, ``"FY2027-Q1"`` — fiscal years are
+    named by the calendar year in which they end (April 2026 – March 2027 is
+    FY2027), quarters counted from the fiscal year's first month.
+    """
+    _check_fiscal(fiscal_year_start_month)
+    d = _as_date(d, "d")
+    if period == "week":
+        iso = d.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    if period == "month":
+        return f"{d.year}-{d.month:02d}"
+    if period == "quarter":
+        q = (d.month - fiscal_year_start_month) % 12 // 3 + 1
+        if fiscal_year_start_month == 1:
+            return f"{d.year}-Q{q}"
+        end_year = d.year + 1 if d.month >= fiscal_year_start_month else d.year
+        return f"FY{end_year}-Q{q}"
+    raise ROIError(f"period must be one of {PERIODS}, got {period!r}")
+
+
+def period_bounds(
+    start: date | datetime | str,
+    end: date | datetime | str,
+    period: Period = "month",
+    fiscal_year_start_month: int = 1,
+) -> list[tuple[str, date, date]]:
+    """The periods covering ``[start, end)``: ``(label, period_start, period_end)``.
+
+    ``end`` is exclusive. Periods are clipped to the range, so a range starting
+    mid-month gives a partial first month (its label unchanged).
+
+    Examples
+    --------
+    >>> period_bounds("2026-01-15", "2026-04-01", "month")[0]
+    ('2026-01', datetime.date(2026, 1, 15), datetime.date(2026, 2, 1))
+    >>> [b[0] for b in period_bounds("2026-03-01", "2026-07-01", "quarter", 4)]
+    ['FY2026-Q4', 'FY2027-Q1']
+    """
+    _check_fiscal(fiscal_year_start_month)
+    if period not in PERIODS:
+        raise ROIError(f"period must be one of {PERIODS}, got {period!r}")
+    lo, hi = _as_date(start, "start"), _as_date(end, "end")
+    if hi <= lo:
+        raise ROIError(f"empty range: end {hi} is not after start {lo}")
+    out = []
+    cur = _period_start(lo, period, fiscal_year_start_month)
+    while cur < hi:
+        nxt = _next_start(cur, period)
+        out.append((period_label(cur, period, fiscal_year_start_month), max(cur, lo),
+                    min(nxt, hi)))
+        cur = nxt
+    return out
+
+
+# ------------------------------------------------------------------ attribution
+def _path_credit(result: AttributionResult, paths: PathTable) -> np.ndarray | None:
+    credit = result.details.get("path_credit")
+    if credit is None:
+        return None
+    credit = np.asarray(credit, dtype=np.float64)
+    if credit.shape != (paths.n_paths, len(result.channels)):
+        return None
+    return credit
+
+
+def _first_split(result: AttributionResult, paths: PathTable) -> tuple[np.ndarray, str]:
+    """Attributed first purchases per channel of ``result`` and the method used."""
+    n = len(result.channels)
+    if paths.first_conversions is None:
+        return np.full(n, np.nan), "unknown"
+    credit = _path_credit(result, paths)
+    if credit is not None:
+        return credit.T @ paths.first_conversions, "path_credit"
+    touch = paths.channel_matrix().astype(np.float64)
+    conv_touching = touch.T @ paths.conversions
+    first_touching = touch.T @ paths.first_conversions
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(conv_touching > 0, first_touching / np.where(conv_touching > 0,
+                                                                     conv_touching, 1.0), 0.0)
+    return result.conversions * share, "proportional"
+
+
+def attribute_period(
+    wh: Any,
+    model: AttributionModel,
+    options: Any,
+) -> tuple[PathTable, AttributionResult]:
+    """Build the paths for ``options`` (start/end set) and attribute them.
+
+    Time-decay style models (with ``attribute_touches``) get the journey
+    touches too. An empty path table gives zero credit without calling the
+    model. A non-additive result (e.g. participation) is refused: its credit
+    does not sum to the conversions, so ROI would not reconcile.
+    """
+    from attribution.registry import needs_touches
+    from data.journeys import build_paths, journey_touches
+
+    paths = build_paths(wh, options)
+    if paths.n_paths == 0 or paths.total_conversions == 0:
+        zeros = np.zeros(paths.n_channels)
+        return paths, AttributionResult.from_credit(model.name, {}, paths, zeros, zeros)
+    if needs_touches(model):
+        touches = journey_touches(wh, options)
+        result = model.attribute_touches(touches, paths)  # type: ignore[attr-defined]
+    else:
+        result = model.attribute(paths)
+    if not result.additive:
+        raise ROIError(f"model {result.label} is not additive (its credit does not sum to the "
+                       "conversions); ROI needs an additive model")
+    return paths, result
+
+
+@dataclass(frozen=True)
+class _PeriodTotals:
+    conversions: float
+    revenue: float
+    first_purchases: float
+    spend: float
+
+
+def _daily_conversions(conn: Any) -> pd.DataFrame:
+    """Per day: conversions, revenue, first purchases (``roi_daily_conversions.sql``)."""
+    daily = conn.execute(_sql("roi_daily_conversions.sql")).df()
+    daily["day"] = pd.to_datetime(daily["day"]).dt.date
+    for c in ("conversions", "revenue", "first_purchases"):
+        daily[c] = pd.to_numeric(daily[c]).astype(np.float64)
+    return daily
+
+
+def _data_range(conn: Any) -> tuple[date, date] | None:
+    row = conn.execute(_sql("roi_data_range.sql")).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return _as_date(row[0], "data start"), _as_date(row[1], "data end") + timedelta(days=1)
+
+
+def _rows_for_period(
+    label: str, lo: date, hi: date, paths: PathTable, result: AttributionResult,
+    spend: pd.Series, registered: Sequence[str], totals: _PeriodTotals,
+) -> list[dict[str, Any]]:
+    credit_c = dict(zip(result.channels, result.conversions, strict=True))
+    credit_v = dict(zip(result.channels, result.value, strict=True))
+    first, _ = _first_split(result, paths)
+    first_by = dict(zip(result.channels, first, strict=True))
+    touch = paths.channel_matrix().astype(np.float64)
+    journeys = dict(zip(paths.channels, touch.T @ paths.journeys, strict=True))
+    converting = dict(zip(paths.channels, touch.T @ paths.conversions, strict=True))
+    names = list(dict.fromkeys([*registered, *paths.channels, *result.channels,
+                                *spend.index.astype(str)]))
+    total_spend = float(spend.sum())
+    total_revenue = totals.revenue
+    rows = []
+    for ch in names:
+        s = float(spend.get(ch, 0.0))
+        conv = float(credit_c.get(ch, 0.0))
+        rev = float(credit_v.get(ch, 0.0))
+        fp = float(first_by.get(ch, 0.0 if paths.first_conversions is not None else np.nan))
+        j = float(journeys.get(ch, 0.0))
+        cj = float(converting.get(ch, 0.0))
+        notes = []
+        if s > 0:
+            roi, net = rev / s, (rev - s) / s
+        else:
+            roi = net = math.nan
+        if conv > 0:
+            cpa = s / conv
+        else:
+            cpa = math.nan
+        if s > 0 and conv <= 0:
+            notes.append("spend but no attributed conversions: ROI 0, CPA and CAC undefined")
+        elif s <= 0 and (conv > 0 or rev > 0):
+            notes.append("conversions but no spend: ROI undefined (revenue ÷ 0), CPA 0")
+        elif s <= 0:
+            notes.append("no spend and no attributed conversions: ratios undefined")
+        if fp > 0:
+            cac = s / fp
+        else:
+            cac = math.nan
+            if conv > 0 and fp == 0:
+                notes.append("no attributed first purchases: CAC undefined")
+        rows.append({
+            "period": label, "period_start": lo, "period_end": hi, "channel": ch, "spend": s,
+            "attributed_conversions": conv, "attributed_revenue": rev, "roi": roi,
+            "net_roi": net, "cpa": cpa,
+            "spend_share": s / total_spend if total_spend > 0 else math.nan,
+            "revenue_share": rev / total_revenue if total_revenue > 0 else math.nan,
+            "journeys": j, "converting_journeys": cj,
+            "journey_conversion_rate": cj / j if j > 0 else math.nan,
+            "first_purchases": fp, "repeat_purchases": conv - fp, "cac": cac,
+            "note": "; ".join(notes),
+        })
+    dconv, dval = float(paths.direct_conversions), float(paths.direct_value)
+    dfirst = (totals.first_purchases - float(paths.first_conversions.sum())
+              if paths.first_conversions is not None else math.nan)
+    rows.append({
+        "period": label, "period_start": lo, "period_end": hi, "channel": DIRECT,
+        "spend": 0.0, "attributed_conversions": dconv, "attributed_revenue": dval,
+        "roi": math.nan, "net_roi": math.nan, "cpa": math.nan,
+        "spend_share": 0.0 if total_spend > 0 else math.nan,
+        "revenue_share": dval / total_revenue if total_revenue > 0 else math.nan,
+        "journeys": math.nan, "converting_journeys": math.nan,
+        "journey_conversion_rate": math.nan, "first_purchases": dfirst,
+        "repeat_purchases": dconv - dfirst, "cac": math.nan,
+        "note": "unattributed: conversions with no touchpoint in the lookback window; no spend",
+    })
+    return rows
+
+
+@dataclass(frozen=True, eq=False)
+class ChannelROITable:
+    """Channel ROI per period, with the warehouse totals it must reconcile with.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per channel per period plus a ``(direct)`` row per period;
+        columns :data:`ROI_COLUMNS` (see the module docstring).
+    totals : DataFrame
+        Per period from the warehouse tables: ``conversions``, ``revenue``,
+        ``first_purchases`` (conversions table) and ``spend`` (spend table).
+    period : str
+    fiscal_year_start_month : int
+    model : str
+        Label of the attribution model, e.g. ``markov(order=2)``.
+    first_purchase_split : str
+        ``path_credit``, ``proportional`` or ``unknown`` (see module docstring).
+    options : dict
+        The journey options used.
+    """
+
+    frame: pd.DataFrame
+    totals: pd.DataFrame
+    period: str
+    fiscal_year_start_month: int
+    model: str
+    first_purchase_split: str = "proportional"
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self, include_direct: bool = True) -> pd.DataFrame:
+        """A copy of the table (optionally without the ``(direct)`` rows)."""
+        frame = self.frame
+        if not include_direct:
+            frame = frame[frame["channel"] != DIRECT]
+        return frame.reset_index(drop=True).copy()
+
+    @property
+    def periods(self) -> list[str]:
+        """Period labels in time order."""
+        return self.totals["period"].tolist()
+
+    def period_frame(self, label: str) -> pd.DataFrame:
+        """The rows of one period."""
+        if label not in self.periods:
+            raise ROIError(f"no period {label!r}; periods: {self.periods}")
+        return self.frame[self.frame["period"] == label].reset_index(drop=True)
+
+    def reconcile(self) -> pd.DataFrame:
+        """Per period: table sums vs warehouse totals, and whether they agree.
+
+        Columns ``period``, ``conversions_table``, ``conversions_warehouse``,
+        ``revenue_table``, ``revenue_warehouse``, ``spend_table``,
+        ``spend_warehouse``, ``ok`` (all three equal within a relative
+        :data:`RECONCILE_RTOL`, i.e. up to float summation order).
+        """
+        sums = self.frame.groupby("period", sort=False)[
+            ["attributed_conversions", "attributed_revenue", "spend"]].sum()
+        out = self.totals[["period"]].copy()
+        out["conversions_table"] = out["period"].map(sums["attributed_conversions"]).fillna(0.0)
+        out["conversions_warehouse"] = self.totals["conversions"].to_numpy()
+        out["revenue_table"] = out["period"].map(sums["attributed_revenue"]).fillna(0.0)
+        out["revenue_warehouse"] = self.totals["revenue"].to_numpy()
+        out["spend_table"] = out["period"].map(sums["spend"]).fillna(0.0)
+        out["spend_warehouse"] = self.totals["spend"].to_numpy()
+        ok = np.ones(len(out), dtype=bool)
+        for k in ("conversions", "revenue", "spend"):
+            ok &= np.isclose(out[f"{k}_table"], out[f"{k}_warehouse"], rtol=RECONCILE_RTOL,
+                             atol=1e-9)
+        out["ok"] = ok
+        return out
+
+    @property
+    def reconciles(self) -> bool:
+        """``True`` when every period reconciles (see :meth:`reconcile`)."""
+        return bool(self.reconcile()["ok"].all())
+
+    # ----------------------------------------------------------------- exports
+    def _export_frame(self) -> pd.DataFrame:
+        frame = self.to_frame()
+        for c in ("period_start", "period_end"):
+            frame[c] = [d.isoformat() for d in frame[c]]
+        return frame
+
+    def to_csv(self, path: str | PathLike[str]) -> None:
+        """Write CSV (undefined numbers as empty cells; floats in shortest round-trip form)."""
+        self._export_frame().to_csv(path, index=False)
+
+    def to_parquet(self, path: str | PathLike[str]) -> None:
+        """Write Parquet (undefined numbers as null)."""
+        self._export_frame().to_parquet(path, index=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready document: settings, ``rows`` and ``totals`` (NaN → ``None``)."""
+
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            frame = frame.copy()
+            for c in ("period_start", "period_end"):
+                if c in frame.columns:
+                    frame[c] = [d.isoformat() for d in frame[c]]
+            obj = frame.astype(object)
+            return obj.where(pd.notna(obj), None).to_dict(orient="records")
+
+        return {
+            "period": self.period, "fiscal_year_start_month": self.fiscal_year_start_month,
+            "model": self.model, "first_purchase_split": self.first_purchase_split,
+            "options": self.options, "rows": records(self.frame),
+            "totals": records(self.totals),
+        }
+
+    def to_json(self, path: str | PathLike[str] | None = None, *, indent: int = 2) -> str:
+        """The :meth:`to_dict` document as JSON text (also written to ``path`` if given)."""
+        text = json.dumps(self.to_dict(), indent=indent, default=str, allow_nan=False)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return text
+
+
+def _options_dict(options: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(options):
+        d = dataclasses.asdict(options)
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
+    return {}
+
+
+def channel_roi(
+    wh: Any,
+    model: AttributionModel | str,
+    period: Period = "month",
+    options: Any = None,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    *,
+    fiscal_year_start_month: int = 1,
+    on_period: Callable[[str], None] | None = None,
+) -> ChannelROITable:
+    """Attribute every period's conversions and build the channel ROI table.
+
+    Parameters
+    ----------
+    wh : Warehouse
+        Needs ``conn`` (DuckDB) and ``spend()``; ``channels()`` lists the
+        registered channels, which get a row in every period.
+    model : AttributionModel or str
+        A model, or a registry spec such as ``"markov2"``.
+    period : {"week", "month", "quarter"}
+    options : JourneyOptions, optional
+        Lookback and path options; its ``start``/``end`` are replaced per period.
+    start, end : date, optional
+        Range of conversion dates, ``end`` exclusive (default: from the first to
+        the day after the last conversion or spend day in the warehouse).
+        Periods are clipped to the range.
+    fiscal_year_start_month : int
+        First month of the fiscal year for quarters (1 = calendar quarters).
+    on_period : callable, optional
+        Called with each period label after it is done (progress display).
+
+    Returns
+    -------
+    ChannelROITable
+
+    Raises
+    ------
+    ROIError
+        Bad period or range, no data, a non-additive model.
+    """
+    from data.journeys import JourneyOptions
+
+    if isinstance(model, str):
+        from attribution.registry import make_model
+
+        model = make_model(model)
+    if options is None:
+        options = JourneyOptions()
+    conn = wh.conn
+    if start is None or end is None:
+        rng = _data_range(conn)
+        if rng is None:
+            raise ROIError("the warehouse has no conversions or spend; nothing to report")
+        start = rng[0] if start is None else start
+        end = rng[1] if end is None else end
+    bounds = period_bounds(start, end, period, fiscal_year_start_month)
+    lo_all, hi_all = bounds[0][1], bounds[-1][2]
+    spend = wh.spend()
+    spend = spend.assign(day=pd.to_datetime(spend["day"]).dt.date,
+                         amount=pd.to_numeric(spend["amount"]).astype(np.float64))
+    channels = wh.channels()
+    registered = [str(c) for c in channels["channel"]] if len(channels) else []
+    rows: list[dict[str, Any]] = []
+    totals = []
+    daily = _daily_conversions(conn)
+    split = "unknown"
+    model_label: str | None = None
+    for label, lo, hi in bounds:
+        in_period = spend[(spend["day"] >= lo) & (spend["day"] < hi)]
+        spend_by = in_period.groupby("channel", sort=True)["amount"].sum()
+        opts = dataclasses.replace(options, start=datetime.combine(lo, datetime.min.time()),
+                                   end=datetime.combine(hi, datetime.min.time()))
+        paths, result = attribute_period(wh, model, opts)
+        day_rows = daily[(daily["day"] >= lo) & (daily["day"] < hi)]
+        pt = _PeriodTotals(float(day_rows["conversions"].sum()),
+                           float(day_rows["revenue"].sum()),
+                           float(day_rows["first_purchases"].sum()), float(spend_by.sum()))
+        _, method = _first_split(result, paths)
+        if paths.total_conversions > 0:
+            split = method if split in ("unknown", method) else "mixed"
+            model_label = model_label or result.label
+        rows.extend(_rows_for_period(label, lo, hi, paths, result, spend_by, registered, pt))
+        totals.append({"period": label, "period_start": lo, "period_end": hi,
+                       "conversions": pt.conversions, "revenue": pt.revenue,
+                       "first_purchases": pt.first_purchases, "spend": pt.spend})
+        if on_period is not None:
+            on_period(label)
+    frame = pd.DataFrame(rows, columns=list(ROI_COLUMNS))
+    opts_out = _options_dict(options)
+    opts_out.update(start=lo_all.isoformat(), end=hi_all.isoformat())
+    return ChannelROITable(frame, pd.DataFrame(totals, columns=list(_TOTAL_COLUMNS)), period,
+                           int(fiscal_year_start_month), model_label or _model_label(model),
+                           split, opts_out)
+
+
+def _model_label(model: AttributionModel) -> str:
+    if dataclasses.is_dataclass(model):
+        params = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)
+                  if f.name != "name"}
+        if params:
+            inner = ", ".join(f"{k}={v}" for k, v in params.items())
+            return f"{model.name}({inner})"
+    return str(model.name)

@@ -1,0 +1,448 @@
+"""Shapley-value attribution: subset, conversion-rate and ordered forms.
+
+DESIGN.md, "Attribution models" (Shapley). Channels are the players; a
+journey's *channel set* is the set of distinct channels on its path. Three
+models:
+
+:class:`ShapleySubset`
+    ``v(S)`` = conversions of journeys whose channel set is a subset of ``S``.
+    Its Shapley value has the closed form (Zhao, Mahboobi & Bagheri 2018,
+    "Shapley Value Methods for Attribution Modeling in Online Advertising",
+    arXiv:1804.05327)::
+
+        φ(c) = Σ_{T ∋ c} conv(T) / |T|
+
+    over the distinct converting channel sets ``T``: each set's conversions
+    are shared equally by its channels. Linear in the number of distinct sets.
+
+:class:`ShapleyConversionRate`
+    ``v(S)`` = conversion rate of the journeys exposed to exactly ``S``
+    (converting and null journeys; Shao & Li 2011, "Data-driven multi-touch
+    attribution models", KDD; Dalessandro et al. 2012, "Causally motivated
+    attribution for online advertising", ADKDD). Turned into conversions that
+    obey efficiency as described on the class.
+
+:class:`OrderedShapley`
+    The subset form broken down by touch position (Zhao et al. 2018,
+    "ordered Shapley value").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+
+from attribution.base import AttributionResult
+from data.paths import PathTable
+
+__all__ = ["OrderedShapley", "ShapleyConversionRate", "ShapleySubset"]
+
+#: Rules for coalitions no journey was exposed to (see :class:`ShapleyConversionRate`).
+UNSEEN_RULES = ("zero", "subset_rate")
+
+_ONE = np.uint64(1)
+
+
+# --------------------------------------------------------------------- helpers
+def _set_masks(paths: PathTable, bit_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Channel set of every path as a ``uint64`` bitmask.
+
+    ``bit_of[code]`` is the bit of each channel, ``-1`` for channels left out.
+    Returns the masks and whether each path uses only channels that have a bit.
+    """
+    if paths.n_paths == 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
+    bit = bit_of[paths.codes]
+    has_bit = bit >= 0
+    touch_bits = np.where(has_bit, np.left_shift(_ONE, np.maximum(bit, 0).astype(np.uint64)),
+                          np.uint64(0))
+    starts = paths.offsets[:-1]
+    return (np.bitwise_or.reduceat(touch_bits, starts),
+            np.logical_and.reduceat(has_bit, starts))
+
+
+def _mask_bits(masks: np.ndarray, n_bits: int) -> np.ndarray:
+    """Boolean matrix (len(masks), n_bits): bit ``c`` of each mask."""
+    shifts = np.arange(n_bits, dtype=np.uint64)
+    return ((masks[:, None] >> shifts[None, :]) & _ONE).astype(bool)
+
+
+def _distinct_pairs(paths: PathTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (path row, channel) pairs, with how often the channel is touched on the path."""
+    n = paths.n_channels
+    keys = paths.path_index.astype(np.int64) * n + paths.codes
+    uniq, counts = np.unique(keys, return_counts=True)
+    return uniq // n, uniq % n, counts
+
+
+def _subset_sum(a: np.ndarray) -> np.ndarray:
+    """Zeta transform in place: ``a[S] ← Σ_{R ⊆ S} a[R]`` over a 2^n lattice."""
+    for i in range(a.size.bit_length() - 1):
+        v = a.reshape(-1, 2, 1 << i)
+        v[:, 1, :] += v[:, 0, :]
+    return a
+
+
+def _superset_sum(a: np.ndarray) -> np.ndarray:
+    """Zeta transform in place over supersets: ``a[S] ← Σ_{R ⊇ S} a[R]``."""
+    for i in range(a.size.bit_length() - 1):
+        v = a.reshape(-1, 2, 1 << i)
+        v[:, 0, :] += v[:, 1, :]
+    return a
+
+
+def _mobius(a: np.ndarray) -> np.ndarray:
+    """Möbius transform in place (Harsanyi dividends): ``a[S] ← Σ_{R⊆S} (−1)^{|S−R|} a[R]``."""
+    for i in range(a.size.bit_length() - 1):
+        v = a.reshape(-1, 2, 1 << i)
+        v[:, 1, :] -= v[:, 0, :]
+    return a
+
+
+def _sum_over_bit(h: np.ndarray, n_bits: int) -> np.ndarray:
+    """``out[c] = Σ_{S ∋ c} h[S]`` over a 2^n lattice."""
+    return np.array([h.reshape(-1, 2, 1 << c)[:, 1, :].sum() for c in range(n_bits)])
+
+
+# ------------------------------------------------------------------- subset form
+@dataclass(frozen=True)
+class ShapleySubset:
+    """Shapley value of ``v(S)`` = conversions of journeys whose channel set ⊆ ``S``.
+
+    Exact, by the simplified formula of Zhao et al. (2018)::
+
+        conversions(c) = Σ_{T ∋ c} conv(T) / |T|
+        value(c)       = Σ_{T ∋ c} value(T) / |T|
+
+    over distinct channel sets ``T`` (distinct channels of a path; order and
+    repeats are ignored). Efficiency follows because every set's conversions
+    are split among its ``|T|`` channels; a channel on no converting path gets
+    zero. Sets are deduplicated as ``uint64`` bitmasks (up to 64 channels;
+    beyond that distinct (path, channel) pairs are used).
+
+    Examples
+    --------
+    >>> pt = PathTable.from_paths([["a", "b", "a"], ["b"]], conversions=[2, 1])
+    >>> ShapleySubset().attribute(pt).conversions.tolist()
+    [1.0, 2.0]
+    """
+
+    name: ClassVar[str] = "shapley"
+
+    def attribute(self, paths: PathTable) -> AttributionResult:
+        """Exact subset-form Shapley credit per channel."""
+        n = paths.n_channels
+        live = paths.select((paths.conversions > 0) | (paths.value > 0))
+        conv = np.zeros(n)
+        val = np.zeros(n)
+        n_sets = 0
+        if live.n_paths and n <= 64:
+            masks, _ = _set_masks(live, np.arange(n))
+            sets, inverse = np.unique(masks, return_inverse=True)
+            size = np.bitwise_count(sets).astype(np.float64)
+            set_conv = np.bincount(inverse, weights=live.conversions, minlength=len(sets))
+            set_val = np.bincount(inverse, weights=live.value, minlength=len(sets))
+            member = _mask_bits(sets, n)
+            conv = member.T.astype(np.float64) @ (set_conv / size)
+            val = member.T.astype(np.float64) @ (set_val / size)
+            n_sets = len(sets)
+        elif live.n_paths:
+            row, chan, _ = _distinct_pairs(live)
+            size = np.bincount(row, minlength=live.n_paths).astype(np.float64)
+            conv = np.bincount(chan, weights=live.conversions[row] / size[row], minlength=n)
+            val = np.bincount(chan, weights=live.value[row] / size[row], minlength=n)
+            n_sets = live.n_paths
+        return AttributionResult.from_credit(self.name, {}, paths, conv, val,
+                                             details={"channel_sets": n_sets})
+
+
+# ------------------------------------------------------------------ ordered form
+@dataclass(frozen=True)
+class OrderedShapley:
+    """Subset-form Shapley credit broken down by touch position (ordered Shapley).
+
+    Definition (after Zhao et al. 2018, "ordered Shapley value"). For a
+    converting path ``p`` with distinct channel set ``T_p``, each channel
+    ``c ∈ T_p`` receives ``conv_p / |T_p|`` as in :class:`ShapleySubset`;
+    that share is split equally over the ``k_p(c)`` touches of ``c`` on the path and recorded at
+    each touch's 1-based position ``j``::
+
+        φ_j(c) = Σ_p Σ_{touches of c at position j of p} conv_p / (|T_p| · k_p(c))
+
+    So ``Σ_j φ_j(c)`` equals the subset-form Shapley value ``φ(c)``: the
+    per-channel totals of this model are those of :class:`ShapleySubset`, and
+    the position breakdown shows at which stage of the journeys each channel
+    earned its credit. Value likewise with ``value_p``.
+
+    ``details["by_position"]`` is a tidy DataFrame (``channel, position,
+    conversions, value``; rows with credit only); ``details["conversions_by_position"]``
+    and ``details["value_by_position"]`` are arrays ``(n_channels, max_length)``
+    with column ``j − 1`` for position ``j``.
+
+    Examples
+    --------
+    >>> pt = PathTable.from_paths([["b", "a", "b"]], conversions=[4])
+    >>> res = OrderedShapley().attribute(pt)
+    >>> res.details["conversions_by_position"].tolist()
+    [[0.0, 2.0, 0.0], [1.0, 0.0, 1.0]]
+    """
+
+    name: ClassVar[str] = "shapley_ordered"
+
+    def attribute(self, paths: PathTable) -> AttributionResult:
+        """Ordered Shapley credit: per channel totals, per position in ``details``."""
+        n = paths.n_channels
+        max_len = int(paths.lengths.max()) if paths.n_paths else 0
+        by_conv = np.zeros((n, max_len))
+        by_val = np.zeros((n, max_len))
+        if paths.n_paths and n:
+            path_of = paths.path_index
+            keys = path_of.astype(np.int64) * n + paths.codes
+            uniq, pair_of_touch, touches = np.unique(keys, return_inverse=True,
+                                                     return_counts=True)
+            set_size = np.bincount(uniq // n, minlength=paths.n_paths).astype(np.float64)
+            share = 1.0 / (set_size[path_of] * touches[pair_of_touch])
+            position = np.arange(len(paths.codes)) - np.repeat(paths.offsets[:-1], paths.lengths)
+            cell = paths.codes.astype(np.int64) * max_len + position
+            by_conv = np.bincount(cell, weights=share * paths.conversions[path_of],
+                                  minlength=n * max_len).reshape(n, max_len)
+            by_val = np.bincount(cell, weights=share * paths.value[path_of],
+                                 minlength=n * max_len).reshape(n, max_len)
+        chan, pos = np.nonzero((by_conv != 0) | (by_val != 0))
+        tidy = pd.DataFrame({
+            "channel": [paths.channels[c] for c in chan],
+            "position": pos + 1,
+            "conversions": by_conv[chan, pos],
+            "value": by_val[chan, pos],
+        })
+        details: dict[str, Any] = {"by_position": tidy, "conversions_by_position": by_conv,
+                                   "value_by_position": by_val}
+        return AttributionResult.from_credit(self.name, {}, paths, by_conv.sum(axis=1),
+                                             by_val.sum(axis=1), details=details)
+
+
+# ------------------------------------------------------------- conversion rate
+@dataclass(frozen=True)
+class ShapleyConversionRate:
+    """Shapley attribution with ``v(S)`` = conversion rate of journeys exposed to exactly ``S``.
+
+    **Characteristic function** (Shao & Li 2011; Dalessandro et al. 2012).
+    With ``conv(S)`` and ``J(S)`` the converting and all (converting + null)
+    journeys whose channel set is exactly ``S``: ``v(S) = conv(S) / J(S)``,
+    ``v(∅) = 0``. Value uses revenue per journey, ``value(S) / J(S)``.
+
+    **Unseen coalitions** (``J(S) = 0``), chosen by ``unseen``:
+
+    * ``"zero"`` (default): ``v(S) = 0`` — no evidence that the coalition
+      converts. Simple and conservative; it favours channels whose
+      single-channel journeys are observed.
+    * ``"subset_rate"``: ``v(S)`` = the pooled rate of the journeys whose
+      channel set is a subset of ``S``, ``Σ_{R⊆S} conv(R) / Σ_{R⊆S} J(R)``
+      (0 when there are none) — the nearest observed evidence. Exact mode
+      only (it needs the full lattice).
+
+    **From rates to conversions (efficiency).** ``Σ_c φ(c) = v(N)`` is a rate,
+    not the conversions, so the game is applied journey by journey: the
+    ``conv(T)`` conversions of each converting channel set ``T`` are split in
+    proportion to the Shapley values ``φ_T`` of ``v`` restricted to the
+    subsets of ``T``::
+
+        conversions(c) = Σ_{T ∋ c, conv(T) > 0} conv(T) · φ_T(c) / v(T)
+                       = Σ_{T ∋ c, conv(T) > 0} J(T) · φ_T(c)
+
+    Because ``Σ_{c∈T} φ_T(c) = v(T) − v(∅) = v(T)``, every set's conversions
+    are split exactly, so credit sums to the total conversions; a channel on
+    no converting path gets zero. Equivalently it is the exact Shapley value
+    of the game ``V(S) = Σ_{T: conv(T)>0} J(T) · v(S ∩ T)`` — the conversions
+    the converting journeys would have produced had only the channels in
+    ``S`` reached them, each converting at the observed rate of the channel
+    set it would then have seen (``V(N)`` = total conversions). Null journeys
+    enter through the rates. Credit can be negative for a channel whose
+    presence lowers the observed rates.
+
+    **Exact** (channels on converting paths ``n ≤ max_exact_channels``, at
+    most 22): with Harsanyi dividends ``d = Möbius(v)`` and
+    ``U(S) = Σ_{T ⊇ S} J(T)·[conv(T) > 0]`` (superset zeta transform),
+    ``conversions(c) = Σ_{S ∋ c} d(S) · U(S) / |S|`` — three transforms over
+    the ``2^n`` coalitions, O(n·2^n). Channels that appear on no converting
+    path are left out of the lattice (they carry no credit and no
+    coalition containing them is ever evaluated).
+
+    **Sampling** (more channels, at most 64): ``n_permutations`` random orders
+    ``π`` of the channels; per order, each converting set contributes
+    ``J(T)·[v(P ∪ {c}) − v(P)]`` to each ``c ∈ T`` with ``P`` the channels
+    of ``T`` before ``c`` in ``π`` (Castro, Gómez & Tejada 2009). Each draw
+    is exactly efficient; the estimate is the mean and
+    ``details["conversions_se"]`` / ``details["value_se"]`` are the standard
+    errors of the mean. Cost ``O(n_permutations · Σ|T| log)``.
+
+    Parameters
+    ----------
+    max_exact_channels : int, default 20
+        Largest number of channels (on converting paths) solved exactly.
+    n_permutations : int, default 2000
+        Random orders drawn when sampling (at least 2).
+    seed : int, default 0
+        Seed of the sampling; exact results do not depend on it.
+    unseen : {"zero", "subset_rate"}, default "zero"
+        Estimate for coalitions no journey was exposed to.
+
+    Raises
+    ------
+    ValueError
+        Bad settings, more than 64 channels on converting paths,
+        ``unseen="subset_rate"`` when sampling, or a path with value but no
+        journeys.
+    """
+
+    max_exact_channels: int = 20
+    n_permutations: int = 2000
+    seed: int = 0
+    unseen: Literal["zero", "subset_rate"] = "zero"
+    name: ClassVar[str] = "shapley_rate"
+
+    def __post_init__(self) -> None:
+        if not 0 <= int(self.max_exact_channels) <= 22:
+            raise ValueError(
+                "max_exact_channels must be in 0..22 (2^n coalitions),"
+                f" got {self.max_exact_channels}"
+            )
+        if int(self.n_permutations) < 2:
+            raise ValueError(f"n_permutations must be at least 2, got {self.n_permutations}")
+        if self.unseen not in UNSEEN_RULES:
+            raise ValueError(f"unseen must be one of {UNSEEN_RULES}, got {self.unseen!r}")
+
+    @property
+    def _params(self) -> dict[str, Any]:
+        return {"max_exact_channels": self.max_exact_channels,
+                "n_permutations": self.n_permutations, "seed": self.seed,
+                "unseen": self.unseen}
+
+    def attribute(self, paths: PathTable) -> AttributionResult:
+        """Conversion-rate Shapley credit per channel (exact or sampled, see the class)."""
+        n = paths.n_channels
+        journeys = paths.journeys
+        orphan = np.flatnonzero((journeys <= 0) & (paths.value > 0))
+        if orphan.size:
+            i = int(orphan[0])
+            raise ValueError(f"path row {i} ({' > '.join(paths.path(i))}): value"
+                             f" {paths.value[i]} but no journeys; a rate needs journeys")
+        converting = (paths.conversions > 0) | (paths.value > 0)
+        active = np.unique(paths.codes[converting[paths.path_index]]) if n else np.zeros(0, int)
+        n_active = len(active)
+        details: dict[str, Any] = {"active_channels": n_active, "unseen": self.unseen}
+        conv = np.zeros(n)
+        val = np.zeros(n)
+        se_conv = np.zeros(n)
+        se_val = np.zeros(n)
+        if n_active == 0:
+            details.update(method="exact", coalitions_observed=0, n_permutations=0,
+                           conversions_se=se_conv, value_se=se_val)
+            return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
+                                                 details=details)
+        exact = n_active <= self.max_exact_channels
+        if not exact and n_active > 64:
+            raise ValueError(
+                f"conversion-rate Shapley: {n_active} channels appear on converting paths; "
+                "sampling supports at most 64 (use the subset form for more)"
+            )
+        if not exact and self.unseen != "zero":
+            raise ValueError(
+                f"unseen={self.unseen!r} needs the exact lattice: {n_active} channels exceed "
+                f"max_exact_channels={self.max_exact_channels}; use unseen='zero' to sample"
+            )
+        bit_of = np.full(n, -1, dtype=np.int64)
+        bit_of[active] = np.arange(n_active)
+        masks, inside = _set_masks(paths, bit_of)
+        keep = inside & (journeys > 0)
+        sets, inverse = np.unique(masks[keep], return_inverse=True)
+        m = len(sets)
+        set_conv = np.bincount(inverse, weights=paths.conversions[keep], minlength=m)
+        set_val = np.bincount(inverse, weights=paths.value[keep], minlength=m)
+        set_j = np.bincount(inverse, weights=journeys[keep], minlength=m)
+        if exact:
+            c_act, v_act = self._exact(n_active, sets, set_conv, set_val, set_j)
+            details.update(method="exact", n_permutations=0)
+        else:
+            c_act, v_act, sc, sv = self._sample(n_active, sets, set_conv, set_val, set_j)
+            se_conv[active], se_val[active] = sc, sv
+            details.update(method="permutation", n_permutations=int(self.n_permutations))
+        conv[active], val[active] = c_act, v_act
+        details.update(coalitions_observed=m, conversions_se=se_conv, value_se=se_val)
+        return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
+                                             details=details)
+
+    # ------------------------------------------------------------- exact mode
+    def _exact(self, n: int, sets: np.ndarray, set_conv: np.ndarray, set_val: np.ndarray,
+               set_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        size = 1 << n
+        idx = sets.astype(np.int64)
+        dense_conv, dense_val, dense_j = np.zeros(size), np.zeros(size), np.zeros(size)
+        dense_conv[idx], dense_val[idx], dense_j[idx] = set_conv, set_val, set_j
+        seen = dense_j > 0
+        cardinality = np.bitwise_count(np.arange(size, dtype=np.uint32)).astype(np.float64)
+        cardinality[0] = 1.0  # d(∅) = v(∅) = 0, so h(∅) = 0 whatever the divisor
+
+        pooled_j = _subset_sum(dense_j.copy()) if self.unseen == "subset_rate" else None
+        out = []
+        for amount in (dense_conv, dense_val):
+            v = np.zeros(size)
+            v[seen] = amount[seen] / dense_j[seen]
+            if pooled_j is not None:
+                pooled = _subset_sum(amount.copy())
+                fill = ~seen & (pooled_j > 0)
+                v[fill] = pooled[fill] / pooled_j[fill]
+            v[0] = 0.0
+            dividends = _mobius(v)
+            weight = _superset_sum(np.where(amount > 0, dense_j, 0.0))
+            out.append(_sum_over_bit(dividends * weight / cardinality, n))
+        return out[0], out[1]
+
+    # ---------------------------------------------------------- sampling mode
+    def _sample(self, n: int, sets: np.ndarray, set_conv: np.ndarray, set_val: np.ndarray,
+                set_j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        rate_conv = set_conv / set_j
+        rate_val = set_val / set_j
+        live = np.flatnonzero((set_conv > 0) | (set_val > 0))
+        w_conv = np.where(set_conv[live] > 0, set_j[live], 0.0)
+        w_val = np.where(set_val[live] > 0, set_j[live], 0.0)
+        pair_set, pair_chan = np.nonzero(_mask_bits(sets[live], n))  # grouped by set
+        n_pairs = len(pair_set)
+        pair_bit = np.left_shift(_ONE, pair_chan.astype(np.uint64))
+        starts = np.flatnonzero(np.r_[True, pair_set[1:] != pair_set[:-1]])
+        seg_start = np.repeat(starts, np.diff(np.r_[starts, n_pairs]))
+
+        def lookup(query: np.ndarray, rates: np.ndarray) -> np.ndarray:
+            pos = np.minimum(np.searchsorted(sets, query), len(sets) - 1)
+            return np.where(sets[pos] == query, rates[pos], 0.0)  # unseen: zero
+
+        rng = np.random.default_rng(self.seed)
+        k_total = int(self.n_permutations)
+        batch = max(1, min(k_total, 2_000_000 // max(n_pairs, 1)))
+        draws_conv = np.empty((k_total, n))
+        draws_val = np.empty((k_total, n))
+        done = 0
+        while done < k_total:
+            b = min(batch, k_total - done)
+            arrival = rng.random((b, n))  # a uniform random order of the channels per row
+            order = np.argsort(pair_set[None, :] + arrival[:, pair_chan], axis=1)
+            bits = pair_bit[order]
+            running = np.cumsum(bits, axis=1, dtype=np.uint64)  # wraps mod 2^64: exact
+            before_seg = np.where(seg_start > 0, running[:, np.maximum(seg_start - 1, 0)],
+                                  np.uint64(0))
+            with_c = running - before_seg
+            without_c = with_c - bits
+            chan = pair_chan[order] + (np.arange(b) * n)[:, None]
+            owner = pair_set[order]
+            for amount, rates, draws in ((w_conv, rate_conv, draws_conv),
+                                         (w_val, rate_val, draws_val)):
+                gain = amount[owner] * (lookup(with_c, rates) - lookup(without_c, rates))
+                draws[done:done + b] = np.bincount(chan.ravel(), weights=gain.ravel(),
+                                                   minlength=b * n).reshape(b, n)
+            done += b
+        root_k = np.sqrt(k_total)
+        return (draws_conv.mean(axis=0), draws_val.mean(axis=0),
+                draws_conv.std(axis=0, ddof=1) / root_k, draws_val.std(axis=0, ddof=1) / root_k)

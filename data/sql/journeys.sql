@@ -1,0 +1,121 @@
+-- Journeys (DESIGN.md, "Journeys"), one row per journey, as the table macro
+-- tp_journeys(lookback_days, click_only, collapse_repeats, max_path_length,
+--             range_start, range_end).
+--
+-- Per user, in time order, a conversion closes a journey made of the user's
+-- touches since the previous conversion and within the lookback window
+-- (conversion_ts - lookback <= touch ts <= conversion_ts; a touch at the same
+-- timestamp as a conversion counts before it). Several conversions at the same
+-- timestamp: the first by conversion_id takes the touches, the others have none.
+-- Touches after a user's last conversion form one non-converting journey: those
+-- within the lookback window before its last touch. It is censored (left out)
+-- while still open: when last touch + lookback reaches past the end of the data
+-- (the latest timestamp in touchpoints and conversions), a conversion could
+-- still claim it. A conversion with no touch in its window is a direct
+-- conversion: converted with an empty touch list. Touches older than the window
+-- of the conversion that follows them belong to no journey.
+--
+-- Columns: user_id, conversion_id (NULL when not converted), converted,
+-- end_ts (conversion time, or last touch time when not converted), value,
+-- first_purchase (the user's first conversion in the data), touches
+-- (list of {channel, ts} in time order; ties between touches by event_id).
+CREATE OR REPLACE TEMP MACRO tp_journeys(
+    lookback_days, click_only, collapse_repeats, max_path_length, range_start, range_end
+) AS TABLE
+WITH
+settings AS (
+    SELECT
+        to_days(CAST(lookback_days AS INTEGER)) AS lookback,
+        greatest(
+            (SELECT max(ts) FROM touchpoints),
+            (SELECT max(ts) FROM conversions)
+        ) AS data_end
+),
+ordered_conversions AS (
+    SELECT
+        conversion_id,
+        user_id,
+        ts,
+        value,
+        row_number() OVER (PARTITION BY user_id ORDER BY ts, conversion_id) = 1
+            AS first_purchase,
+        row_number() OVER (PARTITION BY user_id, ts ORDER BY conversion_id) = 1
+            AS takes_touches
+    FROM conversions
+),
+kept_touches AS (
+    SELECT event_id, user_id, ts, channel
+    FROM touchpoints
+    WHERE NOT click_only OR interaction = 'click'
+),
+assigned_touches AS (
+    -- each touch goes to the user's next conversion at or after its timestamp
+    SELECT t.event_id, t.user_id, t.ts, t.channel, c.conversion_id, c.ts AS conversion_ts
+    FROM kept_touches AS t
+    ASOF LEFT JOIN (SELECT * FROM ordered_conversions WHERE takes_touches) AS c
+        ON t.user_id = c.user_id AND t.ts <= c.ts
+),
+touch_lists AS (
+    SELECT
+        a.user_id,
+        a.conversion_id,
+        max(a.ts) AS last_ts,
+        list({'channel': a.channel, 'ts': a.ts} ORDER BY a.ts, a.event_id) AS touches
+    FROM assigned_touches AS a, settings AS s
+    WHERE a.conversion_id IS NULL OR a.ts >= a.conversion_ts - s.lookback
+    GROUP BY a.user_id, a.conversion_id
+),
+converting AS (
+    SELECT
+        c.user_id,
+        c.conversion_id,
+        TRUE AS converted,
+        c.ts AS end_ts,
+        c.value,
+        c.first_purchase,
+        coalesce(l.touches, []) AS touches
+    FROM ordered_conversions AS c
+    LEFT JOIN touch_lists AS l ON l.conversion_id = c.conversion_id
+),
+non_converting AS (
+    SELECT
+        l.user_id,
+        CAST(NULL AS VARCHAR) AS conversion_id,
+        FALSE AS converted,
+        l.last_ts AS end_ts,
+        CAST(NULL AS DECIMAL(18, 6)) AS value,
+        FALSE AS first_purchase,
+        list_filter(l.touches, lambda t: t.ts >= l.last_ts - s.lookback) AS touches
+    FROM touch_lists AS l, settings AS s
+    WHERE l.conversion_id IS NULL AND l.last_ts + s.lookback <= s.data_end
+),
+all_journeys AS (
+    SELECT * FROM converting
+    UNION ALL
+    SELECT * FROM non_converting
+),
+in_range AS (
+    SELECT *
+    FROM all_journeys
+    WHERE (range_start IS NULL OR end_ts >= range_start)
+      AND (range_end IS NULL OR end_ts < range_end)
+),
+collapsed AS (
+    -- a run of the same channel keeps its last touch (the one nearest the end)
+    SELECT * REPLACE (
+        CASE
+            WHEN collapse_repeats THEN list_filter(
+                touches, lambda t, i: i = len(touches) OR touches[i + 1].channel <> t.channel
+            )
+            ELSE touches
+        END AS touches
+    )
+    FROM in_range
+)
+SELECT * REPLACE (
+    CASE
+        WHEN max_path_length IS NULL OR len(touches) <= max_path_length THEN touches
+        ELSE list_slice(touches, len(touches) - max_path_length + 1, len(touches))
+    END AS touches
+)
+FROM collapsed;

@@ -1,0 +1,45 @@
+-- Touchpath warehouse tables (DESIGN.md, "Tables").
+-- Timestamps are UTC, stored as TIMESTAMP without zone; money is DECIMAL(18, 6),
+-- exact to a millionth and never rounded on the way in.
+-- Uniqueness of event_id / conversion_id is enforced by ingest (an index over
+-- hundreds of millions of touchpoints would cost more than it protects).
+CREATE TABLE IF NOT EXISTS touchpoints (
+    event_id    VARCHAR NOT NULL,
+    user_id     VARCHAR NOT NULL,
+    ts          TIMESTAMP NOT NULL,
+    channel     VARCHAR NOT NULL,
+    campaign    VARCHAR,
+    interaction VARCHAR NOT NULL DEFAULT 'click',
+    cost        DECIMAL(18, 6) CHECK (cost >= 0)
+);
+
+CREATE TABLE IF NOT EXISTS conversions (
+    conversion_id VARCHAR NOT NULL,
+    user_id       VARCHAR NOT NULL,
+    ts            TIMESTAMP NOT NULL,
+    value         DECIMAL(18, 6) NOT NULL CHECK (value >= 0),
+    kind          VARCHAR NOT NULL DEFAULT 'purchase'
+);
+
+CREATE TABLE IF NOT EXISTS spend (
+    channel VARCHAR NOT NULL,
+    day     DATE NOT NULL,
+    amount  DECIMAL(18, 6) NOT NULL CHECK (amount >= 0),
+    PRIMARY KEY (channel, day)
+);
+
+CREATE TABLE IF NOT EXISTS channels (
+    channel     VARCHAR PRIMARY KEY,
+    status      VARCHAR NOT NULL CHECK (status IN ('established', 'test', 'exited')),
+    group_name  VARCHAR,
+    launched_on DATE
+);
+
+CREATE TABLE IF NOT EXISTS touchpath_meta (
+    key   VARCHAR PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+
+INSERT INTO touchpath_meta
+SELECT 'data_version', 0
+WHERE NOT EXISTS (SELECT 1 FROM touchpath_meta WHERE key = 'data_version');

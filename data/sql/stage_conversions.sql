@@ -1,0 +1,51 @@
+-- The view _staged: the conversion rows of _source parsed to warehouse types,
+-- with the list of problems of each bad row (NULL for good rows).
+CREATE OR REPLACE TEMP VIEW _staged AS
+WITH
+parsed AS (
+    SELECT
+        tp_text(conversion_id) AS p_conversion_id,
+        tp_text(user_id) AS p_user_id,
+        coalesce(ts_native, tp_utc(ts)) AS p_ts,
+        tp_money(value) AS p_value,
+        coalesce(tp_text(kind), 'purchase') AS p_kind,
+        conversion_id, user_id, ts, value
+    FROM _source
+),
+checked AS (
+    SELECT
+        *,
+        CASE WHEN p_conversion_id IS NULL THEN 'empty conversion_id' END
+            AS conversion_id_problem,
+        CASE WHEN p_user_id IS NULL THEN 'empty user_id' END AS user_id_problem,
+        CASE
+            WHEN p_ts IS NOT NULL THEN NULL
+            WHEN tp_text(ts) IS NULL THEN 'missing timestamp'
+            ELSE 'unparseable timestamp (expected ISO 8601)'
+        END AS ts_problem,
+        CASE
+            WHEN tp_text(value) IS NULL THEN 'missing value'
+            ELSE tp_money_problem(value)
+        END AS value_problem
+    FROM parsed
+)
+SELECT
+    p_conversion_id AS conversion_id,
+    p_user_id AS user_id,
+    p_ts AS ts,
+    p_value AS value,
+    p_kind AS kind,
+    CASE
+        WHEN conversion_id_problem IS NOT NULL OR user_id_problem IS NOT NULL
+            OR ts_problem IS NOT NULL OR value_problem IS NOT NULL
+        THEN list_filter(
+            [
+                tp_problem('conversion_id', conversion_id_problem, conversion_id),
+                tp_problem('user_id', user_id_problem, user_id),
+                tp_problem('ts', ts_problem, ts),
+                tp_problem('value', value_problem, value)
+            ],
+            lambda p: p IS NOT NULL
+        )
+    END AS _problems
+FROM checked;

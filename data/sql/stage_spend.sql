@@ -1,0 +1,43 @@
+-- The view _staged: the spend rows of _source (one per channel and calendar
+-- day) parsed to warehouse types, with the list of problems of each bad row.
+CREATE OR REPLACE TEMP VIEW _staged AS
+WITH
+parsed AS (
+    SELECT
+        tp_text(channel) AS p_channel,
+        tp_day(day) AS p_day,
+        tp_money(amount) AS p_amount,
+        channel, day, amount
+    FROM _source
+),
+checked AS (
+    SELECT
+        *,
+        CASE WHEN p_channel IS NULL THEN 'empty channel' END AS channel_problem,
+        CASE
+            WHEN tp_text(day) IS NULL THEN 'missing day'
+            WHEN p_day IS NULL THEN 'not a calendar date (expected YYYY-MM-DD)'
+        END AS day_problem,
+        CASE
+            WHEN tp_text(amount) IS NULL THEN 'missing amount'
+            ELSE tp_money_problem(amount)
+        END AS amount_problem
+    FROM parsed
+)
+SELECT
+    p_channel AS channel,
+    p_day AS day,
+    p_amount AS amount,
+    CASE
+        WHEN channel_problem IS NOT NULL OR day_problem IS NOT NULL
+            OR amount_problem IS NOT NULL
+        THEN list_filter(
+            [
+                tp_problem('channel', channel_problem, channel),
+                tp_problem('day', day_problem, day),
+                tp_problem('amount', amount_problem, amount)
+            ],
+            lambda p: p IS NOT NULL
+        )
+    END AS _problems
+FROM checked;

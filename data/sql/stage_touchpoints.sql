@@ -1,0 +1,54 @@
+-- The view _staged: the touchpoint rows of _source parsed to warehouse types,
+-- with the list of problems of each bad row (NULL for good rows).
+CREATE OR REPLACE TEMP VIEW _staged AS
+WITH
+parsed AS (
+    SELECT
+        tp_text(event_id) AS p_event_id,
+        tp_text(user_id) AS p_user_id,
+        coalesce(ts_native, tp_utc(ts)) AS p_ts,
+        tp_text(channel) AS p_channel,
+        tp_text(campaign) AS p_campaign,
+        coalesce(lower(tp_text(interaction)), 'click') AS p_interaction,
+        tp_money(cost) AS p_cost,
+        tp_money_problem(cost) AS cost_problem,
+        event_id, user_id, ts, channel, cost
+    FROM _source
+),
+checked AS (
+    SELECT
+        *,
+        CASE WHEN p_event_id IS NULL THEN 'empty event_id' END AS event_id_problem,
+        CASE WHEN p_user_id IS NULL THEN 'empty user_id' END AS user_id_problem,
+        CASE
+            WHEN p_ts IS NOT NULL THEN NULL
+            WHEN tp_text(ts) IS NULL THEN 'missing timestamp'
+            ELSE 'unparseable timestamp (expected ISO 8601)'
+        END AS ts_problem,
+        CASE WHEN p_channel IS NULL THEN 'empty channel' END AS channel_problem
+    FROM parsed
+)
+SELECT
+    p_event_id AS event_id,
+    p_user_id AS user_id,
+    p_ts AS ts,
+    p_channel AS channel,
+    p_campaign AS campaign,
+    p_interaction AS interaction,
+    p_cost AS cost,
+    CASE
+        WHEN event_id_problem IS NOT NULL OR user_id_problem IS NOT NULL
+            OR ts_problem IS NOT NULL OR channel_problem IS NOT NULL
+            OR cost_problem IS NOT NULL
+        THEN list_filter(
+            [
+                tp_problem('event_id', event_id_problem, event_id),
+                tp_problem('user_id', user_id_problem, user_id),
+                tp_problem('ts', ts_problem, ts),
+                tp_problem('channel', channel_problem, channel),
+                tp_problem('cost', cost_problem, cost)
+            ],
+            lambda p: p IS NOT NULL
+        )
+    END AS _problems
+FROM checked;

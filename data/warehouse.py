@@ -1,0 +1,515 @@
+"""The Touchpath warehouse: one DuckDB file holding the four tables of DESIGN.md.
+
+Tables (DESIGN.md, "Tables"):
+
+- ``touchpoints(event_id, user_id, ts, channel, campaign, interaction, cost)``
+- ``conversions(conversion_id, user_id, ts, value, kind)``
+- ``spend(channel, day, amount)``
+- ``channels(channel, status, group_name, launched_on)``, status one of
+  ``established``, ``test``, ``exited``
+
+Conventions
+-----------
+- Timestamps are ISO 8601 text, with or without a UTC offset. They are stored
+  in UTC as ``TIMESTAMP`` (no zone); a timestamp without offset is read as UTC.
+  Every connection runs with ``TimeZone = 'UTC'``.
+- Money (``cost``, ``value``, ``amount``) is ``DECIMAL(18, 6)``: exact to a
+  millionth. A value with more decimal places is refused, never rounded.
+- Spend is daily: ``day`` is a calendar date (``YYYY-MM-DD``, or a timestamp at
+  exactly midnight). Spend reported per week or month must be given per day.
+- Optional input columns may be absent: ``campaign`` (NULL), ``interaction``
+  (``click``; stored lower-case), ``cost`` (NULL), ``kind`` (``purchase``),
+  ``group_name`` and ``launched_on`` (NULL). Other columns are not used and
+  are listed in :attr:`IngestReport.ignored_columns`.
+
+Ingest
+------
+Each file is loaded in one transaction. DuckDB reads the file (CSV with every
+column as text, Parquet or a DataFrame cast to text), a staging query parses
+every row and records its problems, and the file is refused whole when any row
+is bad; the warehouse is then unchanged. Row numbers in errors count data
+records from 1, the header not counted (record 1 is the line after the header
+unless a quoted field spans lines). Row 0 means the file as a whole (a missing
+column, an unreadable file).
+
+Keys: ``event_id``, ``conversion_id``, ``(channel, day)`` for spend and
+``channel``. A key repeated within one file is refused. A row whose key is
+already stored is skipped when identical (re-ingesting a file is a no-op) and
+refused when it differs (stored money is never silently replaced). A channels
+file updates stored channels (status always; group and launch date when the
+file has those columns). Channels first seen in touchpoints or spend are
+registered as ``established``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import duckdb
+import pandas as pd
+
+__all__ = [
+    "IngestError",
+    "IngestProblem",
+    "IngestReport",
+    "TABLES",
+    "TableName",
+    "Warehouse",
+    "load_sql",
+]
+
+TableName = Literal["touchpoints", "conversions", "spend", "channels"]
+
+#: The warehouse tables, in load order (channels first lets a channels file set
+#: statuses before touchpoints register unknown channels).
+TABLES: tuple[TableName, ...] = ("channels", "touchpoints", "conversions", "spend")
+
+#: Required input columns per table.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "touchpoints": ("event_id", "user_id", "ts", "channel"),
+    "conversions": ("conversion_id", "user_id", "ts", "value"),
+    "spend": ("channel", "day", "amount"),
+    "channels": ("channel", "status"),
+}
+
+#: Optional input columns per table (may be absent from the file).
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "touchpoints": ("campaign", "interaction", "cost"),
+    "conversions": ("kind",),
+    "spend": (),
+    "channels": ("group_name", "launched_on"),
+}
+
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+@cache
+def load_sql(name: str) -> str:
+    """Text of the packaged query ``data/sql/<name>.sql``.
+
+    Parameters
+    ----------
+    name : str
+        File name without the ``.sql`` suffix.
+    """
+    return resources.files("data").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _prepare_session(conn: duckdb.DuckDBPyConnection) -> None:
+    """Session settings every Touchpath connection runs with (UTC clock)."""
+    conn.execute("SET TimeZone = 'UTC'")
+
+
+class IngestProblem(NamedTuple):
+    """One reason a file was refused.
+
+    ``row`` is the data record (1-based, header not counted; 0 for the whole
+    file), ``column`` the input column, ``reason`` what is wrong and ``value``
+    the offending text when there is one.
+    """
+
+    row: int
+    column: str
+    reason: str
+    value: str | None = None
+
+
+class IngestError(ValueError):
+    """A file was refused: nothing of it was loaded.
+
+    Attributes
+    ----------
+    problems : list of IngestProblem
+        The first problems in file order (at most ``max_problems``).
+    total : int
+        How many problems the file has in all.
+    source : str
+        The file (or ``"DataFrame"``) that was refused.
+    """
+
+    def __init__(self, problems: list[IngestProblem], total: int, source: str) -> None:
+        self.problems = list(problems)
+        self.total = int(total)
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        lines = [
+            f"{self.source}: refused, nothing loaded: {self.total} problem"
+            f"{'' if self.total == 1 else 's'} (rows count data records from 1,"
+            " header not counted; row 0 is the whole file)"
+        ]
+        for p in self.problems:
+            got = "" if p.value is None else f" (got {p.value!r})"
+            lines.append(f"  row {p.row}, column {p.column!r}: {p.reason}{got}")
+        if self.total > len(self.problems):
+            lines.append(f"  ... and {self.total - len(self.problems)} more")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did.
+
+    Attributes
+    ----------
+    table, source : str
+        Target table and the file (or ``"DataFrame"``) read.
+    rows_in_file : int
+        Data records in the file.
+    rows_inserted : int
+        New rows (for ``channels``: rows new or changed).
+    rows_skipped_existing : int
+        Rows whose key was already stored with the same values.
+    new_channels : list of str
+        Channels the warehouse did not know before this file.
+    ignored_columns : list of str
+        Input columns that are not part of the table and were not used.
+    """
+
+    table: str
+    source: str
+    rows_in_file: int
+    rows_inserted: int
+    rows_skipped_existing: int
+    new_channels: list[str]
+    ignored_columns: list[str]
+
+
+class Warehouse:
+    """A DuckDB file with the Touchpath tables; ingest, counts and lookups.
+
+    Parameters
+    ----------
+    path : str or PathLike, default ``"touchpath.duckdb"``
+        Database file; ``":memory:"`` for a throw-away in-memory warehouse.
+    read_only : bool, default False
+        Open an existing file without write access (tables are not created).
+
+    Notes
+    -----
+    The warehouse owns one connection (:attr:`conn`); pass it, or a
+    :meth:`cursor` per thread or request, to functions that query. Close it
+    with :meth:`close`, ``with Warehouse(...) as wh:`` or :meth:`open`.
+
+    Examples
+    --------
+    >>> with Warehouse(":memory:") as wh:
+    ...     frame = pd.DataFrame({"channel": ["search"], "status": ["test"]})
+    ...     wh.ingest("channels", frame).rows_inserted
+    1
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = "touchpath.duckdb", *,
+                 read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self._conn: duckdb.DuckDBPyConnection | None = duckdb.connect(
+            self.path, read_only=read_only
+        )
+        try:
+            _prepare_session(self._conn)
+            if not read_only:
+                self._conn.execute(load_sql("schema"))
+        except BaseException:
+            self._conn.close()
+            self._conn = None
+            raise
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | os.PathLike[str] = "touchpath.duckdb", *,
+             read_only: bool = False) -> Iterator[Warehouse]:
+        """Open a warehouse for a ``with`` block; it is closed on the way out."""
+        wh = cls(path, read_only=read_only)
+        try:
+            yield wh
+        finally:
+            wh.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._conn is None else ("read-only" if self.read_only else "open")
+        return f"Warehouse({self.path!r}, {state})"
+
+    @property
+    def conn(self) -> duckdb.DuckDBPyConnection:
+        """The warehouse's connection."""
+        if self._conn is None:
+            raise RuntimeError(f"warehouse {self.path!r} is closed")
+        return self._conn
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor (its own session, UTC clock) for one thread or request."""
+        cur = self.conn.cursor()
+        _prepare_session(cur)
+        return cur
+
+    # ------------------------------------------------------------------ ingest
+    def ingest(self, table: TableName, source: str | os.PathLike[str] | pd.DataFrame, *,
+               max_problems: int = 20) -> IngestReport:
+        """Validate and load one file (CSV or Parquet) or DataFrame into ``table``.
+
+        Parameters
+        ----------
+        table : {"touchpoints", "conversions", "spend", "channels"}
+            Target table.
+        source : path or DataFrame
+            ``.parquet`` / ``.pq`` files are read as Parquet, any other file
+            as CSV (delimiter sniffed, header required, compression by suffix).
+        max_problems : int, default 20
+            How many problems an :class:`IngestError` lists (all are counted).
+
+        Returns
+        -------
+        IngestReport
+
+        Raises
+        ------
+        IngestError
+            Any bad row, repeated key or conflicting stored key, a missing
+            required column or an unreadable file. Nothing is loaded.
+        FileNotFoundError
+            ``source`` is a path that does not exist.
+        ValueError
+            Unknown ``table`` or ``max_problems < 1``.
+        """
+        if table not in REQUIRED_COLUMNS:
+            raise ValueError(f"unknown table {table!r}; expected one of {sorted(REQUIRED_COLUMNS)}")
+        if max_problems < 1:
+            raise ValueError(f"max_problems must be at least 1, got {max_problems}")
+        if self.read_only:
+            raise RuntimeError(f"warehouse {self.path!r} is open read-only")
+        label = "DataFrame" if isinstance(source, pd.DataFrame) else str(source)
+        cur = self.cursor()
+        try:
+            return self._ingest(cur, table, source, label, max_problems)
+        finally:
+            cur.close()
+
+    def _ingest(self, cur: duckdb.DuckDBPyConnection, table: str,
+                source: str | os.PathLike[str] | pd.DataFrame, label: str,
+                max_problems: int) -> IngestReport:
+        header = _register_source(cur, source, label)
+        required, optional = REQUIRED_COLUMNS[table], OPTIONAL_COLUMNS[table]
+        missing = [c for c in required if c not in header]
+        if missing:
+            problems = [IngestProblem(0, c, "missing required column") for c in missing]
+            raise IngestError(problems, len(problems), label)
+        known = required + optional
+        ignored = [c for c in header if c not in known]
+        select_list = _source_columns(known, header)
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW _source AS SELECT {select_list} FROM _raw")
+        cur.execute(load_sql("ingest_macros"))
+        cur.execute(load_sql(f"stage_{table}"))
+        # Happy path: one checking pass and one loading pass over the source, in
+        # parallel and without keeping row order. Only a refused file is
+        # materialised in order to name its bad rows (see _diagnose).
+        cur.execute("SET SESSION preserve_insertion_order = false")
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            row = cur.execute(load_sql(f"{table}_check")).fetchone()
+        except BaseException as exc:
+            cur.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise _unreadable(exc, label) from exc
+            raise
+        assert row is not None
+        rows_in_file, bad_rows, repeated_keys, conflicts = (int(x) for x in row)
+        if bad_rows or repeated_keys or conflicts:
+            cur.execute("ROLLBACK")
+            _diagnose(cur, table, label, max_problems)
+            cur.execute("BEGIN TRANSACTION")
+        try:
+            inserted, new_channels = _load(cur, table, header)
+            if inserted or new_channels:
+                cur.execute(load_sql("bump_data_version"))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return IngestReport(
+            table=table,
+            source=label,
+            rows_in_file=rows_in_file,
+            rows_inserted=inserted,
+            rows_skipped_existing=rows_in_file - inserted,
+            new_channels=new_channels,
+            ignored_columns=ignored,
+        )
+
+    # ----------------------------------------------------------------- lookups
+    @property
+    def data_version(self) -> int:
+        """Incremented by every ingest that changed the data (cache key)."""
+        return _scalar(self.conn, "SELECT value FROM touchpath_meta WHERE key = 'data_version'")
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+        return {t: _scalar(self.conn, f"SELECT count(*) FROM {t}") for t in sorted(TABLES)}
+
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        """Earliest and latest timestamp over touchpoints and conversions (UTC, naive)."""
+        row = self.conn.execute(
+            "SELECT least((SELECT min(ts) FROM touchpoints), (SELECT min(ts) FROM conversions)),"
+            " greatest((SELECT max(ts) FROM touchpoints), (SELECT max(ts) FROM conversions))"
+        ).fetchone()
+        assert row is not None
+        return row[0], row[1]
+
+    def channels(self) -> pd.DataFrame:
+        """Known channels: ``channel, status, group_name, launched_on``, by name."""
+        return self.conn.execute(
+            "SELECT channel, status, group_name, launched_on FROM channels ORDER BY channel"
+        ).df()
+
+    def spend(self, start: date | datetime | None = None,
+              end: date | datetime | None = None) -> pd.DataFrame:
+        """Daily spend ``channel, day, amount`` with ``start <= day < end`` (dates).
+
+        ``amount`` is float64 (exact in the table as DECIMAL(18, 6)).
+        """
+        return self.conn.execute(
+            "SELECT channel, day, CAST(amount AS DOUBLE) AS amount FROM spend"
+            " WHERE ($start IS NULL OR day >= $start) AND ($end IS NULL OR day < $end)"
+            " ORDER BY channel, day",
+            {"start": _as_date(start), "end": _as_date(end)},
+        ).df()
+
+    def spend_by_channel_day(self, start: date | datetime | None = None,
+                             end: date | datetime | None = None) -> pd.DataFrame:
+        """Same as :meth:`spend` (spend is stored per channel and day)."""
+        return self.spend(start, end)
+
+
+def _unreadable(exc: duckdb.Error, label: str) -> IngestError:
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+    return IngestError([IngestProblem(0, "", f"cannot read: {first_line}")], 1, label)
+
+
+def _load(cur: duckdb.DuckDBPyConnection, table: str,
+          header: dict[str, str]) -> tuple[int, list[str]]:
+    """Insert the checked staged rows; return (rows inserted or changed, new channels)."""
+    if table == "channels":
+        before = {r[0] for r in cur.execute("SELECT channel FROM channels").fetchall()}
+        changed = [r[0] for r in cur.execute(
+            load_sql("upsert_channels"),
+            {"has_group_name": "group_name" in header,
+             "has_launched_on": "launched_on" in header},
+        ).fetchall()]
+        return len(changed), sorted(set(changed) - before)
+    inserted = _scalar(cur, load_sql(f"insert_{table}"))
+    new_channels: list[str] = []
+    if table in ("touchpoints", "spend"):
+        new_channels = sorted(r[0] for r in cur.execute(load_sql("register_channels")).fetchall())
+    return inserted, new_channels
+
+
+def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
+              max_problems: int) -> None:
+    """Name the problems of a staged file and raise :class:`IngestError`.
+
+    The staged rows are materialised with insertion order kept, so that
+    ``rowid + 1`` is the data record number; nothing in the warehouse changes.
+    Returns without raising only if the precise check finds no problem after all.
+    """
+    cur.execute("SET SESSION preserve_insertion_order = true")
+    try:
+        cur.execute(load_sql("stage_rows"))
+        cur.execute(load_sql("row_problems"))
+        cur.execute(load_sql(f"{table}_key_problems"))
+        report = cur.execute(load_sql("problem_report"),
+                             {"max_problems": max_problems}).fetchall()
+    finally:
+        cur.execute("SET SESSION preserve_insertion_order = false")
+        cur.execute("DROP TABLE IF EXISTS _stage")
+        cur.execute("DROP TABLE IF EXISTS _problems")
+    if report:
+        problems = [IngestProblem(int(r), str(c), str(why), v) for r, c, why, v, _ in report]
+        raise IngestError(problems, int(report[0][4]), label)
+
+
+def _scalar(conn: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = conn.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _as_date(value: date | datetime | None) -> date | None:
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    raise TypeError(f"expected a date or datetime, got {type(value).__name__}")
+
+
+#: Source column types that are already timestamps, and how each becomes UTC.
+_NATIVE_TIMESTAMP = {
+    "TIMESTAMP": 'CAST("ts" AS TIMESTAMP)',
+    "TIMESTAMP_S": 'CAST("ts" AS TIMESTAMP)',
+    "TIMESTAMP_MS": 'CAST("ts" AS TIMESTAMP)',
+    "TIMESTAMP_NS": 'CAST("ts" AS TIMESTAMP)',
+    "DATE": 'CAST("ts" AS TIMESTAMP)',
+    "TIMESTAMP WITH TIME ZONE": 'make_timestamp(epoch_us("ts"))',
+}
+
+
+def _source_columns(known: tuple[str, ...], header: dict[str, str]) -> str:
+    """Select list of the ``_source`` view: every known column as text.
+
+    Absent columns are NULL. A ``ts`` column the source already types as a
+    timestamp (Parquet, DataFrame) is passed through as ``ts_native`` (naive
+    timestamps are UTC) instead of being printed and parsed again. Identifiers
+    come only from the allow-list ``known``, never from the file.
+    """
+    parts = []
+    for c in known:
+        native = _NATIVE_TIMESTAMP.get(header.get(c, "")) if c == "ts" else None
+        if c not in header or native is not None:
+            parts.append(f"CAST(NULL AS VARCHAR) AS {c}")
+        else:
+            parts.append(f'CAST("{c}" AS VARCHAR) AS {c}')
+        if c == "ts":
+            parts.append(f"{native or 'CAST(NULL AS TIMESTAMP)'} AS ts_native")
+    return ", ".join(parts)
+
+
+def _register_source(cur: duckdb.DuckDBPyConnection,
+                     source: str | os.PathLike[str] | pd.DataFrame,
+                     label: str) -> dict[str, str]:
+    """Expose ``source`` as the temp view ``_raw``; return its column types by name."""
+    if isinstance(source, pd.DataFrame):
+        cur.register("_raw_frame", source)
+        cur.execute("CREATE OR REPLACE TEMP VIEW _raw AS SELECT * FROM _raw_frame")
+        rel = cur.sql("SELECT * FROM _raw")
+        return {str(c): str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"{label}: no such file")
+    try:
+        if path.suffix.lower() in _PARQUET_SUFFIXES:
+            rel = cur.read_parquet(str(path))
+        else:
+            rel = cur.read_csv(str(path), all_varchar=True, header=True)
+        rel.to_view("_raw", replace=True)
+        return {str(c): str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+    except duckdb.Error as exc:
+        raise _unreadable(exc, label) from exc

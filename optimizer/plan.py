@@ -1,0 +1,599 @@
+"""The answer of the optimizer: :class:`BudgetPlan`, and :func:`optimize_budget`.
+
+A plan reports, per channel: spend and share of total, previous spend and the
+change, expected revenue (and conversions when the channel has a conversion
+rate), the marginal ROI at the optimum, the lifecycle rule applied and a
+per-month split of the quarter; in total: spend, expected revenue, the shadow
+price of the budget, the binding constraints by name, and a status. An
+infeasible plan carries the conflicting constraints in plain words.
+
+Definitions
+-----------
+marginal_roi
+    Revenue of the *next* unit of spend on the channel: the right derivative of
+    its response curve at the planned spend, i.e. the slope of the first
+    segment not yet full (0 at the end of the curve, which describes no more
+    spend). ``last_unit_roi`` is the left derivative, the slope of the segment
+    that holds the last unit bought (``None`` at spend 0). LP optima sit at
+    segment ends, so the two usually differ; a channel not held by any other
+    constraint has ``last_unit_roi >= budget_shadow_price >= marginal_roi``.
+budget_shadow_price
+    ``d objective / d budget``: the solver's dual of the budget row, normalised
+    to that sign (for the revenue objective: revenue from one more unit of
+    budget). At a kink of the optimal value the dual is any subgradient; the
+    solver returns one of them.
+expected_revenue
+    Sum over modelled channels only. Channels without a curve have their spend
+    counted in ``total_spend`` (and in ``unmodelled_spend``) but their revenue
+    is *not modelled* and reported as ``None``, never as 0.
+Money is reported as solver floats after polishing (see
+:mod:`optimizer.model`); nothing is rounded except for display.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from optimizer.constraints import PlanConstraints
+from optimizer.curves import ChannelInput, CurveError, ResponseCurve
+from optimizer.model import (
+    LPModel,
+    LPSolution,
+    Objective,
+    PlanError,
+    PlanInfeasible,
+    SolverName,
+    build_model,
+    diagnose_conflicts,
+    fmt_money,
+    share_floor_conflicts,
+    solve_model,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "BudgetPlan",
+    "ChannelPlan",
+    "RevenueRange",
+    "evaluate_revenue",
+    "optimize_budget",
+    "plan_from_model",
+    "quarter_months",
+    "revenue_range",
+]
+
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+
+
+def quarter_months(quarter: str) -> tuple[str, str, str]:
+    """The three months of a quarter: ``"2027Q1"`` -> ``("2027-01", "2027-02", "2027-03")``."""
+    m = _QUARTER.match(quarter.strip())
+    if not m:
+        raise ValueError(f"quarter must look like 2027Q1, got {quarter!r}")
+    year, q = int(m.group(1)), int(m.group(2))
+    first = 3 * (q - 1) + 1
+    return (f"{year}-{first:02d}", f"{year}-{first + 1:02d}", f"{year}-{first + 2:02d}")
+
+
+def _split(amount: float, weights: Sequence[float]) -> tuple[float, ...]:
+    """Split ``amount`` proportionally; the last part takes the float remainder."""
+    total = math.fsum(weights)
+    parts = [amount * w / total for w in weights[:-1]]
+    parts.append(amount - math.fsum(parts))
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class RevenueRange:
+    """Expected revenue of a fixed plan re-evaluated over resampled curves.
+
+    ``low`` / ``high`` are the ``(1 - level) / 2`` and ``(1 + level) / 2``
+    percentiles of ``samples``.
+    """
+
+    samples: np.ndarray
+    level: float
+    low: float
+    median: float
+    high: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary."""
+        return {
+            "level": self.level,
+            "low": self.low,
+            "median": self.median,
+            "high": self.high,
+            "n_samples": int(self.samples.size),
+        }
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    """The plan for one channel (see the module docstring for definitions)."""
+
+    channel: str
+    spend: float
+    share: float
+    previous_spend: float | None
+    change: float | None
+    change_pct: float | None
+    expected_revenue: float | None
+    expected_conversions: float | None
+    marginal_roi: float | None
+    last_unit_roi: float | None
+    group: str | None
+    status: str
+    verdict: str | None
+    rule: str
+    modelled: bool
+    monthly: tuple[float, ...] = ()
+
+    def to_dict(self, months: Sequence[str] = ()) -> dict[str, Any]:
+        """JSON-safe dict (``monthly`` keyed by month when months are known)."""
+        d = {
+            "channel": self.channel,
+            "spend": self.spend,
+            "share": self.share,
+            "previous_spend": self.previous_spend,
+            "change": self.change,
+            "change_pct": self.change_pct,
+            "expected_revenue": self.expected_revenue,
+            "expected_conversions": self.expected_conversions,
+            "marginal_roi": self.marginal_roi,
+            "last_unit_roi": self.last_unit_roi,
+            "group": self.group,
+            "status": self.status,
+            "verdict": self.verdict,
+            "rule": self.rule,
+            "modelled": self.modelled,
+        }
+        if months:
+            d["monthly"] = dict(zip(months, self.monthly, strict=True))
+        else:
+            d["monthly"] = list(self.monthly)
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class BudgetPlan:
+    """A budget split with everything needed to defend it.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal``, ``infeasible``, ``not solved``, ``unbounded`` or
+        ``undefined`` (solver status); only ``optimal`` plans have channels.
+    status_text : str
+        One sentence for people.
+    channels : tuple of ChannelPlan
+    total_spend, expected_revenue : float
+    expected_conversions : float or None
+        ``None`` when a modelled channel has no conversion rate.
+    unmodelled_spend : float
+        Spend of channels without a curve (inside ``total_spend``).
+    budget, budget_equality
+        The budget row (``None`` when there was none).
+    budget_shadow_price : float or None
+    shadow_prices : dict
+        Normalised duals of every non-zero named row.
+    binding_constraints : tuple of str
+        Rows holding with equality at the optimum, and channels at the end of
+        their curve (``"curve capacity <channel>"``).
+    conflicts : tuple of str
+        Plain-language reasons when infeasible.
+    months : tuple of str
+        Month labels of the per-channel ``monthly`` split.
+    revenue_range : RevenueRange or None
+    """
+
+    status: str
+    status_text: str
+    objective: str
+    channels: tuple[ChannelPlan, ...]
+    total_spend: float
+    expected_revenue: float
+    expected_conversions: float | None
+    unmodelled_spend: float
+    objective_value: float | None
+    budget: float | None
+    budget_equality: bool
+    budget_shadow_price: float | None
+    shadow_prices: dict[str, float]
+    binding_constraints: tuple[str, ...]
+    conflicts: tuple[str, ...]
+    solver: str
+    build_seconds: float
+    solve_seconds: float
+    quarter: str | None = None
+    months: tuple[str, ...] = ()
+    margin: float | None = None
+    revenue_range: RevenueRange | None = None
+    notes: tuple[str, ...] = ()
+    inputs: tuple[ChannelInput, ...] = field(default=(), repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True for an optimal plan."""
+        return self.status == "optimal"
+
+    def spend(self) -> dict[str, float]:
+        """Spend per channel."""
+        return {c.channel: c.spend for c in self.channels}
+
+    def channel(self, name: str) -> ChannelPlan:
+        """The plan of one channel."""
+        for c in self.channels:
+            if c.channel == name:
+                return c
+        raise KeyError(f"no channel {name!r} in the plan")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per channel (monthly split as ``spend_<month>`` columns)."""
+        recs = []
+        for c in self.channels:
+            d = c.to_dict()
+            monthly = d.pop("monthly")
+            labels = self.months or tuple(f"m{i + 1}" for i in range(len(monthly)))
+            for label, v in zip(labels, monthly, strict=True):
+                d[f"spend_{label}"] = v
+            recs.append(d)
+        return pd.DataFrame.from_records(recs)
+
+    def monthly_frame(self) -> pd.DataFrame:
+        """Long table ``channel, month, spend`` of the per-month split."""
+        recs = []
+        for c in self.channels:
+            labels = self.months or tuple(f"m{i + 1}" for i in range(len(c.monthly)))
+            for label, v in zip(labels, c.monthly, strict=True):
+                recs.append({"channel": c.channel, "month": label, "spend": v})
+        return pd.DataFrame.from_records(recs, columns=["channel", "month", "spend"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict with the keys of the CLI and API output."""
+        return {
+            "status": self.status,
+            "status_text": self.status_text,
+            "objective": self.objective,
+            "margin": self.margin,
+            "quarter": self.quarter,
+            "months": list(self.months),
+            "budget": self.budget,
+            "budget_equality": self.budget_equality,
+            "total_spend": self.total_spend,
+            "expected_revenue": self.expected_revenue,
+            "expected_conversions": self.expected_conversions,
+            "unmodelled_spend": self.unmodelled_spend,
+            "objective_value": self.objective_value,
+            "budget_shadow_price": self.budget_shadow_price,
+            "binding_constraints": list(self.binding_constraints),
+            "conflicts": list(self.conflicts),
+            "shadow_prices": dict(self.shadow_prices),
+            "revenue_range": None if self.revenue_range is None else self.revenue_range.to_dict(),
+            "solver": self.solver,
+            "notes": list(self.notes),
+            "channels": [c.to_dict(self.months) for c in self.channels],
+        }
+
+    def raise_for_status(self) -> BudgetPlan:
+        """Return ``self`` when optimal, else raise :class:`PlanInfeasible` / :class:`PlanError`."""
+        if self.status == "infeasible":
+            raise PlanInfeasible(self.status, self.conflicts)
+        if self.status != "optimal":
+            raise PlanError(self.status, self.conflicts or (self.status_text,))
+        return self
+
+    def plot_split(self, path: str | Path | None = None, ax: Axes | None = None) -> Axes:
+        """Horizontal bars of previous and planned spend per channel (PNG when ``path``)."""
+        import matplotlib
+
+        if ax is None and path is not None:
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig = None
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(8, 0.45 * max(3, len(self.channels)) + 1))
+        names = [c.channel for c in self.channels]
+        y = np.arange(len(names))
+        prev = [c.previous_spend or 0.0 for c in self.channels]
+        new = [c.spend for c in self.channels]
+        ax.barh(y + 0.2, prev, height=0.4, color="#bbbbbb", label="previous")
+        ax.barh(y - 0.2, new, height=0.4, color="#2b6cb0", label="plan")
+        for yi, c in zip(y, self.channels, strict=True):
+            if c.marginal_roi is not None and c.modelled:
+                ax.text(c.spend, yi - 0.2, f"  mROI {c.marginal_roi:.2f}", va="center", fontsize=7)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel("spend")
+        title = f"Budget plan {self.quarter}" if self.quarter else "Budget plan"
+        ax.set_title(f"{title}: spend {fmt_money(self.total_spend)}")
+        ax.legend(loc="lower right")
+        if fig is not None:
+            fig.tight_layout()
+            if path is not None:
+                fig.savefig(path, dpi=110)
+                plt.close(fig)
+        return ax
+
+
+def evaluate_revenue(spend: Mapping[str, float], curves: Mapping[str, ResponseCurve]) -> float:
+    """Revenue of a fixed split under ``curves`` (channels without a curve add nothing)."""
+    return math.fsum(curves[c].revenue(s) for c, s in spend.items() if c in curves)
+
+
+def revenue_range(
+    plan: BudgetPlan,
+    curve_sets: Sequence[Mapping[str, ResponseCurve]],
+    *,
+    level: float = 0.9,
+) -> RevenueRange:
+    """Re-evaluate a fixed plan over alternative curve sets (e.g. bootstrap resamples).
+
+    For each set ``b``, revenue_b = sum over modelled channels of
+    ``curve_b[c].revenue(spend_c)`` using the plan's own curve where the set has
+    none for ``c``. The plan is held fixed (it is the plan that will be run);
+    a resampled curve shorter than the planned spend counts no revenue beyond
+    its end.
+    """
+    if not curve_sets:
+        raise ValueError("revenue_range needs at least one curve set")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    base = {ci.channel: ci.curve for ci in plan.inputs if ci.curve is not None}
+    spend = {c.channel: c.spend for c in plan.channels if c.modelled}
+    samples = []
+    for b, cs in enumerate(curve_sets):
+        unknown = set(cs) - set(base)
+        if unknown:
+            raise CurveError(
+                f"curve set {b}: channel(s) {', '.join(sorted(unknown))} are not modelled "
+                "in the plan"
+            )
+        merged = {**base, **cs}
+        samples.append(evaluate_revenue(spend, merged))
+    arr = np.asarray(samples, dtype=np.float64)
+    lo, med, hi = np.percentile(arr, [50 * (1 - level), 50, 50 * (1 + level)])
+    return RevenueRange(arr, level, float(lo), float(med), float(hi))
+
+
+_STATUS_TEXT = {
+    "infeasible": "No plan satisfies every constraint.",
+    "not solved": "The solver stopped before proving optimality (time limit or error).",
+    "unbounded": "The problem is unbounded; a curve or bound is missing.",
+    "undefined": "The solver returned an undefined status.",
+}
+
+
+def plan_from_model(
+    model: LPModel,
+    sol: LPSolution,
+    constraints: PlanConstraints,
+    *,
+    margin: float | None = None,
+    quarter: str | None = None,
+    monthly: Literal["pattern", "even"] = "pattern",
+    objective_label: str | None = None,
+) -> BudgetPlan:
+    """Turn a solved (or failed) :class:`LPModel` into a :class:`BudgetPlan`."""
+    budget = constraints.budget
+    months = quarter_months(quarter) if quarter else ()
+    common = {
+        "objective": objective_label or model.objective_name,
+        "budget": None if budget is None else budget.total,
+        "budget_equality": bool(budget is not None and budget.equality),
+        "solver": sol.solver,
+        "build_seconds": model.build_seconds + sol.translate_seconds,
+        "solve_seconds": sol.solve_seconds,
+        "quarter": quarter,
+        "months": months,
+        "margin": margin,
+        "notes": tuple(model.notes),
+        "inputs": model.inputs,
+    }
+    if sol.status != "optimal" or sol.x is None:
+        conflicts = diagnose_conflicts(model, constraints) if sol.status == "infeasible" else []
+        text = _STATUS_TEXT.get(sol.status, f"Solver status: {sol.status}.")
+        if conflicts:
+            text = text + " " + "; ".join(conflicts)
+        return BudgetPlan(
+            status=sol.status,
+            status_text=text,
+            channels=(),
+            total_spend=0.0,
+            expected_revenue=0.0,
+            expected_conversions=None,
+            unmodelled_spend=0.0,
+            objective_value=None,
+            budget_shadow_price=None,
+            shadow_prices={},
+            binding_constraints=(),
+            conflicts=tuple(conflicts),
+            **common,
+        )
+
+    x = sol.x
+    spend = model.spend(x)
+    total = model.total(x)
+    chans: list[ChannelPlan] = []
+    binding: list[str] = []
+    for row in model.rows:
+        if row.family == "definition":
+            continue
+        if row.sense == "==" or model.row_is_active(x, row):
+            binding.append(row.name)
+    conv_total: float | None = 0.0
+    revenue_total: list[float] = []
+    unmodelled: list[float] = []
+    for ci in model.inputs:
+        c = ci.channel
+        s = spend[c]
+        prev = ci.previous_spend
+        verdict = ci.effective_verdict
+        if ci.curve is None:
+            rev = conv = mroi = lroi = None
+            unmodelled.append(s)
+            rule = "exit" if verdict == "exit" else "unmodelled"
+        else:
+            idx = model.channel_vars[c]
+            rev = math.fsum(model.slope[i] * x[i] for i in idx)
+            revenue_total.append(rev)
+            q = ci.conversions_per_revenue
+            conv = None if q is None else rev * q
+            mroi = ci.curve.right_slope(s)
+            lroi = ci.curve.left_slope(s)
+            rule = verdict or "normal"
+            cap = ci.curve.capacity
+            if s >= cap * (1 - 1e-9) and cap > 0:
+                binding.append(f"curve capacity {c} ({fmt_money(cap)})")
+        if conv is None:
+            if ci.curve is not None:
+                conv_total = None
+        elif conv_total is not None:
+            conv_total += conv
+        if months:
+            use = ci.monthly_pattern if monthly == "pattern" else None
+            if use is not None and len(use) != len(months):
+                raise CurveError(
+                    f"channel {c!r}: monthly_pattern has {len(use)} weights, the quarter "
+                    f"{quarter} has {len(months)} months"
+                )
+            split = _split(s, use if use is not None else (1.0,) * len(months))
+        else:
+            split = (s,)
+        chans.append(
+            ChannelPlan(
+                channel=c,
+                spend=s,
+                share=(s / total) if total > 0 else 0.0,
+                previous_spend=prev,
+                change=None if prev is None else s - prev,
+                change_pct=None if not prev else (s - prev) / prev,
+                expected_revenue=rev,
+                expected_conversions=conv,
+                marginal_roi=mroi,
+                last_unit_roi=lroi,
+                group=ci.group,
+                status=ci.status,
+                verdict=ci.verdict,
+                rule=rule,
+                modelled=ci.curve is not None,
+                monthly=split,
+            )
+        )
+    shadow = None
+    if model.budget_row is not None:
+        shadow = sol.duals.get(model.rows[model.budget_row].name)
+    nonzero = {k: v for k, v in sol.duals.items() if abs(v) > 1e-12}
+    exp_rev = math.fsum(revenue_total)
+    text = (
+        f"Optimal {model.objective_name} plan: spend {fmt_money(total)}"
+        + (f" of budget {fmt_money(budget.total)}" if budget is not None else "")
+        + f", expected revenue {fmt_money(exp_rev)}"
+        + (
+            f" (+ {fmt_money(math.fsum(unmodelled))} spend on unmodelled channels)"
+            if unmodelled
+            else ""
+        )
+        + "."
+    )
+    return BudgetPlan(
+        status="optimal",
+        status_text=text,
+        channels=tuple(chans),
+        total_spend=total,
+        expected_revenue=exp_rev,
+        expected_conversions=conv_total,
+        unmodelled_spend=math.fsum(unmodelled),
+        objective_value=sol.objective_value,
+        budget_shadow_price=shadow,
+        shadow_prices=nonzero,
+        binding_constraints=tuple(binding),
+        conflicts=(),
+        **common,
+    )
+
+
+def optimize_budget(
+    inputs: Sequence[ChannelInput],
+    constraints: PlanConstraints,
+    *,
+    objective: Objective = "revenue",
+    margin: float | None = None,
+    quarter: str | None = None,
+    monthly: Literal["pattern", "even"] = "pattern",
+    solver: SolverName = "cbc",
+    time_limit: float | None = None,
+    curve_sets: Sequence[Mapping[str, ResponseCurve]] | None = None,
+    range_level: float = 0.9,
+    on_infeasible: Literal["raise", "return"] = "raise",
+) -> BudgetPlan:
+    """Best split of the budget across channels (DESIGN.md, "Budget optimizer").
+
+    Parameters
+    ----------
+    inputs : sequence of ChannelInput
+        Curves and channel facts (:func:`~optimizer.curves.channel_input_from_segments`).
+    constraints : PlanConstraints
+        Must include a budget.
+    objective : {"revenue", "conversions", "profit"}
+    margin : float, optional
+        Required for ``profit`` (``margin x revenue - spend``).
+    quarter : str, optional
+        ``"2027Q1"``: adds the per-month split.
+    monthly : {"pattern", "even"}
+        Split by each channel's ``monthly_pattern`` when given, or evenly.
+    solver : {"cbc", "highs", "auto"}
+    time_limit : float, optional
+    curve_sets : sequence of mapping, optional
+        Alternative curves per channel (e.g. bootstrap resamples); adds
+        :attr:`BudgetPlan.revenue_range`.
+    range_level : float
+        Coverage of that range (default 0.9: 5th..95th percentile).
+    on_infeasible : {"raise", "return"}
+        ``raise`` (default) raises :class:`PlanInfeasible` / :class:`PlanError`
+        with the conflicts; ``return`` returns the plan with its status and
+        conflicts (used by scenarios).
+
+    Examples
+    --------
+    >>> from optimizer.curves import channel_input_from_segments as ch
+    >>> from optimizer.constraints import BudgetConstraint, PlanConstraints
+    >>> plan = optimize_budget(
+    ...     [ch("a", [(100, 4.0), (100, 1.0)]), ch("b", [(100, 3.0), (100, 2.0)])],
+    ...     PlanConstraints(budget=BudgetConstraint(250, equality=True)))
+    >>> plan.spend()  # greedy by slope: a1 (4), b1 (3), b2 (2) half
+    {'a': 100.0, 'b': 150.0}
+    >>> plan.expected_revenue, plan.budget_shadow_price
+    (800.0, 2.0)
+    """
+    if constraints.budget is None:
+        raise ValueError("optimize_budget needs constraints.budget; see scenarios for goal seeking")
+    model = build_model(inputs, constraints, objective=objective, margin=margin)
+    if share_floor_conflicts(model, constraints):
+        # only a zero plan meets them: report instead of returning an empty split
+        sol = LPSolution("infeasible", None, None, {}, solver, 0.0)
+    else:
+        sol = solve_model(model, solver=solver, time_limit=time_limit)
+    plan = plan_from_model(model, sol, constraints, margin=margin, quarter=quarter, monthly=monthly)
+    if plan.ok and curve_sets:
+        plan = _with_range(plan, revenue_range(plan, curve_sets, level=range_level))
+    if on_infeasible == "raise":
+        plan.raise_for_status()
+    return plan
+
+
+def _with_range(plan: BudgetPlan, rr: RevenueRange) -> BudgetPlan:
+    from dataclasses import replace
+
+    return replace(plan, revenue_range=rr)

@@ -1,0 +1,227 @@
+"""Lifecycle rules: exit streaks, admit/scale bars, insufficient data, readings, history.
+
+Fixture: in every cycle the established channel ``est`` spends 100 and returns
+300, so the baseline is 300 / 100 = 3.0. With the default (multiple) reading
+the admit bar is 1.15 × 3 = 3.45, the scale bar 1.30 × 3 = 3.9 and the exit bar
+0.5 × 3.45 = 1.725. The test channel ``t`` spends 100 with ``rev`` revenue, so
+its ROI is ``rev / 100``.
+"""
+
+import duckdb
+import pandas as pd
+import pytest
+
+from attribution.lifecycle import (
+    LifecycleError,
+    LifecycleRules,
+    evaluate,
+    record_verdicts,
+    set_channel_status,
+    verdict_history,
+)
+
+CHANNELS = pd.DataFrame({"channel": ["est", "t"], "status": ["established", "test"]})
+
+
+def _frame(test_revenue, test_spend=None, test_conv=None):
+    rows = []
+    for i, rev in enumerate(test_revenue):
+        period = f"2026-{i + 1:02d}"
+        start = pd.Timestamp(2026, i + 1, 1)
+        spend = 100.0 if test_spend is None else test_spend[i]
+        conv = 10.0 if test_conv is None else test_conv[i]
+        rows.append({"period": period, "period_start": start, "channel": "est",
+                     "spend": 100.0, "attributed_conversions": 30.0,
+                     "attributed_revenue": 300.0})
+        rows.append({"period": period, "period_start": start, "channel": "t", "spend": spend,
+                     "attributed_conversions": conv, "attributed_revenue": float(rev)})
+    return pd.DataFrame(rows)
+
+
+def _one(frame, rules=None, channels=CHANNELS):
+    (v,) = evaluate(frame, channels, rules)
+    return v
+
+
+def test_exit_fires_on_third_low_cycle_not_second():
+    # ROI 1.0 < 1.725 is low; 4.0 is not.
+    two = _one(_frame([400, 100, 100]))
+    assert two.verdict == "test" and two.low_streak == 2
+    three = _one(_frame([400, 100, 100, 100]))
+    assert three.verdict == "exit" and three.rule == "exit_streak"
+    assert three.low_streak == 3
+
+
+def test_good_cycle_in_between_resets_the_count():
+    v = _one(_frame([100, 100, 400, 100, 100]))
+    assert v.verdict == "test" and v.low_streak == 2
+    assert v.cycles["low"].tolist() == [True, True, False, True, True]
+
+
+def test_admit_exactly_at_115_percent_of_baseline():
+    # 345 / 100 = 3.45 while 1.15 × 3.0 = 3.4499999999999997 in floats
+    assert _one(_frame([345])).verdict == "admit"
+    assert _one(_frame([344.99])).verdict == "test"
+
+
+def test_scale_exactly_at_130_percent_of_baseline():
+    # 390 / 100 = 3.9 while 1.30 × 3.0 = 3.9000000000000004: ≥ holds with the tolerance
+    v = _one(_frame([390]))
+    assert v.verdict == "scale" and v.rule == "scale_bar"
+    assert v.ratio == pytest.approx(1.30)
+    below = _one(_frame([389.99]))
+    assert below.verdict == "admit"
+
+
+def test_verdict_carries_its_evidence():
+    v = _one(_frame([200, 400]))
+    assert v.period == "2026-02"
+    assert v.roi == pytest.approx(4.0) and v.baseline == pytest.approx(3.0)
+    assert v.ratio == pytest.approx(4.0 / 3.0)
+    assert v.cycles["roi"].tolist() == pytest.approx([2.0, 4.0])
+    assert v.cycles["baseline"].tolist() == pytest.approx([3.0, 3.0])
+    assert v.cycles["admit_bar"].tolist() == pytest.approx([3.45, 3.45])
+    assert v.cycles["exit_bar"].tolist() == pytest.approx([1.725, 1.725])
+    assert v.verdict == "scale" and "3.9" in v.reason
+    d = v.to_dict()
+    assert d["verdict"] == "scale" and len(d["cycles"]) == 2
+
+
+def test_insufficient_data_gives_test_with_reason():
+    no_spend = _one(_frame([0], test_spend=[0.0]))
+    assert no_spend.verdict == "test" and no_spend.rule == "insufficient_data"
+    assert "insufficient data" in no_spend.reason
+    few = _one(_frame([900], test_conv=[2.0]), LifecycleRules(min_conversions=5))
+    assert few.verdict == "test" and "min_conversions" in few.reason
+    small = _one(_frame([900], test_spend=[50.0]), LifecycleRules(min_spend=60))
+    assert small.verdict == "test" and "min_spend" in small.reason
+
+
+def test_insufficient_cycle_breaks_an_exit_streak():
+    # cycles: low, low, no data, low, low -> streak 2 only
+    v = _one(_frame([100, 100, 0, 100, 100], test_spend=[100, 100, 0, 100, 100]))
+    assert v.verdict == "test" and v.low_streak == 2
+    # low, low, low, then no data: latest cycle is insufficient, no exit
+    w = _one(_frame([100, 100, 100, 0], test_spend=[100, 100, 100, 0]))
+    assert w.verdict == "test" and w.rule == "insufficient_data"
+
+
+def test_fraction_reading_gives_different_verdicts_on_same_data():
+    """ROI 1.0 against baseline 3.0 (ratio 1/3).
+
+    multiple: admit bar 3.45, exit bar 1.725 -> low every cycle -> exit after 3.
+    fraction: admit bar 0.15 × 3 = 0.45, scale bar 0.30 × 3 = 0.9 -> scale.
+    ROI 0.5: fraction -> admit (0.45 ≤ 0.5 < 0.9).
+    """
+    data = _frame([100, 100, 100])
+    assert _one(data, LifecycleRules()).verdict == "exit"
+    frac = LifecycleRules(reading="fraction")
+    assert (frac.admit, frac.scale) == (0.15, 0.30)
+    assert _one(data, frac).verdict == "scale"
+    assert _one(_frame([50, 50, 50]), frac).verdict == "admit"
+
+
+def test_fixed_exit_target():
+    # target ROI 2.0 -> exit bar 1.0: ROI 1.0 is not low, 0.99 is
+    rules = LifecycleRules(exit_target=2.0)
+    assert _one(_frame([100, 100, 100]), rules).verdict == "test"
+    assert _one(_frame([99, 99, 99]), rules).verdict == "exit"
+
+
+def test_exit_cycles_and_fraction_are_configurable():
+    rules = LifecycleRules(exit_cycles=2, exit_fraction=0.2)  # exit bar 0.2 × 3.45 = 0.69
+    assert _one(_frame([60, 60]), rules).verdict == "exit"
+    assert _one(_frame([100, 100]), rules).verdict == "test"
+
+
+def test_cycles_before_launch_are_skipped():
+    chans = CHANNELS.assign(launched_on=[None, pd.Timestamp(2026, 3, 1)])
+    frame = _frame([100, 100, 100, 100])
+    frame["period_end"] = frame["period_start"] + pd.offsets.MonthBegin(1)
+    v = _one(frame, channels=chans)
+    assert v.cycles["period"].tolist() == ["2026-03", "2026-04"]
+    assert v.verdict == "test" and v.low_streak == 2
+
+
+def test_only_test_channels_get_verdicts_and_bad_rules_are_refused():
+    chans = pd.DataFrame({"channel": ["est", "t", "x"],
+                          "status": ["established", "test", "exited"]})
+    assert [v.channel for v in evaluate(_frame([400]), chans)] == ["t"]
+    with pytest.raises(LifecycleError, match="reading='fraction'"):
+        LifecycleRules(admit=0.15)
+    with pytest.raises(LifecycleError, match="at least admit"):
+        LifecycleRules(admit=1.3, scale=1.15)
+    with pytest.raises(LifecycleError, match="missing columns"):
+        evaluate(pd.DataFrame({"period": []}), CHANNELS)
+
+
+def _conn():
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE channels (channel VARCHAR PRIMARY KEY, status VARCHAR, "
+                 "group_name VARCHAR, launched_on DATE)")
+    conn.execute("INSERT INTO channels VALUES ('est', 'established', 'g', NULL), "
+                 "('t', 'test', 'g', NULL)")
+    return conn
+
+
+def test_verdicts_are_recorded_in_the_warehouse():
+    conn = _conn()
+    v = _one(_frame([200, 400]))
+    assert record_verdicts(conn, [v]) == 1
+    hist = verdict_history(conn, "t")
+    assert hist["verdict"].tolist() == ["scale"]
+    assert hist["roi"].tolist() == pytest.approx([4.0])
+    assert hist["baseline"].tolist() == pytest.approx([3.0])
+    assert hist["rule"].tolist() == ["scale_bar"] and hist["period"].tolist() == ["2026-02"]
+
+
+def test_set_channel_status_is_a_recorded_user_action():
+    conn = _conn()
+    assert set_channel_status(conn, "t", "exited", "poor ROI for a quarter") == "test"
+    status = conn.execute("SELECT status FROM channels WHERE channel = 't'").fetchone()[0]
+    assert status == "exited"
+    hist = verdict_history(conn, "t")
+    assert hist["source"].tolist() == ["user"] and hist["verdict"].tolist() == ["exited"]
+    assert "poor ROI" in hist["reason"].iat[0]
+    with pytest.raises(LifecycleError, match="unknown channel"):
+        set_channel_status(conn, "nope", "exited", "x")
+    with pytest.raises(LifecycleError, match="reason"):
+        set_channel_status(conn, "t", "established", "  ")
+    with pytest.raises(LifecycleError, match="status"):
+        set_channel_status(conn, "t", "paused", "x")
+
+
+def test_demo_test_channel_gets_a_verdict():
+    """Small synthetic world: livestream (test status) launched part-way gets one verdict.
+
+    The latest cycle's baseline and ROI are recomputed here from the ROI table
+    rows (established channels' Σ revenue / Σ spend), and the verdict from the
+    bars, independently of the rules engine.
+    """
+    from attribution.roi import channel_roi
+    from attribution.rules import Linear
+    from data.synth import TEST_CHANNEL, SynthConfig, generate
+    from data.warehouse import Warehouse
+
+    with Warehouse(":memory:") as wh:
+        generate(SynthConfig(n_users=20_000, seed=11)).load_into(wh)
+        table = channel_roi(wh, Linear(), "month")
+        channels = wh.channels()
+    verdicts = evaluate(table, channels)
+    assert [v.channel for v in verdicts] == [TEST_CHANNEL]
+    (v,) = verdicts
+    assert v.verdict in ("exit", "test", "admit", "scale")
+    launch = channels.set_index("channel").at[TEST_CHANNEL, "launched_on"]
+    assert all(pd.Timestamp(e) > pd.Timestamp(launch) for e in v.cycles["period_end"])
+    f = table.to_frame()
+    last = f[f["period"] == table.periods[-1]]
+    est = last[last["channel"].isin(channels.loc[channels["status"] == "established",
+                                                 "channel"])]
+    baseline = est["attributed_revenue"].sum() / est["spend"].sum()
+    row = last[last["channel"] == TEST_CHANNEL].iloc[0]
+    roi = row["attributed_revenue"] / row["spend"]
+    assert v.baseline == pytest.approx(baseline) and v.roi == pytest.approx(roi)
+    if v.verdict != "exit" and row["attributed_conversions"] >= 1:
+        expected = ("scale" if roi >= 1.30 * baseline else
+                    "admit" if roi >= 1.15 * baseline else "test")
+        assert v.verdict == expected

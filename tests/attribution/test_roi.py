@@ -1,0 +1,308 @@
+"""Channel ROI per period on a hand-built warehouse, every number worked by hand.
+
+The warehouse (lookback 30 days; the data ends 2026-04-15, so no journey in
+January or February is censored):
+
+January
+  u1  search Jan 3, email Jan 5 -> c1 Jan 6, 100 (first purchase)
+  u1  email Jan 20              -> c2 Jan 21, 50 (repeat)
+  u2  search Jan 10             -> c3 Jan 12, 80 (first)
+  u3  (no touch)                -> c4 Jan 15, 40 (first; direct)
+  u4  search Jan 8, never converts (null journey ending Jan 8)
+  u5  owned Jan 25              -> c5 Jan 26, 30 (first)
+February
+  u6  live Feb 3, search Feb 4  -> c6 Feb 5, 200 (first)
+  u2  search Feb 10             -> c7 Feb 11, 60 (repeat)
+  u7  live Feb 20, never converts (null journey)
+April (outside the range asked for)
+  z   (no touch)                -> c8 Apr 15, 10 (direct)
+
+Spend: January search 50 + 50 = 100, email 20, display 30; February search 80,
+email 10, live 40; March search 999 (outside the range).
+
+Linear credit, January paths: ``search > email`` (1 conv, 100, 1 first),
+``email`` (1, 50, 0 first), ``search`` (1, 80, 1 first, 1 null), ``owned``
+(1, 30, 1 first); direct 1 conversion, 40.
+
+  search  conv 0.5 + 1 = 1.5, revenue 50 + 80 = 130, ROI 130/100 = 1.3,
+          net 0.3, CPA 100/1.5, spend share 100/150, revenue share 130/300,
+          journeys 1 + 2 = 3 (2 converting): rate 2/3; touching paths have
+          2 conversions of which 2 first -> first 1.5, repeat 0, CAC 100/1.5
+  email   conv 0.5 + 1 = 1.5, revenue 50 + 50 = 100, ROI 5, net 4, CPA 20/1.5;
+          touching 2 conversions, 1 first -> first 0.75, repeat 0.75,
+          CAC 20/0.75; journeys 2, rate 1
+  owned   conv 1, revenue 30, no spend: ROI undefined, CPA 0, CAC 0
+  display spend 30, nothing attributed: ROI 0, net −1, CPA and CAC undefined
+  live    neither spend nor conversions: all ratios undefined
+  direct  conv 1, revenue 40; first purchases 4 (c1, c3, c4, c5) − 3 on paths = 1
+  totals  5 conversions, 300 revenue, 150 spend
+
+February paths: ``live > search`` (1, 200, 1 first), ``search`` (1, 60, 0
+first), ``live`` (0 conv, 1 null).
+
+  live    conv 0.5, revenue 100, ROI 100/40 = 2.5, CPA 80; journeys 2, rate 1/2;
+          first 0.5, CAC 80
+  search  conv 1.5, revenue 100 + 60 = 160, ROI 2, CPA 80/1.5; first share
+          1/2 -> first 0.75, CAC 80/0.75; journeys 2, rate 1
+  email   spend 10, nothing attributed: ROI 0, CPA undefined
+  totals  2 conversions, 260 revenue, 130 spend; direct 0 (first 1 − 1 = 0)
+"""
+
+import json
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attribution.lifecycle import LifecycleRules, evaluate
+from attribution.roi import ROIError, channel_roi, period_bounds, period_label
+from attribution.rules import LastTouch, Linear
+from data.journeys import JourneyOptions
+from data.paths import DIRECT
+from data.warehouse import Warehouse
+
+TOUCHES = [
+    ("t1", "u1", "2026-01-03 09:00:00", "search"),
+    ("t2", "u1", "2026-01-05 09:00:00", "email"),
+    ("t3", "u1", "2026-01-20 09:00:00", "email"),
+    ("t4", "u2", "2026-01-10 09:00:00", "search"),
+    ("t5", "u4", "2026-01-08 09:00:00", "search"),
+    ("t6", "u5", "2026-01-25 09:00:00", "owned"),
+    ("t7", "u6", "2026-02-03 09:00:00", "live"),
+    ("t8", "u6", "2026-02-04 09:00:00", "search"),
+    ("t9", "u2", "2026-02-10 09:00:00", "search"),
+    ("t10", "u7", "2026-02-20 09:00:00", "live"),
+]
+CONVERSIONS = [
+    ("c1", "u1", "2026-01-06 12:00:00", 100.0),
+    ("c2", "u1", "2026-01-21 12:00:00", 50.0),
+    ("c3", "u2", "2026-01-12 12:00:00", 80.0),
+    ("c4", "u3", "2026-01-15 12:00:00", 40.0),
+    ("c5", "u5", "2026-01-26 12:00:00", 30.0),
+    ("c6", "u6", "2026-02-05 12:00:00", 200.0),
+    ("c7", "u2", "2026-02-11 12:00:00", 60.0),
+    ("c8", "z", "2026-04-15 12:00:00", 10.0),
+]
+SPEND = [
+    ("search", "2026-01-01", 50.0), ("search", "2026-01-15", 50.0),
+    ("email", "2026-01-05", 20.0), ("display", "2026-01-10", 30.0),
+    ("search", "2026-02-01", 80.0), ("email", "2026-02-02", 10.0),
+    ("live", "2026-02-01", 40.0), ("search", "2026-03-01", 999.0),
+]
+CHANNELS = [
+    ("search", "established", "paid", ""), ("email", "established", "crm", ""),
+    ("owned", "established", "owned", ""), ("display", "established", "paid", ""),
+    ("live", "test", "social", "2026-02-01"),
+]
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("roi")
+    files = {
+        "channels": pd.DataFrame(CHANNELS, columns=["channel", "status", "group_name",
+                                                    "launched_on"]),
+        "touchpoints": pd.DataFrame(TOUCHES, columns=["event_id", "user_id", "ts", "channel"]),
+        "conversions": pd.DataFrame(CONVERSIONS,
+                                    columns=["conversion_id", "user_id", "ts", "value"]),
+        "spend": pd.DataFrame(SPEND, columns=["channel", "day", "amount"]),
+    }
+    warehouse = Warehouse(":memory:")
+    for table, frame in files.items():  # channels first: live is a test channel
+        path = tmp_path / f"{table}.csv"
+        frame.to_csv(path, index=False)
+        warehouse.ingest(table, path)
+    yield warehouse
+    warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def table(wh):
+    return channel_roi(wh, Linear(), "month", JourneyOptions(lookback_days=30),
+                       date(2026, 1, 1), date(2026, 3, 1))
+
+
+def _row(table, period, channel):
+    f = table.to_frame()
+    rows = f[(f["period"] == period) & (f["channel"] == channel)]
+    assert len(rows) == 1, (period, channel)
+    return rows.iloc[0]
+
+
+def test_january_rows_match_the_hand_computation(table):
+    s = _row(table, "2026-01", "search")
+    assert s["spend"] == 100.0
+    assert s["attributed_conversions"] == pytest.approx(1.5)
+    assert s["attributed_revenue"] == pytest.approx(130.0)
+    assert s["roi"] == pytest.approx(1.3) and s["net_roi"] == pytest.approx(0.3)
+    assert s["cpa"] == pytest.approx(100 / 1.5)
+    assert s["spend_share"] == pytest.approx(100 / 150)
+    assert s["revenue_share"] == pytest.approx(130 / 300)
+    assert (s["journeys"], s["converting_journeys"]) == (3.0, 2.0)
+    assert s["journey_conversion_rate"] == pytest.approx(2 / 3)
+    assert s["first_purchases"] == pytest.approx(1.5)
+    assert s["repeat_purchases"] == pytest.approx(0.0)
+    assert s["cac"] == pytest.approx(100 / 1.5)
+    assert s["note"] == ""
+
+    e = _row(table, "2026-01", "email")
+    assert e["attributed_conversions"] == pytest.approx(1.5)
+    assert e["attributed_revenue"] == pytest.approx(100.0)
+    assert e["roi"] == pytest.approx(5.0) and e["net_roi"] == pytest.approx(4.0)
+    assert e["cpa"] == pytest.approx(20 / 1.5)
+    assert e["first_purchases"] == pytest.approx(0.75)
+    assert e["repeat_purchases"] == pytest.approx(0.75)
+    assert e["cac"] == pytest.approx(20 / 0.75)
+    assert e["journey_conversion_rate"] == pytest.approx(1.0)
+
+
+def test_undefined_roi_cases_are_explained(table):
+    owned = _row(table, "2026-01", "owned")  # conversions, no spend
+    assert owned["attributed_revenue"] == pytest.approx(30.0)
+    assert math.isnan(owned["roi"]) and math.isnan(owned["net_roi"])
+    assert owned["cpa"] == 0.0 and owned["cac"] == 0.0
+    assert "ROI undefined" in owned["note"]
+
+    display = _row(table, "2026-01", "display")  # spend, no conversions
+    assert display["spend"] == 30.0
+    assert display["roi"] == 0.0 and display["net_roi"] == -1.0
+    assert math.isnan(display["cpa"]) and math.isnan(display["cac"])
+    assert "CPA and CAC undefined" in display["note"]
+
+    live = _row(table, "2026-01", "live")  # neither
+    assert live["spend"] == 0.0 and live["attributed_conversions"] == 0.0
+    assert math.isnan(live["roi"]) and math.isnan(live["cpa"])
+    assert "no spend and no attributed conversions" in live["note"]
+
+    email_feb = _row(table, "2026-02", "email")
+    assert email_feb["roi"] == 0.0 and math.isnan(email_feb["cpa"])
+
+    numbers = table.to_frame().select_dtypes("number").to_numpy()
+    assert not np.isinf(numbers).any()
+
+
+def test_direct_row_carries_unattributed_conversions(table):
+    d = _row(table, "2026-01", DIRECT)
+    assert d["attributed_conversions"] == 1.0 and d["attributed_revenue"] == 40.0
+    assert d["spend"] == 0.0 and math.isnan(d["roi"])
+    assert d["first_purchases"] == pytest.approx(1.0)
+    assert d["revenue_share"] == pytest.approx(40 / 300)
+    d2 = _row(table, "2026-02", DIRECT)
+    assert d2["attributed_conversions"] == 0.0 and d2["first_purchases"] == pytest.approx(0.0)
+
+
+def test_february_rows_match_the_hand_computation(table):
+    live = _row(table, "2026-02", "live")
+    assert live["spend"] == 40.0
+    assert live["attributed_conversions"] == pytest.approx(0.5)
+    assert live["attributed_revenue"] == pytest.approx(100.0)
+    assert live["roi"] == pytest.approx(2.5) and live["cpa"] == pytest.approx(80.0)
+    assert live["journey_conversion_rate"] == pytest.approx(0.5)
+    assert live["first_purchases"] == pytest.approx(0.5) and live["cac"] == pytest.approx(80.0)
+    search = _row(table, "2026-02", "search")
+    assert search["attributed_revenue"] == pytest.approx(160.0)
+    assert search["roi"] == pytest.approx(2.0)
+    assert search["first_purchases"] == pytest.approx(0.75)
+    assert search["cac"] == pytest.approx(80 / 0.75)
+    assert search["revenue_share"] == pytest.approx(160 / 260)
+
+
+def test_totals_reconcile_with_a_direct_sql_sum(wh, table):
+    f = table.to_frame()
+    for label, lo, hi in (("2026-01", "2026-01-01", "2026-02-01"),
+                          ("2026-02", "2026-02-01", "2026-03-01")):
+        n, revenue = wh.conn.execute(
+            "SELECT count(*), CAST(sum(value) AS DOUBLE) FROM conversions "
+            "WHERE ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP)", [lo, hi]).fetchone()
+        spend = wh.conn.execute(
+            "SELECT CAST(sum(amount) AS DOUBLE) FROM spend WHERE day >= CAST(? AS DATE) "
+            "AND day < CAST(? AS DATE)", [lo, hi]).fetchone()[0]
+        rows = f[f["period"] == label]
+        assert rows["attributed_conversions"].sum() == pytest.approx(n, rel=1e-12)
+        assert rows["attributed_revenue"].sum() == pytest.approx(revenue, rel=1e-12)
+        assert rows["spend"].sum() == pytest.approx(spend, rel=1e-12)
+    rec = table.reconcile()
+    assert rec["ok"].all() and table.reconciles
+    assert rec["revenue_warehouse"].tolist() == [300.0, 260.0]
+    assert rec["spend_warehouse"].tolist() == [150.0, 130.0]
+
+
+def test_other_models_reconcile_too(wh):
+    from attribution.registry import make_model
+
+    for model in (LastTouch(), make_model("markov", order=1)):
+        t = channel_roi(wh, model, "month", start=date(2026, 1, 1), end=date(2026, 3, 1))
+        assert t.reconciles, model
+    # last touch, January: email gets c1 (100) and c2 (50): ROI 150 / 20
+    t = channel_roi(wh, LastTouch(), "month", start=date(2026, 1, 1), end=date(2026, 3, 1))
+    assert _row(t, "2026-01", "email")["roi"] == pytest.approx(7.5)
+
+
+def test_default_range_covers_all_data_and_quarters(wh):
+    t = channel_roi(wh, Linear(), "quarter")
+    assert t.periods == ["2026-Q1", "2026-Q2"]
+    q1 = t.period_frame("2026-Q1")
+    # Q1: 7 conversions, revenue 560; spend 150 + 130 + 999 in March
+    assert q1["attributed_conversions"].sum() == pytest.approx(7.0)
+    assert q1["attributed_revenue"].sum() == pytest.approx(560.0)
+    assert q1["spend"].sum() == pytest.approx(1279.0)
+    assert t.reconciles
+
+
+def test_exports_keep_full_precision(table, tmp_path):
+    table.to_csv(tmp_path / "roi.csv")
+    back = pd.read_csv(tmp_path / "roi.csv")
+    search = back[(back["period"] == "2026-01") & (back["channel"] == "search")]
+    assert search["cpa"].iloc[0] == 100 / 1.5  # round-trips to the last bit
+    assert back["roi"].isna().sum() == table.to_frame()["roi"].isna().sum()
+    table.to_parquet(tmp_path / "roi.parquet")
+    pq = pd.read_parquet(tmp_path / "roi.parquet")
+    assert len(pq) == len(table.to_frame())
+    doc = json.loads(table.to_json(tmp_path / "roi.json"))
+    assert doc["period"] == "month" and doc["model"] == "linear"
+    owned = [r for r in doc["rows"] if r["channel"] == "owned" and r["period"] == "2026-01"]
+    assert owned[0]["roi"] is None  # undefined, not infinity or zero
+    assert json.loads((tmp_path / "roi.json").read_text())["totals"][0]["revenue"] == 300.0
+
+
+def test_lifecycle_on_the_roi_table(table, wh):
+    """February baseline: established revenue 160 / spend 80 + 10 = 16/9; live ROI 2.5.
+
+    Ratio 2.5 / (16/9) = 1.40625 ≥ 1.30 -> scale (with live's 0.5 conversion
+    accepted); the default minimum of 1 conversion makes it insufficient data.
+    January ends at the launch day, so it is not a cycle.
+    """
+    (v,) = evaluate(table, wh.channels(), LifecycleRules(min_conversions=0.5))
+    assert v.channel == "live" and v.verdict == "scale"
+    assert v.baseline == pytest.approx(16 / 9) and v.ratio == pytest.approx(1.40625)
+    assert v.cycles["period"].tolist() == ["2026-02"]
+    (w,) = evaluate(table, wh.channels())
+    assert w.verdict == "test" and "insufficient data" in w.reason
+
+
+def test_period_bounds_week_month_quarter_fiscal():
+    weeks = period_bounds("2026-01-01", "2026-01-13", "week")
+    # 2026-01-01 is a Thursday in ISO week 2026-W01 (Monday 2025-12-29)
+    assert weeks == [("2026-W01", date(2026, 1, 1), date(2026, 1, 5)),
+                     ("2026-W02", date(2026, 1, 5), date(2026, 1, 12)),
+                     ("2026-W03", date(2026, 1, 12), date(2026, 1, 13))]
+    months = period_bounds(date(2026, 11, 1), date(2027, 2, 1), "month")
+    assert [m[0] for m in months] == ["2026-11", "2026-12", "2027-01"]
+    quarters = period_bounds("2026-01-01", "2027-01-01", "quarter")
+    assert [(q[0], q[1].month) for q in quarters] == [
+        ("2026-Q1", 1), ("2026-Q2", 4), ("2026-Q3", 7), ("2026-Q4", 10)]
+    fiscal = period_bounds("2026-01-01", "2027-01-01", "quarter", fiscal_year_start_month=4)
+    assert [(q[0], q[1], q[2]) for q in fiscal] == [
+        ("FY2026-Q4", date(2026, 1, 1), date(2026, 4, 1)),
+        ("FY2027-Q1", date(2026, 4, 1), date(2026, 7, 1)),
+        ("FY2027-Q2", date(2026, 7, 1), date(2026, 10, 1)),
+        ("FY2027-Q3", date(2026, 10, 1), date(2027, 1, 1))]
+    assert period_label(date(2026, 2, 15), "quarter", 2) == "FY2027-Q1"  # Feb–Apr 2026
+    with pytest.raises(ROIError, match="period"):
+        period_bounds("2026-01-01", "2026-02-01", "year")
+    with pytest.raises(ROIError, match="empty range"):
+        period_bounds("2026-02-01", "2026-01-01", "month")
+    with pytest.raises(ROIError, match="fiscal"):
+        period_bounds("2026-01-01", "2026-02-01", "quarter", 13)

@@ -1,0 +1,364 @@
+"""Shapley models: hand-worked toy, brute force over permutations, sampling error."""
+
+import itertools
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attribution.shapley import OrderedShapley, ShapleyConversionRate, ShapleySubset
+from data.paths import PathTable
+
+# The toy (channels a, b, c):
+#   path          conv  value  nulls   set     journeys J   rate v     value/journey
+#   a               1     10     3     {a}        4         1/4         5/2
+#   b               1     30     1     {b}        2         1/2         15
+#   a > b           2     40     2     {a,b}      5 (both)  3/5         12
+#   b > a > b       1     20     0     {a,b}
+#   a > c           1     50     1     {a,c}      2         1/2         25
+#   c               0      0     2     {c}        2         0           0
+#   a > b > c       1    100     3     {a,b,c}    4         1/4         25
+# {b,c} is never observed. Totals: 7 conversions, value 250.
+TOY = dict(
+    paths=[["a"], ["b"], ["a", "b"], ["b", "a", "b"], ["a", "c"], ["c"], ["a", "b", "c"]],
+    conversions=[1, 1, 2, 1, 1, 0, 1],
+    value=[10, 30, 40, 20, 50, 0, 100],
+    nulls=[3, 1, 2, 0, 1, 2, 3],
+)
+
+
+@pytest.fixture
+def toy() -> PathTable:
+    return PathTable.from_paths(**TOY)
+
+
+def assert_fractions(actual, expected, rtol=1e-12):
+    np.testing.assert_allclose(actual, [float(x) for x in expected], rtol=rtol, atol=1e-12)
+
+
+def test_subset_form_hand_worked(toy):
+    """phi(c) = sum over converting sets T containing c of conv(T)/|T|.
+
+    Sets: {a} 1, {b} 1, {a,b} 3, {a,c} 1, {a,b,c} 1.
+    a = 1 + 3/2 + 1/2 + 1/3 = 10/3;  b = 1 + 3/2 + 1/3 = 17/6;  c = 1/2 + 1/3 = 5/6.
+    Sum 20/6 + 17/6 + 5/6 = 7.
+    Value: {a} 10, {b} 30, {a,b} 60, {a,c} 50, {a,b,c} 100.
+    a = 10 + 30 + 25 + 100/3 = 295/3;  b = 30 + 30 + 100/3 = 280/3;  c = 25 + 100/3 = 175/3.
+    """
+    res = ShapleySubset().attribute(toy)
+    expected = [F(10, 3), F(17, 6), F(5, 6)]
+    assert sum(expected) == 7
+    assert_fractions(res.conversions, expected)
+    assert_fractions(res.value, [F(295, 3), F(280, 3), F(175, 3)])
+    assert res.details["channel_sets"] == 5
+
+
+def test_ordered_form_hand_worked(toy):
+    """Each channel's conv/|T| share is split over its touches and recorded by position.
+
+    a:      a@1 1.
+    b:      b@1 1.
+    a > b (2 conv):      a@1 1, b@2 1.
+    b > a > b (1 conv):  a@2 1/2; b has two touches: b@1 1/4, b@3 1/4.
+    a > c:               a@1 1/2, c@2 1/2.
+    a > b > c:           a@1 1/3, b@2 1/3, c@3 1/3.
+    a by position: (1 + 1 + 1/2 + 1/3, 1/2, 0) = (17/6, 1/2, 0); total 10/3
+    b: (1 + 1/4, 1 + 1/3, 1/4) = (5/4, 4/3, 1/4); total 17/6
+    c: (0, 1/2, 1/3); total 5/6 — the subset-form totals.
+    Value, same shares: b > a > b (20): b@1 5, b@3 5, a@2 10.
+    """
+    res = OrderedShapley().attribute(toy)
+    by_pos = res.details["conversions_by_position"]
+    assert_fractions(by_pos[0], [F(17, 6), F(1, 2), 0])
+    assert_fractions(by_pos[1], [F(5, 4), F(4, 3), F(1, 4)])
+    assert_fractions(by_pos[2], [0, F(1, 2), F(1, 3)])
+    assert_fractions(res.conversions, [F(10, 3), F(17, 6), F(5, 6)])
+    tidy = res.details["by_position"].set_index(["channel", "position"])
+    assert tidy.loc[("b", 3), "value"] == pytest.approx(5.0)
+    assert tidy.loc[("a", 2), "value"] == pytest.approx(10.0)
+    # value of a at position 1: 10 (a) + 40/2 (a > b) + 50/2 (a > c) + 100/3 (a > b > c)
+    assert tidy.loc[("a", 1), "value"] == pytest.approx(10 + 20 + 25 + 100 / 3)
+
+
+def shapley3(v, x, y, z):
+    """Shapley value of player x in a 3-player game {x, y, z} (weights 1/3, 1/6, 1/6, 1/3).
+
+    ``v`` is keyed by coalitions spelt in alphabetical order ("ab", "abc").
+    """
+
+    def w(*players):
+        return v["".join(sorted(players))]
+
+    return (F(1, 3) * (w(x) - 0) + F(1, 6) * (w(x, y) - w(y)) + F(1, 6) * (w(x, z) - w(z))
+            + F(1, 3) * (w(x, y, z) - w(y, z)))
+
+
+def test_rate_form_hand_worked_unseen_zero(toy):
+    """v: a 1/4, b 1/2, c 0, ab 3/5, ac 1/2, bc 0 (unseen), abc 1/4.
+
+    Each converting set T gives J(T) * phi_T(c), phi_T the Shapley value inside T:
+    {a}: J 4, phi a = 1/4 -> a 1.             {b}: J 2, phi b = 1/2 -> b 1.
+    {a,b}: J 5. phi a = 1/2 (1/4) + 1/2 (3/5 - 1/2) = 7/40; phi b = 1/2 (1/2) + 1/2 (3/5 - 1/4)
+           = 17/40 -> a 7/8, b 17/8 (sum 3).
+    {a,c}: J 2. phi a = 1/2 (1/4) + 1/2 (1/2 - 0) = 3/8; phi c = 1/2 (0) + 1/2 (1/2 - 1/4) = 1/8
+           -> a 3/4, c 1/4 (sum 1).
+    {a,b,c}: J 4. phi a = 1/3 (1/4) + 1/6 (3/5 - 1/2) + 1/6 (1/2 - 0) + 1/3 (1/4 - 0) = 4/15
+             phi b = 1/3 (1/2) + 1/6 (3/5 - 1/4) + 1/6 (0 - 0) + 1/3 (1/4 - 1/2) = 17/120
+             phi c = 1/3 (0) + 1/6 (1/2 - 1/4) + 1/6 (0 - 1/2) + 1/3 (1/4 - 3/5) = -19/120
+             (sum 1/4 = v(abc)) -> a 16/15, b 17/30, c -19/30 (sum 1).
+    a = 1 + 7/8 + 3/4 + 16/15;  b = 1 + 17/8 + 17/30;  c = 1/4 - 19/30.
+    """
+    v = {"a": F(1, 4), "b": F(1, 2), "c": F(0), "ab": F(3, 5), "ac": F(1, 2), "bc": F(0),
+         "abc": F(1, 4)}
+    assert shapley3(v, "a", "b", "c") == F(4, 15)
+    assert (shapley3(v, "b", "a", "c"), shapley3(v, "c", "a", "b")) == (F(17, 120), F(-19, 120))
+    expected = [1 + F(7, 8) + F(3, 4) + F(16, 15), 1 + F(17, 8) + F(17, 30), F(1, 4) - F(19, 30)]
+    assert sum(expected) == 7
+    res = ShapleyConversionRate().attribute(toy)
+    assert_fractions(res.conversions, expected)
+    assert res.details["method"] == "exact"
+    assert res.details["coalitions_observed"] == 6  # the five converting sets and {c}
+
+
+def test_rate_form_value_hand_worked(toy):
+    """Revenue per journey: a 5/2, b 15, c 0, ab 12, ac 25, bc 0 (unseen), abc 25.
+
+    {a}: a 10.   {b}: b 30.
+    {a,b}: J 5. phi a = 1/2 (5/2) + 1/2 (12 - 15) = -1/4; phi b = 1/2 (15) + 1/2 (12 - 5/2) = 49/4
+           -> a -5/4, b 245/4 (sum 60).
+    {a,c}: J 2. phi a = 1/2 (5/2) + 1/2 (25) = 55/4; phi c = 1/2 (25 - 5/2) = 45/4 -> a 55/2,
+           c 45/2 (sum 50).
+    {a,b,c}: J 4. phi a = 1/3 (5/2) + 1/6 (12 - 15) + 1/6 (25) + 1/3 (25 - 0) = 77/6;
+             phi b = 1/3 (15) + 1/6 (12 - 5/2) + 1/6 (0) + 1/3 (25 - 25) = 79/12;
+             phi c = 1/3 (0) + 1/6 (25 - 5/2) + 1/6 (0 - 15) + 1/3 (25 - 12) = 67/12
+             -> a 154/3, b 79/3, c 67/3 (sum 100).
+    """
+    v = {"a": F(5, 2), "b": F(15), "c": F(0), "ab": F(12), "ac": F(25), "bc": F(0),
+         "abc": F(25)}
+    assert [shapley3(v, "a", "b", "c"), shapley3(v, "b", "a", "c"),
+            shapley3(v, "c", "a", "b")] == [F(77, 6), F(79, 12), F(67, 12)]
+    expected = [10 - F(5, 4) + F(55, 2) + F(154, 3), 30 + F(245, 4) + F(79, 3),
+                F(45, 2) + F(67, 3)]
+    assert sum(expected) == 250
+    assert_fractions(ShapleyConversionRate().attribute(toy).value, expected)
+
+
+def test_rate_form_hand_worked_unseen_subset_rate(toy):
+    """unseen="subset_rate": v(bc) = pooled rate of journeys within {b,c}:
+    ({b} 1 conv + {c} 0) / (2 + 2) = 1/4. Only {a,b,c} changes:
+    phi a = 1/12 + 1/60 + 1/12 + 1/3 (1/4 - 1/4) = 11/60
+    phi b = 1/6 + 7/120 + 1/6 (1/4 - 0) - 1/12 = 11/60
+    phi c = 0 + 1/24 + 1/6 (1/4 - 1/2) - 7/60 = -7/60     (sum 1/4)
+    -> x4: a 11/15, b 11/15, c -7/15.
+    """
+    v = {"a": F(1, 4), "b": F(1, 2), "c": F(0), "ab": F(3, 5), "ac": F(1, 2), "bc": F(1, 4),
+         "abc": F(1, 4)}
+    assert [shapley3(v, "a", "b", "c"), shapley3(v, "b", "a", "c"),
+            shapley3(v, "c", "a", "b")] == [F(11, 60), F(11, 60), F(-7, 60)]
+    expected = [1 + F(7, 8) + F(3, 4) + F(11, 15), 1 + F(17, 8) + F(11, 15),
+                F(1, 4) - F(7, 15)]
+    res = ShapleyConversionRate(unseen="subset_rate").attribute(toy)
+    assert_fractions(res.conversions, expected)
+
+
+# ---------------------------------------------------------------- brute force
+def brute_shapley(players, v):
+    """Average marginal contribution over every ordering of ``players``."""
+    phi = dict.fromkeys(players, 0.0)
+    orders = list(itertools.permutations(players))
+    for order in orders:
+        coalition = frozenset()
+        for p in order:
+            phi[p] += v(coalition | {p}) - v(coalition)
+            coalition = coalition | {p}
+    return {p: phi[p] / len(orders) for p in players}
+
+
+def set_table(pt):
+    """Channel set -> [conversions, value, journeys], by plain Python over the paths."""
+    table = {}
+    for i in range(pt.n_paths):
+        row = table.setdefault(frozenset(pt.path(i)), [0.0, 0.0, 0.0])
+        row[0] += pt.conversions[i]
+        row[1] += pt.value[i]
+        row[2] += pt.conversions[i] + pt.nulls[i]
+    return table
+
+
+def brute_subset(pt, k):
+    sets = set_table(pt)
+
+    def v(s):
+        return sum(row[k] for t, row in sets.items() if t <= s)
+
+    phi = brute_shapley(pt.channels, v)
+    return [phi[c] for c in pt.channels]
+
+
+def brute_rate(pt, k, unseen):
+    """Per converting set T: J(T) x Shapley of the rate game restricted to T."""
+    sets = {t: row for t, row in set_table(pt).items() if row[2] > 0}
+
+    def v(s):
+        if s in sets:
+            return sets[s][k] / sets[s][2]
+        if unseen == "subset_rate":
+            inside = [row for t, row in sets.items() if t <= s]
+            journeys = sum(row[2] for row in inside)
+            return sum(row[k] for row in inside) / journeys if journeys else 0.0
+        return 0.0
+
+    credit = dict.fromkeys(pt.channels, 0.0)
+    for t, row in sets.items():
+        if row[k] > 0:
+            for c, phi in brute_shapley(sorted(t), v).items():
+                credit[c] += row[2] * phi
+    return [credit[c] for c in pt.channels]
+
+
+@st.composite
+def small_tables(draw, channels=("a", "b", "c", "d", "e")):
+    rows = draw(st.lists(
+        st.tuples(st.lists(st.sampled_from(channels), min_size=1, max_size=5),
+                  st.integers(0, 6), st.integers(0, 20), st.integers(0, 6)),
+        min_size=1, max_size=10))
+    return PathTable.from_paths([r[0] for r in rows], [r[1] for r in rows],
+                                [r[1] * r[2] * 0.5 for r in rows], [r[3] for r in rows],
+                                channels=channels)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_tables())
+def test_subset_form_matches_brute_force(pt):
+    res = ShapleySubset().attribute(pt)
+    np.testing.assert_allclose(res.conversions, brute_subset(pt, 0), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(res.value, brute_subset(pt, 1), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_tables(), st.sampled_from(["zero", "subset_rate"]))
+def test_rate_form_matches_brute_force(pt, unseen):
+    res = ShapleyConversionRate(unseen=unseen).attribute(pt)
+    np.testing.assert_allclose(res.conversions, brute_rate(pt, 0, unseen), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(res.value, brute_rate(pt, 1, unseen), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(small_tables())
+def test_rate_form_is_the_shapley_value_of_the_counterfactual_conversions_game(pt):
+    """Independent reading: brute-force Shapley over all channels of
+    V(S) = sum over converting sets T of J(T) * v(S & T)."""
+    sets = {t: row for t, row in set_table(pt).items() if row[2] > 0}
+
+    def rate(s):
+        return sets[s][0] / sets[s][2] if s in sets else 0.0
+
+    def big_v(s):
+        return sum(row[2] * rate(s & t) for t, row in sets.items() if row[0] > 0)
+
+    phi = brute_shapley(pt.channels, big_v)
+    res = ShapleyConversionRate().attribute(pt)
+    np.testing.assert_allclose(res.conversions, [phi[c] for c in pt.channels], rtol=1e-9,
+                               atol=1e-9)
+
+
+def test_subset_form_beyond_64_channels_uses_pairs():
+    """70 channels: paths c0 > c1 > c0 (3 conv) and c5 > c69 (4 conv), c69 (1 conv).
+
+    c0 = c1 = 3/2;  c5 = 2;  c69 = 2 + 1 = 3.
+    """
+    names = [f"c{i}" for i in range(70)]
+    pt = PathTable.from_paths([["c0", "c1", "c0"], ["c5", "c69"], ["c69"]], [3, 4, 1],
+                              value=[30, 40, 10], channels=names)
+    res = ShapleySubset().attribute(pt)
+    expected = np.zeros(70)
+    expected[[0, 1, 5, 69]] = [1.5, 1.5, 2.0, 3.0]
+    np.testing.assert_allclose(res.conversions, expected, rtol=1e-12)
+    assert res.value[69] == pytest.approx(20 + 10)
+
+
+# ----------------------------------------------------------------- sampling
+def random_table(n_channels, n_paths, seed):
+    rng = np.random.default_rng(seed)
+    names = [f"ch{i}" for i in range(n_channels)]
+    paths = [list(rng.choice(names, size=rng.integers(1, 5))) for _ in range(n_paths)]
+    conv = rng.poisson(2.0, n_paths)
+    return PathTable.from_paths(paths, conv, conv * rng.uniform(5, 50, n_paths),
+                                rng.poisson(6.0, n_paths), channels=names)
+
+
+def test_permutation_sampling_is_within_a_few_standard_errors_of_exact():
+    pt = random_table(10, 300, seed=3)
+    exact = ShapleyConversionRate().attribute(pt)
+    sampled = ShapleyConversionRate(max_exact_channels=4, n_permutations=400, seed=7).attribute(pt)
+    assert exact.details["method"] == "exact" and sampled.details["method"] == "permutation"
+    for key, se_key in (("conversions", "conversions_se"), ("value", "value_se")):
+        se = sampled.details[se_key]
+        assert np.all(se > 0)
+        z = (getattr(sampled, key) - getattr(exact, key)) / se
+        assert np.max(np.abs(z)) < 4.5, z
+    # every sampled order is efficient on its own, so the mean is too
+    assert sampled.conversions.sum() == pytest.approx(pt.total_conversions, rel=1e-12)
+    assert sampled.value.sum() == pytest.approx(pt.total_value, rel=1e-12)
+
+
+def test_sampling_is_seeded_and_exact_is_deterministic():
+    pt = random_table(8, 100, seed=5)
+    model = ShapleyConversionRate(max_exact_channels=3, n_permutations=50, seed=11)
+    a, b = model.attribute(pt), model.attribute(pt)
+    assert np.array_equal(a.conversions, b.conversions) and np.array_equal(a.value, b.value)
+    other = ShapleyConversionRate(max_exact_channels=3, n_permutations=50, seed=12)
+    assert not np.array_equal(a.conversions, other.attribute(pt).conversions)
+    exact = ShapleyConversionRate()
+    assert np.array_equal(exact.attribute(pt).conversions, exact.attribute(pt).conversions)
+
+
+def test_sampling_refuses_subset_rate_and_too_many_channels():
+    pt = random_table(8, 100, seed=5)
+    with pytest.raises(ValueError, match="exact lattice"):
+        ShapleyConversionRate(max_exact_channels=3, unseen="subset_rate").attribute(pt)
+    names = [f"c{i}" for i in range(65)]
+    wide = PathTable.from_paths([[c] for c in names], [1] * 65, channels=names)
+    with pytest.raises(ValueError, match="at most 64"):
+        ShapleyConversionRate().attribute(wide)
+
+
+# ------------------------------------------------------------ edge behaviour
+@pytest.mark.parametrize("model", [ShapleySubset(), ShapleyConversionRate(), OrderedShapley(),
+                                   ShapleyConversionRate(max_exact_channels=1,
+                                                         n_permutations=20)])
+def test_channel_only_on_null_paths_gets_zero(model, toy):
+    """Add x on non-converting journeys only (also mixed with a, b, c): x gets exactly 0,
+    and the other channels keep their credit (Shapley forms ignore sets holding x)."""
+    extra = PathTable.from_paths(TOY["paths"] + [["x"], ["a", "x"], ["x", "b", "c"]],
+                                 TOY["conversions"] + [0, 0, 0], TOY["value"] + [0, 0, 0],
+                                 TOY["nulls"] + [5, 3, 2])
+    base, res = model.attribute(toy), model.attribute(extra)
+    assert res.channels[-1] == "x" and res.conversions[-1] == 0 and res.value[-1] == 0
+    if res.details.get("method") != "permutation":
+        np.testing.assert_allclose(res.conversions[:3], base.conversions, rtol=1e-12)
+
+
+def test_no_conversions_gives_zero_credit():
+    pt = PathTable.from_paths([["a", "b"], ["b"]], [0, 0], nulls=[3, 4])
+    for model in (ShapleySubset(), ShapleyConversionRate(), OrderedShapley()):
+        res = model.attribute(pt)
+        assert res.conversions.tolist() == [0.0, 0.0] and res.value.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"max_exact_channels": 23}, "0..22"), ({"n_permutations": 1}, "at least 2"),
+     ({"unseen": "mean"}, "unseen must be")],
+)
+def test_rate_form_refuses_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ShapleyConversionRate(**kwargs)
+
+
+def test_rate_form_refuses_value_without_journeys():
+    pt = PathTable.from_paths([["a"], ["b"]], [1, 0], value=[5, 3], nulls=[0, 0])
+    with pytest.raises(ValueError, match="path row 1 \\(b\\)"):
+        ShapleyConversionRate().attribute(pt)

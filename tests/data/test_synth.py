@@ -1,0 +1,435 @@
+"""Tests of the synthetic data generator against its stated truth."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.paths import PathTable
+from data.synth import (
+    CHANNELS,
+    TEST_CHANNEL,
+    SynthConfig,
+    absorption_probability,
+    generate,
+    generate_to,
+    random_transition,
+    removal_effects,
+    simulate_paths,
+)
+
+SMALL = SynthConfig(n_users=3_000, days=120, seed=11)
+MEDIUM = SynthConfig(n_users=20_000, seed=5)
+PAID = ("search", "short_video", "social_kol", "marketplace", "email_sms")
+
+
+@pytest.fixture(scope="module")
+def medium():
+    return generate(MEDIUM)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return generate(SMALL)
+
+
+# ------------------------------------------------------------------ helpers
+def assert_rows_match(counts: np.ndarray, truth: np.ndarray, labels: list[str]) -> int:
+    """Each observed row frequency within 4 binomial standard errors of the truth.
+
+    Cells with true probability 0 must never be observed. Returns the number of
+    rows checked (rows with no observation are skipped).
+    """
+    checked = 0
+    for i, row in enumerate(counts):
+        n = row.sum()
+        if n == 0:
+            continue
+        checked += 1
+        p_hat = row / n
+        p = truth[i]
+        bound = 4.0 * np.sqrt(p * (1.0 - p) / n) + 1e-12
+        bad = np.flatnonzero(np.abs(p_hat - p) > bound)
+        assert bad.size == 0, (
+            f"row {labels[i]} (n={n:.0f}): cells {bad.tolist()} observed {p_hat[bad]} "
+            f"vs true {p[bad]} (bound {bound[bad]})"
+        )
+    return checked
+
+
+def transition_counts_from_paths(pt: PathTable) -> np.ndarray:
+    """Count start/channel transitions of every journey of a path table (plain loop)."""
+    k = pt.n_channels
+    counts = np.zeros((k + 1, k + 2))
+    for i, path in enumerate(pt.paths):
+        conv, null = pt.conversions[i], pt.nulls[i]
+        codes = [pt.channels.index(c) for c in path]
+        w = conv + null
+        counts[0, codes[0]] += w
+        for a, b in zip(codes[:-1], codes[1:], strict=True):
+            counts[1 + a, b] += w
+        counts[1 + codes[-1], k] += conv
+        counts[1 + codes[-1], k + 1] += null
+    return counts
+
+
+def power_absorption(transition: np.ndarray, removed: int | None = None) -> float:
+    """P(conversion) by iterating the full chain (absorbing states kept) to convergence."""
+    k = transition.shape[0] - 1
+    n = k + 3  # start, channels, conversion, null
+    full = np.zeros((n, n))
+    full[: k + 1, 1 : k + 1] = transition[:, :k]
+    full[: k + 1, k + 1] = transition[:, k]
+    full[: k + 1, k + 2] = transition[:, k + 1]
+    full[k + 1, k + 1] = full[k + 2, k + 2] = 1.0
+    if removed is not None:
+        col = 1 + removed
+        full[:, k + 2] += full[:, col]
+        full[:, col] = 0.0
+    dist = np.zeros(n)
+    dist[0] = 1.0
+    for _ in range(2_000):
+        dist = dist @ full
+    return float(dist[k + 1])
+
+
+# ------------------------------------------------------------ determinism
+def test_same_seed_gives_identical_frames(small):
+    again = generate(SMALL)
+    for name in ("touchpoints", "conversions", "spend", "channels"):
+        pd.testing.assert_frame_equal(getattr(small, name), getattr(again, name))
+    np.testing.assert_array_equal(small.truth.transition, again.truth.transition)
+
+
+def test_other_seed_gives_other_data(small):
+    other = generate(SynthConfig(n_users=3_000, days=120, seed=12))
+    assert not small.touchpoints["ts"].equals(other.touchpoints["ts"])
+
+
+# ------------------------------------------------------------ exact truth
+def test_removal_effects_hand_worked_example():
+    # start -> a 0.5, b 0.5; a: conv 0.4, null 0.6; b: -> a 0.5, null 0.5.
+    # P = 0.5*0.4 + 0.5*0.5*0.4 = 0.3; without a: 0; without b: 0.5*0.4 = 0.2.
+    t = np.array([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.4, 0.6], [0.5, 0.0, 0.0, 0.5]])
+    assert absorption_probability(t) == pytest.approx(0.3, abs=1e-12)
+    np.testing.assert_allclose(removal_effects(t), [1.0, 1 - 0.2 / 0.3], atol=1e-12)
+    # value-weighted: value 100 when a is last, 0 otherwise -> expected revenue 30
+    assert absorption_probability(t, [100.0, 0.0]) == pytest.approx(30.0, abs=1e-9)
+
+
+def test_truth_removal_effects_match_chain_iteration(medium):
+    t = medium.truth.transition
+    p = power_absorption(t)
+    assert medium.truth.conversion_probability == pytest.approx(p, abs=1e-10)
+    expected = [1.0 - power_absorption(t, c) / p for c in range(len(medium.truth.channels))]
+    effects = medium.truth.channel_effects
+    np.testing.assert_allclose(effects["removal_effect"], expected, atol=1e-10)
+    assert effects["conversion_share"].sum() == pytest.approx(1.0)
+
+
+def test_truth_chains_are_stochastic_and_test_channel_absent_before_launch(medium):
+    truth = medium.truth
+    j = truth.channels.index(TEST_CHANNEL)
+    for chain in (truth.transition, truth.transition_before_launch):
+        np.testing.assert_allclose(chain.sum(axis=1), 1.0, atol=1e-12)
+        assert (chain >= 0).all()
+    assert (truth.transition_before_launch[:, j] == 0).all()
+    # before the launch each row is the after-launch row without the test column, renormalised
+    after = np.delete(truth.transition, j, axis=1)
+    before = np.delete(truth.transition_before_launch, j, axis=1)
+    rows = [i for i in range(after.shape[0]) if i != 1 + j]
+    np.testing.assert_allclose(before[rows], after[rows] / after[rows].sum(1, keepdims=True))
+
+
+# -------------------------------------------- empirical frequencies vs truth
+def test_simulate_paths_transition_frequencies_match_matrix(medium):
+    truth = medium.truth
+    pt = simulate_paths(truth.transition, truth.channels, 300_000, seed=3, chunk=120_000)
+    assert pt.journeys.sum() == 300_000
+    counts = transition_counts_from_paths(pt)
+    labels = ["start", *truth.channels]
+    assert assert_rows_match(counts, truth.transition, labels) == len(labels)
+    # conversion rate agrees with the exact absorption probability
+    rate = pt.total_conversions / 300_000
+    p = truth.conversion_probability
+    assert abs(rate - p) <= 4 * np.sqrt(p * (1 - p) / 300_000)
+
+
+def test_simulate_paths_values_follow_lognormal_by_last_channel():
+    channels, t = random_transition(4, seed=2)
+    medians = np.array([100.0, 200.0, 300.0, 400.0])
+    sigma = 0.5
+    pt = simulate_paths(t, channels, 200_000, seed=9, value_median=medians, value_sigma=sigma)
+    last = np.array([pt.channels.index(p[-1]) for p in pt.paths])
+    for c in range(4):
+        n = pt.conversions[last == c].sum()
+        mean = pt.value[last == c].sum() / n
+        expected = medians[c] * np.exp(sigma**2 / 2)
+        sd = expected * np.sqrt(np.exp(sigma**2) - 1)
+        assert abs(mean - expected) <= 4 * sd / np.sqrt(n)
+
+
+def test_generated_journeys_follow_the_true_chains(medium):
+    """Rebuild journeys from touchpoints + conversions; the ledger only marks where each starts."""
+    truth = medium.truth
+    k = len(truth.channels)
+    end = pd.Timestamp(MEDIUM.start, tz="UTC") + pd.Timedelta(days=MEDIUM.days)
+    ledger = medium.journeys.sort_values("started_at")
+    tp = medium.touchpoints.sort_values("ts")
+    tp = pd.merge_asof(tp, ledger[["user_id", "started_at", "journey_id"]], left_on="ts",
+                       right_on="started_at", by="user_id", direction="backward")
+    conv = pd.merge_asof(medium.conversions.sort_values("ts"),
+                         ledger[["user_id", "started_at", "journey_id"]], left_on="ts",
+                         right_on="started_at", by="user_id", direction="backward")
+    assert tp["journey_id"].notna().all() and conv["journey_id"].notna().all()
+    assert conv["journey_id"].is_unique  # a purchase closes its journey
+    # the ledger's own conversion ids agree with the reconstruction
+    linked = ledger.dropna(subset=["conversion_id"]).set_index("conversion_id")["journey_id"]
+    assert (conv.set_index("conversion_id")["journey_id"] == linked.reindex(
+        conv["conversion_id"]).to_numpy()).all()
+
+    # complete journeys only: started 60+ days before the end (all absorbed long before)
+    done = ledger[ledger["started_at"] < end - pd.Timedelta(days=60)]
+    assert (done["outcome"] != "open").all()
+    converted = set(conv["journey_id"])
+    code = {c: i for i, c in enumerate(truth.channels)}
+    tp = tp[tp["journey_id"].isin(set(done["journey_id"]))].sort_values(["journey_id", "ts"])
+    era = tp["journey_id"].map(dict(zip(done["journey_id"], done["after_launch"],
+                                        strict=True))).to_numpy(dtype=int)
+    cur = tp["channel"].map(code).to_numpy()
+    jid = tp["journey_id"].to_numpy()
+    first = np.r_[True, jid[1:] != jid[:-1]]
+    last = np.r_[jid[1:] != jid[:-1], True]
+    counts = np.zeros((2, k + 1, k + 2))
+    # start -> first channel; channel -> next channel inside a journey; last -> outcome
+    np.add.at(counts, (era[first], 0, cur[first]), 1)
+    inner = ~first
+    np.add.at(counts, (era[inner], 1 + np.roll(cur, 1)[inner], cur[inner]), 1)
+    outcome = np.where(pd.Series(jid[last]).isin(converted).to_numpy(), k, k + 1)
+    np.add.at(counts, (era[last], 1 + cur[last], outcome), 1)
+    counts = {False: counts[0], True: counts[1]}
+    labels = ["start", *truth.channels]
+    launch = pd.Timestamp(truth.launched_on, tz="UTC")
+    assert (done.loc[done["after_launch"], "started_at"] >= launch).all()
+    assert (done.loc[~done["after_launch"], "started_at"] < launch).all()
+    assert assert_rows_match(counts[True], truth.transition, labels) == k + 1
+    assert assert_rows_match(counts[False], truth.transition_before_launch, labels) == k
+    assert counts[True].sum() > 10_000 and counts[False].sum() > 20_000
+
+
+# ----------------------------------------------------------- table contents
+def test_values_positive_ids_unique_and_times_in_range(medium):
+    tp, cv = medium.touchpoints, medium.conversions
+    start = pd.Timestamp(MEDIUM.start, tz="UTC")
+    end = start + pd.Timedelta(days=MEDIUM.days)
+    for frame, key in ((tp, "event_id"), (cv, "conversion_id"), (medium.journeys, "journey_id")):
+        assert frame[key].is_unique and frame[key].notna().all()
+    for frame in (tp, cv):
+        assert str(frame["ts"].dt.tz) == "UTC"
+        assert frame["ts"].min() >= start and frame["ts"].max() < end
+    assert (cv["value"] > 0).all() and np.isfinite(cv["value"]).all()
+    assert (cv["kind"] == "purchase").all()
+    assert set(tp["interaction"]) == {"click", "view"}
+    assert (tp["interaction"] == "click").mean() > 0.7
+    assert (tp["cost"] >= 0).all()
+    assert tp.loc[tp["channel"] == "direct", "campaign"].isna().all()
+    assert tp.loc[tp["channel"] != "direct", "campaign"].notna().all()
+    assert set(tp["channel"]) == set(CHANNELS) | {TEST_CHANNEL}
+    assert medium.channels["channel"].is_unique
+    # order values: log-normal around the 200 median, varying by channel
+    assert 150 < cv["value"].median() < 260
+
+
+def test_users_have_first_and_repeat_purchases_and_open_journeys_at_the_end(medium):
+    per_user = medium.conversions.groupby("user_id").size()
+    assert (per_user == 1).sum() > 0 and (per_user >= 2).sum() > 0
+    assert medium.touchpoints["user_id"].nunique() == MEDIUM.n_users
+    open_ = medium.journeys[medium.journeys["outcome"] == "open"]
+    assert len(open_) > 0
+    end = pd.Timestamp(MEDIUM.start, tz="UTC") + pd.Timedelta(days=MEDIUM.days)
+    assert (open_["ended_at"] > end - pd.Timedelta(days=30)).all()
+    assert open_["conversion_id"].isna().all()
+
+
+def test_test_channel_absent_before_launch(medium):
+    launch = medium.truth.launched_on
+    assert launch == MEDIUM.start + timedelta(days=round(0.6 * MEDIUM.days))
+    tp = medium.touchpoints
+    live = tp[tp["channel"] == TEST_CHANNEL]
+    assert len(live) > 0
+    assert live["ts"].min() >= pd.Timestamp(launch, tz="UTC")
+    row = medium.channels.set_index("channel").loc[TEST_CHANNEL]
+    assert row["status"] == "test" and row["launched_on"] == launch
+    assert (medium.channels.set_index("channel").drop(TEST_CHANNEL)["status"]
+            == "established").all()
+    assert medium.spend.loc[medium.spend["channel"] == TEST_CHANNEL, "day"].min() == launch
+
+
+def test_spend_non_negative_and_covers_every_paid_channel_day(medium):
+    spend = medium.spend
+    assert (spend["amount"] >= 0).all()
+    assert not spend.duplicated(["channel", "day"]).any()
+    all_days = {MEDIUM.start + timedelta(days=i) for i in range(MEDIUM.days)}
+    launch = medium.truth.launched_on
+    for channel in PAID:
+        assert set(spend.loc[spend["channel"] == channel, "day"]) == all_days, channel
+    live_days = set(spend.loc[spend["channel"] == TEST_CHANNEL, "day"])
+    assert live_days == {d for d in all_days if d >= launch}
+    assert set(spend["channel"]) == set(PAID) | {TEST_CHANNEL}
+    free = medium.touchpoints["channel"].isin(["direct", "app_push"])
+    assert (medium.touchpoints.loc[free, "cost"] == 0).all()
+
+
+def test_touch_costs_sum_to_spend_of_each_channel_day(medium):
+    tp = medium.touchpoints
+    got = tp.groupby(["channel", tp["ts"].dt.date])["cost"].sum()
+    want = medium.spend.set_index(["channel", "day"])["amount"]
+    got = got[got.index.get_level_values(0).isin(want.index.get_level_values(0).unique())]
+    # whole cents per touch, summing exactly to the channel-day's spend
+    cents = tp["cost"].to_numpy() * 100
+    np.testing.assert_allclose(cents, np.rint(cents), atol=1e-6)
+    got_cents = np.rint(got.to_numpy() * 100).astype(np.int64)
+    want_cents = np.rint(want.reindex(got.index).to_numpy() * 100).astype(np.int64)
+    np.testing.assert_array_equal(got_cents, want_cents)
+    assert tp.loc[tp["channel"] == "email_sms", "cost"].eq(0.05).all()
+    # within a channel-day, touch costs differ by at most one cent
+    spread = tp.groupby(["channel", tp["ts"].dt.date])["cost"].agg(lambda c: c.max() - c.min())
+    assert spread.max() <= 0.0100001
+
+
+def test_spend_buys_first_journeys_with_diminishing_returns(medium):
+    """First journeys opened per unit of spend fall as the daily spend rises."""
+    first = medium.journeys[medium.journeys["seq"] == 0]
+    tp = medium.touchpoints
+    opener = tp.merge(first[["user_id", "started_at"]], left_on=["user_id", "ts"],
+                      right_on=["user_id", "started_at"])
+    for channel in ("search", "short_video"):
+        daily = opener[opener["channel"] == channel].groupby(opener["ts"].dt.date).size()
+        spend = medium.spend[medium.spend["channel"] == channel].set_index("day")["amount"]
+        days = spend.index[spend.index < medium.truth.launched_on]
+        entries = daily.reindex(days, fill_value=0)
+        low = spend[days] <= spend[days].quantile(1 / 3)
+        high = spend[days] >= spend[days].quantile(2 / 3)
+        # more spend buys more journeys ...
+        assert entries[high.to_numpy()].mean() > 1.2 * entries[low.to_numpy()].mean()
+        # ... at a falling rate per currency unit
+        per_low = entries[low.to_numpy()].sum() / spend[days][low].sum()
+        per_high = entries[high.to_numpy()].sum() / spend[days][high].sum()
+        assert per_high < 0.8 * per_low, channel
+
+
+def test_test_channel_roi_sits_at_the_configured_multiple_of_the_baseline(medium):
+    """Revenue after launch credited by the true value shares, over spend (recomputed here)."""
+    truth = medium.truth
+    launch = pd.Timestamp(truth.launched_on, tz="UTC")
+    revenue = medium.conversions.loc[medium.conversions["ts"] >= launch, "value"].sum()
+    share = truth.channel_effects.set_index("channel")["value_share"]
+    after = medium.spend[medium.spend["day"] >= truth.launched_on]
+    spend = after.groupby("channel")["amount"].sum()
+    roi = share.reindex(spend.index) * revenue / spend
+    baseline = (share[list(PAID)].sum() * revenue) / spend[list(PAID)].sum()
+    assert baseline == pytest.approx(truth.baseline_roi, rel=0.01)
+    assert roi[TEST_CHANNEL] / baseline == pytest.approx(MEDIUM.test_roi_vs_baseline, rel=0.01)
+    assert 1.15 <= roi[TEST_CHANNEL] / baseline <= 1.30  # between the admit and scale bars
+
+
+def test_without_test_channel_only_established_channels():
+    data = generate(SynthConfig(n_users=1_000, days=60, test_channel=None))
+    assert tuple(data.channels["channel"]) == tuple(CHANNELS)
+    assert set(data.touchpoints["channel"]) <= set(CHANNELS)
+    assert data.truth.transition.shape == (len(CHANNELS) + 1, len(CHANNELS) + 2)
+    assert data.truth.launched_on is None
+
+
+# -------------------------------------------------------------- writing out
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_write_round_trip(small, tmp_path, fmt):
+    paths = small.write(tmp_path, fmt=fmt)
+    assert set(paths) == {"channels", "touchpoints", "conversions", "spend"}
+    for name, path in paths.items():
+        expected = getattr(small, name)
+        if fmt == "parquet":
+            got = pd.read_parquet(path)
+        else:
+            got = pd.read_csv(path)
+            for col in ("ts",):
+                if col in got:
+                    got[col] = pd.to_datetime(got[col], utc=True).astype(expected[col].dtype)
+            for col in ("day", "launched_on"):
+                if col in got:
+                    got[col] = [None if pd.isna(x) else date.fromisoformat(x) for x in got[col]]
+        assert list(got.columns) == list(expected.columns), name
+        for col in expected.columns:
+            a, b = got[col].to_numpy(), expected[col].to_numpy()
+            if expected[col].dtype.kind == "f":
+                np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-12)
+            else:
+                assert [None if pd.isna(x) else x for x in a] == [
+                    None if pd.isna(x) else x for x in b], (name, col)
+
+
+def test_generate_to_streams_the_same_rows_in_chunks(tmp_path):
+    config = SynthConfig(n_users=2_500, days=90, seed=3, chunk_users=1_000)
+    whole = generate(config)
+    paths, truth = generate_to(tmp_path, config, include_journeys=True)
+    np.testing.assert_array_equal(truth.transition, whole.truth.transition)
+    for name in ("touchpoints", "conversions", "spend", "journeys"):
+        got = pd.read_parquet(paths[name])
+        exp = getattr(whole, name)
+        assert len(got) == len(exp), name
+        for col in exp.columns:
+            assert got[col].astype(str).tolist() == exp[col].astype(str).tolist(), (name, col)
+
+
+def test_load_into_ingests_channels_first():
+    calls = []
+
+    class Recorder:
+        def ingest(self, table, source):
+            calls.append((table, len(source)))
+            return table
+
+    data = generate(SynthConfig(n_users=500, days=30))
+    reports = data.load_into(Recorder())
+    assert [c[0] for c in calls] == ["channels", "touchpoints", "conversions", "spend"]
+    assert reports == ["channels", "touchpoints", "conversions", "spend"]
+    assert calls[1][1] == len(data.touchpoints)
+
+
+def test_progress_reaches_one():
+    seen = []
+    generate(SynthConfig(n_users=600, days=30, chunk_users=200), progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+# -------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kwargs, field", [
+    ({"n_users": 0}, "n_users"),
+    ({"days": -1}, "days"),
+    ({"test_channel": "search"}, "test_channel"),
+    ({"test_launch_fraction": 1.0}, "test_launch_fraction"),
+    ({"value_sigma": 0.0}, "value_sigma"),
+    ({"repeat_after_purchase": 1.2}, "repeat_after_purchase"),
+])
+def test_config_rejects_bad_settings(kwargs, field):
+    with pytest.raises(ValueError, match=field):
+        SynthConfig(**kwargs)
+
+
+def test_simulate_paths_rejects_bad_matrices():
+    with pytest.raises(ValueError, match="row 1 sums"):
+        simulate_paths(np.array([[1.0, 0, 0], [0.0, 0.5, 0.4]]), ["a"], 10)
+    with pytest.raises(ValueError, match="start row"):
+        simulate_paths(np.array([[0.5, 0.5, 0], [0.0, 0.5, 0.5]]), ["a"], 10)
+    with pytest.raises(ValueError, match="never reaches"):
+        simulate_paths(np.array([[1.0, 0, 0], [1.0, 0.0, 0.0]]), ["a"], 10)
+    with pytest.raises(ValueError, match="shape"):
+        simulate_paths(np.ones((2, 2)) / 2, ["a"], 10)
+
+
+def test_write_rejects_unknown_format(small, tmp_path):
+    with pytest.raises(ValueError, match="fmt"):
+        small.write(tmp_path, fmt="xlsx")

@@ -1,0 +1,189 @@
+"""Warehouse: loading CSV/Parquet/DataFrames, idempotence, channels, lookups, CLI."""
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from data.warehouse import IngestError, Warehouse
+
+TP_ROWS = [
+    ["event_id", "user_id", "ts", "channel", "interaction", "cost"],
+    ["e1", "u1", "2024-05-01T09:30:00+08:00", "search", "Click", "0.25"],
+    ["e2", "u1", "2024-05-02 10:00:00", "feed", "view", ""],
+    ["e3", "u2", "2024-05-03T23:00:00-02:00", "search", "", "1.000001"],
+]
+
+
+def stored_touchpoints(wh):
+    return wh.conn.execute(
+        "SELECT event_id, user_id, CAST(ts AS VARCHAR), channel, interaction, CAST(cost AS VARCHAR)"
+        " FROM touchpoints ORDER BY event_id").fetchall()
+
+
+EXPECTED = [
+    ("e1", "u1", "2024-05-01 01:30:00", "search", "click", "0.250000"),
+    ("e2", "u1", "2024-05-02 10:00:00", "feed", "view", None),
+    ("e3", "u2", "2024-05-04 01:00:00", "search", "click", "1.000001"),
+]
+
+
+def test_csv_timestamps_stored_as_utc_and_defaults_applied(wh, write_csv):
+    report = wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+    assert (report.rows_in_file, report.rows_inserted, report.rows_skipped_existing) == (3, 3, 0)
+    assert stored_touchpoints(wh) == EXPECTED
+
+
+def test_parquet_loads_the_same_rows_as_csv(wh, tmp_path):
+    frame = pd.DataFrame(TP_ROWS[1:], columns=TP_ROWS[0])
+    frame["cost"] = [0.25, None, 1.000001]  # a float column, read exactly
+    path = tmp_path / "tp.parquet"
+    frame.to_parquet(path)
+    wh.ingest("touchpoints", path)
+    assert stored_touchpoints(wh) == EXPECTED
+
+
+def test_parquet_native_timestamps_are_utc(wh, tmp_path):
+    frame = pd.DataFrame({"event_id": ["a", "b"], "user_id": ["u", "u"], "channel": ["x", "x"],
+                          "ts": pd.to_datetime(["2024-01-01T12:00:00", "2024-01-02T05:00:00"])
+                          .tz_localize("Asia/Karachi")})  # UTC+05:00
+    frame.to_parquet(tmp_path / "tz.parquet")
+    wh.ingest("touchpoints", tmp_path / "tz.parquet")
+    naive = frame.assign(event_id=["c", "d"],
+                         ts=pd.to_datetime(["2024-01-03 07:00", "2024-01-04 00:00"]))
+    wh.ingest("touchpoints", naive)
+    got = wh.conn.execute("SELECT CAST(ts AS VARCHAR) FROM touchpoints ORDER BY event_id")
+    got = got.fetchall()
+    assert [g[0] for g in got] == ["2024-01-01 07:00:00", "2024-01-02 00:00:00",
+                                   "2024-01-03 07:00:00", "2024-01-04 00:00:00"]
+
+
+def test_reingest_same_file_is_a_noop(wh, write_csv):
+    path = write_csv("tp.csv", TP_ROWS)
+    wh.ingest("touchpoints", path)
+    version = wh.data_version
+    again = wh.ingest("touchpoints", path)
+    assert (again.rows_inserted, again.rows_skipped_existing, again.new_channels) == (0, 3, [])
+    assert wh.counts()["touchpoints"] == 3
+    assert wh.data_version == version
+    assert stored_touchpoints(wh) == EXPECTED
+
+
+def test_overlapping_file_inserts_only_new_keys(wh, write_csv):
+    wh.ingest("touchpoints", write_csv("a.csv", TP_ROWS[:3]))
+    report = wh.ingest("touchpoints", write_csv("b.csv", [TP_ROWS[0], TP_ROWS[2], TP_ROWS[3]]))
+    assert (report.rows_inserted, report.rows_skipped_existing) == (1, 1)
+    assert wh.counts()["touchpoints"] == 3
+
+
+def test_spend_reingest_is_noop_and_changed_amount_refused(wh, write_csv):
+    rows = [["channel", "day", "amount"], ["search", "2024-05-01", "100.5"]]
+    wh.ingest("spend", write_csv("s.csv", rows))
+    assert wh.ingest("spend", write_csv("s.csv", rows)).rows_inserted == 0
+    with pytest.raises(IngestError, match="already stored with amount 100.5"):
+        wh.ingest("spend", write_csv("s2.csv", [rows[0], ["search", "2024-05-01", "99"]]))
+    assert wh.spend()["amount"].tolist() == [100.5]
+
+
+def test_each_ingest_that_changes_data_bumps_the_version(wh, write_csv):
+    assert wh.data_version == 0
+    wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+    wh.ingest("spend", write_csv("s.csv", [["channel", "day", "amount"], ["x", "2024-05-01", "1"]]))
+    assert wh.data_version == 2
+
+
+def test_unknown_channels_registered_established_then_updated_by_channels_file(wh, write_csv):
+    report = wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+    assert report.new_channels == ["feed", "search"]
+    ch = write_csv("ch.csv", [["channel", "status", "group_name", "launched_on"],
+                              ["feed", "TEST", "social", "2024-04-15"], ["push", "exited", "", ""]])
+    report = wh.ingest("channels", ch)
+    assert (report.rows_inserted, report.new_channels) == (2, ["push"])
+    got = wh.channels()
+    assert got["channel"].tolist() == ["feed", "push", "search"]
+    assert got["status"].tolist() == ["test", "exited", "established"]
+    assert got["group_name"].tolist()[0] == "social"
+    assert got["launched_on"].iloc[0] == pd.Timestamp("2024-04-15")
+    # a channels file without group column keeps the stored group
+    wh.ingest("channels", write_csv("ch2.csv", [["channel", "status"], ["feed", "established"]]))
+    assert wh.channels().set_index("channel").loc["feed", ["status", "group_name"]].tolist() == [
+        "established", "social"]
+    assert wh.ingest("channels", write_csv("ch2.csv", [["channel", "status"],
+                                                       ["feed", "established"]])).rows_inserted == 0
+
+
+def test_channels_file_first_keeps_status_when_touchpoints_arrive(wh, write_csv):
+    wh.ingest("channels", write_csv("ch.csv", [["channel", "status"], ["search", "test"]]))
+    report = wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+    assert report.new_channels == ["feed"]
+    assert dict(wh.channels()[["channel", "status"]].values) == {"feed": "established",
+                                                                 "search": "test"}
+
+
+def test_counts_date_range_and_spend_window(wh, write_csv):
+    wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+    wh.ingest("conversions", write_csv("c.csv", [["conversion_id", "user_id", "ts", "value"],
+                                                  ["c1", "u1", "2024-05-06", "19.999999"]]))
+    wh.ingest("spend", write_csv("s.csv", [["channel", "day", "amount"],
+                                           ["search", "2024-05-01", "1"],
+                                           ["search", "2024-05-02", "2"],
+                                           ["feed", "2024-05-03", "4"]]))
+    assert wh.counts() == {"channels": 2, "conversions": 1, "spend": 3, "touchpoints": 3}
+    assert wh.date_range() == (datetime(2024, 5, 1, 1, 30), datetime(2024, 5, 6))
+    window = wh.spend(date(2024, 5, 2), datetime(2024, 5, 3, 12))
+    assert window.to_dict("list") == {"channel": ["search"], "day": [pd.Timestamp("2024-05-02")],
+                                      "amount": [2.0]}
+    assert wh.conn.execute("SELECT CAST(value AS VARCHAR) FROM conversions").fetchall() == [
+        ("19.999999",)]
+
+
+def test_open_closes_and_read_only_refuses_ingest(tmp_path, write_csv):
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+    with pytest.raises(RuntimeError, match="closed"):
+        _ = wh.conn
+    with Warehouse.open(db, read_only=True) as ro:
+        assert ro.counts()["touchpoints"] == 3
+        with pytest.raises(RuntimeError, match="read-only"):
+            ro.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+
+
+def test_unknown_table_is_refused(wh):
+    with pytest.raises(ValueError, match="unknown table"):
+        wh.ingest("users", pd.DataFrame())  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------- CLI
+def test_cli_ingest_prints_report_and_paths_writes_csv(tmp_path, write_csv):
+    from api.cli import app
+
+    db = str(tmp_path / "cli.duckdb")
+    runner = CliRunner()
+    tp = write_csv("tp.csv", TP_ROWS)
+    conv = write_csv("c.csv", [["conversion_id", "user_id", "ts", "value"],
+                               ["c1", "u1", "2024-05-03", "30"]])
+    res = runner.invoke(app, ["ingest", str(tp), "--table", "touchpoints", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "feed" in res.output and "3" in res.output
+    res = runner.invoke(app, ["ingest", str(conv), "--table", "conversions", "--db", db])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "paths.csv"
+    res = runner.invoke(app, ["paths", "--db", db, "--lookback", "30", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(out)
+    # u1: search (05-01 01:30) then feed (05-02) before c1; u2's touch is still open (censored)
+    assert frame["path"].tolist() == ["search > feed"]
+    assert frame["total_conversion_value"].tolist() == [30.0]
+
+
+def test_cli_ingest_bad_file_exits_1_with_rows_on_stderr(tmp_path, write_csv):
+    from api.cli import app
+
+    bad = write_csv("bad.csv", [TP_ROWS[0], ["e1", "u1", "yesterday", "a", "click", "1"]])
+    res = CliRunner().invoke(app, ["ingest", str(bad), "--table", "touchpoints",
+                                   "--db", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 1
+    assert "row 1" in res.stderr and "ts" in res.stderr
+    assert "Traceback" not in res.output + res.stderr

@@ -1,0 +1,76 @@
+import math
+
+import pytest
+
+from optimizer import ChannelInput, CurveError, ResponseCurve, Segment, channel_input_from_segments
+
+
+def test_revenue_is_sum_of_filled_segments_by_hand():
+    c = ResponseCurve.from_pairs([(100.0, 4.0), (50.0, 2.0), (50.0, 0.5)])
+    assert c.capacity == 200.0
+    assert c.revenue(0.0) == 0.0
+    assert c.revenue(120.0) == 4.0 * 100 + 2.0 * 20
+    assert c.revenue(200.0) == 400 + 100 + 25
+    assert c.revenue(1e6) == 525.0  # flat beyond the capacity
+
+
+def test_right_and_left_slopes_at_kinks_and_inside():
+    c = ResponseCurve.from_pairs([(100.0, 4.0), (50.0, 2.0)])
+    assert (c.right_slope(0.0), c.left_slope(0.0)) == (4.0, None)
+    assert (c.right_slope(60.0), c.left_slope(60.0)) == (4.0, 4.0)
+    assert (c.right_slope(100.0), c.left_slope(100.0)) == (2.0, 4.0)
+    assert (c.right_slope(150.0), c.left_slope(150.0)) == (0.0, 2.0)
+
+
+def test_non_concave_curve_is_refused_naming_channel_and_segment():
+    with pytest.raises(CurveError, match=r"'social', segment 2: slope 3\.0 is above"):
+        ResponseCurve.from_pairs([(10, 5.0), (10, 2.0), (10, 3.0)], channel="social")
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        ([(0.0, 1.0)], "segment 0: width must be > 0"),
+        ([(10.0, -1.0)], "segment 0: slope must be >= 0"),
+        ([(10.0, 1.0), (math.inf, 0.5)], "segment 1: width must be > 0"),
+        ([], "at least one segment"),
+    ],
+)
+def test_bad_segments_are_refused(pairs, message):
+    with pytest.raises(CurveError, match=message):
+        ResponseCurve.from_pairs(pairs, channel="x")
+
+
+def test_from_function_chords_match_the_function_at_breakpoints():
+    def f(s):
+        return 1000.0 * (1.0 - math.exp(-s / 300.0))
+
+    bps = [100.0, 250.0, 500.0, 900.0]
+    c = ResponseCurve.from_function(f, bps, channel="video")
+    for b in bps:
+        assert c.revenue(b) == pytest.approx(f(b), rel=1e-12)
+    assert list(c.slopes) == sorted(c.slopes, reverse=True)
+
+
+def test_channel_input_validation_names_the_channel():
+    with pytest.raises(CurveError, match="channel 'kol': status must be one of"):
+        ChannelInput("kol", None, status="paused")
+    with pytest.raises(CurveError, match="channel 'kol': verdict must be one of"):
+        ChannelInput("kol", None, verdict="grow")
+    with pytest.raises(CurveError, match="channel 'kol': previous_spend"):
+        ChannelInput("kol", None, previous_spend=-1.0)
+
+
+def test_effective_verdict_rules():
+    curve = ResponseCurve((Segment(1.0, 1.0),))
+    assert ChannelInput("a", curve, status="exited", verdict="scale").effective_verdict == "exit"
+    assert ChannelInput("a", curve, status="test").effective_verdict == "test"
+    assert ChannelInput("a", curve, status="test", verdict="admit").effective_verdict == "admit"
+    assert ChannelInput("a", curve).effective_verdict is None
+
+
+def test_channel_input_from_segments_builds_the_curve():
+    ci = channel_input_from_segments("search", [(100_000, 4.1), (100_000, 2.7)], group="search")
+    assert ci.curve.capacity == 200_000.0
+    assert ci.curve.revenue(150_000) == pytest.approx(4.1 * 100_000 + 2.7 * 50_000)
+    assert channel_input_from_segments("email", None).curve is None
