@@ -213,6 +213,10 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
     for router in ROUTERS:
         app.include_router(router)
 
+    from api.routes.dashboard import install_dashboard
+
+    install_dashboard(app)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version,

@@ -21,7 +21,7 @@ from data.paths import DIRECT, PathTable
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["AttributionModel", "AttributionResult", "DIRECT"]
+__all__ = ["AttributionModel", "AttributionResult", "DIRECT", "credit_matrix_of"]
 
 
 @runtime_checkable
@@ -38,6 +38,49 @@ class AttributionModel(Protocol):
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Attribute the conversions and value of ``paths`` to channels."""
         ...
+
+
+def credit_matrix_of(model: AttributionModel, paths: PathTable) -> np.ndarray | None:
+    """The model's per-path credit matrix when it offers one, else ``None``.
+
+    Models whose credit is linear in the path counts (the rule-based models on
+    paths and the subset and ordered Shapley values) may define
+    ``credit_matrix(paths) -> ndarray (n_paths, n_channels)``: row ``p`` is the
+    share of path ``p``'s conversions (and revenue) credited to each channel,
+    so that ``conversions = W.T @ paths.conversions`` and
+    ``value = W.T @ paths.value``. Rows sum to 1 for additive models. The
+    bootstrap uses it to price every resample in one matrix product; the ROI
+    table uses it to split attributed conversions exactly into first and
+    repeat purchases (``W.T @ paths.first_conversions``).
+
+    Parameters
+    ----------
+    model : AttributionModel
+        Any model; the method is looked up by name.
+    paths : PathTable
+        The table the rows refer to.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_paths, n_channels), or None
+        ``None`` when the model has no ``credit_matrix`` method.
+
+    Raises
+    ------
+    ValueError
+        If the matrix does not have shape (n_paths, n_channels).
+    """
+    method = getattr(model, "credit_matrix", None)
+    if not callable(method):
+        return None
+    matrix = np.asarray(method(paths), dtype=np.float64)
+    expected = (paths.n_paths, paths.n_channels)
+    if matrix.shape != expected:
+        raise ValueError(
+            f"{type(model).__name__}.credit_matrix returned shape {matrix.shape},"
+            f" expected {expected}"
+        )
+    return matrix
 
 
 @dataclass(frozen=True, eq=False)

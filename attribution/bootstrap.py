@@ -22,9 +22,11 @@ channel's credit; intervals are conditional on the number of journeys that
 had a touch.
 
 Fast path. A model whose credit is linear in the path counts (every
-rule-based model and the subset Shapley value) may expose
+rule-based model on paths, participation included, and the subset and
+ordered Shapley values) exposes
 ``credit_matrix(paths) -> ndarray (n_paths, n_channels)``: the share of a
-path's conversions and revenue that each channel receives. Then every
+path's conversions and revenue that each channel receives (looked up by
+:func:`attribution.base.credit_matrix_of`, re-exported here). Then every
 resample is one matrix product, ``C* @ W``, for all resamples at once. Other
 models are refitted resample by resample, with a progress bar.
 
@@ -48,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from attribution.base import AttributionModel, AttributionResult
+from attribution.base import AttributionModel, AttributionResult, credit_matrix_of
 from data.paths import PathTable
 
 __all__ = [
@@ -174,27 +176,6 @@ def percentile_interval(samples: np.ndarray, level: float) -> np.ndarray:
     bounds = np.quantile(np.asarray(samples, dtype=np.float64), [alpha / 2, 1 - alpha / 2],
                          axis=0)
     return np.ascontiguousarray(bounds.T)
-
-
-def credit_matrix_of(model: AttributionModel, paths: PathTable) -> np.ndarray | None:
-    """The model's per-path credit matrix when it offers one, else ``None``.
-
-    Raises
-    ------
-    ValueError
-        If the matrix does not have shape (n_paths, n_channels).
-    """
-    method = getattr(model, "credit_matrix", None)
-    if not callable(method):
-        return None
-    matrix = np.asarray(method(paths), dtype=np.float64)
-    expected = (paths.n_paths, paths.n_channels)
-    if matrix.shape != expected:
-        raise ValueError(
-            f"{type(model).__name__}.credit_matrix returned shape {matrix.shape},"
-            f" expected {expected}"
-        )
-    return matrix
 
 
 @contextmanager

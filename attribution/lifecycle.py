@@ -4,11 +4,25 @@ A *test cycle* is one period of the channel ROI table. For every channel in
 ``test`` status the rules look at its latest cycle against the *baseline*, the
 ROI of the established channels together in the same cycle::
 
-    baseline(t) = Σ_established attributed_revenue(t) / Σ_established spend(t)
+    baseline(t) = Σ_{c ∈ B(t)} attributed_revenue(c, t) / Σ_{c ∈ B(t)} spend(c, t)
     roi(c, t)   = attributed_revenue(c, t) / spend(c, t)
     ratio(c, t) = roi(c, t) / baseline(t)
 
-and returns one :class:`Verdict` per test channel, decided in this order:
+where ``B(t)`` is set by ``LifecycleRules.baseline``:
+
+* ``"paid"`` (default) — the established channels with spend in cycle ``t``;
+* ``"all"`` — every established channel, the literal reading of DESIGN.md
+  ("total attributed revenue ÷ total spend").
+
+The two differ by the revenue of unpaid established channels (an owned site,
+app push, free CRM): it enters the numerator of ``"all"`` while its spend, 0,
+adds nothing to the denominator, so the baseline is inflated by revenue that
+no spend bought and a test channel is held to a bar no paid channel could be
+measured against. A test channel's ROI is revenue per unit of spend; the
+baseline it is compared with is therefore the same ratio over the channels that
+spend (``"paid"``).
+
+The rules then return one :class:`Verdict` per test channel, decided in this order:
 
 1. ``exit``  — ``roi < exit_fraction × target`` in each of the last
    ``exit_cycles`` consecutive cycles, the latest included. ``target`` is the
@@ -53,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "BASELINES",
     "TOLERANCE",
     "VERDICTS",
     "LifecycleError",
@@ -71,6 +86,9 @@ TOLERANCE = 1e-9
 
 #: The four verdicts, in the order the optimizer treats them.
 VERDICTS = ("exit", "test", "admit", "scale")
+
+#: Which established channels make the baseline (see the module docstring).
+BASELINES = ("paid", "all")
 
 _USER_STATUSES = ("established", "exited", "test")
 _READINGS = ("multiple", "fraction")
@@ -114,6 +132,10 @@ class LifecycleRules:
         positive spend suffices; zero spend is always insufficient).
     min_conversions : float
         A cycle with fewer attributed conversions is "insufficient data" (default 1).
+    baseline : {"paid", "all"}
+        Which established channels make the baseline: those with spend in the
+        cycle (``"paid"``, default) or all of them (``"all"``); see the module
+        docstring for why unpaid channels are left out by default.
 
     Raises
     ------
@@ -130,8 +152,11 @@ class LifecycleRules:
     exit_target: Literal["admit"] | float = "admit"
     min_spend: float = 0.0
     min_conversions: float = 1.0
+    baseline: Literal["paid", "all"] = "paid"
 
     def __post_init__(self) -> None:
+        if self.baseline not in BASELINES:
+            raise LifecycleError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
         if self.reading not in _READINGS:
             raise LifecycleError(f"reading must be one of {_READINGS}, got {self.reading!r}")
         default_admit, default_scale = (1.15, 1.30) if self.reading == "multiple" else (0.15, 0.30)
@@ -177,7 +202,9 @@ class LifecycleRules:
             f"admit ≥ {self.admit:g}× baseline, scale ≥ {self.scale:g}× baseline "
             f"({self.reading} reading); exit when ROI < {self.exit_fraction:g} × {target} "
             f"in {self.exit_cycles} consecutive cycles; insufficient data below spend "
-            f"{self.min_spend:g} or {self.min_conversions:g} conversions"
+            f"{self.min_spend:g} or {self.min_conversions:g} conversions; baseline: "
+            + ("established channels with spend" if self.baseline == "paid"
+               else "all established channels")
         )
 
 
@@ -266,8 +293,10 @@ def _period_order(frame: pd.DataFrame) -> pd.DataFrame:
     return periods.sort_values(key, kind="stable").reset_index(drop=True)
 
 
-def _baselines(frame: pd.DataFrame, established: set[str]) -> pd.DataFrame:
+def _baselines(frame: pd.DataFrame, established: set[str], which: str = "paid") -> pd.DataFrame:
     est = frame[frame["channel"].isin(established)]
+    if which == "paid":
+        est = est[est["spend"] > 0]
     g = est.groupby("period", sort=False)[["spend", "attributed_revenue"]].sum()
     g = g.rename(columns={"spend": "established_spend",
                           "attributed_revenue": "established_revenue"})
@@ -401,7 +430,8 @@ def evaluate(
         ``launched_on``: cycles ending on or before the launch are skipped.
     rules : LifecycleRules, optional
         Thresholds (defaults: multiples 1.15 / 1.30, exit at half the admit bar
-        in 3 consecutive cycles).
+        in 3 consecutive cycles, baseline over the established channels with
+        spend).
 
     Returns
     -------
@@ -433,7 +463,7 @@ def evaluate(
         raise LifecycleError(f"channels frame: unknown status values {bad}")
     established = set(channels.loc[channels["status"] == "established", "channel"])
     periods = _period_order(frame)
-    baselines = _baselines(frame, established)
+    baselines = _baselines(frame, established, rules.baseline)
     verdicts = []
     for _, ch in channels[channels["status"] == "test"].iterrows():
         launched = ch["launched_on"] if "launched_on" in channels.columns else None

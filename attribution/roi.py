@@ -36,15 +36,27 @@ Undefined cases, never shown as infinity or a made-up zero:
 * conversions but no first purchases: ``cac`` NaN.
 
 First vs repeat purchases. A first purchase is a user's first conversion in
-the data (``PathTable.first_conversions`` per path). If the model exposes
-per-path credit (``AttributionResult.details["path_credit"]``, an
-``(n_paths, n_channels)`` array of each path's conversion credit shares, rows
-summing to 1), ``first_purchases[c] = Σ_p credit[p, c] · first_conversions[p]``
-— exact, and the channels' first purchases sum to the paths' first
-conversions. Otherwise the split is proportional to the first-purchase share of
-the converting journeys touching the channel:
-``first_purchases[c] = attributed_conversions[c] · Σ_{p ∋ c} first_conversions[p]
-/ Σ_{p ∋ c} conversions[p]``.
+the data (``PathTable.first_conversions`` per path). When the model's credit
+is linear in the path counts it offers a per-path credit matrix ``W``
+(``credit_matrix(paths)``, read with :func:`attribution.base.credit_matrix_of`
+on the period's path table: ``(n_paths, n_channels)``, row ``p`` the share of
+path ``p``'s conversions credited to each channel, rows summing to 1; every
+rule-based model on paths and the subset / ordered Shapley values). Then the
+split is exact::
+
+    first_purchases[c] = Σ_p W[p, c] · first_conversions[p]     (W.T @ first)
+
+and the channels' first purchases sum to the paths' first conversions
+(``first_purchase_split = "path_credit"``). Otherwise (Markov, conversion-rate
+Shapley, time decay) the split is proportional to the first-purchase share of
+the converting journeys touching the channel
+(``first_purchase_split = "proportional"``)::
+
+    first_purchases[c] = attributed_conversions[c] · Σ_{p ∋ c} first_conversions[p]
+                         / Σ_{p ∋ c} conversions[p]
+
+``repeat_purchases = attributed_conversions − first_purchases`` in both cases;
+``"unknown"`` when the paths carry no first-purchase counts.
 
 The ``(direct)`` row of each period carries the conversions with no touchpoint
 in the lookback window (revenue and count; no spend; its first purchases are
@@ -70,7 +82,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionModel, AttributionResult
+from attribution.base import AttributionModel, AttributionResult, credit_matrix_of
 from data.paths import DIRECT, PathTable
 
 __all__ = [
@@ -215,22 +227,19 @@ def period_bounds(
 
 
 # ------------------------------------------------------------------ attribution
-def _path_credit(result: AttributionResult, paths: PathTable) -> np.ndarray | None:
-    credit = result.details.get("path_credit")
-    if credit is None:
-        return None
-    credit = np.asarray(credit, dtype=np.float64)
-    if credit.shape != (paths.n_paths, len(result.channels)):
-        return None
-    return credit
+def _first_split(model: AttributionModel, result: AttributionResult,
+                 paths: PathTable) -> tuple[np.ndarray, str]:
+    """Attributed first purchases per channel of ``result`` and the method used.
 
-
-def _first_split(result: AttributionResult, paths: PathTable) -> tuple[np.ndarray, str]:
-    """Attributed first purchases per channel of ``result`` and the method used."""
+    ``W.T @ first_conversions`` with the model's credit matrix ``W`` on
+    ``paths`` (``"path_credit"``), else the proportional split
+    (``"proportional"``), or NaN (``"unknown"``) without first-purchase counts;
+    see the module docstring.
+    """
     n = len(result.channels)
     if paths.first_conversions is None:
         return np.full(n, np.nan), "unknown"
-    credit = _path_credit(result, paths)
+    credit = credit_matrix_of(model, paths) if result.channels == paths.channels else None
     if credit is not None:
         return credit.T @ paths.first_conversions, "path_credit"
     touch = paths.channel_matrix().astype(np.float64)
@@ -298,11 +307,10 @@ def _data_range(conn: Any) -> tuple[date, date] | None:
 
 def _rows_for_period(
     label: str, lo: date, hi: date, paths: PathTable, result: AttributionResult,
-    spend: pd.Series, registered: Sequence[str], totals: _PeriodTotals,
+    first: np.ndarray, spend: pd.Series, registered: Sequence[str], totals: _PeriodTotals,
 ) -> list[dict[str, Any]]:
     credit_c = dict(zip(result.channels, result.conversions, strict=True))
     credit_v = dict(zip(result.channels, result.value, strict=True))
-    first, _ = _first_split(result, paths)
     first_by = dict(zip(result.channels, first, strict=True))
     touch = paths.channel_matrix().astype(np.float64)
     journeys = dict(zip(paths.channels, touch.T @ paths.journeys, strict=True))
@@ -385,7 +393,8 @@ class ChannelROITable:
     model : str
         Label of the attribution model, e.g. ``markov(order=2)``.
     first_purchase_split : str
-        ``path_credit``, ``proportional`` or ``unknown`` (see module docstring).
+        ``path_credit`` (exact, from the model's credit matrix), ``proportional``,
+        ``unknown`` or ``mixed`` (periods differ; see the module docstring).
     options : dict
         The journey options used.
     """
@@ -572,11 +581,12 @@ def channel_roi(
         pt = _PeriodTotals(float(day_rows["conversions"].sum()),
                            float(day_rows["revenue"].sum()),
                            float(day_rows["first_purchases"].sum()), float(spend_by.sum()))
-        _, method = _first_split(result, paths)
+        first, method = _first_split(model, result, paths)
         if paths.total_conversions > 0:
             split = method if split in ("unknown", method) else "mixed"
             model_label = model_label or result.label
-        rows.extend(_rows_for_period(label, lo, hi, paths, result, spend_by, registered, pt))
+        rows.extend(_rows_for_period(label, lo, hi, paths, result, first, spend_by, registered,
+                                     pt))
         totals.append({"period": label, "period_start": lo, "period_end": hi,
                        "conversions": pt.conversions, "revenue": pt.revenue,
                        "first_purchases": pt.first_purchases, "spend": pt.spend})

@@ -26,6 +26,22 @@ Conventions shared by every model here:
   first touch, ``last`` to the last, and ``middle / (n − 2)`` to each of the
   ``n − 2`` touches in between.
 
+Per-path credit. Every model here except :class:`TimeDecay` (which reads
+touches, not paths) has ``credit_matrix(paths)``, the ``(n_paths, n_channels)``
+matrix ``W`` with ``W[p, c] = Σ_{j: channel_p(j) = c} w_p(j)``, so that::
+
+    conversions = W.T @ paths.conversions,   value = W.T @ paths.value
+
+Rows sum to 1 (to float precision) for the additive models. Participation's
+row has a 1 for every distinct channel on the path and sums to the number of
+distinct channels; its credit is still linear in the path counts, so it offers
+the matrix too (the bootstrap can use it; ROI refuses the model as
+non-additive). ``attribute`` and ``credit_matrix`` are built from the same
+per-touch (participation: per path-and-channel) weights, so the two cannot
+disagree. The bootstrap (:mod:`attribution.bootstrap`) and the ROI table's
+first/repeat split (:mod:`attribution.roi`) read it through
+:func:`attribution.base.credit_matrix_of`.
+
 All computations are vectorised over the path table's columnar arrays
 (``codes``, ``offsets``) with :func:`numpy.bincount`; no per-path Python loop.
 """
@@ -33,6 +49,7 @@ All computations are vectorised over the path table's columnar arrays
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -81,6 +98,42 @@ def _credit_touches(paths: PathTable, weights: np.ndarray) -> tuple[np.ndarray, 
     return conversions.astype(np.float64), value.astype(np.float64)
 
 
+def _per_path_credit(paths: PathTable, weights: np.ndarray) -> np.ndarray:
+    """Per-touch weights summed per (path, channel): the ``(n_paths, n_channels)`` matrix.
+
+    ``W[p, c] = Σ_{j: channel_p(j) = c} w_p(j)``, one :func:`numpy.bincount` over
+    the cells ``path_index · n_channels + code``.
+    """
+    n = paths.n_channels
+    cells = paths.path_index.astype(np.int64) * n + paths.codes
+    credit = np.bincount(cells, weights=np.asarray(weights, dtype=np.float64),
+                         minlength=paths.n_paths * n)
+    return credit.astype(np.float64).reshape(paths.n_paths, n)
+
+
+class _TouchWeightRule(ABC):
+    """A rule that gives every touch of a path a fixed weight (the module's ``w_p(j)``)."""
+
+    @abstractmethod
+    def _touch_weights(self, paths: PathTable) -> np.ndarray:
+        """Weight of every touch, aligned with ``paths.codes``; each path's weights sum to 1."""
+
+    def credit_matrix(self, paths: PathTable) -> np.ndarray:
+        """Share of each path's conversions (and revenue) credited to each channel.
+
+        Parameters
+        ----------
+        paths : PathTable
+
+        Returns
+        -------
+        ndarray of float64, shape (n_paths, n_channels)
+            ``W[p, c] = Σ_{j: channel_p(j) = c} w_p(j)``; every row sums to 1, and
+            ``W.T @ paths.conversions`` is :meth:`attribute`'s ``conversions``.
+        """
+        return _per_path_credit(paths, self._touch_weights(paths))
+
+
 def _position_weights(paths: PathTable, first: float, middle: float,
                       last: float) -> np.ndarray:
     """Per-touch weights of a first/middle/last rule (see the module docstring)."""
@@ -105,7 +158,7 @@ def _check_weight(name: str, x: float) -> float:
 
 # ------------------------------------------------------------ single-touch rules
 @dataclass(frozen=True)
-class FirstTouch:
+class FirstTouch(_TouchWeightRule):
     """All credit to the first touch of each converting path.
 
     ``conversions(c) = Σ_{p: first touch of p is c} conversions_p`` (value likewise).
@@ -119,15 +172,18 @@ class FirstTouch:
 
     name: ClassVar[str] = "first_touch"
 
+    def _touch_weights(self, paths: PathTable) -> np.ndarray:
+        _, position, _ = _touch_layout(paths)
+        return (position == 0).astype(np.float64)
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Credit every path's conversions and value to its first touch."""
-        _, position, _ = _touch_layout(paths)
-        conv, val = _credit_touches(paths, (position == 0).astype(np.float64))
+        conv, val = _credit_touches(paths, self._touch_weights(paths))
         return AttributionResult.from_credit(self.name, {}, paths, conv, val)
 
 
 @dataclass(frozen=True)
-class LastTouch:
+class LastTouch(_TouchWeightRule):
     """All credit to the last touch of each converting path.
 
     Examples
@@ -139,15 +195,18 @@ class LastTouch:
 
     name: ClassVar[str] = "last_touch"
 
+    def _touch_weights(self, paths: PathTable) -> np.ndarray:
+        _, position, length = _touch_layout(paths)
+        return (position == length - 1).astype(np.float64)
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Credit every path's conversions and value to its last touch."""
-        _, position, length = _touch_layout(paths)
-        conv, val = _credit_touches(paths, (position == length - 1).astype(np.float64))
+        conv, val = _credit_touches(paths, self._touch_weights(paths))
         return AttributionResult.from_credit(self.name, {}, paths, conv, val)
 
 
 @dataclass(frozen=True)
-class LastNonDirect:
+class LastNonDirect(_TouchWeightRule):
     """All credit to the last touch that is not a direct channel (GA4 semantics).
 
     Direct visits are ignored when another channel touched the journey: the
@@ -159,9 +218,13 @@ class LastNonDirect:
 
     Parameters
     ----------
-    direct_channels : tuple of str, default ``("direct",)``
+    direct_channels : tuple of str, default ``("direct", "owned_site")``
         Names of the channels treated as direct. A single string is read as a
-        one-name tuple.
+        one-name tuple. The default covers the conventional ``direct`` channel
+        and ``owned_site``, the owned site / mini-program of the synthetic
+        data (:mod:`data.synth`): visits to an owned property are where a
+        customer lands after another channel brought them, so GA4-style
+        reporting passes their credit back to that channel.
 
     Examples
     --------
@@ -170,7 +233,7 @@ class LastNonDirect:
     [2.0, 1.0]
     """
 
-    direct_channels: tuple[str, ...] = ("direct",)
+    direct_channels: tuple[str, ...] = ("direct", "owned_site")
     name: ClassVar[str] = "last_non_direct"
 
     def __post_init__(self) -> None:
@@ -180,14 +243,11 @@ class LastNonDirect:
             raise ValueError(f"direct_channels must be non-empty channel names, got {names!r}")
         object.__setattr__(self, "direct_channels", names)
 
-    def attribute(self, paths: PathTable) -> AttributionResult:
-        """Credit each path to its last non-direct touch (last touch if all are direct)."""
-        params = {"direct_channels": self.direct_channels}
+    def _weights_and_all_direct(self, paths: PathTable) -> tuple[np.ndarray, np.ndarray]:
+        """Per-touch weights (1 on the credited touch) and which paths are all direct."""
         n_touch = len(paths.codes)
         if paths.n_paths == 0:
-            zeros = np.zeros(paths.n_channels)
-            return AttributionResult.from_credit(self.name, params, paths, zeros, zeros,
-                                                 details={"all_direct_conversions": 0.0})
+            return np.zeros(0), np.zeros(0, dtype=bool)
         is_direct_code = np.isin(np.asarray(paths.channels, dtype=object),
                                  np.asarray(self.direct_channels, dtype=object))
         candidate = np.where(is_direct_code[paths.codes], -1, np.arange(n_touch))
@@ -196,6 +256,15 @@ class LastNonDirect:
         chosen = np.where(all_direct, paths.offsets[1:] - 1, last_nd)
         weights = np.zeros(n_touch)
         weights[chosen] = 1.0
+        return weights, all_direct
+
+    def _touch_weights(self, paths: PathTable) -> np.ndarray:
+        return self._weights_and_all_direct(paths)[0]
+
+    def attribute(self, paths: PathTable) -> AttributionResult:
+        """Credit each path to its last non-direct touch (last touch if all are direct)."""
+        params = {"direct_channels": self.direct_channels}
+        weights, all_direct = self._weights_and_all_direct(paths)
         conv, val = _credit_touches(paths, weights)
         details = {"all_direct_conversions": float(paths.conversions[all_direct].sum())}
         return AttributionResult.from_credit(self.name, params, paths, conv, val,
@@ -204,7 +273,7 @@ class LastNonDirect:
 
 # ------------------------------------------------------------- spread-out rules
 @dataclass(frozen=True)
-class Linear:
+class Linear(_TouchWeightRule):
     """Equal credit to every touch: ``1/n`` per touch of an ``n``-touch path.
 
     A channel touched ``k`` times on the path gets ``k/n``.
@@ -218,10 +287,13 @@ class Linear:
 
     name: ClassVar[str] = "linear"
 
+    def _touch_weights(self, paths: PathTable) -> np.ndarray:
+        _, _, length = _touch_layout(paths)
+        return 1.0 / np.maximum(length, 1)
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Credit ``1/n`` of each path's conversions and value to each of its touches."""
-        _, _, length = _touch_layout(paths)
-        conv, val = _credit_touches(paths, 1.0 / np.maximum(length, 1))
+        conv, val = _credit_touches(paths, self._touch_weights(paths))
         return AttributionResult.from_credit(self.name, {}, paths, conv, val)
 
 
@@ -234,6 +306,10 @@ class Participation:
     often the channel was touched. Credit does not sum to the total
     (``additive=False``); read it as reach.
 
+    It is still linear in the path counts, so :meth:`credit_matrix` is offered:
+    a 1 for every distinct channel on the path, rows summing to the number of
+    distinct channels (not to 1).
+
     Examples
     --------
     >>> pt = PathTable.from_paths([["a", "b", "a"], ["b"]], conversions=[2, 1])
@@ -243,22 +319,43 @@ class Participation:
 
     name: ClassVar[str] = "participation"
 
+    @staticmethod
+    def _presence(paths: PathTable) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (path row, channel) pairs: which channels each path touches."""
+        n = paths.n_channels
+        keys = np.unique(paths.path_index.astype(np.int64) * n + paths.codes)
+        return keys // max(n, 1), keys % max(n, 1)
+
+    def credit_matrix(self, paths: PathTable) -> np.ndarray:
+        """Reach per path: ``W[p, c] = 1`` when channel ``c`` is on path ``p``, else 0.
+
+        Parameters
+        ----------
+        paths : PathTable
+
+        Returns
+        -------
+        ndarray of float64, shape (n_paths, n_channels)
+            Rows sum to the number of distinct channels on the path;
+            ``W.T @ paths.conversions`` is :meth:`attribute`'s ``conversions``.
+        """
+        row, chan = self._presence(paths)
+        credit = np.zeros((paths.n_paths, paths.n_channels))
+        credit[row, chan] = 1.0
+        return credit
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Credit each channel with every path it appears on, once per path."""
         n = paths.n_channels
-        if paths.n_paths == 0 or n == 0:
-            conv = val = np.zeros(n)
-        else:
-            keys = np.unique(paths.path_index.astype(np.int64) * n + paths.codes)
-            row, chan = keys // n, keys % n
-            conv = np.bincount(chan, weights=paths.conversions[row], minlength=n)
-            val = np.bincount(chan, weights=paths.value[row], minlength=n)
+        row, chan = self._presence(paths)
+        conv = np.bincount(chan, weights=paths.conversions[row], minlength=n).astype(np.float64)
+        val = np.bincount(chan, weights=paths.value[row], minlength=n).astype(np.float64)
         return AttributionResult.from_credit(self.name, {}, paths, conv, val, additive=False)
 
 
 # ------------------------------------------------------------- positional rules
 @dataclass(frozen=True)
-class CustomPosition:
+class CustomPosition(_TouchWeightRule):
     """Custom first / middle / last weights, summing to 1.
 
     Paths of ``n ≥ 3`` touches: ``first`` to the first touch, ``last`` to the
@@ -298,16 +395,18 @@ class CustomPosition:
                 f" + {self.last} = {total}"
             )
 
+    def _touch_weights(self, paths: PathTable) -> np.ndarray:
+        return _position_weights(paths, self.first, self.middle, self.last)
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Credit each path's touches with the first/middle/last weights."""
-        weights = _position_weights(paths, self.first, self.middle, self.last)
-        conv, val = _credit_touches(paths, weights)
+        conv, val = _credit_touches(paths, self._touch_weights(paths))
         params = {"first": self.first, "middle": self.middle, "last": self.last}
         return AttributionResult.from_credit(self.name, params, paths, conv, val)
 
 
 @dataclass(frozen=True)
-class PositionBased:
+class PositionBased(_TouchWeightRule):
     """Position-based (U-shape): ``first`` and ``last`` weights, the rest to the middle.
 
     Default 40/20/40: 40% to the first touch, 40% to the last, and
@@ -342,10 +441,12 @@ class PositionBased:
         """Total weight of the middle touches, ``1 − first − last``."""
         return max(0.0, 1.0 - self.first - self.last)
 
+    def _touch_weights(self, paths: PathTable) -> np.ndarray:
+        return _position_weights(paths, self.first, self.middle, self.last)
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Credit each path's touches with the first/middle/last weights."""
-        weights = _position_weights(paths, self.first, self.middle, self.last)
-        conv, val = _credit_touches(paths, weights)
+        conv, val = _credit_touches(paths, self._touch_weights(paths))
         params = {"first": self.first, "last": self.last}
         return AttributionResult.from_credit(self.name, params, paths, conv, val)
 

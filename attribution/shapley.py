@@ -25,6 +25,14 @@ models:
 :class:`OrderedShapley`
     The subset form broken down by touch position (Zhao et al. 2018,
     "ordered Shapley value").
+
+The subset and ordered forms are linear in the path counts: both offer
+``credit_matrix(paths)``, the ``(n_paths, n_channels)`` matrix with
+``W[p, c] = 1/|T_p|`` for each channel ``c`` of path ``p``'s channel set
+``T_p`` (0 elsewhere), so ``conversions = W.T @ paths.conversions`` and
+``value = W.T @ paths.value``. ``attribute`` is computed from the same shares,
+so the two agree. The conversion-rate form depends on the counts through the
+rates and has no such matrix.
 """
 
 from __future__ import annotations
@@ -78,6 +86,32 @@ def _distinct_pairs(paths: PathTable) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return uniq // n, uniq % n, counts
 
 
+def _subset_shares(paths: PathTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Subset-form Shapley shares of every distinct (path, channel) pair.
+
+    Returns ``row, chan, share`` with ``share = 1 / |T_row|``, ``T_row`` the
+    channel set of path ``row``: the fraction of the path's conversions that
+    channel ``chan`` receives (Zhao et al. 2018).
+    """
+    row, chan, _ = _distinct_pairs(paths)
+    size = np.bincount(row, minlength=paths.n_paths).astype(np.float64)
+    return row, chan, 1.0 / size[row]
+
+
+def _ordered_touch_shares(paths: PathTable) -> np.ndarray:
+    """Ordered-Shapley share of every touch: ``1 / (|T_p| · k_p(c))``, aligned with ``codes``.
+
+    ``k_p(c)`` is how often the touch's channel ``c`` appears on its path ``p``,
+    so the touches of ``c`` on ``p`` share the subset-form share ``1/|T_p|``.
+    """
+    n = paths.n_channels
+    path_of = paths.path_index
+    keys = path_of.astype(np.int64) * n + paths.codes
+    uniq, pair_of_touch, touches = np.unique(keys, return_inverse=True, return_counts=True)
+    set_size = np.bincount(uniq // max(n, 1), minlength=paths.n_paths).astype(np.float64)
+    return 1.0 / (set_size[path_of] * touches[pair_of_touch])
+
+
 def _subset_sum(a: np.ndarray) -> np.ndarray:
     """Zeta transform in place: ``a[S] ← Σ_{R ⊆ S} a[R]`` over a 2^n lattice."""
     for i in range(a.size.bit_length() - 1):
@@ -120,8 +154,14 @@ class ShapleySubset:
     over distinct channel sets ``T`` (distinct channels of a path; order and
     repeats are ignored). Efficiency follows because every set's conversions
     are split among its ``|T|`` channels; a channel on no converting path gets
-    zero. Sets are deduplicated as ``uint64`` bitmasks (up to 64 channels;
-    beyond that distinct (path, channel) pairs are used).
+    zero. Computed over the distinct (path, channel) pairs of the converting
+    paths, each carrying the share ``1/|T_p|`` of its path.
+    ``details["channel_sets"]`` counts the distinct converting channel sets
+    (deduplicated as ``uint64`` bitmasks up to 64 channels; beyond that, the
+    converting paths are counted).
+
+    :meth:`credit_matrix` returns those shares per path: row ``p`` has
+    ``1/|T_p|`` for each channel of ``T_p``.
 
     Examples
     --------
@@ -132,28 +172,38 @@ class ShapleySubset:
 
     name: ClassVar[str] = "shapley"
 
+    def credit_matrix(self, paths: PathTable) -> np.ndarray:
+        """Share of each path's conversions (and revenue) credited to each channel.
+
+        Parameters
+        ----------
+        paths : PathTable
+
+        Returns
+        -------
+        ndarray of float64, shape (n_paths, n_channels)
+            ``W[p, c] = 1/|T_p|`` for ``c ∈ T_p`` (the path's distinct channels),
+            0 otherwise; rows sum to 1. ``W.T @ paths.conversions`` is
+            :meth:`attribute`'s ``conversions``.
+        """
+        n = paths.n_channels
+        row, chan, share = _subset_shares(paths)
+        credit = np.bincount(row * n + chan, weights=share, minlength=paths.n_paths * n)
+        return credit.astype(np.float64).reshape(paths.n_paths, n)
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Exact subset-form Shapley credit per channel."""
         n = paths.n_channels
         live = paths.select((paths.conversions > 0) | (paths.value > 0))
-        conv = np.zeros(n)
-        val = np.zeros(n)
+        row, chan, share = _subset_shares(live)
+        conv = np.bincount(chan, weights=share * live.conversions[row],
+                           minlength=n).astype(np.float64)
+        val = np.bincount(chan, weights=share * live.value[row], minlength=n).astype(np.float64)
         n_sets = 0
         if live.n_paths and n <= 64:
             masks, _ = _set_masks(live, np.arange(n))
-            sets, inverse = np.unique(masks, return_inverse=True)
-            size = np.bitwise_count(sets).astype(np.float64)
-            set_conv = np.bincount(inverse, weights=live.conversions, minlength=len(sets))
-            set_val = np.bincount(inverse, weights=live.value, minlength=len(sets))
-            member = _mask_bits(sets, n)
-            conv = member.T.astype(np.float64) @ (set_conv / size)
-            val = member.T.astype(np.float64) @ (set_val / size)
-            n_sets = len(sets)
+            n_sets = len(np.unique(masks))
         elif live.n_paths:
-            row, chan, _ = _distinct_pairs(live)
-            size = np.bincount(row, minlength=live.n_paths).astype(np.float64)
-            conv = np.bincount(chan, weights=live.conversions[row] / size[row], minlength=n)
-            val = np.bincount(chan, weights=live.value[row] / size[row], minlength=n)
             n_sets = live.n_paths
         return AttributionResult.from_credit(self.name, {}, paths, conv, val,
                                              details={"channel_sets": n_sets})
@@ -182,6 +232,10 @@ class OrderedShapley:
     and ``details["value_by_position"]`` are arrays ``(n_channels, max_length)``
     with column ``j − 1`` for position ``j``.
 
+    :meth:`credit_matrix` sums the touch shares per path and channel: row
+    ``p`` has ``1/|T_p|`` for each channel of ``T_p``, as for
+    :class:`ShapleySubset`.
+
     Examples
     --------
     >>> pt = PathTable.from_paths([["b", "a", "b"]], conversions=[4])
@@ -192,6 +246,26 @@ class OrderedShapley:
 
     name: ClassVar[str] = "shapley_ordered"
 
+    def credit_matrix(self, paths: PathTable) -> np.ndarray:
+        """Share of each path's conversions (and revenue) credited to each channel.
+
+        Parameters
+        ----------
+        paths : PathTable
+
+        Returns
+        -------
+        ndarray of float64, shape (n_paths, n_channels)
+            ``W[p, c] = Σ_{touches of c on p} 1/(|T_p| · k_p(c)) = 1/|T_p|`` for
+            ``c ∈ T_p``, 0 otherwise; rows sum to 1. ``W.T @ paths.conversions``
+            is :meth:`attribute`'s ``conversions``.
+        """
+        n = paths.n_channels
+        cells = paths.path_index.astype(np.int64) * n + paths.codes
+        credit = np.bincount(cells, weights=_ordered_touch_shares(paths),
+                             minlength=paths.n_paths * n)
+        return credit.astype(np.float64).reshape(paths.n_paths, n)
+
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Ordered Shapley credit: per channel totals, per position in ``details``."""
         n = paths.n_channels
@@ -200,11 +274,7 @@ class OrderedShapley:
         by_val = np.zeros((n, max_len))
         if paths.n_paths and n:
             path_of = paths.path_index
-            keys = path_of.astype(np.int64) * n + paths.codes
-            uniq, pair_of_touch, touches = np.unique(keys, return_inverse=True,
-                                                     return_counts=True)
-            set_size = np.bincount(uniq // n, minlength=paths.n_paths).astype(np.float64)
-            share = 1.0 / (set_size[path_of] * touches[pair_of_touch])
+            share = _ordered_touch_shares(paths)
             position = np.arange(len(paths.codes)) - np.repeat(paths.offsets[:-1], paths.lengths)
             cell = paths.codes.astype(np.int64) * max_len + position
             by_conv = np.bincount(cell, weights=share * paths.conversions[path_of],

@@ -10,7 +10,7 @@ Generative process
 ------------------
 Channels are modelled on Chinese e-commerce practice (:data:`CHANNELS`): search
 ads, short-video feed, social notes / KOL, marketplace ads, e-mail/SMS, app push
-and the owned site / mini-program (``direct``), plus one new channel in
+and the owned site / mini-program (``owned_site``), plus one new channel in
 ``test`` status (:data:`TEST_CHANNEL`, ``livestream``) launched part-way through
 the date range.
 
@@ -53,7 +53,7 @@ the date range.
    expected value given the last channel is ``median · m · exp(σ²/2)``.
 6. **Touch details.** Each touch is a ``view`` with a channel-specific
    probability (feeds and CRM opens) and a ``click`` otherwise; it carries one
-   of its channel's campaigns (none for ``direct``). Interactions and campaigns
+   of its channel's campaigns (none for ``owned_site``). Interactions and campaigns
    do not affect the chain.
 7. **Censoring.** Events at or after the end of the range are cut: journeys
    still running there are *open* (``outcome == "open"`` in the journey
@@ -62,7 +62,7 @@ the date range.
    so that its revenue under the true chain's value-weighted removal-effect
    attribution (DESIGN.md, "Attribution models") divided by its spend equals a
    target ROI (search 5.0, marketplace 3.5, short video 2.5, social/KOL 2.0).
-   E-mail/SMS costs 0.05 per message; app push and ``direct`` are free. The test
+   E-mail/SMS costs 0.05 per message; app push and ``owned_site`` are free. The test
    channel's spend makes its ROI in the months after launch
    ``test_roi_vs_baseline`` (default 1.2) times the baseline of the established
    channels with spend in those months — between the DESIGN admit (1.15×) and
@@ -122,7 +122,7 @@ CHANNELS: dict[str, str] = {
     "marketplace": "marketplace",
     "email_sms": "crm",
     "app_push": "crm",
-    "direct": "owned",
+    "owned_site": "owned",
 }
 #: The new channel launched part-way through the range, in ``test`` status.
 TEST_CHANNEL = "livestream"
@@ -141,12 +141,12 @@ _MIN_GAP = 60
 # channels in _ORDER, then conversion, then null. Each row sums to 1.
 # search and marketplace close well; short_video and social_kol open journeys
 # and hand over to search / marketplace; e-mail/SMS and app push re-engage and
-# lead to direct; direct is often last. The test channel (livestream) opens
+# lead to the owned site, often the last touch. The test channel (livestream) opens
 # 10% of journeys and closes at 10% per touch.
 _ORDER = ("search", "short_video", "social_kol", "marketplace", "email_sms", "app_push",
-          "direct", "livestream")
+          "owned_site", "livestream")
 _CHAIN: dict[str, tuple[float, ...]] = {
-    #              srch  svid  kol   mkt   mail  push  dir   live  conv  null
+    #              srch  svid  kol   mkt   mail  push  own   live  conv  null
     START:        (0.20, 0.26, 0.14, 0.14, 0.06, 0.05, 0.05, 0.10, 0.00, 0.00),
     "search":      (0.06, 0.04, 0.03, 0.10, 0.04, 0.03, 0.12, 0.03, 0.14, 0.41),
     "short_video": (0.15, 0.12, 0.06, 0.08, 0.02, 0.02, 0.05, 0.08, 0.03, 0.39),
@@ -154,7 +154,7 @@ _CHAIN: dict[str, tuple[float, ...]] = {
     "marketplace": (0.05, 0.03, 0.03, 0.10, 0.03, 0.04, 0.04, 0.03, 0.15, 0.50),
     "email_sms":   (0.06, 0.02, 0.02, 0.06, 0.05, 0.06, 0.16, 0.02, 0.08, 0.47),
     "app_push":    (0.04, 0.02, 0.02, 0.05, 0.05, 0.05, 0.18, 0.03, 0.09, 0.47),
-    "direct":      (0.05, 0.02, 0.02, 0.04, 0.06, 0.06, 0.08, 0.02, 0.20, 0.45),
+    "owned_site":  (0.05, 0.02, 0.02, 0.04, 0.06, 0.06, 0.08, 0.02, 0.20, 0.45),
     "livestream":  (0.08, 0.06, 0.03, 0.08, 0.02, 0.03, 0.05, 0.10, 0.10, 0.45),
 }
 
@@ -185,7 +185,7 @@ _PROFILES: dict[str, _Profile] = {
                           (("newsletter", 0.4), ("cart_reminder", 0.35), ("promo_blast", 0.25))),
     "app_push": _Profile(1.7, 0.40, 1.00, None, None, 0.0,
                          (("daily_deal", 0.5), ("price_drop", 0.3), ("restock", 0.2))),
-    "direct": _Profile(0.4, 0.00, 1.15, None, None, 0.0, ()),
+    "owned_site": _Profile(0.4, 0.00, 1.15, None, None, 0.0, ()),
     "livestream": _Profile(1.0, 0.30, 0.90, 1.0, None, 0.0,
                            (("host_session", 0.5), ("brand_live", 0.3), ("flash_deal", 0.2))),
 }
@@ -1134,7 +1134,7 @@ def generate(config: SynthConfig = SynthConfig(), *,
     --------
     >>> data = generate(SynthConfig(n_users=1_000, days=60))
     >>> sorted(data.channels["channel"])[:2]
-    ['app_push', 'direct']
+    ['app_push', 'email_sms']
     """
     plan = _make_plan(config)
     stats = _Stats(len(plan.channels), config.days)

@@ -1,7 +1,15 @@
 r"""CLI command ``touchpath plan``: the budget plan for a quarter.
 
+Without ``--curves`` the plan is fitted from the warehouse (``--db``): the
+channel ROI table of ``--model`` / ``--order`` per ``--period``, response
+curves, lifecycle verdicts and previous spend
+(:func:`optimizer.inputs.plan_inputs_from_warehouse`); the quarter defaults to
+the one after the data's end and, without a goal, the budget to the last
+quarter's spend of the planned channels.
+
 Examples::
 
+    touchpath plan --db touchpath.duckdb --budget 1200000 --model markov --order 2
     touchpath plan --curves curves.json --budget 1200000 --quarter 2027Q1 \\
         --max-change 0.3 --group-cap social=0.4 --min search=100000 \\
         --scenarios 0.8,0.9,1.1,1.2 --format table --plot plan.png
@@ -237,8 +245,26 @@ def plan_command(
         typer.Option(help="Goal: the largest budget keeping every marginal ROI >= this."),
     ] = None,
     curves: Annotated[
-        Path | None, typer.Option(help="Channel curves JSON (see optimizer.io).")
+        Path | None,
+        typer.Option(help="Channel curves JSON (see optimizer.io); default: fit from --db."),
     ] = None,
+    db: Annotated[
+        Path, typer.Option("--db", help="DuckDB warehouse to fit the curves from.")
+    ] = Path("touchpath.duckdb"),
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Attribution model of the fitted curves.")
+    ] = "markov",
+    order: Annotated[
+        str | None, typer.Option(help="Markov order 1-4 or auto (for --model markov).")
+    ] = None,
+    period: Annotated[
+        str, typer.Option(help="Period of the fitted curves: week | month | quarter.")
+    ] = "month",
+    segments: Annotated[int, typer.Option(min=1, help="Segments per fitted curve.")] = 8,
+    resamples: Annotated[
+        int,
+        typer.Option(min=0, help="Bootstrap resamples for a revenue range (fitted curves)."),
+    ] = 0,
     solver: Annotated[str, typer.Option(help="cbc | highs | auto.")] = "cbc",
     monthly: Annotated[
         str, typer.Option(help="Per-month split: pattern (from the curves file) | even.")
@@ -264,16 +290,17 @@ def plan_command(
             )
         if monthly not in ("pattern", "even"):
             raise _UsageError(f"--monthly must be pattern or even, got {monthly!r}")
-        if curves is None:
-            raise _UsageError(
-                "touchpath plan needs response curves: pass --curves FILE.json "
-                '(schema: {"channels": [{"channel": ..., "segments": '
-                '[{"width": ..., "slope": ...}]}]})'
-            )
         goals = [g for g in (budget, target_revenue, min_roi) if g is not None]
-        if len(goals) != 1:
+        if len(goals) > 1 or (not goals and curves is not None):
             raise _UsageError("give exactly one of --budget, --target-revenue, --min-roi")
-        inputs, curve_sets = load_curves_file(curves)
+        if curves is not None:
+            inputs, curve_sets = load_curves_file(curves)
+        else:
+            found = _warehouse_inputs(db, model, order, period, segments, resamples)
+            inputs, curve_sets = found.inputs, found.curve_sets
+            quarter = quarter or found.quarter
+            if not goals:
+                budget = found.previous_total
         cons = _build_constraints(
             budget,
             exact_budget,
@@ -361,6 +388,33 @@ def plan_command(
             scen.plot(plot.with_name(f"{plot.stem}_scenarios{plot.suffix or '.png'}"))
     if not plan.ok:
         raise typer.Exit(code=1)
+
+
+def _warehouse_inputs(db: Path, model: str, order: str | None, period: str, segments: int,
+                      resamples: int) -> Any:
+    """Plan inputs fitted from the warehouse at ``db``, with a progress bar on stderr."""
+    if not db.is_file():
+        raise _UsageError(
+            "touchpath plan needs response curves: pass --curves FILE.json "
+            '(schema: {"channels": [{"channel": ..., "segments": '
+            '[{"width": ..., "slope": ...}]}]}), '
+            f"or --db with a warehouse (none at {db}; `touchpath demo` or `touchpath ingest` "
+            "makes one)"
+        )
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from attribution.registry import parse_value
+    from data.warehouse import Warehouse
+    from optimizer.inputs import plan_inputs_from_warehouse
+
+    parsed = None if order is None else parse_value(order)
+    with Warehouse.open(db, read_only=True) as wh, Progress(
+            console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("fitting curves per period", total=None)
+        return plan_inputs_from_warehouse(wh, model=model, order=parsed, period=period,
+                                          segments=segments, resamples=resamples,
+                                          on_period=lambda _: progress.advance(task))
 
 
 def _json_default(obj: Any) -> Any:

@@ -60,6 +60,13 @@ class Reading(StrEnum):
     fraction = "fraction"
 
 
+class BaselineKind(StrEnum):
+    """Which established channels make the lifecycle baseline."""
+
+    paid = "paid"
+    all = "all"
+
+
 class Status(StrEnum):
     """Channel statuses a user may set."""
 
@@ -271,6 +278,9 @@ def lifecycle_cmd(
     min_conversions: Annotated[float, typer.Option(
         "--min-conversions", min=0, help="Attributed conversions per cycle below which data "
         "is insufficient.")] = 1.0,
+    baseline: Annotated[BaselineKind, typer.Option(
+        "--baseline", help="Baseline ROI over established channels with spend in the cycle "
+        "(paid) or over all of them (all).")] = BaselineKind.paid,
     model: ModelOpt = "markov",
     order: OrderOpt = None,
     start: FromOpt = None,
@@ -296,7 +306,7 @@ def lifecycle_cmd(
         rules = LifecycleRules(admit=admit, scale=scale, reading=reading.value,
                                exit_fraction=exit_fraction, exit_cycles=exit_cycles,
                                exit_target=target, min_spend=min_spend,  # type: ignore[arg-type]
-                               min_conversions=min_conversions)
+                               min_conversions=min_conversions, baseline=baseline.value)
         table, channels = _build_roi(db, period, model, order, start, end, fiscal_start,
                                      lookback)
         verdicts = evaluate(table, channels, rules)

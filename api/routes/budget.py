@@ -4,14 +4,17 @@ Inputs of the LP come from one of two places:
 
 * ``curves`` in the body — channels with piecewise-linear segments, exactly
   the ``touchpath plan --curves`` document (:mod:`optimizer.io`);
-* otherwise the warehouse: the channel ROI table of ``period`` and ``model``
+* otherwise the warehouse, through
+  :func:`optimizer.inputs.plan_inputs_from_warehouse`: the channel ROI table
+  of ``period`` and ``model``
   (:func:`attribution.roi.channel_roi`), one response curve per channel with
   spend (:func:`attribution.curves.fit_curves`), cut into ``segments`` pieces
   and scaled to a quarter (``periods`` per quarter: 13 weeks, 3 months or 1
   quarter; :func:`attribution.curves.curves_to_json`), each channel's status
   and group from the channels table, the lifecycle verdicts of test channels
   (:func:`attribution.lifecycle.evaluate`, default rules), and as previous
-  spend the channel's spend over the last quarter's worth of periods.
+  spend the channel's spend over the last quarter's worth of periods (plus
+  conversions per unit of revenue and the monthly spend pattern).
 
 The warehouse inputs are cached by (data version, model, period, segments);
 whole answers by (data version, request body). These endpoints change nothing,
@@ -43,8 +46,6 @@ __all__ = ["router", "warehouse_inputs"]
 
 router = APIRouter(prefix="/v1/budget", tags=["budget"])
 
-#: Periods in a quarter, to scale per-period curves to the planning horizon.
-PERIODS_PER_QUARTER = {"week": 13.0, "month": 3.0, "quarter": 1.0}
 _RESPONSES = problem_responses(400, 401, 403, 413, 422, 500, 503)
 _GOAL_EXAMPLES = {
     "target_revenue": {"summary": "Smallest budget reaching a revenue",
@@ -61,45 +62,22 @@ def _default_journeys() -> JourneyQuery:
 
 
 def warehouse_inputs(session: ReadSession, settings: PlanSettings) -> tuple[list[Any], list[Any]]:
-    """LP inputs fitted from the warehouse (see the module docstring); cached."""
+    """LP inputs fitted from the warehouse (see the module docstring); cached.
+
+    The work is :func:`optimizer.inputs.plan_inputs_from_warehouse`, on the
+    ROI table shared with ``/v1/roi`` through the result cache.
+    """
     key = {"model": settings.model, "period": settings.period, "segments": settings.segments}
 
     def compute() -> tuple[list[Any], list[Any]]:
-        import numpy as np
+        from optimizer.inputs import plan_inputs_from_warehouse
 
-        from attribution.curves import curves_to_json, fit_curves
-        from attribution.lifecycle import evaluate
-        from data.paths import DIRECT
-        from optimizer import curves_from_json
-
-        table = roi_table(session, settings.model, None, settings.period, 1,
-                          _default_journeys())
-        curves = fit_curves(table)
-        if not curves:
-            raise ValueError("no channel has spend in the warehouse: nothing to plan; "
-                             "load spend, or give curves in the request")
-        channels = session.warehouse.channels()
-        statuses = dict(zip(channels["channel"], channels["status"], strict=True))
-        groups = {c: g for c, g in zip(channels["channel"], channels["group_name"], strict=True)
-                  if isinstance(g, str) and g}
-        verdicts = {v.channel: v.verdict for v in evaluate(table, channels)}
-        frame = table.to_frame(include_direct=False)
-        frame = frame[frame["channel"] != DIRECT]
-        per_quarter = PERIODS_PER_QUARTER[settings.period]
-        last = table.periods[-int(per_quarter):]
-        recent = frame[frame["period"].isin(last)].groupby("channel")["spend"].sum()
-        previous = {c: float(recent.get(c, 0.0)) for c in curves}
-        doc = curves_to_json(curves, n=settings.segments, previous_spend=previous,
-                             groups=groups, statuses={c: statuses.get(c, "established")
-                                                      for c in curves},
-                             verdicts=verdicts, periods=per_quarter)
-        for item in doc["channels"]:
-            item["segments"] = [s for s in item["segments"]
-                                if s["width"] > 0 and np.isfinite(s["slope"])]
-            if not item["segments"]:
-                item.pop("segments")
-        inputs, curve_sets = curves_from_json(doc)
-        return inputs, curve_sets
+        journeys = _default_journeys()
+        table = roi_table(session, settings.model, None, settings.period, 1, journeys)
+        found = plan_inputs_from_warehouse(
+            session.warehouse, model=settings.model, period=settings.period,
+            segments=settings.segments, options=journeys.options(), roi_table=table)
+        return found.inputs, found.curve_sets
 
     return session.cached("plan_inputs", key, compute)
 

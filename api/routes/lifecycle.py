@@ -67,6 +67,9 @@ def lifecycle(
     min_spend: Annotated[float, Query(ge=0, le=1e13, description="Less spend in a cycle is "
                                                                  "insufficient data.")] = 0.0,
     min_conversions: Annotated[float, Query(ge=0, le=1e9)] = 1.0,
+    baseline: Annotated[Literal["paid", "all"], Query(
+        description="Established channels in the baseline: those with spend in the cycle "
+                    "(paid) or all (all; unpaid channels' revenue inflates it).")] = "paid",
     fiscal_year_start_month: Annotated[int, Query(ge=1, le=12)] = 1,
 ) -> LifecycleResponse:
     """One verdict per test channel, with the per-cycle ROI, baseline and ratio behind it."""
@@ -75,7 +78,7 @@ def lifecycle(
     rules = LifecycleRules(
         admit=admit, scale=scale, reading=reading, exit_fraction=exit_fraction,
         exit_cycles=exit_cycles, exit_target="admit" if exit_target is None else exit_target,
-        min_spend=min_spend, min_conversions=min_conversions,
+        min_spend=min_spend, min_conversions=min_conversions, baseline=baseline,
     )
     key = {"model": model, "order": order, "period": period, "rules": repr(rules),
            "fiscal": fiscal_year_start_month, **journeys.params()}

@@ -18,7 +18,8 @@
 -- Columns: user_id, conversion_id (NULL when not converted), converted,
 -- end_ts (conversion time, or last touch time when not converted), value,
 -- first_purchase (the user's first conversion in the data), touches
--- (list of {channel, ts} in time order; ties between touches by event_id).
+-- (list of {ts, event_id, channel} in time order; ties between touches by
+-- event_id).
 CREATE OR REPLACE TEMP MACRO tp_journeys(
     lookback_days, click_only, collapse_repeats, max_path_length, range_start, range_end
 ) AS TABLE
@@ -55,15 +56,25 @@ assigned_touches AS (
     ASOF LEFT JOIN (SELECT * FROM ordered_conversions WHERE takes_touches) AS c
         ON t.user_id = c.user_id AND t.ts <= c.ts
 ),
-touch_lists AS (
+converting_lists AS (
+    -- list_sort orders each list by ts, then event_id (the struct's field order)
+    SELECT
+        a.conversion_id,
+        list_sort(list({'ts': a.ts, 'event_id': a.event_id, 'channel': a.channel}))
+            AS touches
+    FROM assigned_touches AS a, settings AS s
+    WHERE a.conversion_id IS NOT NULL AND a.ts >= a.conversion_ts - s.lookback
+    GROUP BY a.conversion_id
+),
+trailing_lists AS (
     SELECT
         a.user_id,
-        a.conversion_id,
         max(a.ts) AS last_ts,
-        list({'channel': a.channel, 'ts': a.ts} ORDER BY a.ts, a.event_id) AS touches
-    FROM assigned_touches AS a, settings AS s
-    WHERE a.conversion_id IS NULL OR a.ts >= a.conversion_ts - s.lookback
-    GROUP BY a.user_id, a.conversion_id
+        list_sort(list({'ts': a.ts, 'event_id': a.event_id, 'channel': a.channel}))
+            AS touches
+    FROM assigned_touches AS a
+    WHERE a.conversion_id IS NULL
+    GROUP BY a.user_id
 ),
 converting AS (
     SELECT
@@ -75,7 +86,7 @@ converting AS (
         c.first_purchase,
         coalesce(l.touches, []) AS touches
     FROM ordered_conversions AS c
-    LEFT JOIN touch_lists AS l ON l.conversion_id = c.conversion_id
+    LEFT JOIN converting_lists AS l ON l.conversion_id = c.conversion_id
 ),
 non_converting AS (
     SELECT
@@ -86,8 +97,8 @@ non_converting AS (
         CAST(NULL AS DECIMAL(18, 6)) AS value,
         FALSE AS first_purchase,
         list_filter(l.touches, lambda t: t.ts >= l.last_ts - s.lookback) AS touches
-    FROM touch_lists AS l, settings AS s
-    WHERE l.conversion_id IS NULL AND l.last_ts + s.lookback <= s.data_end
+    FROM trailing_lists AS l, settings AS s
+    WHERE l.last_ts + s.lookback <= s.data_end
 ),
 all_journeys AS (
     SELECT * FROM converting

@@ -195,7 +195,7 @@ def test_demo_test_channel_gets_a_verdict():
     """Small synthetic world: livestream (test status) launched part-way gets one verdict.
 
     The latest cycle's baseline and ROI are recomputed here from the ROI table
-    rows (established channels' Σ revenue / Σ spend), and the verdict from the
+    rows (established channels with spend: Σ revenue / Σ spend), and the verdict from the
     bars, independently of the rules engine.
     """
     from attribution.roi import channel_roi
@@ -216,7 +216,7 @@ def test_demo_test_channel_gets_a_verdict():
     f = table.to_frame()
     last = f[f["period"] == table.periods[-1]]
     est = last[last["channel"].isin(channels.loc[channels["status"] == "established",
-                                                 "channel"])]
+                                                 "channel"]) & (last["spend"] > 0)]
     baseline = est["attributed_revenue"].sum() / est["spend"].sum()
     row = last[last["channel"] == TEST_CHANNEL].iloc[0]
     roi = row["attributed_revenue"] / row["spend"]
@@ -225,3 +225,36 @@ def test_demo_test_channel_gets_a_verdict():
         expected = ("scale" if roi >= 1.30 * baseline else
                     "admit" if roi >= 1.15 * baseline else "test")
         assert v.verdict == expected
+
+
+def _with_owned(test_revenue):
+    """The fixture plus an established, unpaid channel ``owned`` (spend 0, revenue 100)."""
+    frame = _frame(test_revenue)
+    owned = frame[frame["channel"] == "est"].assign(channel="owned", spend=0.0,
+                                                     attributed_conversions=10.0,
+                                                     attributed_revenue=100.0)
+    chans = pd.DataFrame({"channel": ["est", "owned", "t"],
+                          "status": ["established", "established", "test"]})
+    return pd.concat([frame, owned], ignore_index=True), chans
+
+
+def test_paid_baseline_leaves_out_unpaid_established_revenue():
+    """Paid baseline = 300 / 100 = 3.0; t's ROI 360 / 100 = 3.6 = 1.2 × 3.0 → admit.
+
+    The literal reading adds owned's revenue but no spend: (300 + 100) / 100 = 4.0,
+    admit bar 1.15 × 4.0 = 4.6 > 3.6 → test.
+    """
+    frame, chans = _with_owned([360.0])
+    paid = _one(frame, None, chans)
+    assert paid.baseline == pytest.approx(3.0) and paid.ratio == pytest.approx(1.2)
+    assert paid.verdict == "admit"
+    literal = _one(frame, LifecycleRules(baseline="all"), chans)
+    assert literal.baseline == pytest.approx(4.0) and literal.ratio == pytest.approx(0.9)
+    assert literal.verdict == "test" and literal.rule == "below_admit"
+
+
+def test_paid_and_all_baselines_agree_when_every_established_channel_spends():
+    frame = _frame([360.0])
+    assert _one(frame).baseline == _one(frame, LifecycleRules(baseline="all")).baseline == 3.0
+    with pytest.raises(LifecycleError, match="baseline"):
+        LifecycleRules(baseline="everything")

@@ -24,13 +24,24 @@ Linear credit, January paths: ``search > email`` (1 conv, 100, 1 first),
 ``email`` (1, 50, 0 first), ``search`` (1, 80, 1 first, 1 null), ``owned``
 (1, 30, 1 first); direct 1 conversion, 40.
 
+First purchases. Linear offers a per-path credit matrix, so the split is exact
+(``W.T @ first_conversions``): each path's first purchases go where its credit
+goes. The proportional fallback (models without the matrix) gives a channel
+its attributed conversions times the first-purchase share of the converting
+journeys touching it. Both are worked below.
+
   search  conv 0.5 + 1 = 1.5, revenue 50 + 80 = 130, ROI 130/100 = 1.3,
           net 0.3, CPA 100/1.5, spend share 100/150, revenue share 130/300,
-          journeys 1 + 2 = 3 (2 converting): rate 2/3; touching paths have
-          2 conversions of which 2 first -> first 1.5, repeat 0, CAC 100/1.5
+          journeys 1 + 2 = 3 (2 converting): rate 2/3.
+          exact: 0.5·1 (search > email) + 1·1 (search) = 1.5, repeat 0,
+          CAC 100/1.5; proportional: touching paths have 2 conversions, 2 first
+          -> 1.5 · 2/2 = 1.5 as well
   email   conv 0.5 + 1 = 1.5, revenue 50 + 50 = 100, ROI 5, net 4, CPA 20/1.5;
-          touching 2 conversions, 1 first -> first 0.75, repeat 0.75,
-          CAC 20/0.75; journeys 2, rate 1
+          journeys 2, rate 1.
+          exact: 0.5·1 (search > email) + 1·0 (email) = 0.5, repeat 1.0,
+          CAC 20/0.5 = 40; proportional: touching 2 conversions, 1 first ->
+          1.5 · 1/2 = 0.75, repeat 0.75, CAC 20/0.75
+  owned   exact and proportional: first 1 (its one path, a first purchase)
   owned   conv 1, revenue 30, no spend: ROI undefined, CPA 0, CAC 0
   display spend 30, nothing attributed: ROI 0, net −1, CPA and CAC undefined
   live    neither spend nor conversions: all ratios undefined
@@ -41,26 +52,30 @@ February paths: ``live > search`` (1, 200, 1 first), ``search`` (1, 60, 0
 first), ``live`` (0 conv, 1 null).
 
   live    conv 0.5, revenue 100, ROI 100/40 = 2.5, CPA 80; journeys 2, rate 1/2;
-          first 0.5, CAC 80
-  search  conv 1.5, revenue 100 + 60 = 160, ROI 2, CPA 80/1.5; first share
-          1/2 -> first 0.75, CAC 80/0.75; journeys 2, rate 1
+          first 0.5 (exact 0.5·1; proportional 0.5 · 1/1), CAC 80
+  search  conv 1.5, revenue 100 + 60 = 160, ROI 2, CPA 80/1.5; journeys 2, rate 1.
+          exact: 0.5·1 (live > search) + 1·0 (search) = 0.5, repeat 1.0,
+          CAC 80/0.5 = 160; proportional: first share 1/2 -> 0.75, CAC 80/0.75
   email   spend 10, nothing attributed: ROI 0, CPA undefined
   totals  2 conversions, 260 revenue, 130 spend; direct 0 (first 1 − 1 = 0)
 """
 
 import json
 import math
+from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from attribution.base import credit_matrix_of
 from attribution.lifecycle import LifecycleRules, evaluate
 from attribution.roi import ROIError, channel_roi, period_bounds, period_label
 from attribution.rules import LastTouch, Linear
 from data.journeys import JourneyOptions
-from data.paths import DIRECT
+from data.paths import DIRECT, PathTable
 from data.warehouse import Warehouse
 
 TOUCHES = [
@@ -118,9 +133,25 @@ def wh(tmp_path_factory):
     warehouse.close()
 
 
+@dataclass(frozen=True)
+class LinearWithoutMatrix:
+    """Linear credit without ``credit_matrix``: forces ROI's proportional first-purchase split."""
+
+    name: ClassVar[str] = "linear"
+
+    def attribute(self, paths):
+        return Linear().attribute(paths)
+
+
 @pytest.fixture(scope="module")
 def table(wh):
     return channel_roi(wh, Linear(), "month", JourneyOptions(lookback_days=30),
+                       date(2026, 1, 1), date(2026, 3, 1))
+
+
+@pytest.fixture(scope="module")
+def proportional_table(wh):
+    return channel_roi(wh, LinearWithoutMatrix(), "month", JourneyOptions(lookback_days=30),
                        date(2026, 1, 1), date(2026, 3, 1))
 
 
@@ -152,9 +183,9 @@ def test_january_rows_match_the_hand_computation(table):
     assert e["attributed_revenue"] == pytest.approx(100.0)
     assert e["roi"] == pytest.approx(5.0) and e["net_roi"] == pytest.approx(4.0)
     assert e["cpa"] == pytest.approx(20 / 1.5)
-    assert e["first_purchases"] == pytest.approx(0.75)
-    assert e["repeat_purchases"] == pytest.approx(0.75)
-    assert e["cac"] == pytest.approx(20 / 0.75)
+    assert e["first_purchases"] == pytest.approx(0.5)
+    assert e["repeat_purchases"] == pytest.approx(1.0)
+    assert e["cac"] == pytest.approx(20 / 0.5)
     assert e["journey_conversion_rate"] == pytest.approx(1.0)
 
 
@@ -204,9 +235,55 @@ def test_february_rows_match_the_hand_computation(table):
     search = _row(table, "2026-02", "search")
     assert search["attributed_revenue"] == pytest.approx(160.0)
     assert search["roi"] == pytest.approx(2.0)
-    assert search["first_purchases"] == pytest.approx(0.75)
-    assert search["cac"] == pytest.approx(80 / 0.75)
+    assert search["first_purchases"] == pytest.approx(0.5)
+    assert search["repeat_purchases"] == pytest.approx(1.0)
+    assert search["cac"] == pytest.approx(80 / 0.5)
     assert search["revenue_share"] == pytest.approx(160 / 260)
+
+
+def test_linear_splits_first_and_repeat_purchases_exactly(table):
+    """Exact split ``W.T @ first_conversions`` (hand-worked in the module docstring).
+
+    January: search 1.5 first / 0 repeat, email 0.5 / 1.0, owned 1 / 0; the
+    channels' first purchases sum to the paths' first conversions (c1, c3, c5:
+    3), and with the direct row's 1 (c4) to the month's 4. February: live
+    0.5 / 0, search 0.5 / 1.0; sum 1 (c6), direct 0.
+    """
+    assert table.first_purchase_split == "path_credit"
+    expected = {("2026-01", "search"): (1.5, 0.0), ("2026-01", "email"): (0.5, 1.0),
+                ("2026-01", "owned"): (1.0, 0.0), ("2026-02", "live"): (0.5, 0.0),
+                ("2026-02", "search"): (0.5, 1.0)}
+    for (period, channel), (first, repeat) in expected.items():
+        row = _row(table, period, channel)
+        assert row["first_purchases"] == pytest.approx(first, abs=1e-12), (period, channel)
+        assert row["repeat_purchases"] == pytest.approx(repeat, abs=1e-12), (period, channel)
+    f = table.to_frame()
+    for period, on_paths, in_month in (("2026-01", 3.0, 4.0), ("2026-02", 1.0, 1.0)):
+        rows = f[f["period"] == period]
+        channels = rows[rows["channel"] != DIRECT]
+        assert channels["first_purchases"].sum() == pytest.approx(on_paths, rel=1e-12)
+        assert rows["first_purchases"].sum() == pytest.approx(in_month, rel=1e-12)
+
+
+def test_model_without_credit_matrix_falls_back_to_proportional_split(proportional_table):
+    """Same credit as Linear, no matrix: email (Jan) and search (Feb) get 0.75 first each.
+
+    Everything else is unchanged: conversions, revenue and the channels whose
+    touching journeys are all first purchases (search in January, live).
+    """
+    t = proportional_table
+    assert credit_matrix_of(LinearWithoutMatrix(), PathTable.from_paths([["a"]], [1])) is None
+    assert t.first_purchase_split == "proportional"
+    e = _row(t, "2026-01", "email")
+    assert e["attributed_conversions"] == pytest.approx(1.5)
+    assert e["first_purchases"] == pytest.approx(0.75)
+    assert e["repeat_purchases"] == pytest.approx(0.75)
+    assert e["cac"] == pytest.approx(20 / 0.75)
+    assert _row(t, "2026-01", "search")["first_purchases"] == pytest.approx(1.5)
+    assert _row(t, "2026-02", "live")["first_purchases"] == pytest.approx(0.5)
+    s = _row(t, "2026-02", "search")
+    assert s["first_purchases"] == pytest.approx(0.75)
+    assert s["cac"] == pytest.approx(80 / 0.75)
 
 
 def test_totals_reconcile_with_a_direct_sql_sum(wh, table):

@@ -82,7 +82,7 @@ def test_last_non_direct_skips_direct_unless_all_direct(toy):
     result = LastNonDirect().attribute(toy)
     check(result, [1, 1, 4, 1], [20, 40, 180, 10])
     assert result.details["all_direct_conversions"] == 1.0
-    assert result.params == {"direct_channels": ("direct",)}
+    assert result.params == {"direct_channels": ("direct", "owned_site")}
 
 
 def test_last_non_direct_accepts_several_direct_names_and_a_single_string():
@@ -340,3 +340,70 @@ def test_time_decay_efficiency_and_huge_half_life_equals_linear(journeys):
     linear = Linear().attribute(paths)
     np.testing.assert_allclose(flat.conversions, linear.conversions, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(flat.value, linear.value, rtol=1e-9, atol=1e-9)
+
+
+# -------------------------------------------------------------- credit matrix
+PATH_MODELS = [FirstTouch(), LastTouch(), LastNonDirect(), Linear(), Participation(),
+               PositionBased(), JCurve(), InverseJ(), CustomPosition(0.3, 0.5, 0.2)]
+
+
+@pytest.mark.parametrize("model", PATH_MODELS, ids=lambda m: m.name)
+def test_credit_matrix_reproduces_attribute(model, toy):
+    """``W.T @ conversions`` and ``W.T @ value`` are the model's credit on the toy.
+
+    Rows sum to 1 for the additive models; participation's rows count the
+    distinct channels of the path (P1 3, P2 2, P3 1, P4 3, P5 2, P6 1, P7 1).
+    """
+    w = model.credit_matrix(toy)
+    res = model.attribute(toy)
+    assert w.shape == (toy.n_paths, toy.n_channels) and w.dtype == np.float64
+    np.testing.assert_allclose(w.T @ toy.conversions, res.conversions, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.T @ toy.value, res.value, rtol=1e-12, atol=1e-9)
+    distinct = {tuple(p): len(set(p)) for p in TOY_PATHS}
+    expected_sums = ([distinct[p] for p in toy.paths] if isinstance(model, Participation)
+                     else [1.0] * toy.n_paths)
+    np.testing.assert_allclose(w.sum(axis=1), expected_sums, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("model", "row"),
+    [
+        (FirstTouch(), [1, 0, 0, 0]),
+        (LastTouch(), [0, 0, 1, 0]),
+        (LastNonDirect(), [0, 0, 1, 0]),
+        (Linear(), [F(1, 3), F(1, 3), F(1, 3), 0]),
+        (Participation(), [1, 1, 1, 0]),
+        (PositionBased(), [F("0.4"), F("0.2"), F("0.4"), 0]),
+        (JCurve(), [F("0.2"), F("0.2"), F("0.6"), 0]),
+        (InverseJ(), [F("0.6"), F("0.2"), F("0.2"), 0]),
+        (CustomPosition(0.3, 0.5, 0.2), [F("0.3"), F("0.5"), F("0.2"), 0]),
+    ],
+    ids=lambda x: getattr(x, "name", ""),
+)
+def test_credit_matrix_row_of_the_three_touch_path(model, row, toy):
+    """Path P1 ``a > b > c`` (columns a, b, c, direct), worked by hand.
+
+    first touch: a gets 1.  last touch / last non-direct: c gets 1 (no direct touch).
+    linear: 1/3 each.  participation: 1 for each of a, b, c (reach, sums to 3).
+    positional, n = 3 so the middle touch b gets the whole middle weight:
+    U-shape .4/.2/.4, J-curve .2/.2/.6, inverse J .6/.2/.2, custom .3/.5/.2.
+    The non-converting path P3 ``b`` still has its row: all to b under every rule.
+    """
+    w = model.credit_matrix(toy)
+    p1 = toy.paths.index(("a", "b", "c"))
+    np.testing.assert_allclose(w[p1], [float(x) for x in row], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(w[toy.paths.index(("b",))], [0, 1, 0, 0], atol=1e-15)
+
+
+@pytest.mark.parametrize("model", PATH_MODELS, ids=lambda m: m.name)
+def test_credit_matrix_of_an_empty_table_is_empty(model):
+    pt = PathTable(("a", "b"), np.array([0]), np.array([], dtype=np.int32), np.zeros(0),
+                   np.zeros(0), np.zeros(0))
+    assert model.credit_matrix(pt).shape == (0, 2)
+
+
+def test_time_decay_offers_no_path_credit_matrix(toy):
+    """Time decay weighs touches by their timestamps, which a path table lacks."""
+    from attribution.base import credit_matrix_of
+
+    assert credit_matrix_of(TimeDecay(), toy) is None

@@ -362,3 +362,47 @@ def test_rate_form_refuses_value_without_journeys():
     pt = PathTable.from_paths([["a"], ["b"]], [1, 0], value=[5, 3], nulls=[0, 0])
     with pytest.raises(ValueError, match="path row 1 \\(b\\)"):
         ShapleyConversionRate().attribute(pt)
+
+
+# -------------------------------------------------------------- credit matrix
+@pytest.mark.parametrize("model", [ShapleySubset(), OrderedShapley()], ids=lambda m: m.name)
+def test_credit_matrix_reproduces_attribute_and_hand_rows(model, toy):
+    """Row of path p: 1/|T_p| for each channel of its channel set T_p (columns a, b, c).
+
+    ``b > a > b`` (3 touches, T = {a, b}): subset form a 1/2, b 1/2; ordered form
+    by touch b 1/(2·2) + a 1/2 + b 1/(2·2) -> a 1/2, b 1/4 + 1/4 = 1/2; c 0.
+    ``a > b > c``: 1/3 each.  ``c`` (no conversion): c 1 — the row does not
+    depend on the counts.  ``W.T @ conversions`` is the hand-worked subset
+    credit (10/3, 17/6, 5/6) and equals ``attribute``; value likewise.
+    """
+    w = model.credit_matrix(toy)
+    res = model.attribute(toy)
+    assert w.shape == (7, 3)
+    np.testing.assert_allclose(w[toy.paths.index(("b", "a", "b"))], [0.5, 0.5, 0.0],
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(w[toy.paths.index(("a", "b", "c"))], [1 / 3] * 3, rtol=1e-12)
+    np.testing.assert_allclose(w[toy.paths.index(("c",))], [0.0, 0.0, 1.0], atol=1e-15)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-12)
+    assert_fractions(w.T @ toy.conversions, [F(10, 3), F(17, 6), F(5, 6)])
+    np.testing.assert_allclose(w.T @ toy.conversions, res.conversions, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.T @ toy.value, res.value, rtol=1e-12, atol=1e-9)
+
+
+def test_subset_credit_matrix_beyond_64_channels():
+    """The 70-channel table above: rows c0 > c1 > c0 -> 1/2, 1/2; c5 > c69 -> 1/2, 1/2."""
+    names = [f"c{i}" for i in range(70)]
+    pt = PathTable.from_paths([["c0", "c1", "c0"], ["c5", "c69"], ["c69"]], [3, 4, 1],
+                              value=[30, 40, 10], channels=names)
+    w = ShapleySubset().credit_matrix(pt)
+    expected = np.zeros((3, 70))
+    expected[0, [0, 1]] = expected[1, [5, 69]] = 0.5
+    expected[2, 69] = 1.0
+    np.testing.assert_allclose(w, expected, rtol=1e-12)
+    np.testing.assert_allclose(w.T @ pt.value, ShapleySubset().attribute(pt).value, rtol=1e-12)
+
+
+def test_conversion_rate_form_offers_no_credit_matrix(toy):
+    """Its credit depends on the counts through the rates: not linear, no matrix."""
+    from attribution.base import credit_matrix_of
+
+    assert credit_matrix_of(ShapleyConversionRate(), toy) is None

@@ -235,8 +235,8 @@ def test_values_positive_ids_unique_and_times_in_range(medium):
     assert set(tp["interaction"]) == {"click", "view"}
     assert (tp["interaction"] == "click").mean() > 0.7
     assert (tp["cost"] >= 0).all()
-    assert tp.loc[tp["channel"] == "direct", "campaign"].isna().all()
-    assert tp.loc[tp["channel"] != "direct", "campaign"].notna().all()
+    assert tp.loc[tp["channel"] == "owned_site", "campaign"].isna().all()
+    assert tp.loc[tp["channel"] != "owned_site", "campaign"].notna().all()
     assert set(tp["channel"]) == set(CHANNELS) | {TEST_CHANNEL}
     assert medium.channels["channel"].is_unique
     # order values: log-normal around the 200 median, varying by channel
@@ -279,7 +279,7 @@ def test_spend_non_negative_and_covers_every_paid_channel_day(medium):
     live_days = set(spend.loc[spend["channel"] == TEST_CHANNEL, "day"])
     assert live_days == {d for d in all_days if d >= launch}
     assert set(spend["channel"]) == set(PAID) | {TEST_CHANNEL}
-    free = medium.touchpoints["channel"].isin(["direct", "app_push"])
+    free = medium.touchpoints["channel"].isin(["owned_site", "app_push"])
     assert (medium.touchpoints.loc[free, "cost"] == 0).all()
 
 

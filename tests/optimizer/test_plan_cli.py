@@ -93,7 +93,7 @@ def test_plan_goal_seeking_from_cli(curves_file):
 
 
 def test_plan_errors_are_clear(curves_file, tmp_path):
-    res = run("--budget", 100)
+    res = run("--budget", 100, "--db", tmp_path / "none.duckdb")
     assert res.exit_code == 2 and "needs response curves: pass --curves" in res.output
     res = run("--curves", curves_file, "--budget", 100, "--min", "a=500")
     assert res.exit_code == 1 and "channel minimums sum to 510 > budget 100" in res.output
