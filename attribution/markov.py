@@ -140,6 +140,12 @@ MIN_ORDER, MAX_ORDER = 1, 4
 #: Largest window-key space handled with a dense lookup table instead of a sort.
 _DENSE_KEYS = 1 << 22
 
+#: Largest ``(order + 1)``-gram key space counted densely (see ``_build_chain_grams``).
+_DENSE_GRAMS = 1 << 18
+
+#: Touches per block when counting grams (bounds the temporary arrays).
+_BLOCK = 1 << 17
+
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True, eq=False)
@@ -313,6 +319,8 @@ def _build_chain(paths: PathTable, order: int, self_loops: bool) -> _Chain:
         empty = np.zeros(1)
         return _Chain(order, paths.n_channels + 1, np.zeros(1, np.int64),
                       sp.csr_matrix((1, 1)), empty, empty, empty, empty, 0.0, 0.0, 0.0)
+    if (paths.n_channels + 1) ** (order + 1) <= _DENSE_GRAMS:
+        return _build_chain_grams(paths, order, self_loops, weights)
     win = _windows(paths, order, self_loops)
     row, base = win.row, win.base
     state_keys, state = _state_index(win.keys, base, order)
@@ -346,6 +354,97 @@ def _build_chain(paths: PathTable, order: int, self_loops: bool) -> _Chain:
     out = np.asarray(counts.sum(axis=1)).ravel() + conv_end + null_end
     return _Chain(order, base, state_keys, counts, conv_end, null_end, value_end, out,
                   float(weights.sum()), float(paths.conversions.sum()),
+                  float(paths.value.sum()))
+
+
+def _build_chain_grams(paths: PathTable, order: int, self_loops: bool,
+                       weights: np.ndarray) -> _Chain:
+    """Transition counts from dense ``(order + 1)``-gram counts (small key spaces).
+
+    A step between two windows of a path is one ``(k + 1)``-gram of consecutive
+    channels: ``(c_t..c_t+k-1) -> (c_t+1..c_t+k)``. With ``B = n_channels + 1``
+    the gram key ``G = sum_j (c_j + 1) * B**(k - j)`` gives the source window
+    ``G // B`` and the destination window ``G % B**k``, and the journey-weighted
+    count of every step is ``bincount(G, weights)``. A gram whose two windows
+    are equal is a self-loop (dropped unless ``self_loops``); dropping it equals
+    merging repeated consecutive windows first, as :func:`_windows` does. The
+    ``(start)`` step goes to each row's first window and absorption leaves from
+    its last one (the whole path when it is shorter than ``k``). The same counts
+    as the window-by-window construction, with memory bounded by processing the
+    touches in blocks of whole rows. Every row has ``weights > 0``.
+    """
+    k = order
+    base = paths.n_channels + 1
+    space = base**k
+    grams = space * base
+    codes, offsets = paths.codes, paths.offsets
+    n, total = paths.n_paths, len(codes)
+    lengths = np.diff(offsets)
+    starts = offsets[:-1]
+    # First and last window of each row (Horner's rule over at most k positions).
+    width = np.minimum(lengths, k)
+    first_key = np.zeros(n, dtype=np.int64)
+    last_key = np.zeros(n, dtype=np.int64)
+    for t in range(k):
+        has = width > t
+        at = np.where(has, starts + t, starts)
+        first_key = np.where(has, first_key * base + codes[at] + 1, first_key)
+        at = np.where(has, offsets[1:] - width + t, starts)
+        last_key = np.where(has, last_key * base + codes[at] + 1, last_key)
+    del width, has, at
+    # Journey-weighted gram counts, block by block of whole rows.
+    gram_count = np.zeros(grams, dtype=np.float64)
+    cuts = np.searchsorted(offsets, np.arange(_BLOCK, total, _BLOCK), side="left")
+    edges = np.unique(np.concatenate([[0], cuts, [n]]))
+    for r0, r1 in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        lo, hi = int(offsets[r0]), int(offsets[r1])
+        m = hi - lo - k  # gram start positions in the block
+        if m <= 0:
+            continue
+        block = codes[lo:hi]
+        key = block[:m] + 1
+        for t in range(1, k + 1):
+            key *= base
+            key += block[t:m + t]
+            key += 1
+        # A gram starting in the last k touches of a row crosses the row end.
+        row_start, row_end = starts[r0:r1] - lo, offsets[r0 + 1:r1 + 1] - lo
+        for t in range(1, k + 1):
+            bad = np.maximum(row_end - t, row_start)
+            key[bad[bad < m]] = grams  # an overflow bin, dropped below
+        w = np.repeat(weights[r0:r1], lengths[r0:r1])[:m]
+        gram_count += np.bincount(key, weights=w, minlength=grams + 1)[:grams]
+        del key, w, bad
+    g = np.flatnonzero(gram_count)
+    src_key, dst_key = g // base, g % space
+    if not self_loops:
+        moving = src_key != dst_key
+        g, src_key, dst_key = g[moving], src_key[moving], dst_key[moving]
+    present = np.zeros(space, dtype=bool)
+    present[0] = True
+    present[first_key] = True
+    present[dst_key] = True
+    state_keys = np.flatnonzero(present)
+    lookup = np.cumsum(present, dtype=np.int32)
+    lookup -= 1
+    n_states = len(state_keys)
+    start_count = np.bincount(first_key, weights=weights, minlength=space)
+    start_dst = np.flatnonzero(start_count)
+    # Row 0 is (start); gram keys ascend by (source window, last channel), which is
+    # the (row, column) order of the state indices, so the CSR arrays come sorted.
+    rows = np.concatenate([np.zeros(len(start_dst), dtype=np.int64), lookup[src_key]])
+    cols = np.concatenate([lookup[start_dst], lookup[dst_key]]).astype(np.int32)
+    data = np.concatenate([start_count[start_dst], gram_count[g]])
+    indptr = np.zeros(n_states + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n_states), out=indptr[1:])
+    counts = sp.csr_matrix((data, cols, indptr), shape=(n_states, n_states))
+    end = lookup[last_key]
+    conv_end = np.bincount(end, weights=paths.conversions, minlength=n_states)
+    null_end = np.bincount(end, weights=paths.nulls, minlength=n_states)
+    value_end = np.bincount(end, weights=paths.value, minlength=n_states)
+    out = np.asarray(counts.sum(axis=1)).ravel() + conv_end + null_end
+    return _Chain(order, base, state_keys.astype(np.int64), counts, conv_end, null_end,
+                  value_end, out, float(weights.sum()), float(paths.conversions.sum()),
                   float(paths.value.sum()))
 
 
@@ -392,8 +491,9 @@ def _transition_frame(chain: _Chain, channels: tuple[str, ...]) -> pd.DataFrame:
         cnt = prob = np.zeros(0)
     labels = [*_state_labels(chain, channels), CONVERSION, NULL]
     if len(set(labels)) == len(labels):
-        from_state = pd.Categorical.from_codes(src, categories=labels)
-        to_state = pd.Categorical.from_codes(dst, categories=labels)
+        states = pd.CategoricalDtype(labels)  # validated once, shared by both columns
+        from_state = pd.Categorical.from_codes(src, dtype=states)
+        to_state = pd.Categorical.from_codes(dst, dtype=states)
     else:  # channel names containing " > " can make two windows print alike
         arr = np.asarray(labels, dtype=object)
         from_state, to_state = arr[src], arr[dst]

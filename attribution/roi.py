@@ -2,9 +2,11 @@
 
 DESIGN.md, "ROI and lifecycle rules". For every period (ISO week, calendar
 month, or calendar / fiscal quarter) the journeys whose conversion falls in the
-period are built (:func:`data.journeys.build_paths` with the period as
-``start``/``end``) and attributed with any attribution model; spend per channel
-is summed over the period's days. Per channel per period:
+period are built -- all periods in one pass over the journeys
+(:func:`data.journeys.build_paths_by_period`; each period's table equals
+:func:`data.journeys.build_paths` with the period as ``start``/``end``) -- and
+attributed with any attribution model; spend per channel is summed over the
+period's days. Per channel per period:
 
 ========================  ===================================================
 ``spend``                 Σ spend of the channel over the period's days
@@ -255,9 +257,13 @@ def attribute_period(
     wh: Any,
     model: AttributionModel,
     options: Any,
+    *,
+    paths: PathTable | None = None,
 ) -> tuple[PathTable, AttributionResult]:
     """Build the paths for ``options`` (start/end set) and attribute them.
 
+    ``paths``, when given, is the path table of ``options`` already built
+    (e.g. by :func:`data.journeys.build_paths_by_period`) and is used as is.
     Time-decay style models (with ``attribute_touches``) get the journey
     touches too. An empty path table gives zero credit without calling the
     model. A non-additive result (e.g. participation) is refused: its credit
@@ -266,7 +272,8 @@ def attribute_period(
     from attribution.registry import needs_touches
     from data.journeys import build_paths, journey_touches
 
-    paths = build_paths(wh, options)
+    if paths is None:
+        paths = build_paths(wh, options)
     if paths.n_paths == 0 or paths.total_conversions == 0:
         zeros = np.zeros(paths.n_channels)
         return paths, AttributionResult.from_credit(model.name, {}, paths, zeros, zeros)
@@ -544,7 +551,7 @@ def channel_roi(
     ROIError
         Bad period or range, no data, a non-additive model.
     """
-    from data.journeys import JourneyOptions
+    from data.journeys import JourneyOptions, build_paths_by_period
 
     if isinstance(model, str):
         from attribution.registry import make_model
@@ -571,12 +578,19 @@ def channel_roi(
     daily = _daily_conversions(conn)
     split = "unknown"
     model_label: str | None = None
+    midnight = datetime.min.time()
+    # every period's paths from one pass over the journeys, each exactly build_paths's table
+    tables = build_paths_by_period(
+        wh, dataclasses.replace(options, start=None, end=None),
+        [(label, datetime.combine(lo, midnight), datetime.combine(hi, midnight))
+         for label, lo, hi in bounds],
+        channels="period")
     for label, lo, hi in bounds:
         in_period = spend[(spend["day"] >= lo) & (spend["day"] < hi)]
         spend_by = in_period.groupby("channel", sort=True)["amount"].sum()
-        opts = dataclasses.replace(options, start=datetime.combine(lo, datetime.min.time()),
-                                   end=datetime.combine(hi, datetime.min.time()))
-        paths, result = attribute_period(wh, model, opts)
+        opts = dataclasses.replace(options, start=datetime.combine(lo, midnight),
+                                   end=datetime.combine(hi, midnight))
+        paths, result = attribute_period(wh, model, opts, paths=tables[label])
         day_rows = daily[(daily["day"] >= lo) & (daily["day"] < hi)]
         pt = _PeriodTotals(float(day_rows["conversions"].sum()),
                            float(day_rows["revenue"].sum()),

@@ -4,7 +4,13 @@ DESIGN.md, "Tables" and "Journeys". Everything above this layer sees only a
 :class:`~data.paths.PathTable` (or plain DataFrames) built here.
 """
 
-from data.journeys import JourneyOptions, build_paths, journey_summary, journey_touches
+from data.journeys import (
+    JourneyOptions,
+    build_paths,
+    build_paths_by_period,
+    journey_summary,
+    journey_touches,
+)
 from data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
 from data.warehouse import IngestError, IngestProblem, IngestReport, Warehouse
 
@@ -19,6 +25,7 @@ __all__ = [
     "PathTableError",
     "Warehouse",
     "build_paths",
+    "build_paths_by_period",
     "journey_summary",
     "journey_touches",
 ]

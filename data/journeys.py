@@ -28,6 +28,7 @@ Every function reads the warehouse through its own cursor and runs in SQL
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -40,7 +41,13 @@ import pyarrow.compute as pc
 from data.paths import PathTable
 from data.warehouse import Warehouse, load_sql
 
-__all__ = ["JourneyOptions", "build_paths", "journey_summary", "journey_touches"]
+__all__ = [
+    "JourneyOptions",
+    "build_paths",
+    "build_paths_by_period",
+    "journey_summary",
+    "journey_touches",
+]
 
 
 def _as_utc_naive(value: date | datetime | None, name: str) -> datetime | None:
@@ -166,31 +173,60 @@ def build_paths(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -> Pa
     >>> wh.close()
     """
     table = _run(wh, "path_table", options, arrow=True)
+    names, codes, lengths = _encode_paths(table)
+    return _path_table(table, names, codes, lengths, 0, table.num_rows)
+
+
+def _encode_paths(table: pa.Table) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Channel names (sorted), flat channel codes and path lengths of ``table["path"]``.
+
+    Codes index the sorted names and run over the non-empty paths in row order;
+    ``lengths`` has one entry per row (0 for the direct row).
+    """
     paths = table["path"].combine_chunks()
     if isinstance(paths, pa.ChunkedArray):  # empty result
         paths = pa.array([], type=pa.list_(pa.string()))
     lengths = np.asarray(pc.list_value_length(paths).to_numpy(zero_copy_only=False),
                          dtype=np.int64)
-    conv = table["conversions"].to_numpy().astype(np.float64)
-    value = table["value"].to_numpy().astype(np.float64)
-    nulls = table["nulls"].to_numpy().astype(np.float64)
-    first = table["first_conversions"].to_numpy().astype(np.float64)
-    direct = lengths == 0
-    keep = ~direct
-    kept_paths = paths.filter(pa.array(keep))
-    flat = pc.list_flatten(kept_paths)
-    encoded = flat.dictionary_encode()
+    encoded = pc.list_flatten(paths).dictionary_encode()
     names = [str(x) for x in encoded.dictionary.to_pylist()]
     order = np.argsort(np.array(names, dtype=object), kind="stable")
     remap = np.empty(len(names), dtype=np.int32)
     remap[order] = np.arange(len(names), dtype=np.int32)
     idx = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     codes = remap[idx].astype(np.int32) if len(idx) else np.zeros(0, dtype=np.int32)
-    offsets = np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64)
+    return [names[k] for k in order], codes, lengths
+
+
+def _path_table(table: pa.Table, names: Sequence[str], codes: np.ndarray, lengths: np.ndarray,
+                lo: int, hi: int, *, own_channels: bool = False) -> PathTable:
+    """The :class:`PathTable` of rows ``lo:hi`` of a path-table query result.
+
+    ``names``, ``codes`` and ``lengths`` come from :func:`_encode_paths` on the
+    whole ``table``. With ``own_channels`` the table lists only the channels
+    its rows use (sorted), as :func:`build_paths` would for those rows alone.
+    """
+    rows = slice(lo, hi)
+    lens = lengths[rows]
+    code_lo = int(lengths[:lo].sum())
+    own = codes[code_lo:code_lo + int(lens.sum())]
+    channels = tuple(names)
+    if own_channels:
+        used = np.unique(own)  # ascending codes: names stay sorted
+        channels = tuple(names[k] for k in used)
+        own = np.searchsorted(used, own).astype(np.int32)
+
+    def column(name: str) -> np.ndarray:
+        return table[name].slice(lo, hi - lo).to_numpy().astype(np.float64)
+
+    conv, value = column("conversions"), column("value")
+    nulls, first = column("nulls"), column("first_conversions")
+    direct = lens == 0
+    keep = ~direct
     return PathTable(
-        channels=tuple(names[k] for k in order),
-        offsets=offsets,
-        codes=codes,
+        channels=channels,
+        offsets=np.concatenate([[0], np.cumsum(lens[keep])]).astype(np.int64),
+        codes=own.astype(np.int32),
         conversions=conv[keep],
         value=value[keep],
         nulls=nulls[keep],
@@ -198,6 +234,116 @@ def build_paths(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -> Pa
         direct_value=float(value[direct].sum()),
         first_conversions=first[keep],
     )
+
+
+def build_paths_by_period(
+    wh: Warehouse,
+    options: JourneyOptions,
+    bounds: Sequence[tuple[str, date | datetime, date | datetime]],
+    *,
+    channels: Literal["all", "period"] = "all",
+) -> dict[str, PathTable]:
+    """One :class:`PathTable` per period, from a single pass over the journeys.
+
+    The journeys are cut once (``data/sql/journeys.sql``) and grouped by
+    (period, path) in SQL with a range join on the period bounds, which travel
+    as query parameters. A journey belongs to period ``k`` when its end time
+    (conversion time; last touch for a non-converting journey -- the rule of
+    ``JourneyOptions.start`` / ``end``) lies in ``[start_k, end_k)``, so the
+    table of each period has exactly the paths, ``conversions``, ``value``,
+    ``nulls``, ``first_conversions`` and direct conversions / value of
+    ``build_paths(wh, replace(options, start=start_k, end=end_k))``
+    (DESIGN.md, "Journeys"). Periods may overlap (a journey then counts in
+    each); journeys in no period are dropped.
+
+    Parameters
+    ----------
+    wh : Warehouse
+    options : JourneyOptions
+        Lookback and path options; its ``start`` and ``end`` must be ``None``
+        (the bounds give the ranges).
+    bounds : sequence of (label, start, end)
+        Distinct labels; ``start < end``, each a date (midnight) or datetime
+        (naive = UTC); ``end`` exclusive.
+    channels : {"all", "period"}, default "all"
+        ``"all"``: every table lists the same channels -- all channels on any
+        path of any period, sorted by name -- so a channel absent from a period
+        is listed with no path touching it, and an empty period has those
+        channels and no paths. ``"period"``: each table lists only the
+        channels its own paths use, sorted, exactly as :func:`build_paths`.
+
+    Returns
+    -------
+    dict of str to PathTable
+        Keyed by label, in the order of ``bounds``; periods without journeys
+        get a table with no paths and no direct conversions.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad options or bounds (the message names the period).
+
+    Examples
+    --------
+    >>> wh = Warehouse(":memory:")
+    >>> _ = wh.ingest("touchpoints", pd.DataFrame({"event_id": ["e1", "e2", "e3"],
+    ...     "user_id": ["u", "u", "v"], "ts": ["2024-01-01", "2024-01-02", "2024-02-01"],
+    ...     "channel": ["search", "email", "display"]}))
+    >>> _ = wh.ingest("conversions", pd.DataFrame({"conversion_id": ["c1", "c2"],
+    ...     "user_id": ["u", "v"], "ts": ["2024-01-03", "2024-02-02"], "value": ["2", "3"]}))
+    >>> tables = build_paths_by_period(wh, JourneyOptions(), [
+    ...     ("2024-01", date(2024, 1, 1), date(2024, 2, 1)),
+    ...     ("2024-02", date(2024, 2, 1), date(2024, 3, 1))])
+    >>> [t.path_strings() for t in tables.values()]
+    [['search > email'], ['display']]
+    >>> tables["2024-02"].channels
+    ('display', 'email', 'search')
+    >>> wh.close()
+    """
+    if not isinstance(options, JourneyOptions):
+        raise TypeError(f"options must be JourneyOptions, got {type(options).__name__}")
+    if options.start is not None or options.end is not None:
+        raise ValueError("build_paths_by_period: options.start and options.end must be None "
+                         f"(got {options.start!r}, {options.end!r}); the bounds give the ranges")
+    if channels not in ("all", "period"):
+        raise ValueError(f"channels must be 'all' or 'period', got {channels!r}")
+    labels: list[str] = []
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    for k, item in enumerate(bounds):
+        if not isinstance(item, tuple | list) or len(item) != 3:
+            raise TypeError(f"bounds[{k}]: expected (label, start, end), got {item!r}")
+        label, lo, hi = item
+        if not isinstance(label, str):
+            raise TypeError(f"bounds[{k}]: label must be a str, got {label!r}")
+        if label in labels:
+            raise ValueError(f"bounds[{k}]: label {label!r} repeats an earlier period")
+        lo_ts, hi_ts = _as_utc_naive(lo, "start"), _as_utc_naive(hi, "end")
+        if lo_ts is None or hi_ts is None:
+            raise TypeError(f"bounds[{k}] ({label!r}): start and end must be dates or datetimes")
+        if lo_ts >= hi_ts:
+            raise ValueError(f"bounds[{k}] ({label!r}): start {lo} must be before end {hi}")
+        labels.append(label)
+        starts.append(lo_ts)
+        ends.append(hi_ts)
+    if not labels:
+        return {}
+    params = options.sql_params()
+    params.update(range_start=min(starts), range_end=max(ends), period_starts=starts,
+                  period_ends=ends)
+    cur = wh.cursor()
+    try:
+        cur.execute(load_sql("journeys"))
+        table = cur.sql(load_sql("path_table_by_period"), params=params).to_arrow_table()
+    finally:
+        cur.close()
+    names, codes, lengths = _encode_paths(table)
+    period = np.asarray(table["period"].to_numpy(), dtype=np.int64)
+    edges = np.searchsorted(period, np.arange(len(labels) + 1), side="left")
+    own = channels == "period"
+    return {label: _path_table(table, names, codes, lengths, int(edges[k]), int(edges[k + 1]),
+                               own_channels=own)
+            for k, label in enumerate(labels)}
 
 
 def journey_touches(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -> pd.DataFrame:  # noqa: B008

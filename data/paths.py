@@ -37,12 +37,6 @@ DIRECT = "(direct)"
 CA_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
 
 
-#: Bytes that may be (part of) whitespace: ASCII space and controls, any non-ASCII byte.
-_MAYBE_SPACE = np.zeros(256, dtype=bool)
-_MAYBE_SPACE[:33] = True
-_MAYBE_SPACE[127:] = True
-
-
 class PathTableError(ValueError):
     """A path table could not be built: says which row and column, and why."""
 
@@ -274,16 +268,21 @@ class PathTable:
         if raw_paths.isna().any():
             i = int(np.flatnonzero(raw_paths.isna().to_numpy())[0])
             raise PathTableError(f"{source}: row {i + 1}, column {path_col!r}: empty path")
-        arr = pa.array(raw_paths.astype(str), from_pandas=True)
+        if isinstance(raw_paths.dtype, pd.StringDtype):
+            arr = pa.array(raw_paths.array)  # zero-copy for Arrow-backed strings
+        else:
+            arr = pa.array(raw_paths.astype(str), from_pandas=True)
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         arr = arr.cast(pa.string())
         # Trimming copies every string: only done when some path may hold whitespace
-        # (an ASCII space/control byte, or any non-ASCII byte), scanned on the raw bytes.
+        # (an ASCII space/control byte, or any non-ASCII byte), scanned on the raw bytes:
+        # every byte within 33..126 (printable ASCII, no space) means nothing to trim.
         offs = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
         data = arr.buffers()[2]
         raw = (np.frombuffer(data, dtype=np.uint8)[offs[0]:offs[-1]] if data is not None
                else np.zeros(0, dtype=np.uint8))
-        spaced = bool(_MAYBE_SPACE[raw].any())
+        spaced = bool(raw.size) and bool(raw.min() < 33 or raw.max() > 126)
+        del offs, data, raw
         if spaced:
             arr = pc.utf8_trim_whitespace(arr)
         is_direct = np.asarray(pc.equal(arr, DIRECT).to_numpy(zero_copy_only=False), dtype=bool)
@@ -292,23 +291,27 @@ class PathTable:
         keep = ~is_direct
         if is_direct.any():
             arr = arr.filter(pa.array(keep))
-        conv, val, nul = conv[keep], val[keep], nul[keep]
-        if first is not None:
-            first = first[keep]
-        row_numbers = np.flatnonzero(keep) + 1
+            conv, val, nul = conv[keep], val[keep], nul[keep]
+            if first is not None:
+                first = first[keep]
         # Split on the separator without its padding, then trim: "a>b" and "a > b" agree.
         split = pc.split_pattern(arr, pattern=sep.strip() or sep)
         flat = pc.utf8_trim_whitespace(split.flatten()) if spaced else split.flatten()
-        lengths = np.asarray(pc.list_value_length(split).to_numpy(zero_copy_only=False),
-                             dtype=np.int64)
-        empty = np.asarray(pc.equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
-        if empty.any():
+        if pc.any(pc.equal(flat, "")).as_py():
+            lengths = np.diff(np.asarray(split.offsets, dtype=np.int64))
+            empty = np.asarray(pc.equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
             owner = np.repeat(np.arange(len(lengths)), lengths)[int(np.flatnonzero(empty)[0])]
+            row_numbers = np.flatnonzero(keep) + 1
             raise PathTableError(
                 f"{source}: row {int(row_numbers[owner])}, column {path_col!r}:"
                 f" empty channel name in path {arr[int(owner)].as_py()!r}"
             )
+        # Path offsets straight from the list offsets (no per-row length pass).
+        offsets = np.asarray(split.offsets, dtype=np.int64)
+        if len(offsets) and offsets[0]:
+            offsets -= offsets[0]
         encoded = flat.dictionary_encode()
+        del split, flat, arr
         names = [str(x) for x in encoded.dictionary.to_pylist()]
         idx = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
         if channels is None:
@@ -323,10 +326,9 @@ class PathTable:
             if missing:
                 raise PathTableError(f"{source}: channels not listed in `channels`: {missing}")
             remap = np.array([pos[c] for c in names], dtype=np.int32)
-        codes = remap[idx] if len(idx) else idx
-        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        table = cls(final, offsets, codes.astype(np.int32), conv, val, nul, direct_conv,
-                    direct_val, first)
+        codes = np.take(remap, idx) if len(idx) else np.zeros(0, dtype=np.int32)
+        del encoded, idx
+        table = cls(final, offsets, codes, conv, val, nul, direct_conv, direct_val, first)
         return table.aggregate()
 
     @classmethod
@@ -380,7 +382,7 @@ class PathTable:
     # -------------------------------------------------------------- reshaping
     def aggregate(self) -> PathTable:
         """Merge identical paths, summing their counts (order of first appearance kept)."""
-        if self.n_paths == 0:
+        if self.n_paths == 0 or self._surely_distinct():
             return self
         inverse = self._path_groups()
         if inverse.max() + 1 == self.n_paths:
@@ -400,6 +402,35 @@ class PathTable:
         return PathTable(self.channels, offsets, codes, summed(self.conversions),
                          summed(self.value), summed(self.nulls), self.direct_conversions,
                          self.direct_value, first)
+
+    def _surely_distinct(self) -> bool:
+        """True when no two paths are equal, proven by distinct 64-bit hashes.
+
+        Path ``c_1..c_L`` hashes to ``sum_j (c_j + 1) * P**(L - j) mod 2**64``
+        (``P`` odd; Horner's rule, one pass per touch position over the rows
+        still that long). Distinct hashes imply distinct paths; ``False`` means
+        equal hashes (a duplicate, or rarely a collision) and the caller falls
+        back to the exact grouping.
+        """
+        n = self.n_paths
+        if n < 2:
+            return True
+        lengths = self.lengths
+        longest = int(lengths.max())
+        # Rows by decreasing length (a radix sort when lengths fit 16 bits).
+        neg = -lengths.astype(np.int16) if longest < 2**15 else -lengths
+        order = np.argsort(neg, kind="stable")
+        neg = neg[order]
+        starts = self.offsets[:-1][order]
+        h = np.zeros(n, dtype=np.uint64)
+        mult = np.uint64(0x9E3779B97F4A7C15)
+        for t in range(longest):
+            m = int(np.searchsorted(neg, -t, side="left"))  # rows longer than t
+            step = self.codes[starts[:m] + t].astype(np.uint64)
+            step += np.uint64(1)
+            h[:m] *= mult
+            h[:m] += step
+        return bool(pd.Index(h).is_unique)
 
     def _path_groups(self) -> np.ndarray:
         """Group id of each row, equal ids for identical paths (vectorised, exact).

@@ -7,7 +7,9 @@ here assembles the CLI.
 from api.cli import (  # noqa: F401  (each import registers its commands)
     attribution_cmds,
     data_cmds,
+    demo_steps,
     plan_cmds,
+    report_cmds,
     roi_cmds,
     serve_cmds,
 )

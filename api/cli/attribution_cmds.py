@@ -407,6 +407,7 @@ def comparison_for_demo(
     ci: int = 0,
     seed: int = 0,
     console: Console | None = None,
+    progress: Any = None,
 ) -> ModelComparison:
     """Compare ``models`` on ``paths``, print the table and save the chart.
 
@@ -427,6 +428,10 @@ def comparison_for_demo(
     seed : int, default 0
     console : rich Console, optional
         Where to print (default: stdout).
+    progress : bool or callable, optional
+        Progress of the bootstrap, as in :func:`attribution.compare.compare`
+        (default: a bar when ``ci > 0``; a callable ``f(done, total)`` lets a
+        caller that already shows a bar advance it).
 
     Returns
     -------
@@ -434,7 +439,7 @@ def comparison_for_demo(
     """
     console = console or Console(highlight=False)
     comparison = compare(list(models), paths, touches=touches, ci=ci, seed=seed,
-                         progress=ci > 0)
+                         progress=ci > 0 if progress is None else progress)
     render_comparison(comparison, console)
     if plot_path is not None:
         comparison.plot(plot_path)

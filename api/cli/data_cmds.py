@@ -136,10 +136,18 @@ class DemoContext:
     users: int
     seed: int
     lookback_days: int = 30
+    ci: int = 200  # bootstrap resamples of the model comparison
+    resamples: int = 30  # bootstrap resamples behind the plan's revenue range
     warehouse: Any = None
     data: Any = None
     paths: Any = None
     summary: Any = None
+    comparison: Any = None
+    roi: Any = None
+    verdicts: Any = None
+    plan_inputs: Any = None
+    plan: Any = None
+    scenarios: Any = None
     outputs: dict[str, Path] = field(default_factory=dict)
     renderables: list[RenderableType] = field(default_factory=list)
 
@@ -170,6 +178,7 @@ def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     for suffix in ("", ".wal"):
         Path(f"{ctx.db}{suffix}").unlink(missing_ok=True)
     ctx.warehouse = Warehouse(ctx.db)
+    ctx.outputs["warehouse"] = ctx.db
     tables = ctx.data.tables()
     for i, (name, frame) in enumerate(tables.items()):
         ctx.warehouse.ingest(name, frame)
@@ -275,6 +284,20 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     out_dir: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path(
         "touchpath_out"),
+    ci: Annotated[int, typer.Option(
+        min=0, help="Bootstrap resamples of the model comparison's intervals.")] = 200,
+    resamples: Annotated[int, typer.Option(
+        min=0, help="Bootstrap resamples behind the plan's revenue range.")] = 30,
 ) -> None:
-    """Generate data into a fresh warehouse (--db is replaced), build paths, summarise."""
-    run_demo(DemoContext(db=db, out_dir=out_dir, users=users, seed=seed))
+    """Generate data into a fresh warehouse (--db is replaced), then analyse and plan.
+
+    Builds paths, summarises channels, compares attribution models, reports
+    monthly ROI and lifecycle verdicts, fits response curves and plans the
+    next quarter; every file written is listed at the end.
+    """
+    import sys
+
+    # Piped output is not squeezed to 80 columns (the tables are wide).
+    console = Console() if sys.stdout.isatty() else Console(width=150)
+    run_demo(DemoContext(db=db, out_dir=out_dir, users=users, seed=seed, ci=ci,
+                         resamples=resamples), console=console)

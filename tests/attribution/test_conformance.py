@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from attribution.markov import MarkovChain
 from attribution.rules import (
     CustomPosition,
     FirstTouch,
@@ -34,11 +35,6 @@ from attribution.rules import (
 )
 from attribution.shapley import OrderedShapley, ShapleyConversionRate, ShapleySubset
 from data.paths import PathTable
-
-try:
-    from attribution.markov import MarkovChain
-except ModuleNotFoundError:
-    MarkovChain = None
 
 CHANNELS = ("a", "b", "c", "direct")
 
@@ -70,7 +66,7 @@ ADDITIVE = [FirstTouch(), LastTouch(), LastNonDirect(), Linear(), PositionBased(
             ShapleyConversionRate(unseen="subset_rate")]
 SHAPLEY = [ShapleySubset(), OrderedShapley(), ShapleyConversionRate(),
            ShapleyConversionRate(unseen="subset_rate")]
-MARKOV = [] if MarkovChain is None else [MarkovChain(order=1), MarkovChain(order=2)]
+MARKOV = [MarkovChain(order=1), MarkovChain(order=2)]
 ADDITIVE += MARKOV
 ALL = ADDITIVE + [Participation()]
 

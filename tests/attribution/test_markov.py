@@ -499,3 +499,64 @@ def test_channel_that_cannot_reach_conversion_gets_zero_property(rows, order):
     res = MarkovChain(order=order).attribute(pt)
     assert res.conversions[-1] == 0.0
     assert res.value[-1] == 0.0
+
+
+# ------------------------------------------- both chain builders against a dict count
+
+
+def _brute_force_transitions(paths, conv, nulls, order, self_loops):
+    """Journey-weighted window transitions counted one path at a time with a dict."""
+    counts: dict[tuple[str, str], float] = {}
+
+    def add(a, b, w):
+        counts[(a, b)] = counts.get((a, b), 0.0) + w
+
+    for p, cv, nl in zip(paths, conv, nulls, strict=True):
+        w = cv + nl
+        if w == 0:
+            continue
+        if len(p) < order:
+            wins = [" > ".join(p)]
+        else:
+            wins = [" > ".join(p[i:i + order]) for i in range(len(p) - order + 1)]
+        prev = "(start)"
+        for i, win in enumerate(wins):
+            if i == 0 or win != wins[i - 1] or self_loops:
+                add(prev, win, w)
+            prev = win
+        if cv:
+            add(prev, "(conversion)", cv)
+        if nl:
+            add(prev, "(null)", nl)
+    return counts
+
+
+@pytest.mark.parametrize("builder", ["grams", "windows"])
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+@pytest.mark.parametrize("self_loops", [False, True])
+def test_chain_builders_match_dict_count(monkeypatch, builder, order, self_loops):
+    import attribution.markov as markov
+
+    if builder == "windows":  # the sort-based construction used for large key spaces
+        monkeypatch.setattr(markov, "_DENSE_GRAMS", 0)
+    else:  # blocks of a few touches, so rows straddle block edges
+        monkeypatch.setattr(markov, "_BLOCK", 5)
+    rng = np.random.default_rng(10 + order)
+    channels = ["a", "b", "c"]
+    paths = [list(rng.choice(channels, size=int(rng.integers(1, 8)))) for _ in range(60)]
+    paths += [["a", "a", "a", "a", "b"], ["c"], ["b", "b"]]
+    n = len(paths)
+    conv = rng.integers(0, 3, size=n).astype(float)
+    nulls = rng.integers(0, 3, size=n).astype(float)
+    conv[-1] = nulls[-1] = 0.0  # a row without journeys adds no state
+    pt = PathTable.from_paths(paths, conv, conv * 10.0, nulls, channels=channels,
+                              aggregate=False)
+    table = transition_table(pt, order, self_loops=self_loops)
+    got = {(str(f), str(t)): c for f, t, c in
+           zip(table["from_state"], table["to_state"], table["count"], strict=True)}
+    assert got == _brute_force_transitions(paths, conv, nulls, order, self_loops)
+    re, re_v, _ = _brute_force_removal(paths, channels, conv, nulls, conv * 10.0, order)
+    fit = fit_markov(pt, order, self_loops=self_loops)
+    assert fit.removal_effects == pytest.approx(re, abs=1e-10)
+    assert fit.removal_effects_value == pytest.approx(re_v, abs=1e-10)
+    assert fit.n_transitions == len(got)

@@ -1,12 +1,19 @@
 """Journeys and path tables built in SQL, against hand-worked cases and a brute force."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from data.journeys import JourneyOptions, build_paths, journey_summary, journey_touches
+from data.journeys import (
+    JourneyOptions,
+    build_paths,
+    build_paths_by_period,
+    journey_summary,
+    journey_touches,
+)
 from data.paths import PathTable
 
 T0 = datetime(2024, 1, 1)
@@ -300,3 +307,139 @@ def test_totals_reconcile_with_conversions_table_in_sql(wh):
                                ).fetchone()
     assert pt.total_conversions + pt.direct_conversions == n
     assert pt.total_value + pt.direct_value == total
+
+
+# ------------------------------------------------------- paths by period
+def month_bounds(first: date, n: int) -> list[tuple[str, date, date]]:
+    out, cur = [], first
+    for _ in range(n):
+        nxt = date(cur.year + cur.month // 12, cur.month % 12 + 1, 1)
+        out.append((f"{cur.year}-{cur.month:02d}", cur, nxt))
+        cur = nxt
+    return out
+
+
+def contents(pt: PathTable) -> dict:
+    """Everything build_paths promises per period, with paths as channel names."""
+    return {
+        "paths": pt.paths, "conversions": pt.conversions.tolist(),
+        "value": pt.value.tolist(), "nulls": pt.nulls.tolist(),
+        "first": pt.first_conversions.tolist(),
+        "direct": (pt.direct_conversions, pt.direct_value),
+    }
+
+
+def assert_matches_build_paths(wh, opts: JourneyOptions, bounds) -> dict[str, PathTable]:
+    """Each period of build_paths_by_period equals build_paths run on that period alone."""
+    union = build_paths_by_period(wh, opts, bounds)
+    own = build_paths_by_period(wh, opts, bounds, channels="period")
+    assert list(union) == list(own) == [b[0] for b in bounds]
+    singles = {label: build_paths(wh, replace(opts, start=lo, end=hi)) for label, lo, hi in bounds}
+    all_channels = tuple(sorted({c for pt in singles.values() for c in pt.channels}))
+    for label, single in singles.items():
+        assert contents(union[label]) == contents(single), label
+        assert contents(own[label]) == contents(single), label
+        # "period": byte for byte the table build_paths gives
+        assert own[label].channels == single.channels
+        assert own[label].codes.tolist() == single.codes.tolist()
+        assert own[label].offsets.tolist() == single.offsets.tolist()
+        # "all": every period lists every channel seen anywhere, sorted
+        assert union[label].channels == all_channels
+    return union
+
+
+def test_paths_by_period_hand_built(wh, load):
+    # days from 2024-01-01: Jan = [0, 31), Feb = [31, 60), Mar = [60, 91), Apr = [91, 121)
+    load(wh, [
+        ("e1", "u1", at(2), "a"), ("e2", "u1", at(3), "b"),      # c1 day 5: Jan, first
+        ("e3", "u1", at(29), "b"), ("e4", "u1", at(30), "b"),    # c2 day 31.0: Feb (start incl.)
+        ("e5", "u2", at(20), "c"),                               # null, last touch day 20: Jan
+        ("e6", "u3", at(40), "a"), ("e7", "u3", at(45), "c"),    # c3 day 46: Feb
+        ("e8", "u4", at(30.5), "a"),                             # null ending day 30.5: Jan
+        ("e9", "u6", at(150), "d"),                              # c6 day 151: after all periods
+        END,
+    ], [
+        ("c1", "u1", at(5), 10), ("c2", "u1", at(31), 2.5), ("c3", "u3", at(46), 4),
+        ("c4", "u5", at(50), 7),                                 # direct, Feb
+        ("c5", "u7", at(91), 1),                                 # day 91 = Apr 1: not in Mar
+        ("c6", "u6", at(151), 3),
+    ])
+    bounds = month_bounds(date(2024, 1, 1), 3)  # Jan, Feb, Mar (Mar has no journey)
+    union = assert_matches_build_paths(wh, JourneyOptions(), bounds)
+    # hand-worked: Jan a > b (1 conv, 10, first), c (null), a (null);
+    # Feb b > b (1, 2.5, repeat), a > c (1, 4, first), direct 1 / 7; Mar empty.
+    assert dict(zip(map(" > ".join, union["2024-01"].paths),
+                    zip(union["2024-01"].conversions, union["2024-01"].value,
+                        union["2024-01"].nulls, union["2024-01"].first_conversions,
+                        strict=True), strict=True)) == {
+        "a > b": (1, 10, 0, 1), "a": (0, 0, 1, 0), "c": (0, 0, 1, 0)}
+    feb = union["2024-02"]
+    assert sorted(map(" > ".join, feb.paths)) == ["a > c", "b > b"]
+    assert (feb.total_conversions, feb.total_value, feb.first_conversions.sum()) == (2, 6.5, 1)
+    assert (feb.direct_conversions, feb.direct_value) == (1, 7)
+    mar = union["2024-03"]
+    assert mar.n_paths == 0 and (mar.direct_conversions, mar.direct_value) == (0, 0)
+    assert mar.channels == ("a", "b", "c")  # d (after all periods) is in no table
+    collapsed = build_paths_by_period(wh, JourneyOptions(collapse_repeats=True), bounds)
+    assert collapsed["2024-02"].path_strings() == ["a > c", "b"]
+
+
+@pytest.mark.parametrize("opts", [
+    JourneyOptions(),
+    JourneyOptions(lookback_days=7, collapse_repeats=True, interaction="click"),
+    JourneyOptions(lookback_days=14, max_path_length=2),
+])
+def test_paths_by_period_random_world_match_build_paths(wh, opts):
+    tp, cv = random_world(3)
+    wh.ingest("touchpoints", tp)
+    wh.ingest("conversions", cv)
+    # weeks of uneven length with a gap, crossing the data's months, plus an overlap
+    edges = [T0 + timedelta(days=d) for d in (3, 10, 17.5, 40, 41)]
+    bounds = [(f"p{k}", lo, hi) for k, (lo, hi) in enumerate(zip(edges, edges[1:], strict=False))]
+    bounds += [("gap-skipped", T0 + timedelta(days=45), T0 + timedelta(days=90)),
+               ("overlap", date(2024, 1, 8), date(2024, 3, 1))]
+    assert_matches_build_paths(wh, opts, bounds)
+
+
+@pytest.fixture(scope="module")
+def synth_wh():
+    from data.synth import SynthConfig, generate
+    from data.warehouse import Warehouse
+
+    warehouse = Warehouse(":memory:")
+    generate(SynthConfig(n_users=3000, seed=3)).load_into(warehouse)
+    yield warehouse
+    warehouse.close()
+
+
+@pytest.mark.parametrize("opts", [
+    JourneyOptions(),
+    JourneyOptions(collapse_repeats=True, interaction="click", max_path_length=3),
+])
+def test_paths_by_period_synthetic_months_match_build_paths(synth_wh, opts):
+    bounds = month_bounds(date(2025, 12, 1), 14)  # Dec 2025 and Jan 2027: no journeys
+    union = assert_matches_build_paths(synth_wh, opts, bounds)
+    assert union["2025-12"].n_paths == 0 and union["2027-01"].total_conversions == 0
+    # the months hold every journey of 2026 once: their sum is build_paths over the year
+    year = build_paths(synth_wh, replace(opts, start=date(2026, 1, 1), end=date(2027, 1, 1)))
+    assert sum(t.total_conversions + t.direct_conversions for t in union.values()) == (
+        year.total_conversions + year.direct_conversions)
+    assert sum(t.total_nulls for t in union.values()) == year.total_nulls
+
+
+def test_paths_by_period_rejects_bad_bounds(wh):
+    opts = JourneyOptions()
+    jan = ("jan", date(2024, 1, 1), date(2024, 2, 1))
+    with pytest.raises(ValueError, match="must be None"):
+        build_paths_by_period(wh, JourneyOptions(start=date(2024, 1, 1)), [jan])
+    with pytest.raises(ValueError, match=r"bounds\[1\].*repeats"):
+        build_paths_by_period(wh, opts, [jan, jan])
+    with pytest.raises(ValueError, match=r"bounds\[0\] \('x'\): start .* before end"):
+        build_paths_by_period(wh, opts, [("x", date(2024, 2, 1), date(2024, 2, 1))])
+    with pytest.raises(TypeError, match=r"bounds\[0\]: expected"):
+        build_paths_by_period(wh, opts, [("x", date(2024, 2, 1))])
+    with pytest.raises(TypeError, match="start"):
+        build_paths_by_period(wh, opts, [("x", "2024-01-01", date(2024, 2, 1))])
+    with pytest.raises(ValueError, match="channels"):
+        build_paths_by_period(wh, opts, [jan], channels="some")  # type: ignore[arg-type]
+    assert build_paths_by_period(wh, opts, []) == {}

@@ -54,3 +54,69 @@ def test_empty_channel_name_is_refused():
     frame = pd.DataFrame({"path": ["a > > b"], "total_conversions": [1]})
     with pytest.raises(PathTableError, match="row 1.*empty channel"):
         PathTable.from_frame(frame)
+
+
+# Rows as (path string, conversions, value, nulls) and the paths they must read as.
+_ROWS = [
+    ("email>app push>search", 2, 80.0, 1),
+    ("search", 0, 0.0, 3),
+    ("(direct)", 4, 120.0, 0),
+    ("email>app push>search", 1, 30.0, 2),  # a duplicate row: summed
+    ("app push>app push", 1, 15.0, 0),
+]
+_EXPECTED = [("email", "app push", "search"), ("search",), ("app push", "app push")]
+
+
+@pytest.mark.parametrize("padding", ["", " "])
+@pytest.mark.parametrize("string_dtype", ["object", "str"])
+def test_from_frame_matches_from_paths(padding, string_dtype):
+    sep = f"{padding}>{padding}"
+    frame = pd.DataFrame({
+        "path": pd.Series([p.replace(">", sep) for p, *_ in _ROWS], dtype=string_dtype),
+        "total_conversions": [r[1] for r in _ROWS],
+        "total_conversion_value": [r[2] for r in _ROWS],
+        "total_null": [r[3] for r in _ROWS],
+    })
+    got = PathTable.from_frame(frame, sep=" > ")
+    # Independent: the rows by hand, identical paths summed in order of first appearance.
+    assert got.paths == _EXPECTED
+    assert got.channels == ("app push", "email", "search")
+    np.testing.assert_array_equal(got.conversions, [3, 0, 1])
+    np.testing.assert_array_equal(got.value, [110.0, 0.0, 15.0])
+    np.testing.assert_array_equal(got.nulls, [3, 3, 0])
+    assert (got.direct_conversions, got.direct_value) == (4.0, 120.0)
+
+
+def test_from_frame_strips_leading_and_trailing_spaces():
+    frame = pd.DataFrame({"path": ["  email >app push>  search ", "search", " (direct) "],
+                          "total_conversions": [1, 2, 5], "total_null": [0, 1, 0]})
+    got = PathTable.from_frame(frame, sep=">")
+    assert got.paths == [("email", "app push", "search"), ("search",)]
+    np.testing.assert_array_equal(got.conversions, [1, 2])
+    assert got.direct_conversions == 5
+
+
+def test_from_frame_distinct_rows_are_kept_in_order():
+    # Paths that differ only in order or length must stay apart (no merging).
+    rows = ["a>b", "b>a", "a>b>a", "a", "b>a>b", "a>a", "b"]
+    frame = pd.DataFrame({"path": rows, "total_conversions": range(7), "total_null": 1})
+    got = PathTable.from_frame(frame, sep=">")
+    assert got.paths == [tuple(r.split(">")) for r in rows]
+    np.testing.assert_array_equal(got.conversions, np.arange(7))
+
+
+def test_from_frame_duplicates_of_long_paths_are_summed():
+    long_path = ">".join(["a", "b", "c"] * 30)  # 90 touches: longer than the integer keys
+    frame = pd.DataFrame({"path": [long_path, "c", long_path, long_path + ">a"],
+                          "total_conversions": [1, 0, 2, 4], "total_null": [0, 1, 1, 0]})
+    got = PathTable.from_frame(frame, sep=">")
+    assert got.n_paths == 3
+    assert got.lengths.tolist() == [90, 1, 91]
+    np.testing.assert_array_equal(got.conversions, [3, 0, 4])
+    np.testing.assert_array_equal(got.nulls, [1, 1, 0])
+
+
+def test_empty_channel_name_is_refused_without_padding():
+    frame = pd.DataFrame({"path": ["a>b", "a>>b"], "total_conversions": [1, 1]})
+    with pytest.raises(PathTableError, match="row 2.*empty channel.*'a>>b'"):
+        PathTable.from_frame(frame, sep=">")

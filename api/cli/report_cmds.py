@@ -1,0 +1,62 @@
+"""CLI command ``touchpath report``: one self-contained HTML report (see :mod:`api.report`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.app import app
+
+__all__ = ["report_cmd"]
+
+
+class ReportPeriod(StrEnum):
+    """Period of the ROI table and of a lifecycle test cycle."""
+
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+
+
+@app.command("report")
+def report_cmd(
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
+    db: Annotated[Path, typer.Option(help="DuckDB warehouse file.")] = Path("touchpath.duckdb"),
+    period: Annotated[ReportPeriod, typer.Option(help="ROI period / lifecycle cycle.")]
+    = ReportPeriod.month,
+    model: Annotated[str, typer.Option(help="Attribution model of ROI, lifecycle and plan "
+                                            "(markov, markov2, linear, ...).")] = "markov",
+    order: Annotated[int | None, typer.Option(min=1, max=4, help="Markov order (with "
+                                                                 "--model markov).")] = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated models compared in the "
+                                                    "Attribution section.")] = None,
+    ci: Annotated[int, typer.Option(min=0, max=1000, help="Bootstrap resamples of the "
+                                                          "comparison (0: no intervals).")] = 0,
+    budget: Annotated[float | None, typer.Option(min=0.01, help="Budget of the plan "
+                                                 "(default: last quarter's spend).")] = None,
+    quarter: Annotated[str | None, typer.Option(help="Planned quarter, e.g. 2027Q1 "
+                                                     "(default: the next one).")] = None,
+    spend_all: Annotated[bool, typer.Option("--spend-all/--at-most",
+                                            help="Spend exactly the budget, or at most it.")]
+    = False,
+    lookback_days: Annotated[int, typer.Option(min=1, max=3650,
+                                               help="Journey lookback window.")] = 30,
+) -> None:
+    """Write one HTML report (charts embedded, works offline) and print its path."""
+    from api.report import COMPARE_MODELS, ReportOptions, write_report
+    from attribution.registry import split_specs
+
+    try:
+        options = ReportOptions(
+            period=period.value, model=model, order=order,
+            models=tuple(split_specs(models)) if models else COMPARE_MODELS, ci=ci,
+            budget=budget, quarter=quarter, spend_all=spend_all, lookback_days=lookback_days,
+        )
+        path = write_report(db, out, options)
+    except (FileNotFoundError, ValueError) as exc:
+        typer.secho(f"touchpath report: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(str(path))

@@ -1,0 +1,57 @@
+"""``touchpath lifecycle --baseline paid|all`` on a small synthetic warehouse.
+
+The baseline of the latest cycle is recomputed from the ROI table rows:
+``paid`` sums revenue and spend over established channels with spend in the
+cycle; ``all`` adds the revenue of the unpaid ones (owned site, app push),
+whose spend is 0, so it is strictly larger when they earn revenue.
+"""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import api.cli  # noqa: F401  (registers the commands)
+from api.cli.app import app
+from attribution.roi import channel_roi
+from attribution.rules import Linear
+from data.synth import TEST_CHANNEL, SynthConfig, generate
+from data.warehouse import Warehouse
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wh") / "synth.duckdb"
+    with Warehouse(path) as wh:
+        generate(SynthConfig(n_users=4000, seed=2)).load_into(wh)
+    return path
+
+
+def _latest_baselines(db):
+    with Warehouse.open(db, read_only=True) as wh:
+        table = channel_roi(wh, Linear(), "month")
+        statuses = dict(wh.conn.execute("SELECT channel, status FROM channels").fetchall())
+    frame = table.to_frame(include_direct=False)
+    last = frame[frame["period"] == table.periods[-1]]
+    est = last[last["channel"].map(statuses).eq("established")]
+    paid = est[est["spend"] > 0]
+    return (paid["attributed_revenue"].sum() / paid["spend"].sum(),
+            est["attributed_revenue"].sum() / est["spend"].sum())
+
+
+def _verdict(db, *extra):
+    res = CliRunner().invoke(app, ["lifecycle", "--db", str(db), "--model", "linear",
+                                   "--no-record", "--format", "json", *extra])
+    assert res.exit_code == 0, res.output
+    (v,) = json.loads(res.stdout)["verdicts"]
+    assert v["channel"] == TEST_CHANNEL
+    return v
+
+
+def test_lifecycle_cli_baseline_paid_by_default_and_all_on_request(db):
+    paid, literal = _latest_baselines(db)
+    assert literal > paid  # unpaid established channels add revenue without spend
+    assert _verdict(db)["baseline"] == pytest.approx(paid)
+    assert _verdict(db, "--baseline", "paid")["baseline"] == pytest.approx(paid)
+    v = _verdict(db, "--baseline", "all")
+    assert v["baseline"] == pytest.approx(literal) and v["rules"]["baseline"] == "all"

@@ -1,0 +1,104 @@
+"""``touchpath report`` and :mod:`api.report`: numbers checked against the hand-worked seed."""
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from api.report import (
+    ReportOptions,
+    default_budget,
+    grouped_bars_svg,
+    money,
+    next_quarter,
+    nice_ticks,
+    pct,
+)
+from tests.api.test_dashboard import external_urls
+
+
+def test_nice_ticks_cover_the_range_in_round_steps():
+    # raw step 23/5 = 4.6 -> next round step 5; 23 needs the tick 25
+    assert nice_ticks(0, 23) == [0, 5, 10, 15, 20, 25]
+    # raw step 0.7/5 = 0.14 -> 0.2
+    assert nice_ticks(-0.3, 0.4) == pytest.approx([-0.4, -0.2, 0, 0.2, 0.4])
+
+
+def test_money_keeps_cents_and_thousands_separators():
+    assert money(1234567.891) == "1,234,567.89"
+    assert money(0.1) == "0.10"
+    assert money(None) == "—"
+    assert pct(0.1234) == "12.3%"
+
+
+def test_bar_heights_are_proportional_to_values():
+    svg = grouped_bars_svg(["a", "b"], [{"name": "m", "color": "#000", "values": [10.0, 20.0]}],
+                           fmt=str, height=340)
+    heights = [float(h) for h in re.findall(r'<rect class="bar"[^>]* height="([\d.]+)"', svg)]
+    # top tick: 20 × 1.05 = 21 -> step 5 -> 25; plot height 340 - 14 - 62 = 264 px
+    assert heights == pytest.approx([264 * 10 / 25, 264 * 20 / 25], abs=0.06)
+    assert svg.count('class="bar-group"') == 2
+
+
+def test_next_quarter_and_default_budget():
+    from datetime import date
+
+    assert next_quarter(date(2026, 12, 31)) == "2027Q1"
+    assert next_quarter(date(2026, 5, 2)) == "2026Q3"
+    roi = {"period": "month", "totals": [{"spend": 1.0}, {"spend": 2.5}, {"spend": 4.0},
+                                         {"spend": 8.25}]}
+    assert default_budget(roi) == 2.5 + 4.0 + 8.25  # the last three months
+
+
+def test_report_options_refuse_bad_input():
+    with pytest.raises(ValueError, match="period"):
+        ReportOptions(period="year")
+    with pytest.raises(ValueError, match="order"):
+        ReportOptions(order=7)
+    with pytest.raises(ValueError, match="budget"):
+        ReportOptions(budget=-1.0)
+
+
+def row_cells(html: str, table_id: str, first: str, second: str) -> list[str]:
+    table = html[html.index(f'id="{table_id}"'):]
+    table = table[:table.index("</table>")]
+    for row in re.findall(r"<tr>(.*?)</tr>", table):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        if cells[:2] == [first, second]:
+            return cells
+    raise AssertionError(f"no row {first} / {second}")
+
+
+def test_cli_report_on_seed_matches_hand_worked_roi(seeded_db, tmp_path):
+    from api.cli import app
+
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(app, ["report", "--db", str(seeded_db), "--out", str(out),
+                                   "--period", "quarter", "--model", "last_touch",
+                                   "--models", "first_touch,last_touch", "--budget", "200"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip() == str(out.resolve())
+    html = out.read_text(encoding="utf-8")
+    # Last touch in 2026Q1 (conftest table): social gets u2 (50) + u3 (80) = 130 on spend 40,
+    # email gets u1 (100) on spend 10, tiktok u6 + u7 = 100 on spend 20, search nothing on 150.
+    assert row_cells(html, "roi-table-el", "2026-Q1", "social")[2:6] == [
+        "40.00", "2.0", "130.00", "3.25"]
+    assert row_cells(html, "roi-table-el", "2026-Q1", "email")[4:6] == ["100.00", "10.00"]
+    assert row_cells(html, "roi-table-el", "2026-Q1", "search")[2:6] == [
+        "150.00", "0.0", "0.00", "0.00"]
+    assert row_cells(html, "roi-table-el", "2026-Q1", "(direct)")[4] == "50.00"
+    # charts: attribution, ROI, one lifecycle chart (tiktok is in test), split, scenarios
+    assert html.count("<svg") == 5
+    assert 'data-channel="tiktok"' in html and "<script" not in html
+    assert external_urls(html) == []
+    # one bar group per channel with a touch: email, search, social, tiktok
+    assert html.count('class="bar-group"') == 4
+
+
+def test_cli_report_names_a_missing_warehouse(tmp_path):
+    from api.cli import app
+
+    res = CliRunner().invoke(app, ["report", "--db", str(tmp_path / "none.duckdb"),
+                                   "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 2
+    assert "none.duckdb" in res.output and not (tmp_path / "r.html").exists()

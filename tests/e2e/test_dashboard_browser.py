@@ -1,0 +1,159 @@
+"""The dashboard in headless Chromium against a real `touchpath serve` with synthetic data."""
+
+import csv
+import io
+
+import httpx
+import pytest
+
+SECTIONS = ("data", "attribution", "roi", "lifecycle", "budget")
+READY_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def session(browser, server, demo, artifacts):
+    """The dashboard loaded with a key, and every console message / failed request seen."""
+    _, _, key = demo
+    context = browser.new_context(viewport={"width": 1400, "height": 900},
+                                  accept_downloads=True)
+    page = context.new_page()
+    seen = {"console": [], "page_errors": [], "failed": [], "http_errors": []}
+    page.on("console", lambda m: seen["console"].append((m.type, m.text)))
+    page.on("pageerror", lambda e: seen["page_errors"].append(str(e)))
+    page.on("requestfailed", lambda r: seen["failed"].append((r.url, r.failure)))
+    page.on("response", lambda r: seen["http_errors"].append((r.status, r.url))
+            if r.status >= 400 else None)
+    page.goto(f"{server}/")
+    page.fill("#key-input", key)
+    page.click("#key-save")
+    for section in SECTIONS:
+        if section != "data":
+            page.wait_for_selector(f"#{section}[data-state=ready]", timeout=READY_TIMEOUT_MS)
+    page.wait_for_selector("#data[data-state=ready]", timeout=READY_TIMEOUT_MS)
+    yield page, seen, key
+    context.close()
+
+
+def screenshot_sections(page, artifacts, suffix=""):
+    page.evaluate("window.scrollTo(0, 0)")
+    for section in SECTIONS:
+        box = page.locator(f"#{section}").bounding_box()
+        page.screenshot(path=str(artifacts / f"{section}{suffix}.png"), full_page=True, clip=box)
+
+
+def test_page_loads_with_no_console_errors_and_no_failed_requests(session, artifacts):
+    page, seen, _ = session
+    screenshot_sections(page, artifacts)
+    assert seen["page_errors"] == []
+    assert [m for m in seen["console"] if m[0] in ("error", "warning")] == []
+    assert seen["failed"] == []
+    assert seen["http_errors"] == []
+    assert page.locator("#data .tile").count() >= 7
+    assert all((artifacts / f"{s}.png").stat().st_size > 5_000 for s in SECTIONS)
+
+
+def test_attribution_chart_has_one_bar_group_per_channel(session, server):
+    page, _, key = session
+    models = page.eval_on_selector_all("#attr-models input:checked", "els => els.map(e => e.value)")
+    r = httpx.get(f"{server}/v1/attribution/compare", headers={"X-API-Key": key},
+                  params={"models": ",".join(models), "ci": 0}, timeout=60)
+    channels = sorted({row["channel"] for row in r.json()["rows"]} - {"(direct)"})
+    groups = page.locator("#attr-chart svg g.bar-group")
+    assert groups.count() == len(channels)
+    assert sorted(groups.evaluate_all("gs => gs.map(g => g.dataset.channel)")) == channels
+    # every group holds one bar per model
+    bars = groups.first.locator("rect.bar")
+    assert bars.count() == len(models)
+
+
+def test_planner_split_follows_the_new_budget_and_spends_it_exactly(session, server, artifacts):
+    page, _, key = session
+
+    def split():
+        return {c: float(s) for c, s in page.eval_on_selector_all(
+            "#plan-split g.split-bar", "gs => gs.map(g => [g.dataset.channel, g.dataset.spend])")}
+
+    before = split()
+    assert before, "the planner shows a first plan on load"
+    budget = round(0.8 * sum(before.values()), 2) + 0.37
+    page.fill("#plan-budget", f"{budget:.2f}")
+    page.check("#plan-spend-all")
+    with page.expect_response(lambda r: r.url.endswith("/v1/budget/plan")) as resp:
+        page.click("#plan-submit")
+    assert resp.value.status == 200
+    page.wait_for_selector("#budget[data-state=ready]", timeout=READY_TIMEOUT_MS)
+    after = split()
+    assert after != before
+    assert sum(after.values()) == pytest.approx(budget, abs=0.01)
+    assert page.inner_text("#plan-total") == f"{budget:,.2f}"
+    # the bars show what the API plans for the same request
+    body = {"budget": budget, "quarter": page.input_value("#plan-quarter"), "spend_all": True,
+            "model": page.input_value("#global-model"), "test_budget": 0.05}
+    plan = httpx.post(f"{server}/v1/budget/plan", json=body, headers={"X-API-Key": key},
+                      timeout=60).json()
+    assert plan["status"] == "optimal"
+    assert after == pytest.approx({c["channel"]: c["spend"] for c in plan["channels"]})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts / "budget-after-submit.png"), full_page=True,
+                    clip=page.locator("#budget").bounding_box())
+
+
+def test_csv_download_is_the_roi_table(session, server, tmp_path):
+    page, _, key = session
+    with page.expect_download() as dl:
+        page.click("#roi-csv")
+    path = tmp_path / "roi.csv"
+    dl.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    params = {"period": page.input_value("#global-period"),
+              "model": page.input_value("#global-model")}
+    doc = httpx.get(f"{server}/v1/roi", params=params, headers={"X-API-Key": key},
+                    timeout=60).json()
+    assert {"period", "channel", "spend", "attributed_revenue", "roi", "cpa"} <= set(rows[0])
+    assert len(rows) == len(doc["rows"])
+    assert [(r["period"], r["channel"]) for r in rows] == [
+        (r["period"], r["channel"]) for r in doc["rows"]]
+    assert sum(float(r["spend"]) for r in rows) == pytest.approx(
+        sum(r["spend"] or 0 for r in doc["rows"]))
+    # the table on the page lists the same rows
+    assert page.locator("#roi-table-el tbody tr").count() == len(doc["rows"])
+
+
+def test_report_opens_offline_and_shows_every_chart(browser, demo, tmp_path, artifacts):
+    from api.report import ReportOptions, collect, render
+    from data.warehouse import Warehouse
+
+    db, _, _ = demo
+    with Warehouse.open(db.with_name("report.duckdb"), read_only=True) as wh:
+        doc = collect(wh, ReportOptions(period="month", model="markov", order=2, ci=10))
+    out = tmp_path / "report.html"
+    out.write_text(render(doc), encoding="utf-8")
+    n_test = len(doc["lifecycle"]["verdicts"])
+    assert n_test >= 1
+
+    context = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
+    requested = []
+
+    def only_the_file(route):
+        requested.append(route.request.url)
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_the_file)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(out.as_uri())
+    # attribution, ROI, one per test channel, budget split, scenario curve
+    assert page.locator("svg.chart").count() == 4 + n_test
+    assert page.locator("img").count() == 0
+    for chart in page.locator("svg.chart").all():
+        box = chart.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100
+    channels = {r["channel"] for r in doc["compare"]["rows"]} - {"(direct)"}
+    assert page.locator("#attribution g.bar-group").count() == len(channels)
+    assert requested == [out.as_uri()] and errors == []
+    page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+    context.close()
