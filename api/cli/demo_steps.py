@@ -154,7 +154,7 @@ def roi_table(table: Any, months: int = 3) -> Table:
                     f"{c:,.1f}", _ratio(r / s) if s > 0 else "–",
                     _money(s / c) if c > 0 and s > 0 else "–")
     out.caption = ("ROI = attributed revenue ÷ spend; – = undefined (no spend: owned and free "
-                   "channels, and the (direct) row of conversions with no touch)")
+                   "channels; (direct) = conversions with no touch in the window)")
     return out
 
 
