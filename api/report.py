@@ -38,6 +38,7 @@ __all__ = [
     "next_quarter",
     "render",
     "split_bars_svg",
+    "utc_minute",
     "write_report",
 ]
 
@@ -50,6 +51,8 @@ PALETTE = ("#2f6db5", "#e08a1e", "#2e9e6a", "#c8463d", "#7b5fb8", "#8a6b3f", "#d
 #: Budget multipliers of the scenario curve (the base budget is always included).
 SCENARIO_MULTIPLIERS = (0.5, 0.75, 1.25, 1.5, 2.0)
 _PERIODS_PER_QUARTER = {"week": 13, "month": 3, "quarter": 1}
+#: Up to this many compared models, the attribution chart and table sit side by side.
+_SIDE_BY_SIDE_MODELS = 4
 _DASH = "—"
 _NUM = ' class="num"'
 
@@ -81,6 +84,11 @@ class ReportOptions:
         Plan to spend exactly the budget (else at most).
     lookback_days : int
         Journey lookback window.
+    max_change : float, optional
+        Largest change of a channel's planned spend vs last quarter
+        (``0.3`` = ±30%); none by default.
+    multipliers : sequence of float
+        Budget multipliers of the scenario curve (the base budget is added).
     """
 
     period: Period = "month"
@@ -92,6 +100,8 @@ class ReportOptions:
     quarter: str | None = None
     spend_all: bool = False
     lookback_days: int = 30
+    max_change: float | None = None
+    multipliers: Sequence[float] = SCENARIO_MULTIPLIERS
 
     def __post_init__(self) -> None:
         if self.period not in _PERIODS_PER_QUARTER:
@@ -104,6 +114,11 @@ class ReportOptions:
             raise ValueError(f"ci must be 0 or more resamples, got {self.ci!r}")
         if not self.models:
             raise ValueError("models: give at least one model to compare")
+        if self.max_change is not None and not (math.isfinite(self.max_change)
+                                                and self.max_change >= 0):
+            raise ValueError(f"max_change must be 0 or more, got {self.max_change!r}")
+        if not self.multipliers or not all(math.isfinite(m) and m > 0 for m in self.multipliers):
+            raise ValueError(f"multipliers must be positive numbers, got {self.multipliers!r}")
 
     @property
     def model_spec(self) -> str:
@@ -136,6 +151,19 @@ def count(value: Any, digits: int = 0) -> str:
 def pct(value: Any) -> str:
     """A share as a percentage with 1 decimal (``0.1234`` → ``12.3%``)."""
     return f"{value * 100:,.1f}%" if _num(value) else _DASH
+
+
+def utc_minute(value: Any) -> str:
+    """An ISO 8601 instant as ``YYYY-MM-DD HH:MM UTC`` (``—`` when missing or unreadable)."""
+    if not value:
+        return _DASH
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return _DASH
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def compact(value: Any) -> str:
@@ -372,7 +400,9 @@ def split_bars_svg(rows: Sequence[tuple[str, float, float | None]], *, label: st
             out.append(f'<path d="M{x(previous):.1f},{yy + 2}V{yy + row_h - 2}" stroke="#111827" '
                        f'stroke-width="2" stroke-dasharray="3 2"><title>{_e(name)} last quarter: '
                        f'{money(previous)}</title></path>')
-        out.append(f'<text x="{x(value) + 6:.1f}" y="{yy + row_h / 2 + 4}" fill="#111827" '
+        # the amount after the bar and the last-quarter marker, so the marker never crosses it
+        end = max(x(value), x(previous) if _num(previous) else x(value))
+        out.append(f'<text x="{end + 6:.1f}" y="{yy + row_h / 2 + 4}" fill="#111827" '
                    f'font-weight="600">{money(value)}</text></g>')
     out.append("</svg>")
     legend = _legend([("planned spend", PALETTE[0], False), ("last quarter", "#111827", True)])
@@ -428,7 +458,8 @@ def default_budget(roi_doc: dict[str, Any]) -> float | None:
     return total if total > 0 else None
 
 
-def collect(warehouse: Any, options: ReportOptions = ReportOptions()) -> dict[str, Any]:  # noqa: B008
+def collect(warehouse: Any, options: ReportOptions = ReportOptions(),  # noqa: B008
+            comparison: Any = None) -> dict[str, Any]:
     """Every document the report shows, computed by the API's own route functions.
 
     Parameters
@@ -436,6 +467,11 @@ def collect(warehouse: Any, options: ReportOptions = ReportOptions()) -> dict[st
     warehouse : Warehouse
         An open warehouse (only read).
     options : ReportOptions
+    comparison : ModelComparison, optional
+        The models of ``options.models`` already run on these journeys (with
+        ``options.ci`` resamples); turned into the ``compare`` document as the
+        endpoint would instead of being computed again. ``touchpath demo``
+        passes its own, so the report shows the very intervals it printed.
 
     Returns
     -------
@@ -469,9 +505,13 @@ def collect(warehouse: Any, options: ReportOptions = ReportOptions()) -> dict[st
             "ci": options.ci, "lookback_days": options.lookback_days}}
         doc["health"] = health.health(session).model_dump(mode="json")
         doc["paths"] = paths.paths(None, session, journeys, limit=10).model_dump(mode="json")
-        doc["compare"] = attribution.compare_models(
-            None, session, journeys, models=",".join(options.models), ci=options.ci,
-            level=0.95, seed=0).model_dump(mode="json")
+        if comparison is None:
+            doc["compare"] = attribution.compare_models(
+                None, session, journeys, models=",".join(options.models), ci=options.ci,
+                level=0.95, seed=0).model_dump(mode="json")
+        else:
+            doc["compare"] = attribution.compare_response(
+                comparison, session.version, journeys).model_dump(mode="json")
         doc["roi"] = roi.roi(None, None, session, journeys, period=options.period,
                              model=options.model, order=order, fiscal_year_start_month=1,
                              format="json").model_dump(mode="json")
@@ -487,11 +527,11 @@ def collect(warehouse: Any, options: ReportOptions = ReportOptions()) -> dict[st
         doc["plan"] = doc["scenarios"] = None
         if amount is not None:
             settings = {"model": options.model_spec, "period": options.period,
-                        "spend_all": options.spend_all}
+                        "spend_all": options.spend_all, "max_change": options.max_change}
             doc["plan"] = budget.plan(PlanRequest(budget=amount, quarter=quarter, **settings),
                                       None, session).model_dump(mode="json")
             doc["scenarios"] = budget.scenarios(
-                ScenariosRequest(budget=amount, multipliers=list(SCENARIO_MULTIPLIERS),
+                ScenariosRequest(budget=amount, multipliers=list(options.multipliers),
                                  **settings), None, session).model_dump(mode="json")
     finally:
         session.close()
@@ -510,6 +550,7 @@ def _data_section(doc: dict[str, Any]) -> str:
         ("Date range", f"{h['first_day']} → {h['last_day']}" if h["first_day"] else "no data"),
         ("Data version", str(h["data_version"])),
         ("Latest data", h["last_day"] or _DASH),
+        ("Last ingest", utc_minute(h.get("last_ingest_at"))),
     ])
     opts = (f"lookback {o['lookback_days']} days, "
             f"{'repeats collapsed' if o['collapse_repeats'] else 'repeats kept'}, "
@@ -526,9 +567,7 @@ def _data_section(doc: dict[str, Any]) -> str:
 
 def _attribution_section(doc: dict[str, Any]) -> str:
     c = doc["compare"]
-    labels = c["models"]
-    picked = [m for m in doc["options"]["models"] if m not in {s["model"] for s in c["skipped"]}]
-    short = dict(zip(labels, picked if len(picked) == len(labels) else labels, strict=True))
+    labels = c["models"]  # the specs as asked for ("markov2"): the API's column names
     rows = [r for r in c["rows"] if r["channel"] != "(direct)"]
     channels = list(dict.fromkeys(r["channel"] for r in rows))
     cell = {(r["model"], r["channel"]): r for r in rows}
@@ -537,23 +576,25 @@ def _attribution_section(doc: dict[str, Any]) -> str:
         total = sum(r["conversions"] for r in rows if r["model"] == lab)
         got = [cell.get((lab, ch)) for ch in channels]
         series.append({
-            "name": short[lab], "color": PALETTE[i % len(PALETTE)],
+            "name": lab, "color": PALETTE[i % len(PALETTE)],
             "values": [g["share"] if g else None for g in got],
             "lo": [g["conversions_lo"] / total if g and _num(g.get("conversions_lo")) and total
                    else None for g in got],
             "hi": [g["conversions_hi"] / total if g and _num(g.get("conversions_hi")) and total
                    else None for g in got],
         })
+    side_by_side = len(labels) <= _SIDE_BY_SIDE_MODELS
     chart = grouped_bars_svg(channels, series, fmt=pct,
-                             label="Share of conversions per channel and model", width=640)
+                             label="Share of conversions per channel and model",
+                             width=640 if side_by_side else 1100)
     table_rows = [{"channel": ch, **{lab: (cell.get((lab, ch)) or {}).get("share")
                                      for lab in labels}} for ch in channels]
-    table = _table([("channel", "Channel", None), *((lab, short[lab], pct) for lab in labels)],
+    table = _table([("channel", "Channel", None), *((lab, lab, pct) for lab in labels)],
                    table_rows, css_id="attr-table-el")
     pairs = {}
     for a in c["rank_agreement"]:
         pairs[(a["model_a"], a["model_b"])] = pairs[(a["model_b"], a["model_a"])] = a
-    head = "".join(f'<th class="num">{_e(short[lab])}</th>' for lab in labels)
+    head = "".join(f'<th class="num">{_e(lab)}</th>' for lab in labels)
     body = []
     for a in labels:
         cells = []
@@ -567,7 +608,7 @@ def _attribution_section(doc: dict[str, Any]) -> str:
                     else "lo" if rho >= 0.4 else "neg")
             tau = ratio(p["kendall"], 3) if p else _DASH
             cells.append(f'<td class="num agree-{band}" title="Kendall {tau}">{ratio(rho)}</td>')
-        body.append(f'<tr><th scope="row">{_e(short[a])}</th>{"".join(cells)}</tr>')
+        body.append(f'<tr><th scope="row">{_e(a)}</th>{"".join(cells)}</tr>')
     matrix = (f'<table class="data-table matrix"><thead><tr><th></th>{head}</tr></thead>'
               f'<tbody>{"".join(body)}</tbody></table>')
     direct = next((r for r in c["rows"] if r["channel"] == "(direct)"), None)
@@ -579,11 +620,17 @@ def _attribution_section(doc: dict[str, Any]) -> str:
             else "No intervals (0 bootstrap resamples).")
     skipped = "".join(f'<p class="warn">Skipped {_e(s["model"])}: {_e(s["reason"])}</p>'
                       for s in c["skipped"])
-    return (f'<section id="attribution" class="card"><h2>Attribution: how the models '
-            f'disagree</h2><p class="muted">{note}</p>{skipped}<div class="split even">'
-            f'<div class="chart-box">{chart}</div><div>{table}{direct_p}'
-            f'<h3>Rank agreement of channel shares (Spearman ρ)</h3>{matrix}</div></div>'
-            "</section>")
+    scroll = '<div class="table-x" style="overflow-x:auto">'
+    ranks = (f"<h3>Rank agreement of channel shares (Spearman ρ; Kendall τ-b on hover)</h3>"
+             f"{scroll}{matrix}</div>")
+    head_html = (f'<section id="attribution" class="card"><h2>Attribution: how the models '
+                 f'disagree</h2><p class="muted">{note}</p>{skipped}')
+    if side_by_side:
+        return (f'{head_html}<div class="split even"><div class="chart-box">{chart}</div>'
+                f"<div>{scroll}{table}</div>{direct_p}{ranks}</div></div></section>")
+    # Many models: the table and the matrix need the full width; chart above them.
+    return (f'{head_html}<div class="chart-box">{chart}</div>{scroll}{table}</div>'
+            f"{direct_p}{ranks}</section>")
 
 
 def _roi_section(doc: dict[str, Any]) -> str:
@@ -717,8 +764,9 @@ def _budget_section(doc: dict[str, Any]) -> str:
                          ("incremental_roi", "Incremental ROI", lambda v: ratio(v, 3)),
                          ("budget_shadow_price", "Shadow price", lambda v: ratio(v, 3)),
                          ("status", "Status", None)], srows)
-        scen_html = (f"<h3>Scenarios: expected revenue at other budgets</h3><div class="
-                     f'"split"><div class="chart-box">{chart}</div><div>{stable}</div></div>')
+        scen_html = (f"<h3>Scenarios: expected revenue at other budgets</h3>"
+                     f'<div class="chart-box">{chart}</div>'
+                     f'<div class="table-x" style="overflow-x:auto">{stable}</div>')
     return (f'<section id="budget" class="card"><h2>Budget plan <small class="muted">'
             f'{_e(p["quarter"] or "")} · objective {_e(p["objective"])}</small></h2>'
             f'{_tiles(kpis)}<p>{_e(p["status_text"])}</p>'
@@ -760,9 +808,22 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
             '<footer class="foot muted">Touchpath</footer></body></html>\n')
 
 
-def write_report(db: str | Path, out: str | Path,
-                 options: ReportOptions = ReportOptions()) -> Path:  # noqa: B008
-    """Compute the report on the warehouse file ``db`` and write it to ``out``.
+def write_report(db: Any, out: str | Path,
+                 options: ReportOptions = ReportOptions(),  # noqa: B008
+                 comparison: Any = None) -> Path:
+    """Compute the report on the warehouse ``db`` and write it to ``out``.
+
+    Parameters
+    ----------
+    db : str, Path or Warehouse
+        A warehouse file (opened read-only for the report), or an open
+        :class:`~data.warehouse.Warehouse` (only read; left open), as
+        ``touchpath demo`` passes the one it has just filled.
+    out : str or Path
+        The HTML file to write (its folder is created).
+    options : ReportOptions
+    comparison : ModelComparison, optional
+        Passed to :func:`collect`.
 
     Returns
     -------
@@ -772,19 +833,23 @@ def write_report(db: str | Path, out: str | Path,
     Raises
     ------
     FileNotFoundError
-        ``db`` does not exist.
+        ``db`` is a path that does not exist.
     ValueError
         See :func:`collect`.
     """
     from data.warehouse import Warehouse
 
-    db_path = Path(db)
-    if not db_path.is_file():
-        raise FileNotFoundError(f"warehouse {db_path} not found (create it with `touchpath "
-                                "demo` or `touchpath ingest`)")
-    with Warehouse.open(db_path, read_only=True) as wh:
-        doc = collect(wh, options)
+    if isinstance(db, Warehouse):
+        doc, source = collect(db, options, comparison), Path(db.path).name
+    else:
+        db_path = Path(db)
+        if not db_path.is_file():
+            raise FileNotFoundError(f"warehouse {db_path} not found (create it with `touchpath "
+                                    "demo` or `touchpath ingest`)")
+        with Warehouse.open(db_path, read_only=True) as wh:
+            doc = collect(wh, options, comparison)
+        source = db_path.name
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(doc, source=db_path.name), encoding="utf-8")
+    target.write_text(render(doc, source=source), encoding="utf-8")
     return target.resolve()

@@ -9,7 +9,7 @@ not move when a domain class grows a field. Numbers that are undefined
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -141,7 +141,7 @@ class HealthResponse(BaseModel):
         "status": "ok", "version": "0.1.0", "data_version": 3,
         "counts": {"touchpoints": 412345, "conversions": 20311, "spend": 1456, "channels": 8},
         "first_day": "2026-01-01", "last_day": "2026-06-30",
-        "cache_entries": 4,
+        "last_ingest_at": "2026-07-01T06:15:00Z", "cache_entries": 4,
     })
 
     status: Literal["ok"] = "ok"
@@ -150,6 +150,9 @@ class HealthResponse(BaseModel):
     counts: dict[str, int] = Field(description="Rows per warehouse table.")
     first_day: date | None = Field(default=None, description="Earliest touch or conversion.")
     last_day: date | None = Field(default=None, description="Latest touch or conversion.")
+    last_ingest_at: datetime | None = Field(
+        default=None, description="When the last ingest that added or changed rows ran (UTC); "
+                                  "null before any.")
     cache_entries: int = Field(ge=0, description="Results held by the result cache.")
 
 
@@ -237,7 +240,7 @@ class AttributionResponse(BaseModel):
     """One model's attribution of the journeys' conversions and revenue."""
 
     model_config = _examples({
-        "data_version": 3, "model": "markov", "label": "markov(order=2)",
+        "data_version": 3, "model": "markov", "label": "markov2",
         "params": {"order": 2},
         "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
                     "max_path_length": None, "start": "2026-01-01", "end": "2026-03-31"},
@@ -254,7 +257,9 @@ class AttributionResponse(BaseModel):
 
     data_version: int
     model: str
-    label: str = Field(description="Model with its settings, e.g. markov(order=2).")
+    label: str = Field(description="Short name: the model spec with only its non-default "
+                                   "settings, e.g. markov2, position(first=0.3); every "
+                                   "setting is in params.")
     params: dict[str, Any]
     options: JourneyOptionsOut
     total_conversions: float
@@ -346,7 +351,7 @@ class ROIResponse(BaseModel):
     """Channel ROI table per period."""
 
     model_config = _examples({
-        "data_version": 3, "model": "markov(order=1)", "period": "quarter",
+        "data_version": 3, "model": "markov1", "period": "quarter",
         "fiscal_year_start_month": 1, "first_purchase_split": "path_credit",
         "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
                     "max_path_length": None, "start": None, "end": None},
@@ -358,7 +363,7 @@ class ROIResponse(BaseModel):
     })
 
     data_version: int
-    model: str = Field(description="Attribution model label, e.g. markov(order=1).")
+    model: str = Field(description="Attribution model label, e.g. markov1.")
     period: Literal["week", "month", "quarter"]
     fiscal_year_start_month: int = Field(ge=1, le=12)
     first_purchase_split: str = Field(
@@ -401,7 +406,7 @@ class LifecycleResponse(BaseModel):
     """Verdicts for every channel in test status."""
 
     model_config = _examples({
-        "data_version": 3, "period": "month", "model": "markov(order=1)",
+        "data_version": 3, "period": "month", "model": "markov1",
         "rules": "admit ≥ 1.15× baseline, scale ≥ 1.3× baseline (multiple reading); ...",
         "verdicts": [{"channel": "kol", "verdict": "admit", "rule": "admit_bar",
                       "reason": "ROI 4.2 ≥ admit bar 3.9 in 2026-03", "period": "2026-03",

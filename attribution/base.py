@@ -156,11 +156,16 @@ class AttributionResult:
 
     @property
     def label(self) -> str:
-        """Model name with its distinguishing parameters, e.g. ``markov(order=2)``."""
-        if not self.params:
-            return self.model
-        inner = ", ".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{self.model}({inner})"
+        """Short name: the model's registry spec with only its non-default settings.
+
+        ``markov2`` (not ``markov(order=2)``), ``position`` for the default
+        40/20/40 U-shape, ``time_decay(half_life_days=3.0)``; see
+        :func:`attribution.registry.short_label`. Every setting stays in
+        :attr:`params`.
+        """
+        from attribution.registry import short_label  # the registry imports this module
+
+        return short_label(self.model, self.params)
 
     @property
     def share(self) -> np.ndarray:

@@ -56,7 +56,10 @@ class ModelComparison:
     results : tuple of AttributionResult
         One per model that ran, in the order given.
     labels : tuple of str
-        Column name of each result (the result's label, made unique).
+        Column name of each result: the spec as given when the model was given
+        as a string (``"markov2"``), else the result's short
+        :attr:`~attribution.base.AttributionResult.label`; repeated names get
+        ``#2``, ``#3`` ...
     skipped : tuple of (str, str)
         Models that could not run on this input, with the reason (e.g. time
         decay without touch timestamps).
@@ -155,7 +158,13 @@ class ModelComparison:
         return pd.DataFrame(rows, columns=["model_a", "model_b", "spearman", "kendall",
                                            "n_channels"])
 
-    def _bounds(self, result: AttributionResult, metric: str) -> np.ndarray | None:
+    def bounds(self, result: AttributionResult, metric: str = "share") -> np.ndarray | None:
+        """Interval bounds of ``result`` in the units of ``metric``, shape (n_channels, 2).
+
+        Share bounds are the conversion (or revenue) bounds divided by the
+        attributed total. ``None`` when the result has no intervals.
+        """
+        _check_metric(metric)
         ci = result.value_ci if metric in ("value", "value_share") else result.conversions_ci
         if ci is None:
             return None
@@ -198,7 +207,7 @@ class ModelComparison:
             idx = np.array([pos.get(c, -1) for c in channels])
             values = np.asarray(getattr(result, metric), dtype=np.float64)
             heights = np.where(idx >= 0, values[idx], 0.0)
-            bounds = self._bounds(result, metric)
+            bounds = self.bounds(result, metric)
             yerr = None
             if bounds is not None:
                 lo = np.where(idx >= 0, bounds[idx, 0], heights)
@@ -269,6 +278,8 @@ def compare(
     Returns
     -------
     ModelComparison
+        Labelled by the specs as given (whitespace runs collapsed) for string
+        models and by the results' short labels for instances.
 
     Raises
     ------
@@ -282,13 +293,16 @@ def compare(
     if ci < 0:
         raise ValueError(f"ci (bootstrap resamples) must be 0 or positive, got {ci}")
     built = [make_model(m) for m in models]
+    asked = [" ".join(m.split()) if isinstance(m, str) else None for m in models]
     results: list[AttributionResult] = []
+    names: list[str | None] = []
     skipped: list[tuple[str, str]] = []
-    for model in built:
+    for model, spec in zip(built, asked, strict=True):
         touch_model = needs_touches(model)
         if touch_model and touches is None:
-            skipped.append((model.name, "needs touch timestamps, which a path table does not"
-                                        " carry; read journeys from the warehouse"))
+            skipped.append((spec or model.name, "needs touch timestamps, which a path table"
+                                                " does not carry; read journeys from the"
+                                                " warehouse"))
             continue
         if ci > 0:
             result = bootstrap(model, paths, n_resamples=ci, level=level, seed=seed,
@@ -298,5 +312,6 @@ def compare(
         else:
             result = model.attribute(paths)
         results.append(result)
-    labels = _unique([r.label for r in results])
+        names.append(spec)
+    labels = _unique([spec or r.label for spec, r in zip(names, results, strict=True)])
     return ModelComparison(tuple(results), tuple(labels), tuple(skipped))

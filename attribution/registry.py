@@ -9,18 +9,23 @@ A *spec* names a model and, optionally, its settings::
     custom(first=0.5, middle=0, last=0.5)
 
 :func:`make_model` turns a spec (plus keyword settings) into a model instance;
-:func:`available_models` lists the names, :func:`describe_models` adds a
-one-line description of each. The model classes are imported when a model is
-made, so importing the registry stays cheap.
+:func:`short_label` goes the other way, from a result's model name and settings
+to the shortest spec that rebuilds the model (``markov2``, ``position``,
+``time_decay(half_life_days=3.0)``); :func:`available_models` lists the names,
+:func:`describe_models` adds a one-line description of each. The model classes
+are imported when a model is made (or a label shortened), so importing the
+registry stays cheap.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from attribution.base import AttributionModel
@@ -31,10 +36,12 @@ __all__ = [
     "MODEL_SPECS",
     "available_models",
     "describe_models",
+    "format_spec",
     "make_model",
     "needs_touches",
     "parse_spec",
     "parse_value",
+    "short_label",
     "split_specs",
 ]
 
@@ -287,3 +294,104 @@ def make_model(spec: str | AttributionModel, **params: Any) -> AttributionModel:
 def needs_touches(model: AttributionModel) -> bool:
     """True for models that need touch timestamps (time decay), not just paths."""
     return callable(getattr(model, "attribute_touches", None))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two setting values are equal (floats to 1e-12; never raises)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    """Constructor defaults of a dataclass model (fields without one are left out)."""
+    if not dataclasses.is_dataclass(cls):
+        return {}
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+@cache
+def _specs_by_model_name() -> dict[str, list[tuple[ModelSpec, dict[str, Any]]]]:
+    """Registry entries grouped by the ``name`` their class reports, with its defaults."""
+    grouped: dict[str, list[tuple[ModelSpec, dict[str, Any]]]] = {}
+    for spec in MODEL_SPECS.values():
+        cls = spec.model_class()
+        grouped.setdefault(str(getattr(cls, "name", spec.name)), []).append(
+            (spec, _defaults(cls)))
+    return grouped
+
+
+def _format_value(value: Any) -> str:
+    """A setting as :func:`parse_value` reads it back (tuples as ``a|b``)."""
+    if isinstance(value, list | tuple):
+        return "|".join(str(v) for v in value)
+    return str(value)
+
+
+def format_spec(name: str, params: Mapping[str, Any]) -> str:
+    """``name`` alone, or ``name(key=value, ...)`` with the settings in the given order."""
+    if not params:
+        return name
+    return f"{name}({', '.join(f'{k}={_format_value(v)}' for k, v in params.items())})"
+
+
+def short_label(model: str, params: Mapping[str, Any]) -> str:
+    """The shortest registry spec that names ``model`` with the settings ``params``.
+
+    Every registry name whose class reports ``model`` as its ``name`` and
+    whose fixed settings match ``params`` is a candidate; each shows only the
+    settings that differ from the class defaults and are not implied by the
+    name. The candidate with the fewest shown settings wins, then the one
+    whose name says the most (``markov1`` over ``markov`` for order 1, so
+    orders read alike), then the shortest. A model the registry does not know
+    keeps every setting. The label is itself a spec:
+    ``make_model(short_label(...))`` builds a model with the same settings.
+
+    Parameters
+    ----------
+    model : str
+        :attr:`AttributionResult.model`, e.g. ``"markov"`` or ``"position_based"``.
+    params : mapping
+        :attr:`AttributionResult.params`, e.g. ``{"order": 2}``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> short_label("markov", {"order": 2})
+    'markov2'
+    >>> short_label("markov", {"order": 1})
+    'markov1'
+    >>> short_label("position_based", {"first": 0.4, "last": 0.4})
+    'position'
+    >>> short_label("time_decay", {"half_life_days": 3.0})
+    'time_decay(half_life_days=3.0)'
+    >>> short_label("my_model", {"alpha": 1})
+    'my_model(alpha=1)'
+    """
+    candidates: list[tuple[int, int, int, str]] = []
+    for spec, defaults in _specs_by_model_name().get(model, []):
+        if not all(k in params and _same(params[k], v) for k, v in spec.fixed.items()):
+            continue
+        rest = {k: v for k, v in params.items()
+                if k not in spec.fixed and not (k in defaults and _same(v, defaults[k]))}
+        text = format_spec(spec.name, rest)
+        candidates.append((len(rest), -len(spec.fixed), len(text), text))
+    if not candidates:
+        return format_spec(model, params)
+    return min(candidates)[3]

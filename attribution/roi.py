@@ -398,7 +398,7 @@ class ChannelROITable:
     period : str
     fiscal_year_start_month : int
     model : str
-        Label of the attribution model, e.g. ``markov(order=2)``.
+        Label of the attribution model, e.g. ``markov2``.
     first_purchase_split : str
         ``path_credit`` (exact, from the model's credit matrix), ``proportional``,
         ``unknown`` or ``mixed`` (periods differ; see the module docstring).

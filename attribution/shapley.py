@@ -19,8 +19,12 @@ models:
     ``v(S)`` = conversion rate of the journeys exposed to exactly ``S``
     (converting and null journeys; Shao & Li 2011, "Data-driven multi-touch
     attribution models", KDD; Dalessandro et al. 2012, "Causally motivated
-    attribution for online advertising", ADKDD). Turned into conversions that
-    obey efficiency as described on the class.
+    attribution for online advertising", ADKDD). ``scope="global"`` (default)
+    plays one game over all channels on converting paths and shares the
+    conversions in proportion to its Shapley values (exact by Harsanyi
+    dividends up to 20 channels, permutation sampling with standard errors
+    and a Hoeffding bound beyond); ``scope="journey"`` plays one game per
+    converting channel set. Both obey efficiency; see the class.
 
 :class:`OrderedShapley`
     The subset form broken down by touch position (Zhao et al. 2018,
@@ -46,7 +50,7 @@ import pandas as pd
 from attribution.base import AttributionResult
 from data.paths import PathTable
 
-__all__ = ["OrderedShapley", "ShapleyConversionRate", "ShapleySubset"]
+__all__ = ["DegenerateGameError", "OrderedShapley", "ShapleyConversionRate", "ShapleySubset"]
 
 #: Rules for coalitions no journey was exposed to (see :class:`ShapleyConversionRate`).
 UNSEEN_RULES = ("zero", "subset_rate")
@@ -295,86 +299,202 @@ class OrderedShapley:
 
 
 # ------------------------------------------------------------- conversion rate
+class DegenerateGameError(ValueError):
+    """The global conversion-rate game has no gain to share: ``v(N) − v(∅) ≤ 0``.
+
+    Raised by :class:`ShapleyConversionRate` with ``scope="global"`` when the
+    path table has conversions (or revenue) but the grand coalition's rate is
+    zero, so the shares ``φ(c) / Σ φ`` are undefined.
+    """
+
+
+#: Scopes of the conversion-rate game (see :class:`ShapleyConversionRate`).
+SCOPES = ("global", "journey")
+
+#: Two-sided level of the sampling error bound reported by the global scope.
+BOUND_LEVEL = 0.95
+
+
+def _rate_lattice(n: int, sets: np.ndarray, amount: np.ndarray, journeys: np.ndarray,
+                  unseen: str) -> np.ndarray:
+    """``v(S)`` on all ``2^n`` coalitions: ``amount(S)/J(S)`` where seen, else the unseen rule.
+
+    ``sets`` are the observed channel sets (bitmasks, ``J > 0``); ``v(∅) = 0``.
+    """
+    size = 1 << n
+    idx = sets.astype(np.int64)
+    dense_amount, dense_j = np.zeros(size), np.zeros(size)
+    dense_amount[idx], dense_j[idx] = amount, journeys
+    seen = dense_j > 0
+    v = np.zeros(size)
+    v[seen] = dense_amount[seen] / dense_j[seen]
+    if unseen == "subset_rate":
+        pooled = _subset_sum(dense_amount)
+        pooled_j = _subset_sum(dense_j)
+        fill = ~seen & (pooled_j > 0)
+        v[fill] = pooled[fill] / pooled_j[fill]
+    v[0] = 0.0
+    return v
+
+
+def _grand_value(sets: np.ndarray, amount: np.ndarray, journeys: np.ndarray, n: int,
+                 unseen: str) -> float:
+    """``v(N)`` for the ``n`` players without building the lattice."""
+    grand = np.uint64((1 << n) - 1) if n < 64 else np.uint64(np.iinfo(np.uint64).max)
+    hit = np.flatnonzero(sets == grand)
+    if hit.size:
+        return float(amount[hit[0]] / journeys[hit[0]])
+    if unseen == "subset_rate" and journeys.sum() > 0:
+        return float(amount.sum() / journeys.sum())
+    return 0.0
+
+def _running_sums(entry: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """``out[b, k] = Σ_{R: entry[b, R] ≤ k} weights[R]``: pooled totals along each order."""
+    b = entry.shape[0]
+    cells = (entry + (np.arange(b) * n)[:, None]).ravel()
+    summed = np.bincount(cells, weights=np.tile(weights, b), minlength=b * n)
+    return np.cumsum(summed.reshape(b, n), axis=1)
+
+
 @dataclass(frozen=True)
 class ShapleyConversionRate:
-    """Shapley attribution with ``v(S)`` = conversion rate of journeys exposed to exactly ``S``.
+    r"""Shapley attribution with ``v(S)`` = conversion rate of journeys exposed to exactly ``S``.
 
-    **Characteristic function** (Shao & Li 2011; Dalessandro et al. 2012).
-    With ``conv(S)`` and ``J(S)`` the converting and all (converting + null)
-    journeys whose channel set is exactly ``S``: ``v(S) = conv(S) / J(S)``,
-    ``v(∅) = 0``. Value uses revenue per journey, ``value(S) / J(S)``.
+    **Characteristic function** (DESIGN.md, "Attribution models"; Shao & Li
+    2011, "Data-driven multi-touch attribution models", KDD; Dalessandro et
+    al. 2012, "Causally motivated attribution for online advertising",
+    ADKDD). With ``conv(S)`` and ``J(S)`` the converting and all (converting +
+    null) journeys whose channel set is exactly ``S``::
+
+        v(S) = conv(S) / J(S),        v(∅) = 0
+
+    (no journey has an empty channel set). Revenue uses revenue per journey,
+    ``v_value(S) = value(S) / J(S)``, in a second game of the same form.
+
+    **Players.** The channels that appear on at least one converting path
+    (conversions or revenue > 0), ``N``. A channel seen only on
+    non-converting journeys is not a player: it gets exactly zero, and the
+    null journeys exposed to it are left out of the game (their channel set
+    lies outside the lattice of ``N``; ``details["journeys_left_out"]``
+    counts them). Keeping it as a player would give it negative credit by
+    construction (every observed coalition holding it converts at rate 0) and
+    charge that to the converting channels; leaving it out keeps the
+    null-player property — credit only for channels on converting journeys,
+    as in the subset form — and keeps the lattice to the channels that matter.
 
     **Unseen coalitions** (``J(S) = 0``), chosen by ``unseen``:
 
-    * ``"zero"`` (default): ``v(S) = 0`` — no evidence that the coalition
-      converts. Simple and conservative; it favours channels whose
-      single-channel journeys are observed.
-    * ``"subset_rate"``: ``v(S)`` = the pooled rate of the journeys whose
-      channel set is a subset of ``S``, ``Σ_{R⊆S} conv(R) / Σ_{R⊆S} J(R)``
-      (0 when there are none) — the nearest observed evidence. Exact mode
-      only (it needs the full lattice).
+    * ``"subset_rate"`` (the default for ``scope="global"``): ``v(S)`` = the
+      pooled rate of the journeys whose channel set is a subset of ``S``,
+      ``Σ_{R⊆S} conv(R) / Σ_{R⊆S} J(R)`` (0 when there are none) — the
+      nearest observed evidence. When ``N`` itself is unseen, ``v(N)`` is the
+      overall conversion rate of the players' journeys.
+    * ``"zero"`` (the default for ``scope="journey"``): ``v(S) = 0`` — no
+      evidence that the coalition converts. With the global scope the grand
+      coalition is usually unseen, so ``v(N) = 0`` and nothing can be shared
+      out (:class:`DegenerateGameError`); it suits the journey scope, which
+      only evaluates subsets of observed sets.
 
-    **From rates to conversions (efficiency).** ``Σ_c φ(c) = v(N)`` is a rate,
-    not the conversions, so the game is applied journey by journey: the
-    ``conv(T)`` conversions of each converting channel set ``T`` are split in
-    proportion to the Shapley values ``φ_T`` of ``v`` restricted to the
-    subsets of ``T``::
+    **scope="global"** (default; the game DESIGN.md specifies). One game
+    ``v`` over all players ``N``; ``φ(c)`` is its Shapley value. Efficiency
+    of the Shapley value gives ``Σ_c φ(c) = v(N) − v(∅) = v(N)``, a rate, so
+    the conversions are shared in proportion::
+
+        conversions(c) = total_conversions · φ(c) / Σ_{c'} φ(c')
+        value(c)       = total_value · φ_value(c) / Σ_{c'} φ_value(c')
+
+    which needs ``v(N) > 0``: otherwise :class:`DegenerateGameError` (it says
+    why and what to change). ``φ(c)`` can be negative — a channel whose
+    presence lowers the observed rates — and is reported as is, never
+    clipped; the other channels then get more than their raw share, and the
+    credit still sums to the totals. ``details["phi"]``,
+    ``details["phi_value"]`` hold the raw Shapley values (rates) and
+    ``details["v_grand"]``, ``details["v_grand_value"]`` the ``v(N)`` they sum to.
+
+    * Exact (``|N| ≤ max_exact_channels``): Harsanyi dividends
+      ``d = Möbius(v)`` over the ``2^|N|`` coalitions, then
+      ``φ(c) = Σ_{S ∋ c} d(S) / |S|`` (Harsanyi 1963; Shapley 1953) —
+      O(|N| · 2^|N|).
+    * Sampling (more players, at most 64): ``n_permutations`` random orders
+      ``π``; each order credits ``c`` with ``v(P ∪ {c}) − v(P)``, ``P`` the
+      players before ``c`` (Castro, Gómez & Tejada 2009). For ``"subset_rate"``
+      the pooled rates along an order are running sums: a set ``R`` joins
+      the pool at the step of its last player. Each draw sums to ``v(N)``
+      exactly, so the estimate is efficient. ``details["conversions_se"]`` /
+      ``["value_se"]`` are standard errors of the mean; ``details["conversions_bound"]`` /
+      ``["value_bound"]`` are per-channel Hoeffding half-widths at level
+      ``details["bound_level"]`` (0.95): the marginals lie in ``[−M, M]``
+      with ``M`` the largest observed set rate, so
+      ``|φ̂(c) − φ(c)| ≤ M · sqrt(2 ln(2/δ) / K)`` with probability
+      ``≥ 1 − δ`` for ``K`` orders; both are scaled by
+      ``total / Σ φ̂`` into conversions (value).
+
+    **scope="journey"** (per-journey counterfactual). One game per
+    converting channel set ``T``, restricted to the subsets of ``T`` and
+    weighted by ``T``'s journeys::
 
         conversions(c) = Σ_{T ∋ c, conv(T) > 0} conv(T) · φ_T(c) / v(T)
                        = Σ_{T ∋ c, conv(T) > 0} J(T) · φ_T(c)
 
-    Because ``Σ_{c∈T} φ_T(c) = v(T) − v(∅) = v(T)``, every set's conversions
-    are split exactly, so credit sums to the total conversions; a channel on
-    no converting path gets zero. Equivalently it is the exact Shapley value
-    of the game ``V(S) = Σ_{T: conv(T)>0} J(T) · v(S ∩ T)`` — the conversions
-    the converting journeys would have produced had only the channels in
-    ``S`` reached them, each converting at the observed rate of the channel
-    set it would then have seen (``V(N)`` = total conversions). Null journeys
-    enter through the rates. Credit can be negative for a channel whose
-    presence lowers the observed rates.
+    Because ``Σ_{c∈T} φ_T(c) = v(T)``, every set's conversions are split
+    exactly, and there is no global normalisation to break. Equivalently it
+    is the Shapley value of ``V(S) = Σ_{T: conv(T)>0} J(T) · v(S ∩ T)`` —
+    the conversions the converting journeys would have produced had only the
+    channels in ``S`` reached them. Shares differ from the global game's:
+    coalitions are only ever compared within a converting journey's own set.
 
-    **Exact** (channels on converting paths ``n ≤ max_exact_channels``, at
-    most 22): with Harsanyi dividends ``d = Möbius(v)`` and
-    ``U(S) = Σ_{T ⊇ S} J(T)·[conv(T) > 0]`` (superset zeta transform),
-    ``conversions(c) = Σ_{S ∋ c} d(S) · U(S) / |S|`` — three transforms over
-    the ``2^n`` coalitions, O(n·2^n). Channels that appear on no converting
-    path are left out of the lattice (they carry no credit and no
-    coalition containing them is ever evaluated).
-
-    **Sampling** (more channels, at most 64): ``n_permutations`` random orders
-    ``π`` of the channels; per order, each converting set contributes
-    ``J(T)·[v(P ∪ {c}) − v(P)]`` to each ``c ∈ T`` with ``P`` the channels
-    of ``T`` before ``c`` in ``π`` (Castro, Gómez & Tejada 2009). Each draw
-    is exactly efficient; the estimate is the mean and
-    ``details["conversions_se"]`` / ``details["value_se"]`` are the standard
-    errors of the mean. Cost ``O(n_permutations · Σ|T| log)``.
+    * Exact: ``conversions(c) = Σ_{S ∋ c} d(S) · U(S) / |S|`` with
+      ``U(S) = Σ_{T ⊇ S} J(T)·[conv(T) > 0]`` (superset zeta transform).
+    * Sampling: per order, each converting set contributes
+      ``J(T)·[v(P ∪ {c}) − v(P)]`` to ``c ∈ T``, ``P`` the channels of ``T``
+      before ``c``; standard errors as above. Only ``unseen="zero"``.
 
     Parameters
     ----------
+    scope : {"global", "journey"}, default "global"
+        One game over all players, or one game per converting channel set.
     max_exact_channels : int, default 20
-        Largest number of channels (on converting paths) solved exactly.
+        Largest number of players solved exactly (at most 22).
     n_permutations : int, default 2000
         Random orders drawn when sampling (at least 2).
     seed : int, default 0
         Seed of the sampling; exact results do not depend on it.
-    unseen : {"zero", "subset_rate"}, default "zero"
-        Estimate for coalitions no journey was exposed to.
+    unseen : {"zero", "subset_rate"} or None, default None
+        Estimate for coalitions no journey was exposed to; ``None`` picks
+        ``"subset_rate"`` for the global scope and ``"zero"`` for the
+        journey scope (``details["unseen"]`` says which was used).
 
     Raises
     ------
     ValueError
-        Bad settings, more than 64 channels on converting paths,
-        ``unseen="subset_rate"`` when sampling, or a path with value but no
-        journeys.
+        Bad settings, more than 64 players when sampling, the journey scope
+        with ``unseen="subset_rate"`` when sampling, or a path with value but
+        no journeys.
+    DegenerateGameError
+        Global scope with ``v(N) ≤ 0`` while there are conversions (revenue).
+
+    Examples
+    --------
+    Two channels: ``a`` converts 1 of 2 journeys, ``a > b`` 1 of 1; ``{b}``
+    is unseen, its subset rate is 0 (no journeys within ``{b}``). So
+    ``v(a) = 1/2, v(b) = 0, v(ab) = 1``, ``φ(a) = (1/2 + 1)/2 = 3/4``,
+    ``φ(b) = (0 + 1/2)/2 = 1/4``; the 2 conversions split 3/2 and 1/2.
+
+    >>> pt = PathTable.from_paths([["a"], ["a", "b"]], conversions=[1, 1], nulls=[1, 0])
+    >>> ShapleyConversionRate().attribute(pt).conversions.tolist()
+    [1.5, 0.5]
     """
 
+    scope: Literal["global", "journey"] = "global"
     max_exact_channels: int = 20
     n_permutations: int = 2000
     seed: int = 0
-    unseen: Literal["zero", "subset_rate"] = "zero"
+    unseen: Literal["zero", "subset_rate"] | None = None
     name: ClassVar[str] = "shapley_rate"
 
     def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"scope must be one of {SCOPES}, got {self.scope!r}")
         if not 0 <= int(self.max_exact_channels) <= 22:
             raise ValueError(
                 "max_exact_channels must be in 0..22 (2^n coalitions),"
@@ -382,17 +502,24 @@ class ShapleyConversionRate:
             )
         if int(self.n_permutations) < 2:
             raise ValueError(f"n_permutations must be at least 2, got {self.n_permutations}")
-        if self.unseen not in UNSEEN_RULES:
-            raise ValueError(f"unseen must be one of {UNSEEN_RULES}, got {self.unseen!r}")
+        if self.unseen is not None and self.unseen not in UNSEEN_RULES:
+            raise ValueError(f"unseen must be one of {UNSEEN_RULES} or None, got {self.unseen!r}")
+
+    @property
+    def unseen_rule(self) -> str:
+        """The unseen-coalition rule in force: ``unseen``, or the scope's default."""
+        if self.unseen is not None:
+            return self.unseen
+        return "subset_rate" if self.scope == "global" else "zero"
 
     @property
     def _params(self) -> dict[str, Any]:
-        return {"max_exact_channels": self.max_exact_channels,
+        return {"scope": self.scope, "max_exact_channels": self.max_exact_channels,
                 "n_permutations": self.n_permutations, "seed": self.seed,
                 "unseen": self.unseen}
 
     def attribute(self, paths: PathTable) -> AttributionResult:
-        """Conversion-rate Shapley credit per channel (exact or sampled, see the class)."""
+        """Conversion-rate Shapley credit per channel (see the class for both scopes)."""
         n = paths.n_channels
         journeys = paths.journeys
         orphan = np.flatnonzero((journeys <= 0) & (paths.value > 0))
@@ -400,17 +527,21 @@ class ShapleyConversionRate:
             i = int(orphan[0])
             raise ValueError(f"path row {i} ({' > '.join(paths.path(i))}): value"
                              f" {paths.value[i]} but no journeys; a rate needs journeys")
+        unseen = self.unseen_rule
         converting = (paths.conversions > 0) | (paths.value > 0)
         active = np.unique(paths.codes[converting[paths.path_index]]) if n else np.zeros(0, int)
         n_active = len(active)
-        details: dict[str, Any] = {"active_channels": n_active, "unseen": self.unseen}
-        conv = np.zeros(n)
-        val = np.zeros(n)
-        se_conv = np.zeros(n)
-        se_val = np.zeros(n)
+        details: dict[str, Any] = {"scope": self.scope, "active_channels": n_active,
+                                   "unseen": unseen}
+        conv, val = np.zeros(n), np.zeros(n)
+        se_conv, se_val = np.zeros(n), np.zeros(n)
         if n_active == 0:
             details.update(method="exact", coalitions_observed=0, n_permutations=0,
+                           journeys_left_out=float(journeys.sum()),
                            conversions_se=se_conv, value_se=se_val)
+            if self.scope == "global":
+                details.update(phi=np.zeros(n), phi_value=np.zeros(n), v_grand=0.0,
+                               v_grand_value=0.0)
             return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
                                                  details=details)
         exact = n_active <= self.max_exact_channels
@@ -419,10 +550,11 @@ class ShapleyConversionRate:
                 f"conversion-rate Shapley: {n_active} channels appear on converting paths; "
                 "sampling supports at most 64 (use the subset form for more)"
             )
-        if not exact and self.unseen != "zero":
+        if not exact and self.scope == "journey" and unseen != "zero":
             raise ValueError(
-                f"unseen={self.unseen!r} needs the exact lattice: {n_active} channels exceed "
-                f"max_exact_channels={self.max_exact_channels}; use unseen='zero' to sample"
+                f"scope='journey' with unseen={unseen!r} needs the exact lattice: {n_active} "
+                f"channels exceed max_exact_channels={self.max_exact_channels}; use "
+                "unseen='zero' or scope='global' to sample"
             )
         bit_of = np.full(n, -1, dtype=np.int64)
         bit_of[active] = np.arange(n_active)
@@ -433,45 +565,146 @@ class ShapleyConversionRate:
         set_conv = np.bincount(inverse, weights=paths.conversions[keep], minlength=m)
         set_val = np.bincount(inverse, weights=paths.value[keep], minlength=m)
         set_j = np.bincount(inverse, weights=journeys[keep], minlength=m)
+        details.update(coalitions_observed=m,
+                       journeys_left_out=float(journeys[~inside].sum()))
+        if self.scope == "journey":
+            if exact:
+                c_act, v_act = self._exact(n_active, sets, set_conv, set_val, set_j, unseen)
+                details.update(method="exact", n_permutations=0)
+            else:
+                c_act, v_act, sc, sv = self._sample(n_active, sets, set_conv, set_val, set_j)
+                se_conv[active], se_val[active] = sc, sv
+                details.update(method="permutation", n_permutations=int(self.n_permutations))
+            conv[active], val[active] = c_act, v_act
+            details.update(conversions_se=se_conv, value_se=se_val)
+            return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
+                                                 details=details)
+
+        # ---- global scope: one game, shares of v(N) − v(∅)
+        bound_conv, bound_val = np.zeros(n), np.zeros(n)
+        phi_conv, phi_val = np.zeros(n), np.zeros(n)
         if exact:
-            c_act, v_act = self._exact(n_active, sets, set_conv, set_val, set_j)
+            phi_conv[active] = self._global_exact(n_active, sets, set_conv, set_j, unseen)
+            phi_val[active] = self._global_exact(n_active, sets, set_val, set_j, unseen)
             details.update(method="exact", n_permutations=0)
         else:
-            c_act, v_act, sc, sv = self._sample(n_active, sets, set_conv, set_val, set_j)
-            se_conv[active], se_val[active] = sc, sv
-            details.update(method="permutation", n_permutations=int(self.n_permutations))
-        conv[active], val[active] = c_act, v_act
-        details.update(coalitions_observed=m, conversions_se=se_conv, value_se=se_val)
+            k = int(self.n_permutations)
+            (phi_conv[active], phi_val[active], se_conv[active],
+             se_val[active]) = self._global_sample(n_active, sets, set_conv, set_val, set_j,
+                                                   unseen)
+            half = np.sqrt(2.0 * np.log(2.0 / (1.0 - BOUND_LEVEL)) / k)
+            bound_conv[active] = np.max(set_conv / set_j) * half
+            bound_val[active] = np.max(set_val / set_j) * half
+            details.update(method="permutation", n_permutations=k, bound_level=BOUND_LEVEL)
+        grand: dict[str, float] = {}
+        for key, amount, phi, total, se, bound, credit in (
+                ("conversions", set_conv, phi_conv, paths.total_conversions, se_conv,
+                 bound_conv, conv),
+                ("value", set_val, phi_val, paths.total_value, se_val, bound_val, val)):
+            v_grand = _grand_value(sets, amount, set_j, n_active, unseen)
+            grand[key] = v_grand
+            if total <= 0:
+                se[:] = bound[:] = 0.0
+                continue
+            if not v_grand > 0:
+                grand_seen = n_active < 64 and bool(np.any(sets == (1 << n_active) - 1))
+                raise DegenerateGameError(
+                    self._degenerate_message(key, n_active, grand_seen, unseen))
+            scale = total / phi.sum()
+            credit[:] = phi * scale
+            se *= abs(scale)
+            bound *= abs(scale)
+        details.update(phi=phi_conv, phi_value=phi_val, v_grand=grand["conversions"],
+                       v_grand_value=grand["value"], conversions_se=se_conv, value_se=se_val)
+        if not exact:
+            details.update(conversions_bound=bound_conv, value_bound=bound_val)
         return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
                                              details=details)
 
-    # ------------------------------------------------------------- exact mode
-    def _exact(self, n: int, sets: np.ndarray, set_conv: np.ndarray, set_val: np.ndarray,
-               set_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _degenerate_message(key: str, n_active: int, grand_seen: bool, unseen: str) -> str:
+        game = "conversion rate" if key == "conversions" else "revenue per journey"
+        if grand_seen:
+            why = (f"the journeys exposed to all {n_active} channels on converting paths "
+                   f"have {game} 0")
+        else:
+            why = (f"no journey was exposed to all {n_active} channels on converting paths "
+                   f"and unseen={unseen!r} gives that coalition 0")
+        return (
+            f"global conversion-rate Shapley ({key}): v(N) − v(∅) = 0, so there is no gain "
+            f"to share (credit = total · φ(c) / Σφ needs Σφ = v(N) − v(∅) > 0): {why}. "
+            "Use unseen='subset_rate' (v(N) = pooled rate of all journeys) or "
+            "scope='journey' (one game per converting channel set)"
+        )
+
+    # ------------------------------------------------------ global, exact
+    @staticmethod
+    def _global_exact(n: int, sets: np.ndarray, amount: np.ndarray, set_j: np.ndarray,
+                      unseen: str) -> np.ndarray:
+        """``φ(c) = Σ_{S ∋ c} d(S)/|S|`` with ``d`` the Harsanyi dividends of ``v``."""
+        v = _rate_lattice(n, sets, amount, set_j, unseen)
+        cardinality = np.bitwise_count(np.arange(1 << n, dtype=np.uint32)).astype(np.float64)
+        cardinality[0] = 1.0  # d(∅) = v(∅) = 0
+        return _sum_over_bit(_mobius(v) / cardinality, n)
+
+    # --------------------------------------------------- global, sampling
+    def _global_sample(self, n: int, sets: np.ndarray, set_conv: np.ndarray,
+                       set_val: np.ndarray, set_j: np.ndarray, unseen: str
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mean marginal contributions over random orders (and their standard errors)."""
+        m = len(sets)
+        rates = (set_conv / set_j, set_val / set_j)
+        amounts = (set_conv, set_val)
+        pair_set, pair_chan = np.nonzero(_mask_bits(sets, n))  # grouped by set, none empty
+        starts = np.flatnonzero(np.r_[True, pair_set[1:] != pair_set[:-1]])
+        rng = np.random.default_rng(self.seed)
+        k_total = int(self.n_permutations)
+        batch = max(1, min(k_total, 2_000_000 // max(len(pair_set), n, 1)))
+        draws = (np.empty((k_total, n)), np.empty((k_total, n)))
+        done = 0
+        while done < k_total:
+            b = min(batch, k_total - done)
+            order = np.argsort(rng.random((b, n)), axis=1)  # order[:, k]: player at step k+1
+            pos = np.argsort(order, axis=1)  # pos[:, c]: the step (0-based) of player c
+            prefix = np.cumsum(np.left_shift(_ONE, order.astype(np.uint64)), axis=1,
+                               dtype=np.uint64)  # coalition after each step (distinct bits)
+            at = np.minimum(np.searchsorted(sets, prefix), m - 1)
+            hit = sets[at] == prefix
+            pooled: tuple[np.ndarray, ...] = ()
+            if unseen == "subset_rate":
+                # a set joins the pooled evidence at the step of its last player
+                entry = np.maximum.reduceat(pos[:, pair_chan], starts, axis=1)
+                pooled = tuple(_running_sums(entry, w, n) for w in (*amounts, set_j))
+            for i, (rate, out) in enumerate(zip(rates, draws, strict=True)):
+                fill = np.zeros((b, n))
+                if pooled:
+                    fill = np.divide(pooled[i], pooled[2], out=fill, where=pooled[2] > 0)
+                v = np.where(hit, rate[at], fill)
+                marginal = np.diff(v, axis=1, prepend=0.0)
+                out[done:done + b] = np.take_along_axis(marginal, pos, axis=1)
+            done += b
+        root_k = np.sqrt(k_total)
+        return (draws[0].mean(axis=0), draws[1].mean(axis=0),
+                draws[0].std(axis=0, ddof=1) / root_k, draws[1].std(axis=0, ddof=1) / root_k)
+
+    # ---------------------------------------------------- journey, exact
+    @staticmethod
+    def _exact(n: int, sets: np.ndarray, set_conv: np.ndarray, set_val: np.ndarray,
+               set_j: np.ndarray, unseen: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per-journey game: ``Σ_{S ∋ c} d(S) · U(S) / |S|`` (see the class)."""
         size = 1 << n
         idx = sets.astype(np.int64)
-        dense_conv, dense_val, dense_j = np.zeros(size), np.zeros(size), np.zeros(size)
-        dense_conv[idx], dense_val[idx], dense_j[idx] = set_conv, set_val, set_j
-        seen = dense_j > 0
         cardinality = np.bitwise_count(np.arange(size, dtype=np.uint32)).astype(np.float64)
         cardinality[0] = 1.0  # d(∅) = v(∅) = 0, so h(∅) = 0 whatever the divisor
-
-        pooled_j = _subset_sum(dense_j.copy()) if self.unseen == "subset_rate" else None
         out = []
-        for amount in (dense_conv, dense_val):
-            v = np.zeros(size)
-            v[seen] = amount[seen] / dense_j[seen]
-            if pooled_j is not None:
-                pooled = _subset_sum(amount.copy())
-                fill = ~seen & (pooled_j > 0)
-                v[fill] = pooled[fill] / pooled_j[fill]
-            v[0] = 0.0
-            dividends = _mobius(v)
-            weight = _superset_sum(np.where(amount > 0, dense_j, 0.0))
-            out.append(_sum_over_bit(dividends * weight / cardinality, n))
+        for amount in (set_conv, set_val):
+            dividends = _mobius(_rate_lattice(n, sets, amount, set_j, unseen))
+            weight = np.zeros(size)
+            weight[idx] = np.where(amount > 0, set_j, 0.0)
+            out.append(_sum_over_bit(dividends * _superset_sum(weight) / cardinality, n))
         return out[0], out[1]
 
-    # ---------------------------------------------------------- sampling mode
+    # ------------------------------------------------- journey, sampling
     def _sample(self, n: int, sets: np.ndarray, set_conv: np.ndarray, set_val: np.ndarray,
                 set_j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rate_conv = set_conv / set_j

@@ -14,40 +14,52 @@ and the owned site / mini-program (``owned_site``), plus one new channel in
 ``test`` status (:data:`TEST_CHANNEL`, ``livestream``) launched part-way through
 the date range.
 
-1. **Spend plan.** Each paid channel gets a daily budget *shape*: a random
-   level per calendar month (log-normal, sd 0.35), a weekday factor and daily
-   noise (log-normal, sd 0.12), scaled to mean 1 over its active days. Spend is
-   exogenous: it does not follow demand seasonality, so spend/response pairs
-   identify the curve.
-2. **First journeys.** Each user's first journey starts on day ``d`` through
-   channel ``c`` with probability
+1. **Spend plan.** Each bought channel (search, short video, social/KOL,
+   marketplace, and the test channel) gets a daily budget *shape*: a level per
+   calendar month, a weekday factor and daily noise (log-normal, sd 0.12),
+   scaled to mean 1 over its active days. The monthly levels of an
+   established channel are spread evenly over 0.3–1.7 of its mean, shuffled
+   and jittered (±5%), so every seed's months run from well below to well
+   above the curve's knee; the test channel runs on one fixed test budget
+   level. Spend is exogenous: it does not follow demand seasonality, so
+   spend/response pairs identify the curve.
+2. **First journeys.** Each user's first journey opens on day ``d`` through
+   channel ``c`` at the rate
 
-   ``P(d, c) = P(era) · π_era(c) · q_c(d)``,
-   ``q_c(d) ∝ demand(d) · (1 − exp(−shape_c(d) / κ_c))``
+   ``λ_{c,d} = E_c · (1 − exp(−shape_c(d) / κ_c))`` for a bought channel,
+   ``λ_{c,d} = r_c · demand(d) / mean(demand)`` for e-mail/SMS, app push and
+   the owned site (organic and CRM starts, not bought),
 
-   where ``era`` is before/after the test channel's launch, ``π_era`` the start
-   row of that era's chain and ``demand`` the organic demand (weekdays, a slow
-   trend, 3.8, 6.18, 11.11 and 12.12 peaks, a Spring-Festival dip). Within an
-   era the first channel is therefore distributed exactly as ``π_era``; spend
-   only moves *when* each channel's journeys start, through the saturating
-   curve ``1 − exp(−s/k)`` (diminishing returns). Owned and CRM channels are not
-   spend-driven (their factor is 1).
+   with ``E_c = g · w_c / (1 − exp(−1 / κ_c))`` (so ``w_c`` is the channel's
+   weight at its mean spend), ``r_c = g · w_c``, ``w_c`` the weights of
+   :data:`_CHAIN`'s start row and ``g`` set so that ``Σ λ = n_users``.
+   ``demand`` is the organic demand (weekdays, a slow trend, 3.8, 6.18, 11.11
+   and 12.12 peaks, a Spring-Festival dip). The users' (day, channel) cells are
+   a multinomial draw with probabilities ``λ / Σ λ``: the journeys a channel
+   opens on a day are Poisson(``λ_{c,d}``) conditioned on the total. A bought
+   channel's own spend therefore drives its own new journeys with diminishing
+   returns; ``κ_c`` (0.8–1.2) puts the mean spend near the knee. In currency,
+   ``k_c = κ_c · mean daily spend`` (:attr:`SyntheticTruth.response`).
 3. **Journeys.** From the first touch the journey follows the first-order chain
-   (rows ``start`` + channels, columns channels + ``(conversion)`` +
+   (channel rows of :data:`_CHAIN`, columns channels + ``(conversion)`` +
    ``(null)``) until absorption. Journeys that start before the launch use the
    chain with the test channel's column removed and each row renormalised
    (:attr:`SyntheticTruth.transition_before_launch`); later ones use
-   :attr:`SyntheticTruth.transition`. Gaps between touches are
-   ``60 s + Exponential(mean)`` with a mean per next channel (hours for search
-   and marketplace, days for CRM and feeds), scaled by
-   :attr:`SynthConfig.mean_gap_hours`; a purchase follows its last touch after
-   ``60 s + Exponential(90 min)``.
+   :attr:`SyntheticTruth.transition`. The true start row of each era is the
+   start mixture: the first-journey distribution the spend plan implies over
+   the era's days, ``Σ_d λ_{c,d} / Σ_{c,d} λ_{c,d}`` (exact), mixed with the
+   returning row (step 4) by the numbers of first and repeat journeys the era
+   opened. Gaps between touches are ``60 s + Exponential(mean)`` with a mean
+   per next channel (hours for search and marketplace, days for CRM and
+   feeds), scaled by :attr:`SynthConfig.mean_gap_hours`; a purchase follows
+   its last touch after ``60 s + Exponential(90 min)``.
 4. **Repeat journeys.** After a purchase the user returns with probability
    ``repeat_after_purchase`` after ``7 + Exponential(mean_repeat_days)`` days;
    after a null journey with probability ``return_after_null`` after
-   ``3 + Exponential(mean_return_days)`` days. Each new journey draws its first
-   channel from its era's start row. So customers have first and repeat
-   purchases.
+   ``3 + Exponential(mean_return_days)`` days. Returning customers start on
+   the owned and CRM channels (e-mail/SMS 0.35, app push 0.30, owned site
+   0.35); from there the chain may take them to any channel. So customers
+   have first and repeat purchases, and bought channels open only new ones.
 5. **Order values** are log-normal, ``value = median · m(last) · exp(σ Z)``
    with a multiplier ``m`` per last channel, in cents (two decimals); the
    expected value given the last channel is ``median · m · exp(σ²/2)``.
@@ -58,18 +70,30 @@ the date range.
 7. **Censoring.** Events at or after the end of the range are cut: journeys
    still running there are *open* (``outcome == "open"`` in the journey
    ledger), exactly as the warehouse sees real data.
-8. **Spend level and cost.** Each established paid channel's total spend is set
-   so that its revenue under the true chain's value-weighted removal-effect
-   attribution (DESIGN.md, "Attribution models") divided by its spend equals a
-   target ROI (search 5.0, marketplace 3.5, short video 2.5, social/KOL 2.0).
-   E-mail/SMS costs 0.05 per message; app push and ``owned_site`` are free. The test
-   channel's spend makes its ROI in the months after launch
-   ``test_roi_vs_baseline`` (default 1.2) times the baseline of the established
-   channels with spend in those months — between the DESIGN admit (1.15×) and
-   scale (1.30×) bars, so the lifecycle rules have a close call to make. A
-   channel-day's spend (whole cents) is split over its touches in whole
-   cents — each touch pays ``floor(cents / n)`` or one cent more — so touch
-   costs sum exactly to the spend of every channel-day that has touches.
+8. **Spend level and cost.** Each established bought channel's total spend
+   is set so that its revenue under the true chain's value-weighted
+   removal-effect attribution (DESIGN.md, "Attribution models") divided by its
+   spend equals a target ROI (search 5.0, marketplace 3.5, short video 2.5,
+   social/KOL 2.0). E-mail/SMS costs 0.05 per message plus a platform fee per
+   calendar month (whole currency units, split over the month's days in
+   whole cents) set so that its ROI is 25; app push and ``owned_site`` are
+   free. The test channel's spend makes its ROI in the months after launch
+   ``test_roi_vs_baseline`` (default 1.2) times the baseline of the
+   established channels with spend in those months — between the DESIGN
+   admit (1.15×) and scale (1.30×) bars, so the lifecycle rules have a close
+   call to make. A channel-day's spend (whole cents) is split over its
+   touches in whole cents — each touch pays ``floor(cents / n)`` or one cent
+   more — so touch costs sum exactly to the spend of every channel-day that
+   has touches.
+
+**True response.** For a bought channel, the truth's response is the expected
+revenue of the journeys its spend opens, ``a_c · (1 − exp(−s / k_c))`` per day
+with ``a_c = E_c · V_c`` and ``V_c`` the expected revenue of a journey that
+starts on ``c`` (``(I − Q) V = r·v``): the revenue that would not exist
+without that spend. Attribution models measure credit shared along paths —
+openers such as short video hand part of their journeys' revenue to closers
+such as search — so attributed revenue per period agrees with it only
+approximately.
 
 Everything is vectorised with numpy; users are simulated in chunks of
 :attr:`SynthConfig.chunk_users` with independent seeded streams, so
@@ -141,8 +165,11 @@ _MIN_GAP = 60
 # channels in _ORDER, then conversion, then null. Each row sums to 1.
 # search and marketplace close well; short_video and social_kol open journeys
 # and hand over to search / marketplace; e-mail/SMS and app push re-engage and
-# lead to the owned site, often the last touch. The test channel (livestream) opens
-# 10% of journeys and closes at 10% per touch.
+# lead to the owned site, often the last touch. The test channel (livestream)
+# closes at 10% per touch. The START row here is not a draw probability: it is
+# each channel's share of first journeys when every bought channel spends its
+# mean level (the weights w_c of the module docstring, step 2); the true start
+# row of the data is the mixture in SyntheticTruth.transition.
 _ORDER = ("search", "short_video", "social_kol", "marketplace", "email_sms", "app_push",
           "owned_site", "livestream")
 _CHAIN: dict[str, tuple[float, ...]] = {
@@ -164,8 +191,8 @@ class _Profile:
     gap: float  # mean gap before a touch on this channel, relative to mean_gap_hours
     view: float  # probability that a touch is a view (else a click)
     value: float  # order value multiplier when this channel is last
-    kappa: float | None  # saturation of entries vs spend shape; None = not spend-driven
-    roi: float | None  # target ROI under the true chain's attribution (paid channels)
+    kappa: float | None  # knee of entries vs spend, in units of mean spend; None = not bought
+    roi: float | None  # target ROI under the true chain's attribution (None: free or test)
     unit_cost: float  # cost per touch for channels billed per message
     campaigns: tuple[tuple[str, float], ...]
 
@@ -181,7 +208,7 @@ _PROFILES: dict[str, _Profile] = {
                             ("notes_seeding", 0.3))),
     "marketplace": _Profile(0.5, 0.10, 0.90, 0.9, 3.5, 0.0,
                             (("store_ads", 0.5), ("search_ads", 0.35), ("flash_sale", 0.15))),
-    "email_sms": _Profile(2.0, 0.50, 1.05, None, None, 0.05,
+    "email_sms": _Profile(2.0, 0.50, 1.05, None, 25.0, 0.05,
                           (("newsletter", 0.4), ("cart_reminder", 0.35), ("promo_blast", 0.25))),
     "app_push": _Profile(1.7, 0.40, 1.00, None, None, 0.0,
                          (("daily_deal", 0.5), ("price_drop", 0.3), ("restock", 0.2))),
@@ -189,6 +216,10 @@ _PROFILES: dict[str, _Profile] = {
     "livestream": _Profile(1.0, 0.30, 0.90, 1.0, None, 0.0,
                            (("host_session", 0.5), ("brand_live", 0.3), ("flash_deal", 0.2))),
 }
+#: Where returning customers (a user's second and later journeys) start.
+_RETURN: dict[str, float] = {"email_sms": 0.35, "app_push": 0.30, "owned_site": 0.35}
+#: Monthly budget levels of a bought channel span this range of its mean level.
+_LEVEL_RANGE = (0.3, 1.7)
 _CONVERSION_GAP = 1.5 / 24.0  # mean gap from last touch to purchase, relative to mean_gap_hours
 _HOURS = np.array([2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 5, 6, 7, 8, 9, 9, 7, 4], float)
 _WEEKDAY_DEMAND = np.array([0.95, 0.95, 0.97, 1.0, 1.05, 1.1, 1.0])
@@ -435,11 +466,17 @@ class SyntheticTruth:
     transition : ndarray, shape (1 + K, K + 2)
         The first-order chain of journeys started after the launch (of all
         journeys without a test channel): rows ``start`` + channels, columns
-        channels + ``(conversion)`` + ``(null)``; rows sum to 1.
+        channels + ``(conversion)`` + ``(null)``; rows sum to 1. The channel
+        rows are the fixed chain. The ``start`` row is the era's start
+        mixture (module docstring, step 3): the first-journey distribution the
+        spend plan implies over the era's days, ``Σ_d λ_{c,d} / Σ_{c,d} λ_{c,d}``
+        (an exact expectation), mixed with the returning row by the numbers of
+        first and repeat journeys the era actually opened.
     transition_before_launch : ndarray, same shape
-        The chain of journeys started before the launch: the test channel's
-        column removed and each row renormalised (its own row is unreachable
-        and set to null).
+        The chain of journeys started before the launch: channel rows with the
+        test channel's column removed and renormalised (its own row is
+        unreachable and set to null); the start row is that era's mixture (no
+        test-channel mass, since it has no spend before the launch).
     value_mean : ndarray, shape (K,)
         Expected order value when each channel is the last touch,
         ``value_median · m(c) · exp(σ²/2)``.
@@ -452,17 +489,30 @@ class SyntheticTruth:
     launched_on : date or None
         Its launch date (first day it can appear).
     response : DataFrame
-        Per spend-driven channel: ``k`` (currency per day), ``entries_max``
-        (first journeys per day at saturation and average demand, after the
-        launch) and ``a`` (their expected revenue per day). Revenue of first
-        journeys opened by the channel on a day of average demand is
-        ``a · (1 − exp(−spend / k))``.
+        The true response of each bought channel (spend-driven starts), one row
+        per channel: ``k`` (currency per day), ``entries_max`` (expected
+        journeys opened per day at saturation), ``value_per_journey`` (``V_c``,
+        expected revenue of a journey that starts on ``c`` under
+        :attr:`transition`), ``a = entries_max · V_c`` and ``a_before_launch``
+        (the same with :attr:`transition_before_launch`; NaN for the test
+        channel). A day's spend ``s`` on ``c`` opens on average
+        ``entries_max · (1 − exp(−s / k))`` journeys, all of them new customers,
+        and their expected revenue ``a · (1 − exp(−s / k))`` is the revenue
+        that would not exist without that spend: the *incremental* revenue of
+        the channel (those journeys' later repeat journeys are not counted).
+        Attribution models measure something else — credit shared along
+        paths, so a channel also earns from journeys others opened and gives
+        away part of its own — so only approximate agreement is expected.
+        See :meth:`response_revenue` for a period's spend.
     target_roi : ndarray, shape (K,)
         Revenue ÷ spend each paid channel was calibrated to (NaN when free),
         revenue credited by the true chain's value-weighted removal effects.
     baseline_roi : float
         Established channels with spend after the launch, together: attributed
         revenue ÷ spend (the DESIGN lifecycle baseline, spend-bearing channels).
+    monthly_fee : Series
+        Platform fee per calendar month of each channel billed per message
+        (index: channel), in whole currency units.
     """
 
     channels: tuple[str, ...]
@@ -477,6 +527,49 @@ class SyntheticTruth:
     response: pd.DataFrame
     target_roi: np.ndarray
     baseline_roi: float
+    monthly_fee: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+
+    def response_revenue(self, channel: str, spend: float | np.ndarray, days: float = 1.0, *,
+                         before_launch: bool = False) -> float | np.ndarray:
+        """True expected revenue of the journeys a channel's spend opens over ``days`` days.
+
+        With the spend spread evenly over the days,
+        ``R(S) = days · a · (1 − exp(−S / (days · k)))`` (``a``, ``k`` from
+        :attr:`response`; ``a_before_launch`` when ``before_launch``). Uneven
+        daily spend opens slightly fewer journeys (the curve is concave).
+
+        Parameters
+        ----------
+        channel : str
+            A bought channel (a row of :attr:`response`).
+        spend : float or ndarray
+            Total spend over the period, currency.
+        days : float
+            Length of the period in days.
+        before_launch : bool
+            Use the chain of journeys started before the test channel's launch.
+
+        Returns
+        -------
+        float or ndarray
+
+        Raises
+        ------
+        ValueError
+            If the channel has no spend-driven response or ``days`` is not positive.
+        """
+        rows = self.response[self.response["channel"] == channel]
+        if rows.empty:
+            raise ValueError(f"response_revenue: {channel!r} is not a bought channel; "
+                             f"choose from {self.response['channel'].tolist()}")
+        if not days > 0:
+            raise ValueError(f"response_revenue: days={days!r} must be positive")
+        row = rows.iloc[0]
+        a = row["a_before_launch"] if before_launch else row["a"]
+        if not math.isfinite(a):
+            raise ValueError(f"response_revenue: {channel!r} has no response before the launch")
+        out = days * a * (1.0 - np.exp(-np.asarray(spend, dtype=float) / (days * row["k"])))
+        return float(out) if np.ndim(out) == 0 else out
 
     @property
     def conversion_probability(self) -> float:
@@ -611,12 +704,15 @@ class SyntheticData:
 class _Plan:
     config: SynthConfig
     channels: tuple[str, ...]
-    chains: np.ndarray  # (2, K+1, K+2) true chains: era 0 before launch, 1 after
+    chains: np.ndarray  # (2, K+1, K+2) channel rows of the chains: era 0 before launch, 1 after
     cum: np.ndarray  # the same, cumulated along each row (last column exactly 1)
     launch_s: int  # seconds from the start to the launch (0 without a test channel)
-    demand: np.ndarray  # (days,)
+    demand: np.ndarray  # (days,) organic demand
     shape: np.ndarray  # (K, days) spend shape, mean 1 over active days; 0 when inactive/free
-    entry: np.ndarray  # (K, days) demand · saturation factor
+    rate: np.ndarray  # (K, days) expected first journeys opened per channel-day
+    entries_max: np.ndarray  # (K,) saturation of `rate` for bought channels (NaN otherwise)
+    returning: np.ndarray  # (K,) start distribution of repeat journeys
+    returning_cum: np.ndarray  # (1, K) its cumulated row
     cell_p: np.ndarray  # (days*K,) first-journey (day, channel) probabilities
     gap_s: np.ndarray  # (K,) mean gap before a touch, seconds
     conv_gap_s: float
@@ -646,6 +742,27 @@ def _demand(cfg: SynthConfig, rng: np.random.Generator) -> np.ndarray:
     return level * np.exp(rng.normal(0.0, 0.05, cfg.days))
 
 
+def _month_index(cfg: SynthConfig) -> np.ndarray:
+    """Calendar month of each day of the range, numbered 0, 1, ... from the first."""
+    months = np.array([(d.year, d.month) for d in (cfg.start + timedelta(days=i)
+                                                   for i in range(cfg.days))])
+    key = months[:, 0] * 12 + months[:, 1]
+    return key - key[0]
+
+
+def _budget_levels(n_months: int, rng: np.random.Generator) -> np.ndarray:
+    """Monthly budget levels: evenly spread over :data:`_LEVEL_RANGE`, shuffled, ±5% jitter.
+
+    Spreading the levels (rather than drawing them) makes every seed's months
+    cover the curve from well below to well above its knee.
+    """
+    if n_months == 1:
+        base = np.ones(1)
+    else:
+        base = np.linspace(*_LEVEL_RANGE, n_months)
+    return rng.permutation(base) * np.exp(rng.normal(0.0, 0.05, n_months))
+
+
 def _make_plan(cfg: SynthConfig) -> _Plan:
     rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(0,)))
     test = cfg.test_channel
@@ -660,38 +777,35 @@ def _make_plan(cfg: SynthConfig) -> _Plan:
     launch = cfg.launch_day if test is not None else 0  # without a test channel: one era
     demand = _demand(cfg, rng)
 
-    months = np.array([(cfg.start + timedelta(days=i)).month + 12 * (cfg.start + timedelta(
-        days=i)).year for i in range(n_days)])
-    month_idx = np.unique(months, return_inverse=True)[1]
+    month_idx = _month_index(cfg)
     weekday = np.array([(cfg.start + timedelta(days=i)).weekday() for i in range(n_days)])
     shape = np.zeros((k, n_days))
-    entry = np.tile(demand, (k, 1))
+    rate = np.zeros((k, n_days))
+    saturation = np.full(k, np.nan)  # relative entries_max, scaled below
     for j, (name, prof) in enumerate(zip(channels, profiles, strict=True)):
-        levels = np.exp(rng.normal(0.0, 0.35, month_idx.max() + 1))
-        noise = np.exp(rng.normal(0.0, 0.12, n_days))
+        weight = _CHAIN[START][_ORDER.index(TEST_CHANNEL if name == test else name)]
         if prof.kappa is None:
+            rate[j] = weight * demand / demand.mean()
             continue
-        s = levels[month_idx] * _WEEKDAY_SPEND[weekday] * noise
+        active = np.ones(n_days, dtype=bool)
         if name == test:
-            s[:launch] = 0.0
-        s /= s[s > 0].mean()
+            active[:launch] = False
+            # a test runs on a fixed budget: one level for every month
+            levels = np.ones(month_idx.max() + 1)
+        else:
+            levels = _budget_levels(int(month_idx.max()) + 1, rng)
+        noise = np.exp(rng.normal(0.0, 0.12, n_days))
+        s = levels[month_idx] * _WEEKDAY_SPEND[weekday] * noise * active
+        s /= s[active].mean()
         shape[j] = s
-        entry[j] = demand * (1.0 - np.exp(-s / prof.kappa))
-
-    era = np.arange(n_days) >= launch
-    cell = np.zeros((n_days, k))
-    total_demand = demand.sum()
-    for e, chain in ((False, before), (True, after)):
-        days_e = era == e
-        if not days_e.any():
-            continue
-        p_era = demand[days_e].sum() / total_demand
-        for j in range(k):
-            if chain[0, j] == 0:
-                continue
-            w = entry[j] * days_e
-            cell[:, j] += p_era * chain[0, j] * w / w.sum()
-    cell_p = cell.ravel() / cell.sum()
+        saturation[j] = weight / (1.0 - math.exp(-1.0 / prof.kappa))
+        rate[j] = saturation[j] * (1.0 - np.exp(-s / prof.kappa))
+    scale = cfg.n_users / rate.sum()
+    rate *= scale
+    cell_p = rate.T.ravel() / rate.sum()
+    returning = np.array([_RETURN.get(c, 0.0) for c in channels])
+    returning_cum = np.cumsum(returning / returning.sum())[None, :]
+    returning_cum[0, -1] = 1.0
 
     names: list[str | None] = []
     width = max(len(p.campaigns) for p in profiles) or 1
@@ -709,7 +823,8 @@ def _make_plan(cfg: SynthConfig) -> _Plan:
     hour_s = cfg.mean_gap_hours * 3600.0
     return _Plan(
         config=cfg, channels=channels, chains=chains, cum=cum, launch_s=launch * _DAY,
-        demand=demand, shape=shape, entry=entry, cell_p=cell_p,
+        demand=demand, shape=shape, rate=rate, entries_max=saturation * scale,
+        returning=returning / returning.sum(), returning_cum=returning_cum, cell_p=cell_p,
         gap_s=np.array([p.gap for p in profiles]) * hour_s, conv_gap_s=_CONVERSION_GAP * hour_s,
         view=np.array([p.view for p in profiles]),
         multiplier=np.array([p.value for p in profiles]),
@@ -789,7 +904,7 @@ def _simulate_chunk(plan: _Plan, index: int) -> _Chunk:
         after = start >= plan.launch_s
         era = after.astype(np.int64)
         if seq > 0:
-            first = _draw(cum, era * (k + 1), rng)
+            first = _draw(plan.returning_cum, np.zeros(n, dtype=np.int64), rng)
         state, t, idx = first, start.astype(np.int64), np.arange(n)
         end_t = start.astype(np.int64).copy()
         outcome = np.ones(n, dtype=np.int8)
@@ -874,20 +989,20 @@ def _simulate_chunk(plan: _Plan, index: int) -> _Chunk:
 
 @dataclass
 class _Stats:
-    """Totals over all chunks that set spend levels, costs and id offsets."""
+    """Totals over all chunks that set spend levels, costs, id offsets and the start row."""
 
     k: int
     n_days: int
     touches: np.ndarray = field(init=False)  # (K, days)
     revenue: np.ndarray = field(init=False)  # (2,) by era of the conversion day
-    first_after: np.ndarray = field(init=False)  # (K,) first journeys after launch by channel
+    starts: np.ndarray = field(init=False)  # (2, 2): era × (first, repeat) journeys opened
     counts: list[tuple[int, int, int]] = field(default_factory=list)  # per chunk: t, c, j
     chunk_touches: list[np.ndarray] = field(default_factory=list)  # per chunk: (K, days)
 
     def __post_init__(self) -> None:
         self.touches = np.zeros((self.k, self.n_days), dtype=np.int64)
         self.revenue = np.zeros(2)
-        self.first_after = np.zeros(self.k)
+        self.starts = np.zeros((2, 2), dtype=np.int64)
 
     def add(self, chunk: _Chunk, plan: _Plan) -> None:
         day = chunk.t_ts // _DAY
@@ -897,9 +1012,58 @@ class _Stats:
         self.chunk_touches.append(touches)
         era = (chunk.c_ts >= plan.launch_s).astype(np.int64)
         self.revenue += np.bincount(era, weights=chunk.c_value, minlength=2)
-        sel = chunk.j_after & (chunk.j_seq == 0)
-        self.first_after += np.bincount(chunk.j_first_channel[sel], minlength=self.k)
+        kind = 2 * chunk.j_after.astype(np.int64) + (chunk.j_seq > 0)
+        self.starts += np.bincount(kind, minlength=4).reshape(2, 2)
         self.counts.append((chunk.t_ts.size, chunk.c_ts.size, chunk.j_user.size))
+
+
+def _truth_chains(plan: _Plan, stats: _Stats) -> tuple[np.ndarray, np.ndarray]:
+    """The true chains of both eras with their start rows (module docstring, step 3).
+
+    Start row of an era: ``(N₁·p₁ + N_r·p_r) / (N₁ + N_r)`` with ``p₁`` the
+    first-journey start distribution the spend plan implies over the era's days
+    (``Σ_d λ_{c,d} / Σ_{c,d} λ_{c,d}``), ``p_r`` the returning row, and ``N₁``,
+    ``N_r`` the first and repeat journeys the era opened.
+    """
+    k = len(plan.channels)
+    launch = plan.launch_s // _DAY
+    chains = [plan.chains[0].copy(), plan.chains[1].copy()]
+    for era, days in ((0, slice(0, launch)), (1, slice(launch, None))):
+        first = plan.rate[:, days].sum(axis=1)
+        if first.sum() <= 0:
+            continue
+        p_first = first / first.sum()
+        n_first, n_repeat = stats.starts[era]
+        if n_first + n_repeat > 0:
+            row = (n_first * p_first + n_repeat * plan.returning) / (n_first + n_repeat)
+        else:
+            row = p_first
+        chains[era][0, :k] = row / row.sum()
+        chains[era][0, k:] = 0.0
+    if plan.config.test_channel is None:
+        chains[0] = chains[1].copy()
+    return chains[0], chains[1]
+
+
+def _fee_cents(cfg: SynthConfig, fee: int) -> np.ndarray:
+    """Daily cents of a monthly fee: each calendar month's fee split over its days.
+
+    A month of ``n`` days gives each day ``fee·100 // n`` cents and its first
+    ``fee·100 % n`` days one cent more, so every whole month sums to the fee
+    exactly; a month cut by the range keeps only its days' shares.
+    """
+    out = np.zeros(cfg.days, dtype=np.int64)
+    total = int(fee) * 100
+    for i in range(cfg.days):
+        d = cfg.start + timedelta(days=i)
+        n = _month_days(d)
+        out[i] = total // n + (d.day - 1 < total % n)
+    return out
+
+
+def _month_days(d: date) -> int:
+    """Number of days of ``d``'s calendar month."""
+    return (date(d.year + d.month // 12, d.month % 12 + 1, 1) - date(d.year, d.month, 1)).days
 
 
 def _spend_and_truth(plan: _Plan, stats: _Stats) -> tuple[pd.DataFrame, np.ndarray,
@@ -909,7 +1073,7 @@ def _spend_and_truth(plan: _Plan, stats: _Stats) -> tuple[pd.DataFrame, np.ndarr
     channels, k = plan.channels, len(plan.channels)
     test = cfg.test_channel
     profiles = [_PROFILES[TEST_CHANNEL if c == test else c] for c in channels]
-    before, after = plan.chains[0].copy(), plan.chains[1].copy()
+    before, after = _truth_chains(plan, stats)
     value_mean = cfg.value_median * plan.multiplier * math.exp(cfg.value_sigma ** 2 / 2)
 
     def shares(chain: np.ndarray) -> np.ndarray:
@@ -920,37 +1084,37 @@ def _spend_and_truth(plan: _Plan, stats: _Stats) -> tuple[pd.DataFrame, np.ndarr
     # revenue attributed to each channel by the true chains, per era of the conversion
     attributed = np.vstack([shares(before) * stats.revenue[0], shares(after) * stats.revenue[1]])
     total_shape = plan.shape.sum(axis=1)
-    post_fraction = np.divide(plan.shape[:, launch:].sum(axis=1), total_shape,
-                              out=np.zeros(k), where=total_shape > 0)
-    total = np.zeros(k)
+    cents = np.zeros((k, cfg.days), dtype=np.int64)
     target = np.full(k, np.nan)
+    fees = np.zeros(k, dtype=np.int64)
+    # months the range covers, counting a cut month by its share of days
+    month_share = sum(1.0 / _month_days(cfg.start + timedelta(days=i)) for i in range(cfg.days))
     for j, prof in enumerate(profiles):
-        if prof.roi is not None:
-            target[j] = prof.roi
-            total[j] = attributed.sum(axis=0)[j] / prof.roi
-        elif prof.unit_cost > 0:
-            total[j] = prof.unit_cost * stats.touches[j].sum()
+        if prof.roi is None:
+            continue
+        target[j] = prof.roi
+        budget = attributed.sum(axis=0)[j] / prof.roi
+        if prof.unit_cost > 0:
+            messages = np.rint(prof.unit_cost * 100 * stats.touches[j]).astype(np.int64)
+            fees[j] = max(0, round((budget - messages.sum() / 100) / month_share))
+            cents[j] = messages + _fee_cents(cfg, int(fees[j]))
+        elif total_shape[j] > 0:
+            cents[j] = np.rint(100 * budget * plan.shape[j] / total_shape[j]).astype(np.int64)
     established = np.array([c in CHANNELS for c in channels])
-    paid_est = established & ((plan.shape.sum(axis=1) > 0) | (total > 0))
-    unit = np.array([p.unit_cost for p in profiles])
-    spend_post = np.where(unit > 0, unit * stats.touches[:, launch:].sum(axis=1),
-                          total * post_fraction)
-    denominator = spend_post[paid_est].sum()
+    paid_est = established & (cents.sum(axis=1) > 0)
+    denominator = cents[paid_est, launch:].sum() / 100
     baseline = attributed[1, paid_est].sum() / denominator if denominator > 0 else math.nan
     if test is not None:
         j = channels.index(test)
         target[j] = cfg.test_roi_vs_baseline * baseline
         # no revenue yet (tiny samples): the test channel's budget is left at zero
-        total[j] = attributed[1, j] / target[j] if target[j] > 0 else 0.0
+        budget = attributed[1, j] / target[j] if target[j] > 0 else 0.0
+        if total_shape[j] > 0:
+            cents[j] = np.rint(100 * budget * plan.shape[j] / total_shape[j]).astype(np.int64)
 
-    amount = np.zeros((k, cfg.days))
-    for j, prof in enumerate(profiles):
-        if prof.unit_cost > 0:
-            amount[j] = np.round(prof.unit_cost * stats.touches[j], 2)
-        elif total_shape[j] > 0:
-            amount[j] = np.round(total[j] * plan.shape[j] / total_shape[j], 2)
+    amount = cents / 100.0
+    unit = np.array([p.unit_cost for p in profiles])
     active = (plan.shape > 0) | (unit[:, None] > 0)
-    cents = np.rint(amount * 100).astype(np.int64)
     ch_idx, day_idx = np.nonzero(active)
     spend = pd.DataFrame({
         "channel": pd.array(np.array(channels, dtype=object)[ch_idx], dtype="str"),
@@ -958,26 +1122,31 @@ def _spend_and_truth(plan: _Plan, stats: _Stats) -> tuple[pd.DataFrame, np.ndarr
         "amount": amount[ch_idx, day_idx],
     })
 
-    # response truth: first journeys opened per day after the launch
-    post = slice(launch, cfg.days)
-    mean_demand = plan.demand[post].mean()
-    x_value = _state_values(after, value_mean)
+    # response truth: journeys opened by a bought channel and their expected revenue
+    values = {1: _state_values(after, value_mean), 0: _state_values(before, value_mean)}
     rows = []
     for j, prof in enumerate(profiles):
         if prof.kappa is None or total_shape[j] == 0:
             continue
-        daily_mean = total[j] / np.count_nonzero(plan.shape[j])
-        denom = plan.entry[j, post].sum()
-        entries_max = stats.first_after[j] * mean_demand / denom if denom > 0 else 0.0
-        rows.append({"channel": channels[j], "k": prof.kappa * daily_mean,
-                     "entries_max": entries_max, "a": entries_max * x_value[j]})
-    response = pd.DataFrame(rows, columns=["channel", "k", "entries_max", "a"])
+        on = plan.shape[j] > 0
+        daily_mean = amount[j, on].mean()
+        e_max = float(plan.entries_max[j])
+        rows.append({
+            "channel": channels[j], "k": prof.kappa * daily_mean, "entries_max": e_max,
+            "value_per_journey": values[1][j], "a": e_max * values[1][j],
+            "a_before_launch": math.nan if channels[j] == test or launch == 0
+            else e_max * values[0][j],
+        })
+    response = pd.DataFrame(rows, columns=["channel", "k", "entries_max", "value_per_journey",
+                                           "a", "a_before_launch"])
+    fee = pd.Series({channels[j]: float(fees[j]) for j in range(k) if unit[j] > 0},
+                    name="monthly_fee", dtype=float)
     truth = SyntheticTruth(
         channels=channels, transition=after, transition_before_launch=before,
         value_mean=value_mean, value_median=cfg.value_median, value_sigma=cfg.value_sigma,
         value_multiplier=plan.multiplier.copy(), test_channel=test,
         launched_on=cfg.launched_on, response=response, target_roi=target,
-        baseline_roi=float(baseline),
+        baseline_roi=float(baseline), monthly_fee=fee,
     )
     return spend, cents, truth
 

@@ -39,6 +39,10 @@ refused when it differs (stored money is never silently replaced). A channels
 file updates stored channels (status always; group and launch date when the
 file has those columns). Channels first seen in touchpoints or spend are
 registered as ``established``.
+
+An ingest that inserts or changes rows bumps ``data_version`` and records its
+time (``last_ingest_at``) in the ``touchpath_meta`` table, in the same
+transaction; a no-op re-ingest leaves both unchanged.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -362,6 +366,20 @@ class Warehouse:
     def data_version(self) -> int:
         """Incremented by every ingest that changed the data (cache key)."""
         return _scalar(self.conn, "SELECT value FROM touchpath_meta WHERE key = 'data_version'")
+
+    @property
+    def last_ingest_at(self) -> datetime | None:
+        """Start time (UTC, timezone-aware) of the last ingest that changed the data.
+
+        Set together with :attr:`data_version` (an ingest that inserts or
+        changes nothing leaves both alone); ``None`` before the first such
+        ingest. Stored in ``touchpath_meta`` as microseconds since the epoch.
+        """
+        row = self.conn.execute(
+            "SELECT value FROM touchpath_meta WHERE key = 'last_ingest_at'").fetchone()
+        if row is None or row[0] is None:
+            return None
+        return datetime.fromtimestamp(0, UTC) + timedelta(microseconds=int(row[0]))
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""

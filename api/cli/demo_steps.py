@@ -18,6 +18,8 @@ flow:
    of the spend table over its last three months), spent in full, each channel
    within ±30% of last quarter, lifecycle rules applied; the split
    (``plan.png``), scenarios at ×0.8 … ×1.2 (``scenarios.png``).
+6. **HTML report** (``report.html``, :func:`api.report.write_report`) of the
+   same models, ROI model, period and plan settings.
 
 Tables show money with thousands separators and two decimals; the files carry
 full precision.
@@ -36,7 +38,8 @@ from rich.text import Text
 
 from api.cli.data_cmds import DemoContext, DemoStep, add_demo_step
 
-__all__ = ["DEMO_CI", "DEMO_MODELS", "DEMO_RESAMPLES", "DEMO_ROI_MODEL", "register"]
+__all__ = ["DEMO_CI", "DEMO_MODELS", "DEMO_RESAMPLES", "DEMO_ROI_MODEL", "demo_report_options",
+           "register"]
 
 #: Models of the demo's comparison.
 DEMO_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position", "markov1",
@@ -314,6 +317,36 @@ def plan_renderable(plan: Any, scen: Any, budget: float, found: Any) -> Renderab
     return Group(*lines)
 
 
+# -------------------------------------------------------------------- 6. report
+def demo_report_options(ctx: DemoContext) -> Any:
+    """The report's settings: the demo's models, intervals, ROI model, period and plan.
+
+    The plan section gets the demo plan's budget (last quarter's paid spend,
+    spent in full), quarter, ±30% limit and scenario budgets, so the report
+    shows the same plan and scenarios;
+    the attribution section is the comparison the demo printed (passed to
+    :func:`api.report.write_report`), not a second bootstrap.
+    """
+    from api.report import ReportOptions
+    from optimizer.scenarios import DEFAULT_MULTIPLIERS
+
+    budget = _last_quarter_spend(ctx) if ctx.plan_inputs is not None else None
+    return ReportOptions(period="month", model=DEMO_ROI_MODEL, models=DEMO_MODELS, ci=ctx.ci,
+                         budget=budget or None,
+                         quarter=None if ctx.plan_inputs is None else ctx.plan_inputs.quarter,
+                         spend_all=True, lookback_days=ctx.lookback_days,
+                         max_change=DEMO_MAX_CHANGE, multipliers=DEFAULT_MULTIPLIERS)
+
+
+def _step_report(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    from api.report import write_report
+
+    progress(0.05)
+    path = ctx.out_dir / "report.html"
+    write_report(ctx.warehouse, path, demo_report_options(ctx), comparison=ctx.comparison)
+    ctx.outputs["HTML report"] = path
+
+
 #: The steps this module adds, in order.
 STEPS = (
     DemoStep("Comparing attribution models", _step_compare, 3.0),
@@ -321,6 +354,7 @@ STEPS = (
     DemoStep("Lifecycle verdicts", _step_lifecycle, 0.2),
     DemoStep("Fitting response curves", _step_curves, 4.0),
     DemoStep("Planning next quarter", _step_plan, 1.5),
+    DemoStep("Writing the HTML report", _step_report, 3.0),
 )
 
 

@@ -24,7 +24,7 @@ from api.schemas import (
     problem_responses,
 )
 
-__all__ = ["router"]
+__all__ = ["compare_response", "router"]
 
 router = APIRouter(prefix="/v1/attribution", tags=["attribution"])
 
@@ -163,22 +163,38 @@ def compare_models(
         options = journeys.options()
         paths = build_paths(session.warehouse, options)
         touches = _touches_if_needed(session, built, journeys, options)
-        comparison = compare(built, paths, touches=touches, ci=ci, level=level, seed=seed)
-        rows = [CompareRow(**{k: v for k, v in r.items() if k in CompareRow.model_fields})
-                for r in records(comparison.to_frame(include_direct=True))]
-        agreement = [RankAgreementRow(**{k: v for k, v in r.items()
-                                         if k in RankAgreementRow.model_fields})
-                     for r in records(comparison.rank_agreement())]
-        return CompareResponse(
-            data_version=session.version,
-            models=list(comparison.labels),
-            options=journeys.out(),
-            rows=rows,
-            rank_agreement=agreement,
-            skipped=[SkippedModel(model=m, reason=why) for m, why in comparison.skipped],
-        )
+        # The specs, not the built models: the columns are named as they were asked for.
+        comparison = compare(specs, paths, touches=touches, ci=ci, level=level, seed=seed)
+        return compare_response(comparison, session.version, journeys)
 
     return session.cached("compare", key, compute)
+
+
+def compare_response(comparison: Any, version: int, journeys: JourneyQuery) -> CompareResponse:
+    """The wire form of a :class:`~attribution.compare.ModelComparison`.
+
+    Parameters
+    ----------
+    comparison : ModelComparison
+        Models run on the journeys ``journeys`` describes.
+    version : int
+        The data version they were computed on.
+    journeys : JourneyQuery
+        The journey options, echoed in the response.
+    """
+    rows = [CompareRow(**{k: v for k, v in r.items() if k in CompareRow.model_fields})
+            for r in records(comparison.to_frame(include_direct=True))]
+    agreement = [RankAgreementRow(**{k: v for k, v in r.items()
+                                     if k in RankAgreementRow.model_fields})
+                 for r in records(comparison.rank_agreement())]
+    return CompareResponse(
+        data_version=version,
+        models=list(comparison.labels),
+        options=journeys.out(),
+        rows=rows,
+        rank_agreement=agreement,
+        skipped=[SkippedModel(model=m, reason=why) for m, why in comparison.skipped],
+    )
 
 
 @router.get(

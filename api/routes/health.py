@@ -1,4 +1,4 @@
-"""``GET /v1/health``: liveness, data version and row counts (no key needed)."""
+"""``GET /v1/health``: liveness, data version, last ingest and row counts (no key needed)."""
 
 from __future__ import annotations
 
@@ -33,5 +33,6 @@ def health(session: ReadSessionDep) -> HealthResponse:
         counts=wh.counts(),
         first_day=None if first is None else first.date(),
         last_day=None if last is None else last.date(),
+        last_ingest_at=wh.last_ingest_at,
         cache_entries=len(session.cache),
     )

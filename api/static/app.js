@@ -45,6 +45,11 @@
     ratio3: (v) => (isNum(v) ? nf3.format(v) : dash),
     pct: (v) => (isNum(v) ? `${nf1.format(v * 100)}%` : dash),
     signedPct: (v) => (isNum(v) ? `${v > 0 ? "+" : ""}${nf1.format(v * 100)}%` : dash),
+    // An ISO 8601 instant as "YYYY-MM-DD HH:MM UTC".
+    utcMinute: (iso) => {
+      const t = new Date(iso);
+      return Number.isNaN(t.getTime()) ? dash : `${t.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    },
     compact: (v) => {
       if (!isNum(v)) return dash;
       const a = Math.abs(v);
@@ -398,6 +403,7 @@
         ["Date range", h.first_day ? `${h.first_day} → ${h.last_day}` : "no data"],
         ["Data version", String(h.data_version)],
         ["Latest data", h.last_day || dash],
+        ["Last ingest", h.last_ingest_at ? fmt.utcMinute(h.last_ingest_at) : dash],
       ];
       $("#data-tiles").replaceChildren(...tiles.map(([k, v]) => el("div", { class: "tile" },
         el("div", { class: "tile-label", text: k }), el("div", { class: "tile-value", text: v }))));
@@ -463,10 +469,8 @@
       q.set("models", models.join(","));
       q.set("ci", ci);
       const r = await api(`/v1/attribution/compare?${q}`);
-      // Short names: the specs as picked (the API's labels spell out every setting).
-      const skipped = new Set(r.skipped.map((x) => x.model));
-      const picked = models.filter((mdl) => !skipped.has(mdl));
-      const short = new Map(r.models.map((lab, i) => [lab, picked.length === r.models.length ? picked[i] : lab]));
+      // Column names: the API labels each model with its spec as asked for ("markov2").
+      const short = new Map(r.models.map((lab) => [lab, lab]));
       const channels = [...new Set(r.rows.filter((x) => x.channel !== "(direct)").map((x) => x.channel))];
       const byModel = new Map(r.models.map((mdl) => [mdl, new Map()]));
       for (const row of r.rows) byModel.get(row.model)?.set(row.channel, row);

@@ -14,6 +14,7 @@ last touch:  a 2 (100), b 4 (350), c 0.
 import io
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -78,8 +79,11 @@ def test_attribute_with_bootstrap_writes_bounds_to_file(csv_file, tmp_path):
 def test_attribute_table_format_lists_channels(csv_file):
     res = run("attribute", "--model", "position", "--paths", csv_file)
     assert res.exit_code == 0, res.output
-    for text in ("position_based", "a", "b", "c", "(direct)"):
+    assert res.stdout.splitlines()[0].strip() == "position"  # title: the short label
+    for text in ("a", "b", "c", "(direct)"):
         assert text in res.stdout
+    res = run("attribute", "--model", "position", "-p", "first=0.3", "--paths", csv_file)
+    assert res.stdout.splitlines()[0].strip() == "position(first=0.3)"
 
 
 def test_unknown_model_is_exit_2_with_valid_names(csv_file):
@@ -125,6 +129,85 @@ def test_compare_table_shows_models_and_rank_agreement(csv_file):
     assert res.exit_code == 0, res.output
     assert "first_touch" in res.stdout and "last_touch" in res.stdout
     assert "Spearman" in res.stdout
+
+
+def test_compare_table_shows_percent_shares_and_metric_conversions(csv_file):
+    # first touch shares: a 3/6 = 50.0%, b 1/6 = 16.7%, c 2/6 = 33.3%
+    res = run("compare", "--models", "first_touch,last_touch", "--paths", csv_file)
+    assert res.exit_code == 0, res.output
+    row = {line.split("│")[1].strip(): line for line in res.stdout.splitlines()
+           if line.startswith("│")}
+    assert [c.strip() for c in row["b"].split("│")[2:4]] == ["16.7", "66.7"]
+    assert "Share of attributed conversions (%)" in res.stdout
+    # --metric conversions: first touch c = 2.0, last touch b = 3 + 1 = 4.0
+    res = run("compare", "--models", "first_touch,last_touch", "--paths", csv_file,
+              "--metric", "conversions")
+    row = {line.split("│")[1].strip(): line for line in res.stdout.splitlines()
+           if line.startswith("│")}
+    assert [c.strip() for c in row["c"].split("│")[2:4]] == ["2.0", "0.0"]
+    assert [c.strip() for c in row["b"].split("│")[2:4]] == ["1.0", "4.0"]
+
+
+def _result(name, shares, half_width=0.01):
+    from attribution.base import AttributionResult
+
+    conv = np.asarray(shares, dtype=float) * 1000.0
+    ci = np.column_stack([conv - 1000.0 * half_width, conv + 1000.0 * half_width])
+    return AttributionResult(model=name, params={}, channels=tuple(CHANNELS8), conversions=conv,
+                             value=conv * 10, total_conversions=1000.0, total_value=10000.0,
+                             conversions_ci=ci, value_ci=ci * 10, ci_level=0.95)
+
+
+CHANNELS8 = ["app_push", "email_sms", "livestream", "marketplace", "owned_site", "search",
+             "short_video", "social_kol"]
+
+
+def test_nine_models_and_eight_channels_fit_in_150_columns():
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from api.cli.attribution_cmds import render_comparison
+    from api.cli.demo_steps import DEMO_MODELS
+    from attribution.compare import ModelComparison
+
+    shares = [0.107, 0.113, 0.033, 0.125, 0.154, 0.192, 0.181, 0.095]
+    results = tuple(_result(m, np.roll(shares, k)) for k, m in enumerate(DEMO_MODELS))
+    comp = ModelComparison(results, DEMO_MODELS)
+    buffer = io.StringIO()
+    render_comparison(comp, Console(file=buffer, width=400, highlight=False))  # natural width
+    lines = buffer.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= 150
+    # first model, app_push: 10.7% of 1000 conversions, interval 107 ± 10 → 9.7–11.7
+    row = next(i for i, line in enumerate(lines) if line.startswith("│ app_push"))
+    assert lines[row].split("│")[2].strip() == "10.7"
+    assert lines[row + 1].split("│")[2].strip() == "9.7–11.7"
+
+
+def test_rank_agreement_matrix_has_spearman_below_and_kendall_above():
+    from rich.console import Console
+
+    from api.cli.attribution_cmds import agreement_table
+    from attribution.compare import ModelComparison
+
+    # shares of A rank the channels 1 2 3 4, of B 1 3 2 4: d = (0, 1, 1, 0), Σd² = 2,
+    # ρ = 1 − 6·2 / (4·15) = 0.8; one discordant pair of 6: τ = (5 − 1) / 6 = 0.67
+    a = _result("A", [0.1, 0.2, 0.3, 0.4, 0, 0, 0, 0][:8])
+    b = _result("B", [0.1, 0.3, 0.2, 0.4, 0, 0, 0, 0][:8])
+    four = ModelComparison((_four(a), _four(b)), ("A", "B"))
+    buffer = io.StringIO()
+    Console(file=buffer, width=120, highlight=False).print(agreement_table(four))
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:4]]
+            for line in buffer.getvalue().splitlines() if line.startswith("│")}
+    assert rows == {"A": ["·", "0.67"], "B": ["0.80", "·"]}
+    assert "Spearman ρ below the diagonal, Kendall τ-b above" in " ".join(
+        buffer.getvalue().split())
+
+
+def _four(result):
+    from dataclasses import replace
+
+    return replace(result, channels=result.channels[:4], conversions=result.conversions[:4],
+                   value=result.value[:4], conversions_ci=None, value_ci=None)
 
 
 def test_compare_csv_is_tidy(csv_file):
@@ -211,7 +294,7 @@ def test_comparison_for_demo_prints_and_writes_the_chart(csv_file, tmp_path):
     comp = comparison_for_demo(PathTable.read_csv(csv_file), plot_path=chart,
                                console=Console(file=buffer, width=200))
     text = buffer.getvalue()
-    assert "markov(order=2)" in text and "Spearman" in text
+    assert "markov2" in text and "order=" not in text and "Spearman" in text
     assert "skipped time_decay" in text
     assert [name for name, _ in comp.skipped] == ["time_decay"]
     assert len(comp.results) == 7

@@ -1,6 +1,7 @@
 """``touchpath demo`` end to end on a small world: every step runs, every file is written."""
 
 import csv
+import re
 
 from typer.testing import CliRunner
 
@@ -16,9 +17,9 @@ def test_demo_runs_every_step_and_lists_its_files(tmp_path):
     assert res.exit_code == 0, res.output
     labels = [s.label for s in DEMO_STEPS]
     assert labels.index("Summarising channels") < labels.index("Comparing attribution models")
-    assert labels[-1] == "Planning next quarter"
+    assert labels[-2:] == ["Planning next quarter", "Writing the HTML report"]
     for name in ("paths.csv", "compare.png", "roi_month.csv", "curves.png", "plan.png",
-                 "scenarios.png"):
+                 "scenarios.png", "report.html"):
         assert (out / name).stat().st_size > 0, name
         assert str(out / name) in res.stdout.replace("\n", "")
     with open(out / "roi_month.csv", newline="") as fh:
@@ -29,3 +30,14 @@ def test_demo_runs_every_step_and_lists_its_files(tmp_path):
     for text in ("Budget plan 2027Q1", "budget shadow price", "binding constraints",
                  "livestream:", "Scenarios"):
         assert text in res.stdout, text
+
+    # the report plans the demo's budget, spent in full, for the same quarter
+    flat = " ".join(res.stdout.split())
+    budget = re.search(r"Budget ([\d,]+\.\d\d) = last quarter's paid spend", flat).group(1)
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f'<strong id="plan-total">{budget}</strong>' in report
+    assert "2027Q1" in report
+    assert re.search(r"Last ingest</div><div class=\"tile-value\">\d{4}-\d\d-\d\d "
+                     r"\d\d:\d\d UTC<", report)
+    # column labels are the specs asked for, not every setting spelled out
+    assert "shapley_rate" in flat and "n_permutations" not in flat

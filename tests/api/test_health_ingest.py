@@ -1,4 +1,5 @@
 import io
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
@@ -17,10 +18,13 @@ def test_health_needs_no_key_and_reports_counts(ro_client):
     assert body["counts"] == COUNTS_A
     assert body["first_day"] == "2026-01-02" and body["last_day"] == "2026-03-20"
     assert isinstance(body["data_version"], int) and body["data_version"] >= 1
+    seeded = datetime.fromisoformat(body["last_ingest_at"])
+    assert seeded.utcoffset() == timedelta(0) and seeded <= datetime.now(UTC)
 
 
 def test_ingest_adds_rows_bumps_version_and_invalidates(client, write_h):
     before = client.get("/v1/health").json()
+    sent = datetime.now(UTC)
     r = client.post("/v1/ingest/conversions", files=upload("conversions_more.csv"),
                     headers=write_h)
     assert r.status_code == 200, r.text
@@ -30,13 +34,19 @@ def test_ingest_adds_rows_bumps_version_and_invalidates(client, write_h):
     assert body["data_version"] == before["data_version"] + 1
     after = client.get("/v1/health").json()
     assert after["counts"] == COUNTS_B and after["data_version"] == body["data_version"]
+    assert (datetime.fromisoformat(before["last_ingest_at"]) <= sent
+            <= datetime.fromisoformat(after["last_ingest_at"]) <= datetime.now(UTC))
 
 
 def test_reingest_is_a_noop(client, write_h):
+    before = client.get("/v1/health").json()
     r = client.post("/v1/ingest/touchpoints", files=upload("touchpoints.csv"), headers=write_h)
     assert r.status_code == 200
     assert r.json()["rows_inserted"] == 0 and r.json()["rows_skipped_existing"] == 9
-    assert client.get("/v1/health").json()["counts"] == COUNTS_A
+    after = client.get("/v1/health").json()
+    assert after["counts"] == COUNTS_A
+    assert (after["data_version"], after["last_ingest_at"]) == (before["data_version"],
+                                                               before["last_ingest_at"])
 
 
 def test_parquet_upload_is_detected(client, write_h, tmp_path):

@@ -13,6 +13,8 @@ from api.report import (
     next_quarter,
     nice_ticks,
     pct,
+    utc_minute,
+    write_report,
 )
 from tests.api.test_dashboard import external_urls
 
@@ -57,6 +59,44 @@ def test_report_options_refuse_bad_input():
         ReportOptions(order=7)
     with pytest.raises(ValueError, match="budget"):
         ReportOptions(budget=-1.0)
+    with pytest.raises(ValueError, match="max_change"):
+        ReportOptions(max_change=-0.1)
+    with pytest.raises(ValueError, match="multipliers"):
+        ReportOptions(multipliers=(0.8, 0.0))
+
+
+def test_utc_minute_formats_instants_in_utc():
+    assert utc_minute("2026-07-01T06:15:42.5Z") == "2026-07-01 06:15 UTC"
+    assert utc_minute("2026-07-01T08:15:00+02:00") == "2026-07-01 06:15 UTC"
+    assert utc_minute(None) == "—" and utc_minute("soon") == "—"
+
+
+def test_report_on_an_open_warehouse_uses_the_comparison_and_plan_settings(seeded_db, tmp_path):
+    import shutil
+
+    from attribution.compare import compare
+    from data.journeys import JourneyOptions, build_paths
+    from data.warehouse import Warehouse
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(seeded_db, db)
+    out = tmp_path / "r.html"
+    with Warehouse.open(db) as wh:  # read-write, as the demo holds it
+        paths = build_paths(wh, JourneyOptions(lookback_days=30))
+        comparison = compare(["first_touch", "markov1"], paths)
+        stamped = wh.last_ingest_at
+        write_report(wh, out, ReportOptions(model="last_touch", period="quarter",
+                                            models=("first_touch", "markov1"), budget=200.0,
+                                            spend_all=True, max_change=0.5,
+                                            multipliers=(0.9, 1.1)), comparison=comparison)
+        assert wh.conn is not None  # left open
+    html = out.read_text(encoding="utf-8")
+    # first touch on the seed: search gets u1 (1) and u3 (1) and u7 (1) of 5 paths: 60.0%
+    assert re.search(r"<td>search</td><td class=\"num\">60\.0%</td>", html)
+    assert f"Last ingest</div><div class=\"tile-value\">{utc_minute(stamped.isoformat())}" in html
+    # spend_all: the plan spends the whole budget; scenarios at 180 and 220 plus the base
+    assert '<strong id="plan-total">200.00</strong>' in html
+    assert "180.00" in html and "220.00" in html
 
 
 def row_cells(html: str, table_id: str, first: str, second: str) -> list[str]:

@@ -177,3 +177,28 @@ def test_registry_specs_run_the_real_rule_models():
     row = comp.rank_agreement().iloc[0]
     assert row.spearman == pytest.approx(-1.0) and row.kendall == pytest.approx(-1.0)
     assert comp.wide("conversions")["first_touch"].tolist() == [3.0, 2.0, 1.0]
+
+
+def test_columns_are_the_specs_asked_for_and_short_labels_for_instances():
+    from attribution.markov import MarkovChain
+    from attribution.rules import PositionBased
+
+    comp = compare(["markov2", " position ", MarkovChain(order=2), PositionBased(first=0.3)],
+                   reversed_world())
+    assert comp.labels == ("markov2", "position", "markov2#2", "position(first=0.3)")
+    # the settings themselves stay complete
+    assert comp.result("position(first=0.3)").params == {"first": 0.3, "last": 0.4}
+
+
+def test_skipped_models_are_named_by_their_spec():
+    comp = compare(["first_touch", "time_decay(half_life_days=3)"], reversed_world())
+    assert comp.labels == ("first_touch",)
+    assert comp.skipped[0][0] == "time_decay(half_life_days=3)"
+
+
+def test_share_bounds_are_the_conversion_bounds_over_the_total():
+    comp = compare([FIRST], reversed_world(), ci=30, seed=1)
+    result = comp.result("first")
+    np.testing.assert_allclose(comp.bounds(result, "share"), result.conversions_ci / 6.0)
+    np.testing.assert_allclose(comp.bounds(result, "value_share"), result.value_ci / 60.0)
+    assert compare([FIRST], reversed_world()).bounds(FIRST.attribute(reversed_world())) is None

@@ -7,8 +7,16 @@ Properties (DESIGN.md, "Attribution models"):
   they are swapped on every path) get equal credit;
 * relabel invariance — credit follows the channel, not its code or its name;
 * null channel — a channel that is never on a converting path gets zero under
-  both Shapley forms; under Markov, one that only ever ends non-converting
-  journeys does (see the Markov test for why the stronger form cannot hold).
+  every Shapley form (for the global conversion-rate game because such a
+  channel is not a player); under Markov, one that only ever ends
+  non-converting journeys does (see the Markov test for why the stronger form
+  cannot hold).
+
+The global conversion-rate game shares ``v(N) − v(∅)`` and is undefined when
+that is 0 (it raises). Its tables get one extra journey exposed to every
+channel, converting, so ``v(N) > 0`` under both unseen rules; the extra row is
+symmetric in every channel, so it leaves each property's premise intact.
+:func:`test_global_rate_efficiency_on_raw_tables` covers the tables without it.
 """
 
 from dataclasses import dataclass
@@ -17,7 +25,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from attribution.markov import MarkovChain
@@ -33,7 +41,12 @@ from attribution.rules import (
     PositionBased,
     TimeDecay,
 )
-from attribution.shapley import OrderedShapley, ShapleyConversionRate, ShapleySubset
+from attribution.shapley import (
+    DegenerateGameError,
+    OrderedShapley,
+    ShapleyConversionRate,
+    ShapleySubset,
+)
 from data.paths import PathTable
 
 CHANNELS = ("a", "b", "c", "direct")
@@ -60,19 +73,22 @@ class TimeDecayOnPaths:
         return TimeDecay(self.half_life_days).attribute_touches(touches, paths)
 
 
+RATE_GAMES = [ShapleyConversionRate(), ShapleyConversionRate(unseen="zero"),
+              ShapleyConversionRate("journey"),
+              ShapleyConversionRate("journey", unseen="subset_rate")]
 ADDITIVE = [FirstTouch(), LastTouch(), LastNonDirect(), Linear(), PositionBased(), JCurve(),
             InverseJ(), CustomPosition(0.3, 0.3, 0.4), TimeDecayOnPaths(), ShapleySubset(),
-            OrderedShapley(), ShapleyConversionRate(),
-            ShapleyConversionRate(unseen="subset_rate")]
-SHAPLEY = [ShapleySubset(), OrderedShapley(), ShapleyConversionRate(),
-           ShapleyConversionRate(unseen="subset_rate")]
+            OrderedShapley(), *RATE_GAMES]
+SHAPLEY = [ShapleySubset(), OrderedShapley(), *RATE_GAMES]
 MARKOV = [MarkovChain(order=1), MarkovChain(order=2)]
 ADDITIVE += MARKOV
 ALL = ADDITIVE + [Participation()]
 
 
 def model_id(model) -> str:
-    params = getattr(model, "order", None) or getattr(model, "unseen", None)
+    if isinstance(model, ShapleyConversionRate):
+        return f"{model.name}-{model.scope}-{model.unseen_rule}"
+    params = getattr(model, "order", None)
     return f"{model.name}-{params}" if params else model.name
 
 
@@ -82,6 +98,13 @@ rows_strategy = st.lists(
               st.integers(0, 5), st.integers(0, 40), st.integers(0, 5)),
     min_size=1, max_size=8,
 )
+
+
+def for_model(model, rows: list[Row]) -> list[Row]:
+    """``rows``, plus one converting journey through every channel for the global rate game."""
+    if getattr(model, "scope", None) == "global":
+        return [*rows, (list(CHANNELS), 1, 8, 1)]
+    return rows
 
 
 def table(rows: list[Row], channels=CHANNELS, direct=(0, 0.0)) -> PathTable:
@@ -103,7 +126,7 @@ SETTINGS = settings(max_examples=40, deadline=None,
 @SETTINGS
 @given(rows=rows_strategy, direct=st.integers(0, 3))
 def test_efficiency(model, rows, direct):
-    pt = table(rows, direct=(direct, 7.5 * direct))
+    pt = table(for_model(model, rows), direct=(direct, 7.5 * direct))
     res = model.attribute(pt)
     assert res.additive
     assert res.channels == pt.channels
@@ -135,7 +158,7 @@ def swap(path: list[str], x: str = "a", y: str = "b") -> list[str]:
 @given(rows=rows_strategy)
 def test_symmetry(model, rows):
     """Add every path with a and b swapped (same counts): a and b then play identical roles."""
-    pt = table(rows + [(swap(p), c, v, n) for p, c, v, n in rows])
+    pt = table(for_model(model, rows + [(swap(p), c, v, n) for p, c, v, n in rows]))
     res = credit_by_name(model.attribute(pt))
     np.testing.assert_allclose(res["a"], res["b"], rtol=1e-9, atol=1e-9)
 
@@ -145,6 +168,7 @@ def test_symmetry(model, rows):
 @given(rows=rows_strategy, order=st.permutations(CHANNELS))
 def test_relabel_invariance(model, rows, order):
     """Reordering the channel codes, or renaming channels, moves credit with the channel."""
+    rows = for_model(model, rows)
     base = credit_by_name(model.attribute(table(rows)))
     shuffled = credit_by_name(model.attribute(table(rows, channels=tuple(order))))
     for c in CHANNELS:
@@ -170,10 +194,31 @@ def test_channel_never_on_a_converting_path_gets_zero(model, rows, null_rows):
     """Channel x appears only on non-converting journeys, alone or anywhere among others."""
     extra = [(prefix[:cut] + ["x"] + prefix[cut:], 0, 0, nulls)
              for prefix, cut, nulls in null_rows]
-    pt = table(rows + extra, channels=(*CHANNELS, "x"))
+    pt = table(for_model(model, rows) + extra, channels=(*CHANNELS, "x"))
     res = model.attribute(pt)
     assert res.conversions[-1] == pytest.approx(0.0, abs=1e-12)
     assert res.value[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("model", [ShapleyConversionRate(),
+                                   ShapleyConversionRate(max_exact_channels=2,
+                                                         n_permutations=30)],
+                         ids=["exact", "sampled"])
+@SETTINGS
+@given(rows=rows_strategy, direct=st.integers(0, 3))
+def test_global_rate_efficiency_on_raw_tables(model, rows, direct):
+    """Default global game (subset_rate) on the raw tables, grand coalition often unseen.
+
+    Tables whose observed grand coalition never converts have ``v(N) = 0`` and
+    must raise; every other table is credited exactly its totals.
+    """
+    pt = table(rows, direct=(direct, 7.5 * direct))
+    try:
+        res = model.attribute(pt)
+    except DegenerateGameError:
+        assume(False)
+    assert res.conversions.sum() == pytest.approx(pt.total_conversions, rel=1e-9, abs=1e-9)
+    assert res.value.sum() == pytest.approx(pt.total_value, rel=1e-9, abs=1e-9)
 
 
 @pytest.mark.parametrize("model", MARKOV, ids=model_id)

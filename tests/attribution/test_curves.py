@@ -194,3 +194,56 @@ def test_segments_non_increasing_and_sum_to_curve(a, k, b, hi, n):
         assert np.all(np.diff(slopes) <= 0)
         assert widths.sum() == pytest.approx(hi, rel=1e-9)
         assert (widths * slopes).sum() == pytest.approx(c.revenue(hi), rel=1e-6)
+
+
+def test_synthetic_world_curves_fit_and_track_the_true_response():
+    """End to end: synthetic data → warehouse → monthly linear ROI → fitted curves.
+
+    In the synthetic world a bought channel's spend opens its journeys as
+    ``E·(1 − exp(−s/k))`` and the truth's response (``data.synth``) is their
+    expected revenue. Bars, measured first on seeds 1–10 of this very set-up
+    (30,000 users, 2026, linear model):
+
+    * R² of search, short_video and marketplace ranged 0.58–0.96 (minimum per
+      channel 0.69, 0.74, 0.58): bar 0.5. social_kol, the smallest bought channel
+      (about 50 purchases a month from its own journeys), ranged 0.48–0.84: it
+      must be a real fit (default min_r2 0.3).
+    * fitted ÷ true revenue at the median monthly spend ranged 0.67–0.76
+      (short_video), 0.78–0.88 (social_kol), 1.09–1.21 (search) and 1.24–1.46
+      (marketplace). The gap is structural, not noise: linear credit is shared
+      along paths, so openers (short_video, social_kol hand over to search and
+      marketplace) give part of their journeys' revenue away and closers gain
+      it, while the truth counts only the journeys a channel's spend opens.
+      Tolerance: the ratio in [0.6, 1.6] (the measured range plus about 10% for
+      the fit's sampling error at the median), on the side of 1 the path
+      structure predicts.
+    """
+    from attribution.curves import fit_curves as fit
+    from attribution.roi import channel_roi
+    from attribution.rules import Linear
+    from data.synth import SynthConfig, generate
+    from data.warehouse import Warehouse
+
+    data = generate(SynthConfig(n_users=30_000, seed=3))
+    with Warehouse(":memory:") as wh:
+        data.load_into(wh)
+        table = channel_roi(wh, Linear(), "month")
+    frame = table.to_frame()
+    curves = fit(table)
+    openers, closers = ("short_video", "social_kol"), ("search", "marketplace")
+    for channel in (*openers, *closers):
+        curve = curves[channel]
+        assert curve.method == "fit", (channel, curve.note)
+        if channel != "social_kol":
+            assert curve.r2 >= 0.5, (channel, curve.r2)
+        rows = frame[(frame["channel"] == channel) & (frame["spend"] > 0)]
+        assert len(rows) == 12
+        median = float(np.median(rows["spend"]))
+        days = 365 / 12
+        truth = data.truth.response_revenue(channel, median, days)
+        # independent recomputation of the truth: days · a · (1 − exp(−S / (days · k)))
+        row = data.truth.response.set_index("channel").loc[channel]
+        assert truth == pytest.approx(days * row["a"] * (1 - math.exp(-median / (days * row["k"]))))
+        ratio = float(curve.revenue(median)) / truth
+        assert 0.6 <= ratio <= 1.6, (channel, ratio)
+        assert (ratio < 1) if channel in openers else (ratio > 1), (channel, ratio)

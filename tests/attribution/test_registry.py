@@ -11,6 +11,7 @@ from attribution.registry import (
     needs_touches,
     parse_spec,
     parse_value,
+    short_label,
     split_specs,
 )
 
@@ -122,3 +123,58 @@ def test_instances_pass_through_and_touch_models_are_flagged():
     assert make_model(model) is model
     assert needs_touches(make_model("time_decay"))
     assert not needs_touches(model)
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "label"),
+    [
+        ("markov", {"order": 2}, "markov2"),
+        ("markov", {"order": 1}, "markov1"),  # the named order beats the bare default
+        ("position_based", {"first": 0.4, "last": 0.4}, "position"),
+        ("position_based", {"first": 0.3, "last": 0.4}, "position(first=0.3)"),
+        ("j_curve", {"first": 0.2, "last": 0.6}, "j_curve"),
+        ("time_decay", {"half_life_days": 7.0}, "time_decay"),
+        ("time_decay", {"half_life_days": 3.0}, "time_decay(half_life_days=3.0)"),
+        ("last_non_direct", {"direct_channels": ("direct", "owned_site")}, "last_non_direct"),
+        ("last_non_direct", {"direct_channels": ("direct",)},
+         "last_non_direct(direct_channels=direct)"),
+        ("custom_position", {"first": 0.5, "middle": 0.0, "last": 0.5},
+         "custom(first=0.5, middle=0.0, last=0.5)"),
+        ("not_registered", {"alpha": 1, "beta": "x"}, "not_registered(alpha=1, beta=x)"),
+    ],
+)
+def test_short_label_shows_only_settings_that_differ_from_the_defaults(model, params, label):
+    assert short_label(model, params) == label
+
+
+def test_short_label_of_a_model_with_many_settings_names_only_the_changed_one():
+    import dataclasses
+
+    default = make_model("shapley_rate")
+    every = {f.name: getattr(default, f.name) for f in dataclasses.fields(default)}
+    assert short_label("shapley_rate", every) == "shapley_rate"
+    assert short_label("shapley_rate", {**every, "n_permutations": 500}) == (
+        "shapley_rate(n_permutations=500)")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["first_touch", "last_non_direct(direct_channels=email|push)", "linear", "participation",
+     "time_decay(half_life_days=2.5)", "position(first=0.1, last=0.7)", "j_curve",
+     "inverse_j(first=0.5)", "custom(first=0.2, middle=0.3, last=0.5)", "markov3",
+     "shapley", "shapley_ordered"],
+)
+def test_a_results_label_rebuilds_a_model_with_the_same_settings(spec):
+    from attribution.base import AttributionResult
+    from data.paths import PathTable
+
+    model = make_model(spec)
+    paths = PathTable.from_paths([["email", "push", "ads"], ["ads"]], conversions=[2, 1],
+                                 value=[20.0, 10.0], nulls=[1, 1])
+    if needs_touches(model):
+        result = AttributionResult.from_credit(model.name, {"half_life_days": 2.5}, paths,
+                                               [1.0, 1.0, 1.0], [10.0, 10.0, 10.0])
+    else:
+        result = model.attribute(paths)
+    assert make_model(result.label) == model
+    assert len(result.label) <= len(spec)

@@ -1,4 +1,9 @@
-"""Shapley models: hand-worked toy, brute force over permutations, sampling error."""
+"""Shapley models: hand-worked toy, brute force over permutations, sampling error.
+
+The conversion-rate form is tested in both scopes: ``scope="global"`` (one game
+over all players, the default) and ``scope="journey"`` (one game per converting
+channel set).
+"""
 
 import itertools
 from fractions import Fraction as F
@@ -8,7 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attribution.shapley import OrderedShapley, ShapleyConversionRate, ShapleySubset
+from attribution.shapley import (
+    DegenerateGameError,
+    OrderedShapley,
+    ShapleyConversionRate,
+    ShapleySubset,
+)
 from data.paths import PathTable
 
 # The toy (channels a, b, c):
@@ -95,7 +105,7 @@ def shapley3(v, x, y, z):
             + F(1, 3) * (w(x, y, z) - w(y, z)))
 
 
-def test_rate_form_hand_worked_unseen_zero(toy):
+def test_journey_scope_hand_worked_unseen_zero(toy):
     """v: a 1/4, b 1/2, c 0, ab 3/5, ac 1/2, bc 0 (unseen), abc 1/4.
 
     Each converting set T gives J(T) * phi_T(c), phi_T the Shapley value inside T:
@@ -116,13 +126,14 @@ def test_rate_form_hand_worked_unseen_zero(toy):
     assert (shapley3(v, "b", "a", "c"), shapley3(v, "c", "a", "b")) == (F(17, 120), F(-19, 120))
     expected = [1 + F(7, 8) + F(3, 4) + F(16, 15), 1 + F(17, 8) + F(17, 30), F(1, 4) - F(19, 30)]
     assert sum(expected) == 7
-    res = ShapleyConversionRate().attribute(toy)
+    res = ShapleyConversionRate(scope="journey").attribute(toy)
+    assert res.details["unseen"] == "zero"  # the journey scope's default rule
     assert_fractions(res.conversions, expected)
     assert res.details["method"] == "exact"
     assert res.details["coalitions_observed"] == 6  # the five converting sets and {c}
 
 
-def test_rate_form_value_hand_worked(toy):
+def test_journey_scope_value_hand_worked(toy):
     """Revenue per journey: a 5/2, b 15, c 0, ab 12, ac 25, bc 0 (unseen), abc 25.
 
     {a}: a 10.   {b}: b 30.
@@ -142,10 +153,10 @@ def test_rate_form_value_hand_worked(toy):
     expected = [10 - F(5, 4) + F(55, 2) + F(154, 3), 30 + F(245, 4) + F(79, 3),
                 F(45, 2) + F(67, 3)]
     assert sum(expected) == 250
-    assert_fractions(ShapleyConversionRate().attribute(toy).value, expected)
+    assert_fractions(ShapleyConversionRate(scope="journey").attribute(toy).value, expected)
 
 
-def test_rate_form_hand_worked_unseen_subset_rate(toy):
+def test_journey_scope_hand_worked_unseen_subset_rate(toy):
     """unseen="subset_rate": v(bc) = pooled rate of journeys within {b,c}:
     ({b} 1 conv + {c} 0) / (2 + 2) = 1/4. Only {a,b,c} changes:
     phi a = 1/12 + 1/60 + 1/12 + 1/3 (1/4 - 1/4) = 11/60
@@ -159,8 +170,82 @@ def test_rate_form_hand_worked_unseen_subset_rate(toy):
             shapley3(v, "c", "a", "b")] == [F(11, 60), F(11, 60), F(-7, 60)]
     expected = [1 + F(7, 8) + F(3, 4) + F(11, 15), 1 + F(17, 8) + F(11, 15),
                 F(1, 4) - F(7, 15)]
-    res = ShapleyConversionRate(unseen="subset_rate").attribute(toy)
+    res = ShapleyConversionRate(scope="journey", unseen="subset_rate").attribute(toy)
     assert_fractions(res.conversions, expected)
+
+
+# ------------------------------------------------------ global scope, by hand
+def test_global_scope_hand_worked_both_unseen_rules(toy):
+    """One game over the players a, b, c (all on converting paths); v(∅) = 0.
+
+    Coalition values (conversion rate; value per journey), from the toy table:
+
+        S      J   conv  value   v(S)            v_value(S)
+        a      4    1     10     1/4             5/2
+        b      2    1     30     1/2             15
+        c      2    0      0     0               0
+        ab     5    3     60     3/5             12
+        ac     2    1     50     1/2             25
+        bc     0    -      -     unseen          unseen
+        abc    4    1    100     1/4             25
+
+    bc is unseen: "zero" gives v(bc) = 0, v_value(bc) = 0; "subset_rate" pools
+    {b} and {c}: v(bc) = (1 + 0)/(2 + 2) = 1/4, v_value(bc) = (30 + 0)/4 = 15/2.
+
+    Harsanyi dividends d(S) = Σ_{R⊆S} (−1)^{|S−R|} v(R), then φ(c) = Σ_{S∋c} d(S)/|S|.
+    Conversions, "zero": d(ab) = 3/5 − 1/4 − 1/2 = −3/20, d(ac) = 1/4, d(bc) = −1/2,
+    d(abc) = 1/4 − (3/5 + 1/2 + 0) + (1/4 + 1/2 + 0) = −1/10.
+      φ(a) = 1/4 − 3/40 + 1/8 − 1/30 = 4/15;  φ(b) = 1/2 − 3/40 − 1/4 − 1/30 = 17/120;
+      φ(c) = 0 + 1/8 − 1/4 − 1/30 = −19/120;  Σφ = 1/4 = v(abc).
+      Credit = 7 · φ / (1/4) = 28 φ: a 112/15, b 119/30, c −133/30 (sum 7).
+    Conversions, "subset_rate": d(bc) = −1/4, d(abc) = 1/4 − 27/20 + 3/4 = −7/20.
+      φ(a) = 1/4 − 3/40 + 1/8 − 7/60 = 11/60;  φ(b) = 1/2 − 3/40 − 1/8 − 7/60 = 11/60;
+      φ(c) = 1/8 − 1/8 − 7/60 = −7/60;  Σφ = 1/4.  Credit 28 φ: a 77/15, b 77/15, c −49/15.
+    Value, "zero": d(ab) = −11/2, d(ac) = 45/2, d(bc) = −15, d(abc) = 25 − 37 + 35/2 = 11/2.
+      φ = 5/2 − 11/4 + 45/4 + 11/6 = 77/6;  15 − 11/4 − 15/2 + 11/6 = 79/12;
+      45/4 − 15/2 + 11/6 = 67/12;  Σφ = 25.  Credit 250 φ / 25 = 10 φ.
+    Value, "subset_rate": d(bc) = −15/2, d(abc) = 25 − 89/2 + 35/2 = −2.
+      φ = 5/2 − 11/4 + 45/4 − 2/3 = 31/3;  15 − 11/4 − 15/4 − 2/3 = 47/6;
+      45/4 − 15/4 − 2/3 = 41/6;  Σφ = 25.  Credit 10 φ.
+    c lowers the rates it joins (c alone 0/2, abc 1/4 < ab 3/5): its conversion
+    credit is negative and is reported as such, not clipped.
+    """
+    v_zero = {"a": F(1, 4), "b": F(1, 2), "c": F(0), "ab": F(3, 5), "ac": F(1, 2),
+              "bc": F(0), "abc": F(1, 4)}
+    v_pool = {**v_zero, "bc": F(1, 4)}
+    val_zero = {"a": F(5, 2), "b": F(15), "c": F(0), "ab": F(12), "ac": F(25), "bc": F(0),
+                "abc": F(25)}
+    val_pool = {**val_zero, "bc": F(15, 2)}
+    cases = {
+        "zero": ([F(4, 15), F(17, 120), F(-19, 120)], [F(77, 6), F(79, 12), F(67, 12)]),
+        "subset_rate": ([F(11, 60), F(11, 60), F(-7, 60)], [F(31, 3), F(47, 6), F(41, 6)]),
+    }
+    games = {"zero": (v_zero, val_zero), "subset_rate": (v_pool, val_pool)}
+    for unseen, (phi, phi_value) in cases.items():
+        v, v_value = games[unseen]
+        for game, expected in ((v, phi), (v_value, phi_value)):  # the hand work, independently
+            assert [shapley3(game, "a", "b", "c"), shapley3(game, "b", "a", "c"),
+                    shapley3(game, "c", "a", "b")] == expected
+        assert sum(phi) == F(1, 4) and sum(phi_value) == 25
+        res = ShapleyConversionRate(unseen=unseen).attribute(toy)
+        assert res.details["method"] == "exact" and res.details["unseen"] == unseen
+        assert_fractions(res.details["phi"], phi)
+        assert_fractions(res.details["phi_value"], phi_value)
+        assert res.details["v_grand"] == pytest.approx(0.25)
+        assert res.details["v_grand_value"] == pytest.approx(25.0)
+        assert_fractions(res.conversions, [28 * x for x in phi])
+        assert_fractions(res.value, [10 * x for x in phi_value])
+    assert_fractions(ShapleyConversionRate().attribute(toy).conversions,
+                     [F(77, 15), F(77, 15), F(-49, 15)])  # default: global, subset_rate
+
+
+def test_global_scope_default_rule_is_subset_rate_and_label_round_trips():
+    from attribution.registry import make_model
+
+    assert ShapleyConversionRate().unseen_rule == "subset_rate"
+    assert ShapleyConversionRate("journey").unseen_rule == "zero"
+    model = make_model("shapley_rate(scope=journey)")
+    assert (model.scope, model.unseen_rule) == ("journey", "zero")
 
 
 # ---------------------------------------------------------------- brute force
@@ -239,15 +324,15 @@ def test_subset_form_matches_brute_force(pt):
 
 @settings(max_examples=40, deadline=None)
 @given(small_tables(), st.sampled_from(["zero", "subset_rate"]))
-def test_rate_form_matches_brute_force(pt, unseen):
-    res = ShapleyConversionRate(unseen=unseen).attribute(pt)
+def test_journey_scope_matches_brute_force(pt, unseen):
+    res = ShapleyConversionRate(scope="journey", unseen=unseen).attribute(pt)
     np.testing.assert_allclose(res.conversions, brute_rate(pt, 0, unseen), rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(res.value, brute_rate(pt, 1, unseen), rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=25, deadline=None)
 @given(small_tables())
-def test_rate_form_is_the_shapley_value_of_the_counterfactual_conversions_game(pt):
+def test_journey_scope_is_the_shapley_value_of_the_counterfactual_conversions_game(pt):
     """Independent reading: brute-force Shapley over all channels of
     V(S) = sum over converting sets T of J(T) * v(S & T)."""
     sets = {t: row for t, row in set_table(pt).items() if row[2] > 0}
@@ -259,9 +344,54 @@ def test_rate_form_is_the_shapley_value_of_the_counterfactual_conversions_game(p
         return sum(row[2] * rate(s & t) for t, row in sets.items() if row[0] > 0)
 
     phi = brute_shapley(pt.channels, big_v)
-    res = ShapleyConversionRate().attribute(pt)
+    res = ShapleyConversionRate(scope="journey").attribute(pt)
     np.testing.assert_allclose(res.conversions, [phi[c] for c in pt.channels], rtol=1e-9,
                                atol=1e-9)
+
+
+def brute_global(pt, k, unseen):
+    """Global game by plain Python: players, v, Shapley over every order, v(N), total.
+
+    Players are the channels on some path with conversions or value; journeys
+    exposed to any other channel are left out of the rates.
+    """
+    table = set_table(pt)
+    players = sorted({c for t, row in table.items() if row[0] > 0 or row[1] > 0 for c in t})
+    sets = {t: row for t, row in table.items() if row[2] > 0 and t <= set(players)}
+
+    def v(s):
+        if s in sets:
+            return sets[s][k] / sets[s][2]
+        if unseen == "subset_rate":
+            inside = [row for t, row in sets.items() if t <= s]
+            journeys = sum(row[2] for row in inside)
+            return sum(row[k] for row in inside) / journeys if journeys else 0.0
+        return 0.0
+
+    phi = brute_shapley(players, v) if players else {}
+    grand = v(frozenset(players)) if players else 0.0
+    total = sum(row[k] for row in table.values())
+    return [phi.get(c, 0.0) for c in pt.channels], grand, total
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_tables(), st.sampled_from(["zero", "subset_rate"]))
+def test_global_scope_matches_brute_force(pt, unseen):
+    """credit = total · φ / v(N) with φ by brute force; v(N) = 0 with a total must raise."""
+    games = [brute_global(pt, k, unseen) for k in (0, 1)]
+    model = ShapleyConversionRate(unseen=unseen)
+    if any(total > 0 and grand <= 0 for _, grand, total in games):
+        with pytest.raises(DegenerateGameError, match="v\\(N\\) − v\\(∅\\) = 0"):
+            model.attribute(pt)
+        return
+    res = model.attribute(pt)
+    for (phi, grand, total), key, credit in zip(games, ("phi", "phi_value"),
+                                                (res.conversions, res.value), strict=True):
+        np.testing.assert_allclose(res.details[key], phi, rtol=1e-9, atol=1e-12)
+        assert sum(phi) == pytest.approx(grand, abs=1e-12)  # Shapley efficiency, brute force
+        expected = np.array(phi) * total / grand if total > 0 else np.zeros(len(phi))
+        scale = total / grand if total > 0 else 1.0
+        np.testing.assert_allclose(credit, expected, rtol=1e-9, atol=1e-9 * scale)
 
 
 def test_subset_form_beyond_64_channels_uses_pairs():
@@ -280,19 +410,24 @@ def test_subset_form_beyond_64_channels_uses_pairs():
 
 
 # ----------------------------------------------------------------- sampling
-def random_table(n_channels, n_paths, seed):
+def random_table(n_channels, n_paths, seed, grand=False):
+    """Random paths of 1-4 touches; ``grand`` adds journeys exposed to every channel."""
     rng = np.random.default_rng(seed)
     names = [f"ch{i}" for i in range(n_channels)]
     paths = [list(rng.choice(names, size=rng.integers(1, 5))) for _ in range(n_paths)]
+    if grand:
+        paths[0] = list(names)
     conv = rng.poisson(2.0, n_paths)
+    conv[0] = max(conv[0], 1)
     return PathTable.from_paths(paths, conv, conv * rng.uniform(5, 50, n_paths),
                                 rng.poisson(6.0, n_paths), channels=names)
 
 
-def test_permutation_sampling_is_within_a_few_standard_errors_of_exact():
+def test_journey_sampling_is_within_a_few_standard_errors_of_exact():
     pt = random_table(10, 300, seed=3)
-    exact = ShapleyConversionRate().attribute(pt)
-    sampled = ShapleyConversionRate(max_exact_channels=4, n_permutations=400, seed=7).attribute(pt)
+    exact = ShapleyConversionRate(scope="journey").attribute(pt)
+    sampled = ShapleyConversionRate(scope="journey", max_exact_channels=4, n_permutations=400,
+                                    seed=7).attribute(pt)
     assert exact.details["method"] == "exact" and sampled.details["method"] == "permutation"
     for key, se_key in (("conversions", "conversions_se"), ("value", "value_se")):
         se = sampled.details[se_key]
@@ -304,21 +439,67 @@ def test_permutation_sampling_is_within_a_few_standard_errors_of_exact():
     assert sampled.value.sum() == pytest.approx(pt.total_value, rel=1e-12)
 
 
-def test_sampling_is_seeded_and_exact_is_deterministic():
+@pytest.mark.parametrize("unseen", ["zero", "subset_rate"])
+def test_global_sampling_is_within_a_few_standard_errors_and_the_bound_of_exact(unseen):
+    """10 players, 400 random orders against the exact Möbius solution.
+
+    With "zero" the grand coalition must be observed (else v(N) = 0), so one
+    path touches all ten channels.
+    """
+    pt = random_table(10, 300, seed=3, grand=unseen == "zero")
+    exact = ShapleyConversionRate(unseen=unseen).attribute(pt)
+    sampled = ShapleyConversionRate(max_exact_channels=4, n_permutations=400, seed=7,
+                                    unseen=unseen).attribute(pt)
+    assert exact.details["method"] == "exact" and sampled.details["method"] == "permutation"
+    assert sampled.details["v_grand"] == pytest.approx(exact.details["v_grand"], rel=1e-12)
+    for key in ("conversions", "value"):
+        se, bound = sampled.details[f"{key}_se"], sampled.details[f"{key}_bound"]
+        assert np.all(se > 0) and np.all(bound > 0)
+        gap = getattr(sampled, key) - getattr(exact, key)
+        assert np.max(np.abs(gap / se)) < 4.5, gap / se
+        assert np.all(np.abs(gap) <= bound)
+    assert sampled.details["bound_level"] == 0.95
+    # each order's marginals sum to v(N), so the normalised mean is efficient
+    assert sampled.conversions.sum() == pytest.approx(pt.total_conversions, rel=1e-12)
+    assert sampled.value.sum() == pytest.approx(pt.total_value, rel=1e-12)
+
+
+def test_global_sampling_hand_checked_on_two_players():
+    """Two players, so the 2 orders are all there is: the sampled mean φ is exact in the
+    limit and every draw is one of two hand-computed vectors.
+
+    a: 1 conv of 2 journeys, a > b: 1 of 1; {b} unseen (subset rate 0 — no journeys within).
+    v(a) = 1/2, v(b) = 0, v(ab) = 1.  Order a, b: (1/2, 1/2); order b, a: (1, 0).
+    φ = (3/4, 1/4); credit 2 φ / 1 = (3/2, 1/2).
+    """
+    pt = PathTable.from_paths([["a"], ["a", "b"]], conversions=[1, 1], nulls=[1, 0])
+    exact = ShapleyConversionRate().attribute(pt)
+    assert_fractions(exact.conversions, [F(3, 2), F(1, 2)])
+    sampled = ShapleyConversionRate(max_exact_channels=1, n_permutations=2000,
+                                    seed=3).attribute(pt)
+    share_ab = (sampled.details["phi"][0] - 1.0) / (0.5 - 1.0)  # fraction of (a, b) orders
+    assert 0.45 < share_ab < 0.55
+    np.testing.assert_allclose(sampled.details["phi"],
+                               share_ab * np.array([0.5, 0.5]) + (1 - share_ab) * np.array([1, 0]),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("scope", ["global", "journey"])
+def test_sampling_is_seeded_and_exact_is_deterministic(scope):
     pt = random_table(8, 100, seed=5)
-    model = ShapleyConversionRate(max_exact_channels=3, n_permutations=50, seed=11)
+    model = ShapleyConversionRate(scope, max_exact_channels=3, n_permutations=50, seed=11)
     a, b = model.attribute(pt), model.attribute(pt)
     assert np.array_equal(a.conversions, b.conversions) and np.array_equal(a.value, b.value)
-    other = ShapleyConversionRate(max_exact_channels=3, n_permutations=50, seed=12)
+    other = ShapleyConversionRate(scope, max_exact_channels=3, n_permutations=50, seed=12)
     assert not np.array_equal(a.conversions, other.attribute(pt).conversions)
-    exact = ShapleyConversionRate()
+    exact = ShapleyConversionRate(scope)
     assert np.array_equal(exact.attribute(pt).conversions, exact.attribute(pt).conversions)
 
 
-def test_sampling_refuses_subset_rate_and_too_many_channels():
+def test_sampling_refuses_journey_subset_rate_and_too_many_channels():
     pt = random_table(8, 100, seed=5)
     with pytest.raises(ValueError, match="exact lattice"):
-        ShapleyConversionRate(max_exact_channels=3, unseen="subset_rate").attribute(pt)
+        ShapleyConversionRate("journey", max_exact_channels=3, unseen="subset_rate").attribute(pt)
     names = [f"c{i}" for i in range(65)]
     wide = PathTable.from_paths([[c] for c in names], [1] * 65, channels=names)
     with pytest.raises(ValueError, match="at most 64"):
@@ -326,12 +507,21 @@ def test_sampling_refuses_subset_rate_and_too_many_channels():
 
 
 # ------------------------------------------------------------ edge behaviour
-@pytest.mark.parametrize("model", [ShapleySubset(), ShapleyConversionRate(), OrderedShapley(),
-                                   ShapleyConversionRate(max_exact_channels=1,
-                                                         n_permutations=20)])
+@pytest.mark.parametrize("model", [
+    ShapleySubset(), OrderedShapley(),
+    ShapleyConversionRate("journey"), ShapleyConversionRate("journey", max_exact_channels=1,
+                                                            n_permutations=20),
+    ShapleyConversionRate(), ShapleyConversionRate(unseen="zero"),
+    ShapleyConversionRate(max_exact_channels=1, n_permutations=20),
+], ids=lambda m: f"{m.name}-{getattr(m, 'scope', '')}-{getattr(m, 'unseen', '')}")
 def test_channel_only_on_null_paths_gets_zero(model, toy):
     """Add x on non-converting journeys only (also mixed with a, b, c): x gets exactly 0,
-    and the other channels keep their credit (Shapley forms ignore sets holding x)."""
+    and the other channels keep their credit (Shapley forms ignore sets holding x).
+
+    For the global rate game this is a choice, not a theorem: x is not a player
+    (it is on no converting path) and the 10 null journeys exposed to it are
+    left out, rather than letting x take negative credit and lower the pooled
+    rates of a, b and c."""
     extra = PathTable.from_paths(TOY["paths"] + [["x"], ["a", "x"], ["x", "b", "c"]],
                                  TOY["conversions"] + [0, 0, 0], TOY["value"] + [0, 0, 0],
                                  TOY["nulls"] + [5, 3, 2])
@@ -339,19 +529,46 @@ def test_channel_only_on_null_paths_gets_zero(model, toy):
     assert res.channels[-1] == "x" and res.conversions[-1] == 0 and res.value[-1] == 0
     if res.details.get("method") != "permutation":
         np.testing.assert_allclose(res.conversions[:3], base.conversions, rtol=1e-12)
+    if isinstance(model, ShapleyConversionRate):
+        assert res.details["journeys_left_out"] == 5 + 3 + 2
 
 
 def test_no_conversions_gives_zero_credit():
     pt = PathTable.from_paths([["a", "b"], ["b"]], [0, 0], nulls=[3, 4])
-    for model in (ShapleySubset(), ShapleyConversionRate(), OrderedShapley()):
+    for model in (ShapleySubset(), ShapleyConversionRate(), ShapleyConversionRate("journey"),
+                  OrderedShapley()):
         res = model.attribute(pt)
         assert res.conversions.tolist() == [0.0, 0.0] and res.value.tolist() == [0.0, 0.0]
+
+
+def test_global_scope_explains_a_zero_grand_coalition():
+    """a 1 of 2, b 1 of 2, never a and b together: under "zero" v(ab) = 0, nothing to share."""
+    pt = PathTable.from_paths([["a"], ["b"]], conversions=[1, 1], nulls=[1, 1])
+    with pytest.raises(DegenerateGameError, match="no journey was exposed to all 2 channels"
+                       ".*unseen='subset_rate'"):
+        ShapleyConversionRate(unseen="zero").attribute(pt)
+    # the default pools them: v(ab) = 2/4, phi = (1/4, 1/4), credit (1, 1)
+    assert ShapleyConversionRate().attribute(pt).conversions.tolist() == [1.0, 1.0]
+    # observed grand coalition that never converts: subset_rate cannot help
+    seen = PathTable.from_paths([["a"], ["b"], ["b", "a"]], conversions=[1, 1, 0],
+                                nulls=[1, 1, 3])
+    with pytest.raises(DegenerateGameError, match="exposed to all 2 channels .* have conversion"
+                       " rate 0.*scope='journey'"):
+        ShapleyConversionRate().attribute(seen)
+    assert ShapleyConversionRate("journey").attribute(seen).conversions.sum() == 2
+
+
+def test_global_scope_conversions_without_revenue_gives_zero_value():
+    """No revenue at all: the value game has nothing to share and is not an error."""
+    pt = PathTable.from_paths([["a"], ["a", "b"]], conversions=[1, 1], nulls=[1, 0])
+    res = ShapleyConversionRate().attribute(pt)
+    assert res.value.tolist() == [0.0, 0.0] and res.conversions.sum() == 2
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [({"max_exact_channels": 23}, "0..22"), ({"n_permutations": 1}, "at least 2"),
-     ({"unseen": "mean"}, "unseen must be")],
+     ({"unseen": "mean"}, "unseen must be"), ({"scope": "both"}, "scope must be")],
 )
 def test_rate_form_refuses_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):

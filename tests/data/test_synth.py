@@ -102,6 +102,8 @@ def test_same_seed_gives_identical_frames(small):
     for name in ("touchpoints", "conversions", "spend", "channels"):
         pd.testing.assert_frame_equal(getattr(small, name), getattr(again, name))
     np.testing.assert_array_equal(small.truth.transition, again.truth.transition)
+    pd.testing.assert_frame_equal(small.journeys, again.journeys)
+    pd.testing.assert_frame_equal(small.truth.response, again.truth.response)
 
 
 def test_other_seed_gives_other_data(small):
@@ -137,11 +139,16 @@ def test_truth_chains_are_stochastic_and_test_channel_absent_before_launch(mediu
         np.testing.assert_allclose(chain.sum(axis=1), 1.0, atol=1e-12)
         assert (chain >= 0).all()
     assert (truth.transition_before_launch[:, j] == 0).all()
-    # before the launch each row is the after-launch row without the test column, renormalised
+    # before the launch each channel row is the after-launch row without the test column,
+    # renormalised; the start rows are each era's own mixture (no absorbing mass)
     after = np.delete(truth.transition, j, axis=1)
     before = np.delete(truth.transition_before_launch, j, axis=1)
-    rows = [i for i in range(after.shape[0]) if i != 1 + j]
+    rows = [i for i in range(1, after.shape[0]) if i != 1 + j]
     np.testing.assert_allclose(before[rows], after[rows] / after[rows].sum(1, keepdims=True))
+    k = len(truth.channels)
+    for chain in (truth.transition, truth.transition_before_launch):
+        assert chain[0, k] == 0 and chain[0, k + 1] == 0
+    assert truth.transition[0, j] > 0.02
 
 
 # -------------------------------------------- empirical frequencies vs truth
@@ -196,7 +203,8 @@ def test_generated_journeys_follow_the_true_chains(medium):
     assert (done["outcome"] != "open").all()
     converted = set(conv["journey_id"])
     code = {c: i for i, c in enumerate(truth.channels)}
-    tp = tp[tp["journey_id"].isin(set(done["journey_id"]))].sort_values(["journey_id", "ts"])
+    tp_all = tp.sort_values(["journey_id", "ts"], kind="stable")
+    tp = tp_all[tp_all["journey_id"].isin(set(done["journey_id"]))]
     era = tp["journey_id"].map(dict(zip(done["journey_id"], done["after_launch"],
                                         strict=True))).to_numpy(dtype=int)
     cur = tp["channel"].map(code).to_numpy()
@@ -204,12 +212,18 @@ def test_generated_journeys_follow_the_true_chains(medium):
     first = np.r_[True, jid[1:] != jid[:-1]]
     last = np.r_[jid[1:] != jid[:-1], True]
     counts = np.zeros((2, k + 1, k + 2))
-    # start -> first channel; channel -> next channel inside a journey; last -> outcome
-    np.add.at(counts, (era[first], 0, cur[first]), 1)
+    # channel -> next channel inside a journey; last -> outcome (complete journeys) ...
     inner = ~first
     np.add.at(counts, (era[inner], 1 + np.roll(cur, 1)[inner], cur[inner]), 1)
     outcome = np.where(pd.Series(jid[last]).isin(converted).to_numpy(), k, k + 1)
     np.add.at(counts, (era[last], 1 + cur[last], outcome), 1)
+    # ... and start -> first channel over every journey of the era (the start row is the
+    # era's mixture of first and repeat journeys, open ones included)
+    opener = tp_all.drop_duplicates("journey_id")
+    era_all = opener["journey_id"].map(dict(zip(ledger["journey_id"], ledger["after_launch"],
+                                                strict=True))).to_numpy(dtype=int)
+    np.add.at(counts, (era_all, 0, opener["channel"].map(code).to_numpy()), 1)
+    assert len(opener) == len(ledger)
     counts = {False: counts[0], True: counts[1]}
     labels = ["start", *truth.channels]
     launch = pd.Timestamp(truth.launched_on, tz="UTC")
@@ -294,7 +308,8 @@ def test_touch_costs_sum_to_spend_of_each_channel_day(medium):
     got_cents = np.rint(got.to_numpy() * 100).astype(np.int64)
     want_cents = np.rint(want.reindex(got.index).to_numpy() * 100).astype(np.int64)
     np.testing.assert_array_equal(got_cents, want_cents)
-    assert tp.loc[tp["channel"] == "email_sms", "cost"].eq(0.05).all()
+    # e-mail/SMS: 5 cents per message plus its share of the monthly platform fee
+    assert (tp.loc[tp["channel"] == "email_sms", "cost"] >= 0.05).all()
     # within a channel-day, touch costs differ by at most one cent
     spread = tp.groupby(["channel", tp["ts"].dt.date])["cost"].agg(lambda c: c.max() - c.min())
     assert spread.max() <= 0.0100001
@@ -319,6 +334,102 @@ def test_spend_buys_first_journeys_with_diminishing_returns(medium):
         per_low = entries[low.to_numpy()].sum() / spend[days][low].sum()
         per_high = entries[high.to_numpy()].sum() / spend[days][high].sum()
         assert per_high < 0.8 * per_low, channel
+
+
+def openers(data) -> pd.DataFrame:
+    """The journey ledger with each journey's first channel (its touch at ``started_at``)."""
+    tp = data.touchpoints[["user_id", "ts", "channel"]]
+    out = data.journeys.merge(tp, left_on=["user_id", "started_at"], right_on=["user_id", "ts"])
+    return out.drop_duplicates("journey_id")
+
+
+def test_monthly_journey_starts_follow_the_true_saturating_curve(medium):
+    """First journeys opened on a bought channel per month = Σ_days E·(1 − exp(−s/k)).
+
+    The expectation is recomputed day by day from the spend table and the truth's
+    ``entries_max`` and ``k``; with the user count fixed the monthly counts are
+    multinomial, so their variance is at most the Poisson variance (the mean).
+    """
+    resp = medium.truth.response.set_index("channel")
+    first = openers(medium)
+    first = first[first["seq"] == 0]
+    assert set(resp.index) == {"search", "short_video", "social_kol", "marketplace",
+                               TEST_CHANNEL}
+    for channel in resp.index:
+        s = medium.spend[medium.spend["channel"] == channel]
+        month = np.array([d.month for d in s["day"]])
+        rate = resp.at[channel, "entries_max"] * (
+            1.0 - np.exp(-s["amount"].to_numpy() / resp.at[channel, "k"]))
+        expected = pd.Series(rate).groupby(month).sum()
+        mine = first[first["channel"] == channel]
+        got = mine.groupby(mine["started_at"].dt.month).size().reindex(expected.index,
+                                                                       fill_value=0)
+        z = (got - expected) / np.sqrt(expected)
+        assert (z.abs() <= 4).all(), (channel, z.round(2).tolist())
+        assert abs(got.sum() - expected.sum()) <= 4 * np.sqrt(expected.sum()), channel
+
+
+def test_spend_plan_spans_the_knee_of_each_curve(medium):
+    """Typical daily spend sits near k (s/k ≈ 0.5–1.5) and months range widely around it."""
+    resp = medium.truth.response.set_index("channel")
+    for channel in ("search", "short_video", "social_kol", "marketplace"):
+        s = medium.spend[medium.spend["channel"] == channel]
+        k = resp.at[channel, "k"]
+        assert 0.5 <= (s["amount"] / k).median() <= 1.5, channel
+        daily = s.groupby([d.month for d in s["day"]])["amount"].mean()
+        assert daily.max() / daily.min() > 3, channel
+        # saturation is visible: the curve's slope at the busiest month's daily spend is
+        # under half its slope at the quietest month's
+        assert np.exp(-(daily.max() - daily.min()) / k) < 0.5, channel
+
+
+def test_repeat_journeys_start_on_owned_and_crm_channels(medium):
+    op = openers(medium)
+    assert len(op) == len(medium.journeys)
+    assert set(op.loc[op["seq"] > 0, "channel"]) == {"email_sms", "app_push", "owned_site"}
+    assert set(op.loc[op["seq"] == 0, "channel"]) == set(CHANNELS) | {TEST_CHANNEL}
+
+
+def test_true_response_is_journeys_times_value_per_journey(medium):
+    """``a = entries_max · V_c`` with ``V_c`` solved here by iterating the chain from ``c``."""
+    truth = medium.truth
+    k = len(truth.channels)
+    q = truth.transition[1:, :k]
+    reward = truth.transition[1:, k] * truth.value_mean
+    v = np.zeros(k)
+    for _ in range(500):
+        v = reward + q @ v
+    for row in truth.response.itertuples():
+        j = truth.channels.index(row.channel)
+        assert row.value_per_journey == pytest.approx(v[j], rel=1e-9)
+        assert row.a == pytest.approx(row.entries_max * v[j], rel=1e-9)
+        # a month of 30 days at 30·k spend: 30·a·(1 − e^-1)
+        assert truth.response_revenue(row.channel, 30 * row.k, 30) == pytest.approx(
+            30 * row.a * (1 - np.exp(-1)), rel=1e-12)
+    with pytest.raises(ValueError, match="not a bought channel"):
+        truth.response_revenue("owned_site", 100.0)
+
+
+def test_email_sms_roi_is_realistic_with_its_platform_fee(medium):
+    """Per-message cost plus a monthly fee: ROI by the true value shares lands near 25."""
+    truth = medium.truth
+    j = truth.channels.index("email_sms")
+    launch = pd.Timestamp(truth.launched_on, tz="UTC")
+    cv = medium.conversions
+    revenue = 0.0
+    for chain, rows in ((truth.transition_before_launch, cv["ts"] < launch),
+                        (truth.transition, cv["ts"] >= launch)):
+        re = removal_effects(chain, truth.value_mean)
+        revenue += re[j] / re.sum() * cv.loc[rows, "value"].sum()
+    spend = medium.spend[medium.spend["channel"] == "email_sms"]
+    assert 15 <= revenue / spend["amount"].sum() <= 40
+    # each (whole) month: spend − 0.05 × messages is exactly the platform fee
+    tp = medium.touchpoints[medium.touchpoints["channel"] == "email_sms"]
+    messages = tp.groupby(tp["ts"].dt.month).size()
+    cents = spend.groupby([d.month for d in spend["day"]])["amount"].sum().mul(100).round()
+    fee = truth.monthly_fee["email_sms"]
+    assert fee > 0 and fee == int(fee)
+    np.testing.assert_array_equal(cents - 5 * messages.reindex(cents.index), fee * 100)
 
 
 def test_test_channel_roi_sits_at_the_configured_multiple_of_the_baseline(medium):

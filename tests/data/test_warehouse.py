@@ -1,6 +1,6 @@
 """Warehouse: loading CSV/Parquet/DataFrames, idempotence, channels, lookups, CLI."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -91,6 +91,35 @@ def test_each_ingest_that_changes_data_bumps_the_version(wh, write_csv):
     wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
     wh.ingest("spend", write_csv("s.csv", [["channel", "day", "amount"], ["x", "2024-05-01", "1"]]))
     assert wh.data_version == 2
+
+
+def test_last_ingest_at_is_set_by_an_inserting_ingest_and_kept_by_a_noop(wh, write_csv):
+    assert wh.last_ingest_at is None
+    path = write_csv("tp.csv", TP_ROWS)
+    before = datetime.now(UTC)
+    wh.ingest("touchpoints", path)
+    after = datetime.now(UTC)
+    stamped = wh.last_ingest_at
+    assert stamped is not None and stamped.tzinfo is not None
+    assert before <= stamped <= after
+    assert wh.ingest("touchpoints", path).rows_inserted == 0
+    assert wh.last_ingest_at == stamped
+    with pytest.raises(IngestError):
+        wh.ingest("touchpoints", write_csv("bad.csv", [TP_ROWS[0], ["e9", "u1", "nope", "x"]]))
+    assert wh.last_ingest_at == stamped
+    later = datetime.now(UTC)
+    wh.ingest("spend", write_csv("s.csv", [["channel", "day", "amount"], ["x", "2024-05-01", "1"]]))
+    assert later <= wh.last_ingest_at <= datetime.now(UTC)
+
+
+def test_last_ingest_at_survives_reopening_the_file(tmp_path, write_csv):
+    db = tmp_path / "w.duckdb"
+    with Warehouse.open(db) as wh:
+        wh.ingest("touchpoints", write_csv("tp.csv", TP_ROWS))
+        stamped = wh.last_ingest_at
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.last_ingest_at == stamped
+        assert wh.data_version == 1
 
 
 def test_unknown_channels_registered_established_then_updated_by_channels_file(wh, write_csv):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import httpx
 import pytest
@@ -48,7 +49,9 @@ def test_page_loads_with_no_console_errors_and_no_failed_requests(session, artif
     assert [m for m in seen["console"] if m[0] in ("error", "warning")] == []
     assert seen["failed"] == []
     assert seen["http_errors"] == []
-    assert page.locator("#data .tile").count() >= 7
+    assert page.locator("#data .tile").count() >= 8
+    last_ingest = page.locator("#data .tile", has_text="Last ingest").locator(".tile-value")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", last_ingest.inner_text())
     assert all((artifacts / f"{s}.png").stat().st_size > 5_000 for s in SECTIONS)
 
 
@@ -155,5 +158,7 @@ def test_report_opens_offline_and_shows_every_chart(browser, demo, tmp_path, art
     channels = {r["channel"] for r in doc["compare"]["rows"]} - {"(direct)"}
     assert page.locator("#attribution g.bar-group").count() == len(channels)
     assert requested == [out.as_uri()] and errors == []
+    # nothing sticks out sideways: the page is no wider than the window
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(artifacts / "report.png"), full_page=True)
     context.close()
