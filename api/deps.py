@@ -23,19 +23,23 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security
+from fastapi.responses import Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from api.cache import ResultCache
 from api.security import ApiKey, KeyStore, Role
 from api.settings import Settings
 
 __all__ = [
+    "DATA_VERSION_HEADER",
     "AppState",
     "ConnDep",
     "ReadSession",
@@ -50,6 +54,9 @@ __all__ = [
     "get_settings_dep",
     "get_state",
 ]
+
+#: Response header naming the data version a cached JSON or CSV body was computed from.
+DATA_VERSION_HEADER = "X-Touchpath-Data-Version"
 
 
 class ReadWriteLock:
@@ -66,6 +73,14 @@ class ReadWriteLock:
         self._readers = 0
         self._writer = False
         self._writers_waiting = 0
+
+    def try_acquire_read(self) -> bool:
+        """Take a shared hold if no writer holds or waits; never waits. Whether taken."""
+        with self._cond:
+            if self._writer or self._writers_waiting:
+                return False
+            self._readers += 1
+            return True
 
     def acquire_read(self) -> None:
         """Take a shared hold (waits while a writer holds or waits)."""
@@ -171,17 +186,24 @@ class AppState:
             cursor.close()
 
 
-def get_state(request: Request) -> AppState:
-    """The :class:`AppState` of the app serving ``request``."""
+def _state_of(request: Request) -> AppState:
     state = getattr(request.app.state, "touchpath", None)
     if state is None:
         raise HTTPException(status_code=503, detail="the service is starting or stopping")
     return state
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The cheap dependencies are ``async def``: they run on the event loop instead
+# of taking a worker-thread round trip each (a cached read is mostly such
+# overhead). Anything that may block (the data lock, DuckDB) stays synchronous.
+async def get_state(request: Request) -> AppState:
+    """The :class:`AppState` of the app serving ``request``."""
+    return _state_of(request)
+
+
+async def get_settings_dep(request: Request) -> Settings:
     """The settings of the app serving ``request`` (override in tests)."""
-    return get_state(request).settings
+    return _state_of(request).settings
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
@@ -253,10 +275,38 @@ class ReadSession:
         """``compute()`` cached under ``(self.version, endpoint, params)``."""
         return self.cache.get_or_compute(self.version, endpoint, params, compute)
 
+    def cached_json(self, endpoint: str, params: dict[str, Any],
+                    compute: Callable[[], BaseModel]) -> Response:
+        """The JSON response of ``compute()``, encoded once per data version and params.
 
-def read_session(state: StateDep) -> Iterator[ReadSession]:
-    """Hold the data lock shared and give the request a cursor of its own."""
-    state.lock.acquire_read()
+        ``compute`` builds the response model (validated on construction);
+        its JSON bytes are cached under ``(self.version, endpoint + ":json",
+        params)`` and every hit is answered with those bytes as they are, so a
+        repeated request neither re-validates nor re-serialises the model. The
+        route keeps its ``response_model`` for the OpenAPI document; FastAPI
+        passes a returned :class:`~starlette.responses.Response` through
+        untouched. The encoding matches FastAPI's own (compact JSON, field
+        names, non-finite floats as ``null``).
+        """
+
+        def encode() -> bytes:
+            return compute().model_dump_json().encode("utf-8")
+
+        body = self.cache.get_or_compute(self.version, endpoint + ":json", params, encode)
+        return Response(body, media_type="application/json",
+                        headers={DATA_VERSION_HEADER: str(self.version)})
+
+
+async def read_session(state: StateDep) -> AsyncIterator[ReadSession]:
+    """Hold the data lock shared and give the request a cursor of its own.
+
+    The hold is taken on the event loop when it is free (the usual case: no
+    write running or waiting), else in a worker thread, so that waiting for an
+    ingest never blocks the loop. Nothing can be cancelled between taking the
+    hold and the ``try`` that gives it back.
+    """
+    if not state.lock.try_acquire_read():
+        await run_in_threadpool(state.lock.acquire_read)
     try:
         session = ReadSession(state)
         try:
@@ -331,7 +381,7 @@ def _authenticate(
     return key
 
 
-def require_read(
+async def require_read(
     state: StateDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header_key: Annotated[str | None, Security(_api_key_header)],
@@ -340,7 +390,7 @@ def require_read(
     return _authenticate(state, bearer, header_key, Role.read)
 
 
-def require_write(
+async def require_write(
     state: StateDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header_key: Annotated[str | None, Security(_api_key_header)],

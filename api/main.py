@@ -3,7 +3,8 @@
 ``create_app(settings)`` builds an app whose lifespan opens one
 :class:`~data.warehouse.Warehouse` (closed on shutdown), loads the API keys
 and sets up the result cache; routers are mounted under ``/v1``. OpenAPI is at
-``/openapi.json`` and the interactive docs at ``/docs``. Errors are problem
+``/openapi.json`` and the interactive docs at ``/docs`` (Swagger UI shipped
+inside the package, :mod:`api.routes.docs`; no CDN). Errors are problem
 details (:mod:`api.problems`); request bodies are size-limited before they are
 parsed (:class:`BodySizeLimit`).
 """
@@ -198,7 +199,7 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
         version=package_version(),
         description=_DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from the package by api.routes.docs, not from a CDN
         redoc_url=None,
         openapi_tags=_TAGS,
         lifespan=lifespan,
@@ -216,6 +217,10 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
     from api.routes.dashboard import install_dashboard
 
     install_dashboard(app)
+
+    from api.routes.docs import install_docs
+
+    install_docs(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

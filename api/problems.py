@@ -8,9 +8,11 @@ its own where they help the client fix the request:
 * a refused ingest (422): ``problems`` (``{row, column, reason}``, the first N),
   ``total`` (all problems) and ``source``;
 * a domain rule broken by the parameters (422): the domain's message in
-  ``detail``;
-* anything unexpected (500): a fixed message. The exception is logged on the
-  server; no stack trace or exception text reaches the client.
+  ``detail`` — only for Touchpath's own error types (:func:`domain_errors`)
+  and :class:`InvalidParameter`;
+* anything else (500), a bare ``ValueError`` or ``KeyError`` included: a fixed
+  message. The exception is logged on the server; no stack trace or exception
+  text reaches the client (it may hold paths or data of the server).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
+    "INTERNAL_ERROR_DETAIL",
     "PROBLEM_JSON",
+    "InvalidParameter",
     "PayloadTooLarge",
+    "domain_errors",
     "install_problem_handlers",
     "problem_response",
 ]
@@ -35,6 +40,16 @@ __all__ = [
 PROBLEM_JSON = "application/problem+json"
 _TYPE = "urn:touchpath:problem:"
 log = logging.getLogger("touchpath.api")
+
+#: The ``detail`` of every 500: fixed, whatever went wrong.
+INTERNAL_ERROR_DETAIL = "an internal error occurred; it has been logged"
+
+
+class InvalidParameter(ValueError):
+    """A request parameter the route itself refuses (422 with this message).
+
+    For checks a query schema cannot state, e.g. ``to`` before ``from``.
+    """
 
 
 class PayloadTooLarge(StarletteHTTPException):
@@ -131,7 +146,7 @@ async def _ingest_error(request: Request, exc: Exception) -> JSONResponse:
                             source=source)
 
 
-async def _value_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 422, str(exc) or type(exc).__name__,
                             title="Request cannot be processed",
                             type_=_TYPE + "unprocessable")
@@ -139,20 +154,46 @@ async def _value_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(request, 500, "an internal error occurred; it has been logged",
-                            title="Internal Server Error")
+    return problem_response(request, 500, INTERNAL_ERROR_DETAIL, title="Internal Server Error")
+
+
+def domain_errors() -> tuple[type[Exception], ...]:
+    """Touchpath's own error types that mean "these parameters cannot be served" (422).
+
+    Each says what is wrong with the request in its message: a model spec
+    (``ModelSpecError``), a path table (``PathTableError``), a degenerate
+    Shapley game, ROI or lifecycle inputs, response curves, plan constraints,
+    an infeasible or unsolvable plan (``PlanError``, ``PlanInfeasible``) and
+    the routes' own :class:`InvalidParameter`. ``IngestError`` has a handler
+    of its own (the row-level report). Any other exception is a 500.
+    """
+    from attribution.curves import CurveError as AttributionCurveError
+    from attribution.lifecycle import LifecycleError
+    from attribution.registry import ModelSpecError
+    from attribution.roi import ROIError
+    from attribution.shapley import DegenerateGameError
+    from data.paths import PathTableError
+    from optimizer.constraints import ConstraintError
+    from optimizer.curves import CurveError as OptimizerCurveError
+    from optimizer.model import PlanError
+
+    return (InvalidParameter, ModelSpecError, PathTableError, DegenerateGameError, ROIError,
+            LifecycleError, AttributionCurveError, OptimizerCurveError, ConstraintError,
+            PlanError)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Register every problem-details handler on ``app``.
 
-    ``IngestError`` (from :mod:`data.warehouse`) is registered before
-    ``ValueError`` so its row-level report is kept when it derives from it.
+    HTTP exceptions keep their status; request validation, a refused ingest
+    and the :func:`domain_errors` are 422; everything else is a 500 with
+    :data:`INTERNAL_ERROR_DETAIL` (logged with its traceback on the server).
     """
     from data.warehouse import IngestError
 
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(IngestError, _ingest_error)
-    app.add_exception_handler(ValueError, _value_error)
+    for error in domain_errors():
+        app.add_exception_handler(error, _domain_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -20,6 +20,7 @@ marginal ROI, binding constraints, scenario curve).
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -434,9 +435,9 @@ def _table(columns: Sequence[tuple[str, str, Callable[[Any], str] | None]],
             f'<tbody>{"".join(body)}</tbody>{foot}</table>')
 
 
-def _tiles(items: Sequence[tuple[str, str]]) -> str:
+def _tiles(items: Sequence[tuple[str, str]], wide: Sequence[str] = ()) -> str:
     return '<div class="tiles">' + "".join(
-        f'<div class="tile"><div class="tile-label">{_e(k)}</div>'
+        f'<div class="tile{" wide" if k in wide else ""}"><div class="tile-label">{_e(k)}</div>'
         f'<div class="tile-value">{_e(v)}</div></div>' for k, v in items) + "</div>"
 
 
@@ -503,23 +504,23 @@ def collect(warehouse: Any, options: ReportOptions = ReportOptions(),  # noqa: B
         doc: dict[str, Any] = {"options": {
             "period": options.period, "model": options.model_spec, "models": list(options.models),
             "ci": options.ci, "lookback_days": options.lookback_days}}
-        doc["health"] = health.health(session).model_dump(mode="json")
-        doc["paths"] = paths.paths(None, session, journeys, limit=10).model_dump(mode="json")
+        doc["health"] = _json(health.health(session))
+        doc["paths"] = _json(paths.paths(None, session, journeys, limit=10))
         if comparison is None:
-            doc["compare"] = attribution.compare_models(
+            doc["compare"] = _json(attribution.compare_models(
                 None, session, journeys, models=",".join(options.models), ci=options.ci,
-                level=0.95, seed=0).model_dump(mode="json")
+                level=0.95, seed=0))
         else:
-            doc["compare"] = attribution.compare_response(
-                comparison, session.version, journeys).model_dump(mode="json")
-        doc["roi"] = roi.roi(None, None, session, journeys, period=options.period,
-                             model=options.model, order=order, fiscal_year_start_month=1,
-                             format="json").model_dump(mode="json")
-        doc["lifecycle"] = lifecycle.lifecycle(
+            doc["compare"] = _json(attribution.compare_response(
+                comparison, session.version, journeys))
+        doc["roi"] = _json(roi.roi(None, None, session, journeys, period=options.period,
+                                   model=options.model, order=order,
+                                   fiscal_year_start_month=1, format="json"))
+        doc["lifecycle"] = _json(lifecycle.lifecycle(
             None, session, journeys, period=options.period, model=options.model, order=order,
             reading="multiple", admit=None, scale=None, exit_fraction=0.5, exit_cycles=3,
             exit_target=None, min_spend=0.0, min_conversions=1.0,
-            fiscal_year_start_month=1).model_dump(mode="json")
+            fiscal_year_start_month=1))
         amount = options.budget if options.budget is not None else default_budget(doc["roi"])
         last_day = doc["health"]["last_day"]
         quarter = options.quarter or (next_quarter(date.fromisoformat(last_day))
@@ -528,14 +529,24 @@ def collect(warehouse: Any, options: ReportOptions = ReportOptions(),  # noqa: B
         if amount is not None:
             settings = {"model": options.model_spec, "period": options.period,
                         "spend_all": options.spend_all, "max_change": options.max_change}
-            doc["plan"] = budget.plan(PlanRequest(budget=amount, quarter=quarter, **settings),
-                                      None, session).model_dump(mode="json")
-            doc["scenarios"] = budget.scenarios(
+            doc["plan"] = _json(budget.plan(
+                PlanRequest(budget=amount, quarter=quarter, **settings), None, session))
+            doc["scenarios"] = _json(budget.scenarios(
                 ScenariosRequest(budget=amount, multipliers=list(options.multipliers),
-                                 **settings), None, session).model_dump(mode="json")
+                                 **settings), None, session))
     finally:
         session.close()
     return doc
+
+
+def _json(answer: Any) -> dict[str, Any]:
+    """The JSON document of an endpoint's answer: a response model or encoded JSON bytes.
+
+    Cached endpoints return their stored JSON bytes (:meth:`api.deps.ReadSession.cached_json`).
+    """
+    if hasattr(answer, "model_dump"):
+        return answer.model_dump(mode="json")
+    return json.loads(bytes(answer.body))
 
 
 # ---------------------------------------------------------------------- render
@@ -549,9 +560,8 @@ def _data_section(doc: dict[str, Any]) -> str:
         ("Channels", count(h["counts"].get("channels"))),
         ("Date range", f"{h['first_day']} → {h['last_day']}" if h["first_day"] else "no data"),
         ("Data version", str(h["data_version"])),
-        ("Latest data", h["last_day"] or _DASH),
         ("Last ingest", utc_minute(h.get("last_ingest_at"))),
-    ])
+    ], wide=("Date range", "Last ingest"))
     opts = (f"lookback {o['lookback_days']} days, "
             f"{'repeats collapsed' if o['collapse_repeats'] else 'repeats kept'}, "
             f"{o['interaction']} interactions, "

@@ -28,12 +28,18 @@ from attribution.rules import (
     PositionBased,
     TimeDecay,
 )
-from attribution.shapley import OrderedShapley, ShapleyConversionRate, ShapleySubset
+from attribution.shapley import (
+    DegenerateGameError,
+    OrderedShapley,
+    ShapleyConversionRate,
+    ShapleySubset,
+)
 
 __all__ = [
     "AttributionModel",
     "AttributionResult",
     "CustomPosition",
+    "DegenerateGameError",
     "FirstTouch",
     "InverseJ",
     "JCurve",

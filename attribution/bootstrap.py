@@ -51,6 +51,7 @@ import pandas as pd
 from scipy import sparse
 
 from attribution.base import AttributionModel, AttributionResult, credit_matrix_of
+from attribution.shapley import DegenerateGameError
 from data.paths import PathTable
 
 __all__ = [
@@ -270,7 +271,12 @@ def bootstrap(
     ------
     ValueError
         Bad ``n_resamples`` or ``level``, non-whole counts, an empty table, or
-        a model that needs touches called without them.
+        a model that needs touches called without them; a model that fails on
+        a resample (the message names the resample, 1-based, the seed and the
+        model's reason).
+    DegenerateGameError
+        A conversion-rate Shapley game with nothing to share on the full data
+        or on a resample (a ``ValueError`` too).
 
     Examples
     --------
@@ -314,9 +320,13 @@ def bootstrap(
                     try:
                         result = model.attribute(table)
                     except (ValueError, ArithmeticError) as exc:
-                        raise ValueError(
-                            f"bootstrap resample {row + k} of {n_resamples}: model"
-                            f" {model.name!r} failed: {exc}"
+                        # keep a degenerate game recognisable (compare skips such models)
+                        error = (DegenerateGameError if isinstance(exc, DegenerateGameError)
+                                 else ValueError)
+                        raise error(
+                            f"bootstrap resample {row + k + 1} of {n_resamples} (seed {seed}):"
+                            f" model {point.label!r} fitted on the full data but failed on"
+                            f" this resample of the journeys: {exc}"
                         ) from exc
                     boot_conv[row + k], boot_val[row + k] = _aligned(result, channels)
                     advance(1)

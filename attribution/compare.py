@@ -26,6 +26,7 @@ import pandas as pd
 from attribution.base import AttributionModel, AttributionResult
 from attribution.bootstrap import ProgressArg, bootstrap
 from attribution.registry import make_model, needs_touches
+from attribution.shapley import DegenerateGameError
 from data.paths import PathTable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +63,7 @@ class ModelComparison:
         ``#2``, ``#3`` ...
     skipped : tuple of (str, str)
         Models that could not run on this input, with the reason (e.g. time
-        decay without touch timestamps).
+        decay without touch timestamps, a degenerate conversion-rate game).
     """
 
     results: tuple[AttributionResult, ...]
@@ -268,7 +269,10 @@ def compare(
     touches : DataFrame, optional
         Journey touches with timestamps (``journey_touches``); without them
         models that need timestamps (time decay) are skipped and listed in
-        ``skipped`` with the reason.
+        ``skipped`` with the reason. A model whose game is degenerate on this
+        input (:class:`~attribution.shapley.DegenerateGameError`, on the full
+        data or a bootstrap resample) is skipped the same way, its message as
+        the reason.
     ci : int, default 0
         Bootstrap resamples per model; 0 for no intervals.
     level, seed, progress
@@ -304,13 +308,17 @@ def compare(
                                                 " does not carry; read journeys from the"
                                                 " warehouse"))
             continue
-        if ci > 0:
-            result = bootstrap(model, paths, n_resamples=ci, level=level, seed=seed,
-                               progress=progress, touches=touches)
-        elif touch_model:
-            result = model.attribute_touches(touches, paths)  # type: ignore[attr-defined]
-        else:
-            result = model.attribute(paths)
+        try:
+            if ci > 0:
+                result = bootstrap(model, paths, n_resamples=ci, level=level, seed=seed,
+                                   progress=progress, touches=touches)
+            elif touch_model:
+                result = model.attribute_touches(touches, paths)  # type: ignore[attr-defined]
+            else:
+                result = model.attribute(paths)
+        except DegenerateGameError as exc:
+            skipped.append((spec or model.name, f"degenerate game, nothing to share: {exc}"))
+            continue
         results.append(result)
         names.append(spec)
     labels = _unique([spec or r.label for spec, r in zip(names, results, strict=True)])

@@ -545,7 +545,17 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     ------
     LifecycleError
         Unknown channel or status, or an empty reason.
+
+    Notes
+    -----
+    The change bumps the warehouse's ``data_version`` in the same
+    transaction (:func:`data.warehouse.bump_data_version`), so clients and
+    caches keyed by the version tell the states before and after it apart
+    (a bare connection without the warehouse's ``touchpath_meta`` table has
+    no version to bump).
     """
+    from data.warehouse import bump_data_version
+
     if status not in _USER_STATUSES:
         raise LifecycleError(f"status must be one of {_USER_STATUSES}, got {status!r}")
     if not reason or not reason.strip():
@@ -557,6 +567,10 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
         raise LifecycleError(f"unknown channel {channel!r} (not in the channels table)")
     previous = str(found[0][0])
     when = datetime.now(UTC).replace(tzinfo=None)
+    # A bare connection with only a channels table has no data version to bump.
+    versioned = bool(conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'touchpath_meta'"
+    ).fetchone()[0])
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute("UPDATE channels SET status = ? WHERE channel = ?", [status, channel])
@@ -565,6 +579,9 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
             [channel, when, None, status, None, None, None, "user_action",
              f"status {previous} -> {status}: {reason.strip()}", "user"],
         )
+        # Statuses change verdicts and plans: a new data version, in the same transaction.
+        if versioned:
+            bump_data_version(conn)
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

@@ -20,7 +20,10 @@ models:
     (converting and null journeys; Shao & Li 2011, "Data-driven multi-touch
     attribution models", KDD; Dalessandro et al. 2012, "Causally motivated
     attribution for online advertising", ADKDD). ``scope="global"`` (default)
-    plays one game over all channels on converting paths and shares the
+    plays one game over all channels on converting paths — each observed
+    coalition's rate shrunk toward its pooled subset rate by a prior worth
+    ``prior_journeys`` journeys (empirical-Bayes shrinkage, Efron & Morris
+    1975) — and shares the
     conversions in proportion to its Shapley values (exact by Harsanyi
     dividends up to 20 channels, permutation sampling with standard errors
     and a Hoeffding bound beyond); ``scope="journey"`` plays one game per
@@ -42,6 +45,7 @@ rates and has no such matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -304,7 +308,10 @@ class DegenerateGameError(ValueError):
 
     Raised by :class:`ShapleyConversionRate` with ``scope="global"`` when the
     path table has conversions (or revenue) but the grand coalition's rate is
-    zero, so the shares ``φ(c) / Σ φ`` are undefined.
+    zero, so the shares ``φ(c) / Σ φ`` are undefined. With the defaults
+    (``unseen="subset_rate"``, ``prior_journeys=30``) that cannot happen; it
+    needs ``prior_journeys=0`` with an observed grand coalition that never
+    converts, or ``unseen="zero"`` with an unseen one.
     """
 
 
@@ -316,10 +323,16 @@ BOUND_LEVEL = 0.95
 
 
 def _rate_lattice(n: int, sets: np.ndarray, amount: np.ndarray, journeys: np.ndarray,
-                  unseen: str) -> np.ndarray:
-    """``v(S)`` on all ``2^n`` coalitions: ``amount(S)/J(S)`` where seen, else the unseen rule.
+                  unseen: str, prior: float = 0.0) -> np.ndarray:
+    """``v(S)`` on all ``2^n`` coalitions (see :class:`ShapleyConversionRate`).
 
-    ``sets`` are the observed channel sets (bitmasks, ``J > 0``); ``v(∅) = 0``.
+    Seen coalitions (``J(S) > 0``) get the shrunken rate
+    ``(amount(S) + m·pooled(S)) / (J(S) + m)`` with ``m = prior`` (the raw
+    rate ``amount(S)/J(S)`` for ``m = 0``); unseen ones get ``pooled(S)``
+    under ``"subset_rate"`` and 0 under ``"zero"``. ``pooled(S)`` is the rate
+    of the journeys whose channel set is a subset of ``S`` (0 when there are
+    none). ``sets`` are the observed channel sets (bitmasks, ``J > 0``);
+    ``v(∅) = 0``.
     """
     size = 1 << n
     idx = sets.astype(np.int64)
@@ -328,25 +341,33 @@ def _rate_lattice(n: int, sets: np.ndarray, amount: np.ndarray, journeys: np.nda
     seen = dense_j > 0
     v = np.zeros(size)
     v[seen] = dense_amount[seen] / dense_j[seen]
-    if unseen == "subset_rate":
-        pooled = _subset_sum(dense_amount)
-        pooled_j = _subset_sum(dense_j)
-        fill = ~seen & (pooled_j > 0)
-        v[fill] = pooled[fill] / pooled_j[fill]
+    if unseen == "subset_rate" or prior > 0:
+        pooled_j = _subset_sum(dense_j.copy())
+        pooled = np.divide(_subset_sum(dense_amount.copy()), pooled_j,
+                           out=np.zeros(size), where=pooled_j > 0)
+        if prior > 0:
+            v[seen] = (dense_amount[seen] + prior * pooled[seen]) / (dense_j[seen] + prior)
+        if unseen == "subset_rate":
+            v[~seen] = pooled[~seen]
     v[0] = 0.0
     return v
 
 
 def _grand_value(sets: np.ndarray, amount: np.ndarray, journeys: np.ndarray, n: int,
-                 unseen: str) -> float:
-    """``v(N)`` for the ``n`` players without building the lattice."""
+                 unseen: str, prior: float = 0.0) -> float:
+    """``v(N)`` for the ``n`` players without building the lattice.
+
+    ``pooled(N)`` is the rate of every journey in the game (all sets lie within ``N``).
+    """
     grand = np.uint64((1 << n) - 1) if n < 64 else np.uint64(np.iinfo(np.uint64).max)
     hit = np.flatnonzero(sets == grand)
+    total_j = float(journeys.sum())
+    pooled = float(amount.sum()) / total_j if total_j > 0 else 0.0
     if hit.size:
-        return float(amount[hit[0]] / journeys[hit[0]])
-    if unseen == "subset_rate" and journeys.sum() > 0:
-        return float(amount.sum() / journeys.sum())
-    return 0.0
+        i = hit[0]
+        return float((amount[i] + prior * pooled) / (journeys[i] + prior))
+    return pooled if unseen == "subset_rate" else 0.0
+
 
 def _running_sums(entry: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     """``out[b, k] = Σ_{R: entry[b, R] ≤ k} weights[R]``: pooled totals along each order."""
@@ -369,7 +390,8 @@ class ShapleyConversionRate:
         v(S) = conv(S) / J(S),        v(∅) = 0
 
     (no journey has an empty channel set). Revenue uses revenue per journey,
-    ``v_value(S) = value(S) / J(S)``, in a second game of the same form.
+    ``v_value(S) = value(S) / J(S)``, in a second game of the same form. The
+    global scope uses a shrunken estimate of these rates (below).
 
     **Players.** The channels that appear on at least one converting path
     (conversions or revenue > 0), ``N``. A channel seen only on
@@ -395,6 +417,47 @@ class ShapleyConversionRate:
       out (:class:`DegenerateGameError`); it suits the journey scope, which
       only evaluates subsets of observed sets.
 
+    **Shrinkage of observed rates** (global scope). The exact-coalition rate
+    of a coalition seen on a handful of journeys is noise: on real data the
+    grand coalition is often observed on a few journeys that happen not to
+    convert, so the raw ``v(N) = 0`` and there is nothing to share. The
+    global game therefore uses, for every coalition ``S``::
+
+        pooled(S) = Σ_{R⊆S} conv(R) / Σ_{R⊆S} J(R)      (0 when no journey lies within S)
+        v(S)      = (conv(S) + m · pooled(S)) / (J(S) + m)     if J(S) > 0
+        v(S)      = pooled(S)   (unseen="subset_rate")  or 0  (unseen="zero")   if J(S) = 0
+
+    with ``m = prior_journeys``. This is additive (Laplace/Lidstone)
+    smoothing toward a data-driven prior mean, equivalently the posterior
+    mean of a Beta prior with mean ``pooled(S)`` and strength ``m``
+    pseudo-journeys — the empirical-Bayes (James–Stein) shrinkage of Efron &
+    Morris (1975), "Data analysis using Stein's estimator and its
+    generalizations", JASA 70: a coalition's own rate gets weight
+    ``J(S) / (J(S) + m)``, the pooled evidence of its sub-coalitions the rest.
+    ``m = 0`` gives the raw rates of Shao & Li / Dalessandro; ``m → ∞`` gives
+    ``pooled(S)`` everywhere, the ``"subset_rate"`` estimate, which is also
+    what unseen coalitions (``J(S) = 0``) receive. A singleton's pooled rate
+    is its own rate, so singletons are never changed. Revenue per journey is
+    shrunk the same way with ``value`` in place of ``conv``.
+
+    The default ``m = 30`` means a coalition needs about 30 journeys before
+    its own rate outweighs its pooled prior. At the conversion rates of
+    typical journeys (a few per cent) the binomial standard error of a rate
+    from ``J`` journeys, ``sqrt(p(1−p)/J)``, is as large as ``p`` itself
+    until ``J`` is in the tens, so fewer journeys than that carry little
+    information of their own; in Beta terms ``m = 30`` is a prior whose
+    standard deviation, ``sqrt(p(1−p)/(m+1))``, is about as large as the
+    rate itself at those ``p`` (a loose prior). With ``m > 0`` and
+    ``unseen="subset_rate"``, ``v(N) ≥ m·pooled(N)/(J(N)+m)`` (``N`` seen) or
+    ``v(N) = pooled(N)`` (unseen), both ``> 0`` whenever there are
+    conversions (revenue): the game is never degenerate, and a rarely seen
+    coalition moves the shares little.
+    ``details["prior_journeys"]`` reports the ``m`` in force.
+
+    The journey scope does not shrink: each converting set's conversions are
+    split by ``conv(T) = J(T)·v(T)``, which holds for the raw rates only, so
+    ``prior_journeys`` must be 0 (its default there).
+
     **scope="global"** (default; the game DESIGN.md specifies). One game
     ``v`` over all players ``N``; ``φ(c)`` is its Shapley value. Efficiency
     of the Shapley value gives ``Σ_c φ(c) = v(N) − v(∅) = v(N)``, a rate, so
@@ -404,10 +467,10 @@ class ShapleyConversionRate:
         value(c)       = total_value · φ_value(c) / Σ_{c'} φ_value(c')
 
     which needs ``v(N) > 0``: otherwise :class:`DegenerateGameError` (it says
-    why and what to change). ``φ(c)`` can be negative — a channel whose
-    presence lowers the observed rates — and is reported as is, never
-    clipped; the other channels then get more than their raw share, and the
-    credit still sums to the totals. ``details["phi"]``,
+    why and what to change; with the defaults it cannot happen). ``φ(c)`` can
+    be negative — a channel whose presence lowers the observed rates — and
+    is reported as is, never clipped; the other channels then get more than
+    their raw share, and the credit still sums to the totals. ``details["phi"]``,
     ``details["phi_value"]`` hold the raw Shapley values (rates) and
     ``details["v_grand"]``, ``details["v_grand_value"]`` the ``v(N)`` they sum to.
 
@@ -417,14 +480,15 @@ class ShapleyConversionRate:
       O(|N| · 2^|N|).
     * Sampling (more players, at most 64): ``n_permutations`` random orders
       ``π``; each order credits ``c`` with ``v(P ∪ {c}) − v(P)``, ``P`` the
-      players before ``c`` (Castro, Gómez & Tejada 2009). For ``"subset_rate"``
-      the pooled rates along an order are running sums: a set ``R`` joins
-      the pool at the step of its last player. Each draw sums to ``v(N)``
+      players before ``c`` (Castro, Gómez & Tejada 2009). The pooled rates
+      along an order (for ``"subset_rate"`` and the shrinkage) are running
+      sums: a set ``R`` joins the pool at the step of its last player. Each draw sums to ``v(N)``
       exactly, so the estimate is efficient. ``details["conversions_se"]`` /
       ``["value_se"]`` are standard errors of the mean; ``details["conversions_bound"]`` /
       ``["value_bound"]`` are per-channel Hoeffding half-widths at level
       ``details["bound_level"]`` (0.95): the marginals lie in ``[−M, M]``
-      with ``M`` the largest observed set rate, so
+      with ``M`` the largest observed set rate (pooled and shrunken rates
+      are weighted means of observed set rates, so they lie below it), so
       ``|φ̂(c) − φ(c)| ≤ M · sqrt(2 ln(2/δ) / K)`` with probability
       ``≥ 1 − δ`` for ``K`` orders; both are scaled by
       ``total / Σ φ̂`` into conversions (value).
@@ -463,26 +527,43 @@ class ShapleyConversionRate:
         Estimate for coalitions no journey was exposed to; ``None`` picks
         ``"subset_rate"`` for the global scope and ``"zero"`` for the
         journey scope (``details["unseen"]`` says which was used).
+    prior_journeys : float or None, default None
+        Strength ``m`` (in journeys) of the shrinkage of observed coalition
+        rates toward their pooled subset rates, a finite number ``≥ 0``;
+        ``None`` picks ``30`` for the global scope and ``0`` for the journey
+        scope, which accepts only 0. ``0`` gives the raw exact-coalition rates.
 
     Raises
     ------
     ValueError
-        Bad settings, more than 64 players when sampling, the journey scope
-        with ``unseen="subset_rate"`` when sampling, or a path with value but
-        no journeys.
+        Bad settings (``prior_journeys`` negative, not finite, or non-zero
+        with the journey scope), more than 64 players when sampling, the
+        journey scope with ``unseen="subset_rate"`` when sampling, or a path
+        with value but no journeys.
     DegenerateGameError
-        Global scope with ``v(N) ≤ 0`` while there are conversions (revenue).
+        Global scope with ``v(N) ≤ 0`` while there are conversions (revenue):
+        only with ``prior_journeys=0`` (an observed grand coalition that never
+        converts) or ``unseen="zero"`` (an unseen one).
 
     Examples
     --------
     Two channels: ``a`` converts 1 of 2 journeys, ``a > b`` 1 of 1; ``{b}``
-    is unseen, its subset rate is 0 (no journeys within ``{b}``). So
-    ``v(a) = 1/2, v(b) = 0, v(ab) = 1``, ``φ(a) = (1/2 + 1)/2 = 3/4``,
-    ``φ(b) = (0 + 1/2)/2 = 1/4``; the 2 conversions split 3/2 and 1/2.
+    is unseen, its subset rate is 0 (no journeys within ``{b}``). Raw rates
+    (``prior_journeys=0``): ``v(a) = 1/2, v(b) = 0, v(ab) = 1``,
+    ``φ(a) = (1/2 + 1)/2 = 3/4``, ``φ(b) = (0 + 1/2)/2 = 1/4``; the 2
+    conversions split 3/2 and 1/2.
 
     >>> pt = PathTable.from_paths([["a"], ["a", "b"]], conversions=[1, 1], nulls=[1, 0])
-    >>> ShapleyConversionRate().attribute(pt).conversions.tolist()
+    >>> ShapleyConversionRate(prior_journeys=0).attribute(pt).conversions.tolist()
     [1.5, 0.5]
+
+    With ``m = 3``: ``pooled(ab) = 2/3``, ``v(ab) = (1 + 3·2/3)/(1 + 3) = 3/4``,
+    ``φ(a) = (1/2 + 3/4)/2 = 5/8``, ``φ(b) = (0 + 1/4)/2 = 1/8``; credit
+    ``2·φ/(3/4)``: 5/3 and 1/3.
+
+    >>> res = ShapleyConversionRate(prior_journeys=3).attribute(pt)
+    >>> [round(x, 12) for x in res.conversions.tolist()]
+    [1.666666666667, 0.333333333333]
     """
 
     scope: Literal["global", "journey"] = "global"
@@ -490,7 +571,11 @@ class ShapleyConversionRate:
     n_permutations: int = 2000
     seed: int = 0
     unseen: Literal["zero", "subset_rate"] | None = None
+    prior_journeys: float | None = None
     name: ClassVar[str] = "shapley_rate"
+
+    #: ``prior_journeys`` of the global scope when left at ``None``.
+    DEFAULT_PRIOR_JOURNEYS: ClassVar[float] = 30.0
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
@@ -504,6 +589,17 @@ class ShapleyConversionRate:
             raise ValueError(f"n_permutations must be at least 2, got {self.n_permutations}")
         if self.unseen is not None and self.unseen not in UNSEEN_RULES:
             raise ValueError(f"unseen must be one of {UNSEEN_RULES} or None, got {self.unseen!r}")
+        if self.prior_journeys is not None:
+            m = self.prior_journeys
+            if isinstance(m, bool) or not isinstance(m, Real) or not np.isfinite(m) or m < 0:
+                raise ValueError(
+                    f"prior_journeys must be a finite number >= 0 (journeys), got {m!r}")
+            if self.scope == "journey" and m != 0:
+                raise ValueError(
+                    f"prior_journeys={m!r} with scope='journey': the journey scope splits "
+                    "each converting set by its raw rate and does not shrink; use "
+                    "prior_journeys=0 (or None) or scope='global'"
+                )
 
     @property
     def unseen_rule(self) -> str:
@@ -513,10 +609,17 @@ class ShapleyConversionRate:
         return "subset_rate" if self.scope == "global" else "zero"
 
     @property
+    def prior_strength(self) -> float:
+        """The shrinkage strength ``m`` in force: ``prior_journeys``, or the scope's default."""
+        if self.prior_journeys is not None:
+            return float(self.prior_journeys)
+        return self.DEFAULT_PRIOR_JOURNEYS if self.scope == "global" else 0.0
+
+    @property
     def _params(self) -> dict[str, Any]:
         return {"scope": self.scope, "max_exact_channels": self.max_exact_channels,
                 "n_permutations": self.n_permutations, "seed": self.seed,
-                "unseen": self.unseen}
+                "unseen": self.unseen, "prior_journeys": self.prior_journeys}
 
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Conversion-rate Shapley credit per channel (see the class for both scopes)."""
@@ -528,11 +631,12 @@ class ShapleyConversionRate:
             raise ValueError(f"path row {i} ({' > '.join(paths.path(i))}): value"
                              f" {paths.value[i]} but no journeys; a rate needs journeys")
         unseen = self.unseen_rule
+        prior = self.prior_strength
         converting = (paths.conversions > 0) | (paths.value > 0)
         active = np.unique(paths.codes[converting[paths.path_index]]) if n else np.zeros(0, int)
         n_active = len(active)
         details: dict[str, Any] = {"scope": self.scope, "active_channels": n_active,
-                                   "unseen": unseen}
+                                   "unseen": unseen, "prior_journeys": prior}
         conv, val = np.zeros(n), np.zeros(n)
         se_conv, se_val = np.zeros(n), np.zeros(n)
         if n_active == 0:
@@ -584,14 +688,15 @@ class ShapleyConversionRate:
         bound_conv, bound_val = np.zeros(n), np.zeros(n)
         phi_conv, phi_val = np.zeros(n), np.zeros(n)
         if exact:
-            phi_conv[active] = self._global_exact(n_active, sets, set_conv, set_j, unseen)
-            phi_val[active] = self._global_exact(n_active, sets, set_val, set_j, unseen)
+            phi_conv[active] = self._global_exact(n_active, sets, set_conv, set_j, unseen,
+                                                  prior)
+            phi_val[active] = self._global_exact(n_active, sets, set_val, set_j, unseen, prior)
             details.update(method="exact", n_permutations=0)
         else:
             k = int(self.n_permutations)
             (phi_conv[active], phi_val[active], se_conv[active],
              se_val[active]) = self._global_sample(n_active, sets, set_conv, set_val, set_j,
-                                                   unseen)
+                                                   unseen, prior)
             half = np.sqrt(2.0 * np.log(2.0 / (1.0 - BOUND_LEVEL)) / k)
             bound_conv[active] = np.max(set_conv / set_j) * half
             bound_val[active] = np.max(set_val / set_j) * half
@@ -601,7 +706,7 @@ class ShapleyConversionRate:
                 ("conversions", set_conv, phi_conv, paths.total_conversions, se_conv,
                  bound_conv, conv),
                 ("value", set_val, phi_val, paths.total_value, se_val, bound_val, val)):
-            v_grand = _grand_value(sets, amount, set_j, n_active, unseen)
+            v_grand = _grand_value(sets, amount, set_j, n_active, unseen, prior)
             grand[key] = v_grand
             if total <= 0:
                 se[:] = bound[:] = 0.0
@@ -609,7 +714,7 @@ class ShapleyConversionRate:
             if not v_grand > 0:
                 grand_seen = n_active < 64 and bool(np.any(sets == (1 << n_active) - 1))
                 raise DegenerateGameError(
-                    self._degenerate_message(key, n_active, grand_seen, unseen))
+                    self._degenerate_message(key, n_active, grand_seen, unseen, prior))
             scale = total / phi.sum()
             credit[:] = phi * scale
             se *= abs(scale)
@@ -622,34 +727,39 @@ class ShapleyConversionRate:
                                              details=details)
 
     @staticmethod
-    def _degenerate_message(key: str, n_active: int, grand_seen: bool, unseen: str) -> str:
+    def _degenerate_message(key: str, n_active: int, grand_seen: bool, unseen: str,
+                            prior: float) -> str:
         game = "conversion rate" if key == "conversions" else "revenue per journey"
         if grand_seen:
             why = (f"the journeys exposed to all {n_active} channels on converting paths "
-                   f"have {game} 0")
+                   f"have {game} 0 and prior_journeys={prior:g} does not shrink it toward "
+                   "the pooled rate")
+            fix = ("use prior_journeys > 0 (shrink that rate toward the pooled rate of all "
+                   "journeys) or scope='journey' (one game per converting channel set)")
         else:
             why = (f"no journey was exposed to all {n_active} channels on converting paths "
                    f"and unseen={unseen!r} gives that coalition 0")
+            fix = ("use unseen='subset_rate' (v(N) = pooled rate of all journeys) or "
+                   "scope='journey' (one game per converting channel set)")
         return (
             f"global conversion-rate Shapley ({key}): v(N) − v(∅) = 0, so there is no gain "
             f"to share (credit = total · φ(c) / Σφ needs Σφ = v(N) − v(∅) > 0): {why}. "
-            "Use unseen='subset_rate' (v(N) = pooled rate of all journeys) or "
-            "scope='journey' (one game per converting channel set)"
+            f"To fix, {fix}"
         )
 
     # ------------------------------------------------------ global, exact
     @staticmethod
     def _global_exact(n: int, sets: np.ndarray, amount: np.ndarray, set_j: np.ndarray,
-                      unseen: str) -> np.ndarray:
+                      unseen: str, prior: float) -> np.ndarray:
         """``φ(c) = Σ_{S ∋ c} d(S)/|S|`` with ``d`` the Harsanyi dividends of ``v``."""
-        v = _rate_lattice(n, sets, amount, set_j, unseen)
+        v = _rate_lattice(n, sets, amount, set_j, unseen, prior)
         cardinality = np.bitwise_count(np.arange(1 << n, dtype=np.uint32)).astype(np.float64)
         cardinality[0] = 1.0  # d(∅) = v(∅) = 0
         return _sum_over_bit(_mobius(v) / cardinality, n)
 
     # --------------------------------------------------- global, sampling
     def _global_sample(self, n: int, sets: np.ndarray, set_conv: np.ndarray,
-                       set_val: np.ndarray, set_j: np.ndarray, unseen: str
+                       set_val: np.ndarray, set_j: np.ndarray, unseen: str, prior: float
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean marginal contributions over random orders (and their standard errors)."""
         m = len(sets)
@@ -671,15 +781,20 @@ class ShapleyConversionRate:
             at = np.minimum(np.searchsorted(sets, prefix), m - 1)
             hit = sets[at] == prefix
             pooled: tuple[np.ndarray, ...] = ()
-            if unseen == "subset_rate":
+            if unseen == "subset_rate" or prior > 0:
                 # a set joins the pooled evidence at the step of its last player
                 entry = np.maximum.reduceat(pos[:, pair_chan], starts, axis=1)
                 pooled = tuple(_running_sums(entry, w, n) for w in (*amounts, set_j))
-            for i, (rate, out) in enumerate(zip(rates, draws, strict=True)):
-                fill = np.zeros((b, n))
+            for i, (rate, amount, out) in enumerate(zip(rates, amounts, draws, strict=True)):
+                pooled_rate = np.zeros((b, n))
                 if pooled:
-                    fill = np.divide(pooled[i], pooled[2], out=fill, where=pooled[2] > 0)
-                v = np.where(hit, rate[at], fill)
+                    pooled_rate = np.divide(pooled[i], pooled[2], out=pooled_rate,
+                                            where=pooled[2] > 0)
+                seen_v = rate[at]
+                if prior > 0:
+                    seen_v = (amount[at] + prior * pooled_rate) / (set_j[at] + prior)
+                fill = pooled_rate if unseen == "subset_rate" else np.zeros((b, n))
+                v = np.where(hit, seen_v, fill)
                 marginal = np.diff(v, axis=1, prepend=0.0)
                 out[done:done + b] = np.take_along_axis(marginal, pos, axis=1)
             done += b

@@ -233,6 +233,7 @@ def _path_table(table: pa.Table, names: Sequence[str], codes: np.ndarray, length
         direct_conversions=float(conv[direct].sum()),
         direct_value=float(value[direct].sum()),
         first_conversions=first[keep],
+        direct_first_conversions=float(first[direct].sum()),
     )
 
 

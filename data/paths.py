@@ -9,8 +9,17 @@ the shape ChannelAttribution reads (``path`` as ``"a > b > c"``,
 move between the two.
 
 Conversions with no touchpoint in the lookback window are not a path: they are
-carried as the ``(direct)`` baseline (``direct_conversions``, ``direct_value``)
-and reported apart, never dropped.
+carried as the ``(direct)`` baseline (``direct_conversions``, ``direct_value``
+and, when known, ``direct_first_conversions``) and reported apart, never
+dropped.
+
+In the CSV shape, counts (``total_conversions``, ``total_null``,
+``first_conversions``) are written as integers (``32``, not ``32.0``) when
+every value of the column is a whole number, as ChannelAttribution reads them;
+bootstrap resamples and weighted tables may hold fractional counts, which are
+written as floats (full precision, so reading back is exact). The
+``(direct)`` row's ``first_conversions`` is ``direct_first_conversions``, or an
+empty cell when that is unknown.
 
 Storage is columnar: the channel list of path ``i`` is
 ``codes[offsets[i]:offsets[i + 1]]``, each code an index into ``channels``.
@@ -41,6 +50,20 @@ class PathTableError(ValueError):
     """A path table could not be built: says which row and column, and why."""
 
 
+def _plain(value: Any) -> str:
+    """An offending value as plain text for an error message.
+
+    NumPy scalars are turned into the Python scalar first, so a message reads
+    ``got -1`` rather than ``got np.int64(-1)``; text is quoted (``got 'abc'``)
+    so blanks show; anything else is its ``str``.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
 def _as_float_array(values: Any, n: int, name: str) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64)
     if arr.shape != (n,):
@@ -49,10 +72,27 @@ def _as_float_array(values: Any, n: int, name: str) -> np.ndarray:
     if bad.size:
         i = int(bad[0])
         raise PathTableError(
-            f"{name}: row {i}: must be a finite non-negative number, got {arr[i]!r}"
+            f"{name}: row {i}: must be a finite non-negative number, got {_plain(arr[i])}"
             f" ({bad.size} bad rows in all)"
         )
     return arr
+
+
+def _counts(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A count column for export: integers when every known value is whole.
+
+    Whole numbers (up to 2**53, exact in float64) become ``int64``, or a
+    nullable ``Int64`` column when some entries are missing (NaN); otherwise
+    (fractional counts) the ``float64`` values are returned unchanged.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    known = values[~np.isnan(values)]
+    if not np.all((known == np.floor(known)) & (np.abs(known) <= 2.0**53)):
+        return values
+    if known.size == values.size:
+        return values.astype(np.int64)
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +115,9 @@ class PathTable:
     first_conversions : ndarray of float64, optional
         Of ``conversions``, how many were the customer's first purchase in the
         data (used for new-customer CAC). ``None`` when unknown.
+    direct_first_conversions : float, optional
+        Of ``direct_conversions``, how many were the customer's first purchase.
+        ``None`` when unknown.
 
     Examples
     --------
@@ -93,6 +136,7 @@ class PathTable:
     direct_conversions: float = 0.0
     direct_value: float = 0.0
     first_conversions: np.ndarray | None = field(default=None)
+    direct_first_conversions: float | None = None
 
     def __post_init__(self) -> None:
         n = len(self.offsets) - 1
@@ -113,6 +157,13 @@ class PathTable:
             object.__setattr__(self, "first_conversions", fc)
         if self.direct_conversions < 0 or self.direct_value < 0:
             raise PathTableError("direct conversions and value must be non-negative")
+        if self.direct_first_conversions is not None:
+            dfc = float(self.direct_first_conversions)
+            if not (np.isfinite(dfc) and 0 <= dfc <= self.direct_conversions + 1e-9):
+                raise PathTableError(
+                    "direct_first_conversions must be a finite number in [0,"
+                    f" direct_conversions = {_plain(self.direct_conversions)}], got {_plain(dfc)}")
+            object.__setattr__(self, "direct_first_conversions", dfc)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -192,6 +243,7 @@ class PathTable:
         direct_conversions: float = 0.0,
         direct_value: float = 0.0,
         first_conversions: Iterable[float] | None = None,
+        direct_first_conversions: float | None = None,
         channels: Sequence[str] | None = None,
         aggregate: bool = True,
     ) -> PathTable:
@@ -219,7 +271,7 @@ class PathTable:
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         codes = np.array([index[c] for p in paths for c in p], dtype=np.int32)
         table = cls(names, offsets, codes, conv, val, nul, float(direct_conversions),
-                    float(direct_value), first)
+                    float(direct_value), first, direct_first_conversions)
         return table.aggregate() if aggregate else table
 
     @classmethod
@@ -232,38 +284,42 @@ class PathTable:
         conversions_col: str = "total_conversions",
         value_col: str | None = "total_conversion_value",
         nulls_col: str | None = "total_null",
-        first_col: str | None = None,
+        first_col: str | None = "first_conversions",
         channels: Sequence[str] | None = None,
         source: str = "path table",
     ) -> PathTable:
         """Read the ChannelAttribution shape (``path``, ``total_conversions``, ...).
 
         A row whose path is exactly ``(direct)`` becomes the direct baseline.
-        Value and null columns are optional (zero when absent). Channel names
-        are stripped of surrounding spaces. Errors name the row (1-based, as in
-        the file, header excluded) and the column.
+        Value and null columns are optional (zero when absent). The first
+        purchase column (``first_conversions``, as :meth:`to_frame` writes it)
+        is read when present; on the ``(direct)`` row it may be empty (unknown).
+        Channel names are stripped of surrounding spaces. Errors name the row
+        (1-based, as in the file, header excluded) and the column.
         """
         for col in (path_col, conversions_col):
             if col not in frame.columns:
                 raise PathTableError(f"{source}: missing required column {col!r}")
         n = len(frame)
 
-        def numeric(col: str | None) -> np.ndarray:
+        def numeric(col: str | None, may_be_empty: np.ndarray | None = None) -> np.ndarray:
             if col is None or col not in frame.columns:
                 return np.zeros(n)
             raw = frame[col]
             num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            bad = np.flatnonzero(~np.isfinite(num) | (num < 0))
+            invalid = ~np.isfinite(num) | (num < 0)
+            if may_be_empty is not None:
+                invalid &= ~(may_be_empty & raw.isna().to_numpy())
+            bad = np.flatnonzero(invalid)
             if bad.size:
                 i = int(bad[0])
                 raise PathTableError(
                     f"{source}: row {i + 1}, column {col!r}: expected a non-negative number,"
-                    f" got {raw.iloc[i]!r} ({bad.size} bad rows in all)"
+                    f" got {_plain(raw.iloc[i])} ({bad.size} bad rows in all)"
                 )
             return num
 
         conv, val, nul = numeric(conversions_col), numeric(value_col), numeric(nulls_col)
-        first = numeric(first_col) if first_col and first_col in frame.columns else None
         raw_paths = frame[path_col]
         if raw_paths.isna().any():
             i = int(np.flatnonzero(raw_paths.isna().to_numpy())[0])
@@ -288,6 +344,11 @@ class PathTable:
         is_direct = np.asarray(pc.equal(arr, DIRECT).to_numpy(zero_copy_only=False), dtype=bool)
         direct_conv = float(conv[is_direct].sum())
         direct_val = float(val[is_direct].sum())
+        first = direct_first = None
+        if first_col and first_col in frame.columns:
+            first = numeric(first_col, may_be_empty=is_direct)
+            if is_direct.any() and np.isfinite(first[is_direct]).all():
+                direct_first = float(first[is_direct].sum())
         keep = ~is_direct
         if is_direct.any():
             arr = arr.filter(pa.array(keep))
@@ -328,7 +389,8 @@ class PathTable:
             remap = np.array([pos[c] for c in names], dtype=np.int32)
         codes = np.take(remap, idx) if len(idx) else np.zeros(0, dtype=np.int32)
         del encoded, idx
-        table = cls(final, offsets, codes, conv, val, nul, direct_conv, direct_val, first)
+        table = cls(final, offsets, codes, conv, val, nul, direct_conv, direct_val, first,
+                    direct_first)
         return table.aggregate()
 
     @classmethod
@@ -351,27 +413,31 @@ class PathTable:
         return pc.binary_join(lists, sep).to_pylist()
 
     def to_frame(self, *, sep: str = " > ", include_direct: bool = True) -> pd.DataFrame:
-        """The ChannelAttribution shape; the ``(direct)`` baseline as a last row."""
+        """The ChannelAttribution shape; the ``(direct)`` baseline as a last row.
+
+        Count columns (``total_conversions``, ``total_null`` and
+        ``first_conversions``) are ``int64`` when every value is a whole
+        number, else ``float64`` (fractional bootstrap or weighted counts);
+        ``total_conversion_value`` is always ``float64``. The ``(direct)``
+        row's ``first_conversions`` is :attr:`direct_first_conversions`, or
+        missing (``<NA>`` in a nullable ``Int64`` column, an empty CSV cell)
+        when that is unknown.
+        """
+        with_direct = include_direct and (self.direct_conversions > 0 or self.direct_value > 0)
+        tail = [float(self.direct_conversions)] if with_direct else []
         frame = pd.DataFrame(
             {
-                "path": self.path_strings(sep),
-                "total_conversions": self.conversions,
-                "total_conversion_value": self.value,
-                "total_null": self.nulls,
+                "path": self.path_strings(sep) + ([DIRECT] if with_direct else []),
+                "total_conversions": _counts(np.r_[self.conversions, tail]),
+                "total_conversion_value": np.r_[self.value, [self.direct_value] if with_direct
+                                                else []].astype(np.float64),
+                "total_null": _counts(np.r_[self.nulls, [0.0] if with_direct else []]),
             }
         )
         if self.first_conversions is not None:
-            frame["first_conversions"] = self.first_conversions
-        if include_direct and (self.direct_conversions > 0 or self.direct_value > 0):
-            row: dict[str, Any] = {
-                "path": DIRECT,
-                "total_conversions": self.direct_conversions,
-                "total_conversion_value": self.direct_value,
-                "total_null": 0.0,
-            }
-            if self.first_conversions is not None:
-                row["first_conversions"] = np.nan
-            frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+            direct_first = self.direct_first_conversions
+            extra = [np.nan if direct_first is None else direct_first] if with_direct else []
+            frame["first_conversions"] = _counts(np.r_[self.first_conversions, extra])
         return frame
 
     def to_csv(self, path: str | PathLike[str], *, sep: str = " > ",
@@ -401,7 +467,7 @@ class PathTable:
         first = None if self.first_conversions is None else summed(self.first_conversions)
         return PathTable(self.channels, offsets, codes, summed(self.conversions),
                          summed(self.value), summed(self.nulls), self.direct_conversions,
-                         self.direct_value, first)
+                         self.direct_value, first, self.direct_first_conversions)
 
     def _surely_distinct(self) -> bool:
         """True when no two paths are equal, proven by distinct 64-bit hashes.
@@ -478,13 +544,17 @@ class PathTable:
         direct_conversions: float | None = None,
         direct_value: float | None = None,
         first_conversions: np.ndarray | None = None,
+        direct_first_conversions: float | None = None,
     ) -> PathTable:
-        """Same paths with new counts (used by the bootstrap)."""
+        """Same paths with new counts (used by the bootstrap).
+
+        First purchases, on paths and direct, are unknown unless given.
+        """
         return PathTable(
             self.channels, self.offsets, self.codes, conversions, value, nulls,
             self.direct_conversions if direct_conversions is None else float(direct_conversions),
             self.direct_value if direct_value is None else float(direct_value),
-            first_conversions,
+            first_conversions, direct_first_conversions,
         )
 
     def select(self, mask: np.ndarray) -> PathTable:
@@ -494,14 +564,14 @@ class PathTable:
         first = None if self.first_conversions is None else self.first_conversions[rows]
         return PathTable(self.channels, offsets, codes, self.conversions[rows],
                          self.value[rows], self.nulls[rows], self.direct_conversions,
-                         self.direct_value, first)
+                         self.direct_value, first, self.direct_first_conversions)
 
     def relabel(self, mapping: dict[str, str]) -> PathTable:
         """Rename channels (a bijection); codes and order are unchanged."""
         names = tuple(mapping.get(c, c) for c in self.channels)
         return PathTable(names, self.offsets, self.codes, self.conversions, self.value,
                          self.nulls, self.direct_conversions, self.direct_value,
-                         self.first_conversions)
+                         self.first_conversions, self.direct_first_conversions)
 
     def channel_matrix(self) -> np.ndarray:
         """Boolean (n_paths, n_channels): which channels each path touches."""

@@ -60,9 +60,20 @@ the date range.
    the owned and CRM channels (e-mail/SMS 0.35, app push 0.30, owned site
    0.35); from there the chain may take them to any channel. So customers
    have first and repeat purchases, and bought channels open only new ones.
+   **Direct purchases.** A customer returning after a purchase (a touch
+   journey's or a direct one) buys straight away, with no touch at all, with
+   probability ``direct_repeat`` (default 0.15): a bookmark, a typed address,
+   the app opened from the home screen. The purchase happens at the return
+   time; it adds no touchpoint and no transition, and it is a ``(direct)``
+   conversion in the warehouse for any lookback window, since the user has no
+   touch between the previous purchase and it (DESIGN.md, "Journeys"). The
+   ledger lists it as a journey with ``outcome == "direct"`` and no touches.
+   With the defaults about 7% of purchases are direct; the truth counts them
+   (:attr:`SyntheticTruth.direct_conversions`, :attr:`SyntheticTruth.direct_share`).
 5. **Order values** are log-normal, ``value = median · m(last) · exp(σ Z)``
    with a multiplier ``m`` per last channel, in cents (two decimals); the
-   expected value given the last channel is ``median · m · exp(σ²/2)``.
+   expected value given the last channel is ``median · m · exp(σ²/2)``. A
+   direct purchase has no last channel: ``m = 1``.
 6. **Touch details.** Each touch is a ``view`` with a channel-specific
    probability (feeds and CRM opens) and a ``click`` otherwise; it carries one
    of its channel's campaigns (none for ``owned_site``). Interactions and campaigns
@@ -70,21 +81,22 @@ the date range.
 7. **Censoring.** Events at or after the end of the range are cut: journeys
    still running there are *open* (``outcome == "open"`` in the journey
    ledger), exactly as the warehouse sees real data.
-8. **Spend level and cost.** Each established bought channel's total spend
-   is set so that its revenue under the true chain's value-weighted
-   removal-effect attribution (DESIGN.md, "Attribution models") divided by its
-   spend equals a target ROI (search 5.0, marketplace 3.5, short video 2.5,
-   social/KOL 2.0). E-mail/SMS costs 0.05 per message plus a platform fee per
-   calendar month (whole currency units, split over the month's days in
-   whole cents) set so that its ROI is 25; app push and ``owned_site`` are
-   free. The test channel's spend makes its ROI in the months after launch
-   ``test_roi_vs_baseline`` (default 1.2) times the baseline of the
-   established channels with spend in those months — between the DESIGN
-   admit (1.15×) and scale (1.30×) bars, so the lifecycle rules have a close
-   call to make. A channel-day's spend (whole cents) is split over its
-   touches in whole cents — each touch pays ``floor(cents / n)`` or one cent
-   more — so touch costs sum exactly to the spend of every channel-day that
-   has touches.
+8. **Spend level and cost.** Each established bought channel's total spend is
+   set so that its revenue under the true chain's value-weighted
+   removal-effect attribution (DESIGN.md, "Attribution models"; the revenue of
+   the touch journeys' purchases -- direct purchases are the ``(direct)``
+   baseline, credited to no channel) divided by its spend equals a target ROI
+   (search 5.0, marketplace 3.5, short video 2.5, social/KOL 2.0). E-mail/SMS
+   costs 0.05 per message plus a platform fee per calendar month (whole
+   currency units, split over the month's days in whole cents) set so that its
+   ROI is 25; app push and ``owned_site`` are free. The test channel's spend
+   makes its ROI in the months after launch ``test_roi_vs_baseline`` (default
+   1.2) times the baseline of the established channels with spend in those
+   months — between the DESIGN admit (1.15×) and scale (1.30×) bars, so the
+   lifecycle rules have a close call to make. A channel-day's spend (whole
+   cents) is split over its touches in whole cents — each touch pays
+   ``floor(cents / n)`` or one cent more — so touch costs sum exactly to the
+   spend of every channel-day that has touches.
 
 **True response.** For a bought channel, the truth's response is the expected
 revenue of the journeys its spend opens, ``a_c · (1 − exp(−s / k_c))`` per day
@@ -221,6 +233,7 @@ _RETURN: dict[str, float] = {"email_sms": 0.35, "app_push": 0.30, "owned_site": 
 #: Monthly budget levels of a bought channel span this range of its mean level.
 _LEVEL_RANGE = (0.3, 1.7)
 _CONVERSION_GAP = 1.5 / 24.0  # mean gap from last touch to purchase, relative to mean_gap_hours
+_DIRECT_VALUE = 1.0  # order value multiplier of a direct purchase (it has no last channel)
 _HOURS = np.array([2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 5, 6, 7, 8, 9, 9, 7, 4], float)
 _WEEKDAY_DEMAND = np.array([0.95, 0.95, 0.97, 1.0, 1.05, 1.1, 1.0])
 _WEEKDAY_SPEND = np.array([1.0, 1.0, 1.0, 1.0, 1.05, 0.92, 0.92])
@@ -261,6 +274,11 @@ class SynthConfig:
     mean_repeat_days, mean_return_days : float
         Exponential part of the gap before that journey (after a minimum of
         7 and 3 days).
+    direct_repeat : float
+        Probability that a customer returning after a purchase buys directly,
+        with no touch (a ``(direct)`` conversion), instead of starting a touch
+        journey. 0 gives exactly the data of a generator without direct
+        purchases.
     max_journeys : int
         Cap on journeys per user.
     chunk_users : int
@@ -282,6 +300,7 @@ class SynthConfig:
     return_after_null: float = 0.3
     mean_repeat_days: float = 45.0
     mean_return_days: float = 30.0
+    direct_repeat: float = 0.15
     max_journeys: int = 8
     chunk_users: int = 250_000
 
@@ -309,7 +328,7 @@ class SynthConfig:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 bad(name, "must be a finite positive number")
-        for name in ("repeat_after_purchase", "return_after_null"):
+        for name in ("repeat_after_purchase", "return_after_null", "direct_repeat"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 bad(name, "must be a probability in [0, 1)")
 
@@ -513,6 +532,16 @@ class SyntheticTruth:
     monthly_fee : Series
         Platform fee per calendar month of each channel billed per message
         (index: channel), in whole currency units.
+    conversions : int
+        Purchases in the data (touch journeys' and direct).
+    direct_conversions : int
+        Direct purchases: no touch since the user's previous purchase, so each
+        is a ``(direct)`` conversion of the warehouse whatever the lookback
+        (module docstring, step 4). The touch journeys' purchases follow their
+        last touch by ``60 s + Exponential(mean_gap_hours / 16)``, so within
+        any lookback of a day or more they are never direct at the defaults.
+    direct_revenue : float
+        Their revenue.
     """
 
     channels: tuple[str, ...]
@@ -528,6 +557,14 @@ class SyntheticTruth:
     target_roi: np.ndarray
     baseline_roi: float
     monthly_fee: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    conversions: int = 0
+    direct_conversions: int = 0
+    direct_revenue: float = 0.0
+
+    @property
+    def direct_share(self) -> float:
+        """Share of purchases that are direct, ``direct_conversions / conversions``."""
+        return self.direct_conversions / self.conversions if self.conversions else math.nan
 
     def response_revenue(self, channel: str, spend: float | np.ndarray, days: float = 1.0, *,
                          before_launch: bool = False) -> float | np.ndarray:
@@ -660,7 +697,9 @@ class SyntheticData:
         ended_at`` (last event inside the range), ``outcome``
         (``conversion``/``null``/``open`` when cut by the end of the range),
         ``after_launch`` (which chain it followed), ``n_touches`` (inside the
-        range) and ``conversion_id``.
+        range) and ``conversion_id``. A direct purchase (module docstring,
+        step 4) is a journey with ``outcome == "direct"``, no touches and
+        ``started_at == ended_at`` the purchase time.
     """
 
     touchpoints: pd.DataFrame
@@ -851,12 +890,13 @@ class _Chunk:
     c_journey: np.ndarray
     c_ts: np.ndarray
     c_value: np.ndarray
+    c_direct: np.ndarray  # purchase without touches
     # journey ledger (chunk-local journey ids 0..n-1)
     j_user: np.ndarray
     j_seq: np.ndarray
     j_start: np.ndarray
     j_end: np.ndarray
-    j_outcome: np.ndarray  # 0 conversion, 1 null, 2 open
+    j_outcome: np.ndarray  # 0 conversion, 1 null, 2 open, 3 direct
     j_after: np.ndarray
     j_touches: np.ndarray
     j_first_channel: np.ndarray
@@ -890,6 +930,7 @@ def _simulate_chunk(plan: _Plan, index: int) -> _Chunk:
     start = (cell // k) * _DAY + hours * 3600 + rng.integers(0, 3600, n_users)
     first = cell % k
     user = np.arange(n_users, dtype=np.int64)
+    bought = np.zeros(n_users, dtype=bool)  # the user's previous journey ended in a purchase
 
     tu, tj, tc, tt = [], [], [], []
     cu, cj, ct, cl = [], [], [], []
@@ -905,9 +946,22 @@ def _simulate_chunk(plan: _Plan, index: int) -> _Chunk:
         era = after.astype(np.int64)
         if seq > 0:
             first = _draw(plan.returning_cum, np.zeros(n, dtype=np.int64), rng)
-        state, t, idx = first, start.astype(np.int64), np.arange(n)
+        direct = np.zeros(n, dtype=bool)
+        if seq > 0 and cfg.direct_repeat > 0:
+            direct = bought & (rng.random(n) < cfg.direct_repeat)
+        idx = np.flatnonzero(~direct)
+        state, t = first[idx], start[idx].astype(np.int64)
         end_t = start.astype(np.int64).copy()
         outcome = np.ones(n, dtype=np.int8)
+        if direct.any():
+            # a purchase at the return time, with no touch (module docstring, step 4)
+            buyers = np.flatnonzero(direct)
+            cu.append(user[buyers])
+            cj.append(jid[buyers])
+            ct.append(end_t[buyers])
+            cl.append(np.full(buyers.size, -1, dtype=np.int64))
+            outcome[buyers] = 3
+            first = np.where(direct, -1, first)
         while idx.size:
             tu.append(user[idx])
             tj.append(jid[idx])
@@ -936,14 +990,14 @@ def _simulate_chunk(plan: _Plan, index: int) -> _Chunk:
         jout.append(outcome)
         jaft.append(after)
         jfirst.append(first.astype(np.int16))
-        converted = outcome == 0
+        converted = (outcome == 0) | (outcome == 3)
         again = rng.random(n) < np.where(converted, cfg.repeat_after_purchase,
                                          cfg.return_after_null)
         gap_days = np.where(converted, 7.0 + rng.exponential(cfg.mean_repeat_days, n),
                             3.0 + rng.exponential(cfg.mean_return_days, n))
         nstart = end_t + (gap_days * _DAY).astype(np.int64)
         keep = again & (nstart < end_s)
-        user, start = user[keep], nstart[keep]
+        user, start, bought = user[keep], nstart[keep], converted[keep]
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
@@ -962,12 +1016,15 @@ def _simulate_chunk(plan: _Plan, index: int) -> _Chunk:
     c_user, c_journey = cat(cu, np.int64), cat(cj, np.int64)
     c_ts, c_last = cat(ct, np.int64), cat(cl, np.int64)
     z = rng.standard_normal(c_ts.size)
-    value = cfg.value_median * plan.multiplier[c_last] * np.exp(cfg.value_sigma * z)
+    is_direct = c_last < 0
+    multiplier = np.where(is_direct, _DIRECT_VALUE, plan.multiplier[np.maximum(c_last, 0)])
+    value = cfg.value_median * multiplier * np.exp(cfg.value_sigma * z)
     value = np.maximum(np.round(value, 2), 0.01)
     inside = c_ts < end_s
     order = np.argsort(c_ts[inside], kind="stable")
     c_user, c_journey = c_user[inside][order], c_journey[inside][order]
     c_ts, c_value = c_ts[inside][order], value[inside][order]
+    c_direct = is_direct[inside][order]
 
     j_user, j_end = cat(ju, np.int64), cat(jend, np.int64)
     j_outcome = cat(jout, np.int8)
@@ -981,6 +1038,7 @@ def _simulate_chunk(plan: _Plan, index: int) -> _Chunk:
         t_user=t_user + user0, t_journey=t_journey, t_channel=t_channel, t_ts=t_ts,
         t_view=t_view, t_campaign=t_campaign,
         c_user=c_user + user0, c_journey=c_journey, c_ts=c_ts, c_value=c_value,
+        c_direct=c_direct,
         j_user=j_user + user0, j_seq=cat(js, np.int16), j_start=cat(jst, np.int64),
         j_end=last_in, j_outcome=j_outcome, j_after=cat(jaft, bool), j_touches=j_touches,
         j_first_channel=cat(jfirst, np.int16),
@@ -996,6 +1054,9 @@ class _Stats:
     touches: np.ndarray = field(init=False)  # (K, days)
     revenue: np.ndarray = field(init=False)  # (2,) by era of the conversion day
     starts: np.ndarray = field(init=False)  # (2, 2): era × (first, repeat) journeys opened
+    conversions: int = 0  # purchases, touch journeys' and direct
+    direct: int = 0  # direct purchases
+    direct_revenue: float = 0.0
     counts: list[tuple[int, int, int]] = field(default_factory=list)  # per chunk: t, c, j
     chunk_touches: list[np.ndarray] = field(default_factory=list)  # per chunk: (K, days)
 
@@ -1011,9 +1072,17 @@ class _Stats:
         self.touches += touches
         self.chunk_touches.append(touches)
         era = (chunk.c_ts >= plan.launch_s).astype(np.int64)
-        self.revenue += np.bincount(era, weights=chunk.c_value, minlength=2)
+        # revenue of the touch journeys only: direct purchases are credited to no channel
+        touched = np.where(chunk.c_direct, 0.0, chunk.c_value)
+        self.revenue += np.bincount(era, weights=touched, minlength=2)
+        self.conversions += int(chunk.c_ts.size)
+        self.direct += int(chunk.c_direct.sum())
+        self.direct_revenue += float(chunk.c_value[chunk.c_direct].sum())
+        # journeys that start on a channel (direct purchases start on none)
         kind = 2 * chunk.j_after.astype(np.int64) + (chunk.j_seq > 0)
-        self.starts += np.bincount(kind, minlength=4).reshape(2, 2)
+        opened = (chunk.j_outcome != 3).astype(np.int64)
+        self.starts += np.bincount(kind, weights=opened, minlength=4).reshape(2, 2).astype(
+            np.int64)
         self.counts.append((chunk.t_ts.size, chunk.c_ts.size, chunk.j_user.size))
 
 
@@ -1146,7 +1215,8 @@ def _spend_and_truth(plan: _Plan, stats: _Stats) -> tuple[pd.DataFrame, np.ndarr
         value_mean=value_mean, value_median=cfg.value_median, value_sigma=cfg.value_sigma,
         value_multiplier=plan.multiplier.copy(), test_channel=test,
         launched_on=cfg.launched_on, response=response, target_roi=target,
-        baseline_roi=float(baseline), monthly_fee=fee,
+        baseline_roi=float(baseline), monthly_fee=fee, conversions=stats.conversions,
+        direct_conversions=stats.direct, direct_revenue=round(stats.direct_revenue, 2),
     )
     return spend, cents, truth
 
@@ -1233,7 +1303,7 @@ def _chunk_tables(plan: _Plan, chunk: _Chunk, cost: np.ndarray,
         "seq": pa.array(chunk.j_seq),
         "started_at": _timestamps(cfg, chunk.j_start),
         "ended_at": _timestamps(cfg, end),
-        "outcome": pa.array(np.array(["conversion", "null", "open"])[chunk.j_outcome],
+        "outcome": pa.array(np.array(["conversion", "null", "open", "direct"])[chunk.j_outcome],
                             type=pa.string()),
         "after_launch": pa.array(chunk.j_after),
         "n_touches": pa.array(chunk.j_touches),

@@ -21,6 +21,12 @@ Conventions
   (``click``; stored lower-case), ``cost`` (NULL), ``kind`` (``purchase``),
   ``group_name`` and ``launched_on`` (NULL). Other columns are not used and
   are listed in :attr:`IngestReport.ignored_columns`.
+- ``interaction`` is ``click`` or ``view`` (any case, stored lower-case; blank
+  means ``click``). Any other value refuses the row like any validation
+  failure ("unknown interaction (expected click or view)"): the click-only
+  journey filter keeps ``click`` touches, so a misspelt click ("Clicked",
+  "clk") would otherwise be dropped silently from click-only paths, and an
+  ingest refuses unknown enumerated values, as it does channel statuses.
 
 Ingest
 ------
@@ -67,6 +73,7 @@ __all__ = [
     "TABLES",
     "TableName",
     "Warehouse",
+    "bump_data_version",
     "load_sql",
 ]
 
@@ -346,7 +353,7 @@ class Warehouse:
         try:
             inserted, new_channels = _load(cur, table, header)
             if inserted or new_channels:
-                cur.execute(load_sql("bump_data_version"))
+                bump_data_version(cur, ingest=True)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -417,6 +424,36 @@ class Warehouse:
                              end: date | datetime | None = None) -> pd.DataFrame:
         """Same as :meth:`spend` (spend is stored per channel and day)."""
         return self.spend(start, end)
+
+
+#: Stamp of the last ingest that changed the data (UTC microseconds since the
+#: epoch, the transaction's start), set only by ingests.
+_MARK_INGEST_SQL = (
+    "UPDATE touchpath_meta SET value = epoch_us(get_current_timestamp())"
+    " WHERE key = 'last_ingest_at';"
+    " INSERT INTO touchpath_meta SELECT 'last_ingest_at', epoch_us(get_current_timestamp())"
+    " WHERE NOT EXISTS (SELECT 1 FROM touchpath_meta WHERE key = 'last_ingest_at')"
+)
+
+
+def bump_data_version(conn: duckdb.DuckDBPyConnection, *, ingest: bool = False) -> None:
+    """Advance ``data_version`` by one, in the caller's open transaction.
+
+    Every change that can alter a result calls this inside the transaction
+    of the change (an ingest that inserted or changed rows, a channel status
+    change), so the new version commits or rolls back with it and a result
+    cached under the old version is never served for the new data.
+
+    Parameters
+    ----------
+    conn : duckdb.DuckDBPyConnection
+        The connection (or cursor) holding the transaction.
+    ingest : bool, default False
+        Also stamp ``last_ingest_at`` (only ingests do).
+    """
+    conn.execute(load_sql("bump_data_version"))
+    if ingest:
+        conn.execute(_MARK_INGEST_SQL)
 
 
 def _unreadable(exc: duckdb.Error, label: str) -> IngestError:

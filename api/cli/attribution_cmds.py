@@ -5,6 +5,19 @@ options and a date range) or from a ChannelAttribution-shaped CSV
 (``--paths FILE``: ``path,total_conversions,total_conversion_value,total_null``,
 channels separated by ``" > "``). A path table carries no timestamps, so time
 decay needs the warehouse. Errors print one clear line and exit with code 2.
+
+``attribute --model markov --order auto`` prints the order-selection scores
+(:func:`attribution.markov.choose_order`: held-out log-loss, state penalty,
+score per order) and titles the result ``markov (order auto → k)``.
+``attribute --details`` adds what the model learned: for Markov the exact
+removal effects (conversions and value), ``P(conversion)``, the expected
+revenue per journey and the top rows of the transition table; for sampled
+Shapley the standard errors of the credit; for every model its scalar
+diagnostics. ``--transitions FILE.csv`` writes the full tidy transition table
+(``from_state, to_state, count, probability``) of a Markov model. With
+``--format json`` the output stays a list of per-channel objects unless
+``--details`` is given; then it is ``{"model", "title", "channels",
+"details"}`` with the channel list under ``channels``.
 """
 
 import io
@@ -38,12 +51,16 @@ from attribution.registry import (
 )
 from data.paths import DIRECT, PathTable, PathTableError
 
-__all__ = ["DEFAULT_COMPARE_MODELS", "agreement_table", "attribute", "compare_cmd",
-           "comparison_for_demo", "comparison_table", "load_inputs", "render_comparison"]
+__all__ = ["DEFAULT_COMPARE_MODELS", "TOP_TRANSITIONS", "agreement_table", "attribute",
+           "compare_cmd", "comparison_for_demo", "comparison_table", "details_json",
+           "load_inputs", "order_selection_table", "render_comparison", "result_title"]
 
 #: Models ``touchpath compare`` (and the demo) runs when ``--models`` is not given.
 DEFAULT_COMPARE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position",
                           "markov1", "markov2", "shapley")
+
+#: Rows of the transition table that ``attribute --details`` shows (most journeys first).
+TOP_TRANSITIONS = 10
 
 
 class OutputFormat(StrEnum):
@@ -178,9 +195,147 @@ def _emit(text: str, out: Path | None) -> None:
         out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
+def result_title(result: AttributionResult) -> str:
+    """The result's label; a Markov model of automatic order reads ``markov (order auto → k)``."""
+    if result.model == "markov" and result.details.get("order_requested") == "auto":
+        return f"markov (order auto → {result.params.get('order')})"
+    return result.label
+
+
+def order_selection_table(scores: pd.DataFrame) -> Table:
+    """The scores of :func:`attribution.markov.choose_order`, one row per order.
+
+    ``score = log_loss + penalty`` (held-out log-loss of the conversion outcome
+    in nats per journey plus ``states · ln N / (2N)``); the lowest score wins
+    and is marked ``✓``. Numbers to six decimals.
+    """
+    table = Table(title="Markov order selection (cross-validated; lowest score wins)",
+                  title_justify="left",
+                  caption="score = held-out log-loss (nats/journey) + states·ln N/(2N)")
+    for name in ("order", "states", "log-loss", "penalty", "score", "chosen"):
+        table.add_column(name, justify="left" if name == "chosen" else "right")
+    for row in scores.itertuples(index=False):
+        table.add_row(str(int(row.order)), f"{int(row.states):,}", f"{row.log_loss:.6f}",
+                      f"{row.penalty:.6f}", f"{row.score:.6f}", "✓" if row.chosen else "")
+    return table
+
+
+def _top_transitions(transitions: pd.DataFrame, n: int = TOP_TRANSITIONS) -> pd.DataFrame:
+    """The ``n`` transitions with the most journeys (ties in table order)."""
+    return transitions.sort_values("count", ascending=False, kind="stable").head(n)
+
+
+def _plain_scalar(value: Any) -> bool:
+    return isinstance(value, str | bool | int | float | np.generic)
+
+
+def _print_details(result: AttributionResult, console: Console) -> None:
+    """Model-specific learned values of ``attribute --details`` as rich tables."""
+    details = result.details
+    shown: set[str] = {"order_selection", "order_requested"}
+    if "removal_effects" in details:
+        table = Table(title="Removal effects (exact)", title_justify="left",
+                      caption="RE(c) = 1 − P(conv | c removed) / P(conv)")
+        table.add_column("channel")
+        table.add_column("RE (conversions)", justify="right")
+        table.add_column("RE (value)", justify="right")
+        value_effects = details.get("removal_effects_value", {})
+        for channel in result.channels:
+            table.add_row(channel, f"{details['removal_effects'][channel]:.6f}",
+                          f"{value_effects.get(channel, float('nan')):.6f}")
+        console.print(table)
+        console.print(f"P(conversion) from (start): {details['conversion_probability']:.6f}; "
+                      f"expected revenue per journey: {_fmt(details['expected_value'])}")
+        shown |= {"removal_effects", "removal_effects_value", "conversion_probability",
+                  "expected_value"}
+    if isinstance(details.get("transition_table"), pd.DataFrame):
+        transitions = details["transition_table"]
+        top = _top_transitions(transitions)
+        table = Table(title=f"Transitions: top {len(top)} of {len(transitions):,} by journeys",
+                      title_justify="left", caption="--transitions FILE.csv writes them all")
+        for name in ("from", "to", "journeys", "probability"):
+            table.add_column(name, justify="right" if name in ("journeys", "probability")
+                             else "left")
+        for row in top.itertuples(index=False):
+            table.add_row(str(row.from_state), str(row.to_state), _fmt(row.count, 0),
+                          f"{row.probability:.6f}")
+        console.print(table)
+        shown.add("transition_table")
+    if details.get("method") == "permutation" and "conversions_se" in details:
+        se_conv = np.asarray(details["conversions_se"], dtype=float)
+        se_val = np.asarray(details.get("value_se", np.full(len(se_conv), np.nan)), dtype=float)
+        table = Table(title="Sampling standard errors", title_justify="left",
+                      caption=f"Shapley credit from {details.get('n_permutations')} "
+                              "sampled permutations")
+        for name in ("channel", "conversions", "s.e.", "value", "s.e. (value)"):
+            table.add_column(name, justify="left" if name == "channel" else "right")
+        for k, channel in enumerate(result.channels):
+            table.add_row(channel, _fmt(result.conversions[k]), _fmt(se_conv[k], 4),
+                          _fmt(result.value[k]), _fmt(se_val[k], 4))
+        console.print(table)
+        shown |= {"conversions_se", "value_se"}
+    elif details.get("method") == "exact" and "conversions_se" in details:
+        console.print("Shapley values computed exactly: no sampling error.")
+        shown |= {"conversions_se", "value_se"}
+    rest = [(k, v) for k, v in details.items() if k not in shown and _plain_scalar(v)]
+    if isinstance(details.get("solver"), dict):
+        rest += [(f"solver.{k}", v) for k, v in details["solver"].items() if _plain_scalar(v)]
+    if rest:
+        table = Table(title=f"{result_title(result)}: settings and diagnostics",
+                      title_justify="left")
+        table.add_column("detail")
+        table.add_column("value", justify="right")
+        for key, value in rest:
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float | np.floating)
+                          else str(value))
+        console.print(table)
+
+
+def _jsonable(value: Any, channels: Sequence[str]) -> Any:
+    """``value`` as JSON-ready data; a per-channel array becomes ``{channel: value}``."""
+    if isinstance(value, pd.DataFrame):
+        frame = value.astype(object)
+        return [{str(k): _jsonable(v, channels) for k, v in r.items()}
+                for r in frame.where(pd.notna(frame), None).to_dict(orient="records")]
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1 and len(value) == len(channels):
+            return {c: _jsonable(v, channels) for c, v in zip(channels, value, strict=True)}
+        return [_jsonable(v, channels) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, channels) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v, channels) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    return str(value)
+
+
+def details_json(result: AttributionResult) -> dict[str, Any]:
+    """``result.details`` as JSON-ready data for ``attribute --details --format json``.
+
+    Per-channel arrays become ``{channel: value}`` objects, DataFrames lists of
+    row objects, NaN ``null``. The transition table is cut to its
+    :data:`TOP_TRANSITIONS` rows with the most journeys (``transition_table_top``;
+    ``--transitions FILE.csv`` writes it whole). ``order`` is the order used.
+    """
+    out: dict[str, Any] = {}
+    if "order" in result.params:
+        out["order"] = _jsonable(result.params["order"], result.channels)
+    for key, value in result.details.items():
+        if key == "transition_table" and isinstance(value, pd.DataFrame):
+            out["transition_table_top"] = _jsonable(_top_transitions(value), result.channels)
+            continue
+        out[key] = _jsonable(value, result.channels)
+    return out
+
+
 def _result_table(result: AttributionResult) -> Table:
     has_ci = result.conversions_ci is not None and result.value_ci is not None
-    title = result.label
+    title = result_title(result)
     if has_ci:
         title += f" — {result.ci_level:.0%} bootstrap intervals"
     table = Table(title=title, title_justify="left")
@@ -371,12 +526,20 @@ def attribute(
     end: ToOpt = None,
     progress: ProgressOpt = True,
     list_models: Annotated[bool, typer.Option("--list", help="List the models and exit.")] = False,
+    details: Annotated[bool, typer.Option(
+        "--details", help="Also show what the model learned (Markov removal effects and "
+                          "transitions, Shapley standard errors, diagnostics).")] = False,
+    transitions: Annotated[Path | None, typer.Option(
+        "--transitions", help="Write the Markov transition table (tidy CSV) to FILE.")] = None,
 ) -> None:
     """Attribute conversions and revenue to channels with one model."""
     if list_models:
         typer.echo(_models_help())
         return
     with _clean_errors():
+        if details and fmt is OutputFormat.csv:
+            raise CliInputError("--details needs --format table or json (for the Markov "
+                                "transition table as CSV use --transitions FILE.csv)")
         params = _parse_params(param)
         if order is not None:
             params["order"] = int(order) if order.strip().isdigit() else order.strip()
@@ -399,12 +562,37 @@ def attribute(
             result = built.attribute_touches(touches, table)  # type: ignore[attr-defined]
         else:
             result = built.attribute(table)
+        if transitions is not None:
+            frame = result.details.get("transition_table")
+            if not isinstance(frame, pd.DataFrame):
+                raise CliInputError(f"--transitions: model {result.label!r} has no transition "
+                                    "table (use --model markov)")
+            frame.to_csv(transitions, index=False)
         if fmt is OutputFormat.json:
-            _emit(_records_json(result.to_records()), out)
+            if details:
+                doc = {"model": result.label, "title": result_title(result),
+                       "channels": result.to_records(), "details": details_json(result)}
+                _emit(json.dumps(_jsonable(doc, result.channels), indent=2, ensure_ascii=False),
+                      out)
+            else:
+                _emit(_records_json(result.to_records()), out)
         elif fmt is OutputFormat.csv:
             _emit(result.to_frame().to_csv(index=False), out)
         else:
-            _print_rich(lambda c: c.print(_result_table(result)), out)
+            _print_rich(lambda c: _draw_result(result, c, details), out)
+        if transitions is not None:
+            Console(stderr=True, highlight=False).print(
+                f"transition table written to {transitions}")
+
+
+def _draw_result(result: AttributionResult, console: Console, details: bool) -> None:
+    """The order selection (automatic Markov order), the result table, then details."""
+    scores = result.details.get("order_selection")
+    if isinstance(scores, pd.DataFrame):
+        console.print(order_selection_table(scores))
+    console.print(_result_table(result))
+    if details:
+        _print_details(result, console)
 
 
 @app.command("compare")

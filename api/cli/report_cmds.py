@@ -39,11 +39,16 @@ def report_cmd(
                                                  "(default: last quarter's spend).")] = None,
     quarter: Annotated[str | None, typer.Option(help="Planned quarter, e.g. 2027Q1 "
                                                      "(default: the next one).")] = None,
-    spend_all: Annotated[bool, typer.Option("--spend-all/--at-most",
-                                            help="Spend exactly the budget, or at most it.")]
-    = False,
-    lookback_days: Annotated[int, typer.Option(min=1, max=3650,
-                                               help="Journey lookback window.")] = 30,
+    exact_budget: Annotated[bool, typer.Option(
+        "--exact-budget/--at-most", help="Spend exactly the budget, or at most it "
+                                         "(as `touchpath plan --exact-budget`).")] = False,
+    spend_all: Annotated[bool, typer.Option(
+        "--spend-all", hidden=True, help="Old name of --exact-budget.")] = False,
+    lookback: Annotated[int, typer.Option(
+        "--lookback", min=1, max=3650, help="Journey lookback window, days.")] = 30,
+    lookback_days: Annotated[int | None, typer.Option(
+        "--lookback-days", min=1, max=3650, hidden=True, help="Old name of --lookback.")]
+    = None,
 ) -> None:
     """Write one HTML report (charts embedded, works offline) and print its path."""
     from api.report import COMPARE_MODELS, ReportOptions, write_report
@@ -53,7 +58,8 @@ def report_cmd(
         options = ReportOptions(
             period=period.value, model=model, order=order,
             models=tuple(split_specs(models)) if models else COMPARE_MODELS, ci=ci,
-            budget=budget, quarter=quarter, spend_all=spend_all, lookback_days=lookback_days,
+            budget=budget, quarter=quarter, spend_all=exact_budget or spend_all,
+            lookback_days=lookback if lookback_days is None else lookback_days,
         )
         path = write_report(db, out, options)
     except (FileNotFoundError, ValueError) as exc:

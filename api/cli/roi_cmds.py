@@ -103,6 +103,8 @@ def _fail(message: str) -> typer.Exit:
 def _clean_errors() -> Iterator[None]:
     try:
         yield
+    except BrokenPipeError:
+        raise  # stdout's reader went away: api.cli.main exits quietly
     except (_InputError, ValueError, OSError, KeyError) as exc:
         raise _fail(str(exc)) from None
 
@@ -166,7 +168,32 @@ def _build_roi(db: Path, period: PeriodKind, model: str, order: str | None,
                                 lo, hi, fiscal_year_start_month=fiscal,
                                 on_period=lambda _: progress.advance(task))
         channels = wh.channels()
+        _require_data(wh, table, lo, hi)
     return table, channels
+
+
+def _require_data(wh: Any, table: Any, lo: date | None, hi: date | None) -> None:
+    """Stop with exit code 1 and a warning when the range has no conversions and no spend.
+
+    An all-zero table would read as "every channel returned nothing"; instead
+    the command says which days the data covers (first and last day with a
+    conversion or spend) and exits 1, like ``grep`` finding nothing.
+    """
+    totals = table.totals
+    if len(totals) and (float(totals["conversions"].sum()) > 0
+                        or float(totals["spend"].sum()) > 0):
+        return
+    from data.warehouse import load_sql
+
+    first, last = wh.conn.execute(load_sql("roi_data_range")).fetchone() or (None, None)
+    asked = ("in the warehouse" if lo is None and hi is None else
+             f"between {lo or 'the start'} and "
+             f"{(hi - timedelta(days=1)) if hi is not None else 'the end'}")
+    covers = ("the warehouse has none at all" if first is None else
+              f"the data covers {first} to {last}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold yellow]warning:[/] no conversions or spend {asked}; {covers}")
+    raise typer.Exit(code=1)
 
 
 @app.command("roi")
@@ -183,7 +210,12 @@ def roi_cmd(
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
 ) -> None:
-    """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC."""
+    """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC.
+
+    A range with no conversions and no spend (e.g. ``--from 2030-01-01``
+    beyond the data) prints no table: a warning naming the days the data
+    covers goes to stderr and the exit code is 1.
+    """
     with _clean_errors():
         if fmt is RoiFormat.parquet and out is None:
             raise _InputError("--format parquet needs --out FILE")
@@ -288,13 +320,19 @@ def lifecycle_cmd(
     fiscal_start: FiscalOpt = 1,
     lookback: LookbackOpt = 30,
     record: Annotated[bool, typer.Option(
-        "--record/--no-record", help="Append the verdicts to channel_verdicts.")] = True,
+        "--record/--no-record", help="Also append the verdicts to the warehouse's "
+                                     "channel_verdicts table (default: read only).")] = False,
     fmt: Annotated[VerdictFormat, typer.Option("--format", "-f", help="Output format.")] = (
         VerdictFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
 ) -> None:
-    """Lifecycle verdicts (exit / test / admit / scale) for channels in test status."""
+    """Lifecycle verdicts (exit / test / admit / scale) for channels in test status.
+
+    Read only by default; ``--record`` also appends the verdicts to the
+    warehouse's ``channel_verdicts`` table and says so. A range with no
+    conversions and no spend is a warning and exit code 1.
+    """
     from attribution.lifecycle import LifecycleRules, evaluate, record_verdicts, verdicts_to_frame
 
     with _clean_errors():
@@ -310,22 +348,31 @@ def lifecycle_cmd(
         table, channels = _build_roi(db, period, model, order, start, end, fiscal_start,
                                      lookback)
         verdicts = evaluate(table, channels, rules)
+        recorded = 0
         if record and verdicts:
             with _warehouse(db) as wh:
                 record_verdicts(wh, verdicts)
+            recorded = len(verdicts)
+        note = (f"recorded {recorded} verdict{'' if recorded == 1 else 's'} in channel_verdicts "
+                f"of {db}" if recorded else "")
         if fmt is VerdictFormat.json:
             doc = {"rules": rules.describe(), "model": table.model,
                    "verdicts": [v.to_dict() for v in verdicts]}
             _emit(json.dumps(doc, indent=2, default=str), out)
         elif fmt is VerdictFormat.csv:
             _emit(verdicts_to_frame(verdicts).to_csv(index=False), out)
-        else:
+        if note and fmt is not VerdictFormat.table:
+            # Machine-readable output stays clean on stdout; the note goes to stderr.
+            Console(stderr=True, highlight=False).print(note)
+        if fmt is VerdictFormat.table:
             console = _console(out)
             console.print(f"[dim]{rules.describe()}; model {table.model}[/]")
             if not verdicts:
                 console.print("no channel in test status")
             for v in verdicts:
                 _print_verdict(v, console)
+            if note:
+                console.print(note, highlight=False)
             if out is not None:
                 out.write_text(console.export_text(), encoding="utf-8")
 

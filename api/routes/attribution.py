@@ -1,7 +1,8 @@
 """``GET /v1/attribution``, ``GET /v1/attribution/compare`` and ``GET /v1/attribution/models``.
 
-Results are cached by (data version, model, settings, journey options): a
-repeated request is answered from memory until the next ingest.
+Results are cached by (data version, model, settings, journey options) as
+encoded JSON: a repeated request is answered with the stored bytes until the
+data version changes (``response_model`` still documents the body).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import ReaderKey, ReadSession, ReadSessionDep
+from api.problems import InvalidParameter
 from api.routes.common import JourneyDep, JourneyQuery, clean, records
 from api.schemas import (
     AttributionResponse,
@@ -49,6 +52,13 @@ def _touches_if_needed(session: ReadSession, models: list[Any], journeys: Journe
     return None
 
 
+def _check_resamplable(paths: Any, ci: int) -> None:
+    """Refuse ``ci > 0`` on journeys the bootstrap cannot resample (none in the range)."""
+    if ci > 0 and paths.total_conversions + paths.total_nulls <= 0:
+        raise InvalidParameter("ci: no journeys in the chosen range to resample; "
+                               "use ci=0 or a wider from/to range")
+
+
 def _credit_rows(frame_records: list[dict[str, Any]]) -> list[ChannelCredit]:
     keep = ChannelCredit.model_fields
     return [ChannelCredit(**{k: v for k, v in r.items() if k in keep}) for r in frame_records]
@@ -80,7 +90,7 @@ def attribution(
     level: Annotated[float, Query(gt=0.5, lt=1, description="Coverage of the intervals.")]
     = 0.95,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")] = 0,
-) -> AttributionResponse:
+) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
 
     The ``(direct)`` row carries conversions with no touch in the lookback
@@ -98,6 +108,7 @@ def attribution(
         built = make_model(model, **settings)
         options = journeys.options()
         paths = build_paths(session.warehouse, options)
+        _check_resamplable(paths, ci)
         touches = _touches_if_needed(session, [built], journeys, options)
         if ci > 0:
             result = bootstrap(built, paths, n_resamples=ci, level=level, seed=seed,
@@ -121,7 +132,7 @@ def attribution(
             channels=_credit_rows(result.to_records()),
         )
 
-    return session.cached("attribution", key, compute)
+    return session.cached_json("attribution", key, compute)
 
 
 @router.get(
@@ -143,15 +154,19 @@ def compare_models(
                              description="Bootstrap resamples per model (0: none).")] = 0,
     level: Annotated[float, Query(gt=0.5, lt=1)] = 0.95,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
-) -> CompareResponse:
+) -> Response:
     """Every model on the same journeys: one tidy table and Spearman / Kendall agreement."""
     from attribution.registry import split_specs
 
     specs = split_specs(models)
     if not specs:
-        raise ValueError("models: give at least one model spec")
+        raise InvalidParameter("models: give at least one model spec")
     if len(specs) > MAX_MODELS:
-        raise ValueError(f"models: at most {MAX_MODELS} models per comparison, got {len(specs)}")
+        raise InvalidParameter(
+            f"models: at most {MAX_MODELS} models per comparison, got {len(specs)}")
+    repeated = sorted({s for s in specs if specs.count(s) > 1})
+    if repeated:
+        raise InvalidParameter(f"models: each model once, {', '.join(repeated)} repeated")
     key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
     def compute() -> CompareResponse:
@@ -162,12 +177,13 @@ def compare_models(
         built = [make_model(s) for s in specs]
         options = journeys.options()
         paths = build_paths(session.warehouse, options)
+        _check_resamplable(paths, ci)
         touches = _touches_if_needed(session, built, journeys, options)
         # The specs, not the built models: the columns are named as they were asked for.
         comparison = compare(specs, paths, touches=touches, ci=ci, level=level, seed=seed)
         return compare_response(comparison, session.version, journeys)
 
-    return session.cached("compare", key, compute)
+    return session.cached_json("compare", key, compute)
 
 
 def compare_response(comparison: Any, version: int, journeys: JourneyQuery) -> CompareResponse:

@@ -17,7 +17,7 @@ Inputs of the LP come from one of two places:
   conversions per unit of revenue and the monthly spend pattern).
 
 The warehouse inputs are cached by (data version, model, period, segments);
-whole answers by (data version, request body). These endpoints change nothing,
+whole answers, as encoded JSON, by (data version, request body). These endpoints change nothing,
 so a ``read`` key suffices.
 """
 
@@ -26,8 +26,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+from fastapi.responses import Response
 
 from api.deps import ReaderKey, ReadSession, ReadSessionDep
+from api.problems import InvalidParameter
 from api.routes.common import JourneyQuery, records
 from api.routes.roi import roi_table
 from api.schemas import (
@@ -74,9 +76,14 @@ def warehouse_inputs(session: ReadSession, settings: PlanSettings) -> tuple[list
 
         journeys = _default_journeys()
         table = roi_table(session, settings.model, None, settings.period, 1, journeys)
-        found = plan_inputs_from_warehouse(
-            session.warehouse, model=settings.model, period=settings.period,
-            segments=settings.segments, options=journeys.options(), roi_table=table)
+        try:
+            found = plan_inputs_from_warehouse(
+                session.warehouse, model=settings.model, period=settings.period,
+                segments=settings.segments, options=journeys.options(), roi_table=table)
+        except ValueError as exc:
+            # Documented: the data cannot be planned (no channel with spend, curves
+            # that are not valid LP inputs); period and segments are checked by the schema.
+            raise InvalidParameter(f"cannot plan from the warehouse: {exc}") from exc
         return found.inputs, found.curve_sets
 
     return session.cached("plan_inputs", key, compute)
@@ -129,7 +136,7 @@ def plan_response(plan: Any, version: int) -> PlanResponse:
     summary="Best split of a quarter's budget across channels",
     responses=_RESPONSES,
 )
-def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> PlanResponse:
+def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> Response:
     """Best split of the budget, with everything needed to defend it.
 
     Spend per channel (and per month), expected revenue, marginal ROI, the
@@ -155,7 +162,7 @@ def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> PlanRes
             result = replace(result, revenue_range=revenue_range(result, curve_sets))
         return plan_response(result, session.version)
 
-    return session.cached("plan", body.model_dump(mode="json"), compute)
+    return session.cached_json("plan", body.model_dump(mode="json"), compute)
 
 
 @router.post(
@@ -165,7 +172,7 @@ def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> PlanRes
     responses=_RESPONSES,
 )
 def scenarios(body: ScenariosRequest, _key: ReaderKey,
-              session: ReadSessionDep) -> ScenariosResponse:
+              session: ReadSessionDep) -> Response:
     """Expected revenue, shadow price and incremental ROI at ``budget × multiplier``.
 
     Infeasible scenarios are kept, with their conflicts.
@@ -182,7 +189,7 @@ def scenarios(body: ScenariosRequest, _key: ReaderKey,
         return ScenariosResponse(data_version=session.version, base_budget=result.base_budget,
                                  scenarios=rows)
 
-    return session.cached("scenarios", body.model_dump(mode="json"), compute)
+    return session.cached_json("scenarios", body.model_dump(mode="json"), compute)
 
 
 @router.post(
@@ -195,7 +202,7 @@ def goal(
     body: Annotated[GoalRequest, Body(openapi_examples=_GOAL_EXAMPLES)],
     _key: ReaderKey,
     session: ReadSessionDep,
-) -> GoalResponse:
+) -> Response:
     """Goal seeking with the same constraints as a plan (no budget row of its own).
 
     ``target_revenue``: the smallest budget whose best plan reaches it.
@@ -224,4 +231,4 @@ def goal(
                             budget=found.budget if found.ok else None,
                             plan=plan_response(found, session.version))
 
-    return session.cached("goal", body.model_dump(mode="json"), compute)
+    return session.cached_json("goal", body.model_dump(mode="json"), compute)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from fastapi import Depends, Query
 
+from api.problems import InvalidParameter
 from api.schemas import JourneyOptionsOut
 
 __all__ = [
@@ -32,7 +33,7 @@ class DateRange:
 
     def __init__(self, first: date | None, last: date | None) -> None:
         if first is not None and last is not None and last < first:
-            raise ValueError(f"'to' ({last}) is before 'from' ({first})")
+            raise InvalidParameter(f"'to' ({last}) is before 'from' ({first})")
         self.first = first
         self.last = last
 
@@ -47,7 +48,7 @@ class DateRange:
         return None if self.last is None else self.last + timedelta(days=1)
 
 
-def date_range(
+async def date_range(
     first: Annotated[date | None, Query(
         alias="from", description="First conversion day (inclusive), YYYY-MM-DD.",
         examples=["2026-01-01"])] = None,
@@ -75,17 +76,26 @@ class JourneyQuery:
         self.dates = dates
 
     def options(self) -> Any:
-        """The :class:`data.journeys.JourneyOptions` these parameters mean."""
+        """The :class:`data.journeys.JourneyOptions` these parameters mean.
+
+        Raises
+        ------
+        InvalidParameter
+            ``JourneyOptions`` refused the combination (422 with its message).
+        """
         from data.journeys import JourneyOptions
 
-        return JourneyOptions(
-            lookback_days=self.lookback_days,
-            collapse_repeats=self.collapse_repeats,
-            interaction=self.interaction,
-            max_path_length=self.max_path_length,
-            start=self.dates.start,
-            end=self.dates.end,
-        )
+        try:
+            return JourneyOptions(
+                lookback_days=self.lookback_days,
+                collapse_repeats=self.collapse_repeats,
+                interaction=self.interaction,
+                max_path_length=self.max_path_length,
+                start=self.dates.start,
+                end=self.dates.end,
+            )
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameter(f"journey options: {exc}") from exc
 
     def params(self) -> dict[str, Any]:
         """Normalised parameters, for cache keys."""
@@ -110,7 +120,7 @@ class JourneyQuery:
         )
 
 
-def journey_query(
+async def journey_query(
     dates: DateRangeDep,
     lookback_days: Annotated[int, Query(
         ge=1, le=3650, description="Lookback window of a conversion, in days.",

@@ -74,6 +74,22 @@ def _safe_name(name: str | None) -> str:
     return base[:200] or "upload"
 
 
+def _without_path(problem: Any, tmp: str, target: str, name: str) -> Any:
+    """``problem`` with the server's temp file (or its directory) replaced by ``name``.
+
+    The warehouse names the file it read in messages such as "cannot read:
+    ... '/tmp/touchpath-upload-x/upload.csv'"; the client sees its own file
+    name there instead.
+    """
+
+    def scrub(text: str | None) -> str | None:
+        if text is None:
+            return None
+        return text.replace(target, name).replace(tmp, "(upload)")
+
+    return problem._replace(reason=scrub(problem.reason), value=scrub(problem.value))
+
+
 def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> IngestResponse:
     """Copy the upload to a temp file and ingest it under the exclusive data lock."""
     from data.warehouse import IngestError
@@ -93,8 +109,9 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> 
                 report = view.ingest(table, target)  # type: ignore[arg-type]
                 version = int(view.data_version)
             except IngestError as exc:
-                # Name the client's file, not the server's temp path.
-                raise IngestError(exc.problems, exc.total, name) from None
+                # Name the client's file, never the server's temp path.
+                problems = [_without_path(p, tmp, target, name) for p in exc.problems]
+                raise IngestError(problems, exc.total, name) from None
             finally:
                 cursor.close()
                 state.cache.invalidate()

@@ -12,6 +12,7 @@ import math
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import Response
 
 from api.deps import ReaderKey, ReadSessionDep, WriterKey, WriteSessionDep
 from api.routes.attribution import _SPEC
@@ -71,7 +72,7 @@ def lifecycle(
         description="Established channels in the baseline: those with spend in the cycle "
                     "(paid) or all (all; unpaid channels' revenue inflates it).")] = "paid",
     fiscal_year_start_month: Annotated[int, Query(ge=1, le=12)] = 1,
-) -> LifecycleResponse:
+) -> Response:
     """One verdict per test channel, with the per-cycle ROI, baseline and ratio behind it."""
     from attribution.lifecycle import LifecycleRules
 
@@ -100,7 +101,7 @@ def lifecycle(
         return LifecycleResponse(data_version=session.version, period=period,
                                  model=table.model, rules=rules.describe(), verdicts=out)
 
-    return session.cached("lifecycle", key, compute)
+    return session.cached_json("lifecycle", key, compute)
 
 
 @channels_router.post(

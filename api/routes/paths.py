@@ -6,6 +6,7 @@ from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import ReaderKey, ReadSessionDep
 from api.routes.common import JourneyDep, records
@@ -28,7 +29,7 @@ def paths(
     journeys: JourneyDep,
     limit: Annotated[int, Query(ge=0, le=1000, description="How many paths to list.",
                                 examples=[20])] = 20,
-) -> PathsResponse:
+) -> Response:
     """Per channel: touches, journeys, last-touch conversions, revenue and spend.
 
     Also the path table's totals (journeys, conversions on paths, the
@@ -56,4 +57,4 @@ def paths(
             paths=top,
         )
 
-    return session.cached("paths", {**journeys.params(), "limit": limit}, compute)
+    return session.cached_json("paths", {**journeys.params(), "limit": limit}, compute)

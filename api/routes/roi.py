@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import ReaderKey, ReadSession, ReadSessionDep
+from api.deps import DATA_VERSION_HEADER, ReaderKey, ReadSession, ReadSessionDep
 from api.routes.attribution import _SPEC, _order
 from api.routes.common import JourneyDep, JourneyQuery, records
 from api.schemas import ROIResponse, ROIRow, problem_responses
@@ -84,7 +84,7 @@ def roi(
         ge=1, le=12, description="First month of the fiscal year (quarters).")] = 1,
     format: Annotated[Literal["json", "csv"] | None, Query(
         description="Response format; default from the Accept header, else JSON.")] = None,
-) -> Any:
+) -> Response:
     """The channel ROI table of each period, as JSON or CSV.
 
     Per channel per period: spend, attributed conversions and revenue, ROI,
@@ -95,24 +95,36 @@ def roi(
     spend. Channel rows plus the ``(direct)`` row reconcile with the period's
     conversions, revenue and spend.
     """
-    table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
+    key = {"model": model, "order": _order(order), "period": period,
+           "fiscal": fiscal_year_start_month, **journeys.params()}
     if _wants_csv(request, format):
-        buf = io.StringIO()
-        table.to_csv(buf)
-        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+
+        def encode_csv() -> bytes:
+            buf = io.StringIO()
+            roi_table(session, model, order, period, fiscal_year_start_month,
+                      journeys).to_csv(buf)
+            return buf.getvalue().encode("utf-8")
+
+        body = session.cached("roi:csv", key, encode_csv)
+        return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="roi.csv"',
-                                 "X-Touchpath-Data-Version": str(session.version)})
-    doc = table.to_dict()
-    return ROIResponse(
-        data_version=session.version,
-        model=table.model,
-        period=period,
-        fiscal_year_start_month=table.fiscal_year_start_month,
-        first_purchase_split=table.first_purchase_split,
-        options=journeys.out(),
-        rows=[ROIRow(**r) for r in doc["rows"]],
-        totals=records_from(doc["totals"]),
-    )
+                                 DATA_VERSION_HEADER: str(session.version)})
+
+    def compute() -> ROIResponse:
+        table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
+        doc = table.to_dict()
+        return ROIResponse(
+            data_version=session.version,
+            model=table.model,
+            period=period,
+            fiscal_year_start_month=table.fiscal_year_start_month,
+            first_purchase_split=table.first_purchase_split,
+            options=journeys.out(),
+            rows=[ROIRow(**r) for r in doc["rows"]],
+            totals=records_from(doc["totals"]),
+        )
+
+    return session.cached_json("roi", key, compute)
 
 
 def records_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -402,10 +402,9 @@
         ["Channels", fmt.int(h.counts.channels)],
         ["Date range", h.first_day ? `${h.first_day} → ${h.last_day}` : "no data"],
         ["Data version", String(h.data_version)],
-        ["Latest data", h.last_day || dash],
         ["Last ingest", h.last_ingest_at ? fmt.utcMinute(h.last_ingest_at) : dash],
       ];
-      $("#data-tiles").replaceChildren(...tiles.map(([k, v]) => el("div", { class: "tile" },
+      $("#data-tiles").replaceChildren(...tiles.map(([k, v]) => el("div", { class: k === "Date range" || k === "Last ingest" ? "tile wide" : "tile" },
         el("div", { class: "tile-label", text: k }), el("div", { class: "tile-value", text: v }))));
       $("#data-version-pill").textContent = `data v${h.data_version} · Touchpath ${h.version}`;
       if (!state.budgetDefaulted && h.last_day) $("#plan-quarter").value = nextQuarter(h.last_day);

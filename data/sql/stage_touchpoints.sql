@@ -1,5 +1,7 @@
 -- The view _staged: the touchpoint rows of _source parsed to warehouse types,
 -- with the list of problems of each bad row (NULL for good rows).
+-- interaction: blank or absent means 'click'; otherwise 'click' or 'view' in any
+-- case, stored lower-case; any other value is a bad row.
 CREATE OR REPLACE TEMP VIEW _staged AS
 WITH
 parsed AS (
@@ -12,7 +14,7 @@ parsed AS (
         coalesce(lower(tp_text(interaction)), 'click') AS p_interaction,
         tp_money(cost) AS p_cost,
         tp_money_problem(cost) AS cost_problem,
-        event_id, user_id, ts, channel, cost
+        event_id, user_id, ts, channel, interaction, cost
     FROM _source
 ),
 checked AS (
@@ -25,7 +27,11 @@ checked AS (
             WHEN tp_text(ts) IS NULL THEN 'missing timestamp'
             ELSE 'unparseable timestamp (expected ISO 8601)'
         END AS ts_problem,
-        CASE WHEN p_channel IS NULL THEN 'empty channel' END AS channel_problem
+        CASE WHEN p_channel IS NULL THEN 'empty channel' END AS channel_problem,
+        CASE
+            WHEN p_interaction NOT IN ('click', 'view')
+                THEN 'unknown interaction (expected click or view)'
+        END AS interaction_problem
     FROM parsed
 )
 SELECT
@@ -39,13 +45,14 @@ SELECT
     CASE
         WHEN event_id_problem IS NOT NULL OR user_id_problem IS NOT NULL
             OR ts_problem IS NOT NULL OR channel_problem IS NOT NULL
-            OR cost_problem IS NOT NULL
+            OR interaction_problem IS NOT NULL OR cost_problem IS NOT NULL
         THEN list_filter(
             [
                 tp_problem('event_id', event_id_problem, event_id),
                 tp_problem('user_id', user_id_problem, user_id),
                 tp_problem('ts', ts_problem, ts),
                 tp_problem('channel', channel_problem, channel),
+                tp_problem('interaction', interaction_problem, interaction),
                 tp_problem('cost', cost_problem, cost)
             ],
             lambda p: p IS NOT NULL

@@ -299,3 +299,154 @@ def test_comparison_for_demo_prints_and_writes_the_chart(csv_file, tmp_path):
     assert [name for name, _ in comp.skipped] == ["time_decay"]
     assert len(comp.results) == 7
     assert chart.read_bytes()[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------- learned values (--details)
+# The first-order chain of CSV, worked by hand (journeys = conversions + nulls):
+#   (start) -> a 10/19, b 5/19, c 4/19;  a -> b 10/14, conv 2/14, null 2/14;
+#   b -> conv 4/15, null 11/15;  c -> a 4/4.
+# x_b = 4/15, x_a = 2/14 + (10/14)(4/15) = 1/3, x_c = 1/3 and
+# P(conv) = (10/3 + 4/3 + 4/3)/19 = 6/19. Without a: 5/19 · 4/15 = 4/57, RE = 7/9;
+# without b: (10 + 4)/19 · 1/7 = 2/19, RE = 2/3; without c: (14/3)/19, RE = 2/9.
+HAND_RE = {"a": 7 / 9, "b": 2 / 3, "c": 2 / 9}
+
+# The outcome depends on the channel before c, which only an order-2 chain sees:
+# at order 1 the last state c converts half its journeys (log-loss ln 2 = 0.69),
+# at order 2 the states a > c and b > c convert 9 in 10 and 1 in 10 (0.33).
+# Orders 3 and 4 have the same states as order 2 (paths of two touches), so the
+# same score, and the lowest order among equals wins: auto picks 2.
+ORDER2_CSV = """path,total_conversions,total_conversion_value,total_null
+a > c,90,9000,10
+b > c,10,1000,90
+"""
+
+
+def score_rows(text: str) -> list[list[str]]:
+    """Cells of the printed order-selection rows (lines whose first cell is an order)."""
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if len(cells) >= 5 and cells[0].isdigit():
+            rows.append(cells)
+    return rows
+
+
+def test_auto_order_prints_scores_and_labels_the_chosen_order(tmp_path):
+    from attribution.markov import choose_order
+    from data.paths import PathTable
+
+    path = tmp_path / "order2.csv"
+    path.write_text(ORDER2_CSV)
+    res = run("attribute", "-m", "markov", "--order", "auto", "--paths", path)
+    assert res.exit_code == 0, res.output
+    assert "markov (order auto → 2)" in res.stdout
+    choice = choose_order(PathTable.read_csv(path))
+    assert choice.order == 2  # the hand argument above
+    expected = [[str(int(r.order)), f"{int(r.states):,}", f"{r.log_loss:.6f}",
+                 f"{r.penalty:.6f}", f"{r.score:.6f}", "✓" if r.chosen else ""]
+                for r in choice.scores.itertuples(index=False)]
+    assert score_rows(res.stdout) == expected
+    # order 1 cannot tell a > c from b > c: its held-out loss is about ln 2
+    assert float(score_rows(res.stdout)[0][2]) == pytest.approx(np.log(2), abs=0.01)
+    # a fixed order prints no selection table and keeps its plain label
+    res = run("attribute", "-m", "markov2", "--paths", path)
+    assert score_rows(res.stdout) == [] and res.stdout.splitlines()[0].strip() == "markov2"
+
+
+def test_details_prints_removal_effects_probability_and_top_transitions(csv_file):
+    res = run("attribute", "-m", "markov", "--paths", csv_file, "--details")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    for channel, re in HAND_RE.items():
+        row = next(x for x in lines if x.startswith(f"│ {channel} ") and x.count("│") == 4)
+        assert row.split("│")[2].strip() == f"{re:.6f}"
+    assert f"P(conversion) from (start): {6 / 19:.6f}" in res.stdout
+    # the busiest transition: b -> (null), 11 of the 15 journeys leaving b
+    top = next(i for i, x in enumerate(lines) if x.startswith("Transitions: top 9 of 9"))
+    first_row = [c.strip() for c in lines[top + 4].strip("│").split("│")]
+    assert first_row == ["b", "(null)", "11", f"{11 / 15:.6f}"]
+
+
+def test_details_json_adds_a_details_key_only_when_asked(csv_file):
+    from attribution.markov import choose_order
+    from data.paths import PathTable
+
+    plain = json.loads(run("attribute", "-m", "markov", "--order", "auto", "--paths", csv_file,
+                           "-f", "json").stdout)
+    assert isinstance(plain, list) and {r["channel"] for r in plain} == {"a", "b", "c",
+                                                                        "(direct)"}
+    res = run("attribute", "-m", "markov", "--order", "auto", "--paths", csv_file, "-f", "json",
+              "--details")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert set(doc) == {"model", "title", "channels", "details"}
+    assert doc["channels"] == plain
+    details = doc["details"]
+    choice = choose_order(PathTable.read_csv(csv_file))
+    assert details["order"] == choice.order and doc["title"] == (
+        f"markov (order auto → {choice.order})")
+    got = pd.DataFrame(details["order_selection"])
+    np.testing.assert_allclose(got["score"], choice.scores["score"], rtol=1e-12)
+    assert got["chosen"].tolist() == choice.scores["chosen"].tolist()
+    assert choice.order == 1  # so the removal effects are those of the hand-worked chain
+    for channel, re in HAND_RE.items():
+        assert details["removal_effects"][channel] == pytest.approx(re, abs=1e-12)
+    assert details["conversion_probability"] == pytest.approx(6 / 19, abs=1e-12)
+    top = details["transition_table_top"][0]
+    assert (top["from_state"], top["to_state"], top["count"]) == ("b", "(null)", 11)
+
+
+def test_details_json_of_a_fixed_order_matches_the_hand_worked_chain(csv_file):
+    doc = json.loads(run("attribute", "-m", "markov1", "--paths", csv_file, "-f", "json",
+                         "--details").stdout)
+    for channel, re in HAND_RE.items():
+        assert doc["details"]["removal_effects"][channel] == pytest.approx(re, abs=1e-12)
+    assert doc["details"]["conversion_probability"] == pytest.approx(6 / 19, abs=1e-12)
+    assert doc["details"]["expected_value"] == pytest.approx(450 / 19, abs=1e-9)
+
+
+def test_transitions_file_holds_the_whole_tidy_table(csv_file, tmp_path):
+    out = tmp_path / "transitions.csv"
+    res = run("attribute", "-m", "markov1", "--paths", csv_file, "--transitions", out)
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["from_state", "to_state", "count", "probability"]
+    got = {(r.from_state, r.to_state): (r.count, r.probability)
+           for r in table.itertuples(index=False)}
+    hand = {("(start)", "a"): 10 / 19, ("(start)", "b"): 5 / 19, ("(start)", "c"): 4 / 19,
+            ("a", "b"): 10 / 14, ("a", "(conversion)"): 2 / 14, ("a", "(null)"): 2 / 14,
+            ("b", "(conversion)"): 4 / 15, ("b", "(null)"): 11 / 15, ("c", "a"): 1.0}
+    assert set(got) == set(hand)
+    for key, p in hand.items():
+        assert got[key][1] == pytest.approx(p, abs=1e-12)
+    assert got[("b", "(null)")][0] == 11
+    res = run("attribute", "-m", "first_touch", "--paths", csv_file, "--transitions", out)
+    assert res.exit_code == 2 and "no transition table" in res.output
+
+
+def test_details_shows_shapley_standard_errors_when_sampled(csv_file):
+    from attribution.registry import make_model
+    from data.paths import PathTable
+
+    args = ("-m", "shapley_rate", "-p", "max_exact_channels=1", "-p", "n_permutations=200",
+            "--paths", csv_file)
+    res = run("attribute", *args, "--details")
+    assert res.exit_code == 0, res.output
+    assert "from 200 sampled permutations" in res.stdout
+    model = make_model("shapley_rate", max_exact_channels=1, n_permutations=200)
+    result = model.attribute(PathTable.read_csv(csv_file))
+    se = result.details["conversions_se"]
+    assert result.details["method"] == "permutation" and (se > 0).any()
+    lines = res.stdout.splitlines()
+    below = lines[next(i for i, x in enumerate(lines) if "Sampling standard errors" in x):]
+    for k, channel in enumerate(result.channels):
+        row = next(x for x in below if x.startswith(f"│ {channel} "))
+        assert row.split("│")[3].strip() == f"{se[k]:,.4f}"
+    doc = json.loads(run("attribute", *args, "--details", "-f", "json").stdout)
+    for k, channel in enumerate(result.channels):
+        assert doc["details"]["conversions_se"][channel] == pytest.approx(se[k], abs=1e-12)
+
+
+def test_details_with_csv_format_is_exit_2(csv_file):
+    res = run("attribute", "-m", "markov", "--paths", csv_file, "--details", "-f", "csv")
+    assert res.exit_code == 2 and "--details" in res.output

@@ -17,6 +17,23 @@ from tests.api.conftest import COUNTS_A, COUNTS_B, DATA, free_port, live_server,
 
 N_THREADS, N_REQUESTS = 16, 50
 
+#: Two response curves for the budget plans among the mixed requests.
+CURVES = [
+    {"channel": "a", "segments": [{"width": 100, "slope": 4.0}, {"width": 100, "slope": 1.0}]},
+    {"channel": "b", "segments": [{"width": 100, "slope": 3.0}, {"width": 100, "slope": 2.0}]},
+]
+BUDGETS = (150, 200, 250, 300, 350)
+
+
+def greedy_revenue(budget: float) -> float:
+    """Revenue of spending ``budget`` on the steepest segments first (concave curves)."""
+    segments = sorted((s["slope"], s["width"]) for c in CURVES for s in c["segments"])[::-1]
+    revenue, left = 0.0, budget
+    for slope, width in segments:
+        take = min(width, left)
+        revenue, left = revenue + slope * take, left - take
+    return revenue
+
 
 def check(kind: str, body: dict, versions: dict[int, str]) -> str:
     """Which state ('A' or 'B') a response shows; fails unless it matches its data_version."""
@@ -33,6 +50,10 @@ def check(kind: str, body: dict, versions: dict[int, str]) -> str:
     elif kind == "roi":
         total = sum(r["attributed_conversions"] for r in body["rows"])
         assert total == pytest.approx(7 if state == "A" else 8)
+    elif kind == "plan":
+        assert body["status"] == "optimal"
+        assert body["total_spend"] == pytest.approx(body["budget"])
+        assert body["expected_revenue"] == pytest.approx(greedy_revenue(body["budget"]))
     return state
 
 
@@ -46,6 +67,7 @@ def test_readers_see_whole_versions_while_an_ingest_runs(db_copy, keys):
     halfway = threading.Event()
     errors: list[str] = []
     seen: list[str] = []
+    went_back: list[int] = []
 
     with live_server(app) as base:
         with httpx.Client(base_url=base, timeout=10) as c:
@@ -54,27 +76,38 @@ def test_readers_see_whole_versions_while_an_ingest_runs(db_copy, keys):
 
         def worker(seed: int) -> None:
             rng = random.Random(seed)
+            mine: list[str] = []
             with httpx.Client(base_url=base, timeout=20, headers=h) as c:
                 for _ in range(N_REQUESTS):
-                    kind = rng.choice(["health", "attribution", "paths", "roi"])
+                    kind = rng.choice(["health", "attribution", "paths", "roi", "plan"])
                     lb = rng.randint(10, 40)
                     url = {"health": "/v1/health",
                            "attribution": f"/v1/attribution?model=last_touch&lookback_days={lb}",
                            "paths": f"/v1/paths?lookback_days={lb}",
-                           "roi": "/v1/roi?period=quarter&model=last_touch"}[kind]
+                           "roi": "/v1/roi?period=quarter&model=last_touch",
+                           "plan": "/v1/budget/plan"}[kind]
                     try:
-                        r = c.get(url)
+                        if kind == "plan":
+                            r = c.post(url, json={"budget": rng.choice(BUDGETS),
+                                                  "spend_all": True, "curves": CURVES})
+                        else:
+                            r = c.get(url)
                         assert r.status_code == 200, (url, r.status_code, r.text[:200])
                         state = check(kind, r.json(), versions)
                     except Exception as exc:  # collected, reported below
                         with lock:
                             errors.append(f"{kind}: {exc!r}")
                         continue
+                    mine.append(state)
                     with lock:
                         seen.append(state)
                         done["n"] += 1
                         if done["n"] >= N_THREADS * N_REQUESTS // 4:
                             halfway.set()
+            # One client's requests are sequential: once it saw B it never sees A again.
+            if "B" in mine and "A" in mine[mine.index("B"):]:
+                with lock:
+                    went_back.append(seed)
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(N_THREADS)]
         start = time.monotonic()
@@ -93,7 +126,9 @@ def test_readers_see_whole_versions_while_an_ingest_runs(db_copy, keys):
 
     assert not errors, errors[:5]
     assert len(seen) == N_THREADS * N_REQUESTS
-    assert seen.count("A") > 0
+    # Both versions were served: the ingest really ran in the middle of the load.
+    assert seen.count("A") > 0 and seen.count("B") > 0
+    assert went_back == []
     assert elapsed < 60
 
 

@@ -42,9 +42,17 @@ def test_static_assets_are_served(ro_client, name, mime):
     assert r.content == (static_dir() / name).read_bytes()
 
 
+#: Third-party files vendored unmodified (Swagger UI for /docs). Their strings hold
+#: URLs (licence headers, docs links) that the code never fetches; /docs itself is
+#: checked for external references in test_docs.py. Everything else is scanned.
+VENDORED = ("swagger",)
+
+
 def test_no_file_of_the_page_references_another_origin(ro_client):
-    files = sorted(p for p in static_dir().rglob("*") if p.is_file())
-    assert {p.name for p in files} >= {"index.html", "app.js", "app.css"}
+    root = static_dir()
+    files = sorted(p for p in root.rglob("*")
+                   if p.is_file() and p.relative_to(root).parts[0] not in VENDORED)
+    assert {p.name for p in files} >= {"index.html", "app.js", "app.css", "favicon.svg"}
     for path in files:
         assert external_urls(path.read_text(encoding="utf-8")) == [], path.name
     assert external_urls(ro_client.get("/").text) == []
@@ -64,3 +72,26 @@ def test_static_mount_does_not_serve_files_outside_its_directory(ro_client):
     assert ro_client.get("/static/../main.py").status_code == 404
     assert ro_client.get("/static/%2e%2e/main.py").status_code == 404
     assert ro_client.get("/static/missing.js").status_code == 404
+
+
+def test_data_tiles_do_not_repeat_the_date_range():
+    """The health's ``last_day`` is shown once, as the end of "Date range"."""
+    js = (static_dir() / "app.js").read_text(encoding="utf-8")
+    block = js[js.index("const tiles = ["):]
+    block = block[:block.index("];")]
+    labels = re.findall(r'^\s*\["([^"]+)"', block, flags=re.M)
+    assert labels == ["Touchpoints", "Conversions", "Spend rows", "Channels", "Date range",
+                      "Data version", "Last ingest"]
+    assert block.count("h.last_day") == 1
+
+
+def test_tiles_fill_their_rows():
+    """Tiles wrap and grow (flex), so a lone tile never sits in a half-empty row.
+
+    The layout itself is checked in a real browser in tests/e2e.
+    """
+    css = (static_dir() / "app.css").read_text(encoding="utf-8")
+    tiles = re.search(r"\.tiles \{([^}]*)\}", css).group(1)
+    tile = re.search(r"\.tile \{([^}]*)\}", css).group(1)
+    assert "flex-wrap: wrap" in tiles and "display: flex" in tiles
+    assert re.search(r"flex: 1 1 \d+px", tile)

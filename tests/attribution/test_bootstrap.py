@@ -300,3 +300,26 @@ def test_markov_bootstrap_is_seeded_and_brackets_the_point_estimate():
     draws = np.concatenate(list(resample_counts(toy(), 60, seed=2)))
     np.testing.assert_allclose(a.details["bootstrap_conversions"].sum(axis=1),
                                draws[:, 0].sum(axis=1))
+
+
+def test_a_model_failing_on_a_resample_names_the_resample_and_the_reason():
+    """Raw conversion-rate Shapley on a > b converting 1 of 10 journeys: fine on the full
+    data, degenerate on a resample that draws none of that conversion (v(N) = 0). The
+    error is still a DegenerateGameError, names the 1-based resample, the seed and the
+    model, and carries the model's own message."""
+    import re
+
+    from attribution.shapley import DegenerateGameError, ShapleyConversionRate
+
+    pt = PathTable.from_paths([["a"], ["b"], ["a", "b"]], [1, 1, 1], nulls=[1, 1, 9])
+    with pytest.raises(DegenerateGameError) as info:
+        bootstrap(ShapleyConversionRate(prior_journeys=0), pt, n_resamples=20, seed=0)
+    message = str(info.value)
+    found = re.match(r"bootstrap resample (\d+) of 20 \(seed 0\): model "
+                     r"'shapley_rate\(prior_journeys=0\)'", message)
+    assert found and 1 <= int(found.group(1)) <= 20, message
+    assert "v(N) − v(∅) = 0" in message
+    assert isinstance(info.value.__cause__, DegenerateGameError)
+    # the shrunk default has no such failure
+    res = bootstrap(ShapleyConversionRate(), pt, n_resamples=20, seed=0)
+    assert np.all(np.isfinite(res.details["bootstrap_conversions"]))

@@ -138,6 +138,33 @@ def test_models_needing_touches_are_skipped_with_a_reason():
     assert "timestamps" in comp.skipped[0][1]
 
 
+def test_degenerate_rate_games_are_skipped_with_the_reason():
+    """Raw conversion-rate game (prior_journeys=0): a 1 of 2, b 1 of 2, a > b 0 of 3, so
+    the observed grand coalition has rate 0 and nothing can be shared. compare keeps
+    going: the model is listed in ``skipped`` with the game's own message. With
+    bootstrap intervals, a table that is fine on the full data (a > b converts 1 of
+    10) but degenerate on some resample (a > b drawn without its conversion,
+    probability about 1/e per resample) is skipped the same way."""
+    from attribution.shapley import ShapleyConversionRate
+
+    degenerate = PathTable.from_paths([["a"], ["b"], ["a", "b"]], [1, 1, 0], nulls=[1, 1, 3])
+    comp = compare(["shapley_rate(prior_journeys=0)", "linear"], degenerate)
+    assert comp.labels == ("linear",)
+    assert comp.skipped[0][0] == "shapley_rate(prior_journeys=0)"
+    assert "v(N) − v(∅) = 0" in comp.skipped[0][1]
+    assert "prior_journeys > 0" in comp.skipped[0][1]
+    # the default (shrunk) game runs on the same table
+    assert compare(["shapley_rate"], degenerate).skipped == ()
+
+    fragile = PathTable.from_paths([["a"], ["b"], ["a", "b"]], [1, 1, 1], nulls=[1, 1, 9])
+    raw = ShapleyConversionRate(prior_journeys=0)
+    assert raw.attribute(fragile).conversions.sum() == pytest.approx(3)
+    comp = compare([raw, "linear"], fragile, ci=20, seed=0)
+    assert comp.labels == ("linear",)
+    assert comp.skipped[0][0] == "shapley_rate"
+    assert "bootstrap resample" in comp.skipped[0][1]
+
+
 def test_duplicate_labels_are_made_unique():
     comp = compare([FIRST, FIRST], reversed_world())
     assert comp.labels == ("first", "first#2")

@@ -2,7 +2,9 @@
 
 The conversion-rate form is tested in both scopes: ``scope="global"`` (one game
 over all players, the default) and ``scope="journey"`` (one game per converting
-channel set).
+channel set). The global scope shrinks observed coalition rates toward their
+pooled subset rates (``prior_journeys``, default 30); ``prior_journeys=0`` gives
+the raw rates of the original hand-worked examples.
 """
 
 import itertools
@@ -177,6 +179,7 @@ def test_journey_scope_hand_worked_unseen_subset_rate(toy):
 # ------------------------------------------------------ global scope, by hand
 def test_global_scope_hand_worked_both_unseen_rules(toy):
     """One game over the players a, b, c (all on converting paths); v(∅) = 0.
+    Raw rates: ``prior_journeys=0`` (no shrinkage) reproduces this example.
 
     Coalition values (conversion rate; value per journey), from the toy table:
 
@@ -227,16 +230,136 @@ def test_global_scope_hand_worked_both_unseen_rules(toy):
             assert [shapley3(game, "a", "b", "c"), shapley3(game, "b", "a", "c"),
                     shapley3(game, "c", "a", "b")] == expected
         assert sum(phi) == F(1, 4) and sum(phi_value) == 25
-        res = ShapleyConversionRate(unseen=unseen).attribute(toy)
+        res = ShapleyConversionRate(unseen=unseen, prior_journeys=0).attribute(toy)
         assert res.details["method"] == "exact" and res.details["unseen"] == unseen
+        assert res.details["prior_journeys"] == 0
         assert_fractions(res.details["phi"], phi)
         assert_fractions(res.details["phi_value"], phi_value)
         assert res.details["v_grand"] == pytest.approx(0.25)
         assert res.details["v_grand_value"] == pytest.approx(25.0)
         assert_fractions(res.conversions, [28 * x for x in phi])
         assert_fractions(res.value, [10 * x for x in phi_value])
-    assert_fractions(ShapleyConversionRate().attribute(toy).conversions,
-                     [F(77, 15), F(77, 15), F(-49, 15)])  # default: global, subset_rate
+    assert_fractions(ShapleyConversionRate(prior_journeys=0.0).attribute(toy).conversions,
+                     [F(77, 15), F(77, 15), F(-49, 15)])  # default rule: global, subset_rate
+
+
+# Shrinkage fixture (channels a, b, c), prior m = 2 journeys:
+#   path     conv value nulls  J   own rate  pooled(S) = Σ_{R⊆S} conv / Σ_{R⊆S} J
+#   a          1    10    3    4   1/4       1/4
+#   b          1    20    1    2   1/2       1/2
+#   a > b      0     0    2    2   0         (1+1+0)/(4+2+2) = 1/4
+#   c          1    30    1    2   1/2       1/2
+#   a > b > c  1    60    1    2   1/2       4/12 = 1/3
+# {a,c} and {b,c} are unseen. Totals: 4 conversions, value 120, 12 journeys.
+SHRINK = dict(paths=[["a"], ["b"], ["a", "b"], ["c"], ["a", "b", "c"]],
+              conversions=[1, 1, 0, 1, 1], value=[10, 20, 0, 30, 60], nulls=[3, 1, 2, 1, 1])
+
+
+def test_global_scope_hand_worked_with_shrinkage():
+    """v(S) = (conv(S) + m·pooled(S)) / (J(S) + m) when seen, pooled(S) when unseen; m = 2.
+
+    Conversions. Singletons keep their rates (pooled = own): a 1/4, b 1/2, c 1/2.
+      v(ab)  = (0 + 2·1/4) / (2 + 2) = 1/8          (raw rate 0)
+      v(ac)  = pooled = (1 + 1)/(4 + 2) = 1/3       (unseen)
+      v(bc)  = pooled = (1 + 1)/(2 + 2) = 1/2       (unseen)
+      v(abc) = (1 + 2·1/3) / (2 + 2) = 5/12         (raw rate 1/2)
+    Shapley, φ(x) = 1/3 v(x) + 1/6 [v(xy) − v(y)] + 1/6 [v(xz) − v(z)] + 1/3 [v(xyz) − v(yz)]:
+      φ(a) = 1/12 + 1/6 (1/8 − 1/2) + 1/6 (1/3 − 1/2) + 1/3 (5/12 − 1/2)
+           = (12 − 9 − 4 − 4)/144 = −5/144
+      φ(b) = 1/6 + 1/6 (1/8 − 1/4) + 1/6 (1/2 − 1/2) + 1/3 (5/12 − 1/3)
+           = (24 − 3 + 0 + 4)/144 = 25/144
+      φ(c) = 1/6 + 1/6 (1/3 − 1/4) + 1/6 (1/2 − 1/2) + 1/3 (5/12 − 1/8)
+           = (24 + 2 + 0 + 14)/144 = 40/144
+      Σφ = 60/144 = 5/12 = v(abc).  Credit 4 φ / (5/12) = 48/5 φ: a −1/3, b 5/3, c 8/3.
+    Revenue per journey: a 10/4 = 5/2, b 20/2 = 10, c 30/2 = 15;
+      pooled(ab) = 30/8 = 15/4 -> v(ab) = (0 + 2·15/4)/4 = 15/8;
+      v(ac) = 40/6 = 20/3, v(bc) = 50/4 = 25/2 (unseen, pooled);
+      pooled(abc) = 120/12 = 10 -> v(abc) = (60 + 2·10)/4 = 20.
+      φ(a) = 5/6 + 1/6 (15/8 − 10) + 1/6 (20/3 − 15) + 1/3 (20 − 25/2)
+           = (120 − 195 − 200 + 360)/144 = 85/144
+      φ(b) = 10/3 + 1/6 (15/8 − 5/2) + 1/6 (25/2 − 15) + 1/3 (20 − 20/3)
+           = (480 − 15 − 60 + 640)/144 = 1045/144
+      φ(c) = 5 + 1/6 (20/3 − 5/2) + 1/6 (25/2 − 10) + 1/3 (20 − 15/8)
+           = (720 + 100 + 60 + 870)/144 = 1750/144
+      Σφ = 2880/144 = 20 = v(abc).  Credit 120 φ / 20 = 6 φ: a 85/24, b 1045/24, c 875/12.
+    """
+    v = {"a": F(1, 4), "b": F(1, 2), "c": F(1, 2), "ab": F(1, 8), "ac": F(1, 3),
+         "bc": F(1, 2), "abc": F(5, 12)}
+    v_value = {"a": F(5, 2), "b": F(10), "c": F(15), "ab": F(15, 8), "ac": F(20, 3),
+               "bc": F(25, 2), "abc": F(20)}
+    phi = [F(-5, 144), F(25, 144), F(40, 144)]
+    phi_value = [F(85, 144), F(1045, 144), F(1750, 144)]
+    for game, expected in ((v, phi), (v_value, phi_value)):  # the hand work, independently
+        assert [shapley3(game, "a", "b", "c"), shapley3(game, "b", "a", "c"),
+                shapley3(game, "c", "a", "b")] == expected
+    pt = PathTable.from_paths(**SHRINK)
+    res = ShapleyConversionRate(prior_journeys=2).attribute(pt)
+    assert res.details["prior_journeys"] == 2 and res.details["method"] == "exact"
+    assert_fractions(res.details["phi"], phi)
+    assert_fractions(res.details["phi_value"], phi_value)
+    assert res.details["v_grand"] == pytest.approx(5 / 12, rel=1e-12)
+    assert res.details["v_grand_value"] == pytest.approx(20.0, rel=1e-12)
+    assert_fractions(res.conversions, [F(-1, 3), F(5, 3), F(8, 3)])
+    assert_fractions(res.value, [F(85, 24), F(1045, 24), F(875, 12)])
+    # the same game sampled over random orders (2 of 3 players exact, then sampling)
+    sampled = ShapleyConversionRate(prior_journeys=2, max_exact_channels=2,
+                                    n_permutations=3000, seed=1).attribute(pt)
+    assert sampled.details["v_grand"] == pytest.approx(5 / 12, rel=1e-12)
+    gap = sampled.details["phi"] - np.array([float(x) for x in phi])
+    assert np.all(np.abs(gap) < 4.5 * sampled.details["conversions_se"] * 5 / 12 / 4 + 1e-12)
+
+
+def test_global_scope_observed_grand_coalition_that_never_converts():
+    """Regression: N = {a, b} seen on 2 journeys with 0 conversions (as on real data).
+
+    a converts 1 of 2, b 1 of 4, a > b 0 of 2. Raw rates give v(ab) = 0: degenerate.
+    Shrunk (m = 30): pooled(ab) = 2/8 = 1/4, v(ab) = (0 + 30/4)/(2 + 30) = 15/64;
+    φ(a) = 1/2 (1/2) + 1/2 (15/64 − 1/4) = 31/128, φ(b) = 1/2 (1/4) + 1/2 (15/64 − 1/2)
+    = −1/128 (Σ 30/128 = 15/64); credit 2 φ / (15/64): a 31/15, b −1/15.
+    """
+    pt = PathTable.from_paths([["a"], ["b"], ["a", "b"]], conversions=[1, 1, 0],
+                              nulls=[1, 3, 2])
+    with pytest.raises(DegenerateGameError, match="prior_journeys > 0"):
+        ShapleyConversionRate(prior_journeys=0).attribute(pt)
+    res = ShapleyConversionRate().attribute(pt)
+    assert res.details["prior_journeys"] == 30.0
+    assert_fractions(res.details["phi"], [F(31, 128), F(-1, 128)])
+    assert res.details["v_grand"] == pytest.approx(15 / 64, rel=1e-12)
+    assert_fractions(res.conversions, [F(31, 15), F(-1, 15)])
+    assert np.all(np.isfinite(res.conversions)) and res.conversions.sum() == pytest.approx(2)
+
+
+@pytest.mark.parametrize("seed", [6, 7, 10, 12, 27])
+def test_global_scope_attributes_synthetic_demo_data(seed):
+    """Demo-like data (5000 users): the default game runs and is efficient.
+
+    These seeds were picked because the raw game (``prior_journeys=0``) was
+    degenerate on them: the journeys touching every player did not convert.
+    ``v(N)`` is checked against the shrinkage formula computed here from the
+    paths by plain Python.
+    """
+    from data.journeys import build_paths
+    from data.synth import SynthConfig, generate
+    from data.warehouse import Warehouse
+
+    with Warehouse(":memory:") as wh:
+        generate(SynthConfig(n_users=5000, seed=seed)).load_into(wh)
+        pt = build_paths(wh)
+    res = ShapleyConversionRate().attribute(pt)
+    assert np.all(np.isfinite(res.conversions)) and np.all(np.isfinite(res.value))
+    assert res.conversions.sum() == pytest.approx(pt.total_conversions, rel=1e-9)
+    assert res.value.sum() == pytest.approx(pt.total_value, rel=1e-9)
+    table = set_table(pt)
+    players = frozenset(c for t, row in table.items() if row[0] > 0 or row[1] > 0 for c in t)
+    inside = {t: row for t, row in table.items() if row[2] > 0 and t <= players}
+    pooled = sum(row[0] for row in inside.values()) / sum(row[2] for row in inside.values())
+    conv_n, _, j_n = inside.get(players, (0.0, 0.0, 0.0))
+    assert res.details["v_grand"] == pytest.approx((conv_n + 30 * pooled) / (j_n + 30),
+                                                   rel=1e-12)
+    assert sum(res.details["phi"]) == pytest.approx(res.details["v_grand"], rel=1e-9)
+    if j_n > 0 and conv_n == 0:  # the case the shrinkage exists for
+        with pytest.raises(DegenerateGameError):
+            ShapleyConversionRate(prior_journeys=0).attribute(pt)
 
 
 def test_global_scope_default_rule_is_subset_rate_and_label_round_trips():
@@ -244,8 +367,13 @@ def test_global_scope_default_rule_is_subset_rate_and_label_round_trips():
 
     assert ShapleyConversionRate().unseen_rule == "subset_rate"
     assert ShapleyConversionRate("journey").unseen_rule == "zero"
+    assert ShapleyConversionRate().prior_strength == 30.0
+    assert ShapleyConversionRate("journey").prior_strength == 0.0
     model = make_model("shapley_rate(scope=journey)")
     assert (model.scope, model.unseen_rule) == ("journey", "zero")
+    model = make_model("shapley_rate(prior_journeys=5)")
+    assert model.prior_strength == 5.0
+    assert make_model(model.attribute(PathTable.from_paths(**TOY)).label) == model
 
 
 # ---------------------------------------------------------------- brute force
@@ -349,23 +477,27 @@ def test_journey_scope_is_the_shapley_value_of_the_counterfactual_conversions_ga
                                atol=1e-9)
 
 
-def brute_global(pt, k, unseen):
+def brute_global(pt, k, unseen, m=0.0):
     """Global game by plain Python: players, v, Shapley over every order, v(N), total.
 
     Players are the channels on some path with conversions or value; journeys
-    exposed to any other channel are left out of the rates.
+    exposed to any other channel are left out of the rates. Seen coalitions
+    get ``(amount + m·pooled) / (J + m)``, pooled = rate of the sets within.
     """
     table = set_table(pt)
     players = sorted({c for t, row in table.items() if row[0] > 0 or row[1] > 0 for c in t})
     sets = {t: row for t, row in table.items() if row[2] > 0 and t <= set(players)}
 
+    def pooled(s):
+        inside = [row for t, row in sets.items() if t <= s]
+        journeys = sum(row[2] for row in inside)
+        return sum(row[k] for row in inside) / journeys if journeys else 0.0
+
     def v(s):
         if s in sets:
-            return sets[s][k] / sets[s][2]
+            return (sets[s][k] + m * pooled(s)) / (sets[s][2] + m)
         if unseen == "subset_rate":
-            inside = [row for t, row in sets.items() if t <= s]
-            journeys = sum(row[2] for row in inside)
-            return sum(row[k] for row in inside) / journeys if journeys else 0.0
+            return pooled(s)
         return 0.0
 
     phi = brute_shapley(players, v) if players else {}
@@ -374,12 +506,15 @@ def brute_global(pt, k, unseen):
     return [phi.get(c, 0.0) for c in pt.channels], grand, total
 
 
-@settings(max_examples=40, deadline=None)
-@given(small_tables(), st.sampled_from(["zero", "subset_rate"]))
-def test_global_scope_matches_brute_force(pt, unseen):
+@settings(max_examples=60, deadline=None)
+@given(small_tables(), st.sampled_from(["zero", "subset_rate"]),
+       st.sampled_from([0.0, 2.5, 30.0]))
+def test_global_scope_matches_brute_force(pt, unseen, m):
     """credit = total · φ / v(N) with φ by brute force; v(N) = 0 with a total must raise."""
-    games = [brute_global(pt, k, unseen) for k in (0, 1)]
-    model = ShapleyConversionRate(unseen=unseen)
+    games = [brute_global(pt, k, unseen, m) for k in (0, 1)]
+    model = ShapleyConversionRate(unseen=unseen, prior_journeys=m)
+    if unseen == "subset_rate" and m > 0:  # shrinkage keeps v(N) > 0 whenever there is a total
+        assert all(grand > 0 for _, grand, total in games if total > 0)
     if any(total > 0 and grand <= 0 for _, grand, total in games):
         with pytest.raises(DegenerateGameError, match="v\\(N\\) − v\\(∅\\) = 0"):
             model.attribute(pt)
@@ -473,10 +608,10 @@ def test_global_sampling_hand_checked_on_two_players():
     φ = (3/4, 1/4); credit 2 φ / 1 = (3/2, 1/2).
     """
     pt = PathTable.from_paths([["a"], ["a", "b"]], conversions=[1, 1], nulls=[1, 0])
-    exact = ShapleyConversionRate().attribute(pt)
+    exact = ShapleyConversionRate(prior_journeys=0).attribute(pt)
     assert_fractions(exact.conversions, [F(3, 2), F(1, 2)])
     sampled = ShapleyConversionRate(max_exact_channels=1, n_permutations=2000,
-                                    seed=3).attribute(pt)
+                                    seed=3, prior_journeys=0).attribute(pt)
     share_ab = (sampled.details["phi"][0] - 1.0) / (0.5 - 1.0)  # fraction of (a, b) orders
     assert 0.45 < share_ab < 0.55
     np.testing.assert_allclose(sampled.details["phi"],
@@ -549,13 +684,19 @@ def test_global_scope_explains_a_zero_grand_coalition():
         ShapleyConversionRate(unseen="zero").attribute(pt)
     # the default pools them: v(ab) = 2/4, phi = (1/4, 1/4), credit (1, 1)
     assert ShapleyConversionRate().attribute(pt).conversions.tolist() == [1.0, 1.0]
-    # observed grand coalition that never converts: subset_rate cannot help
+    # observed grand coalition that never converts: raw rates (m = 0) cannot help
     seen = PathTable.from_paths([["a"], ["b"], ["b", "a"]], conversions=[1, 1, 0],
                                 nulls=[1, 1, 3])
     with pytest.raises(DegenerateGameError, match="exposed to all 2 channels .* have conversion"
-                       " rate 0.*scope='journey'"):
-        ShapleyConversionRate().attribute(seen)
+                       " rate 0 and prior_journeys=0.*prior_journeys > 0.*scope='journey'"):
+        ShapleyConversionRate(prior_journeys=0).attribute(seen)
     assert ShapleyConversionRate("journey").attribute(seen).conversions.sum() == 2
+    # the default shrinks v(ab) toward pooled(ab) = 2/7 and, by symmetry, splits 1 : 1
+    assert ShapleyConversionRate().attribute(seen).conversions.tolist() == pytest.approx([1, 1])
+    # genuinely degenerate: no conversions at all is zero credit, not an error (above);
+    # unseen="zero" with an unseen N still raises whatever the prior
+    with pytest.raises(DegenerateGameError, match="no journey was exposed"):
+        ShapleyConversionRate(unseen="zero", prior_journeys=30).attribute(pt)
 
 
 def test_global_scope_conversions_without_revenue_gives_zero_value():
@@ -568,7 +709,12 @@ def test_global_scope_conversions_without_revenue_gives_zero_value():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [({"max_exact_channels": 23}, "0..22"), ({"n_permutations": 1}, "at least 2"),
-     ({"unseen": "mean"}, "unseen must be"), ({"scope": "both"}, "scope must be")],
+     ({"unseen": "mean"}, "unseen must be"), ({"scope": "both"}, "scope must be"),
+     ({"prior_journeys": -1}, "prior_journeys must be a finite number >= 0"),
+     ({"prior_journeys": float("nan")}, "finite number"),
+     ({"prior_journeys": float("inf")}, "finite number"),
+     ({"prior_journeys": "30"}, "finite number"),
+     ({"scope": "journey", "prior_journeys": 5}, "journey scope .* does not shrink")],
 )
 def test_rate_form_refuses_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -85,6 +85,26 @@ def test_unknown_channel_status(wh, write_csv):
     assert "established, test or exited" in err.problems[0].reason
 
 
+def test_interaction_must_be_click_or_view(wh, write_csv):
+    header = TP_HEADER + ["interaction"]
+    rows = [good_touch(1) + ["Click"], good_touch(2) + ["impression"], good_touch(3) + [" VIEW "],
+            good_touch(4) + [""], good_touch(5) + ["clicked"]]
+    err = refused(wh, "touchpoints", write_csv("tp.csv", [header, *rows]))
+    assert err.total == 2
+    assert [(p.row, p.column, p.value) for p in err.problems] == [
+        (2, "interaction", "impression"), (5, "interaction", "clicked")]
+    assert all(p.reason == "unknown interaction (expected click or view)"
+               for p in err.problems)
+    assert "row 2, column 'interaction'" in str(err)
+    # the same file without the bad rows loads; values stored lower-case, blank = click
+    del rows[4], rows[1]
+    wh.ingest("touchpoints", write_csv("ok.csv", [header, *rows]))
+    stored = wh.conn.execute(
+        "SELECT event_id, interaction FROM touchpoints ORDER BY event_id").fetchall()
+    assert stored == [
+        ("e1", "click"), ("e3", "view"), ("e4", "click")]
+
+
 def test_empty_ids_and_channel(wh, write_csv):
     rows = [good_touch(1), good_touch(2), good_touch(3)]
     rows[0][0] = "  "

@@ -193,6 +193,18 @@ def test_path_table_round_trips_through_channelattribution_csv(wh, load, tmp_pat
     assert as_dict(back) == as_dict(pt) and back.direct_value == 4
 
 
+def test_direct_first_purchases_are_counted_and_written(wh, load, tmp_path):
+    # x buys with no touch at all (first purchase, direct); u buys after a touch, then
+    # again 40 days later with no touch in the window (a repeat purchase, direct)
+    load(wh, [("e1", "u", at(1), "a"), END],
+         [("c1", "u", at(2), 10), ("c2", "u", at(42), 6), ("c3", "x", at(3), 4)])
+    pt = build_paths(wh)
+    assert (pt.direct_conversions, pt.direct_value, pt.direct_first_conversions) == (2, 10, 1)
+    pt.to_csv(tmp_path / "p.csv")
+    assert (tmp_path / "p.csv").read_text().splitlines()[-1] == "(direct),2,10.0,0,1"
+    assert PathTable.read_csv(tmp_path / "p.csv").direct_first_conversions == 1
+
+
 # ------------------------------------------------------------- brute force
 def reference_paths(tp: pd.DataFrame, cv: pd.DataFrame, opts: JourneyOptions):
     """Journey rules of DESIGN.md written plainly, one user at a time."""

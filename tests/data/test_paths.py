@@ -20,8 +20,9 @@ def test_channelattribution_csv_round_trip(tmp_path, tiny_paths):
     tiny_paths.to_csv(out)
     text = out.read_text().splitlines()
     assert text[0] == "path,total_conversions,total_conversion_value,total_null"
-    assert text[1] == "a > b > c,1.0,100.0,1.0"
-    assert text[-1].startswith(f"{DIRECT},2.0,40.0")
+    # counts as integers (ChannelAttribution reads them as unsigned integers)
+    assert text[1] == "a > b > c,1,100.0,1"
+    assert text[-1] == f"{DIRECT},2,40.0,0"
     back = PathTable.read_csv(out)
     assert back.paths == tiny_paths.paths
     assert back.channels == tiny_paths.channels
@@ -48,6 +49,84 @@ def test_bad_count_names_row_and_column():
     frame = pd.DataFrame({"path": ["a", "b", "c"], "total_conversions": [1, -2, 0]})
     with pytest.raises(PathTableError, match=r"row 2, column 'total_conversions'"):
         PathTable.from_frame(frame)
+
+
+@pytest.mark.parametrize("column, expected", [
+    (np.array([1, -1, 0], dtype=np.int64), "got -1 (1 bad rows in all)"),
+    (np.array([1.0, np.nan, -2.5]), "got nan (2 bad rows in all)"),
+    (pd.Series(["1", "two", "3"], dtype=object), "got 'two' (1 bad rows in all)"),
+])
+def test_bad_count_message_shows_the_plain_value(column, expected):
+    frame = pd.DataFrame({"path": ["a", "b", "c"], "total_conversions": column})
+    with pytest.raises(PathTableError) as info:
+        PathTable.from_frame(frame)
+    assert str(info.value).endswith(expected)
+    assert "np." not in str(info.value)
+
+
+def test_bad_array_message_shows_the_plain_value():
+    with pytest.raises(PathTableError) as info:
+        PathTable.from_paths([["a"], ["b"]], conversions=np.array([3, -1], dtype=np.int64))
+    assert str(info.value) == ("conversions: row 1: must be a finite non-negative number,"
+                               " got -1.0 (1 bad rows in all)")
+
+
+def test_integral_counts_are_written_as_integers_and_round_trip(tmp_path):
+    pt = PathTable.from_paths([["a", "b"], ["b"], ["c"]], conversions=[32, 0, 5],
+                              value=[1234.56, 0.0, 0.1], nulls=[7, 12, 0],
+                              first_conversions=[20, 0, 5], direct_conversions=9,
+                              direct_value=99.99, direct_first_conversions=4)
+    out = tmp_path / "paths.csv"
+    pt.to_csv(out)
+    assert out.read_text().splitlines() == [
+        "path,total_conversions,total_conversion_value,total_null,first_conversions",
+        "a > b,32,1234.56,7,20",
+        "b,0,0.0,12,0",
+        "c,5,0.1,0,5",
+        f"{DIRECT},9,99.99,0,4",
+    ]
+    back = PathTable.read_csv(out)
+    assert back.paths == pt.paths and back.channels == pt.channels
+    for name in ("conversions", "value", "nulls", "first_conversions"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(pt, name))
+    assert (back.direct_conversions, back.direct_value, back.direct_first_conversions) == (
+        9.0, 99.99, 4.0)
+
+
+def test_unknown_direct_first_purchases_leave_the_cell_empty(tmp_path):
+    pt = PathTable.from_paths([["a"]], conversions=[3], value=[30.0], nulls=[1],
+                              first_conversions=[2], direct_conversions=1, direct_value=5.0)
+    assert pt.direct_first_conversions is None
+    out = tmp_path / "paths.csv"
+    pt.to_csv(out)
+    assert out.read_text().splitlines()[1:] == ["a,3,30.0,1,2", f"{DIRECT},1,5.0,0,"]
+    back = PathTable.read_csv(out)
+    np.testing.assert_array_equal(back.first_conversions, [2.0])
+    assert back.direct_first_conversions is None and back.direct_conversions == 1
+
+
+def test_fractional_counts_stay_floats_and_round_trip_exactly(tmp_path):
+    conv = np.array([1 / 3, 2.0, 0.1 + 0.2])
+    nulls = np.array([0.5, 1.0, 2 / 7])
+    pt = PathTable.from_paths([["a"], ["a", "b"], ["b"]], conversions=conv,
+                              value=[10 / 3, 7.0, np.pi], nulls=nulls, direct_conversions=0.25,
+                              direct_value=1.5)
+    frame = pt.to_frame()
+    assert frame["total_conversions"].dtype == np.float64
+    assert frame["total_null"].dtype == np.float64
+    out = tmp_path / "paths.csv"
+    pt.to_csv(out)
+    assert out.read_text().splitlines()[1].startswith("a,0.3333333333333333,")
+    back = PathTable.read_csv(out)
+    for name in ("conversions", "value", "nulls"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(pt, name))
+    assert (back.direct_conversions, back.direct_value) == (0.25, 1.5)
+
+
+def test_direct_first_purchases_cannot_exceed_direct_conversions():
+    with pytest.raises(PathTableError, match="direct_first_conversions"):
+        PathTable.from_paths([["a"]], conversions=[1], direct_conversions=2,
+                             direct_first_conversions=3)
 
 
 def test_empty_channel_name_is_refused():

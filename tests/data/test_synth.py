@@ -223,7 +223,8 @@ def test_generated_journeys_follow_the_true_chains(medium):
     era_all = opener["journey_id"].map(dict(zip(ledger["journey_id"], ledger["after_launch"],
                                                 strict=True))).to_numpy(dtype=int)
     np.add.at(counts, (era_all, 0, opener["channel"].map(code).to_numpy()), 1)
-    assert len(opener) == len(ledger)
+    # every journey but the direct purchases opens with a touch
+    assert len(opener) == (ledger["outcome"] != "direct").sum()
     counts = {False: counts[0], True: counts[1]}
     labels = ["start", *truth.channels]
     launch = pd.Timestamp(truth.launched_on, tz="UTC")
@@ -336,6 +337,13 @@ def test_spend_buys_first_journeys_with_diminishing_returns(medium):
         assert per_high < 0.8 * per_low, channel
 
 
+def touch_purchases(data) -> pd.DataFrame:
+    """Purchases that close a touch journey (the ledger's direct purchases left out)."""
+    ledger = data.journeys
+    direct = ledger.loc[ledger["outcome"] == "direct", "conversion_id"]
+    return data.conversions[~data.conversions["conversion_id"].isin(direct)]
+
+
 def openers(data) -> pd.DataFrame:
     """The journey ledger with each journey's first channel (its touch at ``started_at``)."""
     tp = data.touchpoints[["user_id", "ts", "channel"]]
@@ -385,7 +393,7 @@ def test_spend_plan_spans_the_knee_of_each_curve(medium):
 
 def test_repeat_journeys_start_on_owned_and_crm_channels(medium):
     op = openers(medium)
-    assert len(op) == len(medium.journeys)
+    assert len(op) == (medium.journeys["outcome"] != "direct").sum()
     assert set(op.loc[op["seq"] > 0, "channel"]) == {"email_sms", "app_push", "owned_site"}
     assert set(op.loc[op["seq"] == 0, "channel"]) == set(CHANNELS) | {TEST_CHANNEL}
 
@@ -415,7 +423,7 @@ def test_email_sms_roi_is_realistic_with_its_platform_fee(medium):
     truth = medium.truth
     j = truth.channels.index("email_sms")
     launch = pd.Timestamp(truth.launched_on, tz="UTC")
-    cv = medium.conversions
+    cv = touch_purchases(medium)
     revenue = 0.0
     for chain, rows in ((truth.transition_before_launch, cv["ts"] < launch),
                         (truth.transition, cv["ts"] >= launch)):
@@ -436,7 +444,8 @@ def test_test_channel_roi_sits_at_the_configured_multiple_of_the_baseline(medium
     """Revenue after launch credited by the true value shares, over spend (recomputed here)."""
     truth = medium.truth
     launch = pd.Timestamp(truth.launched_on, tz="UTC")
-    revenue = medium.conversions.loc[medium.conversions["ts"] >= launch, "value"].sum()
+    cv = touch_purchases(medium)  # direct purchases are credited to no channel
+    revenue = cv.loc[cv["ts"] >= launch, "value"].sum()
     share = truth.channel_effects.set_index("channel")["value_share"]
     after = medium.spend[medium.spend["day"] >= truth.launched_on]
     spend = after.groupby("channel")["amount"].sum()
@@ -544,3 +553,73 @@ def test_simulate_paths_rejects_bad_matrices():
 def test_write_rejects_unknown_format(small, tmp_path):
     with pytest.raises(ValueError, match="fmt"):
         small.write(tmp_path, fmt="xlsx")
+
+
+# ------------------------------------------------------- direct purchases
+def test_direct_purchases_are_touchless_repeat_purchases(medium):
+    """Direct purchases: ~5–8% of purchases, no touches, each after a purchase of the user."""
+    truth, ledger, cv = medium.truth, medium.journeys, medium.conversions
+    direct = ledger[ledger["outcome"] == "direct"]
+    assert truth.conversions == len(cv)
+    assert truth.direct_conversions == len(direct) > 0
+    assert truth.direct_share == pytest.approx(len(direct) / len(cv))
+    assert 0.05 <= truth.direct_share <= 0.08
+    assert (direct["n_touches"] == 0).all() and (direct["seq"] > 0).all()
+    assert direct["conversion_id"].notna().all()
+    bought = cv.set_index("conversion_id").loc[direct["conversion_id"]]
+    np.testing.assert_array_equal(bought["ts"].to_numpy(), direct["started_at"].to_numpy())
+    np.testing.assert_array_equal(bought["ts"].to_numpy(), direct["ended_at"].to_numpy())
+    assert truth.direct_revenue == pytest.approx(bought["value"].sum(), abs=0.005)
+    # the user's journey before each direct purchase ended in a purchase
+    previous = ledger.set_index(["user_id", "seq"])["outcome"]
+    before = previous.reindex(list(zip(direct["user_id"], direct["seq"] - 1, strict=True)))
+    assert before.isin(["conversion", "direct"]).all()
+
+
+def test_no_direct_purchases_when_switched_off():
+    data = generate(SynthConfig(n_users=3_000, days=120, seed=11, direct_repeat=0.0))
+    assert data.truth.direct_conversions == 0 and data.truth.direct_revenue == 0
+    assert "direct" not in set(data.journeys["outcome"])
+    assert data.truth.conversions == len(data.conversions) > 0
+
+
+def independent_direct(touchpoints: pd.DataFrame, conversions: pd.DataFrame,
+                       lookback_days: int = 30) -> pd.Series:
+    """Conversions with no touch of their user in the window (DESIGN.md, "Journeys").
+
+    A touch at the same timestamp as the conversion counts; touches at or before
+    the user's previous conversion belong to that one. Computed with as-of joins
+    on the raw frames: the user's latest touch at or before the conversion must lie
+    after the previous conversion and within ``lookback_days``.
+    """
+    cv = conversions.sort_values(["ts", "conversion_id"]).copy()
+    cv["prev_ts"] = cv.groupby("user_id")["ts"].shift(1)
+    tp = touchpoints[["user_id", "ts"]].rename(columns={"ts": "touch_ts"})
+    tp = tp.sort_values("touch_ts")
+    joined = pd.merge_asof(cv, tp, left_on="ts", right_on="touch_ts", by="user_id",
+                           direction="backward", allow_exact_matches=True)
+    window = pd.Timedelta(days=lookback_days)
+    has_touch = (joined["touch_ts"].notna() & (joined["touch_ts"] >= joined["ts"] - window)
+                 & (joined["prev_ts"].isna() | (joined["touch_ts"] > joined["prev_ts"])))
+    return pd.Series(~has_touch.to_numpy(), index=joined["conversion_id"].to_numpy())
+
+
+def test_warehouse_direct_conversions_equal_the_truth(small):
+    from data.journeys import build_paths
+    from data.warehouse import Warehouse
+
+    expected = independent_direct(small.touchpoints, small.conversions)
+    with Warehouse.open(":memory:") as wh:
+        small.load_into(wh)
+        pt = build_paths(wh)
+    ids = expected.index[expected.to_numpy()]
+    assert pt.direct_conversions > 0
+    assert pt.direct_conversions == small.truth.direct_conversions == len(ids)
+    ledger = small.journeys
+    assert set(ids) == set(ledger.loc[ledger["outcome"] == "direct", "conversion_id"])
+    value = small.conversions.set_index("conversion_id").loc[ids, "value"]
+    assert pt.direct_value == pytest.approx(value.sum(), abs=1e-6)
+    # direct purchases follow an earlier purchase, so none is a first purchase
+    first = small.conversions.sort_values(["ts", "conversion_id"]).drop_duplicates("user_id")
+    assert pt.direct_first_conversions == len(set(ids) & set(first["conversion_id"])) == 0
+    assert pt.total_conversions + pt.direct_conversions == len(small.conversions)

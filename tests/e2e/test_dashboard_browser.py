@@ -42,6 +42,21 @@ def screenshot_sections(page, artifacts, suffix=""):
         page.screenshot(path=str(artifacts / f"{section}{suffix}.png"), full_page=True, clip=box)
 
 
+def tile_rows_are_full(page, selector: str) -> bool:
+    """Whether every row of tiles in ``selector`` reaches the container's right edge."""
+    return page.eval_on_selector(selector, """box => {
+        const pad = parseFloat(getComputedStyle(box).paddingRight);
+        const right = box.getBoundingClientRect().right - pad;
+        const rows = new Map();
+        for (const t of box.children) {
+            const r = t.getBoundingClientRect();
+            const top = Math.round(r.top);
+            rows.set(top, Math.max(rows.get(top) ?? -Infinity, r.right));
+        }
+        return rows.size > 0 && [...rows.values()].every(end => Math.abs(end - right) < 2);
+    }""")
+
+
 def test_page_loads_with_no_console_errors_and_no_failed_requests(session, artifacts):
     page, seen, _ = session
     screenshot_sections(page, artifacts)
@@ -49,7 +64,14 @@ def test_page_loads_with_no_console_errors_and_no_failed_requests(session, artif
     assert [m for m in seen["console"] if m[0] in ("error", "warning")] == []
     assert seen["failed"] == []
     assert seen["http_errors"] == []
-    assert page.locator("#data .tile").count() >= 8
+    labels = [t.lower() for t in page.locator("#data .tile-label").all_inner_texts()]
+    assert len(labels) == 7 and "latest data" not in labels  # no tile repeats the date range
+    assert tile_rows_are_full(page, "#data-tiles")
+    page.set_viewport_size({"width": 760, "height": 900})
+    try:
+        assert tile_rows_are_full(page, "#data-tiles")
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 900})
     last_ingest = page.locator("#data .tile", has_text="Last ingest").locator(".tile-value")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", last_ingest.inner_text())
     assert all((artifacts / f"{s}.png").stat().st_size > 5_000 for s in SECTIONS)
