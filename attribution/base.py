@@ -21,7 +21,13 @@ from data.paths import DIRECT, PathTable
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["AttributionModel", "AttributionResult", "DIRECT", "credit_matrix_of"]
+__all__ = [
+    "AttributionModel",
+    "AttributionResult",
+    "DIRECT",
+    "credit_matrix_of",
+    "sum_credit_by_path",
+]
 
 
 @runtime_checkable
@@ -81,6 +87,36 @@ def credit_matrix_of(model: AttributionModel, paths: PathTable) -> np.ndarray | 
             f" expected {expected}"
         )
     return matrix
+
+
+def sum_credit_by_path(paths: PathTable, rows: np.ndarray, channels: np.ndarray,
+                       weights: np.ndarray) -> np.ndarray:
+    """Sum credit shares into the ``(n_paths, n_channels)`` credit matrix.
+
+    ``W[p, c] = Σ_{k: rows_k = p, channels_k = c} weights_k``, one
+    :func:`numpy.bincount` over the cells ``rows · n_channels + channels``. The
+    rule-based models pass one entry per touch (``paths.path_index``,
+    ``paths.codes``); the subset Shapley value passes one per distinct channel of
+    a path.
+
+    Parameters
+    ----------
+    paths : PathTable
+        The table the rows refer to (gives ``n_paths`` and ``n_channels``).
+    rows, channels : ndarray of int
+        Path row and channel code of every share.
+    weights : ndarray of float
+        The shares, aligned with ``rows``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_paths, n_channels)
+    """
+    n = paths.n_channels
+    cells = np.asarray(rows).astype(np.int64) * n + channels
+    credit = np.bincount(cells, weights=np.asarray(weights, dtype=np.float64),
+                         minlength=paths.n_paths * n)
+    return credit.astype(np.float64).reshape(paths.n_paths, n)
 
 
 @dataclass(frozen=True, eq=False)

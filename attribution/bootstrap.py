@@ -62,6 +62,7 @@ __all__ = [
     "percentile_interval",
     "resample_counts",
     "resample_paths",
+    "run_model",
 ]
 
 #: A progress setting: ``True`` for a rich bar on stderr, ``False`` for none,
@@ -340,6 +341,48 @@ def bootstrap(
     }
     return point.with_ci(percentile_interval(boot_conv, level),
                          percentile_interval(boot_val, level), float(level), **details)
+
+
+def run_model(
+    model: AttributionModel,
+    paths: PathTable,
+    *,
+    touches: pd.DataFrame | None = None,
+    ci: int = 0,
+    level: float = 0.95,
+    seed: int = 0,
+    progress: ProgressArg = False,
+) -> AttributionResult:
+    """One attribution run: with bootstrap intervals when ``ci > 0``, else the point estimate.
+
+    ``ci > 0`` calls :func:`bootstrap` with ``n_resamples=ci``; otherwise a model
+    that needs touch timestamps (:func:`attribution.registry.needs_touches`) runs
+    ``model.attribute_touches(touches, paths)`` and any other model
+    ``model.attribute(paths)``.
+
+    Parameters
+    ----------
+    model : AttributionModel
+    paths : PathTable
+    touches : DataFrame, optional
+        Touches of the converting journeys, for models that need timestamps.
+    ci : int, default 0
+        Bootstrap resamples; 0 for no intervals.
+    level, seed, progress
+        As for :func:`bootstrap` (used only when ``ci > 0``).
+
+    Returns
+    -------
+    AttributionResult
+    """
+    from attribution.registry import needs_touches
+
+    if ci > 0:
+        return bootstrap(model, paths, n_resamples=ci, level=level, seed=seed,
+                         progress=progress, touches=touches)
+    if needs_touches(model):
+        return model.attribute_touches(touches, paths)  # type: ignore[attr-defined]
+    return model.attribute(paths)
 
 
 def _bootstrap_touches(

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.base import AttributionModel, AttributionResult
-from attribution.bootstrap import ProgressArg, bootstrap
+from attribution.bootstrap import ProgressArg, run_model
 from attribution.registry import make_model, needs_touches
 from attribution.shapley import DegenerateGameError
 from data.paths import PathTable
@@ -309,13 +309,8 @@ def compare(
                                                 " warehouse"))
             continue
         try:
-            if ci > 0:
-                result = bootstrap(model, paths, n_resamples=ci, level=level, seed=seed,
-                                   progress=progress, touches=touches)
-            elif touch_model:
-                result = model.attribute_touches(touches, paths)  # type: ignore[attr-defined]
-            else:
-                result = model.attribute(paths)
+            result = run_model(model, paths, touches=touches, ci=ci, level=level, seed=seed,
+                               progress=progress)
         except DegenerateGameError as exc:
             skipped.append((spec or model.name, f"degenerate game, nothing to share: {exc}"))
             continue

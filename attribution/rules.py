@@ -57,7 +57,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionResult
+from attribution.base import AttributionResult, sum_credit_by_path
 from data.paths import PathTable
 
 __all__ = [
@@ -98,21 +98,10 @@ def _credit_touches(paths: PathTable, weights: np.ndarray) -> tuple[np.ndarray, 
     return conversions.astype(np.float64), value.astype(np.float64)
 
 
-def _per_path_credit(paths: PathTable, weights: np.ndarray) -> np.ndarray:
-    """Per-touch weights summed per (path, channel): the ``(n_paths, n_channels)`` matrix.
-
-    ``W[p, c] = Σ_{j: channel_p(j) = c} w_p(j)``, one :func:`numpy.bincount` over
-    the cells ``path_index · n_channels + code``.
-    """
-    n = paths.n_channels
-    cells = paths.path_index.astype(np.int64) * n + paths.codes
-    credit = np.bincount(cells, weights=np.asarray(weights, dtype=np.float64),
-                         minlength=paths.n_paths * n)
-    return credit.astype(np.float64).reshape(paths.n_paths, n)
-
-
 class _TouchWeightRule(ABC):
     """A rule that gives every touch of a path a fixed weight (the module's ``w_p(j)``)."""
+
+    name: ClassVar[str]
 
     @abstractmethod
     def _touch_weights(self, paths: PathTable) -> np.ndarray:
@@ -131,7 +120,21 @@ class _TouchWeightRule(ABC):
             ``W[p, c] = Σ_{j: channel_p(j) = c} w_p(j)``; every row sums to 1, and
             ``W.T @ paths.conversions`` is :meth:`attribute`'s ``conversions``.
         """
-        return _per_path_credit(paths, self._touch_weights(paths))
+        return sum_credit_by_path(paths, paths.path_index, paths.codes,
+                                  self._touch_weights(paths))
+
+    def _params(self) -> dict[str, float]:
+        """The settings recorded in the result's ``params`` (none by default)."""
+        return {}
+
+    def attribute(self, paths: PathTable) -> AttributionResult:
+        """Credit each path's conversions and value to its touches by the rule's weights.
+
+        ``conversions(c) = Σ_p conversions_p · W[p, c]`` (value likewise), with
+        ``W`` the :meth:`credit_matrix`.
+        """
+        conv, val = _credit_touches(paths, self._touch_weights(paths))
+        return AttributionResult.from_credit(self.name, self._params(), paths, conv, val)
 
 
 def _position_weights(paths: PathTable, first: float, middle: float,
@@ -176,11 +179,6 @@ class FirstTouch(_TouchWeightRule):
         _, position, _ = _touch_layout(paths)
         return (position == 0).astype(np.float64)
 
-    def attribute(self, paths: PathTable) -> AttributionResult:
-        """Credit every path's conversions and value to its first touch."""
-        conv, val = _credit_touches(paths, self._touch_weights(paths))
-        return AttributionResult.from_credit(self.name, {}, paths, conv, val)
-
 
 @dataclass(frozen=True)
 class LastTouch(_TouchWeightRule):
@@ -198,11 +196,6 @@ class LastTouch(_TouchWeightRule):
     def _touch_weights(self, paths: PathTable) -> np.ndarray:
         _, position, length = _touch_layout(paths)
         return (position == length - 1).astype(np.float64)
-
-    def attribute(self, paths: PathTable) -> AttributionResult:
-        """Credit every path's conversions and value to its last touch."""
-        conv, val = _credit_touches(paths, self._touch_weights(paths))
-        return AttributionResult.from_credit(self.name, {}, paths, conv, val)
 
 
 @dataclass(frozen=True)
@@ -290,11 +283,6 @@ class Linear(_TouchWeightRule):
     def _touch_weights(self, paths: PathTable) -> np.ndarray:
         _, _, length = _touch_layout(paths)
         return 1.0 / np.maximum(length, 1)
-
-    def attribute(self, paths: PathTable) -> AttributionResult:
-        """Credit ``1/n`` of each path's conversions and value to each of its touches."""
-        conv, val = _credit_touches(paths, self._touch_weights(paths))
-        return AttributionResult.from_credit(self.name, {}, paths, conv, val)
 
 
 @dataclass(frozen=True)
@@ -398,11 +386,8 @@ class CustomPosition(_TouchWeightRule):
     def _touch_weights(self, paths: PathTable) -> np.ndarray:
         return _position_weights(paths, self.first, self.middle, self.last)
 
-    def attribute(self, paths: PathTable) -> AttributionResult:
-        """Credit each path's touches with the first/middle/last weights."""
-        conv, val = _credit_touches(paths, self._touch_weights(paths))
-        params = {"first": self.first, "middle": self.middle, "last": self.last}
-        return AttributionResult.from_credit(self.name, params, paths, conv, val)
+    def _params(self) -> dict[str, float]:
+        return {"first": self.first, "middle": self.middle, "last": self.last}
 
 
 @dataclass(frozen=True)
@@ -444,11 +429,8 @@ class PositionBased(_TouchWeightRule):
     def _touch_weights(self, paths: PathTable) -> np.ndarray:
         return _position_weights(paths, self.first, self.middle, self.last)
 
-    def attribute(self, paths: PathTable) -> AttributionResult:
-        """Credit each path's touches with the first/middle/last weights."""
-        conv, val = _credit_touches(paths, self._touch_weights(paths))
-        params = {"first": self.first, "last": self.last}
-        return AttributionResult.from_credit(self.name, params, paths, conv, val)
+    def _params(self) -> dict[str, float]:
+        return {"first": self.first, "last": self.last}
 
 
 @dataclass(frozen=True)

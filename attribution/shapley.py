@@ -51,7 +51,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionResult
+from attribution.base import AttributionResult, sum_credit_by_path
 from data.paths import PathTable
 
 __all__ = ["DegenerateGameError", "OrderedShapley", "ShapleyConversionRate", "ShapleySubset"]
@@ -194,10 +194,8 @@ class ShapleySubset:
             0 otherwise; rows sum to 1. ``W.T @ paths.conversions`` is
             :meth:`attribute`'s ``conversions``.
         """
-        n = paths.n_channels
         row, chan, share = _subset_shares(paths)
-        credit = np.bincount(row * n + chan, weights=share, minlength=paths.n_paths * n)
-        return credit.astype(np.float64).reshape(paths.n_paths, n)
+        return sum_credit_by_path(paths, row, chan, share)
 
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Exact subset-form Shapley credit per channel."""
@@ -268,11 +266,8 @@ class OrderedShapley:
             ``c ∈ T_p``, 0 otherwise; rows sum to 1. ``W.T @ paths.conversions``
             is :meth:`attribute`'s ``conversions``.
         """
-        n = paths.n_channels
-        cells = paths.path_index.astype(np.int64) * n + paths.codes
-        credit = np.bincount(cells, weights=_ordered_touch_shares(paths),
-                             minlength=paths.n_paths * n)
-        return credit.astype(np.float64).reshape(paths.n_paths, n)
+        return sum_credit_by_path(paths, paths.path_index, paths.codes,
+                                  _ordered_touch_shares(paths))
 
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Ordered Shapley credit: per channel totals, per position in ``details``."""

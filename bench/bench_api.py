@@ -17,10 +17,7 @@ Latencies are client-side wall times, loopback only.
 
 import os
 import random
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,22 +26,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from api.testing import free_port, stop_process, touchpath_command
+
 N_CLIENTS = 8
 PHASE_SECONDS = 10.0
 N_PLAN_CHANNELS = 12
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("touchpath")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from api.cli import main; main()"]
 
 
 def _curves(seed: int = 11) -> list[dict]:
@@ -115,10 +101,10 @@ def main() -> None:
         print(f"demo data: {counts} (generated and loaded in "
               f"{time.perf_counter() - t0:.1f} s)", flush=True)
         key = create_key(keys, "read", "bench")
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("TOUCHPATH_")}
-        proc = subprocess.Popen([*_command(), "serve", "--host", "127.0.0.1", "--port",
+        proc = subprocess.Popen([*touchpath_command(), "serve", "--host", "127.0.0.1", "--port",
                                  str(port), "--db", str(db), "--keys-file", str(keys),
                                  "--log-level", "warning"], env=env, cwd=tmp)
         try:
@@ -160,12 +146,7 @@ def main() -> None:
                   f"{(time.perf_counter() - t0) * 1000:.0f} ms, status {r.status_code}, "
                   f"{len(r.json().get('channels', []))} channels", flush=True)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            stop_process(proc)
 
 
 if __name__ == "__main__":

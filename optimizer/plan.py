@@ -66,6 +66,7 @@ __all__ = [
     "ChannelPlan",
     "RevenueRange",
     "evaluate_revenue",
+    "finish_figure",
     "optimize_budget",
     "plan_from_model",
     "quarter_months",
@@ -83,6 +84,22 @@ def quarter_months(quarter: str) -> tuple[str, str, str]:
     year, q = int(m.group(1)), int(m.group(2))
     first = 3 * (q - 1) + 1
     return (f"{year}-{first:02d}", f"{year}-{first + 1:02d}", f"{year}-{first + 2:02d}")
+
+
+def finish_figure(fig: Any, path: str | Path | None) -> None:
+    """Lay out a figure a plot method created (``fig`` None: the caller's axes, left alone).
+
+    With ``path`` the figure is saved as a PNG (110 dpi) and closed; without, it
+    stays open for the caller.
+    """
+    if fig is None:
+        return
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
 
 
 def _split(amount: float, weights: Sequence[float]) -> tuple[float, ...]:
@@ -319,11 +336,7 @@ class BudgetPlan:
         title = f"Budget plan {self.quarter}" if self.quarter else "Budget plan"
         ax.set_title(f"{title}: spend {fmt_money(self.total_spend)}")
         ax.legend(loc="lower right")
-        if fig is not None:
-            fig.tight_layout()
-            if path is not None:
-                fig.savefig(path, dpi=110)
-                plt.close(fig)
+        finish_figure(fig, path)
         return ax
 
 

@@ -39,7 +39,7 @@ from optimizer.model import (
     fmt_money,
     solve_model,
 )
-from optimizer.plan import BudgetPlan, optimize_budget, plan_from_model
+from optimizer.plan import BudgetPlan, finish_figure, optimize_budget, plan_from_model
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -120,11 +120,7 @@ class ScenarioSet:
         ax.set_xlabel("budget")
         ax.set_ylabel("expected revenue")
         ax.set_title("Expected revenue by budget (λ = revenue per extra unit)")
-        if fig is not None:
-            fig.tight_layout()
-            if path is not None:
-                fig.savefig(path, dpi=110)
-                plt.close(fig)
+        finish_figure(fig, path)
         return ax
 
 

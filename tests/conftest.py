@@ -22,3 +22,19 @@ def tiny_paths():
         direct_conversions=2,
         direct_value=40.0,
     )
+
+
+@pytest.fixture(scope="session")
+def synth_warehouse(tmp_path_factory):
+    """Factory: ``synth_warehouse(**config)`` is the path of a new DuckDB warehouse
+    loaded with ``data.synth.generate(SynthConfig(**config))``."""
+    from data.synth import SynthConfig, generate
+    from data.warehouse import Warehouse
+
+    def make(**config):
+        path = tmp_path_factory.mktemp("wh") / "synth.duckdb"
+        with Warehouse(path) as wh:
+            generate(SynthConfig(**config)).load_into(wh)
+        return path
+
+    return make

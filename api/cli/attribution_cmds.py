@@ -22,7 +22,6 @@ diagnostics. ``--transitions FILE.csv`` writes the full tidy transition table
 
 import io
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -38,8 +37,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.cli.app import app
+from api.cli.common import LookbackOpt, OutOpt, emit
 from attribution.base import AttributionResult
-from attribution.bootstrap import bootstrap
+from attribution.bootstrap import run_model
 from attribution.compare import ModelComparison, compare
 from attribution.registry import (
     ModelSpecError,
@@ -87,12 +87,10 @@ CiOpt = Annotated[int, typer.Option("--ci", min=0, help="Bootstrap resamples (0:
 LevelOpt = Annotated[float, typer.Option("--level", help="Coverage of the intervals.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Bootstrap seed.")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write output to FILE.")]
 DbOpt = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB warehouse (default touchpath.duckdb).")]
 PathsOpt = Annotated[Path | None, typer.Option(
     "--paths", help="ChannelAttribution-shaped CSV instead of the warehouse.")]
-LookbackOpt = Annotated[int, typer.Option("--lookback", min=1, help="Lookback window, days.")]
 CollapseOpt = Annotated[bool, typer.Option(
     "--collapse-repeats/--keep-repeats", help="Collapse consecutive repeats of a channel.")]
 InteractionOpt = Annotated[str, typer.Option(
@@ -186,13 +184,6 @@ def _records_json(records: Sequence[dict[str, Any]]) -> str:
     clean = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
               for k, v in r.items()} for r in records]
     return json.dumps(clean, indent=2, default=_json_default)
-
-
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
 def result_title(result: AttributionResult) -> str:
@@ -555,13 +546,8 @@ def attribute(
         table, touches = load_inputs(db, paths, with_touches=touch_model, lookback=lookback,
                                      collapse_repeats=collapse_repeats, interaction=interaction,
                                      max_length=max_length, start=start, end=end)
-        if ci > 0:
-            result = bootstrap(built, table, n_resamples=ci, level=level, seed=seed,
-                               progress=progress, touches=touches)
-        elif touch_model:
-            result = built.attribute_touches(touches, table)  # type: ignore[attr-defined]
-        else:
-            result = built.attribute(table)
+        result = run_model(built, table, touches=touches, ci=ci, level=level, seed=seed,
+                           progress=progress)
         if transitions is not None:
             frame = result.details.get("transition_table")
             if not isinstance(frame, pd.DataFrame):
@@ -572,12 +558,12 @@ def attribute(
             if details:
                 doc = {"model": result.label, "title": result_title(result),
                        "channels": result.to_records(), "details": details_json(result)}
-                _emit(json.dumps(_jsonable(doc, result.channels), indent=2, ensure_ascii=False),
+                emit(json.dumps(_jsonable(doc, result.channels), indent=2, ensure_ascii=False),
                       out)
             else:
-                _emit(_records_json(result.to_records()), out)
+                emit(_records_json(result.to_records()), out)
         elif fmt is OutputFormat.csv:
-            _emit(result.to_frame().to_csv(index=False), out)
+            emit(result.to_frame().to_csv(index=False), out)
         else:
             _print_rich(lambda c: _draw_result(result, c, details), out)
         if transitions is not None:
@@ -643,9 +629,9 @@ def compare_cmd(
             _print_skipped(comparison, Console(stderr=True, highlight=False, soft_wrap=True))
             tidy = comparison.to_frame(include_direct=True)
             if fmt is OutputFormat.json:
-                _emit(_records_json(_tidy_records(tidy)), out)
+                emit(_records_json(_tidy_records(tidy)), out)
             else:
-                _emit(tidy.to_csv(index=False), out)
+                emit(tidy.to_csv(index=False), out)
         if plot is not None:
             Console(stderr=True, highlight=False).print(f"chart written to {plot}")
 

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.app import app
+from api.cli.common import LookbackOpt, OutOpt, emit
 
 __all__ = ["channel_status_cmd", "curves_cmd", "lifecycle_cmd", "roi_cmd"]
 
@@ -89,8 +90,6 @@ ToOpt = Annotated[datetime | None, typer.Option(
     "--to", formats=["%Y-%m-%d"], help="Last conversion day (inclusive).")]
 FiscalOpt = Annotated[int, typer.Option(
     "--fiscal-start", min=1, max=12, help="First month of the fiscal year (quarters).")]
-LookbackOpt = Annotated[int, typer.Option("--lookback", min=1, help="Lookback window, days.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write output to FILE.")]
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB warehouse.")]
 
 
@@ -133,14 +132,6 @@ def _range(start: datetime | None, end: datetime | None) -> tuple[date | None, d
     if lo is not None and hi is not None and hi <= lo:
         raise _InputError(f"--to {end:%Y-%m-%d} is before --from {start:%Y-%m-%d}")
     return lo, hi
-
-
-def _emit(text: str, out: Path | None) -> None:
-    text = text if text.endswith("\n") else text + "\n"
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
 
 
 def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
@@ -228,7 +219,7 @@ def roi_cmd(
             else:
                 table.to_csv(out)
         elif fmt is RoiFormat.json:
-            _emit(table.to_json(), out)
+            emit(table.to_json(), out)
         else:
             console = _console(out)
             _print_roi(table, console)
@@ -358,9 +349,9 @@ def lifecycle_cmd(
         if fmt is VerdictFormat.json:
             doc = {"rules": rules.describe(), "model": table.model,
                    "verdicts": [v.to_dict() for v in verdicts]}
-            _emit(json.dumps(doc, indent=2, default=str), out)
+            emit(json.dumps(doc, indent=2, default=str), out)
         elif fmt is VerdictFormat.csv:
-            _emit(verdicts_to_frame(verdicts).to_csv(index=False), out)
+            emit(verdicts_to_frame(verdicts).to_csv(index=False), out)
         if note and fmt is not VerdictFormat.table:
             # Machine-readable output stays clean on stdout; the note goes to stderr.
             Console(stderr=True, highlight=False).print(note)

@@ -101,8 +101,8 @@ def attribution(
            **journeys.params()}
 
     def compute() -> AttributionResponse:
-        from attribution.bootstrap import bootstrap
-        from attribution.registry import make_model, needs_touches
+        from attribution.bootstrap import run_model
+        from attribution.registry import make_model
         from data.journeys import build_paths
 
         built = make_model(model, **settings)
@@ -110,13 +110,7 @@ def attribution(
         paths = build_paths(session.warehouse, options)
         _check_resamplable(paths, ci)
         touches = _touches_if_needed(session, [built], journeys, options)
-        if ci > 0:
-            result = bootstrap(built, paths, n_resamples=ci, level=level, seed=seed,
-                               touches=touches)
-        elif needs_touches(built):
-            result = built.attribute_touches(touches, paths)  # type: ignore[attr-defined]
-        else:
-            result = built.attribute(paths)
+        result = run_model(built, paths, touches=touches, ci=ci, level=level, seed=seed)
         return AttributionResponse(
             data_version=session.version,
             model=result.model,

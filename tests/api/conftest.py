@@ -23,7 +23,6 @@ direct conversions worth 50. ``conversions_more.csv`` adds u4's conversion on
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -32,6 +31,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
+from api.testing import free_port
 
 DATA = Path(__file__).parent / "data"
 SEED_ORDER = ("channels", "touchpoints", "conversions", "spend")
@@ -122,12 +123,6 @@ def read_h(keys) -> dict[str, str]:
 @pytest.fixture
 def write_h(keys) -> dict[str, str]:
     return keys.headers("write")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

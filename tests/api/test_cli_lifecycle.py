@@ -15,16 +15,13 @@ import api.cli  # noqa: F401  (registers the commands)
 from api.cli.app import app
 from attribution.roi import channel_roi
 from attribution.rules import Linear
-from data.synth import TEST_CHANNEL, SynthConfig, generate
+from data.synth import TEST_CHANNEL
 from data.warehouse import Warehouse
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("wh") / "synth.duckdb"
-    with Warehouse(path) as wh:
-        generate(SynthConfig(n_users=4000, seed=2)).load_into(wh)
-    return path
+def db(synth_warehouse):
+    return synth_warehouse(n_users=4000, seed=2)
 
 
 def _latest_baselines(db):

@@ -2,18 +2,16 @@
 
 import os
 import random
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api.conftest import COUNTS_A, COUNTS_B, DATA, free_port, live_server, make_settings
+from api.testing import free_port, stop_process, touchpath_command
+from tests.api.conftest import COUNTS_A, COUNTS_B, DATA, live_server, make_settings
 
 N_THREADS, N_REQUESTS = 16, 50
 
@@ -132,13 +130,6 @@ def test_readers_see_whole_versions_while_an_ingest_runs(db_copy, keys):
     assert elapsed < 60
 
 
-def touchpath_command() -> list[str]:
-    script = Path(sys.executable).with_name("touchpath")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from api.cli import main; main()"]
-
-
 def test_touchpath_serve_answers_on_loopback(db_copy, keys, tmp_path):
     port = free_port()
     env = {**os.environ, "TOUCHPATH_API_KEYS_FILE": str(keys.path)}
@@ -165,12 +156,7 @@ def test_touchpath_serve_answers_on_loopback(db_copy, keys, tmp_path):
         assert httpx.get(f"{base}/v1/attribution").status_code == 401
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Touchpath API"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)
     assert proc.returncode is not None
 
 

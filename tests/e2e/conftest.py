@@ -7,16 +7,14 @@ except on CI (the ``CI`` variable set), where they fail: CI installs Chromium in
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api.conftest import free_port
+from api.testing import free_port, stop_process, touchpath_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -69,13 +67,6 @@ def demo(tmp_path_factory):
     return db, keys, create_key(keys, "read", "browser")
 
 
-def touchpath_command() -> list[str]:
-    script = Path(sys.executable).with_name("touchpath")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from api.cli import main; main()"]
-
-
 @pytest.fixture(scope="session")
 def server(demo, tmp_path_factory):
     """Base URL of a `touchpath serve` process on a free loopback port."""
@@ -104,12 +95,7 @@ def server(demo, tmp_path_factory):
                 time.sleep(0.1)
         yield base
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)
         log.close()
 
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 import api.cli  # noqa: F401  (registers the commands)
 from api.cli.app import app
-from data.synth import TEST_CHANNEL, SynthConfig, generate
+from data.synth import TEST_CHANNEL
 from data.warehouse import Warehouse
 from optimizer import BudgetConstraint, PlanConstraints, optimize_budget
 from optimizer.inputs import next_quarter, plan_inputs_from_warehouse
@@ -36,11 +36,8 @@ GROUP BY channel
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("wh") / "synth.duckdb"
-    with Warehouse(path) as wh:
-        generate(SynthConfig(n_users=8000, seed=5)).load_into(wh)
-    return path
+def db(synth_warehouse):
+    return synth_warehouse(n_users=8000, seed=5)
 
 
 @pytest.fixture(scope="module")
