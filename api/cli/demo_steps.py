@@ -37,6 +37,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.cli.data_cmds import DemoContext, DemoStep, add_demo_step
+from data.paths import DIRECT
 
 __all__ = ["DEMO_CI", "DEMO_MODELS", "DEMO_RESAMPLES", "DEMO_ROI_MODEL", "demo_report_options",
            "register"]
@@ -155,9 +156,10 @@ def roi_table(table: Any, months: int = 3) -> Table:
         c = float(rows["attributed_conversions"].sum())
         out.add_row(str(ch), *(_ratio(roi.get(p)) for p in last), _money(s), _money(r),
                     f"{c:,.1f}", _ratio(r / s) if s > 0 else "–",
-                    _money(s / c) if c > 0 and s > 0 else "–")
-    out.caption = ("ROI = attributed revenue ÷ spend; – = undefined (no spend: owned and free "
-                   "channels; (direct) = conversions with no touch in the window)")
+                    _money(s / c) if c > 0 and ch != DIRECT else "–")
+    out.caption = ("ROI = attributed revenue ÷ spend, – where there is no spend (owned and free "
+                   "channels); CPA = spend ÷ attributed conversions, – where there are none; "
+                   "(direct) = conversions with no touch in the window")
     return out
 
 
