@@ -4,9 +4,17 @@ import os
 
 import matplotlib
 import pytest
+from hypothesis import settings
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Property tests time nothing (speed is checked by bench/), so no per-example
+# deadline: a loaded 2-core CI machine must not turn slowness into failures.
+# On CI the examples are derandomised, so a red run is reproducible.
+settings.register_profile("touchpath", deadline=None, print_blob=True)
+settings.register_profile("ci", parent=settings.get_profile("touchpath"), derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "touchpath")
 
 
 @pytest.fixture
