@@ -28,6 +28,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from optimizer.inputs import PERIODS_PER_QUARTER, next_quarter
+
 __all__ = [
     "COMPARE_MODELS",
     "PALETTE",
@@ -51,7 +53,6 @@ PALETTE = ("#2f6db5", "#e08a1e", "#2e9e6a", "#c8463d", "#7b5fb8", "#8a6b3f", "#d
            "#6b7280", "#a8a528", "#1fa3b5", "#4b3f8a", "#b5562f")
 #: Budget multipliers of the scenario curve (the base budget is always included).
 SCENARIO_MULTIPLIERS = (0.5, 0.75, 1.25, 1.5, 2.0)
-_PERIODS_PER_QUARTER = {"week": 13, "month": 3, "quarter": 1}
 #: Up to this many compared models, the attribution chart and table sit side by side.
 _SIDE_BY_SIDE_MODELS = 4
 _DASH = "—"
@@ -105,7 +106,7 @@ class ReportOptions:
     multipliers: Sequence[float] = SCENARIO_MULTIPLIERS
 
     def __post_init__(self) -> None:
-        if self.period not in _PERIODS_PER_QUARTER:
+        if self.period not in PERIODS_PER_QUARTER:
             raise ValueError(f"period must be week, month or quarter, got {self.period!r}")
         if self.order is not None and not 1 <= int(self.order) <= 4:
             raise ValueError(f"order must be 1-4, got {self.order!r}")
@@ -442,19 +443,13 @@ def _tiles(items: Sequence[tuple[str, str]], wide: Sequence[str] = ()) -> str:
 
 
 # --------------------------------------------------------------------- collect
-def next_quarter(day: date) -> str:
-    """The quarter after the one holding ``day`` (``2026-12-31`` → ``2027Q1``)."""
-    q = (day.month - 1) // 3 + 1
-    return f"{day.year + 1}Q1" if q == 4 else f"{day.year}Q{q + 1}"
-
-
 def default_budget(roi_doc: dict[str, Any]) -> float | None:
     """Last quarter's total spend: the sum of the last 13 weeks, 3 months or 1 quarter.
 
     ``roi_doc`` is a ``/v1/roi`` document; its ``totals`` hold each period's
     spend from the warehouse. ``None`` when there is no spend.
     """
-    n = _PERIODS_PER_QUARTER[roi_doc["period"]]
+    n = PERIODS_PER_QUARTER[roi_doc["period"]]
     total = sum(float(t.get("spend") or 0.0) for t in roi_doc["totals"][-n:])
     return total if total > 0 else None
 

@@ -4,6 +4,12 @@ DESIGN.md, "Attribution models". Every model returns an
 :class:`~attribution.base.AttributionResult`; :func:`make_model` builds one
 from a name such as ``"markov2"``, :func:`bootstrap` adds confidence
 intervals and :func:`compare` runs several models side by side.
+
+The layer's later steps live in their own modules and are imported from
+there (not re-exported, so importing the package does not pull in
+``scipy.optimize``): :mod:`attribution.roi` (channel ROI per period),
+:mod:`attribution.lifecycle` (test / admit / scale / exit verdicts) and
+:mod:`attribution.curves` (response curves for the optimizer).
 """
 
 from attribution.base import AttributionModel, AttributionResult

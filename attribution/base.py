@@ -256,7 +256,22 @@ class AttributionResult:
         return frame.where(pd.notna(frame), None).to_dict(orient="records")
 
     def plot(self, ax: Axes | None = None, *, metric: str = "conversions") -> Axes:
-        """Horizontal bars of credit per channel, with CI whiskers when present."""
+        """Horizontal bars of credit per channel, with CI whiskers when present.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when omitted.
+        metric : {"conversions", "value"}, default "conversions"
+            Attributed conversions or attributed revenue.
+
+        Raises
+        ------
+        ValueError
+            For any other ``metric``.
+        """
+        if metric not in ("conversions", "value"):
+            raise ValueError(f"metric must be 'conversions' or 'value', got {metric!r}")
         import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
         if ax is None:

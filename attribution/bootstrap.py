@@ -1,4 +1,7 @@
-"""Bootstrap confidence intervals for any attribution model (DESIGN.md, "Bootstrap CI").
+"""Bootstrap confidence intervals for any attribution model.
+
+DESIGN.md, "Attribution models" (bootstrap CI).
+
 
 Journeys are the resampling unit. A path table with ``P`` distinct paths holds
 ``2P`` kinds of journey: path ``i`` ending in a conversion (``conversions[i]``
@@ -397,8 +400,9 @@ def _bootstrap_touches(
 ) -> AttributionResult:
     """Bootstrap of a touch-level model (time decay); see the module docstring."""
     point = model.attribute_touches(touches, paths)
-    if "journey_id" not in touches.columns or "channel" not in touches.columns:
-        raise ValueError("touches need columns journey_id and channel")
+    missing = [c for c in ("journey_id", "channel") if c not in touches.columns]
+    if missing:
+        raise ValueError(f"bootstrap touches: missing column(s) {missing}")
     journey, _ = pd.factorize(touches["journey_id"], sort=False)
     n_journeys = int(journey.max()) + 1 if len(journey) else 0
     # One call, journey-private channel labels "<journey>\x1f<channel>": per-journey credit.
@@ -409,7 +413,8 @@ def _bootstrap_touches(
     rows = split[0].astype(np.int64).to_numpy()
     cols = pd.Index(paths.channels).get_indexer(split[1].to_numpy())
     if np.any(cols < 0):
-        raise ValueError("touches: channels not in the path table")
+        unknown = sorted(set(split[1].to_numpy()[cols < 0].tolist()))
+        raise ValueError(f"bootstrap touches: channels not in the path table: {unknown}")
     channels = paths.channels
     shape = (n_journeys, len(channels))
     # transposed (channel × journey) so that one resample batch is credit @ draws.T

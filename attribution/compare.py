@@ -1,4 +1,7 @@
-"""Every model on the same journeys, side by side (DESIGN.md, "Model comparison").
+"""Every model on the same journeys, side by side.
+
+DESIGN.md, "Attribution models" (model comparison).
+
 
 :func:`compare` runs a list of models (instances or registry specs such as
 ``"markov2"``) on one :class:`~data.paths.PathTable`, optionally with bootstrap
@@ -72,7 +75,8 @@ class ModelComparison:
 
     def __post_init__(self) -> None:
         if len(self.results) != len(self.labels):
-            raise ValueError("one label per result is needed")
+            raise ValueError(f"one label per result is needed, got {len(self.labels)} labels"
+                             f" for {len(self.results)} results")
         if len(set(self.labels)) != len(self.labels):
             raise ValueError(f"labels must be unique, got {list(self.labels)}")
 

@@ -107,8 +107,9 @@ class ResponseCurve:
         Spend range covered by the data (NaN without data).
     max_spend : float
         Default right end of :meth:`segments`.
-    spend, revenue : ndarray
-        The observed points.
+    spend, revenue_observed : ndarray
+        The observed points (positive-spend periods); :meth:`revenue` is the
+        fitted curve.
     candidates : dict
         Per form tried: parameters, ``r2``, ``rmse``, ``aic`` (or ``error``).
     """
@@ -340,7 +341,9 @@ def fit_response_curve(
                              "must be finite and non-negative")
     forms = tuple(forms)
     unknown = [f for f in forms if f not in FORMS]
-    if unknown or not forms:
+    if not forms:
+        raise CurveError(f"{channel}: no curve form to try; choose from {FORMS}")
+    if unknown:
         raise CurveError(f"unknown curve forms {unknown}; choose from {FORMS}")
     if fallback_cap is not None and (not math.isfinite(fallback_cap) or fallback_cap < 0):
         raise CurveError(f"{channel}: fallback_cap must be finite and >= 0, got {fallback_cap!r}")

@@ -60,11 +60,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from data.warehouse import bump_data_version, load_sql
 
 __all__ = [
     "BASELINES",
@@ -96,10 +97,6 @@ _READINGS = ("multiple", "fraction")
 
 class LifecycleError(ValueError):
     """Lifecycle rules could not be evaluated or applied: says what and where."""
-
-
-def _sql(name: str) -> str:
-    return resources.files("data").joinpath("sql", name).read_text(encoding="utf-8")
 
 
 def _ge(x: float, bar: float) -> bool:
@@ -490,7 +487,7 @@ def _conn(wh: Any) -> Any:
 
 def ensure_verdict_table(wh: Any) -> None:
     """Create ``channel_verdicts`` if missing (a Warehouse or a DuckDB connection)."""
-    _conn(wh).execute(_sql("lifecycle_channel_verdicts.sql"))
+    _conn(wh).execute(load_sql("lifecycle_channel_verdicts"))
 
 
 def _nan_to_none(x: float) -> float | None:
@@ -516,7 +513,7 @@ def record_verdicts(
     if rows:
         conn.execute("BEGIN TRANSACTION")
         try:
-            conn.executemany(_sql("lifecycle_insert_verdict.sql"), rows)
+            conn.executemany(load_sql("lifecycle_insert_verdict"), rows)
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")
@@ -554,8 +551,6 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     (a bare connection without the warehouse's ``touchpath_meta`` table has
     no version to bump).
     """
-    from data.warehouse import bump_data_version
-
     if status not in _USER_STATUSES:
         raise LifecycleError(f"status must be one of {_USER_STATUSES}, got {status!r}")
     if not reason or not reason.strip():
@@ -575,7 +570,7 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     try:
         conn.execute("UPDATE channels SET status = ? WHERE channel = ?", [status, channel])
         conn.execute(
-            _sql("lifecycle_insert_verdict.sql"),
+            load_sql("lifecycle_insert_verdict"),
             [channel, when, None, status, None, None, None, "user_action",
              f"status {previous} -> {status}: {reason.strip()}", "user"],
         )

@@ -118,6 +118,8 @@ from data.paths import PathTable
 
 __all__ = [
     "CONVERSION",
+    "MAX_ORDER",
+    "MIN_ORDER",
     "NULL",
     "START",
     "MarkovChain",
@@ -223,10 +225,16 @@ class _Windows:
     base: int  # digit base: channel code + 1, 0 = empty
 
 
-def _check_order(order: object, where: str = "order") -> int:
+def _check_order(order: object, where: str = "order", *, allow_auto: bool = False) -> int:
+    """``order`` as an int in ``MIN_ORDER..MAX_ORDER``; errors name ``where``.
+
+    ``allow_auto`` only words the message for callers that also accept ``"auto"``
+    (they handle it before calling).
+    """
     if isinstance(order, bool) or not isinstance(order, int | np.integer):
-        raise ValueError(f"{where}: expected an integer from {MIN_ORDER} to {MAX_ORDER} "
-                         f"or 'auto', got {order!r}")
+        also = " or 'auto'" if allow_auto else ""
+        raise ValueError(f"{where}: expected an integer from {MIN_ORDER} to {MAX_ORDER}"
+                         f"{also}, got {order!r}")
     if not MIN_ORDER <= int(order) <= MAX_ORDER:
         raise ValueError(f"{where}: must be from {MIN_ORDER} to {MAX_ORDER}, got {order}")
     return int(order)
@@ -869,7 +877,7 @@ class MarkovChain:
 
     def __post_init__(self) -> None:
         if self.order != "auto":
-            _check_order(self.order)
+            _check_order(self.order, allow_auto=True)
         _check_order(self.max_order, "max_order")
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int) \
                 or self.max_iter < 1:

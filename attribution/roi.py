@@ -77,7 +77,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from importlib import resources
 from os import PathLike
 from typing import Any, Literal
 
@@ -86,9 +85,11 @@ import pandas as pd
 
 from attribution.base import AttributionModel, AttributionResult, credit_matrix_of
 from data.paths import DIRECT, PathTable
+from data.warehouse import load_sql
 
 __all__ = [
     "PERIODS",
+    "RECONCILE_RTOL",
     "ROI_COLUMNS",
     "ChannelROITable",
     "Period",
@@ -121,10 +122,6 @@ RECONCILE_RTOL = 1e-9
 
 class ROIError(ValueError):
     """The ROI table could not be built: says what and where."""
-
-
-def _sql(name: str) -> str:
-    return resources.files("data").joinpath("sql", name).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------- periods
@@ -298,7 +295,7 @@ class _PeriodTotals:
 
 def _daily_conversions(conn: Any) -> pd.DataFrame:
     """Per day: conversions, revenue, first purchases (``roi_daily_conversions.sql``)."""
-    daily = conn.execute(_sql("roi_daily_conversions.sql")).df()
+    daily = conn.execute(load_sql("roi_daily_conversions")).df()
     daily["day"] = pd.to_datetime(daily["day"]).dt.date
     for c in ("conversions", "revenue", "first_purchases"):
         daily[c] = pd.to_numeric(daily[c]).astype(np.float64)
@@ -306,7 +303,7 @@ def _daily_conversions(conn: Any) -> pd.DataFrame:
 
 
 def _data_range(conn: Any) -> tuple[date, date] | None:
-    row = conn.execute(_sql("roi_data_range.sql")).fetchone()
+    row = conn.execute(load_sql("roi_data_range")).fetchone()
     if row is None or row[0] is None:
         return None
     return _as_date(row[0], "data start"), _as_date(row[1], "data end") + timedelta(days=1)

@@ -70,6 +70,7 @@ __all__ = [
     "Linear",
     "Participation",
     "PositionBased",
+    "TOUCH_COLUMNS",
     "TimeDecay",
 ]
 

@@ -54,7 +54,15 @@ import pandas as pd
 from attribution.base import AttributionResult, sum_credit_by_path
 from data.paths import PathTable
 
-__all__ = ["DegenerateGameError", "OrderedShapley", "ShapleyConversionRate", "ShapleySubset"]
+__all__ = [
+    "BOUND_LEVEL",
+    "SCOPES",
+    "UNSEEN_RULES",
+    "DegenerateGameError",
+    "OrderedShapley",
+    "ShapleyConversionRate",
+    "ShapleySubset",
+]
 
 #: Rules for coalitions no journey was exposed to (see :class:`ShapleyConversionRate`).
 UNSEEN_RULES = ("zero", "subset_rate")

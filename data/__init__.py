@@ -2,6 +2,8 @@
 
 DESIGN.md, "Tables" and "Journeys". Everything above this layer sees only a
 :class:`~data.paths.PathTable` (or plain DataFrames) built here.
+:mod:`data.synth` (synthetic data with a known generative truth) is imported
+from its module, not re-exported here, so importing the package stays light.
 """
 
 from data.journeys import (

@@ -50,8 +50,12 @@ __all__ = [
 ]
 
 
-def _as_utc_naive(value: date | datetime | None, name: str) -> datetime | None:
-    """A date (midnight) or datetime as a naive UTC datetime (naive input is UTC)."""
+def _as_utc_naive(value: date | datetime | None, where: str) -> datetime | None:
+    """A date (midnight) or datetime as a naive UTC datetime (naive input is UTC).
+
+    ``where`` names the argument in the error message (``"JourneyOptions.start"``,
+    ``"bounds[2] ('2024-03') end"``).
+    """
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -60,7 +64,7 @@ def _as_utc_naive(value: date | datetime | None, name: str) -> datetime | None:
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    raise TypeError(f"JourneyOptions.{name}: expected a date or datetime, got {value!r}")
+    raise TypeError(f"{where}: expected a date or datetime, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,8 @@ class JourneyOptions:
                 raise TypeError(f"max_path_length must be an int or None, got {n!r}")
             if n < 1:
                 raise ValueError(f"max_path_length must be at least 1, got {n}")
-        start = _as_utc_naive(self.start, "start")
-        end = _as_utc_naive(self.end, "end")
+        start = _as_utc_naive(self.start, "JourneyOptions.start")
+        end = _as_utc_naive(self.end, "JourneyOptions.end")
         if start is not None and end is not None and start >= end:
             raise ValueError(f"start ({self.start}) must be before end ({self.end})")
 
@@ -122,8 +126,8 @@ class JourneyOptions:
             "click_only": self.interaction == "click",
             "collapse_repeats": self.collapse_repeats,
             "max_path_length": self.max_path_length,
-            "range_start": _as_utc_naive(self.start, "start"),
-            "range_end": _as_utc_naive(self.end, "end"),
+            "range_start": _as_utc_naive(self.start, "JourneyOptions.start"),
+            "range_end": _as_utc_naive(self.end, "JourneyOptions.end"),
         }
 
 
@@ -319,7 +323,8 @@ def build_paths_by_period(
             raise TypeError(f"bounds[{k}]: label must be a str, got {label!r}")
         if label in labels:
             raise ValueError(f"bounds[{k}]: label {label!r} repeats an earlier period")
-        lo_ts, hi_ts = _as_utc_naive(lo, "start"), _as_utc_naive(hi, "end")
+        lo_ts = _as_utc_naive(lo, f"bounds[{k}] ({label!r}) start")
+        hi_ts = _as_utc_naive(hi, f"bounds[{k}] ({label!r}) end")
         if lo_ts is None or hi_ts is None:
             raise TypeError(f"bounds[{k}] ({label!r}): start and end must be dates or datetimes")
         if lo_ts >= hi_ts:

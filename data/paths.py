@@ -65,6 +65,7 @@ def _plain(value: Any) -> str:
 
 
 def _as_float_array(values: Any, n: int, name: str) -> np.ndarray:
+    """``values`` as ``n`` finite non-negative float64 numbers, or an error naming the row."""
     arr = np.asarray(values, dtype=np.float64)
     if arr.shape != (n,):
         raise PathTableError(f"{name}: expected {n} values, got shape {arr.shape}")
@@ -141,13 +142,19 @@ class PathTable:
     def __post_init__(self) -> None:
         n = len(self.offsets) - 1
         if n < 0 or self.offsets[0] != 0 or self.offsets[-1] != len(self.codes):
-            raise PathTableError("offsets must start at 0 and end at len(codes)")
+            ends = (f"{self.offsets[0]}..{self.offsets[-1]}" if n >= 0 else "empty")
+            raise PathTableError(
+                f"offsets must start at 0 and end at len(codes) = {len(self.codes)}, got {ends}")
         if n and np.any(np.diff(self.offsets) < 1):
-            raise PathTableError("every path needs at least one channel")
+            i = int(np.flatnonzero(np.diff(self.offsets) < 1)[0])
+            raise PathTableError(f"path row {i}: every path needs at least one channel")
         if len(self.codes) and (self.codes.min() < 0 or self.codes.max() >= len(self.channels)):
-            raise PathTableError("codes must index into channels")
+            raise PathTableError(
+                f"codes must index into the {len(self.channels)} channels, got codes from"
+                f" {_plain(self.codes.min())} to {_plain(self.codes.max())}")
         if len(set(self.channels)) != len(self.channels):
-            raise PathTableError("channel names must be unique")
+            repeated = sorted({c for c in self.channels if self.channels.count(c) > 1})
+            raise PathTableError(f"channel names must be unique, repeated: {repeated}")
         for name in ("conversions", "value", "nulls"):
             object.__setattr__(self, name, _as_float_array(getattr(self, name), n, name))
         if self.first_conversions is not None:

@@ -524,7 +524,8 @@ class SyntheticTruth:
         away part of its own — so only approximate agreement is expected.
         See :meth:`response_revenue` for a period's spend.
     target_roi : ndarray, shape (K,)
-        Revenue ÷ spend each paid channel was calibrated to (NaN when free),
+        Revenue ÷ spend each paid channel was calibrated to (NaN when free;
+        the test channel's is ``test_roi_vs_baseline × baseline_roi``),
         revenue credited by the true chain's value-weighted removal effects.
     baseline_roi : float
         Established channels with spend after the launch, together: attributed
@@ -695,7 +696,8 @@ class SyntheticData:
         The journey ledger (ground truth, not a warehouse table):
         ``journey_id, user_id, seq`` (0 = first journey), ``started_at,
         ended_at`` (last event inside the range), ``outcome``
-        (``conversion``/``null``/``open`` when cut by the end of the range),
+        (``conversion``/``null``/``direct``, or ``open`` when cut by the end
+        of the range),
         ``after_launch`` (which chain it followed), ``n_touches`` (inside the
         range) and ``conversion_id``. A direct purchase (module docstring,
         step 4) is a journey with ``outcome == "direct"``, no touches and
@@ -1656,8 +1658,9 @@ def random_transition(n_channels: int, *, seed: int = 0,
         raise ValueError(f"n_channels={n_channels!r}: must be at least 1")
     if not (0 <= conversion[0] <= conversion[1] and 0 <= null[0] <= null[1]
             and conversion[1] + null[1] <= 1 and conversion[0] + null[0] > 0):
-        raise ValueError("conversion and null ranges must be within [0, 1], sum to at most 1,"
-                         " and leave some absorption")
+        raise ValueError("random_transition: conversion and null ranges must be within [0, 1],"
+                         " sum to at most 1, and leave some absorption; got"
+                         f" conversion={conversion!r}, null={null!r}")
     rng = np.random.default_rng(seed)
     k = n_channels
     t = np.zeros((k + 1, k + 2))

@@ -70,6 +70,8 @@ __all__ = [
     "IngestError",
     "IngestProblem",
     "IngestReport",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
     "TABLES",
     "TableName",
     "Warehouse",
@@ -401,6 +403,24 @@ class Warehouse:
         assert row is not None
         return row[0], row[1]
 
+    def activity_range(self) -> tuple[date | None, date | None]:
+        """First and last day with a conversion or spend (``roi_data_range.sql``).
+
+        ``(None, None)`` for an empty warehouse. This is the default range of
+        periodised reports such as the ROI table.
+        """
+        row = self.conn.execute(load_sql("roi_data_range")).fetchone()
+        return (None, None) if row is None else (row[0], row[1])
+
+    def total_spend(self, start: date | datetime | None = None,
+                    end: date | datetime | None = None) -> float:
+        """Σ spend over ``start <= day < end``, summed exactly in DuckDB (``total_spend.sql``)."""
+        row = self.conn.execute(
+            load_sql("total_spend"),
+            {"start": _as_date(start, "start"), "end": _as_date(end, "end")},
+        ).fetchone()
+        return float(row[0]) if row is not None else 0.0
+
     def channels(self) -> pd.DataFrame:
         """Known channels: ``channel, status, group_name, launched_on``, by name."""
         return self.conn.execute(
@@ -417,13 +437,8 @@ class Warehouse:
             "SELECT channel, day, CAST(amount AS DOUBLE) AS amount FROM spend"
             " WHERE ($start IS NULL OR day >= $start) AND ($end IS NULL OR day < $end)"
             " ORDER BY channel, day",
-            {"start": _as_date(start), "end": _as_date(end)},
+            {"start": _as_date(start, "start"), "end": _as_date(end, "end")},
         ).df()
-
-    def spend_by_channel_day(self, start: date | datetime | None = None,
-                             end: date | datetime | None = None) -> pd.DataFrame:
-        """Same as :meth:`spend` (spend is stored per channel and day)."""
-        return self.spend(start, end)
 
 
 #: Stamp of the last ingest that changed the data (UTC microseconds since the
@@ -508,12 +523,14 @@ def _scalar(conn: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _as_date(value: date | datetime | None) -> date | None:
+def _as_date(value: date | datetime | None, name: str) -> date | None:
+    """A date, or the date part of a datetime; ``name`` is the argument, for errors."""
     if value is None or type(value) is date:
         return value
     if isinstance(value, datetime):
         return value.date()
-    raise TypeError(f"expected a date or datetime, got {type(value).__name__}")
+    raise TypeError(
+        f"Warehouse.spend: {name} must be a date or datetime, got {type(value).__name__}")
 
 
 #: Source column types that are already timestamps, and how each becomes UTC.

@@ -457,13 +457,15 @@ def build_model(
         if b.min_share is not None:
             rows.append(
                 share_row(
-                    [c], b.min_share, ">=", f"min share {c} ({_fmt_share(b.min_share)})", "bounds"
+                    [c], b.min_share, ">=",
+                    f"min share {c} ({_fmt_share(b.min_share)} of total)", "bounds",
                 )
             )
         if b.max_share is not None:
             rows.append(
                 share_row(
-                    [c], b.max_share, "<=", f"max share {c} ({_fmt_share(b.max_share)})", "bounds"
+                    [c], b.max_share, "<=",
+                    f"max share {c} ({_fmt_share(b.max_share)} of total)", "bounds",
                 )
             )
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -112,9 +113,8 @@ def _step_roi(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     from attribution.registry import make_model
     from attribution.roi import channel_roi, period_bounds
 
-    first, last = ctx.warehouse.conn.execute(
-        "SELECT min(CAST(ts AS DATE)), max(CAST(ts AS DATE)) + 1 FROM conversions").fetchone()
-    n = max(1, len(period_bounds(first, last, "month")))
+    first, last = ctx.warehouse.activity_range()
+    n = max(1, len(period_bounds(first, last + timedelta(days=1), "month")))
     done = [0]
 
     def tick(_: str) -> None:
@@ -224,11 +224,7 @@ def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 def _last_quarter_spend(ctx: DemoContext) -> float:
     """Σ spend over the last quarter's months, summed exactly in the warehouse."""
     rows = ctx.roi.totals[ctx.roi.totals["period"].isin(ctx.plan_inputs.previous_periods)]
-    lo, hi = rows["period_start"].min(), rows["period_end"].max()
-    (total,) = ctx.warehouse.conn.execute(
-        "SELECT coalesce(sum(amount), 0) FROM spend WHERE day >= ? AND day < ?",
-        [lo, hi]).fetchone()
-    return float(total)
+    return ctx.warehouse.total_spend(rows["period_start"].min(), rows["period_end"].max())
 
 
 def _step_plan(ctx: DemoContext, progress: Callable[[float], None]) -> None:

@@ -26,13 +26,13 @@ absolute amount. The curves file schema is described in
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from api.cli.app import app
+from api.cli.common import OutOpt, emit
 from optimizer import (
     BudgetConstraint,
     BudgetPlan,
@@ -53,6 +53,8 @@ from optimizer import (
     run_scenarios,
 )
 from optimizer.model import fmt_money
+
+__all__ = ["plan_command"]
 
 _OBJECTIVES = ("revenue", "conversions", "profit")
 _FORMATS = ("table", "json", "csv")
@@ -272,8 +274,8 @@ def plan_command(
     unmodelled: Annotated[
         str, typer.Option(help="Channels without a curve: hold (previous spend) | zero.")
     ] = "hold",
-    fmt: Annotated[str, typer.Option("--format", help="table | json | csv.")] = "table",
-    out: Annotated[Path | None, typer.Option(help="Write the output to this file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | csv.")] = "table",
+    out: OutOpt = None,
     plot: Annotated[
         Path | None,
         typer.Option(help="PNG of the split (and <name>_scenarios.png with --scenarios)."),
@@ -373,9 +375,9 @@ def plan_command(
         if scen is not None:
             payload["scenarios"] = scen.to_dict()["scenarios"]
         text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
-        _emit(text, out)
+        emit(text, out)
     elif fmt == "csv":
-        _emit(plan.to_frame().to_csv(index=False) if plan.ok else "", out)
+        emit(plan.to_frame().to_csv(index=False) if plan.ok else "", out)
         if not plan.ok:
             err(plan.status_text, err=True)
     else:
@@ -421,10 +423,3 @@ def _json_default(obj: Any) -> Any:
     if hasattr(obj, "item"):
         return obj.item()
     raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
-
-
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        out.write_text(text, encoding="utf-8")

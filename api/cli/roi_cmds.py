@@ -174,9 +174,7 @@ def _require_data(wh: Any, table: Any, lo: date | None, hi: date | None) -> None
     if len(totals) and (float(totals["conversions"].sum()) > 0
                         or float(totals["spend"].sum()) > 0):
         return
-    from data.warehouse import load_sql
-
-    first, last = wh.conn.execute(load_sql("roi_data_range")).fetchone() or (None, None)
+    first, last = wh.activity_range()
     asked = ("in the warehouse" if lo is None and hi is None else
              f"between {lo or 'the start'} and "
              f"{(hi - timedelta(days=1)) if hi is not None else 'the end'}")

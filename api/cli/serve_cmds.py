@@ -9,6 +9,8 @@ import typer
 
 from api.cli.app import app
 
+__all__ = ["keys_app", "keys_create", "serve"]
+
 keys_app = typer.Typer(help="Manage API keys (stored hashed in the keys file).",
                        no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

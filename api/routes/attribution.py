@@ -42,8 +42,8 @@ def _order(order: str | None) -> int | str | None:
     return "auto" if order.lower() == "auto" else int(order)
 
 
-def _touches_if_needed(session: ReadSession, models: list[Any], journeys: JourneyQuery,
-                       options: Any) -> Any:
+def _touches_if_needed(session: ReadSession, models: list[Any], options: Any) -> Any:
+    """Per-touch journeys when one of ``models`` needs touch times (time decay), else None."""
     from attribution.registry import needs_touches
     from data.journeys import journey_touches
 
@@ -109,7 +109,7 @@ def attribution(
         options = journeys.options()
         paths = build_paths(session.warehouse, options)
         _check_resamplable(paths, ci)
-        touches = _touches_if_needed(session, [built], journeys, options)
+        touches = _touches_if_needed(session, [built], options)
         result = run_model(built, paths, touches=touches, ci=ci, level=level, seed=seed)
         return AttributionResponse(
             data_version=session.version,
@@ -172,7 +172,7 @@ def compare_models(
         options = journeys.options()
         paths = build_paths(session.warehouse, options)
         _check_resamplable(paths, ci)
-        touches = _touches_if_needed(session, built, journeys, options)
+        touches = _touches_if_needed(session, built, options)
         # The specs, not the built models: the columns are named as they were asked for.
         comparison = compare(specs, paths, touches=touches, ci=ci, level=level, seed=seed)
         return compare_response(comparison, session.version, journeys)

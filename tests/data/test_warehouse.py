@@ -167,6 +167,23 @@ def test_counts_date_range_and_spend_window(wh, write_csv):
         ("19.999999",)]
 
 
+def test_activity_range_and_exact_total_spend(wh, write_csv):
+    assert wh.activity_range() == (None, None)
+    assert wh.total_spend() == 0.0
+    wh.ingest("conversions", write_csv("c.csv", [["conversion_id", "user_id", "ts", "value"],
+                                                  ["c1", "u1", "2024-05-06T23:30:00", "5"]]))
+    wh.ingest("spend", write_csv("s.csv", [["channel", "day", "amount"],
+                                           ["search", "2024-05-01", "0.1"],
+                                           ["search", "2024-05-02", "0.2"],
+                                           ["feed", "2024-05-03", "0.000001"]]))
+    # first day with spend, last day with a conversion
+    assert wh.activity_range() == (date(2024, 5, 1), date(2024, 5, 6))
+    # 0.1 + 0.2 summed as DECIMAL is exactly 0.3 (as floats it would be 0.30000000000000004)
+    assert wh.total_spend(date(2024, 5, 1), date(2024, 5, 3)) == 0.3
+    assert wh.total_spend() == 0.300001
+    assert wh.total_spend(end=date(2024, 5, 1)) == 0.0
+
+
 def test_open_closes_and_read_only_refuses_ingest(tmp_path, write_csv):
     db = tmp_path / "w.duckdb"
     with Warehouse.open(db) as wh:
