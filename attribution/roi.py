@@ -612,10 +612,18 @@ def channel_roi(
 
 
 def _model_label(model: AttributionModel) -> str:
+    """The table's model label when no period has conversions (no result to ask).
+
+    The same source as :attr:`AttributionResult.label`:
+    :func:`attribution.registry.short_label` of the model's name and its
+    settings (dataclass fields), so settings equal to the registry's defaults
+    drop out — ``markov2`` for ``MarkovChain(order=2)``, ``position`` for the
+    default U-shape, ``markov_auto`` for an order still to be chosen.
+    """
+    from attribution.registry import short_label
+
+    params: dict[str, Any] = {}
     if dataclasses.is_dataclass(model):
         params = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)
                   if f.name != "name"}
-        if params:
-            inner = ", ".join(f"{k}={v}" for k, v in params.items())
-            return f"{model.name}({inner})"
-    return str(model.name)
+    return short_label(str(model.name), params)

@@ -37,7 +37,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.cli.app import app
-from api.cli.common import LookbackOpt, OutOpt, emit
+from api.cli.common import (
+    CollapseOpt,
+    JourneyFromOpt,
+    JourneyToOpt,
+    LookbackOpt,
+    OrderOpt,
+    OutOpt,
+    emit,
+    order_value,
+)
 from attribution.base import AttributionResult
 from attribution.bootstrap import run_model
 from attribution.compare import ModelComparison, compare
@@ -77,8 +86,6 @@ class CliInputError(Exception):
 
 # ----------------------------------------------------------------- options
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model name; see --list.")]
-OrderOpt = Annotated[str | None, typer.Option(
-    "--order", help="Markov order: 1-4 or auto (for --model markov).")]
 HalfLifeOpt = Annotated[float | None, typer.Option(
     "--half-life", help="Time-decay half-life in days (default 7).")]
 ParamOpt = Annotated[list[str] | None, typer.Option(
@@ -91,14 +98,10 @@ DbOpt = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB warehouse (default touchpath.duckdb).")]
 PathsOpt = Annotated[Path | None, typer.Option(
     "--paths", help="ChannelAttribution-shaped CSV instead of the warehouse.")]
-CollapseOpt = Annotated[bool, typer.Option(
-    "--collapse-repeats/--keep-repeats", help="Collapse consecutive repeats of a channel.")]
 InteractionOpt = Annotated[str, typer.Option(
     "--interaction", help="Touches to keep: all, or click (clicks only).")]
 MaxLengthOpt = Annotated[int | None, typer.Option(
     "--max-length", min=1, help="Keep only the last N touches of a journey.")]
-FromOpt = Annotated[datetime | None, typer.Option("--from", help="First conversion day.")]
-ToOpt = Annotated[datetime | None, typer.Option("--to", help="Last conversion day.")]
 ProgressOpt = Annotated[bool, typer.Option(
     "--progress/--no-progress", help="Progress bar on stderr while bootstrapping.")]
 
@@ -513,8 +516,8 @@ def attribute(
     collapse_repeats: CollapseOpt = False,
     interaction: InteractionOpt = "all",
     max_length: MaxLengthOpt = None,
-    start: FromOpt = None,
-    end: ToOpt = None,
+    start: JourneyFromOpt = None,
+    end: JourneyToOpt = None,
     progress: ProgressOpt = True,
     list_models: Annotated[bool, typer.Option("--list", help="List the models and exit.")] = False,
     details: Annotated[bool, typer.Option(
@@ -533,7 +536,7 @@ def attribute(
                                 "transition table as CSV use --transitions FILE.csv)")
         params = _parse_params(param)
         if order is not None:
-            params["order"] = int(order) if order.strip().isdigit() else order.strip()
+            params["order"] = order_value(order)
         if half_life is not None:
             params["half_life_days"] = half_life
         built = make_model(model, **params)
@@ -603,8 +606,8 @@ def compare_cmd(
     collapse_repeats: CollapseOpt = False,
     interaction: InteractionOpt = "all",
     max_length: MaxLengthOpt = None,
-    start: FromOpt = None,
-    end: ToOpt = None,
+    start: JourneyFromOpt = None,
+    end: JourneyToOpt = None,
     progress: ProgressOpt = True,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""

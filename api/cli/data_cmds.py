@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,10 +20,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli.app import app
+from api.cli.common import CollapseOpt, JourneyFromOpt, JourneyToOpt, LookbackOpt
 
 __all__ = ["DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step", "run_demo"]
-
-_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 @app.command()
@@ -90,17 +88,16 @@ def paths(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV (ChannelAttribution "
                                                           "shape).")] = Path("paths.csv"),
     db: DbOption = Path("touchpath.duckdb"),
-    lookback: Annotated[int, typer.Option(min=1, help="Lookback window in days.")] = 30,
-    collapse_repeats: Annotated[bool, typer.Option(
-        help="Merge consecutive touches of one channel.")] = False,
+    lookback: LookbackOpt = 30,
+    collapse_repeats: CollapseOpt = False,
+    old_keep_repeats: Annotated[bool, typer.Option(
+        "--no-collapse-repeats", hidden=True, help="Old name of --keep-repeats.")] = False,
     interaction: Annotated[InteractionChoice, typer.Option(
         help="Touches to use.")] = InteractionChoice.all,
     max_length: Annotated[int | None, typer.Option(
         min=1, help="Keep the last N touches of a journey.")] = None,
-    date_from: Annotated[datetime | None, typer.Option(
-        "--from", formats=_DATE_FORMATS, help="Journeys ending at or after (UTC).")] = None,
-    date_to: Annotated[datetime | None, typer.Option(
-        "--to", formats=_DATE_FORMATS, help="Journeys ending before (UTC).")] = None,
+    date_from: JourneyFromOpt = None,
+    date_to: JourneyToOpt = None,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls)."""
     from data.journeys import JourneyOptions, build_paths
@@ -111,7 +108,8 @@ def paths(
         errors.print(f"[red]error:[/red] no warehouse at {db} (run `touchpath ingest` first)")
         raise typer.Exit(1)
     try:
-        options = JourneyOptions(lookback_days=lookback, collapse_repeats=collapse_repeats,
+        options = JourneyOptions(lookback_days=lookback,
+                                 collapse_repeats=collapse_repeats and not old_keep_repeats,
                                  interaction=interaction.value, max_path_length=max_length,
                                  start=date_from, end=date_to)
     except (TypeError, ValueError) as err:

@@ -26,13 +26,14 @@ absolute amount. The curves file schema is described in
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from api.cli.app import app
-from api.cli.common import OutOpt, emit
+from api.cli.common import OrderOpt, OutOpt, Period, emit, order_value
 from optimizer import (
     BudgetConstraint,
     BudgetPlan,
@@ -56,8 +57,44 @@ from optimizer.model import fmt_money
 
 __all__ = ["plan_command"]
 
-_OBJECTIVES = ("revenue", "conversions", "profit")
-_FORMATS = ("table", "json", "csv")
+
+
+class Objective(StrEnum):
+    """What the plan maximises (profit needs ``--margin``)."""
+
+    revenue = "revenue"
+    conversions = "conversions"
+    profit = "profit"
+
+
+class Solver(StrEnum):
+    """LP solvers: ``cbc``, ``highs`` (needs highspy), ``auto`` (HiGHS when installed, else CBC)."""
+
+    cbc = "cbc"
+    highs = "highs"
+    auto = "auto"
+
+
+class MonthlySplit(StrEnum):
+    """How a channel's quarter spend is split across months."""
+
+    pattern = "pattern"
+    even = "even"
+
+
+class Unmodelled(StrEnum):
+    """What channels without a curve get."""
+
+    hold = "hold"
+    zero = "zero"
+
+
+class PlanFormat(StrEnum):
+    """Output formats of ``touchpath plan``."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 class _UsageError(ValueError):
@@ -209,8 +246,8 @@ def plan_command(
     budget: Annotated[float | None, typer.Option(help="Budget of the quarter.")] = None,
     quarter: Annotated[str | None, typer.Option(help="Quarter, e.g. 2027Q1.")] = None,
     objective: Annotated[
-        str, typer.Option(help="revenue | conversions | profit (profit needs --margin).")
-    ] = "revenue",
+        Objective, typer.Option(help="What to maximise (profit needs --margin).")
+    ] = Objective.revenue,
     margin: Annotated[float | None, typer.Option(help="Gross margin for profit.")] = None,
     max_change: Annotated[
         float | None, typer.Option(help="Largest change vs previous spend, e.g. 0.3.")
@@ -256,25 +293,29 @@ def plan_command(
     model: Annotated[
         str, typer.Option("--model", "-m", help="Attribution model of the fitted curves.")
     ] = "markov",
-    order: Annotated[
-        str | None, typer.Option(help="Markov order 1-4 or auto (for --model markov).")
-    ] = None,
+    order: OrderOpt = None,
     period: Annotated[
-        str, typer.Option(help="Period of the fitted curves: week | month | quarter.")
-    ] = "month",
+        Period, typer.Option(help="Period of the fitted curves.")
+    ] = Period.month,
     segments: Annotated[int, typer.Option(min=1, help="Segments per fitted curve.")] = 8,
     resamples: Annotated[
         int,
         typer.Option(min=0, help="Bootstrap resamples for a revenue range (fitted curves)."),
     ] = 0,
-    solver: Annotated[str, typer.Option(help="cbc | highs | auto.")] = "cbc",
+    solver: Annotated[
+        Solver, typer.Option(help="LP solver (auto: HiGHS when installed, else CBC).")
+    ] = Solver.cbc,
     monthly: Annotated[
-        str, typer.Option(help="Per-month split: pattern (from the curves file) | even.")
-    ] = "pattern",
+        MonthlySplit,
+        typer.Option(help="Per-month split: pattern (from the curves or data) or even."),
+    ] = MonthlySplit.pattern,
     unmodelled: Annotated[
-        str, typer.Option(help="Channels without a curve: hold (previous spend) | zero.")
-    ] = "hold",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | csv.")] = "table",
+        Unmodelled,
+        typer.Option(help="Channels without a curve: hold (previous spend) or zero."),
+    ] = Unmodelled.hold,
+    fmt: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = PlanFormat.table,
     out: OutOpt = None,
     plot: Annotated[
         Path | None,
@@ -284,21 +325,13 @@ def plan_command(
     """Split a quarter's budget across channels (piecewise-linear LP over response curves)."""
     err = typer.echo
     try:
-        if fmt not in _FORMATS:
-            raise _UsageError(f"--format must be one of {', '.join(_FORMATS)}, got {fmt!r}")
-        if objective not in _OBJECTIVES:
-            raise _UsageError(
-                f"--objective must be one of {', '.join(_OBJECTIVES)}, got {objective!r}"
-            )
-        if monthly not in ("pattern", "even"):
-            raise _UsageError(f"--monthly must be pattern or even, got {monthly!r}")
         goals = [g for g in (budget, target_revenue, min_roi) if g is not None]
         if len(goals) > 1 or (not goals and curves is not None):
             raise _UsageError("give exactly one of --budget, --target-revenue, --min-roi")
         if curves is not None:
             inputs, curve_sets = load_curves_file(curves)
         else:
-            found = _warehouse_inputs(db, model, order, period, segments, resamples)
+            found = _warehouse_inputs(db, model, order, period.value, segments, resamples)
             inputs, curve_sets = found.inputs, found.curve_sets
             quarter = quarter or found.quarter
             if not goals:
@@ -313,7 +346,7 @@ def plan_command(
             group_floor or [],
             test_budget,
             scale_growth,
-            unmodelled,
+            unmodelled.value,
         )
         scen = None
         if target_revenue is not None:
@@ -322,8 +355,8 @@ def plan_command(
                 cons,
                 target_revenue,
                 quarter=quarter,
-                monthly=monthly,
-                solver=solver,
+                monthly=monthly.value,
+                solver=solver.value,
                 on_infeasible="return",
             )
         elif min_roi is not None:
@@ -332,19 +365,19 @@ def plan_command(
                 cons,
                 min_roi,
                 quarter=quarter,
-                monthly=monthly,
-                solver=solver,
+                monthly=monthly.value,
+                solver=solver.value,
                 on_infeasible="return",
             )
         else:
             plan = optimize_budget(
                 inputs,
                 cons,
-                objective=objective,
+                objective=objective.value,
                 margin=margin,
                 quarter=quarter,
-                monthly=monthly,
-                solver=solver,
+                monthly=monthly.value,
+                solver=solver.value,
                 on_infeasible="return",
             )
             if scenarios:
@@ -358,9 +391,9 @@ def plan_command(
                     inputs,
                     cons,
                     multipliers=mults,
-                    objective=objective,
+                    objective=objective.value,
                     margin=margin,
-                    solver=solver,
+                    solver=solver.value,
                 )
         if plan.ok and curve_sets:
             from dataclasses import replace
@@ -370,13 +403,13 @@ def plan_command(
         err(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
 
-    if fmt == "json":
+    if fmt is PlanFormat.json:
         payload: dict[str, Any] = plan.to_dict()
         if scen is not None:
             payload["scenarios"] = scen.to_dict()["scenarios"]
         text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
         emit(text, out)
-    elif fmt == "csv":
+    elif fmt is PlanFormat.csv:
         emit(plan.to_frame().to_csv(index=False) if plan.ok else "", out)
         if not plan.ok:
             err(plan.status_text, err=True)
@@ -406,11 +439,10 @@ def _warehouse_inputs(db: Path, model: str, order: str | None, period: str, segm
     from rich.console import Console
     from rich.progress import Progress
 
-    from attribution.registry import parse_value
     from data.warehouse import Warehouse
     from optimizer.inputs import plan_inputs_from_warehouse
 
-    parsed = None if order is None else parse_value(order)
+    parsed = order_value(order)
     with Warehouse.open(db, read_only=True) as wh, Progress(
             console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("fitting curves per period", total=None)

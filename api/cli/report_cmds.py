@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from api.cli.app import app
+from api.cli.common import OrderOpt, Period, order_value
 
 __all__ = ["report_cmd"]
-
-
-class ReportPeriod(StrEnum):
-    """Period of the ROI table and of a lifecycle test cycle."""
-
-    week = "week"
-    month = "month"
-    quarter = "quarter"
 
 
 @app.command("report")
 def report_cmd(
     out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
     db: Annotated[Path, typer.Option(help="DuckDB warehouse file.")] = Path("touchpath.duckdb"),
-    period: Annotated[ReportPeriod, typer.Option(help="ROI period / lifecycle cycle.")]
-    = ReportPeriod.month,
+    period: Annotated[Period, typer.Option(help="ROI period / lifecycle cycle.")]
+    = Period.month,
     model: Annotated[str, typer.Option(help="Attribution model of ROI, lifecycle and plan "
                                             "(markov, markov2, linear, ...).")] = "markov",
-    order: Annotated[int | None, typer.Option(min=1, max=4, help="Markov order (with "
-                                                                 "--model markov).")] = None,
+    order: OrderOpt = None,
     models: Annotated[str | None, typer.Option(help="Comma-separated models compared in the "
                                                     "Attribution section.")] = None,
     ci: Annotated[int, typer.Option(min=0, max=1000, help="Bootstrap resamples of the "
@@ -52,11 +43,14 @@ def report_cmd(
 ) -> None:
     """Write one HTML report (charts embedded, works offline) and print its path."""
     from api.report import COMPARE_MODELS, ReportOptions, write_report
-    from attribution.registry import split_specs
+    from attribution.registry import format_spec, split_specs
 
     try:
+        setting = order_value(order)
+        if setting == "auto":  # ReportOptions takes a numeric order; "auto" goes in the spec
+            model, setting = format_spec(model, {"order": "auto"}), None
         options = ReportOptions(
-            period=period.value, model=model, order=order,
+            period=period.value, model=model, order=setting,
             models=tuple(split_specs(models)) if models else COMPARE_MODELS, ci=ci,
             budget=budget, quarter=quarter, spend_all=exact_budget or spend_all,
             lookback_days=lookback if lookback_days is None else lookback_days,

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.app import app
-from api.cli.common import LookbackOpt, OutOpt, emit
+from api.cli.common import LookbackOpt, OrderOpt, OutOpt, Period, emit, order_value
 
 __all__ = ["channel_status_cmd", "curves_cmd", "lifecycle_cmd", "roi_cmd"]
 
@@ -44,14 +44,6 @@ class VerdictFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
-
-
-class PeriodKind(StrEnum):
-    """Period of the ROI table (a test cycle for the lifecycle rules)."""
-
-    week = "week"
-    month = "month"
-    quarter = "quarter"
 
 
 class Reading(StrEnum):
@@ -80,14 +72,13 @@ class _InputError(Exception):
     """Bad command-line input."""
 
 
-PeriodOpt = Annotated[PeriodKind, typer.Option("--period", help="week, month or quarter.")]
+PeriodOpt = Annotated[Period, typer.Option(
+    "--period", help="ROI period (a test cycle for the lifecycle rules).")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Attribution model name.")]
-OrderOpt = Annotated[str | None, typer.Option(
-    "--order", help="Markov order 1-4 or auto (for --model markov).")]
 FromOpt = Annotated[datetime | None, typer.Option(
-    "--from", formats=["%Y-%m-%d"], help="First conversion day (inclusive).")]
+    "--from", formats=["%Y-%m-%d"], help="First conversion day (YYYY-MM-DD, inclusive).")]
 ToOpt = Annotated[datetime | None, typer.Option(
-    "--to", formats=["%Y-%m-%d"], help="Last conversion day (inclusive).")]
+    "--to", formats=["%Y-%m-%d"], help="Last conversion day (YYYY-MM-DD, inclusive).")]
 FiscalOpt = Annotated[int, typer.Option(
     "--fiscal-start", min=1, max=12, help="First month of the fiscal year (quarters).")]
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB warehouse.")]
@@ -120,9 +111,9 @@ def _warehouse(db: Path) -> Iterator[Any]:
 
 
 def _model(name: str, order: str | None) -> Any:
-    from attribution.registry import make_model, parse_value
+    from attribution.registry import make_model
 
-    params = {} if order is None else {"order": parse_value(order)}
+    params = {} if order is None else {"order": order_value(order)}
     return make_model(name, **params)
 
 
@@ -140,7 +131,7 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:,.{digits}f}"
 
 
-def _build_roi(db: Path, period: PeriodKind, model: str, order: str | None,
+def _build_roi(db: Path, period: Period, model: str, order: str | None,
                start: datetime | None, end: datetime | None, fiscal: int,
                lookback: int) -> tuple[Any, Any]:
     from rich.progress import Progress
@@ -187,7 +178,7 @@ def _require_data(wh: Any, table: Any, lo: date | None, hi: date | None) -> None
 
 @app.command("roi")
 def roi_cmd(
-    period: PeriodOpt = PeriodKind.month,
+    period: PeriodOpt = Period.month,
     model: ModelOpt = "markov",
     order: OrderOpt = None,
     start: FromOpt = None,
@@ -278,7 +269,7 @@ def _print_roi(table: Any, console: Console) -> None:
 
 @app.command("lifecycle")
 def lifecycle_cmd(
-    period: PeriodOpt = PeriodKind.month,
+    period: PeriodOpt = Period.month,
     admit: Annotated[float | None, typer.Option(
         "--admit", help="Admit bar × baseline (default 1.15, or 0.15 with --reading fraction).")
     ] = None,
@@ -398,7 +389,7 @@ def channel_status_cmd(
 
 @app.command("curves")
 def curves_cmd(
-    period: PeriodOpt = PeriodKind.month,
+    period: PeriodOpt = Period.month,
     model: ModelOpt = "markov",
     order: OrderOpt = None,
     start: FromOpt = None,
