@@ -25,7 +25,6 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,11 +38,13 @@ from rich.table import Table
 from api.cli.app import app
 from api.cli.common import (
     CollapseOpt,
+    FormatOpt,
     JourneyFromOpt,
     JourneyToOpt,
     LookbackOpt,
     OrderOpt,
     OutOpt,
+    OutputFormat,
     emit,
     order_value,
 )
@@ -72,14 +73,6 @@ DEFAULT_COMPARE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "
 TOP_TRANSITIONS = 10
 
 
-class OutputFormat(StrEnum):
-    """How results are written."""
-
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
 class CliInputError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
 
@@ -93,7 +86,6 @@ ParamOpt = Annotated[list[str] | None, typer.Option(
 CiOpt = Annotated[int, typer.Option("--ci", min=0, help="Bootstrap resamples (0: none).")]
 LevelOpt = Annotated[float, typer.Option("--level", help="Coverage of the intervals.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Bootstrap seed.")]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 DbOpt = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB warehouse (default touchpath.duckdb).")]
 PathsOpt = Annotated[Path | None, typer.Option(

@@ -25,9 +25,19 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["JOURNEY_DATE_FORMATS", "CollapseOpt", "JourneyFromOpt", "JourneyToOpt",
-           "LookbackOpt", "OrderOpt", "OutOpt", "Period", "check_order", "emit",
+__all__ = ["JOURNEY_DATE_FORMATS", "CollapseOpt", "FormatOpt", "JourneyFromOpt", "JourneyToOpt",
+           "LookbackOpt", "OrderOpt", "OutOpt", "OutputFormat", "Period", "check_order", "emit",
            "order_value"]
+
+class OutputFormat(StrEnum):
+    """How results are written: a rich table, CSV or JSON."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 #: Date and time formats ``--from`` / ``--to`` of the journey commands accept.
 JOURNEY_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]

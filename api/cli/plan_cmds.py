@@ -33,7 +33,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.app import app
-from api.cli.common import OrderOpt, OutOpt, Period, emit, order_value
+from api.cli.common import OrderOpt, OutOpt, OutputFormat, Period, emit, order_value
 from optimizer import (
     BudgetConstraint,
     BudgetPlan,
@@ -87,14 +87,6 @@ class Unmodelled(StrEnum):
 
     hold = "hold"
     zero = "zero"
-
-
-class PlanFormat(StrEnum):
-    """Output formats of ``touchpath plan``."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 class _UsageError(ValueError):
@@ -314,8 +306,8 @@ def plan_command(
         typer.Option(help="Channels without a curve: hold (previous spend) or zero."),
     ] = Unmodelled.hold,
     fmt: Annotated[
-        PlanFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = PlanFormat.table,
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
     out: OutOpt = None,
     plot: Annotated[
         Path | None,
@@ -403,13 +395,13 @@ def plan_command(
         err(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
 
-    if fmt is PlanFormat.json:
+    if fmt is OutputFormat.json:
         payload: dict[str, Any] = plan.to_dict()
         if scen is not None:
             payload["scenarios"] = scen.to_dict()["scenarios"]
         text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
         emit(text, out)
-    elif fmt is PlanFormat.csv:
+    elif fmt is OutputFormat.csv:
         emit(plan.to_frame().to_csv(index=False) if plan.ok else "", out)
         if not plan.ok:
             err(plan.status_text, err=True)

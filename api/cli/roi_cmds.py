@@ -24,7 +24,15 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.app import app
-from api.cli.common import LookbackOpt, OrderOpt, OutOpt, Period, emit, order_value
+from api.cli.common import (
+    LookbackOpt,
+    OrderOpt,
+    OutOpt,
+    OutputFormat,
+    Period,
+    emit,
+    order_value,
+)
 
 __all__ = ["channel_status_cmd", "curves_cmd", "lifecycle_cmd", "roi_cmd"]
 
@@ -36,14 +44,6 @@ class RoiFormat(StrEnum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
-
-
-class VerdictFormat(StrEnum):
-    """Output formats of ``touchpath lifecycle``."""
-
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 class Reading(StrEnum):
@@ -302,8 +302,8 @@ def lifecycle_cmd(
     record: Annotated[bool, typer.Option(
         "--record/--no-record", help="Also append the verdicts to the warehouse's "
                                      "channel_verdicts table (default: read only).")] = False,
-    fmt: Annotated[VerdictFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        VerdictFormat.table),
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        OutputFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
 ) -> None:
@@ -335,16 +335,16 @@ def lifecycle_cmd(
             recorded = len(verdicts)
         note = (f"recorded {recorded} verdict{'' if recorded == 1 else 's'} in channel_verdicts "
                 f"of {db}" if recorded else "")
-        if fmt is VerdictFormat.json:
+        if fmt is OutputFormat.json:
             doc = {"rules": rules.describe(), "model": table.model,
                    "verdicts": [v.to_dict() for v in verdicts]}
             emit(json.dumps(doc, indent=2, default=str), out)
-        elif fmt is VerdictFormat.csv:
+        elif fmt is OutputFormat.csv:
             emit(verdicts_to_frame(verdicts).to_csv(index=False), out)
-        if note and fmt is not VerdictFormat.table:
+        if note and fmt is not OutputFormat.table:
             # Machine-readable output stays clean on stdout; the note goes to stderr.
             Console(stderr=True, highlight=False).print(note)
-        if fmt is VerdictFormat.table:
+        if fmt is OutputFormat.table:
             console = _console(out)
             console.print(f"[dim]{rules.describe()}; model {table.model}[/]")
             if not verdicts:

@@ -48,7 +48,7 @@ PLAN_CHOICES = {
     "--monthly": ["pattern", "even"],
     "--unmodelled": ["hold", "zero"],
     "--period": ["week", "month", "quarter"],
-    "--format": ["table", "json", "csv"],
+    "--format": ["table", "csv", "json"],
 }
 
 #: Channel ``a``: 100 at 4 per unit, then 100 at 1; ``email`` has no curve (10 last quarter).
