@@ -1,8 +1,9 @@
 """The FastAPI application factory of the Touchpath HTTP API.
 
-``create_app(settings)`` builds an app whose lifespan opens one
-:class:`~data.warehouse.Warehouse` (closed on shutdown), loads the API keys
-and sets up the result cache; routers are mounted under ``/v1``. OpenAPI is at
+``create_app(settings)`` builds an app whose lifespan loads and checks the API
+keys file (:meth:`~api.security.KeyStore.load`; a malformed file stops the
+start), opens one :class:`~data.warehouse.Warehouse` (closed on shutdown) and
+sets up the result cache; routers are mounted under ``/v1``. OpenAPI is at
 ``/openapi.json`` and the interactive docs at ``/docs`` (Swagger UI shipped
 inside the package, :mod:`api.routes.docs`; no CDN). Errors are problem
 details (:mod:`api.problems`); request bodies are size-limited before they are
@@ -178,12 +179,16 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from data.warehouse import Warehouse
 
+        # The keys file is checked before anything is opened: a malformed line or
+        # permissions that cannot be tightened stop the start (KeyFileError).
+        keys = KeyStore(settings.api_keys_file)
+        keys.load()
         owned = warehouse is None
         wh = Warehouse(settings.db) if owned else warehouse
         app.state.touchpath = AppState(
             settings=settings,
             warehouse=wh,
-            keys=KeyStore(settings.api_keys_file),
+            keys=keys,
             cache=ResultCache(settings.cache_entries),
         )
         app.state.touchpath.refresh_version()

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     db : str
         DuckDB file of the warehouse (``:memory:`` for an empty in-memory one).
     api_keys_file : Path
-        Keys file: one ``sha256-hex role label`` line per key
+        Keys file: one ``sha256-hex role created label`` line per key
         (see :mod:`api.security`).
     max_upload_bytes : int
         Largest accepted ingest upload, in bytes (larger ones get 413).
