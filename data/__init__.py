@@ -14,7 +14,15 @@ from data.journeys import (
     journey_touches,
 )
 from data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
-from data.warehouse import IngestError, IngestProblem, IngestReport, Warehouse
+from data.warehouse import (
+    IngestError,
+    IngestProblem,
+    IngestReport,
+    NotADemoWarehouseError,
+    Warehouse,
+    WarehouseBusyError,
+    WarehouseError,
+)
 
 __all__ = [
     "CA_COLUMNS",
@@ -23,9 +31,12 @@ __all__ = [
     "IngestProblem",
     "IngestReport",
     "JourneyOptions",
+    "NotADemoWarehouseError",
     "PathTable",
     "PathTableError",
     "Warehouse",
+    "WarehouseBusyError",
+    "WarehouseError",
     "build_paths",
     "build_paths_by_period",
     "journey_summary",

@@ -49,11 +49,27 @@ registered as ``established``.
 An ingest that inserts or changes rows bumps ``data_version`` and records its
 time (``last_ingest_at``) in the ``touchpath_meta`` table, in the same
 transaction; a no-op re-ingest leaves both unchanged.
+
+One process at a time
+---------------------
+DuckDB lets one process hold a warehouse file (it takes a lock on the file;
+threads of that process share it through cursors). Opening a file another
+process holds raises :class:`WarehouseBusyError`, naming the file and the
+holder's PID. Every error about a warehouse file is a :class:`WarehouseError`.
+
+Demo warehouses
+---------------
+``touchpath demo`` makes its warehouse with :meth:`Warehouse.replace_demo`,
+which records in ``touchpath_meta`` (``demo_data_version``) the data version
+the demo left. A warehouse counts as the demo's only while that is still its
+data version: any ingest or status change after the demo makes it the user's,
+and the demo then refuses to replace it (:class:`NotADemoWarehouseError`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,11 +86,14 @@ __all__ = [
     "IngestError",
     "IngestProblem",
     "IngestReport",
+    "NotADemoWarehouseError",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "TABLES",
     "TableName",
     "Warehouse",
+    "WarehouseBusyError",
+    "WarehouseError",
     "bump_data_version",
     "load_sql",
 ]
@@ -114,6 +133,77 @@ def load_sql(name: str) -> str:
         File name without the ``.sql`` suffix.
     """
     return resources.files("data").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse file cannot be opened or used as asked.
+
+    The message says what and which file, in one line; the CLI prints it as
+    it is (exit code 1).
+
+    Attributes
+    ----------
+    path : str
+        The warehouse file.
+    """
+
+    def __init__(self, message: str, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        super().__init__(message)
+
+
+class WarehouseBusyError(WarehouseError):
+    """Another process holds the warehouse file (DuckDB allows one process per file).
+
+    Attributes
+    ----------
+    path : str
+        The warehouse file.
+    pid : int or None
+        The holder's process id, when DuckDB names it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], pid: int | None) -> None:
+        self.pid = pid
+        holder = f"(PID {pid})" if pid is not None else "(its PID is unknown)"
+        super().__init__(
+            f"the warehouse {path} is in use by another process {holder}; stop it, "
+            "or use the HTTP API if it is `touchpath serve`", path)
+
+
+class NotADemoWarehouseError(WarehouseError):
+    """The file is not a warehouse the demo made, unchanged since; the demo leaves it alone.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    reason : str
+        Why it is not the demo's (not a DuckDB database, not made by the demo,
+        changed after the demo).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{path} is not the demo's warehouse ({reason}); the demo replaces "
+                         "only its own", path)
+
+
+#: DuckDB's message when another process holds the file's lock; the PID when it names one.
+_LOCK_CONFLICT = re.compile(r"Could not set lock on file")
+_LOCK_HOLDER_PID = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
+
+
+def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, a lock held by another process raised as :class:`WarehouseBusyError`."""
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if not _LOCK_CONFLICT.search(text):
+            raise
+        found = _LOCK_HOLDER_PID.search(text)
+        raise WarehouseBusyError(path, int(found.group(1)) if found else None) from exc
 
 
 def _prepare_session(conn: duckdb.DuckDBPyConnection) -> None:
@@ -207,6 +297,12 @@ class Warehouse:
     read_only : bool, default False
         Open an existing file without write access (tables are not created).
 
+    Raises
+    ------
+    WarehouseBusyError
+        Another process holds the file (a ``touchpath serve``, another
+        command, a DuckDB shell).
+
     Notes
     -----
     The warehouse owns one connection (:attr:`conn`); pass it, or a
@@ -225,9 +321,7 @@ class Warehouse:
                  read_only: bool = False) -> None:
         self.path = str(path)
         self.read_only = read_only
-        self._conn: duckdb.DuckDBPyConnection | None = duckdb.connect(
-            self.path, read_only=read_only
-        )
+        self._conn: duckdb.DuckDBPyConnection | None = _connect(self.path, read_only=read_only)
         try:
             _prepare_session(self._conn)
             if not read_only:
@@ -247,6 +341,78 @@ class Warehouse:
             yield wh
         finally:
             wh.close()
+
+    @classmethod
+    def replace_demo(cls, path: str | os.PathLike[str]) -> Warehouse:
+        """A new, empty warehouse at ``path`` for the demo, marked as the demo's.
+
+        A file already at ``path`` is replaced only when it is a warehouse the
+        demo made and nothing changed since (see :attr:`made_by_demo`), or an
+        empty file. The check holds the file's lock from before it reads the
+        mark until the file is gone, so a warehouse another process holds is
+        never deleted.
+
+        Parameters
+        ----------
+        path : str or PathLike
+            The demo's warehouse file.
+
+        Returns
+        -------
+        Warehouse
+            Open, with empty tables and the demo's mark; call
+            :meth:`mark_demo` after each load so it stays the demo's.
+
+        Raises
+        ------
+        WarehouseBusyError
+            Another process holds the file; it is left as it is.
+        NotADemoWarehouseError
+            The file is not a DuckDB database, was not made by the demo, or
+            was changed after the demo; it is left as it is.
+        """
+        target = Path(path)
+        wal = Path(f"{target}.wal")
+        if target.is_file() and target.stat().st_size == 0:
+            target.unlink()
+        elif target.exists():
+            try:
+                old = _connect(str(target), read_only=False)
+            except duckdb.Error as exc:
+                raise NotADemoWarehouseError(target, _unopenable(exc)) from exc
+            try:
+                reason = _not_the_demos(old)
+                if reason is not None:
+                    raise NotADemoWarehouseError(target, reason)
+                # Unlinked while this connection holds the lock: no other process
+                # can have it open; closing afterwards touches only the old file.
+                target.unlink()
+                wal.unlink(missing_ok=True)
+            finally:
+                old.close()
+        # A write-ahead log without its database belongs to no warehouse.
+        wal.unlink(missing_ok=True)
+        wh = cls(target)
+        try:
+            wh.mark_demo()
+        except BaseException:
+            wh.close()
+            raise
+        return wh
+
+    def mark_demo(self) -> None:
+        """Record the current data version as the one the demo left (``mark_demo.sql``).
+
+        The demo calls this after each table it loads; a later ingest or
+        status change moves the data version on, and the warehouse is no
+        longer the demo's to replace.
+        """
+        self.conn.execute(load_sql("mark_demo"))
+
+    @property
+    def made_by_demo(self) -> bool:
+        """Whether the demo made this warehouse and nothing changed it since."""
+        return _not_the_demos(self.conn) is None
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -469,6 +635,29 @@ def bump_data_version(conn: duckdb.DuckDBPyConnection, *, ingest: bool = False) 
     conn.execute(load_sql("bump_data_version"))
     if ingest:
         conn.execute(_MARK_INGEST_SQL)
+
+
+def _not_the_demos(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the warehouse on ``conn`` is not the demo's, unchanged; ``None`` if it is."""
+    try:
+        row = conn.execute(load_sql("demo_origin")).fetchone()
+    except duckdb.CatalogException:
+        return "it is not a Touchpath warehouse"
+    demo_version, data_version = row if row is not None else (None, None)
+    if demo_version is None:
+        return "it was not made by `touchpath demo`"
+    if demo_version != data_version:
+        return "it was changed after the demo: data loaded or a channel status set"
+    return None
+
+
+def _unopenable(exc: duckdb.Error) -> str:
+    """Why DuckDB could not open a file, in a few words."""
+    text = str(exc).strip()
+    if "not a valid DuckDB database" in text:
+        return "it is not a DuckDB database"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"DuckDB cannot open it: {first}"
 
 
 def _unreadable(exc: duckdb.Error, label: str) -> IngestError:

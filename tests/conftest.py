@@ -46,3 +46,39 @@ def synth_warehouse(tmp_path_factory):
         return path
 
     return make
+
+
+#: A second process that opens a DuckDB file read-write (taking its lock), says so, and waits.
+_HOLDER = ("import sys, time, duckdb\n"
+           "conn = duckdb.connect(sys.argv[1])\n"
+           "print('holding', flush=True)\n"
+           "time.sleep(600)\n")
+
+
+@pytest.fixture
+def hold_file():
+    """Factory: ``hold_file(path)`` starts a process holding ``path`` open in DuckDB.
+
+    Returns the running :class:`subprocess.Popen` once the lock is taken; every
+    holder is stopped at teardown.
+    """
+    import subprocess
+    import sys
+
+    from api.testing import stop_process
+
+    procs = []
+
+    def hold(path):
+        proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(proc)
+        line = proc.stdout.readline()
+        assert line.strip() == "holding", proc.stderr.read()
+        return proc
+
+    yield hold
+    for proc in procs:
+        stop_process(proc)
+        proc.stdout.close()
+        proc.stderr.close()

@@ -22,7 +22,8 @@ from rich.table import Table
 from api.cli.app import app
 from api.cli.common import CollapseOpt, JourneyFromOpt, JourneyToOpt, LookbackOpt
 
-__all__ = ["DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step", "run_demo"]
+__all__ = ["DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step", "open_demo_warehouse",
+           "run_demo"]
 
 
 @app.command()
@@ -171,16 +172,37 @@ def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 
 
 def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from data.warehouse import Warehouse
-
-    for suffix in ("", ".wal"):
-        Path(f"{ctx.db}{suffix}").unlink(missing_ok=True)
-    ctx.warehouse = Warehouse(ctx.db)
+    """Load the synthetic tables into the demo's warehouse (see :func:`open_demo_warehouse`)."""
+    if ctx.warehouse is None:
+        ctx.warehouse = open_demo_warehouse(ctx.db)
     ctx.outputs["warehouse"] = ctx.db
     tables = ctx.data.tables()
     for i, (name, frame) in enumerate(tables.items()):
         ctx.warehouse.ingest(name, frame)
+        ctx.warehouse.mark_demo()  # still only what the demo wrote
         progress((i + 1) / len(tables))
+
+
+def open_demo_warehouse(db: Path) -> Any:
+    """A fresh demo warehouse at ``db`` (:meth:`data.warehouse.Warehouse.replace_demo`).
+
+    Raises
+    ------
+    typer.Exit
+        ``db`` is not the demo's to replace (another warehouse, or the demo's
+        with data loaded since): one line on stderr naming the file and what
+        to do, exit code 1; the file is left as it is. A file another process
+        holds ends the command in :class:`api.cli.app.TouchpathGroup`.
+    """
+    from api.cli.app import WAREHOUSE_ERROR_EXIT
+    from data.warehouse import NotADemoWarehouseError, Warehouse
+
+    try:
+        return Warehouse.replace_demo(db)
+    except NotADemoWarehouseError as exc:
+        typer.secho(f"error: {exc}: pass --db with another file, or remove {db} yourself",
+                    err=True, fg=typer.colors.RED)
+        raise typer.Exit(WAREHOUSE_ERROR_EXIT) from None
 
 
 def _step_paths(ctx: DemoContext, progress: Callable[[float], None]) -> None:
@@ -287,15 +309,20 @@ def demo(
     resamples: Annotated[int, typer.Option(
         min=0, help="Bootstrap resamples behind the plan's revenue range.")] = 30,
 ) -> None:
-    """Generate data into a fresh warehouse (--db is replaced), then analyse and plan.
+    """Generate data into a fresh warehouse, then analyse and plan.
 
-    Builds paths, summarises channels, compares attribution models, reports
-    monthly ROI and lifecycle verdicts, fits response curves and plans the
-    next quarter; every file written is listed at the end.
+    --db is replaced only if the demo made it and nothing was loaded into it
+    since (else the demo stops, the file untouched); a missing or empty file
+    is created. Builds paths, summarises channels, compares attribution
+    models, reports monthly ROI and lifecycle verdicts, fits response curves
+    and plans the next quarter; every file written is listed at the end.
     """
     import sys
 
     # Piped output is not squeezed to 80 columns (the tables are wide).
     console = Console() if sys.stdout.isatty() else Console(width=150)
-    run_demo(DemoContext(db=db, out_dir=out_dir, users=users, seed=seed, ci=ci,
-                         resamples=resamples), console=console)
+    ctx = DemoContext(db=db, out_dir=out_dir, users=users, seed=seed, ci=ci,
+                      resamples=resamples)
+    # Before the progress bar: a warehouse the demo may not replace stops it at once.
+    ctx.warehouse = open_demo_warehouse(db)
+    run_demo(ctx, console=console)

@@ -54,11 +54,16 @@ def serve(
                                                    "./touchpath.keys).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) with uvicorn."""
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) with uvicorn.
+
+    The warehouse is opened before the server starts listening: a file another
+    process holds stops the command with one line (exit code 1).
+    """
     import uvicorn
 
     from api.main import create_app
     from api.settings import get_settings
+    from data.warehouse import Warehouse
 
     overrides: dict[str, object] = {}
     if db is not None:
@@ -75,14 +80,15 @@ def serve(
         raise _fail(str(exc)) from None
     if tightened:
         typer.secho(f"warning: {tightened}", fg=typer.colors.YELLOW, err=True)
-    if not settings.api_keys_file.exists():
-        typer.secho(
-            f"no keys file at {settings.api_keys_file}: every request but /v1/health will get "
-            "401; create a key with `touchpath keys create --role read`",
-            fg=typer.colors.YELLOW, err=True,
-        )
-    application = create_app(settings)
-    uvicorn.run(application, host=host, port=port, log_level=log_level)
+    with Warehouse.open(settings.db) as warehouse:
+        if not settings.api_keys_file.exists():
+            typer.secho(
+                f"no keys file at {settings.api_keys_file}: every request but /v1/health will "
+                "get 401; create a key with `touchpath keys create --role read`",
+                fg=typer.colors.YELLOW, err=True,
+            )
+        application = create_app(settings, warehouse=warehouse)
+        uvicorn.run(application, host=host, port=port, log_level=log_level)
 
 
 @keys_app.command("create")

@@ -41,3 +41,104 @@ def test_demo_runs_every_step_and_lists_its_files(tmp_path):
                      r"\d\d:\d\d UTC<", report)
     # column labels are the specs asked for, not every setting spelled out
     assert "shapley_rate" in flat and "n_permutations" not in flat
+
+
+# ------------------------------------------------------- whose warehouse the demo replaces
+#: A demo small and quick enough to run twice in a test.
+SMALL = ["--users", "400", "--ci", "0", "--resamples", "0"]
+
+
+def run_demo_cli(db, out, *extra):
+    return CliRunner().invoke(app, ["demo", *SMALL, "--db", str(db), "--out-dir", str(out),
+                                    *extra])
+
+
+def digest(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_demo_refuses_a_warehouse_it_did_not_make_and_leaves_it_alone(db_copy, tmp_path):
+    from data.warehouse import Warehouse
+
+    from .conftest import COUNTS_A
+
+    before = digest(db_copy)
+    res = run_demo_cli(db_copy, tmp_path / "out")
+    assert res.exit_code == 1, res.output
+    [line] = res.stderr.splitlines()
+    assert line == (f"error: {db_copy} is not the demo's warehouse (it was not made by "
+                    "`touchpath demo`); the demo replaces only its own: pass --db with another "
+                    f"file, or remove {db_copy} yourself")
+    assert "Traceback" not in res.output and res.stdout == ""
+    assert digest(db_copy) == before
+    with Warehouse.open(db_copy, read_only=True) as wh:
+        assert wh.counts() == COUNTS_A
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_replaces_its_own_warehouse_on_a_second_run(tmp_path):
+    from data.synth import SynthConfig, generate
+    from data.warehouse import Warehouse
+
+    db = tmp_path / "demo.duckdb"
+    first = run_demo_cli(db, tmp_path / "out1", "--seed", "1")
+    assert first.exit_code == 0, first.output
+    second = run_demo_cli(db, tmp_path / "out2", "--seed", "2")
+    assert second.exit_code == 0, second.output
+    expected = {name: len(frame)
+                for name, frame in generate(SynthConfig(n_users=400, seed=2)).tables().items()}
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.counts() == expected  # the second world only: replaced, not added to
+        assert wh.made_by_demo
+
+
+def test_demo_refuses_its_own_warehouse_once_data_was_loaded_into_it(tmp_path):
+    import pandas as pd
+
+    from data.warehouse import Warehouse
+
+    db = tmp_path / "demo.duckdb"
+    assert run_demo_cli(db, tmp_path / "out1").exit_code == 0
+    with Warehouse.open(db) as wh:
+        before_load = wh.counts()
+        wh.ingest("conversions", pd.DataFrame({
+            "conversion_id": ["shop-order-1"], "user_id": ["u-1"],
+            "ts": ["2026-06-01T10:00:00"], "value": ["49.90"]}))
+        loaded = wh.counts()
+    assert loaded["conversions"] == before_load["conversions"] + 1
+    before = digest(db)
+    res = run_demo_cli(db, tmp_path / "out2")
+    assert res.exit_code == 1, res.output
+    assert "changed after the demo" in res.stderr and len(res.stderr.splitlines()) == 1
+    assert digest(db) == before
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.counts() == loaded
+
+
+def test_demo_refuses_its_own_warehouse_while_another_process_holds_it(tmp_path, hold_file):
+    from data.warehouse import Warehouse
+
+    db = tmp_path / "demo.duckdb"
+    with Warehouse.replace_demo(db):
+        pass
+    before = digest(db)
+    holder = hold_file(db)
+    res = run_demo_cli(db, tmp_path / "out")
+    assert res.exit_code == 1, res.output
+    assert res.stderr.splitlines() == [
+        f"error: the warehouse {db} is in use by another process (PID {holder.pid}); "
+        "stop it, or use the HTTP API if it is `touchpath serve`"]
+    assert digest(db) == before
+
+
+def test_demo_creates_its_warehouse_over_an_empty_file(tmp_path):
+    from data.warehouse import Warehouse
+
+    db = tmp_path / "new.duckdb"
+    db.touch()
+    res = run_demo_cli(db, tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.counts()["touchpoints"] > 0 and wh.made_by_demo
