@@ -1,8 +1,9 @@
 """The FastAPI application factory of the Touchpath HTTP API.
 
-``create_app(settings)`` builds an app whose lifespan opens one
-:class:`~data.warehouse.Warehouse` (closed on shutdown), loads the API keys
-and sets up the result cache; routers are mounted under ``/v1``. OpenAPI is at
+``create_app(settings)`` builds an app whose lifespan removes the upload temp
+folders of servers that are gone (:func:`api.upload.remove_stale_upload_dirs`),
+opens one :class:`~data.warehouse.Warehouse` (closed on shutdown), loads the
+API keys and sets up the result cache; routers are mounted under ``/v1``. OpenAPI is at
 ``/openapi.json`` and the interactive docs at ``/docs`` (Swagger UI shipped
 inside the package, :mod:`api.routes.docs`; no CDN). Errors are problem
 details (:mod:`api.problems`); request bodies are size-limited before they are
@@ -176,8 +177,11 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.upload import remove_stale_upload_dirs
         from data.warehouse import Warehouse
 
+        # Upload folders of servers killed mid-upload (their pid is gone).
+        remove_stale_upload_dirs()
         owned = warehouse is None
         wh = Warehouse(settings.db) if owned else warehouse
         app.state.touchpath = AppState(
