@@ -461,11 +461,13 @@ class ChannelStatusResponse(BaseModel):
     """The status change as recorded."""
 
     model_config = _examples({"channel": "kol", "previous_status": "test",
-                              "status": "established", "data_version": 3})
+                              "status": "established", "changed": True, "data_version": 3})
 
     channel: str
     previous_status: str
     status: str
+    changed: bool = Field(description="False when the channel already had this status: "
+                                      "nothing was recorded and the data version is the same.")
     data_version: int
 
 
