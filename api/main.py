@@ -73,7 +73,8 @@ class BodySizeLimit:
     the bytes actually received are counted as they stream in (a chunked
     upload, or a client that lies about its length, is cut off as soon as it
     passes the limit). Paths under ``upload_prefix`` get ``upload_limit``;
-    everything else gets ``body_limit``.
+    everything else gets ``body_limit``. What an upload decompresses to is
+    held to the same limit while it is staged (:mod:`api.upload`).
     """
 
     def __init__(self, app: ASGIApp, *, upload_limit: int, body_limit: int,

@@ -230,3 +230,13 @@ def test_a_zstd_file_is_refused_in_plain_words(client, write_h):
     assert r.status_code == 422, r.text
     reason = r.json()["problems"][0]["reason"]
     assert "zstd" in reason and "gzip" in reason
+
+
+def test_a_broken_parquet_file_is_422_naming_the_file(client, write_h):
+    r = post(client, write_h, "broken.parquet", b"PAR1" + b"\x00" * 100)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["source"] == "broken.parquet" and body["problems"][0]["row"] == 0
+    assert "Parquet" in body["problems"][0]["reason"]
+    assert "tmp" not in r.text and "touchpath-upload" not in r.text
+    assert client.get("/v1/health").json()["counts"] == COUNTS_A
