@@ -319,32 +319,45 @@ async def read_session(state: StateDep) -> AsyncIterator[ReadSession]:
 
 @dataclass
 class WriteSession:
-    """Exclusive access for one write request (ingest, status change)."""
+    """Exclusive access for one write request (ingest, status change).
+
+    ``changed`` is True unless the route found nothing to write
+    (:meth:`unchanged`); then the cached results are kept.
+    """
 
     warehouse: Any
     state: AppState
+    changed: bool = True
 
     def finish(self) -> int:
         """Drop every cached result; return the current data version."""
         self.state.cache.invalidate()
         return self.state.refresh_version()
 
+    def unchanged(self) -> int:
+        """Nothing was written: keep the cached results; return the data version."""
+        self.changed = False
+        return self.state.version
+
 
 def write_session(state: StateDep) -> Iterator[WriteSession]:
     """Hold the data lock exclusively for the request (writes are serialised)."""
     state.lock.acquire_write()
+    session: WriteSession | None = None
     try:
         view, cursor = state.view()
+        session = WriteSession(view, state)
         try:
-            yield WriteSession(view, state)
+            yield session
         finally:
             cursor.close()
     finally:
-        # Any write (rows or a channel status) may change every result: drop them all.
-        # No reader is in flight while the write hold is taken, so nothing stale
-        # can be stored after this.
-        state.cache.invalidate()
-        state.refresh_version()
+        # Any write (rows or a channel status) may change every result: drop them all,
+        # unless the route wrote nothing. No reader is in flight while the write hold
+        # is taken, so nothing stale can be stored after this.
+        if session is None or session.changed:
+            state.cache.invalidate()
+            state.refresh_version()
         state.lock.release_write()
 
 

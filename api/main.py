@@ -2,8 +2,10 @@
 
 ``create_app(settings)`` builds an app whose lifespan loads and checks the API
 keys file (:meth:`~api.security.KeyStore.load`; a malformed file stops the
-start), opens one :class:`~data.warehouse.Warehouse` (closed on shutdown) and
-sets up the result cache; routers are mounted under ``/v1``. OpenAPI is at
+start), removes the upload temp folders of servers that are gone
+(:func:`api.upload.remove_stale_upload_dirs`), opens one
+:class:`~data.warehouse.Warehouse` (closed on shutdown) and sets up the result
+cache; routers are mounted under ``/v1``. OpenAPI is at
 ``/openapi.json`` and the interactive docs at ``/docs`` (Swagger UI shipped
 inside the package, :mod:`api.routes.docs`; no CDN). Errors are problem
 details (:mod:`api.problems`); request bodies are size-limited before they are
@@ -73,7 +75,8 @@ class BodySizeLimit:
     the bytes actually received are counted as they stream in (a chunked
     upload, or a client that lies about its length, is cut off as soon as it
     passes the limit). Paths under ``upload_prefix`` get ``upload_limit``;
-    everything else gets ``body_limit``.
+    everything else gets ``body_limit``. What an upload decompresses to is
+    held to the same limit while it is staged (:mod:`api.upload`).
     """
 
     def __init__(self, app: ASGIApp, *, upload_limit: int, body_limit: int,
@@ -177,12 +180,15 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.upload import remove_stale_upload_dirs
         from data.warehouse import Warehouse
 
         # The keys file is checked before anything is opened: a malformed line or
         # permissions that cannot be tightened stop the start (KeyFileError).
         keys = KeyStore(settings.api_keys_file)
         keys.load()
+        # Upload folders of servers killed mid-upload (their pid is gone).
+        remove_stale_upload_dirs()
         owned = warehouse is None
         wh = Warehouse(settings.db) if owned else warehouse
         app.state.touchpath = AppState(

@@ -53,12 +53,20 @@ class InvalidParameter(ValueError):
 
 
 class PayloadTooLarge(StarletteHTTPException):
-    """A request body larger than the configured limit (413)."""
+    """A request body, or the data an upload decompresses to, over the limit (413).
 
-    def __init__(self, limit: int) -> None:
+    Parameters
+    ----------
+    limit : int
+        The limit in bytes.
+    detail : str, optional
+        What was too large; by default "request body exceeds the limit of ... bytes".
+    """
+
+    def __init__(self, limit: int, detail: str | None = None) -> None:
         super().__init__(
             status_code=413,
-            detail=f"request body exceeds the limit of {limit} bytes",
+            detail=detail or f"request body exceeds the limit of {limit} bytes",
         )
         self.limit = limit
 

@@ -9,10 +9,12 @@ not move when a domain class grows a field. Numbers that are undefined
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "AttributionResponse",
@@ -29,6 +31,7 @@ __all__ = [
     "HealthResponse",
     "IngestProblem",
     "IngestResponse",
+    "IsoDate",
     "JourneyOptionsOut",
     "LifecycleResponse",
     "ModelInfo",
@@ -55,6 +58,26 @@ Money = float
 Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Table = Literal["touchpoints", "conversions", "spend", "channels"]
+
+#: ISO 8601 day text, optionally a datetime (checked further by pydantic: midnight only).
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")
+
+
+def _iso_day_text(value: Any) -> Any:
+    """Let only ISO 8601 text (or a ``date``) reach pydantic's date parsing.
+
+    Pydantic alone reads a number such as ``0`` as a Unix timestamp
+    (1970-01-01); a day on the wire is ``YYYY-MM-DD``.
+    """
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "iso_date", "expected an ISO 8601 date, YYYY-MM-DD (e.g. 2026-01-31), not a number")
+
+
+#: A calendar day given as ISO 8601 text, ``YYYY-MM-DD`` (a datetime at midnight is
+#: that day). Every day-valued request parameter uses this type.
+IsoDate = Annotated[date, BeforeValidator(_iso_day_text)]
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -438,11 +461,13 @@ class ChannelStatusResponse(BaseModel):
     """The status change as recorded."""
 
     model_config = _examples({"channel": "kol", "previous_status": "test",
-                              "status": "established", "data_version": 3})
+                              "status": "established", "changed": True, "data_version": 3})
 
     channel: str
     previous_status: str
     status: str
+    changed: bool = Field(description="False when the channel already had this status: "
+                                      "nothing was recorded and the data version is the same.")
     data_version: int
 
 

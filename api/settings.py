@@ -84,7 +84,8 @@ class Settings(BaseSettings):
         Keys file: one ``sha256-hex role created label`` line per key
         (see :mod:`api.security`).
     max_upload_bytes : int
-        Largest accepted ingest upload, in bytes (larger ones get 413).
+        Largest accepted ingest upload, in bytes, counted as received and again
+        once decompressed (gzip) or decoded (Parquet); larger ones get 413.
     cache_entries : int
         Results kept by the result cache (least recently used are dropped).
     config : Path, optional

@@ -536,7 +536,7 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     Returns
     -------
     str
-        The previous status.
+        The previous status (equal to ``status`` when nothing changed).
 
     Raises
     ------
@@ -549,7 +549,8 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     transaction (:func:`data.warehouse.bump_data_version`), so clients and
     caches keyed by the version tell the states before and after it apart
     (a bare connection without the warehouse's ``touchpath_meta`` table has
-    no version to bump).
+    no version to bump). Setting the status a channel already has changes
+    nothing: no history row, no new data version.
     """
     if status not in _USER_STATUSES:
         raise LifecycleError(f"status must be one of {_USER_STATUSES}, got {status!r}")
@@ -561,6 +562,8 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     if not found:
         raise LifecycleError(f"unknown channel {channel!r} (not in the channels table)")
     previous = str(found[0][0])
+    if previous == status:
+        return previous
     when = datetime.now(UTC).replace(tzinfo=None)
     # A bare connection with only a channels table has no data version to bump.
     versioned = bool(conn.execute(

@@ -379,12 +379,18 @@ def channel_status_cmd(
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded with the change).")],
     db: DbOpt = Path("touchpath.duckdb"),
 ) -> None:
-    """Move a channel to established / exited (a recorded user action)."""
+    """Move a channel to established / exited (a recorded user action).
+
+    The status the channel already has changes nothing and records nothing.
+    """
     from attribution.lifecycle import set_channel_status
 
     with _clean_errors(), _warehouse(db) as wh:
         previous = set_channel_status(wh, channel, status.value, reason)
-        Console().print(f"{channel}: {previous} -> {status.value} (recorded: {reason})")
+        if previous == status.value:
+            Console().print(f"{channel}: already {previous}, unchanged (nothing recorded)")
+        else:
+            Console().print(f"{channel}: {previous} -> {status.value} (recorded: {reason})")
 
 
 @app.command("curves")

@@ -1,7 +1,8 @@
 """Query parameters and conversions shared by the read routes.
 
 Dates on the wire: ``from`` and ``to`` are calendar days, both inclusive
-(``from=2026-01-01&to=2026-03-31`` is the first quarter). The domain layer
+(``from=2026-01-01&to=2026-03-31`` is the first quarter), as ISO 8601 text
+(:data:`api.schemas.IsoDate`; a number is refused, never read as a timestamp). The domain layer
 takes half-open ranges ``[start, end)``, so ``end = to + 1 day``.
 """
 
@@ -16,7 +17,7 @@ import pandas as pd
 from fastapi import Depends, Query
 
 from api.problems import InvalidParameter
-from api.schemas import JourneyOptionsOut
+from api.schemas import IsoDate, JourneyOptionsOut
 
 __all__ = [
     "DateRange",
@@ -49,10 +50,10 @@ class DateRange:
 
 
 async def date_range(
-    first: Annotated[date | None, Query(
+    first: Annotated[IsoDate | None, Query(
         alias="from", description="First conversion day (inclusive), YYYY-MM-DD.",
         examples=["2026-01-01"])] = None,
-    last: Annotated[date | None, Query(
+    last: Annotated[IsoDate | None, Query(
         alias="to", description="Last conversion day (inclusive), YYYY-MM-DD.",
         examples=["2026-03-31"])] = None,
 ) -> DateRange:

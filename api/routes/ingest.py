@@ -3,18 +3,20 @@
 The file arrives as ``multipart/form-data`` (field ``file``). The key is
 checked before the body is read; the body is size-limited while it streams in
 (413, see :class:`api.main.BodySizeLimit`). The upload is written to a
-temporary file and handed to :meth:`data.warehouse.Warehouse.ingest`, which
-validates every row and loads the file in one transaction or refuses it whole
-(422 with the row-level report). The ingest holds the data lock exclusively,
-so concurrent readers see the data before or after it, never part of it.
+temporary folder of its own, gzip decompressed and Parquet decoded against the
+same limit (413 past it, before the data lock is taken; see
+:mod:`api.upload`), and handed to :meth:`data.warehouse.Warehouse.ingest`,
+which validates every row and loads the file in one transaction or refuses it
+whole (422 with the row-level report). The ingest holds the data lock
+exclusively, so concurrent readers see the data before or after it, never
+part of it.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
@@ -22,14 +24,11 @@ from starlette.datastructures import UploadFile
 
 from api.deps import AppState, StateDep, WriterKey
 from api.schemas import IngestResponse, Table, problem_responses
+from api.upload import detect, stage_upload, upload_dir_prefix
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/ingest", tags=["ingest"])
-
-_PARQUET_MAGIC = b"PAR1"
-_GZIP_MAGIC = b"\x1f\x8b"
-_COPY_CHUNK = 1024 * 1024
 
 _CSV_EXAMPLE = (
     "event_id,user_id,ts,channel,campaign,interaction,cost\n"
@@ -59,15 +58,6 @@ _BODY_SCHEMA: dict[str, Any] = {
 }
 
 
-def _detect(head: bytes) -> tuple[Literal["csv", "parquet"], str]:
-    """Format and file suffix of an upload from its first bytes."""
-    if head.startswith(_PARQUET_MAGIC):
-        return "parquet", ".parquet"
-    if head.startswith(_GZIP_MAGIC):
-        return "csv", ".csv.gz"
-    return "csv", ".csv"
-
-
 def _safe_name(name: str | None) -> str:
     """The client's file name without any directory part (shown back, never used as a path)."""
     base = os.path.basename((name or "").replace("\\", "/")).strip()
@@ -91,18 +81,23 @@ def _without_path(problem: Any, tmp: str, target: str, name: str) -> Any:
 
 
 def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> IngestResponse:
-    """Copy the upload to a temp file and ingest it under the exclusive data lock."""
+    """Stage the upload in a temp folder (limits checked) and ingest it under the data lock."""
     from data.warehouse import IngestError
 
     src = upload.file
     src.seek(0)
     head = src.read(8)
     src.seek(0)
-    fmt, suffix = _detect(head)
-    with tempfile.TemporaryDirectory(prefix="touchpath-upload-") as tmp:
-        target = os.path.join(tmp, "upload" + suffix)
-        with open(target, "wb") as out:
-            shutil.copyfileobj(src, out, _COPY_CHUNK)
+    kind = detect(head, name)
+    fmt = "parquet" if kind == "parquet" else "csv"
+    with tempfile.TemporaryDirectory(prefix=upload_dir_prefix()) as tmp:
+        # gzip is decompressed while staging: the warehouse reads a plain CSV.
+        target = os.path.join(tmp, "upload." + fmt)
+        try:
+            stage_upload(src, target, kind, state.settings.max_upload_bytes, name)
+        except IngestError as exc:
+            problems = [_without_path(p, tmp, target, name) for p in exc.problems]
+            raise IngestError(problems, exc.total, name) from None
         with state.lock.write():
             view, cursor = state.view()
             try:
@@ -150,7 +145,9 @@ async def ingest(
     day, amount; ``channels``: channel, status, optionally group_name,
     launched_on). A file with any bad row is refused whole: 422 with
     ``problems`` (row, column, reason, value) for the first 20 and ``total``.
-    Re-sending a loaded file is a no-op (``rows_inserted`` 0).
+    Re-sending a loaded file is a no-op (``rows_inserted`` 0). The upload
+    limit counts bytes received and the bytes a gzip or Parquet file
+    decompresses to: over it, 413 and nothing is read.
     """
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):

@@ -120,6 +120,8 @@ def set_status(
     """Record a status change with its reason (needs a ``write`` key).
 
     The change invalidates cached results (verdicts and plans depend on it).
+    The status the channel already has is no change: ``changed`` is false,
+    nothing is recorded and the data version stays.
     """
     from attribution.lifecycle import set_channel_status
 
@@ -127,5 +129,7 @@ def set_status(
     if channel not in known:
         raise HTTPException(status_code=404, detail=f"unknown channel {channel!r}")
     previous = set_channel_status(session.warehouse, channel, body.status, body.reason)
+    changed = previous != body.status
+    version = session.finish() if changed else session.unchanged()
     return ChannelStatusResponse(channel=channel, previous_status=previous, status=body.status,
-                                 data_version=session.finish())
+                                 changed=changed, data_version=version)

@@ -22,17 +22,20 @@ direct conversions worth 50. ``conversions_more.csv`` adds u4's conversion on
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.testing import free_port
+from api.testing import free_port, stop_process, touchpath_command
 
 DATA = Path(__file__).parent / "data"
 SEED_ORDER = ("channels", "touchpoints", "conversions", "spend")
@@ -144,3 +147,50 @@ def live_server(app):
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A ``touchpath serve`` process on loopback."""
+
+    base: str
+    proc: subprocess.Popen
+
+    def peak_rss_kib(self) -> int:
+        """The server process's peak resident memory so far (``VmHWM``), in KiB."""
+        with open(f"/proc/{self.proc.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        raise RuntimeError("VmHWM not in /proc/<pid>/status")
+
+
+@contextmanager
+def touchpath_serve(db: Path, keys: Keys, cwd: Path, **env: str):
+    """Run ``touchpath serve`` on a free loopback port over ``db``; yield a :class:`Served`.
+
+    ``env`` adds environment variables (e.g. ``TOUCHPATH_MAX_UPLOAD_BYTES``,
+    ``TMPDIR``); ``TOUCHPATH_CONFIG`` of the test run is not passed on.
+    """
+    port = free_port()
+    environ = {**os.environ, "TOUCHPATH_API_KEYS_FILE": str(keys.path), **env}
+    environ.pop("TOUCHPATH_CONFIG", None)
+    proc = subprocess.Popen(
+        [*touchpath_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--db", str(db), "--log-level", "warning"],
+        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode()
+            try:
+                httpx.get(f"{base}/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "touchpath serve did not come up"
+                time.sleep(0.1)
+        yield Served(base, proc)
+    finally:
+        stop_process(proc)

@@ -191,6 +191,22 @@ def test_set_channel_status_is_a_recorded_user_action():
         set_channel_status(conn, "t", "paused", "x")
 
 
+
+def test_set_channel_status_to_the_current_status_records_nothing():
+    from data.warehouse import Warehouse
+
+    with Warehouse(":memory:") as wh:
+        wh.ingest("channels", pd.DataFrame({"channel": ["t"], "status": ["test"]}))
+        v0 = wh.data_version
+        assert set_channel_status(wh, "t", "test", "still testing") == "test"
+        assert wh.data_version == v0
+        assert verdict_history(wh, "t").empty
+        # The reason is still required, and a real change still records and bumps.
+        with pytest.raises(LifecycleError, match="reason"):
+            set_channel_status(wh, "t", "test", " ")
+        assert set_channel_status(wh, "t", "exited", "poor ROI") == "test"
+        assert wh.data_version == v0 + 1 and len(verdict_history(wh, "t")) == 1
+
 def test_demo_test_channel_gets_a_verdict():
     """Small synthetic world: livestream (test status) launched part-way gets one verdict.
 
