@@ -13,19 +13,29 @@ pool): the app opens one :class:`~data.warehouse.Warehouse` in its lifespan.
 DuckDB connections are not safe to share between threads, so every request
 works on its own cursor (``Warehouse.cursor()``). Writes (ingest, status
 changes) are serialised and exclusive: they hold the write side of a
-writer-preferring read/write lock, and each ingest is one DuckDB transaction.
+read/write lock (:class:`ReadWriteLock`: a waiting writer lets reads in for a
+while, then has priority), and each ingest is one DuckDB transaction.
 Reads hold the read side for the whole request, so a request's queries and the
 data version it reports all belong to one state of the data — the state before
 an ingest or the state after it, never part of it.
+
+Bounded holds: a read's computations get ``request_time_budget_s`` from the
+moment its hold is taken (:meth:`ReadSession.should_stop`, asked between model
+fits and bootstrap batches); past it they stop, the request gets 503 and the
+hold is released, so no read keeps a writer out for longer than that.
+``/v1/health`` takes no hold at all: it answers from :class:`DataSnapshot`,
+refreshed under the write hold after every write (:meth:`AppState.refresh`).
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -42,6 +52,7 @@ __all__ = [
     "DATA_VERSION_HEADER",
     "AppState",
     "ConnDep",
+    "DataSnapshot",
     "ReadSession",
     "ReadSessionDep",
     "ReadWriteLock",
@@ -60,33 +71,112 @@ DATA_VERSION_HEADER = "X-Touchpath-Data-Version"
 
 
 class ReadWriteLock:
-    """Many readers or one writer; a waiting writer blocks new readers.
+    """Many readers or one writer, with bounded waits on both sides.
 
-    Writer preference keeps an ingest from starving under a steady stream of
-    reads. Not re-entrant. Holds are counted, not owned by a thread, so a hold
-    may be released from another thread than the one that took it (FastAPI
-    may enter and leave a dependency on different worker threads).
+    Policy (in order of precedence):
+
+    1. A writer holding the lock excludes everyone; readers that arrive then
+       wait for that writer's work only.
+    2. A writer that *waits* (for reads in flight) does not stop new readers
+       during its first ``writer_patience_s`` seconds of waiting: reads keep
+       being served on the data as it is, and the writer gets in as soon as
+       the reads in flight are done. Each read is bounded by the request time
+       budget, so the writer is not kept out by any one read.
+    3. A writer that has waited ``writer_patience_s`` or longer has priority:
+       new readers queue behind it. This bounds a writer's wait under a
+       steady stream of overlapping reads to about ``writer_patience_s`` plus
+       the longest read admitted before that (one time budget).
+    4. When a writer finishes, the readers queued behind it go before the next
+       writer, unless that writer has priority (rule 3) itself; so a reader
+       waits for one writer's work, not for a chain of writers.
+
+    Hence a reader never waits for a writer that merely waits (during its
+    patience), and waits for a writer's own work when one holds the lock; a
+    writer waits at most its patience plus one bounded read. Writers among
+    themselves are serialised in no particular order.
+
+    Not re-entrant. Holds are counted, not owned by a thread, so a hold may
+    be released from another thread than the one that took it (FastAPI may
+    enter and leave a dependency on different worker threads).
+
+    Parameters
+    ----------
+    writer_patience_s : float, default 10.0
+        How long a waiting writer lets new readers in before it has priority;
+        0 gives a writer priority at once (writer preference). Keep it at
+        least the request time budget, so that the reads in flight when a
+        writer arrives can finish without new reads queueing.
+    clock : callable, default time.monotonic
+        Seconds, monotonic (tests pass a clock of their own).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, writer_patience_s: float = 10.0, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if not writer_patience_s >= 0:
+            raise ValueError(f"writer_patience_s must be 0 or more, got {writer_patience_s!r}")
+        self.writer_patience_s = float(writer_patience_s)
+        self._clock = clock
         self._cond = threading.Condition(threading.Lock())
         self._readers = 0
         self._writer = False
-        self._writers_waiting = 0
+        self._readers_waiting = 0
+        self._writers_since: list[float] = []  # when each waiting writer arrived, oldest first
 
+    # -- state, for health checks and tests (a snapshot: it may change at once)
+    @property
+    def readers(self) -> int:
+        """Shared holds taken now."""
+        return self._readers
+
+    @property
+    def writing(self) -> bool:
+        """Whether a writer holds the lock now."""
+        return self._writer
+
+    @property
+    def readers_waiting(self) -> int:
+        """Readers queued (behind a writer that holds the lock or has priority)."""
+        return self._readers_waiting
+
+    @property
+    def writers_waiting(self) -> int:
+        """Writers waiting for the lock."""
+        return len(self._writers_since)
+
+    # -- the policy (call with self._cond held)
+    def _has_priority(self, since: float) -> bool:
+        return self._clock() - since >= self.writer_patience_s
+
+    def _reader_must_wait(self) -> bool:
+        return self._writer or bool(self._writers_since
+                                    and self._has_priority(self._writers_since[0]))
+
+    def _writer_must_wait(self, since: float) -> bool:
+        if self._writer or self._readers:
+            return True
+        return bool(self._readers_waiting) and not self._has_priority(since)
+
+    # -- read side
     def try_acquire_read(self) -> bool:
-        """Take a shared hold if no writer holds or waits; never waits. Whether taken."""
+        """Take a shared hold if that needs no waiting (rules 1 and 3); whether taken."""
         with self._cond:
-            if self._writer or self._writers_waiting:
+            if self._reader_must_wait():
                 return False
             self._readers += 1
             return True
 
     def acquire_read(self) -> None:
-        """Take a shared hold (waits while a writer holds or waits)."""
+        """Take a shared hold, waiting while a writer holds the lock or has priority."""
         with self._cond:
-            while self._writer or self._writers_waiting:
-                self._cond.wait()
+            if self._reader_must_wait():
+                self._readers_waiting += 1
+                try:
+                    while self._reader_must_wait():
+                        self._cond.wait()
+                finally:
+                    self._readers_waiting -= 1
+                    # a writer deferring to queued readers (rule 4) re-checks
+                    self._cond.notify_all()
             self._readers += 1
 
     def release_read(self) -> None:
@@ -96,15 +186,17 @@ class ReadWriteLock:
             if self._readers == 0:
                 self._cond.notify_all()
 
+    # -- write side
     def acquire_write(self) -> None:
-        """Take the exclusive hold (waits for current readers to finish)."""
+        """Take the exclusive hold (waits for the reads in flight, see the class)."""
         with self._cond:
-            self._writers_waiting += 1
+            since = self._clock()
+            self._writers_since.append(since)
             try:
-                while self._writer or self._readers:
+                while self._writer_must_wait(since):
                     self._cond.wait()
             finally:
-                self._writers_waiting -= 1
+                self._writers_since.remove(since)
             self._writer = True
 
     def release_write(self) -> None:
@@ -132,6 +224,22 @@ class ReadWriteLock:
             self.release_write()
 
 
+@dataclass(frozen=True)
+class DataSnapshot:
+    """What ``/v1/health`` reports about the data, read once per write.
+
+    Made by :meth:`AppState.refresh` at startup and after every write, under
+    the write hold, so its fields belong to one state of the data; health
+    answers from it without touching the lock or DuckDB.
+    """
+
+    data_version: int
+    counts: dict[str, int]
+    first_day: date | None
+    last_day: date | None
+    last_ingest_at: datetime | None
+
+
 @dataclass
 class AppState:
     """Everything one app instance shares between requests.
@@ -148,6 +256,9 @@ class AppState:
         Results by ``(data version, endpoint, params)``.
     lock : ReadWriteLock
         Readers share it; ingest and status changes take it exclusively.
+    snapshot : DataSnapshot or None
+        Data version, row counts, date range and last ingest time, as of the
+        last :meth:`refresh` (``None`` before the first).
     """
 
     settings: Settings
@@ -157,10 +268,28 @@ class AppState:
     lock: ReadWriteLock = field(default_factory=ReadWriteLock)
     conn_lock: threading.Lock = field(default_factory=threading.Lock)
     version: int = -1
+    snapshot: DataSnapshot | None = None
 
-    def refresh_version(self) -> int:
-        """Re-read the data version from the warehouse (after a write, under its hold)."""
-        self.version = self.data_version()
+    def refresh(self) -> int:
+        """Re-read the data version and the health snapshot; return the version.
+
+        Call at startup and after every write while still holding the write
+        side of the lock (no reader can see a version without its snapshot).
+        """
+        view, cursor = self.view()
+        try:
+            first, last = view.date_range()
+            snapshot = DataSnapshot(
+                data_version=int(view.data_version),
+                counts=dict(view.counts()),
+                first_day=None if first is None else first.date(),
+                last_day=None if last is None else last.date(),
+                last_ingest_at=view.last_ingest_at,
+            )
+        finally:
+            cursor.close()
+        self.snapshot = snapshot
+        self.version = snapshot.data_version
         return self.version
 
     def cursor(self) -> Any:
@@ -176,14 +305,6 @@ class AppState:
         """``(warehouse view, cursor)``: the warehouse bound to a new cursor of its own."""
         cursor = self.cursor()
         return _view(self.warehouse, cursor), cursor
-
-    def data_version(self) -> int:
-        """The current data version, read on a cursor of its own."""
-        view, cursor = self.view()
-        try:
-            return int(view.data_version)
-        finally:
-            cursor.close()
 
 
 def _state_of(request: Request) -> AppState:
@@ -243,6 +364,12 @@ class ReadSession:
         request ends: writes wait for the read hold to be released).
     cache : ResultCache
         The app's result cache.
+    settings : Settings
+        The app's settings.
+    deadline : float or None
+        ``time.monotonic()`` by which the request's computations must be done:
+        ``settings.request_time_budget_s`` after the session started (that
+        is, after the read hold was taken); ``None`` without a budget.
     """
 
     def __init__(self, state: AppState) -> None:
@@ -251,6 +378,18 @@ class ReadSession:
         self._cursor: Any = None
         self.version = state.version
         self.cache = state.cache
+        self.settings = state.settings
+        budget = state.settings.request_time_budget_s
+        self.deadline = None if budget is None else time.monotonic() + budget
+
+    def should_stop(self) -> bool:
+        """Whether the request is past its time budget (pass to long computations).
+
+        Computations ask at their checkpoints and raise
+        :class:`~attribution.base.ComputationStopped`, which the API answers
+        with 503; the read hold is released as the request ends.
+        """
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     @property
     def warehouse(self) -> Any:
@@ -300,9 +439,11 @@ class ReadSession:
 async def read_session(state: StateDep) -> AsyncIterator[ReadSession]:
     """Hold the data lock shared and give the request a cursor of its own.
 
-    The hold is taken on the event loop when it is free (the usual case: no
-    write running or waiting), else in a worker thread, so that waiting for an
-    ingest never blocks the loop. Nothing can be cancelled between taking the
+    The hold is taken on the event loop when that needs no waiting (the usual
+    case: no write holding the lock or waiting past its patience, see
+    :class:`ReadWriteLock`), else in a worker thread, so that waiting for an
+    ingest never blocks the loop. The request's time budget starts once the
+    hold is taken. Nothing can be cancelled between taking the
     hold and the ``try`` that gives it back.
     """
     if not state.lock.try_acquire_read():
@@ -332,7 +473,7 @@ class WriteSession:
     def finish(self) -> int:
         """Drop every cached result; return the current data version."""
         self.state.cache.invalidate()
-        return self.state.refresh_version()
+        return self.state.refresh()
 
     def unchanged(self) -> int:
         """Nothing was written: keep the cached results; return the data version."""
@@ -355,10 +496,12 @@ def write_session(state: StateDep) -> Iterator[WriteSession]:
         # Any write (rows or a channel status) may change every result: drop them all,
         # unless the route wrote nothing. No reader is in flight while the write hold
         # is taken, so nothing stale can be stored after this.
-        if session is None or session.changed:
-            state.cache.invalidate()
-            state.refresh_version()
-        state.lock.release_write()
+        try:
+            if session is None or session.changed:
+                state.cache.invalidate()
+                state.refresh()
+        finally:
+            state.lock.release_write()
 
 
 ReadSessionDep = Annotated[ReadSession, Depends(read_session)]

@@ -24,7 +24,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.cache import ResultCache
-from api.deps import AppState
+from api.deps import AppState, ReadWriteLock
 from api.problems import PROBLEM_JSON, PayloadTooLarge, install_problem_handlers
 from api.security import KeyStore
 from api.settings import Settings, get_settings
@@ -196,8 +196,9 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
             warehouse=wh,
             keys=keys,
             cache=ResultCache(settings.cache_entries),
+            lock=ReadWriteLock(settings.writer_patience_s),
         )
-        app.state.touchpath.refresh_version()
+        app.state.touchpath.refresh()
         try:
             yield
         finally:

@@ -10,6 +10,10 @@ its own where they help the client fix the request:
 * a domain rule broken by the parameters (422): the domain's message in
   ``detail`` — only for Touchpath's own error types (:func:`domain_errors`)
   and :class:`InvalidParameter`;
+* more work than one request may ask for (422, :class:`WorkLimitExceeded`):
+  ``limit`` and ``requested``, in model refits;
+* a computation stopped at the request time budget (503, ``Retry-After``):
+  ``time_budget_s`` and ``reason`` (how far it got);
 * anything else (500), a bare ``ValueError`` or ``KeyError`` included: a fixed
   message. The exception is logged on the server; no stack trace or exception
   text reaches the client (it may hold paths or data of the server).
@@ -18,6 +22,7 @@ its own where they help the client fix the request:
 from __future__ import annotations
 
 import logging
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -32,6 +37,7 @@ __all__ = [
     "PROBLEM_JSON",
     "InvalidParameter",
     "PayloadTooLarge",
+    "WorkLimitExceeded",
     "domain_errors",
     "install_problem_handlers",
     "problem_response",
@@ -50,6 +56,23 @@ class InvalidParameter(ValueError):
 
     For checks a query schema cannot state, e.g. ``to`` before ``from``.
     """
+
+
+class WorkLimitExceeded(InvalidParameter):
+    """A request asking for more model refits than the server's limit (422).
+
+    Parameters
+    ----------
+    message : str
+        What was asked for and how to stay under the limit.
+    requested, limit : int
+        Model refits asked for, and the most one request may ask for.
+    """
+
+    def __init__(self, message: str, *, requested: int, limit: int) -> None:
+        super().__init__(message)
+        self.requested = int(requested)
+        self.limit = int(limit)
 
 
 class PayloadTooLarge(StarletteHTTPException):
@@ -160,6 +183,31 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
                             type_=_TYPE + "unprocessable")
 
 
+async def _work_limit(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(request, 422, str(exc), title="Too much work for one request",
+                            type_=_TYPE + "work-limit-exceeded",
+                            requested=getattr(exc, "requested", None),
+                            limit=getattr(exc, "limit", None))
+
+
+def _time_budget(request: Request) -> float | None:
+    state = getattr(request.app.state, "touchpath", None)
+    return None if state is None else state.settings.request_time_budget_s
+
+
+async def _computation_stopped(request: Request, exc: Exception) -> JSONResponse:
+    budget = _time_budget(request)
+    spent = f"its time budget of {budget:g} s" if budget is not None else "its time budget"
+    detail = (f"the computation went over {spent} and was {exc}; nothing was kept. Ask for "
+              "fewer bootstrap resamples (ci) or models, or a shorter from/to range, or retry "
+              "when the service is less busy")
+    retry = str(max(1, math.ceil(budget or 1)))
+    return problem_response(request, 503, detail, title="Time budget exceeded",
+                            type_=_TYPE + "time-budget-exceeded",
+                            headers={"Retry-After": retry}, time_budget_s=budget,
+                            reason=str(exc))
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, 500, INTERNAL_ERROR_DETAIL, title="Internal Server Error")
@@ -193,8 +241,9 @@ def domain_errors() -> tuple[type[Exception], ...]:
 def install_problem_handlers(app: FastAPI) -> None:
     """Register every problem-details handler on ``app``.
 
-    HTTP exceptions keep their status; request validation, a refused ingest
-    and the :func:`domain_errors` are 422; everything else is a 500 with
+    HTTP exceptions keep their status; request validation, a refused ingest,
+    the :func:`domain_errors` and :class:`WorkLimitExceeded` are 422; a
+    computation stopped at the time budget is 503; everything else is a 500 with
     :data:`INTERNAL_ERROR_DETAIL` (logged with its traceback on the server).
     """
     from data.warehouse import IngestError
@@ -204,4 +253,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IngestError, _ingest_error)
     for error in domain_errors():
         app.add_exception_handler(error, _domain_error)
+    app.add_exception_handler(WorkLimitExceeded, _work_limit)
+    from attribution.base import ComputationStopped
+
+    app.add_exception_handler(ComputationStopped, _computation_stopped)
     app.add_exception_handler(Exception, _unexpected)

@@ -488,10 +488,13 @@ def collect(warehouse: Any, options: ReportOptions = ReportOptions(),  # noqa: B
     from api.security import KeyStore
     from api.settings import Settings
 
-    state = AppState(settings=Settings(db=str(warehouse.path)), warehouse=warehouse,
+    # The report runs locally, for its caller: no per-request work limit or time budget.
+    settings = Settings(db=str(warehouse.path), max_bootstrap_work=None,
+                        request_time_budget_s=None)
+    state = AppState(settings=settings, warehouse=warehouse,
                      keys=KeyStore(Path(warehouse.path).with_suffix(".no-keys")),
                      cache=ResultCache(64))
-    state.refresh_version()
+    state.refresh()
     session = ReadSession(state)
     journeys = JourneyQuery(options.lookback_days, False, "all", None, DateRange(None, None))
     order = None if options.order is None else str(int(options.order))
@@ -499,7 +502,7 @@ def collect(warehouse: Any, options: ReportOptions = ReportOptions(),  # noqa: B
         doc: dict[str, Any] = {"options": {
             "period": options.period, "model": options.model_spec, "models": list(options.models),
             "ci": options.ci, "lookback_days": options.lookback_days}}
-        doc["health"] = _json(health.health(session))
+        doc["health"] = _json(health.health_response(state))
         doc["paths"] = _json(paths.paths(None, session, journeys, limit=10))
         if comparison is None:
             doc["compare"] = _json(attribution.compare_models(

@@ -5,7 +5,9 @@ first one that sets a field wins:
 
 1. keyword arguments to :class:`Settings` (tests, ``touchpath serve --db``);
 2. environment variables ``TOUCHPATH_DB``, ``TOUCHPATH_API_KEYS_FILE``,
-   ``TOUCHPATH_MAX_UPLOAD_BYTES``, ``TOUCHPATH_CACHE_ENTRIES``;
+   ``TOUCHPATH_MAX_UPLOAD_BYTES``, ``TOUCHPATH_CACHE_ENTRIES``,
+   ``TOUCHPATH_MAX_BOOTSTRAP_WORK``, ``TOUCHPATH_REQUEST_TIME_BUDGET_S``,
+   ``TOUCHPATH_WRITER_PATIENCE_S``;
 3. the config file named by ``TOUCHPATH_CONFIG`` (TOML or JSON, the same field
    names without the prefix, e.g. ``db = "touchpath.duckdb"``);
 4. the defaults below.
@@ -88,6 +90,20 @@ class Settings(BaseSettings):
         once decompressed (gzip) or decoded (Parquet); larger ones get 413.
     cache_entries : int
         Results kept by the result cache (least recently used are dropped).
+    max_bootstrap_work : int, optional
+        Most model refits one request may ask for: bootstrap resamples (``ci``)
+        times the models refitted on every resample (Markov chains,
+        conversion-rate Shapley; models priced by one matrix product do not
+        count). More gets 422 naming the limit. ``None``: no limit.
+    request_time_budget_s : float, optional
+        Seconds a read request's computations may take once it holds the data
+        lock; past it they stop at the next checkpoint (between model fits and
+        bootstrap batches) and the request gets 503 with ``Retry-After``.
+        ``None``: no budget.
+    writer_patience_s : float
+        How long a waiting write (ingest, status change) lets new reads start
+        before they queue behind it (see :class:`api.deps.ReadWriteLock`); keep
+        it at least ``request_time_budget_s``.
     config : Path, optional
         Config file the other settings were read from (TOML or JSON).
     """
@@ -98,6 +114,9 @@ class Settings(BaseSettings):
     api_keys_file: Path = Path("touchpath.keys")
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     cache_entries: int = Field(default=256, ge=1)
+    max_bootstrap_work: int | None = Field(default=2000, ge=1)
+    request_time_budget_s: float | None = Field(default=10.0, gt=0)
+    writer_patience_s: float = Field(default=10.0, ge=0)
     config: Path | None = None
 
     @classmethod

@@ -10,6 +10,7 @@ efficiency: ``sum(conversions) == paths.total_conversions`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -24,10 +25,42 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AttributionModel",
     "AttributionResult",
+    "ComputationStopped",
     "DIRECT",
+    "StopCheck",
+    "check_stop",
     "credit_matrix_of",
     "sum_credit_by_path",
 ]
+
+#: A cooperative stop request: called at checkpoints (before each model fit or
+#: bootstrap batch); ``True`` means "stop now". The caller decides why (a time
+#: budget, a cancelled request); the computation only asks.
+StopCheck = Callable[[], bool]
+
+
+class ComputationStopped(RuntimeError):
+    """A computation stopped at a checkpoint because its ``should_stop`` returned True.
+
+    Nothing partial is returned: the message says how far it got (e.g.
+    "after 120 of 1000 bootstrap resamples of markov4").
+    """
+
+
+def check_stop(should_stop: StopCheck | None, progress: str | Callable[[], str]) -> None:
+    """Raise :class:`ComputationStopped` when ``should_stop`` asks for it.
+
+    Parameters
+    ----------
+    should_stop : callable or None
+        The caller's stop request; ``None`` never stops.
+    progress : str or callable
+        How far the computation got, e.g. ``"after 3 of 12 periods"`` (a
+        callable is called only when stopping).
+    """
+    if should_stop is not None and should_stop():
+        where = progress if isinstance(progress, str) else progress()
+        raise ComputationStopped(f"stopped {where}")
 
 
 @runtime_checkable

@@ -41,6 +41,13 @@ each converting journey as its own category and the null journeys as one
 from a single call in which every journey's touches carry channel labels of
 their own (models are relabel invariant), so all resamples are again one
 matrix product.
+
+Stopping. :func:`bootstrap` and :func:`run_model` take ``should_stop``, a
+callable asked before every batch of resamples and before every refit; when it
+returns True they raise :class:`~attribution.base.ComputationStopped` (a
+service answering a request within a time budget passes one; nothing partial
+is returned). :func:`refitted_per_resample` tells which models pay one full
+fit per resample, the expensive kind.
 """
 
 from __future__ import annotations
@@ -53,7 +60,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from attribution.base import AttributionModel, AttributionResult, credit_matrix_of
+from attribution.base import (
+    AttributionModel,
+    AttributionResult,
+    StopCheck,
+    check_stop,
+    credit_matrix_of,
+)
 from attribution.shapley import DegenerateGameError
 from data.paths import PathTable
 
@@ -63,6 +76,7 @@ __all__ = [
     "bootstrap",
     "credit_matrix_of",
     "percentile_interval",
+    "refitted_per_resample",
     "resample_counts",
     "resample_paths",
     "run_model",
@@ -81,6 +95,18 @@ def _check_args(n_resamples: int, level: float) -> None:
         raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}")
     if not 0.0 < float(level) < 1.0:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
+
+
+def refitted_per_resample(model: AttributionModel) -> bool:
+    """Whether :func:`bootstrap` refits ``model`` on every resample.
+
+    False for a model with ``credit_matrix`` (every resample is one matrix
+    product) or ``attribute_touches`` (time decay: priced from one call on the
+    touches); True for the others (Markov chains, conversion-rate Shapley),
+    whose bootstrap costs one full fit per resample.
+    """
+    return not (callable(getattr(model, "credit_matrix", None))
+                or callable(getattr(model, "attribute_touches", None)))
 
 
 def _whole_counts(paths: PathTable) -> tuple[np.ndarray, int]:
@@ -235,6 +261,7 @@ def bootstrap(
     touches: pd.DataFrame | None = None,
     vectorise: bool = True,
     max_cells: int = DEFAULT_MAX_CELLS,
+    should_stop: StopCheck | None = None,
 ) -> AttributionResult:
     """Point estimate of ``model`` on ``paths`` with bootstrap percentile intervals.
 
@@ -261,6 +288,9 @@ def bootstrap(
         (same draws, same numbers up to rounding; for checking).
     max_cells : int
         Memory bound on one batch of draws (see :func:`resample_counts`).
+    should_stop : callable, optional
+        Asked before every batch of resamples and every refit; True stops the
+        bootstrap with :class:`~attribution.base.ComputationStopped`.
 
     Returns
     -------
@@ -281,6 +311,8 @@ def bootstrap(
     DegenerateGameError
         A conversion-rate Shapley game with nothing to share on the full data
         or on a resample (a ``ValueError`` too).
+    ComputationStopped
+        ``should_stop`` returned True (the message says after how many resamples).
 
     Examples
     --------
@@ -300,7 +332,7 @@ def bootstrap(
                 " pass touches=journey_touches(...)"
             )
         return _bootstrap_touches(model, paths, touches, n_resamples, level, seed, progress,
-                                  max_cells)
+                                  max_cells, should_stop)
 
     point = model.attribute(paths)
     channels = paths.channels
@@ -309,17 +341,25 @@ def bootstrap(
     boot_conv = np.empty((n_resamples, len(channels)))
     boot_val = np.empty((n_resamples, len(channels)))
     row = 0
+    finished = 0  # resamples priced so far (what a stop reports)
     label = f"bootstrap {point.label}"
+
+    def done() -> str:
+        return f"after {finished} of {n_resamples} bootstrap resamples of {point.label}"
+
     with _progress(progress, n_resamples, label) as advance:
         for batch in resample_counts(paths, n_resamples, seed, max_cells=max_cells):
             size = batch.shape[0]
             if matrix is not None:
+                check_stop(should_stop, done)
                 conv = batch[:, 0].astype(np.float64)
                 boot_conv[row : row + size] = conv @ matrix
                 boot_val[row : row + size] = (conv * per_conv) @ matrix
+                finished += size
                 advance(size)
             else:
                 for k in range(size):
+                    check_stop(should_stop, done)
                     table = _table_for(paths, batch[k, 0], batch[k, 1], per_conv)
                     try:
                         result = model.attribute(table)
@@ -333,6 +373,7 @@ def bootstrap(
                             f" this resample of the journeys: {exc}"
                         ) from exc
                     boot_conv[row + k], boot_val[row + k] = _aligned(result, channels)
+                    finished += 1
                     advance(1)
             row += size
     details: dict[str, Any] = {
@@ -355,6 +396,7 @@ def run_model(
     level: float = 0.95,
     seed: int = 0,
     progress: ProgressArg = False,
+    should_stop: StopCheck | None = None,
 ) -> AttributionResult:
     """One attribution run: with bootstrap intervals when ``ci > 0``, else the point estimate.
 
@@ -373,16 +415,25 @@ def run_model(
         Bootstrap resamples; 0 for no intervals.
     level, seed, progress
         As for :func:`bootstrap` (used only when ``ci > 0``).
+    should_stop : callable, optional
+        Asked before the fit and, with ``ci > 0``, between resamples (see
+        :func:`bootstrap`).
 
     Returns
     -------
     AttributionResult
+
+    Raises
+    ------
+    ComputationStopped
+        ``should_stop`` returned True.
     """
     from attribution.registry import needs_touches
 
+    check_stop(should_stop, lambda: f"before fitting {getattr(model, 'name', model)!s}")
     if ci > 0:
         return bootstrap(model, paths, n_resamples=ci, level=level, seed=seed,
-                         progress=progress, touches=touches)
+                         progress=progress, touches=touches, should_stop=should_stop)
     if needs_touches(model):
         return model.attribute_touches(touches, paths)  # type: ignore[attr-defined]
     return model.attribute(paths)
@@ -397,6 +448,7 @@ def _bootstrap_touches(
     seed: int,
     progress: ProgressArg,
     max_cells: int,
+    should_stop: StopCheck | None = None,
 ) -> AttributionResult:
     """Bootstrap of a touch-level model (time decay); see the module docstring."""
     point = model.attribute_touches(touches, paths)
@@ -436,6 +488,8 @@ def _bootstrap_touches(
     row = 0
     with _progress(progress, n_resamples, f"bootstrap {point.label}") as advance:
         while row < n_resamples:
+            check_stop(should_stop, f"after {row} of {n_resamples} bootstrap resamples of"
+                                    f" {point.label}")
             size = min(batch, n_resamples - row)
             draws = rng.multinomial(total, pvals, size=size)[:, :n_journeys].astype(np.float64)
             boot_conv[row : row + size] = (credit_conv @ draws.T).T

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionModel, AttributionResult
+from attribution.base import AttributionModel, AttributionResult, StopCheck, check_stop
 from attribution.bootstrap import ProgressArg, run_model
 from attribution.registry import make_model, needs_touches
 from attribution.shapley import DegenerateGameError
@@ -260,6 +260,7 @@ def compare(
     level: float = 0.95,
     seed: int = 0,
     progress: ProgressArg = False,
+    should_stop: StopCheck | None = None,
 ) -> ModelComparison:
     """Run every model on ``paths`` (and ``touches`` for time decay).
 
@@ -282,6 +283,10 @@ def compare(
     level, seed, progress
         Passed to :func:`attribution.bootstrap.bootstrap`; every model gets
         the same seed, hence the same resampled journeys.
+    should_stop : callable, optional
+        Asked before each model and, with ``ci > 0``, between bootstrap
+        resamples; True stops the comparison with
+        :class:`~attribution.base.ComputationStopped` (no partial comparison).
 
     Returns
     -------
@@ -295,6 +300,8 @@ def compare(
         For an unknown spec (before any model runs).
     ValueError
         For an empty model list or a negative ``ci``.
+    ComputationStopped
+        ``should_stop`` returned True (the message names the model it was on).
     """
     if not models:
         raise ValueError("compare needs at least one model")
@@ -305,7 +312,8 @@ def compare(
     results: list[AttributionResult] = []
     names: list[str | None] = []
     skipped: list[tuple[str, str]] = []
-    for model, spec in zip(built, asked, strict=True):
+    for k, (model, spec) in enumerate(zip(built, asked, strict=True)):
+        check_stop(should_stop, f"after {k} of {len(built)} models, before {spec or model.name}")
         touch_model = needs_touches(model)
         if touch_model and touches is None:
             skipped.append((spec or model.name, "needs touch timestamps, which a path table"
@@ -314,7 +322,7 @@ def compare(
             continue
         try:
             result = run_model(model, paths, touches=touches, ci=ci, level=level, seed=seed,
-                               progress=progress)
+                               progress=progress, should_stop=should_stop)
         except DegenerateGameError as exc:
             skipped.append((spec or model.name, f"degenerate game, nothing to share: {exc}"))
             continue

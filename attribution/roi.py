@@ -83,7 +83,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionModel, AttributionResult, credit_matrix_of
+from attribution.base import (
+    AttributionModel,
+    AttributionResult,
+    StopCheck,
+    check_stop,
+    credit_matrix_of,
+)
 from data.paths import DIRECT, PathTable
 from data.warehouse import load_sql
 
@@ -517,6 +523,7 @@ def channel_roi(
     *,
     fiscal_year_start_month: int = 1,
     on_period: Callable[[str], None] | None = None,
+    should_stop: StopCheck | None = None,
 ) -> ChannelROITable:
     """Attribute every period's conversions and build the channel ROI table.
 
@@ -538,6 +545,9 @@ def channel_roi(
         First month of the fiscal year for quarters (1 = calendar quarters).
     on_period : callable, optional
         Called with each period label after it is done (progress display).
+    should_stop : callable, optional
+        Asked before each period's attribution; True stops with
+        :class:`~attribution.base.ComputationStopped` (no partial table).
 
     Returns
     -------
@@ -547,6 +557,8 @@ def channel_roi(
     ------
     ROIError
         Bad period or range, no data, a non-additive model.
+    ComputationStopped
+        ``should_stop`` returned True.
     """
     from data.journeys import JourneyOptions, build_paths_by_period
 
@@ -582,7 +594,8 @@ def channel_roi(
         [(label, datetime.combine(lo, midnight), datetime.combine(hi, midnight))
          for label, lo, hi in bounds],
         channels="period")
-    for label, lo, hi in bounds:
+    for k, (label, lo, hi) in enumerate(bounds):
+        check_stop(should_stop, f"after {k} of {len(bounds)} periods of the ROI table")
         in_period = spend[(spend["day"] >= lo) & (spend["day"] < hi)]
         spend_by = in_period.groupby("channel", sort=True)["amount"].sum()
         opts = dataclasses.replace(options, start=datetime.combine(lo, midnight),

@@ -3,6 +3,13 @@
 Results are cached by (data version, model, settings, journey options) as
 encoded JSON: a repeated request is answered with the stored bytes until the
 data version changes (``response_model`` still documents the body).
+
+Work per request is bounded twice. Before anything runs, bootstrap resamples
+times the models refitted on every resample must stay within the
+``max_bootstrap_work`` setting (else 422 naming the limit). While it runs, the
+computation asks the request's :meth:`~api.deps.ReadSession.should_stop`
+between model fits and resample batches; past ``request_time_budget_s`` it
+stops and the request gets 503 (the data lock is released with it).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import ReaderKey, ReadSession, ReadSessionDep
-from api.problems import InvalidParameter
+from api.problems import InvalidParameter, WorkLimitExceeded
 from api.routes.common import JourneyDep, JourneyQuery, clean, records
 from api.schemas import (
     AttributionResponse,
@@ -59,6 +66,26 @@ def _check_resamplable(paths: Any, ci: int) -> None:
                                "use ci=0 or a wider from/to range")
 
 
+def _check_work(session: ReadSession, specs: list[str], models: list[Any], ci: int) -> None:
+    """Refuse more model refits than ``max_bootstrap_work`` (422 naming the limit)."""
+    from attribution.bootstrap import refitted_per_resample
+
+    limit = session.settings.max_bootstrap_work
+    if ci <= 0 or limit is None:
+        return
+    refitted = [s for s, m in zip(specs, models, strict=True) if refitted_per_resample(m)]
+    work = ci * len(refitted)
+    if work <= limit:
+        return
+    fits = "model" if len(refitted) == 1 else "models"
+    most = limit // len(refitted)
+    raise WorkLimitExceeded(
+        f"ci: {ci} bootstrap resamples x {len(refitted)} {fits} refitted on every resample "
+        f"({', '.join(refitted)}) = {work} model fits, over this server's limit of {limit} "
+        f"per request; ask for ci={most} or less, or for fewer of these models",
+        requested=work, limit=limit)
+
+
 def _credit_rows(frame_records: list[dict[str, Any]]) -> list[ChannelCredit]:
     keep = ChannelCredit.model_fields
     return [ChannelCredit(**{k: v for k, v in r.items() if k in keep}) for r in frame_records]
@@ -94,7 +121,10 @@ def attribution(
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
 
     The ``(direct)`` row carries conversions with no touch in the lookback
-    window; it is reported apart and has no share.
+    window; it is reported apart and has no share. A bootstrap of a model
+    refitted on every resample (Markov, ``shapley_rate``) counts ``ci`` fits
+    against the server's limit (422 over it); a computation past the
+    request time budget is stopped (503 with ``Retry-After``).
     """
     settings = {"order": _order(order), "half_life_days": half_life_days}
     key = {"model": model, **settings, "ci": ci, "level": level, "seed": seed,
@@ -106,11 +136,13 @@ def attribution(
         from data.journeys import build_paths
 
         built = make_model(model, **settings)
+        _check_work(session, [model], [built], ci)
         options = journeys.options()
         paths = build_paths(session.warehouse, options)
         _check_resamplable(paths, ci)
         touches = _touches_if_needed(session, [built], options)
-        result = run_model(built, paths, touches=touches, ci=ci, level=level, seed=seed)
+        result = run_model(built, paths, touches=touches, ci=ci, level=level, seed=seed,
+                           should_stop=session.should_stop)
         return AttributionResponse(
             data_version=session.version,
             model=result.model,
@@ -149,7 +181,13 @@ def compare_models(
     level: Annotated[float, Query(gt=0.5, lt=1)] = 0.95,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
 ) -> Response:
-    """Every model on the same journeys: one tidy table and Spearman / Kendall agreement."""
+    """Every model on the same journeys: one tidy table and Spearman / Kendall agreement.
+
+    ``ci`` times the models refitted on every resample (Markov, ``shapley_rate``)
+    must stay within the server's limit of model fits per request (422 over
+    it, naming the limit); a comparison past the request time budget is
+    stopped (503 with ``Retry-After``).
+    """
     from attribution.registry import split_specs
 
     specs = split_specs(models)
@@ -169,12 +207,14 @@ def compare_models(
         from data.journeys import build_paths
 
         built = [make_model(s) for s in specs]
+        _check_work(session, specs, built, ci)
         options = journeys.options()
         paths = build_paths(session.warehouse, options)
         _check_resamplable(paths, ci)
         touches = _touches_if_needed(session, built, options)
         # The specs, not the built models: the columns are named as they were asked for.
-        comparison = compare(specs, paths, touches=touches, ci=ci, level=level, seed=seed)
+        comparison = compare(specs, paths, touches=touches, ci=ci, level=level, seed=seed,
+                             should_stop=session.should_stop)
         return compare_response(comparison, session.version, journeys)
 
     return session.cached_json("compare", key, compute)

@@ -110,7 +110,7 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> 
             finally:
                 cursor.close()
                 state.cache.invalidate()
-                state.refresh_version()
+                state.refresh()
     return IngestResponse(
         table=table,  # type: ignore[arg-type]
         source=name,

@@ -44,7 +44,8 @@ def roi_table(session: ReadSession, model: str, order: str | None, period: Perio
         options = journeys.options()
         return channel_roi(session.warehouse, built, period=period, options=options,
                            start=journeys.dates.start, end=journeys.dates.end,
-                           fiscal_year_start_month=fiscal_year_start_month)
+                           fiscal_year_start_month=fiscal_year_start_month,
+                           should_stop=session.should_stop)
 
     return session.cached("roi_table", key, compute)
 

@@ -6,6 +6,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -130,14 +131,16 @@ def test_readers_see_whole_versions_while_an_ingest_runs(db_copy, keys):
     assert elapsed < 60
 
 
-def test_touchpath_serve_answers_on_loopback(db_copy, keys, tmp_path):
+@contextmanager
+def touchpath_serve(db, keys, cwd, **env_extra: str):
+    """Run ``touchpath serve`` on ``db`` in its own process; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "TOUCHPATH_API_KEYS_FILE": str(keys.path)}
-    env.pop("TOUCHPATH_CONFIG", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOUCHPATH_")}
+    env.update({"TOUCHPATH_API_KEYS_FILE": str(keys.path), **env_extra})
     proc = subprocess.Popen(
         [*touchpath_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--db", str(db_copy), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path,
+         "--db", str(db), "--log-level", "warning"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -145,19 +148,118 @@ def test_touchpath_serve_answers_on_loopback(db_copy, keys, tmp_path):
         while True:
             assert proc.poll() is None, proc.stdout.read().decode()
             try:
-                r = httpx.get(f"{base}/v1/health", timeout=1)
+                httpx.get(f"{base}/v1/health", timeout=1)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "touchpath serve did not come up"
                 time.sleep(0.1)
+        yield base
+    finally:
+        stop_process(proc)
+    assert proc.returncode is not None
+
+
+def test_touchpath_serve_answers_on_loopback(db_copy, keys, tmp_path):
+    with touchpath_serve(db_copy, keys, tmp_path) as base:
+        r = httpx.get(f"{base}/v1/health", timeout=5)
         assert r.status_code == 200 and r.json()["counts"] == COUNTS_A
         r = httpx.get(f"{base}/v1/attribution?model=first_touch", headers=keys.headers("read"))
         assert r.status_code == 200 and r.json()["total_conversions"] == 5
         assert httpx.get(f"{base}/v1/attribution").status_code == 401
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Touchpath API"
-    finally:
-        stop_process(proc)
-    assert proc.returncode is not None
+
+
+#: Time budget of the server below; its compare would take about ten times longer.
+BUDGET_S = 2.0
+#: Five models refitted on every resample x 1000 resamples: 5000 fits of a few ms each.
+EXPENSIVE = "/v1/attribution/compare?models=markov1,markov2,markov3,markov4,markov_auto&ci=1000"
+
+
+@pytest.fixture(scope="module")
+def synth_db(tmp_path_factory):
+    """A small synthetic world (1,000 users): a Markov refit on it takes a few ms."""
+    from data.synth import SynthConfig, generate
+    from data.warehouse import Warehouse
+
+    path = tmp_path_factory.mktemp("synth") / "synth.duckdb"
+    with Warehouse.open(path) as wh:
+        generate(SynthConfig(n_users=1000)).load_into(wh)
+    return path
+
+
+def test_a_long_read_and_a_waiting_ingest_do_not_hold_up_health(synth_db, keys, tmp_path):
+    """Health and cheap reads answer at once; the long read stops at its budget (503)."""
+    read, write = keys.headers("read"), keys.headers("write")
+    extra = b"conversion_id,user_id,ts,value\nextra-1,u-extra,2026-01-05T10:00:00Z,10\n"
+    got: dict[str, dict] = {}
+
+    with touchpath_serve(synth_db, keys, tmp_path, TOUCHPATH_MAX_BOOTSTRAP_WORK="5000",
+                         TOUCHPATH_REQUEST_TIME_BUDGET_S=str(BUDGET_S)) as base:
+        before = httpx.get(f"{base}/v1/health", timeout=5).json()
+        assert httpx.get(f"{base}/v1/paths?limit=1", headers=read, timeout=60).status_code == 200
+
+        # one connected client per request, made before anything is timed
+        clients = {name: httpx.Client(base_url=base, timeout=120)
+                   for name in ("compare", "ingest", "cheap", "health")}
+        for c in clients.values():
+            c.get("/v1/health")
+
+        def timed(name: str, call) -> None:
+            t0 = time.monotonic()
+            r = call(clients[name])
+            got[name] = {"r": r, "start": t0, "end": time.monotonic()}
+
+        def compare() -> None:
+            timed("compare", lambda c: c.get(EXPENSIVE, headers=read))
+
+        def ingest() -> None:
+            timed("ingest", lambda c: c.post("/v1/ingest/conversions", headers=write,
+                                             files={"file": ("extra.csv", extra, "text/csv")}))
+
+        def cheap() -> None:  # a cached read: it must pass the waiting ingest
+            timed("cheap", lambda c: c.get("/v1/paths?limit=1", headers=read))
+
+        threads = [threading.Thread(target=f, daemon=True) for f in (compare, ingest, cheap)]
+        threads[0].start()
+        time.sleep(1.0)  # the compare holds the read side by now
+        threads[1].start()
+        time.sleep(0.3)  # the ingest waits for the compare
+        threads[2].start()
+        health: list[tuple[float, float]] = []
+        c = clients["health"]
+        while threads[0].is_alive() or threads[1].is_alive():
+            t0 = time.monotonic()
+            assert c.get("/v1/health").status_code == 200
+            health.append((t0, time.monotonic() - t0))
+            time.sleep(0.05)
+        for t in threads:
+            t.join(60)
+        after = c.get("/v1/health").json()
+        for c in clients.values():
+            c.close()
+
+    comp, ing, chp = got["compare"], got["ingest"], got["cheap"]
+    # the long read ran to its budget and was stopped, with the reason and when to retry
+    assert comp["r"].status_code == 503, comp["r"].text[:300]
+    assert comp["r"].headers["retry-after"] == "2"
+    assert comp["r"].json()["reason"].startswith("stopped after ")
+    long_read = comp["end"] - comp["start"]
+    assert BUDGET_S * 0.9 <= long_read < BUDGET_S + 10
+    # the ingest waited behind it (it cannot finish before the compare let go) ...
+    assert ing["r"].status_code == 200, ing["r"].text[:300]
+    assert ing["end"] > comp["start"] + BUDGET_S * 0.9, "the ingest did not wait for the read"
+    # ... and went in once the compare was stopped
+    assert ing["end"] - comp["end"] < 10
+    # health, asked while the ingest waited, never waited itself
+    waiting = [s for t0, s in health if ing["start"] <= t0 <= comp["end"]]
+    assert len(waiting) >= 3, health
+    assert max(waiting) < min(0.5, long_read / 5), waiting
+    # the cached read sent while the ingest waited was not queued behind it
+    assert chp["r"].status_code == 200 and chp["end"] - chp["start"] < 0.5
+    assert chp["end"] < comp["end"]
+    # health shows the ingest once it is done
+    assert after["counts"]["conversions"] == before["counts"]["conversions"] + 1
+    assert after["data_version"] == before["data_version"] + 1
 
 
 def test_keys_create_prints_key_once_and_stores_hash(tmp_path):

@@ -383,3 +383,22 @@ def test_period_bounds_week_month_quarter_fiscal():
         period_bounds("2026-02-01", "2026-01-01", "month")
     with pytest.raises(ROIError, match="fiscal"):
         period_bounds("2026-01-01", "2026-02-01", "quarter", 13)
+
+
+def test_channel_roi_stops_between_periods(wh):
+    from attribution.base import ComputationStopped
+
+    stop = {"raised": False}
+
+    @dataclass(frozen=True)
+    class RaisesAfterFirstPeriod:
+        name: ClassVar[str] = "linear"
+
+        def attribute(self, paths):
+            stop["raised"] = True
+            return Linear().attribute(paths)
+
+    # January and February both have conversions: the flag goes up in January's fit
+    with pytest.raises(ComputationStopped, match=r"after 1 of 2 periods"):
+        channel_roi(wh, RaisesAfterFirstPeriod(), "month", JourneyOptions(lookback_days=30),
+                    date(2026, 1, 1), date(2026, 3, 1), should_stop=lambda: stop["raised"])
