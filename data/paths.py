@@ -37,10 +37,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DIRECT", "CA_COLUMNS", "PathTable", "PathTableError"]
+__all__ = ["DIRECT", "CA_COLUMNS", "PATH_SEP", "PathTable", "PathTableError", "separator_mark"]
 
 #: Name of the baseline row: conversions with no touchpoint in the lookback window.
 DIRECT = "(direct)"
+
+#: How a path is written as text: its channel names joined by this separator.
+#: Reading splits on :func:`separator_mark` (``">"``) and trims the blanks, so a
+#: channel name must not contain ``">"``: ingest and the constructors refuse it.
+PATH_SEP = " > "
 
 #: Column names of the ChannelAttribution path table shape.
 CA_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
@@ -48,6 +53,30 @@ CA_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null
 
 class PathTableError(ValueError):
     """A path table could not be built: says which row and column, and why."""
+
+
+def separator_mark(sep: str = PATH_SEP) -> str:
+    """What a path written with ``sep`` is split on when read: ``sep`` without its padding.
+
+    ``"a > b"`` and ``"a>b"`` read alike, so a channel name holding the mark
+    (``">"`` for the default separator) would come back as several channels.
+    """
+    return sep.strip() or sep
+
+
+def _separator_problem(name: object, sep: str = PATH_SEP) -> str | None:
+    """Why ``name`` cannot be a channel (it holds a path separator), or ``None``.
+
+    Checked against the default separator, which every export uses unless told
+    otherwise, and against ``sep``, the one a table is being read or built with.
+    """
+    if not isinstance(name, str):
+        return None
+    for mark, joined_by in ((separator_mark(), PATH_SEP), (separator_mark(sep), sep)):
+        if mark in name:
+            return (f"channel name {name!r} contains {mark!r}, the path separator"
+                    f" (channels in a path are joined by {joined_by!r})")
+    return None
 
 
 def _plain(value: Any) -> str:
@@ -257,7 +286,9 @@ class PathTable:
         """Build a table from channel-name sequences; identical paths are summed.
 
         ``channels`` fixes the channel order (and may list channels that appear
-        on no path); by default channels are sorted by name.
+        on no path); by default channels are sorted by name. A channel name
+        holding ``">"`` (see :data:`PATH_SEP`) is refused: it would split into
+        several channels once the table is written and read back.
         """
         paths = [tuple(p) for p in paths]
         n = len(paths)
@@ -269,7 +300,14 @@ class PathTable:
             if not p or any((not isinstance(c, str)) or not c.strip() for c in p):
                 raise PathTableError(f"path row {i}: empty path or empty channel name: {p!r}")
         seen = {c for p in paths for c in p}
+        bad = {c for c in seen if _separator_problem(c) is not None}
+        if bad:
+            i, name = next((i, c) for i, p in enumerate(paths) for c in p if c in bad)
+            raise PathTableError(f"path row {i}: {_separator_problem(name)}")
         names = tuple(channels) if channels is not None else tuple(sorted(seen))
+        for c in names if channels is not None else ():
+            if (why := _separator_problem(c)) is not None:
+                raise PathTableError(f"channels: {why}")
         index = {c: k for k, c in enumerate(names)}
         missing = seen - set(index)
         if missing:
@@ -286,7 +324,7 @@ class PathTable:
         cls,
         frame: pd.DataFrame,
         *,
-        sep: str = " > ",
+        sep: str = PATH_SEP,
         path_col: str = "path",
         conversions_col: str = "total_conversions",
         value_col: str | None = "total_conversion_value",
@@ -301,8 +339,10 @@ class PathTable:
         Value and null columns are optional (zero when absent). The first
         purchase column (``first_conversions``, as :meth:`to_frame` writes it)
         is read when present; on the ``(direct)`` row it may be empty (unknown).
-        Channel names are stripped of surrounding spaces. Errors name the row
-        (1-based, as in the file, header excluded) and the column.
+        Channel names are stripped of surrounding spaces. Read with another
+        ``sep``, a channel name holding ``">"`` is refused, as are such names in
+        ``channels``: written with :data:`PATH_SEP`, they would split. Errors
+        name the row (1-based, as in the file, header excluded) and the column.
         """
         for col in (path_col, conversions_col):
             if col not in frame.columns:
@@ -382,6 +422,17 @@ class PathTable:
         del split, flat, arr
         names = [str(x) for x in encoded.dictionary.to_pylist()]
         idx = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+        # Split on ``sep``, a name cannot hold its mark; it may still hold the default one.
+        bad = [k for k, c in enumerate(names) if _separator_problem(c, sep) is not None]
+        if bad:
+            first = int(np.flatnonzero(np.isin(idx, bad))[0])
+            owner = int(np.searchsorted(offsets, first, side="right")) - 1
+            raise PathTableError(
+                f"{source}: row {int(np.flatnonzero(keep)[owner]) + 1}, column {path_col!r}:"
+                f" {_separator_problem(names[int(idx[first])], sep)}")
+        for c in channels if channels is not None else ():
+            if (why := _separator_problem(c, sep)) is not None:
+                raise PathTableError(f"{source}: channels: {why}")
         if channels is None:
             order = sorted(range(len(names)), key=lambda k: names[k])
             final = tuple(names[k] for k in order)
@@ -401,7 +452,8 @@ class PathTable:
         return table.aggregate()
 
     @classmethod
-    def read_csv(cls, path: str | PathLike[str], *, sep: str = " > ", **kwargs: Any) -> PathTable:
+    def read_csv(cls, path: str | PathLike[str], *, sep: str = PATH_SEP,
+                 **kwargs: Any) -> PathTable:
         """Read a ChannelAttribution-shaped CSV file (see :meth:`from_frame`)."""
         try:
             frame = pd.read_csv(path, dtype={"path": str}, keep_default_na=False, na_values=[""])
@@ -410,7 +462,7 @@ class PathTable:
         return cls.from_frame(frame, sep=sep, source=str(path), **kwargs)
 
     # --------------------------------------------------------------- exports
-    def path_strings(self, sep: str = " > ") -> list[str]:
+    def path_strings(self, sep: str = PATH_SEP) -> list[str]:
         """Each path joined with ``sep``."""
         if self.n_paths == 0:
             return []
@@ -419,7 +471,7 @@ class PathTable:
         lists = pa.ListArray.from_arrays(pa.array(self.offsets, type=pa.int32()), flat)
         return pc.binary_join(lists, sep).to_pylist()
 
-    def to_frame(self, *, sep: str = " > ", include_direct: bool = True) -> pd.DataFrame:
+    def to_frame(self, *, sep: str = PATH_SEP, include_direct: bool = True) -> pd.DataFrame:
         """The ChannelAttribution shape; the ``(direct)`` baseline as a last row.
 
         Count columns (``total_conversions``, ``total_null`` and
@@ -447,7 +499,7 @@ class PathTable:
             frame["first_conversions"] = _counts(np.r_[self.first_conversions, extra])
         return frame
 
-    def to_csv(self, path: str | PathLike[str], *, sep: str = " > ",
+    def to_csv(self, path: str | PathLike[str], *, sep: str = PATH_SEP,
                include_direct: bool = True) -> None:
         """Write the ChannelAttribution-shaped CSV (see :meth:`to_frame`)."""
         self.to_frame(sep=sep, include_direct=include_direct).to_csv(path, index=False)

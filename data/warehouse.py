@@ -10,9 +10,20 @@ Tables (DESIGN.md, "Tables"):
 
 Conventions
 -----------
-- Timestamps are ISO 8601 text, with or without a UTC offset. They are stored
-  in UTC as ``TIMESTAMP`` (no zone); a timestamp without offset is read as UTC.
-  Every connection runs with ``TimeZone = 'UTC'``.
+- Timestamps are ISO 8601 text, with or without a UTC offset, in the extended
+  form (``2026-06-01T10:00:00+08:00``) or the basic one (``20260601T100000+0800``,
+  ``20260601T100000Z``; a date ``20260601``). They are stored in UTC as
+  ``TIMESTAMP`` (no zone); a timestamp without offset is read as UTC. Every
+  connection runs with ``TimeZone = 'UTC'``.
+- Every timestamp and date (``ts``, ``day``, ``launched_on``), typed ones from
+  Parquet or a DataFrame included, must lie in the warehouse's time window
+  (:data:`DEFAULT_TS_WINDOW`, 1990-01-01 up to but excluding 2100-01-01 in
+  UTC, unless ``Warehouse(..., ts_window=...)`` says otherwise); a row outside
+  it is refused ("timestamp 20260-06-01T10:00:00 is outside 1990-01-01 ..
+  2100-01-01"). Years such as 20260 parse, but later break every read.
+- A channel name must not contain ``>``, the path separator
+  (:data:`data.paths.PATH_SEP`): paths are written ``a > b`` and read back by
+  splitting on ``>``, so ``search > email`` would come back as two channels.
 - Money (``cost``, ``value``, ``amount``) is ``DECIMAL(18, 6)``: exact to a
   millionth. A value with more decimal places is refused, never rounded.
 - Spend is daily: ``day`` is a calendar date (``YYYY-MM-DD``, or a timestamp at
@@ -36,7 +47,11 @@ every row and records its problems, and the file is refused whole when any row
 is bad; the warehouse is then unchanged. Row numbers in errors count data
 records from 1, the header not counted (record 1 is the line after the header
 unless a quoted field spans lines). Row 0 means the file as a whole (a missing
-column, an unreadable file).
+column, an unreadable file). A CSV record that does not fit the header ("row 7:
+has 3 fields, the header has 5"), or is not UTF-8 text, refuses the file by
+itself; an empty file (0 bytes) is refused, a file with only a header loads
+nothing. Whatever the outcome, the views, tables and registrations an ingest
+makes on its connection are dropped before it returns.
 
 Keys: ``event_id``, ``conversion_id``, ``(channel, day)`` for spend and
 ``channel``. A key repeated within one file is refused. A row whose key is
@@ -68,6 +83,8 @@ and the demo then refuses to replace it (:class:`NotADemoWarehouseError`).
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import os
 import re
 from collections.abc import Iterator
@@ -82,7 +99,10 @@ from typing import Literal, NamedTuple
 import duckdb
 import pandas as pd
 
+from data.paths import PATH_SEP, separator_mark
+
 __all__ = [
+    "DEFAULT_TS_WINDOW",
     "IngestError",
     "IngestProblem",
     "IngestReport",
@@ -119,6 +139,12 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": (),
     "channels": ("group_name", "launched_on"),
 }
+
+#: The time window ingest accepts unless a :class:`Warehouse` is given another:
+#: timestamps and dates from the first day (included) up to the second
+#: (excluded), in UTC. Wide enough for any marketing data, narrow enough to
+#: catch typos such as a five-digit year, which DuckDB parses but no reader handles.
+DEFAULT_TS_WINDOW: tuple[date, date] = (date(1990, 1, 1), date(2100, 1, 1))
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -215,8 +241,9 @@ class IngestProblem(NamedTuple):
     """One reason a file was refused.
 
     ``row`` is the data record (1-based, header not counted; 0 for the whole
-    file), ``column`` the input column, ``reason`` what is wrong and ``value``
-    the offending text when there is one.
+    file), ``column`` the input column (empty when the problem is the record or
+    the file as a whole), ``reason`` what is wrong and ``value`` the offending
+    text when there is one.
     """
 
     row: int
@@ -252,7 +279,8 @@ class IngestError(ValueError):
         ]
         for p in self.problems:
             got = "" if p.value is None else f" (got {p.value!r})"
-            lines.append(f"  row {p.row}, column {p.column!r}: {p.reason}{got}")
+            where = f"row {p.row}, column {p.column!r}" if p.column else f"row {p.row}"
+            lines.append(f"  {where}: {p.reason}{got}")
         if self.total > len(self.problems):
             lines.append(f"  ... and {self.total - len(self.problems)} more")
         return "\n".join(lines)
@@ -296,6 +324,9 @@ class Warehouse:
         Database file; ``":memory:"`` for a throw-away in-memory warehouse.
     read_only : bool, default False
         Open an existing file without write access (tables are not created).
+    ts_window : (date, date), default :data:`DEFAULT_TS_WINDOW`
+        Ingest refuses a timestamp or date before the first day or on or after
+        the second (UTC).
 
     Raises
     ------
@@ -318,7 +349,9 @@ class Warehouse:
     """
 
     def __init__(self, path: str | os.PathLike[str] = "touchpath.duckdb", *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False,
+                 ts_window: tuple[date, date] = DEFAULT_TS_WINDOW) -> None:
+        self.ts_window = _check_window(ts_window)
         self.path = str(path)
         self.read_only = read_only
         self._conn: duckdb.DuckDBPyConnection | None = _connect(self.path, read_only=read_only)
@@ -334,9 +367,10 @@ class Warehouse:
     @classmethod
     @contextmanager
     def open(cls, path: str | os.PathLike[str] = "touchpath.duckdb", *,
-             read_only: bool = False) -> Iterator[Warehouse]:
+             read_only: bool = False,
+             ts_window: tuple[date, date] = DEFAULT_TS_WINDOW) -> Iterator[Warehouse]:
         """Open a warehouse for a ``with`` block; it is closed on the way out."""
-        wh = cls(path, read_only=read_only)
+        wh = cls(path, read_only=read_only, ts_window=ts_window)
         try:
             yield wh
         finally:
@@ -465,8 +499,10 @@ class Warehouse:
         Raises
         ------
         IngestError
-            Any bad row, repeated key or conflicting stored key, a missing
-            required column or an unreadable file. Nothing is loaded.
+            Any bad row (a timestamp outside :attr:`ts_window` included),
+            repeated key or conflicting stored key, a missing required column,
+            a CSV record that does not fit the header, or an empty or
+            unreadable file. Nothing is loaded.
         FileNotFoundError
             ``source`` is a path that does not exist.
         ValueError
@@ -488,11 +524,39 @@ class Warehouse:
     def _ingest(self, cur: duckdb.DuckDBPyConnection, table: str,
                 source: str | os.PathLike[str] | pd.DataFrame, label: str,
                 max_problems: int) -> IngestReport:
-        header = _register_source(cur, source, label)
+        """Ingest on ``cur``; loaded or refused, nothing the ingest made stays on it."""
+        try:
+            return self._check_and_load(cur, table, source, label, max_problems)
+        finally:
+            _drop_ingest_objects(cur, registered=isinstance(source, pd.DataFrame))
+
+    def _check_and_load(self, cur: duckdb.DuckDBPyConnection, table: str,
+                        source: str | os.PathLike[str] | pd.DataFrame, label: str,
+                        max_problems: int) -> IngestReport:
+        is_frame = isinstance(source, pd.DataFrame)
+        start, end = self.ts_window
+        cur.execute(load_sql("ingest_settings"), {
+            "path": None if is_frame else str(source),
+            "window_start": start,
+            "window_end": end,
+            "path_sep": PATH_SEP,
+            "sep_mark": separator_mark(),
+        })
+        header = _register_source(cur, table, source, label)
+        is_csv = not is_frame and not _is_parquet(source)
         required, optional = REQUIRED_COLUMNS[table], OPTIONAL_COLUMNS[table]
         missing = [c for c in required if c not in header]
         if missing:
-            problems = [IngestProblem(0, c, "missing required column") for c in missing]
+            if is_csv and _header_not_utf8(Path(source)):
+                problems = [IngestProblem(0, "", "not UTF-8 text (invalid byte sequence in the"
+                                                 " header line); save the file as UTF-8")]
+            elif len(missing) == len(required):
+                # No required column at all: no header line, or not this table's file.
+                found = ", ".join(header) or "nothing"
+                problems = [IngestProblem(0, "", f"no required column in the header line"
+                                                 f" (found {found}): {_expected_header(table)}")]
+            else:
+                problems = [IngestProblem(0, c, "missing required column") for c in missing]
             raise IngestError(problems, len(problems), label)
         known = required + optional
         ignored = [c for c in header if c not in known]
@@ -502,17 +566,23 @@ class Warehouse:
         cur.execute(load_sql(f"stage_{table}"))
         # Happy path: one checking pass and one loading pass over the source, in
         # parallel and without keeping row order. Only a refused file is
-        # materialised in order to name its bad rows (see _diagnose).
+        # materialised in order to name its bad rows (see _diagnose). A CSV
+        # record that does not fit the header is not read but recorded by the
+        # reader: any such record refuses the file.
         cur.execute("SET SESSION preserve_insertion_order = false")
         cur.execute("BEGIN TRANSACTION")
         try:
             row = cur.execute(load_sql(f"{table}_check")).fetchone()
+            assert row is not None
+            misfits = _misfit_records(cur, len(header), max_problems) if is_csv else None
         except BaseException as exc:
             cur.execute("ROLLBACK")
             if isinstance(exc, duckdb.Error):
                 raise _unreadable(exc, label) from exc
             raise
-        assert row is not None
+        if misfits is not None:
+            cur.execute("ROLLBACK")
+            raise IngestError(misfits[0], misfits[1], label)
         rows_in_file, bad_rows, repeated_keys, conflicts = (int(x) for x in row)
         if bad_rows or repeated_keys or conflicts:
             cur.execute("ROLLBACK")
@@ -520,6 +590,10 @@ class Warehouse:
             cur.execute("BEGIN TRANSACTION")
         try:
             inserted, new_channels = _load(cur, table, header)
+            if is_csv and _scalar(cur, load_sql("csv_rejects_count")):
+                # The file changed between the passes: never load part of it.
+                raise IngestError([IngestProblem(
+                    0, "", "the file changed while it was being loaded; send it again")], 1, label)
             if inserted or new_channels:
                 bump_data_version(cur, ingest=True)
             cur.execute("COMMIT")
@@ -660,9 +734,46 @@ def _unopenable(exc: duckdb.Error) -> str:
     return f"DuckDB cannot open it: {first}"
 
 
+def _expected_header(table: str) -> str:
+    return "expected a header line with columns " + ", ".join(REQUIRED_COLUMNS[table])
+
+
 def _unreadable(exc: duckdb.Error, label: str) -> IngestError:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
     return IngestError([IngestProblem(0, "", f"cannot read: {first_line}")], 1, label)
+
+
+def _misfit_records(cur: duckdb.DuckDBPyConnection, n_columns: int,
+                    max_problems: int) -> tuple[list[IngestProblem], int] | None:
+    """CSV records the reader could not fit to the header, as problems with the total.
+
+    ``None`` when every record fitted. Run in the transaction of the scan that
+    recorded them (``csv_row_problems.sql``).
+    """
+    if not _scalar(cur, load_sql("csv_rejects_count")):
+        return None
+    report = cur.execute(load_sql("csv_row_problems"),
+                         {"n_columns": n_columns, "max_problems": max_problems}).fetchall()
+    problems = [IngestProblem(int(r), str(c), str(why), v) for r, c, why, v, _ in report]
+    return problems, int(report[0][4])
+
+
+def _drop_ingest_objects(cur: duckdb.DuckDBPyConnection, *, registered: bool) -> None:
+    """Drop the views, tables, macros and settings of an ingest (``ingest_cleanup.sql``)."""
+    cur.execute(load_sql("ingest_cleanup"))
+    if registered:
+        cur.unregister("_raw_frame")
+
+
+def _check_window(window: object) -> tuple[date, date]:
+    """``window`` as a ``(start, end)`` pair of dates with ``start < end``, or an error."""
+    if (not isinstance(window, tuple | list) or len(window) != 2
+            or any(type(d) is not date for d in window)):
+        raise TypeError(f"ts_window must be a (start, end) pair of dates, got {window!r}")
+    start, end = window
+    if start >= end:
+        raise ValueError(f"ts_window must start before it ends, got {start} .. {end}")
+    return start, end
 
 
 def _load(cur: duckdb.DuckDBPyConnection, table: str,
@@ -753,24 +864,59 @@ def _source_columns(known: tuple[str, ...], header: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _register_source(cur: duckdb.DuckDBPyConnection,
+def _is_parquet(source: str | os.PathLike[str]) -> bool:
+    return Path(source).suffix.lower() in _PARQUET_SUFFIXES
+
+
+def _header_not_utf8(path: Path) -> bool:
+    """Whether the first line of a CSV file (gzip or plain) holds bytes that are not UTF-8.
+
+    Used only to explain a header without the required columns: the reader
+    skips a header line it cannot decode and takes the next line for it.
+    """
+    suffix = path.suffix.lower()
+    if suffix in (".zst", ".zstd"):
+        return False  # no zstd reader in the standard library: the header goes unexplained
+    opener = gzip.open if suffix in (".gz", ".gzip") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError:
+        return False
+    first = head.split(b"\n", 1)[0]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(first, final=b"\n" in head)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _register_source(cur: duckdb.DuckDBPyConnection, table: str,
                      source: str | os.PathLike[str] | pd.DataFrame,
                      label: str) -> dict[str, str]:
-    """Expose ``source`` as the temp view ``_raw``; return its column types by name."""
+    """Expose ``source`` as the temp view ``_raw``; return its column types by name.
+
+    The file's path is in the ingest settings (``ingest_settings.sql``); the
+    view is read by ``raw_csv.sql``, ``raw_parquet.sql`` or, for a DataFrame
+    registered as ``_raw_frame``, ``raw_frame.sql``.
+    """
     if isinstance(source, pd.DataFrame):
         cur.register("_raw_frame", source)
-        cur.execute("CREATE OR REPLACE TEMP VIEW _raw AS SELECT * FROM _raw_frame")
-        rel = cur.sql("SELECT * FROM _raw")
-        return {str(c): str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
-    path = Path(source)
-    if not path.is_file():
-        raise FileNotFoundError(f"{label}: no such file")
+        cur.execute(load_sql("raw_frame"))
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"{label}: no such file")
+        if path.stat().st_size == 0:
+            what = "" if _is_parquet(path) else f": {_expected_header(table)}"
+            raise IngestError([IngestProblem(0, "", f"the file is empty (0 bytes){what}")],
+                              1, label)
+        try:
+            cur.execute(load_sql("raw_parquet" if _is_parquet(path) else "raw_csv"))
+        except duckdb.Error as exc:
+            raise _unreadable(exc, label) from exc
     try:
-        if path.suffix.lower() in _PARQUET_SUFFIXES:
-            rel = cur.read_parquet(str(path))
-        else:
-            rel = cur.read_csv(str(path), all_varchar=True, header=True)
-        rel.to_view("_raw", replace=True)
+        rel = cur.sql("SELECT * FROM _raw")
         return {str(c): str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
     except duckdb.Error as exc:
         raise _unreadable(exc, label) from exc

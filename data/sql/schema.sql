@@ -43,3 +43,7 @@ CREATE TABLE IF NOT EXISTS touchpath_meta (
 INSERT INTO touchpath_meta
 SELECT 'data_version', 0
 WHERE NOT EXISTS (SELECT 1 FROM touchpath_meta WHERE key = 'data_version');
+
+-- Earlier versions kept a view _raw over the last ingested file in the warehouse
+-- itself; ingest now reads through temporary views only.
+DROP VIEW IF EXISTS main._raw;

@@ -1,5 +1,7 @@
 -- The view _staged: the channel rows of _source (name, lifecycle status, group,
--- launch date) parsed, with the list of problems of each bad row.
+-- launch date) parsed, with the list of problems of each bad row. A launch date
+-- must lie in the ingest's time window and a channel name must not hold the
+-- path separator (see ingest_macros.sql).
 CREATE OR REPLACE TEMP VIEW _staged AS
 WITH
 parsed AS (
@@ -14,15 +16,16 @@ parsed AS (
 checked AS (
     SELECT
         *,
-        CASE WHEN p_channel IS NULL THEN 'empty channel' END AS channel_problem,
+        tp_channel_problem(p_channel) AS channel_problem,
         CASE
             WHEN p_status IS NULL THEN 'missing status'
             WHEN p_status NOT IN ('established', 'test', 'exited')
                 THEN 'unknown channel status (expected established, test or exited)'
         END AS status_problem,
         CASE
-            WHEN tp_text(launched_on) IS NOT NULL AND p_launched_on IS NULL
-                THEN 'not a calendar date (expected YYYY-MM-DD)'
+            WHEN tp_text(launched_on) IS NULL THEN NULL
+            WHEN p_launched_on IS NULL THEN 'not a calendar date (expected YYYY-MM-DD)'
+            WHEN NOT tp_in_window(p_launched_on) THEN tp_outside('date', launched_on)
         END AS launched_on_problem
     FROM parsed
 )

@@ -1,5 +1,6 @@
 -- The view _staged: the conversion rows of _source parsed to warehouse types,
--- with the list of problems of each bad row (NULL for good rows).
+-- with the list of problems of each bad row (NULL for good rows). A timestamp
+-- must lie in the ingest's time window (see ingest_macros.sql).
 CREATE OR REPLACE TEMP VIEW _staged AS
 WITH
 parsed AS (
@@ -9,7 +10,7 @@ parsed AS (
         coalesce(ts_native, tp_utc(ts)) AS p_ts,
         tp_money(value) AS p_value,
         coalesce(tp_text(kind), 'purchase') AS p_kind,
-        conversion_id, user_id, ts, value
+        conversion_id, user_id, ts, ts_native, value
     FROM _source
 ),
 checked AS (
@@ -19,7 +20,9 @@ checked AS (
             AS conversion_id_problem,
         CASE WHEN p_user_id IS NULL THEN 'empty user_id' END AS user_id_problem,
         CASE
-            WHEN p_ts IS NOT NULL THEN NULL
+            WHEN tp_in_window(p_ts) THEN NULL
+            WHEN p_ts IS NOT NULL
+                THEN tp_outside('timestamp', coalesce(ts, CAST(ts_native AS VARCHAR)))
             WHEN tp_text(ts) IS NULL THEN 'missing timestamp'
             ELSE 'unparseable timestamp (expected ISO 8601)'
         END AS ts_problem,
@@ -42,7 +45,7 @@ SELECT
             [
                 tp_problem('conversion_id', conversion_id_problem, conversion_id),
                 tp_problem('user_id', user_id_problem, user_id),
-                tp_problem('ts', ts_problem, ts),
+                tp_problem('ts', ts_problem, coalesce(ts, CAST(ts_native AS VARCHAR))),
                 tp_problem('value', value_problem, value)
             ],
             lambda p: p IS NOT NULL

@@ -1,5 +1,7 @@
 -- The view _staged: the spend rows of _source (one per channel and calendar
 -- day) parsed to warehouse types, with the list of problems of each bad row.
+-- A day must lie in the ingest's time window and a channel name must not hold
+-- the path separator (see ingest_macros.sql).
 CREATE OR REPLACE TEMP VIEW _staged AS
 WITH
 parsed AS (
@@ -13,10 +15,12 @@ parsed AS (
 checked AS (
     SELECT
         *,
-        CASE WHEN p_channel IS NULL THEN 'empty channel' END AS channel_problem,
+        tp_channel_problem(p_channel) AS channel_problem,
         CASE
+            WHEN tp_in_window(p_day) THEN NULL
             WHEN tp_text(day) IS NULL THEN 'missing day'
             WHEN p_day IS NULL THEN 'not a calendar date (expected YYYY-MM-DD)'
+            ELSE tp_outside('date', day)
         END AS day_problem,
         CASE
             WHEN tp_text(amount) IS NULL THEN 'missing amount'

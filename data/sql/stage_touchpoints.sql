@@ -1,5 +1,7 @@
 -- The view _staged: the touchpoint rows of _source parsed to warehouse types,
--- with the list of problems of each bad row (NULL for good rows).
+-- with the list of problems of each bad row (NULL for good rows). A timestamp
+-- must lie in the ingest's time window and a channel name must not hold the
+-- path separator (see ingest_macros.sql).
 -- interaction: blank or absent means 'click'; otherwise 'click' or 'view' in any
 -- case, stored lower-case; any other value is a bad row.
 CREATE OR REPLACE TEMP VIEW _staged AS
@@ -14,7 +16,7 @@ parsed AS (
         coalesce(lower(tp_text(interaction)), 'click') AS p_interaction,
         tp_money(cost) AS p_cost,
         tp_money_problem(cost) AS cost_problem,
-        event_id, user_id, ts, channel, interaction, cost
+        event_id, user_id, ts, ts_native, channel, interaction, cost
     FROM _source
 ),
 checked AS (
@@ -23,11 +25,13 @@ checked AS (
         CASE WHEN p_event_id IS NULL THEN 'empty event_id' END AS event_id_problem,
         CASE WHEN p_user_id IS NULL THEN 'empty user_id' END AS user_id_problem,
         CASE
-            WHEN p_ts IS NOT NULL THEN NULL
+            WHEN tp_in_window(p_ts) THEN NULL
+            WHEN p_ts IS NOT NULL
+                THEN tp_outside('timestamp', coalesce(ts, CAST(ts_native AS VARCHAR)))
             WHEN tp_text(ts) IS NULL THEN 'missing timestamp'
             ELSE 'unparseable timestamp (expected ISO 8601)'
         END AS ts_problem,
-        CASE WHEN p_channel IS NULL THEN 'empty channel' END AS channel_problem,
+        tp_channel_problem(p_channel) AS channel_problem,
         CASE
             WHEN p_interaction NOT IN ('click', 'view')
                 THEN 'unknown interaction (expected click or view)'
@@ -50,7 +54,7 @@ SELECT
             [
                 tp_problem('event_id', event_id_problem, event_id),
                 tp_problem('user_id', user_id_problem, user_id),
-                tp_problem('ts', ts_problem, ts),
+                tp_problem('ts', ts_problem, coalesce(ts, CAST(ts_native AS VARCHAR))),
                 tp_problem('channel', channel_problem, channel),
                 tp_problem('interaction', interaction_problem, interaction),
                 tp_problem('cost', cost_problem, cost)

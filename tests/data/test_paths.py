@@ -199,3 +199,25 @@ def test_empty_channel_name_is_refused_without_padding():
     frame = pd.DataFrame({"path": ["a>b", "a>>b"], "total_conversions": [1, 1]})
     with pytest.raises(PathTableError, match="row 2.*empty channel.*'a>>b'"):
         PathTable.from_frame(frame, sep=">")
+
+
+# ------------------------------------------------------------ the path separator
+def test_a_channel_name_holding_the_separator_is_refused_by_from_paths():
+    with pytest.raises(PathTableError, match=r"path row 1: channel name 'search > email'"
+                                             r" contains '>', the path separator"):
+        PathTable.from_paths([["a"], ["b", "search > email"]], conversions=[1, 1])
+    with pytest.raises(PathTableError, match=r"path row 0: channel name 'a>b' contains '>'"):
+        PathTable.from_paths([["a>b"]], conversions=[1])
+    with pytest.raises(PathTableError, match=r"channels: channel name 'x > y'"):
+        PathTable.from_paths([["a"]], conversions=[1], channels=["a", "x > y"])
+
+
+def test_a_channel_name_holding_the_separator_is_refused_by_from_frame():
+    # Read with another separator, a name may hold '>'; written back with ' > ' it would split.
+    frame = pd.DataFrame({"path": ["a|b", "c|search>email|d"], "total_conversions": [1, 2]})
+    with pytest.raises(PathTableError, match=r"paths.csv: row 2, column 'path': channel name"
+                                             r" 'search>email' contains '>'"):
+        PathTable.from_frame(frame, sep="|", source="paths.csv")
+    ok = pd.DataFrame({"path": ["a > b"], "total_conversions": [1]})
+    with pytest.raises(PathTableError, match=r"channels: channel name 'a > b' contains '>'"):
+        PathTable.from_frame(ok, channels=["a", "b", "a > b"])

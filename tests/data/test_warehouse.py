@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import duckdb
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -233,3 +234,93 @@ def test_cli_ingest_bad_file_exits_1_with_rows_on_stderr(tmp_path, write_csv):
     assert res.exit_code == 1
     assert "row 1" in res.stderr and "ts" in res.stderr
     assert "Traceback" not in res.output + res.stderr
+
+
+def _ingest_leftovers(cur):
+    """Temp views, tables, macros, variables and settings an ingest left on ``cur``."""
+    views = cur.execute(
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()
+    tables = cur.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    macros = cur.execute("SELECT DISTINCT function_name FROM duckdb_functions()"
+                         " WHERE function_type = 'macro' AND schema_name <> 'main'"
+                         " AND function_name LIKE 'tp%'").fetchall()
+    variables = cur.execute("SELECT name FROM duckdb_variables()").fetchall()
+    order = cur.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    return views + tables + macros + variables, order
+
+
+@pytest.mark.parametrize("case", ["refused rows", "refused frame", "missing column",
+                                  "ragged csv", "unreadable", "loaded", "loaded frame"])
+def test_an_ingest_leaves_nothing_behind_on_its_connection(wh, write_csv, tmp_path, case):
+    tp = [["event_id", "user_id", "ts", "channel"], ["e1", "u1", "2024-01-01", "a"]]
+    frame = pd.DataFrame(tp[1:], columns=tp[0])
+    sources = {
+        "refused rows": write_csv("bad.csv", [*tp, ["e2", "u1", "soon", "a"]]),
+        "refused frame": frame.assign(ts=["20260-06-01"]),
+        "missing column": write_csv("cols.csv", [["event_id", "ts"], ["e1", "2024-01-01"]]),
+        "ragged csv": write_csv("ragged.csv", [*tp, ["e2", "u1"]]),
+        "unreadable": tmp_path / "x.parquet",
+        "loaded": write_csv("ok.csv", tp),
+        "loaded frame": frame,
+    }
+    (tmp_path / "x.parquet").write_bytes(b"not parquet")
+    cur = wh.cursor()
+    before = _ingest_leftovers(cur)
+    source = sources[case]
+    label = "DataFrame" if isinstance(source, pd.DataFrame) else str(source)
+    if case.startswith("loaded"):
+        assert wh._ingest(cur, "touchpoints", source, label, 20).rows_inserted == 1
+    else:
+        with pytest.raises(IngestError):
+            wh._ingest(cur, "touchpoints", source, label, 20)
+    assert _ingest_leftovers(cur) == before == ([], [(True,)])
+    with pytest.raises(duckdb.CatalogException):
+        cur.execute("SELECT * FROM _raw_frame")
+    # the cursor is still good for the next ingest
+    assert wh._ingest(cur, "touchpoints", frame.assign(event_id=["e9"]), "DataFrame",
+                      20).rows_inserted == 1
+    cur.close()
+
+
+def test_no_view_of_an_ingested_file_is_kept_in_the_warehouse_file(tmp_path, write_csv):
+    db = tmp_path / "wh.duckdb"
+    tp = [["event_id", "user_id", "ts", "channel"], ["e1", "u1", "2024-01-01", "a"]]
+    with Warehouse.open(db) as wh:
+        wh.ingest("touchpoints", write_csv("ok.csv", tp))
+        with pytest.raises(IngestError):
+            wh.ingest("touchpoints", write_csv("bad.csv", [*tp, ["e2", "u1", "soon", "a"]]))
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal"
+                           ).fetchall() == []
+
+
+def test_opening_drops_the_source_view_earlier_versions_left(tmp_path, write_csv):
+    db = tmp_path / "wh.duckdb"
+    old = write_csv("old.csv", [["event_id", "user_id", "ts", "channel"]])
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"CREATE VIEW _raw AS SELECT * FROM read_csv('{old}')")
+    with Warehouse.open(db) as wh:
+        assert wh.conn.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal"
+                               ).fetchall() == []
+
+
+def test_a_csv_that_changes_between_check_and_load_loads_nothing(wh, write_csv, monkeypatch):
+    import data.warehouse as warehouse
+
+    header = ["event_id", "user_id", "ts", "channel"]
+    path = write_csv("tp.csv", [header, ["e1", "u1", "2024-01-01", "a"],
+                                ["e2", "u1", "2024-01-02", "a"]])
+    real_load = warehouse._load
+
+    def load_after_an_edit(cur, table, columns):
+        # Someone rewrites the file after the check pass: one record loses a field.
+        write_csv("tp.csv", [header, ["e1", "u1", "2024-01-01", "a"], ["e2", "u1"],
+                             ["e3", "u1", "2024-01-03", "a"]])
+        return real_load(cur, table, columns)
+
+    monkeypatch.setattr(warehouse, "_load", load_after_an_edit)
+    version = wh.data_version
+    with pytest.raises(IngestError, match="the file changed while it was being loaded"):
+        wh.ingest("touchpoints", path)
+    assert wh.counts()["touchpoints"] == 0 and wh.counts()["channels"] == 0
+    assert wh.data_version == version
