@@ -1,6 +1,6 @@
 """Dependencies of the API routes, as ``Annotated`` aliases.
 
-* :data:`SettingsDep` — the app's :class:`~api.settings.Settings`;
+* :data:`SettingsDep` — the app's :class:`~touchpath.api.settings.Settings`;
 * :data:`StateDep` — the app-wide :class:`AppState` (warehouse, locks, cache, keys);
 * :data:`ReadSessionDep` / :data:`ConnDep` — a read session for one request:
   a shared hold on the data lock, the data version it sees, and a warehouse
@@ -9,7 +9,7 @@
   the ``read`` / ``write`` role (401 without a valid key, 403 with too weak a role).
 
 Concurrency model (DESIGN.md, "Interfaces"; one process, uvicorn's thread
-pool): the app opens one :class:`~data.warehouse.Warehouse` in its lifespan.
+pool): the app opens one :class:`~touchpath.data.warehouse.Warehouse` in its lifespan.
 DuckDB connections are not safe to share between threads, so every request
 works on its own cursor (``Warehouse.cursor()``). Writes (ingest, status
 changes) are serialised and exclusive: they hold the write side of a
@@ -44,9 +44,9 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.cache import ResultCache
-from api.security import ApiKey, KeyStore, Role
-from api.settings import Settings
+from touchpath.api.cache import ResultCache
+from touchpath.api.security import ApiKey, KeyStore, Role
+from touchpath.api.settings import Settings
 
 __all__ = [
     "DATA_VERSION_HEADER",
@@ -386,7 +386,7 @@ class ReadSession:
         """Whether the request is past its time budget (pass to long computations).
 
         Computations ask at their checkpoints and raise
-        :class:`~attribution.base.ComputationStopped`, which the API answers
+        :class:`~touchpath.attribution.base.ComputationStopped`, which the API answers
         with 503; the read hold is released as the request ends.
         """
         return self.deadline is not None and time.monotonic() >= self.deadline

@@ -1,14 +1,14 @@
 """The FastAPI application factory of the Touchpath HTTP API.
 
 ``create_app(settings)`` builds an app whose lifespan loads and checks the API
-keys file (:meth:`~api.security.KeyStore.load`; a malformed file stops the
+keys file (:meth:`~touchpath.api.security.KeyStore.load`; a malformed file stops the
 start), removes the upload temp folders of servers that are gone
-(:func:`api.upload.remove_stale_upload_dirs`), opens one
-:class:`~data.warehouse.Warehouse` (closed on shutdown) and sets up the result
+(:func:`touchpath.api.upload.remove_stale_upload_dirs`), opens one
+:class:`~touchpath.data.warehouse.Warehouse` (closed on shutdown) and sets up the result
 cache; routers are mounted under ``/v1``. OpenAPI is at
 ``/openapi.json`` and the interactive docs at ``/docs`` (Swagger UI shipped
-inside the package, :mod:`api.routes.docs`; no CDN). Errors are problem
-details (:mod:`api.problems`); request bodies are size-limited before they are
+inside the package, :mod:`touchpath.api.routes.docs`; no CDN). Errors are problem
+details (:mod:`touchpath.api.problems`); request bodies are size-limited before they are
 parsed (:class:`BodySizeLimit`).
 """
 
@@ -23,11 +23,11 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.cache import ResultCache
-from api.deps import AppState, ReadWriteLock
-from api.problems import PROBLEM_JSON, PayloadTooLarge, install_problem_handlers
-from api.security import KeyStore
-from api.settings import Settings, get_settings
+from touchpath.api.cache import ResultCache
+from touchpath.api.deps import AppState, ReadWriteLock
+from touchpath.api.problems import PROBLEM_JSON, PayloadTooLarge, install_problem_handlers
+from touchpath.api.security import KeyStore
+from touchpath.api.settings import Settings, get_settings
 
 __all__ = ["BodySizeLimit", "create_app", "package_version"]
 
@@ -76,7 +76,7 @@ class BodySizeLimit:
     upload, or a client that lies about its length, is cut off as soon as it
     passes the limit). Paths under ``upload_prefix`` get ``upload_limit``;
     everything else gets ``body_limit``. What an upload decompresses to is
-    held to the same limit while it is staged (:mod:`api.upload`).
+    held to the same limit while it is staged (:mod:`touchpath.api.upload`).
     """
 
     def __init__(self, app: ASGIApp, *, upload_limit: int, body_limit: int,
@@ -134,7 +134,7 @@ class BodySizeLimit:
     async def _refuse(scope: Scope, send: Send, limit: int) -> None:
         from starlette.requests import Request
 
-        from api.problems import problem_response
+        from touchpath.api.problems import problem_response
 
         response = problem_response(Request(scope), 413,
                                     f"request body exceeds the limit of {limit} bytes",
@@ -166,7 +166,7 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
     Parameters
     ----------
     settings : Settings, optional
-        Defaults to :func:`api.settings.get_settings` (environment and config file).
+        Defaults to :func:`touchpath.api.settings.get_settings` (environment and config file).
     warehouse : Warehouse, optional
         An already open warehouse to serve (the caller closes it). By default
         the lifespan opens ``settings.db`` and closes it on shutdown.
@@ -180,8 +180,8 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from api.upload import remove_stale_upload_dirs
-        from data.warehouse import Warehouse
+        from touchpath.api.upload import remove_stale_upload_dirs
+        from touchpath.data.warehouse import Warehouse
 
         # The keys file is checked before anything is opened: a malformed line or
         # permissions that cannot be tightened stop the start (KeyFileError).
@@ -221,16 +221,16 @@ def create_app(settings: Settings | None = None, *, warehouse: Any = None) -> Fa
     app.add_middleware(BodySizeLimit, upload_limit=settings.max_upload_bytes,
                        body_limit=MAX_JSON_BODY_BYTES)
 
-    from api.routes import ROUTERS
+    from touchpath.api.routes import ROUTERS
 
     for router in ROUTERS:
         app.include_router(router)
 
-    from api.routes.dashboard import install_dashboard
+    from touchpath.api.routes.dashboard import install_dashboard
 
     install_dashboard(app)
 
-    from api.routes.docs import install_docs
+    from touchpath.api.routes.docs import install_docs
 
     install_docs(app)
 

@@ -223,15 +223,15 @@ def domain_errors() -> tuple[type[Exception], ...]:
     the routes' own :class:`InvalidParameter`. ``IngestError`` has a handler
     of its own (the row-level report). Any other exception is a 500.
     """
-    from attribution.curves import CurveError as AttributionCurveError
-    from attribution.lifecycle import LifecycleError
-    from attribution.registry import ModelSpecError
-    from attribution.roi import ROIError
-    from attribution.shapley import DegenerateGameError
-    from data.paths import PathTableError
-    from optimizer.constraints import ConstraintError
-    from optimizer.curves import CurveError as OptimizerCurveError
-    from optimizer.model import PlanError
+    from touchpath.attribution.curves import CurveError as AttributionCurveError
+    from touchpath.attribution.lifecycle import LifecycleError
+    from touchpath.attribution.registry import ModelSpecError
+    from touchpath.attribution.roi import ROIError
+    from touchpath.attribution.shapley import DegenerateGameError
+    from touchpath.data.paths import PathTableError
+    from touchpath.optimizer.constraints import ConstraintError
+    from touchpath.optimizer.curves import CurveError as OptimizerCurveError
+    from touchpath.optimizer.model import PlanError
 
     return (InvalidParameter, ModelSpecError, PathTableError, DegenerateGameError, ROIError,
             LifecycleError, AttributionCurveError, OptimizerCurveError, ConstraintError,
@@ -246,7 +246,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     computation stopped at the time budget is 503; everything else is a 500 with
     :data:`INTERNAL_ERROR_DETAIL` (logged with its traceback on the server).
     """
-    from data.warehouse import IngestError
+    from touchpath.data.warehouse import IngestError
 
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation)
@@ -254,7 +254,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     for error in domain_errors():
         app.add_exception_handler(error, _domain_error)
     app.add_exception_handler(WorkLimitExceeded, _work_limit)
-    from attribution.base import ComputationStopped
+    from touchpath.attribution.base import ComputationStopped
 
     app.add_exception_handler(ComputationStopped, _computation_stopped)
     app.add_exception_handler(Exception, _unexpected)

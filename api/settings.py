@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         DuckDB file of the warehouse (``:memory:`` for an empty in-memory one).
     api_keys_file : Path
         Keys file: one ``sha256-hex role created label`` line per key
-        (see :mod:`api.security`).
+        (see :mod:`touchpath.api.security`).
     max_upload_bytes : int
         Largest accepted ingest upload, in bytes, counted as received and again
         once decompressed (gzip) or decoded (Parquet); larger ones get 413.
@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         ``None``: no budget.
     writer_patience_s : float
         How long a waiting write (ingest, status change) lets new reads start
-        before they queue behind it (see :class:`api.deps.ReadWriteLock`); keep
+        before they queue behind it (see :class:`touchpath.api.deps.ReadWriteLock`); keep
         it at least ``request_time_budget_s``.
     config : Path, optional
         Config file the other settings were read from (TOML or JSON).

@@ -27,12 +27,12 @@ def touchpath_command() -> list[str]:
     """The argv prefix that runs ``touchpath``.
 
     The ``touchpath`` script next to the running interpreter when it is
-    installed, else ``python -c "from api.cli import main; main()"``.
+    installed, else ``python -c "from touchpath.cli import main; main()"``.
     """
     script = Path(sys.executable).with_name("touchpath")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from api.cli import main; main()"]
+    return [sys.executable, "-c", "from touchpath.cli import main; main()"]
 
 
 def stop_process(proc: subprocess.Popen) -> None:

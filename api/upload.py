@@ -2,9 +2,9 @@
 
 An upload is written to a folder of its own, ``touchpath-upload-<pid>-<random>``
 in the system temp directory, before the warehouse reads it
-(:mod:`api.routes.ingest`). The upload limit (``max_upload_bytes``,
+(:mod:`touchpath.api.routes.ingest`). The upload limit (``max_upload_bytes``,
 ``TOUCHPATH_MAX_UPLOAD_BYTES``) counts the bytes received
-(:class:`api.main.BodySizeLimit`) and also the bytes they decompress to, so a
+(:class:`touchpath.api.main.BodySizeLimit`) and also the bytes they decompress to, so a
 small compressed file cannot expand into rows the service cannot hold:
 
 * gzip is decompressed here in bounded chunks into a plain CSV file, counting
@@ -34,7 +34,7 @@ import zlib
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from api.problems import PayloadTooLarge
+from touchpath.api.problems import PayloadTooLarge
 
 __all__ = [
     "STALE_UNNAMED_AFTER_S",
@@ -144,7 +144,7 @@ def _too_large(name: str, what: str, limit: int) -> PayloadTooLarge:
 
 
 def _unreadable(name: str, reason: str) -> Any:
-    from data.warehouse import IngestError, IngestProblem
+    from touchpath.data.warehouse import IngestError, IngestProblem
 
     return IngestError([IngestProblem(0, "", f"cannot read: {reason}")], 1, name)
 

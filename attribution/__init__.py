@@ -1,28 +1,28 @@
 """Touchpath attribution layer: rule-based, Markov and Shapley models over a PathTable.
 
 DESIGN.md, "Attribution models". Every model returns an
-:class:`~attribution.base.AttributionResult`; :func:`make_model` builds one
+:class:`~touchpath.attribution.base.AttributionResult`; :func:`make_model` builds one
 from a name such as ``"markov2"``, :func:`bootstrap` adds confidence
 intervals and :func:`compare` runs several models side by side.
 
 The layer's later steps live in their own modules and are imported from
 there (not re-exported, so importing the package does not pull in
-``scipy.optimize``): :mod:`attribution.roi` (channel ROI per period),
-:mod:`attribution.lifecycle` (test / admit / scale / exit verdicts) and
-:mod:`attribution.curves` (response curves for the optimizer).
+``scipy.optimize``): :mod:`touchpath.attribution.roi` (channel ROI per period),
+:mod:`touchpath.attribution.lifecycle` (test / admit / scale / exit verdicts) and
+:mod:`touchpath.attribution.curves` (response curves for the optimizer).
 """
 
-from attribution.base import AttributionModel, AttributionResult
-from attribution.bootstrap import bootstrap, resample_paths
-from attribution.compare import ModelComparison, compare
-from attribution.markov import MarkovChain
-from attribution.registry import (
+from touchpath.attribution.base import AttributionModel, AttributionResult
+from touchpath.attribution.bootstrap import bootstrap, resample_paths
+from touchpath.attribution.compare import ModelComparison, compare
+from touchpath.attribution.markov import MarkovChain
+from touchpath.attribution.registry import (
     ModelSpecError,
     available_models,
     describe_models,
     make_model,
 )
-from attribution.rules import (
+from touchpath.attribution.rules import (
     CustomPosition,
     FirstTouch,
     InverseJ,
@@ -34,7 +34,7 @@ from attribution.rules import (
     PositionBased,
     TimeDecay,
 )
-from attribution.shapley import (
+from touchpath.attribution.shapley import (
     DegenerateGameError,
     OrderedShapley,
     ShapleyConversionRate,

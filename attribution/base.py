@@ -1,6 +1,6 @@
 """The shared result type and model protocol of the attribution layer.
 
-Every model (rule-based, Markov, Shapley) maps a :class:`~data.paths.PathTable`
+Every model (rule-based, Markov, Shapley) maps a :class:`~touchpath.data.paths.PathTable`
 to an :class:`AttributionResult` (DESIGN.md, "Attribution models"): per channel
 attributed conversions and value, their shares, optional bootstrap intervals,
 and the ``(direct)`` baseline carried through untouched. Additive models obey
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from data.paths import DIRECT, PathTable
+from touchpath.data.paths import DIRECT, PathTable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -229,10 +229,10 @@ class AttributionResult:
 
         ``markov2`` (not ``markov(order=2)``), ``position`` for the default
         40/20/40 U-shape, ``time_decay(half_life_days=3.0)``; see
-        :func:`attribution.registry.short_label`. Every setting stays in
+        :func:`touchpath.attribution.registry.short_label`. Every setting stays in
         :attr:`params`.
         """
-        from attribution.registry import short_label  # the registry imports this module
+        from touchpath.attribution.registry import short_label  # the registry imports this module
 
         return short_label(self.model, self.params)
 

@@ -29,7 +29,7 @@ rule-based model on paths, participation included, and the subset and
 ordered Shapley values) exposes
 ``credit_matrix(paths) -> ndarray (n_paths, n_channels)``: the share of a
 path's conversions and revenue that each channel receives (looked up by
-:func:`attribution.base.credit_matrix_of`, re-exported here). Then every
+:func:`touchpath.attribution.base.credit_matrix_of`, re-exported here). Then every
 resample is one matrix product, ``C* @ W``, for all resamples at once. Other
 models are refitted resample by resample, with a progress bar.
 
@@ -44,7 +44,7 @@ matrix product.
 
 Stopping. :func:`bootstrap` and :func:`run_model` take ``should_stop``, a
 callable asked before every batch of resamples and before every refit; when it
-returns True they raise :class:`~attribution.base.ComputationStopped` (a
+returns True they raise :class:`~touchpath.attribution.base.ComputationStopped` (a
 service answering a request within a time budget passes one; nothing partial
 is returned). :func:`refitted_per_resample` tells which models pay one full
 fit per resample, the expensive kind.
@@ -60,15 +60,15 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from attribution.base import (
+from touchpath.attribution.base import (
     AttributionModel,
     AttributionResult,
     StopCheck,
     check_stop,
     credit_matrix_of,
 )
-from attribution.shapley import DegenerateGameError
-from data.paths import PathTable
+from touchpath.attribution.shapley import DegenerateGameError
+from touchpath.data.paths import PathTable
 
 __all__ = [
     "DEFAULT_MAX_CELLS",
@@ -290,7 +290,7 @@ def bootstrap(
         Memory bound on one batch of draws (see :func:`resample_counts`).
     should_stop : callable, optional
         Asked before every batch of resamples and every refit; True stops the
-        bootstrap with :class:`~attribution.base.ComputationStopped`.
+        bootstrap with :class:`~touchpath.attribution.base.ComputationStopped`.
 
     Returns
     -------
@@ -316,8 +316,8 @@ def bootstrap(
 
     Examples
     --------
-    >>> from data.paths import PathTable
-    >>> from attribution.rules import Linear
+    >>> from touchpath.data.paths import PathTable
+    >>> from touchpath.attribution.rules import Linear
     >>> pt = PathTable.from_paths([["a", "b"], ["b"]], conversions=[30, 20], value=[300, 100],
     ...                           nulls=[70, 80])
     >>> res = bootstrap(Linear(), pt, n_resamples=100, seed=1)
@@ -401,7 +401,7 @@ def run_model(
     """One attribution run: with bootstrap intervals when ``ci > 0``, else the point estimate.
 
     ``ci > 0`` calls :func:`bootstrap` with ``n_resamples=ci``; otherwise a model
-    that needs touch timestamps (:func:`attribution.registry.needs_touches`) runs
+    that needs touch timestamps (:func:`touchpath.attribution.registry.needs_touches`) runs
     ``model.attribute_touches(touches, paths)`` and any other model
     ``model.attribute(paths)``.
 
@@ -428,7 +428,7 @@ def run_model(
     ComputationStopped
         ``should_stop`` returned True.
     """
-    from attribution.registry import needs_touches
+    from touchpath.attribution.registry import needs_touches
 
     check_stop(should_stop, lambda: f"before fitting {getattr(model, 'name', model)!s}")
     if ci > 0:

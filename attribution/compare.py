@@ -4,7 +4,7 @@ DESIGN.md, "Attribution models" (model comparison).
 
 
 :func:`compare` runs a list of models (instances or registry specs such as
-``"markov2"``) on one :class:`~data.paths.PathTable`, optionally with bootstrap
+``"markov2"``) on one :class:`~touchpath.data.paths.PathTable`, optionally with bootstrap
 intervals, and returns a :class:`ModelComparison`: one tidy table (channel ×
 model: conversions, value, share, interval bounds), a wide share table, rank
 agreement between the models and a grouped bar chart.
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionModel, AttributionResult, StopCheck, check_stop
-from attribution.bootstrap import ProgressArg, run_model
-from attribution.registry import make_model, needs_touches
-from attribution.shapley import DegenerateGameError
-from data.paths import PathTable
+from touchpath.attribution.base import AttributionModel, AttributionResult, StopCheck, check_stop
+from touchpath.attribution.bootstrap import ProgressArg, run_model
+from touchpath.attribution.registry import make_model, needs_touches
+from touchpath.attribution.shapley import DegenerateGameError
+from touchpath.data.paths import PathTable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -62,7 +62,7 @@ class ModelComparison:
     labels : tuple of str
         Column name of each result: the spec as given when the model was given
         as a string (``"markov2"``), else the result's short
-        :attr:`~attribution.base.AttributionResult.label`; repeated names get
+        :attr:`~touchpath.attribution.base.AttributionResult.label`; repeated names get
         ``#2``, ``#3`` ...
     skipped : tuple of (str, str)
         Models that could not run on this input, with the reason (e.g. time
@@ -269,24 +269,24 @@ def compare(
     models : sequence of AttributionModel or str
         Model instances or registry specs (``"first_touch"``, ``"markov2"``,
         ``"custom(first=0.5,middle=0,last=0.5)"``; see
-        :func:`attribution.registry.available_models`).
+        :func:`touchpath.attribution.registry.available_models`).
     paths : PathTable
     touches : DataFrame, optional
         Journey touches with timestamps (``journey_touches``); without them
         models that need timestamps (time decay) are skipped and listed in
         ``skipped`` with the reason. A model whose game is degenerate on this
-        input (:class:`~attribution.shapley.DegenerateGameError`, on the full
+        input (:class:`~touchpath.attribution.shapley.DegenerateGameError`, on the full
         data or a bootstrap resample) is skipped the same way, its message as
         the reason.
     ci : int, default 0
         Bootstrap resamples per model; 0 for no intervals.
     level, seed, progress
-        Passed to :func:`attribution.bootstrap.bootstrap`; every model gets
+        Passed to :func:`touchpath.attribution.bootstrap.bootstrap`; every model gets
         the same seed, hence the same resampled journeys.
     should_stop : callable, optional
         Asked before each model and, with ``ci > 0``, between bootstrap
         resamples; True stops the comparison with
-        :class:`~attribution.base.ComputationStopped` (no partial comparison).
+        :class:`~touchpath.attribution.base.ComputationStopped` (no partial comparison).
 
     Returns
     -------

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
-from data.paths import DIRECT
+from touchpath.data.paths import DIRECT
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

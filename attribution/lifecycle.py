@@ -65,7 +65,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from data.warehouse import bump_data_version, load_sql
+from touchpath.data.warehouse import bump_data_version, load_sql
 
 __all__ = [
     "BASELINES",
@@ -546,7 +546,7 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     Notes
     -----
     The change bumps the warehouse's ``data_version`` in the same
-    transaction (:func:`data.warehouse.bump_data_version`), so clients and
+    transaction (:func:`touchpath.data.warehouse.bump_data_version`), so clients and
     caches keyed by the version tell the states before and after it apart
     (a bare connection without the warehouse's ``touchpath_meta`` table has
     no version to bump). Setting the status a channel already has changes

@@ -113,8 +113,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from attribution.base import AttributionResult
-from data.paths import PathTable
+from touchpath.attribution.base import AttributionResult
+from touchpath.data.paths import PathTable
 
 __all__ = [
     "CONVERSION",

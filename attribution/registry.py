@@ -1,4 +1,4 @@
-"""Model names used by the CLI, the API and :func:`attribution.compare.compare`.
+"""Model names used by the CLI, the API and :func:`touchpath.attribution.compare.compare`.
 
 A *spec* names a model and, optionally, its settings::
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from attribution.base import AttributionModel
+from touchpath.attribution.base import AttributionModel
 
 __all__ = [
     "ModelSpec",
@@ -59,7 +59,7 @@ class ModelSpec:
     name : str
         The name users type, e.g. ``"markov2"``.
     module, cls : str
-        Where the model class lives (``attribution.<module>.<cls>``).
+        Where the model class lives (``touchpath.attribution.<module>.<cls>``).
     description : str
         One line for ``touchpath attribute --help`` and :func:`describe_models`.
     fixed : dict
@@ -74,7 +74,7 @@ class ModelSpec:
 
     def model_class(self) -> type:
         """Import and return the model class."""
-        module = importlib.import_module(f"attribution.{self.module}")
+        module = importlib.import_module(f"touchpath.attribution.{self.module}")
         return getattr(module, self.cls)
 
 

@@ -3,8 +3,8 @@
 DESIGN.md, "ROI and lifecycle rules". For every period (ISO week, calendar
 month, or calendar / fiscal quarter) the journeys whose conversion falls in the
 period are built -- all periods in one pass over the journeys
-(:func:`data.journeys.build_paths_by_period`; each period's table equals
-:func:`data.journeys.build_paths` with the period as ``start``/``end``) -- and
+(:func:`touchpath.data.journeys.build_paths_by_period`; each period's table equals
+:func:`touchpath.data.journeys.build_paths` with the period as ``start``/``end``) -- and
 attributed with any attribution model; spend per channel is summed over the
 period's days. Per channel per period:
 
@@ -40,7 +40,7 @@ Undefined cases, never shown as infinity or a made-up zero:
 First vs repeat purchases. A first purchase is a user's first conversion in
 the data (``PathTable.first_conversions`` per path). When the model's credit
 is linear in the path counts it offers a per-path credit matrix ``W``
-(``credit_matrix(paths)``, read with :func:`attribution.base.credit_matrix_of`
+(``credit_matrix(paths)``, read with :func:`touchpath.attribution.base.credit_matrix_of`
 on the period's path table: ``(n_paths, n_channels)``, row ``p`` the share of
 path ``p``'s conversions credited to each channel, rows summing to 1; every
 rule-based model on paths and the subset / ordered Shapley values). Then the
@@ -83,15 +83,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from attribution.base import (
+from touchpath.attribution.base import (
     AttributionModel,
     AttributionResult,
     StopCheck,
     check_stop,
     credit_matrix_of,
 )
-from data.paths import DIRECT, PathTable
-from data.warehouse import load_sql
+from touchpath.data.paths import DIRECT, PathTable
+from touchpath.data.warehouse import load_sql
 
 __all__ = [
     "PERIODS",
@@ -266,14 +266,14 @@ def attribute_period(
     """Build the paths for ``options`` (start/end set) and attribute them.
 
     ``paths``, when given, is the path table of ``options`` already built
-    (e.g. by :func:`data.journeys.build_paths_by_period`) and is used as is.
+    (e.g. by :func:`touchpath.data.journeys.build_paths_by_period`) and is used as is.
     Time-decay style models (with ``attribute_touches``) get the journey
     touches too. An empty path table gives zero credit without calling the
     model. A non-additive result (e.g. participation) is refused: its credit
     does not sum to the conversions, so ROI would not reconcile.
     """
-    from attribution.registry import needs_touches
-    from data.journeys import build_paths, journey_touches
+    from touchpath.attribution.registry import needs_touches
+    from touchpath.data.journeys import build_paths, journey_touches
 
     if paths is None:
         paths = build_paths(wh, options)
@@ -547,7 +547,7 @@ def channel_roi(
         Called with each period label after it is done (progress display).
     should_stop : callable, optional
         Asked before each period's attribution; True stops with
-        :class:`~attribution.base.ComputationStopped` (no partial table).
+        :class:`~touchpath.attribution.base.ComputationStopped` (no partial table).
 
     Returns
     -------
@@ -560,10 +560,10 @@ def channel_roi(
     ComputationStopped
         ``should_stop`` returned True.
     """
-    from data.journeys import JourneyOptions, build_paths_by_period
+    from touchpath.data.journeys import JourneyOptions, build_paths_by_period
 
     if isinstance(model, str):
-        from attribution.registry import make_model
+        from touchpath.attribution.registry import make_model
 
         model = make_model(model)
     if options is None:
@@ -628,12 +628,12 @@ def _model_label(model: AttributionModel) -> str:
     """The table's model label when no period has conversions (no result to ask).
 
     The same source as :attr:`AttributionResult.label`:
-    :func:`attribution.registry.short_label` of the model's name and its
+    :func:`touchpath.attribution.registry.short_label` of the model's name and its
     settings (dataclass fields), so settings equal to the registry's defaults
     drop out — ``markov2`` for ``MarkovChain(order=2)``, ``position`` for the
     default U-shape, ``markov_auto`` for an order still to be chosen.
     """
-    from attribution.registry import short_label
+    from touchpath.attribution.registry import short_label
 
     params: dict[str, Any] = {}
     if dataclasses.is_dataclass(model):

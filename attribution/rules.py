@@ -38,9 +38,9 @@ distinct channels; its credit is still linear in the path counts, so it offers
 the matrix too (the bootstrap can use it; ROI refuses the model as
 non-additive). ``attribute`` and ``credit_matrix`` are built from the same
 per-touch (participation: per path-and-channel) weights, so the two cannot
-disagree. The bootstrap (:mod:`attribution.bootstrap`) and the ROI table's
-first/repeat split (:mod:`attribution.roi`) read it through
-:func:`attribution.base.credit_matrix_of`.
+disagree. The bootstrap (:mod:`touchpath.attribution.bootstrap`) and the ROI table's
+first/repeat split (:mod:`touchpath.attribution.roi`) read it through
+:func:`touchpath.attribution.base.credit_matrix_of`.
 
 All computations are vectorised over the path table's columnar arrays
 (``codes``, ``offsets``) with :func:`numpy.bincount`; no per-path Python loop.
@@ -57,8 +57,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionResult, sum_credit_by_path
-from data.paths import PathTable
+from touchpath.attribution.base import AttributionResult, sum_credit_by_path
+from touchpath.data.paths import PathTable
 
 __all__ = [
     "CustomPosition",
@@ -216,7 +216,7 @@ class LastNonDirect(_TouchWeightRule):
         Names of the channels treated as direct. A single string is read as a
         one-name tuple. The default covers the conventional ``direct`` channel
         and ``owned_site``, the owned site / mini-program of the synthetic
-        data (:mod:`data.synth`): visits to an owned property are where a
+        data (:mod:`touchpath.data.synth`): visits to an owned property are where a
         customer lands after another channel brought them, so GA4-style
         reporting passes their credit back to that channel.
 
@@ -469,9 +469,9 @@ class TimeDecay:
     half its weight. Touches on the same day share equally, so repeated
     channels accumulate per touch as in the other rules.
 
-    A :class:`~data.paths.PathTable` carries no timestamps, so this model reads
+    A :class:`~touchpath.data.paths.PathTable` carries no timestamps, so this model reads
     touches: call :meth:`attribute_touches` with one row per touch of every
-    converting journey (the warehouse's ``data.journeys.journey_touches``
+    converting journey (the warehouse's ``touchpath.data.journeys.journey_touches``
     produces that table). :meth:`attribute` raises ``ValueError``.
 
     Parameters

@@ -51,8 +51,8 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from attribution.base import AttributionResult, sum_credit_by_path
-from data.paths import PathTable
+from touchpath.attribution.base import AttributionResult, sum_credit_by_path
+from touchpath.data.paths import PathTable
 
 __all__ = [
     "BOUND_LEVEL",

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from api.testing import free_port, stop_process, touchpath_command
+from touchpath.api.testing import free_port, stop_process, touchpath_command
 
 N_CLIENTS = 8
 PHASE_SECONDS = 10.0
@@ -87,9 +87,9 @@ def _report(name: str, ms: np.ndarray, seconds: float, target_ms: float) -> None
 
 
 def main() -> None:
-    from api.security import create_key
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.api.security import create_key
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     with tempfile.TemporaryDirectory(prefix="touchpath-bench-api-") as tmp:
         db, keys = Path(tmp) / "wh.duckdb", Path(tmp) / "keys"

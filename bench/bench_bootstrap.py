@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from attribution.bootstrap import bootstrap
-from attribution.registry import make_model
-from data.paths import PathTable
+from touchpath.attribution.bootstrap import bootstrap
+from touchpath.attribution.registry import make_model
+from touchpath.data.paths import PathTable
 
 N_PATHS = 100_000
 N_CHANNELS = 8

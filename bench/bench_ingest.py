@@ -80,8 +80,8 @@ def generate(n_touchpoints: int, out: Path, seed: int = 7) -> tuple[Path, Path]:
 
 def _timed_run(directory: str) -> None:
     """Child process: ingest both files into a fresh DuckDB file, build paths."""
-    from data.journeys import JourneyOptions, build_paths
-    from data.warehouse import Warehouse
+    from touchpath.data.journeys import JourneyOptions, build_paths
+    from touchpath.data.warehouse import Warehouse
 
     d = Path(directory)
     db = d / "bench.duckdb"

@@ -107,8 +107,8 @@ def _reset_peak() -> int:
 def _worker(side: str, data: str, order: int, repeats: int) -> dict:
     frame = pd.read_pickle(data)
     if side == "ours":
-        from attribution.markov import MarkovChain
-        from data.paths import PathTable
+        from touchpath.attribution.markov import MarkovChain
+        from touchpath.data.paths import PathTable
 
         def fit() -> pd.Series:
             pt = PathTable.from_frame(frame, sep=">")

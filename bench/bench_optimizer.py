@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from optimizer import (
+from touchpath.optimizer import (
     BudgetConstraint,
     GroupLimit,
     MaxChange,

@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 
-from attribution.shapley import ShapleyConversionRate, ShapleySubset
-from data.paths import PathTable
+from touchpath.attribution.shapley import ShapleyConversionRate, ShapleySubset
+from touchpath.data.paths import PathTable
 
 
 def distinct_paths(rng: np.random.Generator, n_channels: int, n_paths: int,

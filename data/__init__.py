@@ -1,20 +1,20 @@
 """Touchpath data layer: DuckDB warehouse, ingest, journeys and path tables.
 
 DESIGN.md, "Tables" and "Journeys". Everything above this layer sees only a
-:class:`~data.paths.PathTable` (or plain DataFrames) built here.
-:mod:`data.synth` (synthetic data with a known generative truth) is imported
+:class:`~touchpath.data.paths.PathTable` (or plain DataFrames) built here.
+:mod:`touchpath.data.synth` (synthetic data with a known generative truth) is imported
 from its module, not re-exported here, so importing the package stays light.
 """
 
-from data.journeys import (
+from touchpath.data.journeys import (
     JourneyOptions,
     build_paths,
     build_paths_by_period,
     journey_summary,
     journey_touches,
 )
-from data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
-from data.warehouse import (
+from touchpath.data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
+from touchpath.data.warehouse import (
     IngestError,
     IngestProblem,
     IngestReport,

@@ -38,8 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data.paths import PathTable
-from data.warehouse import Warehouse, load_sql
+from touchpath.data.paths import PathTable
+from touchpath.data.warehouse import Warehouse, load_sql
 
 __all__ = [
     "JourneyOptions",

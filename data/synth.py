@@ -130,7 +130,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from data.paths import PathTable
+from touchpath.data.paths import PathTable
 
 __all__ = [
     "CHANNELS",

@@ -22,7 +22,7 @@ Conventions
   it is refused ("timestamp 20260-06-01T10:00:00 is outside 1990-01-01 ..
   2100-01-01"). Years such as 20260 parse, but later break every read.
 - A channel name must not contain ``>``, the path separator
-  (:data:`data.paths.PATH_SEP`): paths are written ``a > b`` and read back by
+  (:data:`touchpath.data.paths.PATH_SEP`): paths are written ``a > b`` and read back by
   splitting on ``>``, so ``search > email`` would come back as two channels.
 - Money (``cost``, ``value``, ``amount``) is ``DECIMAL(18, 6)``: exact to a
   millionth. A value with more decimal places is refused, never rounded.
@@ -99,7 +99,7 @@ from typing import Literal, NamedTuple
 import duckdb
 import pandas as pd
 
-from data.paths import PATH_SEP, separator_mark
+from touchpath.data.paths import PATH_SEP, separator_mark
 
 __all__ = [
     "DEFAULT_TS_WINDOW",
@@ -158,7 +158,8 @@ def load_sql(name: str) -> str:
     name : str
         File name without the ``.sql`` suffix.
     """
-    return resources.files("data").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    sql = resources.files("touchpath.data").joinpath("sql", f"{name}.sql")
+    return sql.read_text(encoding="utf-8")
 
 
 class WarehouseError(RuntimeError):

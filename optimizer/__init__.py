@@ -2,7 +2,7 @@
 
 Typical use::
 
-    from optimizer import (BudgetConstraint, PlanConstraints, MaxChange,
+    from touchpath.optimizer import (BudgetConstraint, PlanConstraints, MaxChange,
                            channel_input_from_segments, optimize_budget)
 
     inputs = [channel_input_from_segments("search", [(100_000, 4.1), (100_000, 2.7)],
@@ -11,7 +11,7 @@ Typical use::
     plan.to_frame()
 """
 
-from optimizer.constraints import (
+from touchpath.optimizer.constraints import (
     BudgetConstraint,
     ChannelBounds,
     ConstraintError,
@@ -20,7 +20,7 @@ from optimizer.constraints import (
     MaxChange,
     PlanConstraints,
 )
-from optimizer.curves import (
+from touchpath.optimizer.curves import (
     CHANNEL_STATUSES,
     VERDICTS,
     ChannelInput,
@@ -29,8 +29,8 @@ from optimizer.curves import (
     Segment,
     channel_input_from_segments,
 )
-from optimizer.io import curves_from_json, load_curves_file
-from optimizer.model import (
+from touchpath.optimizer.io import curves_from_json, load_curves_file
+from touchpath.optimizer.model import (
     LPModel,
     LPSolution,
     PlanError,
@@ -40,7 +40,7 @@ from optimizer.model import (
     diagnose_conflicts,
     solve_model,
 )
-from optimizer.plan import (
+from touchpath.optimizer.plan import (
     BudgetPlan,
     ChannelPlan,
     RevenueRange,
@@ -49,7 +49,7 @@ from optimizer.plan import (
     quarter_months,
     revenue_range,
 )
-from optimizer.scenarios import (
+from touchpath.optimizer.scenarios import (
     DEFAULT_MULTIPLIERS,
     ScenarioSet,
     max_budget_at_marginal_roi,

@@ -1,6 +1,6 @@
 """Constraint specifications of the budget LP (DESIGN.md, "Budget optimizer").
 
-These are plain data: :mod:`optimizer.model` turns each one into named linear
+These are plain data: :mod:`touchpath.optimizer.model` turns each one into named linear
 rows. Shares are always shares of the plan's **total spend** (the sum of every
 channel's planned spend, held channels included), so "social <= 40% of total"
 means the same whether the budget is spent exactly, at most, or sought (goal

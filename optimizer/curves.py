@@ -228,7 +228,7 @@ class ChannelInput:
     curve : ResponseCurve or None
         The channel's response curve; ``None`` when the channel is not modelled
         (its spend is then held at ``previous_spend`` or set to 0, see
-        :class:`~optimizer.constraints.PlanConstraints`, and its revenue is
+        :class:`~touchpath.optimizer.constraints.PlanConstraints`, and its revenue is
         reported as not modelled, never as 0).
     previous_spend : float, optional
         Spend in the previous period (the reference of max-change limits and

@@ -3,19 +3,19 @@
 :func:`plan_inputs_from_warehouse` turns the data into what the LP needs, in
 the one direction of the data flow (data → attribution → ROI → optimizer):
 
-1. the channel ROI table per ``period`` (:func:`attribution.roi.channel_roi`)
+1. the channel ROI table per ``period`` (:func:`touchpath.attribution.roi.channel_roi`)
    with the chosen attribution model, unless one is given;
-2. one response curve per channel with spend (:func:`attribution.curves.fit_curves`:
+2. one response curve per channel with spend (:func:`touchpath.attribution.curves.fit_curves`:
    attributed revenue as a concave function of period spend);
 3. each curve cut into ``segments`` pieces and scaled to a quarter
-   (:func:`attribution.curves.curves_to_json` with ``m`` = periods per
+   (:func:`touchpath.attribution.curves.curves_to_json` with ``m`` = periods per
    quarter, :data:`PERIODS_PER_QUARTER`): spend ``S`` spread evenly over
    ``m`` periods returns ``m · R(S / m)``, same slopes, ``m`` × the widths.
    Segments of zero width or undefined slope are dropped; a channel left
    without segments is not modelled (the LP holds it at its previous spend);
 4. status and group of each channel from the ``channels`` table, and the
    lifecycle verdicts of the test channels
-   (:func:`attribution.lifecycle.evaluate` on the same ROI table);
+   (:func:`touchpath.attribution.lifecycle.evaluate` on the same ROI table);
 5. previous spend = the channel's spend over the last ``m`` periods of the
    table (the last quarter's worth: 3 months, 13 weeks or 1 quarter);
 6. conversions per unit of revenue, ``Σ attributed conversions / Σ attributed
@@ -25,12 +25,12 @@ the one direction of the data flow (data → attribution → ROI → optimizer):
    split).
 
 Uncertainty (``resamples > 0``, issue "Uncertainty" of the optimizer): every
-period's journeys are resampled as in :func:`attribution.bootstrap.bootstrap`
+period's journeys are resampled as in :func:`touchpath.attribution.bootstrap.bootstrap`
 (multinomial over the path counts, seed ``seed + k`` for period ``k``), giving
 ``B`` resampled attributed revenues per channel per period; the curves are
 refitted on each resample ``b`` (spend unchanged) and cut over the same spend
 range as the point curve, so that resample ``b`` of every channel forms
-``curve_sets[b]``, from which :func:`optimizer.plan.revenue_range` re-evaluates
+``curve_sets[b]``, from which :func:`touchpath.optimizer.plan.revenue_range` re-evaluates
 a plan. Off by default: it refits the model ``B`` times per period for models
 without a credit matrix (Markov, conversion-rate Shapley), e.g. about
 ``B × periods × 30 ms`` for first-order Markov on a month of 100k users' data.
@@ -48,9 +48,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.curves import ChannelInput, CurveError
-from optimizer.curves import ResponseCurve as SegmentCurve
-from optimizer.io import curves_from_json
+from touchpath.optimizer.curves import ChannelInput, CurveError
+from touchpath.optimizer.curves import ResponseCurve as SegmentCurve
+from touchpath.optimizer.io import curves_from_json
 
 __all__ = ["PERIODS_PER_QUARTER", "PlanInputs", "next_quarter", "plan_inputs_from_warehouse"]
 
@@ -66,10 +66,10 @@ class PlanInputs:
     ----------
     inputs : list of ChannelInput
         One per channel with spend in the data, ready for
-        :func:`optimizer.optimize_budget`.
+        :func:`touchpath.optimizer.optimize_budget`.
     curve_sets : list of dict
         ``curve_sets[b][channel]``: resample ``b`` of the quarter curves
-        (empty without ``resamples``); for :func:`optimizer.plan.revenue_range`.
+        (empty without ``resamples``); for :func:`touchpath.optimizer.plan.revenue_range`.
     curves : dict of str to attribution.curves.ResponseCurve
         The fitted per-period curves (for plotting and their fit quality).
     verdicts : list of attribution.lifecycle.Verdict
@@ -77,7 +77,7 @@ class PlanInputs:
     roi_table : attribution.roi.ChannelROITable
         The table the curves and verdicts come from.
     document : dict
-        The same inputs as a curves document (:mod:`optimizer.io` schema), e.g.
+        The same inputs as a curves document (:mod:`touchpath.optimizer.io` schema), e.g.
         to save for ``touchpath plan --curves``.
     previous_spend : dict of str to float
         Spend of each channel over ``previous_periods``.
@@ -152,9 +152,9 @@ def _resampled_revenue(
     wh: Any, model: Any, table: Any, options: Any, resamples: int, seed: int,
 ) -> list[pd.DataFrame]:
     """``B`` copies of the ROI frame's (channel, period, spend) with resampled revenue."""
-    from attribution.bootstrap import bootstrap
-    from attribution.registry import needs_touches
-    from data.journeys import build_paths, journey_touches
+    from touchpath.attribution.bootstrap import bootstrap
+    from touchpath.attribution.registry import needs_touches
+    from touchpath.data.journeys import build_paths, journey_touches
 
     frame = table.to_frame(include_direct=False)[["period", "channel", "spend",
                                                   "attributed_revenue"]]
@@ -209,7 +209,7 @@ def plan_inputs_from_warehouse(
     segments : int
         Segments per curve (default 8).
     options : JourneyOptions, optional
-        Journey options (default: :class:`data.journeys.JourneyOptions`).
+        Journey options (default: :class:`touchpath.data.journeys.JourneyOptions`).
     lifecycle_rules : attribution.lifecycle.LifecycleRules, optional
         Rules of the verdicts (default rules when ``None``).
     roi_table : ChannelROITable, optional
@@ -234,11 +234,11 @@ def plan_inputs_from_warehouse(
         No channel has spend (nothing to plan), a bad period or segment count,
         or errors of the layers below (ROI, curves) naming what is wrong.
     """
-    from attribution.curves import curves_to_json, fit_curves
-    from attribution.lifecycle import evaluate
-    from attribution.registry import make_model
-    from attribution.roi import channel_roi
-    from data.journeys import JourneyOptions
+    from touchpath.attribution.curves import curves_to_json, fit_curves
+    from touchpath.attribution.lifecycle import evaluate
+    from touchpath.attribution.registry import make_model
+    from touchpath.attribution.roi import channel_roi
+    from touchpath.data.journeys import JourneyOptions
 
     if period not in PERIODS_PER_QUARTER:
         raise ValueError(f"period must be one of {tuple(PERIODS_PER_QUARTER)}, got {period!r}")
@@ -307,7 +307,7 @@ def plan_inputs_from_warehouse(
 def _add_resamples(doc: dict[str, Any], curves: Mapping[str, Any], samples: list[pd.DataFrame],
                    segments: int, periods: float) -> None:
     """Refit every channel's curve on each resample; store as ``resamples`` in ``doc``."""
-    from attribution.curves import fit_curves
+    from touchpath.attribution.curves import fit_curves
 
     per_channel: dict[str, list[list[dict[str, float]]]] = {c: [] for c in curves}
     for sample in samples:

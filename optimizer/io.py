@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from optimizer.curves import ChannelInput, CurveError, ResponseCurve, Segment
+from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve, Segment
 
 __all__ = ["curves_from_json", "load_curves_file"]
 

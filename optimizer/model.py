@@ -42,8 +42,8 @@ from typing import Literal
 import numpy as np
 import pulp
 
-from optimizer.constraints import ConstraintError, PlanConstraints
-from optimizer.curves import ChannelInput, CurveError
+from touchpath.optimizer.constraints import ConstraintError, PlanConstraints
+from touchpath.optimizer.curves import ChannelInput, CurveError
 
 __all__ = [
     "LPModel",
@@ -245,7 +245,7 @@ def build_model(
     inputs : sequence of ChannelInput
         One per channel, names unique.
     constraints : PlanConstraints
-        The constraint specification; see :mod:`optimizer.constraints`.
+        The constraint specification; see :mod:`touchpath.optimizer.constraints`.
     objective : {"revenue", "conversions", "profit"}
         What to maximise (module docstring).
     margin : float, optional

@@ -27,7 +27,7 @@ expected_revenue
     counted in ``total_spend`` (and in ``unmodelled_spend``) but their revenue
     is *not modelled* and reported as ``None``, never as 0.
 Money is reported as solver floats after polishing (see
-:mod:`optimizer.model`); nothing is rounded except for display.
+:mod:`touchpath.optimizer.model`); nothing is rounded except for display.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from optimizer.constraints import PlanConstraints
-from optimizer.curves import ChannelInput, CurveError, ResponseCurve
-from optimizer.model import (
+from touchpath.optimizer.constraints import PlanConstraints
+from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve
+from touchpath.optimizer.model import (
     LPModel,
     LPSolution,
     Objective,
@@ -556,7 +556,7 @@ def optimize_budget(
     Parameters
     ----------
     inputs : sequence of ChannelInput
-        Curves and channel facts (:func:`~optimizer.curves.channel_input_from_segments`).
+        Curves and channel facts (:func:`~touchpath.optimizer.curves.channel_input_from_segments`).
     constraints : PlanConstraints
         Must include a budget.
     objective : {"revenue", "conversions", "profit"}
@@ -580,8 +580,8 @@ def optimize_budget(
 
     Examples
     --------
-    >>> from optimizer.curves import channel_input_from_segments as ch
-    >>> from optimizer.constraints import BudgetConstraint, PlanConstraints
+    >>> from touchpath.optimizer.curves import channel_input_from_segments as ch
+    >>> from touchpath.optimizer.constraints import BudgetConstraint, PlanConstraints
     >>> plan = optimize_budget(
     ...     [ch("a", [(100, 4.0), (100, 1.0)]), ch("b", [(100, 3.0), (100, 2.0)])],
     ...     PlanConstraints(budget=BudgetConstraint(250, equality=True)))

@@ -30,16 +30,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from optimizer.constraints import BudgetConstraint, PlanConstraints
-from optimizer.curves import ChannelInput
-from optimizer.model import (
+from touchpath.optimizer.constraints import BudgetConstraint, PlanConstraints
+from touchpath.optimizer.curves import ChannelInput
+from touchpath.optimizer.model import (
     Objective,
     SolverName,
     build_model,
     fmt_money,
     solve_model,
 )
-from optimizer.plan import BudgetPlan, finish_figure, optimize_budget, plan_from_model
+from touchpath.optimizer.plan import BudgetPlan, finish_figure, optimize_budget, plan_from_model
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -189,7 +189,7 @@ def min_budget_for_revenue(
 
     Examples
     --------
-    >>> from optimizer.curves import channel_input_from_segments as ch
+    >>> from touchpath.optimizer.curves import channel_input_from_segments as ch
     >>> p = min_budget_for_revenue(
     ...     [ch("a", [(100, 4.0), (100, 1.0)]), ch("b", [(100, 3.0), (100, 2.0)])],
     ...     PlanConstraints(), 800.0)
@@ -239,7 +239,7 @@ def max_budget_at_marginal_roi(
 
     Examples
     --------
-    >>> from optimizer.curves import channel_input_from_segments as ch
+    >>> from touchpath.optimizer.curves import channel_input_from_segments as ch
     >>> p = max_budget_at_marginal_roi(
     ...     [ch("a", [(100, 4.0), (100, 1.0)]), ch("b", [(100, 3.0), (100, 2.0)])],
     ...     PlanConstraints(), 2.0)

@@ -20,7 +20,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "touchpath")
 @pytest.fixture
 def tiny_paths():
     """A 3-channel toy PathTable small enough to work by hand."""
-    from data.paths import PathTable
+    from touchpath.data.paths import PathTable
 
     return PathTable.from_paths(
         [["a", "b", "c"], ["a", "c"], ["b"], ["c", "a"]],
@@ -35,9 +35,9 @@ def tiny_paths():
 @pytest.fixture(scope="session")
 def synth_warehouse(tmp_path_factory):
     """Factory: ``synth_warehouse(**config)`` is the path of a new DuckDB warehouse
-    loaded with ``data.synth.generate(SynthConfig(**config))``."""
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    loaded with ``touchpath.data.synth.generate(SynthConfig(**config))``."""
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     def make(**config):
         path = tmp_path_factory.mktemp("wh") / "synth.duckdb"
@@ -65,7 +65,7 @@ def hold_file():
     import subprocess
     import sys
 
-    from api.testing import stop_process
+    from touchpath.api.testing import stop_process
 
     procs = []
 

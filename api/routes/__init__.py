@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.routes import attribution, budget, health, ingest, lifecycle, paths, roi
+from touchpath.api.routes import attribution, budget, health, ingest, lifecycle, paths, roi
 
 __all__ = ["ROUTERS"]
 

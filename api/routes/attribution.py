@@ -7,7 +7,7 @@ data version changes (``response_model`` still documents the body).
 Work per request is bounded twice. Before anything runs, bootstrap resamples
 times the models refitted on every resample must stay within the
 ``max_bootstrap_work`` setting (else 422 naming the limit). While it runs, the
-computation asks the request's :meth:`~api.deps.ReadSession.should_stop`
+computation asks the request's :meth:`~touchpath.api.deps.ReadSession.should_stop`
 between model fits and resample batches; past ``request_time_budget_s`` it
 stops and the request gets 503 (the data lock is released with it).
 """
@@ -19,10 +19,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ReaderKey, ReadSession, ReadSessionDep
-from api.problems import InvalidParameter, WorkLimitExceeded
-from api.routes.common import JourneyDep, JourneyQuery, clean, records
-from api.schemas import (
+from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
+from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
+from touchpath.api.routes.common import JourneyDep, JourneyQuery, clean, records
+from touchpath.api.schemas import (
     AttributionResponse,
     ChannelCredit,
     CompareResponse,
@@ -51,8 +51,8 @@ def _order(order: str | None) -> int | str | None:
 
 def _touches_if_needed(session: ReadSession, models: list[Any], options: Any) -> Any:
     """Per-touch journeys when one of ``models`` needs touch times (time decay), else None."""
-    from attribution.registry import needs_touches
-    from data.journeys import journey_touches
+    from touchpath.attribution.registry import needs_touches
+    from touchpath.data.journeys import journey_touches
 
     if any(needs_touches(m) for m in models):
         return journey_touches(session.warehouse, options)
@@ -68,7 +68,7 @@ def _check_resamplable(paths: Any, ci: int) -> None:
 
 def _check_work(session: ReadSession, specs: list[str], models: list[Any], ci: int) -> None:
     """Refuse more model refits than ``max_bootstrap_work`` (422 naming the limit)."""
-    from attribution.bootstrap import refitted_per_resample
+    from touchpath.attribution.bootstrap import refitted_per_resample
 
     limit = session.settings.max_bootstrap_work
     if ci <= 0 or limit is None:
@@ -131,9 +131,9 @@ def attribution(
            **journeys.params()}
 
     def compute() -> AttributionResponse:
-        from attribution.bootstrap import run_model
-        from attribution.registry import make_model
-        from data.journeys import build_paths
+        from touchpath.attribution.bootstrap import run_model
+        from touchpath.attribution.registry import make_model
+        from touchpath.data.journeys import build_paths
 
         built = make_model(model, **settings)
         _check_work(session, [model], [built], ci)
@@ -188,7 +188,7 @@ def compare_models(
     it, naming the limit); a comparison past the request time budget is
     stopped (503 with ``Retry-After``).
     """
-    from attribution.registry import split_specs
+    from touchpath.attribution.registry import split_specs
 
     specs = split_specs(models)
     if not specs:
@@ -202,9 +202,9 @@ def compare_models(
     key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
     def compute() -> CompareResponse:
-        from attribution.compare import compare
-        from attribution.registry import make_model
-        from data.journeys import build_paths
+        from touchpath.attribution.compare import compare
+        from touchpath.attribution.registry import make_model
+        from touchpath.data.journeys import build_paths
 
         built = [make_model(s) for s in specs]
         _check_work(session, specs, built, ci)
@@ -221,7 +221,7 @@ def compare_models(
 
 
 def compare_response(comparison: Any, version: int, journeys: JourneyQuery) -> CompareResponse:
-    """The wire form of a :class:`~attribution.compare.ModelComparison`.
+    """The wire form of a :class:`~touchpath.attribution.compare.ModelComparison`.
 
     Parameters
     ----------
@@ -255,7 +255,7 @@ def compare_response(comparison: Any, version: int, journeys: JourneyQuery) -> C
 )
 def list_models(_key: ReaderKey) -> ModelsResponse:
     """Every registered model with a one-line description."""
-    from attribution.registry import describe_models
+    from touchpath.attribution.registry import describe_models
 
     return ModelsResponse(models=[ModelInfo(name=n, description=d)
                                   for n, d in describe_models().items()])

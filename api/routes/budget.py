@@ -3,16 +3,16 @@
 Inputs of the LP come from one of two places:
 
 * ``curves`` in the body — channels with piecewise-linear segments, exactly
-  the ``touchpath plan --curves`` document (:mod:`optimizer.io`);
+  the ``touchpath plan --curves`` document (:mod:`touchpath.optimizer.io`);
 * otherwise the warehouse, through
-  :func:`optimizer.inputs.plan_inputs_from_warehouse`: the channel ROI table
+  :func:`touchpath.optimizer.inputs.plan_inputs_from_warehouse`: the channel ROI table
   of ``period`` and ``model``
-  (:func:`attribution.roi.channel_roi`), one response curve per channel with
-  spend (:func:`attribution.curves.fit_curves`), cut into ``segments`` pieces
+  (:func:`touchpath.attribution.roi.channel_roi`), one response curve per channel with
+  spend (:func:`touchpath.attribution.curves.fit_curves`), cut into ``segments`` pieces
   and scaled to a quarter (``periods`` per quarter: 13 weeks, 3 months or 1
-  quarter; :func:`attribution.curves.curves_to_json`), each channel's status
+  quarter; :func:`touchpath.attribution.curves.curves_to_json`), each channel's status
   and group from the channels table, the lifecycle verdicts of test channels
-  (:func:`attribution.lifecycle.evaluate`, default rules), and as previous
+  (:func:`touchpath.attribution.lifecycle.evaluate`, default rules), and as previous
   spend the channel's spend over the last quarter's worth of periods (plus
   conversions per unit of revenue and the monthly spend pattern).
 
@@ -28,11 +28,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
-from api.deps import ReaderKey, ReadSession, ReadSessionDep
-from api.problems import InvalidParameter
-from api.routes.common import JourneyQuery, records
-from api.routes.roi import roi_table
-from api.schemas import (
+from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
+from touchpath.api.problems import InvalidParameter
+from touchpath.api.routes.common import JourneyQuery, records
+from touchpath.api.routes.roi import roi_table
+from touchpath.api.schemas import (
     GoalRequest,
     GoalResponse,
     PlanRequest,
@@ -58,7 +58,7 @@ _GOAL_EXAMPLES = {
 
 
 def _default_journeys() -> JourneyQuery:
-    from api.routes.common import DateRange
+    from touchpath.api.routes.common import DateRange
 
     return JourneyQuery(30, False, "all", None, DateRange(None, None))
 
@@ -66,13 +66,13 @@ def _default_journeys() -> JourneyQuery:
 def warehouse_inputs(session: ReadSession, settings: PlanSettings) -> tuple[list[Any], list[Any]]:
     """LP inputs fitted from the warehouse (see the module docstring); cached.
 
-    The work is :func:`optimizer.inputs.plan_inputs_from_warehouse`, on the
+    The work is :func:`touchpath.optimizer.inputs.plan_inputs_from_warehouse`, on the
     ROI table shared with ``/v1/roi`` through the result cache.
     """
     key = {"model": settings.model, "period": settings.period, "segments": settings.segments}
 
     def compute() -> tuple[list[Any], list[Any]]:
-        from optimizer.inputs import plan_inputs_from_warehouse
+        from touchpath.optimizer.inputs import plan_inputs_from_warehouse
 
         journeys = _default_journeys()
         table = roi_table(session, settings.model, None, settings.period, 1, journeys)
@@ -91,7 +91,7 @@ def warehouse_inputs(session: ReadSession, settings: PlanSettings) -> tuple[list
 
 def _inputs(session: ReadSession, settings: PlanSettings) -> tuple[list[Any], list[Any]]:
     if settings.curves is not None:
-        from optimizer import curves_from_json
+        from touchpath.optimizer import curves_from_json
 
         doc = {"channels": [c.model_dump(exclude_none=True) for c in settings.curves]}
         return curves_from_json(doc)
@@ -99,7 +99,7 @@ def _inputs(session: ReadSession, settings: PlanSettings) -> tuple[list[Any], li
 
 
 def _constraints(settings: PlanSettings, budget: float | None, spend_all: bool) -> Any:
-    from optimizer import (
+    from touchpath.optimizer import (
         BudgetConstraint,
         ChannelBounds,
         GroupLimit,
@@ -126,7 +126,7 @@ def _quarter(settings: PlanSettings) -> str | None:
 
 
 def plan_response(plan: Any, version: int) -> PlanResponse:
-    """The wire form of a :class:`~optimizer.plan.BudgetPlan`."""
+    """The wire form of a :class:`~touchpath.optimizer.plan.BudgetPlan`."""
     return PlanResponse(data_version=version, **plan.to_dict())
 
 
@@ -147,8 +147,8 @@ def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> Respons
     """
 
     def compute() -> PlanResponse:
-        from optimizer import optimize_budget
-        from optimizer.plan import revenue_range
+        from touchpath.optimizer import optimize_budget
+        from touchpath.optimizer.plan import revenue_range
 
         inputs, curve_sets = _inputs(session, body)
         result = optimize_budget(
@@ -179,7 +179,7 @@ def scenarios(body: ScenariosRequest, _key: ReaderKey,
     """
 
     def compute() -> ScenariosResponse:
-        from optimizer import run_scenarios
+        from touchpath.optimizer import run_scenarios
 
         inputs, _ = _inputs(session, body)
         result = run_scenarios(inputs, _constraints(body, body.budget, body.spend_all),
@@ -212,7 +212,7 @@ def goal(
     """
 
     def compute() -> GoalResponse:
-        from optimizer import max_budget_at_marginal_roi, min_budget_for_revenue
+        from touchpath.optimizer import max_budget_at_marginal_roi, min_budget_for_revenue
 
         inputs, _ = _inputs(session, body)
         cons = _constraints(body, None, False)

@@ -2,8 +2,8 @@
 
 Dates on the wire: ``from`` and ``to`` are calendar days, both inclusive
 (``from=2026-01-01&to=2026-03-31`` is the first quarter), as ISO 8601 text
-(:data:`api.schemas.IsoDate`; a number is refused, never read as a timestamp). The domain layer
-takes half-open ranges ``[start, end)``, so ``end = to + 1 day``.
+(:data:`touchpath.api.schemas.IsoDate`; a number is refused, never read as a timestamp).
+The domain layer takes half-open ranges ``[start, end)``, so ``end = to + 1 day``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from fastapi import Depends, Query
 
-from api.problems import InvalidParameter
-from api.schemas import IsoDate, JourneyOptionsOut
+from touchpath.api.problems import InvalidParameter
+from touchpath.api.schemas import IsoDate, JourneyOptionsOut
 
 __all__ = [
     "DateRange",
@@ -77,14 +77,14 @@ class JourneyQuery:
         self.dates = dates
 
     def options(self) -> Any:
-        """The :class:`data.journeys.JourneyOptions` these parameters mean.
+        """The :class:`touchpath.data.journeys.JourneyOptions` these parameters mean.
 
         Raises
         ------
         InvalidParameter
             ``JourneyOptions`` refused the combination (422 with its message).
         """
-        from data.journeys import JourneyOptions
+        from touchpath.data.journeys import JourneyOptions
 
         try:
             return JourneyOptions(

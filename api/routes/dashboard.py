@@ -44,7 +44,7 @@ def static_dir() -> Path:
     FileNotFoundError
         The package was installed without its ``static`` files.
     """
-    path = Path(str(files("api").joinpath("static")))
+    path = Path(str(files("touchpath.api").joinpath("static")))
     if not (path / "index.html").is_file():
         raise FileNotFoundError(f"dashboard files missing: {path / 'index.html'} not found "
                                 "(reinstall Touchpath with its package data)")

@@ -33,7 +33,7 @@ DOCS_CONTENT_SECURITY_POLICY = (
 def install_docs(app: FastAPI, docs_url: str = "/docs") -> None:
     """Add the Swagger UI page at ``docs_url`` to ``app`` (create it with ``docs_url=None``).
 
-    The ``/static`` mount (:func:`api.routes.dashboard.install_dashboard`)
+    The ``/static`` mount (:func:`touchpath.api.routes.dashboard.install_dashboard`)
     serves the vendored files.
     """
     router = APIRouter(include_in_schema=False)

@@ -1,7 +1,7 @@
 """``GET /v1/health``: liveness, data version, last ingest and row counts (no key needed).
 
 Health never waits for the data lock or DuckDB: it answers on the event loop
-from the :class:`~api.deps.DataSnapshot` the app keeps in memory, refreshed
+from the :class:`~touchpath.api.deps.DataSnapshot` the app keeps in memory, refreshed
 at startup and after every write under the write hold. So it answers in
 milliseconds while an ingest runs or waits, or a long read holds the lock.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from api.deps import AppState, StateDep
-from api.main import package_version
-from api.schemas import HealthResponse, problem_responses
+from touchpath.api.deps import AppState, StateDep
+from touchpath.api.main import package_version
+from touchpath.api.schemas import HealthResponse, problem_responses
 
 __all__ = ["health_response", "router"]
 

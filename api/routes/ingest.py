@@ -2,10 +2,10 @@
 
 The file arrives as ``multipart/form-data`` (field ``file``). The key is
 checked before the body is read; the body is size-limited while it streams in
-(413, see :class:`api.main.BodySizeLimit`). The upload is written to a
+(413, see :class:`touchpath.api.main.BodySizeLimit`). The upload is written to a
 temporary folder of its own, gzip decompressed and Parquet decoded against the
 same limit (413 past it, before the data lock is taken; see
-:mod:`api.upload`), and handed to :meth:`data.warehouse.Warehouse.ingest`,
+:mod:`touchpath.api.upload`), and handed to :meth:`touchpath.data.warehouse.Warehouse.ingest`,
 which validates every row and loads the file in one transaction or refuses it
 whole (422 with the row-level report). The ingest holds the data lock
 exclusively, so concurrent readers see the data before or after it, never
@@ -22,9 +22,9 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import AppState, StateDep, WriterKey
-from api.schemas import IngestResponse, Table, problem_responses
-from api.upload import detect, stage_upload, upload_dir_prefix
+from touchpath.api.deps import AppState, StateDep, WriterKey
+from touchpath.api.schemas import IngestResponse, Table, problem_responses
+from touchpath.api.upload import detect, stage_upload, upload_dir_prefix
 
 __all__ = ["router"]
 
@@ -82,7 +82,7 @@ def _without_path(problem: Any, tmp: str, target: str, name: str) -> Any:
 
 def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> IngestResponse:
     """Stage the upload in a temp folder (limits checked) and ingest it under the data lock."""
-    from data.warehouse import IngestError
+    from touchpath.data.warehouse import IngestError
 
     src = upload.file
     src.seek(0)

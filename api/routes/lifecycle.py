@@ -14,11 +14,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
-from api.deps import ReaderKey, ReadSessionDep, WriterKey, WriteSessionDep
-from api.routes.attribution import _SPEC
-from api.routes.common import JourneyDep, clean
-from api.routes.roi import Period, roi_table
-from api.schemas import (
+from touchpath.api.deps import ReaderKey, ReadSessionDep, WriterKey, WriteSessionDep
+from touchpath.api.routes.attribution import _SPEC
+from touchpath.api.routes.common import JourneyDep, clean
+from touchpath.api.routes.roi import Period, roi_table
+from touchpath.api.schemas import (
     ChannelStatusRequest,
     ChannelStatusResponse,
     LifecycleResponse,
@@ -74,7 +74,7 @@ def lifecycle(
     fiscal_year_start_month: Annotated[int, Query(ge=1, le=12)] = 1,
 ) -> Response:
     """One verdict per test channel, with the per-cycle ROI, baseline and ratio behind it."""
-    from attribution.lifecycle import LifecycleRules
+    from touchpath.attribution.lifecycle import LifecycleRules
 
     rules = LifecycleRules(
         admit=admit, scale=scale, reading=reading, exit_fraction=exit_fraction,
@@ -85,7 +85,7 @@ def lifecycle(
            "fiscal": fiscal_year_start_month, **journeys.params()}
 
     def compute() -> LifecycleResponse:
-        from attribution.lifecycle import evaluate
+        from touchpath.attribution.lifecycle import evaluate
 
         table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
         verdicts = evaluate(table, session.warehouse.channels(), rules)
@@ -123,7 +123,7 @@ def set_status(
     The status the channel already has is no change: ``changed`` is false,
     nothing is recorded and the data version stays.
     """
-    from attribution.lifecycle import set_channel_status
+    from touchpath.attribution.lifecycle import set_channel_status
 
     known = set(session.warehouse.channels()["channel"])
     if channel not in known:

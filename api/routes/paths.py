@@ -8,9 +8,9 @@ import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ReaderKey, ReadSessionDep
-from api.routes.common import JourneyDep, records
-from api.schemas import PathRow, PathsResponse, problem_responses
+from touchpath.api.deps import ReaderKey, ReadSessionDep
+from touchpath.api.routes.common import JourneyDep, records
+from touchpath.api.schemas import PathRow, PathsResponse, problem_responses
 
 __all__ = ["router"]
 
@@ -38,7 +38,7 @@ def paths(
     """
 
     def compute() -> PathsResponse:
-        from data.journeys import build_paths, journey_summary
+        from touchpath.data.journeys import build_paths, journey_summary
 
         options = journeys.options()
         summary = journey_summary(session.warehouse, options)

@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import DATA_VERSION_HEADER, ReaderKey, ReadSession, ReadSessionDep
-from api.routes.attribution import _SPEC, _order
-from api.routes.common import JourneyDep, JourneyQuery, records
-from api.schemas import ROIResponse, ROIRow, problem_responses
+from touchpath.api.deps import DATA_VERSION_HEADER, ReaderKey, ReadSession, ReadSessionDep
+from touchpath.api.routes.attribution import _SPEC, _order
+from touchpath.api.routes.common import JourneyDep, JourneyQuery, records
+from touchpath.api.schemas import ROIResponse, ROIRow, problem_responses
 
 __all__ = ["router", "roi_table"]
 
@@ -32,13 +32,13 @@ _CSV_EXAMPLE = (
 
 def roi_table(session: ReadSession, model: str, order: str | None, period: Period,
               fiscal_year_start_month: int, journeys: JourneyQuery) -> Any:
-    """The :class:`~attribution.roi.ChannelROITable` of a request (cached)."""
+    """The :class:`~touchpath.attribution.roi.ChannelROITable` of a request (cached)."""
     key = {"model": model, "order": _order(order), "period": period,
            "fiscal": fiscal_year_start_month, **journeys.params()}
 
     def compute() -> Any:
-        from attribution.registry import make_model
-        from attribution.roi import channel_roi
+        from touchpath.attribution.registry import make_model
+        from touchpath.attribution.roi import channel_roi
 
         built = make_model(model, order=_order(order))
         options = journeys.options()

@@ -35,7 +35,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.testing import free_port, stop_process, touchpath_command
+from touchpath.api.testing import free_port, stop_process, touchpath_command
 
 DATA = Path(__file__).parent / "data"
 SEED_ORDER = ("channels", "touchpoints", "conversions", "spend")
@@ -60,7 +60,7 @@ class Keys:
 
 def seed_warehouse(path: Path) -> int:
     """Create a warehouse file at ``path`` with the seed CSVs; return its data version."""
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(path) as wh:
         for table in SEED_ORDER:
@@ -78,7 +78,7 @@ def seeded_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def keys(tmp_path_factory) -> Keys:
-    from api.security import create_key
+    from touchpath.api.security import create_key
 
     path = tmp_path_factory.mktemp("keys") / "touchpath.keys"
     return Keys(path, create_key(path, "read", "analyst"), create_key(path, "write", "loader"))
@@ -93,7 +93,7 @@ def db_copy(seeded_db, tmp_path) -> Path:
 
 
 def make_settings(db: Path, keys: Keys, **extra):
-    from api.settings import Settings
+    from touchpath.api.settings import Settings
 
     return Settings(db=str(db), api_keys_file=keys.path, **extra)
 
@@ -101,7 +101,7 @@ def make_settings(db: Path, keys: Keys, **extra):
 @pytest.fixture(scope="module")
 def ro_client(tmp_path_factory, seeded_db, keys):
     """A client over a module-private copy of the seed (for tests that only read)."""
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     target = tmp_path_factory.mktemp("ro") / "wh.duckdb"
     shutil.copyfile(seeded_db, target)
@@ -112,7 +112,7 @@ def ro_client(tmp_path_factory, seeded_db, keys):
 @pytest.fixture
 def client(db_copy, keys):
     """A client over a private copy of the seed (tests may write)."""
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     with TestClient(create_app(make_settings(db_copy, keys))) as c:
         yield c

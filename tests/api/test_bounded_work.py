@@ -10,7 +10,7 @@ from tests.api.conftest import COUNTS_A, DATA, make_settings
 
 
 def _app(db, keys, **settings):
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     return create_app(make_settings(db, keys, **settings))
 
@@ -130,7 +130,7 @@ _BOUND_VARS = ("TOUCHPATH_REQUEST_TIME_BUDGET_S", "TOUCHPATH_MAX_BOOTSTRAP_WORK"
 
 
 def test_budget_and_limit_settings_come_from_the_environment(monkeypatch):
-    from api.settings import Settings
+    from touchpath.api.settings import Settings
 
     for name in _BOUND_VARS:
         monkeypatch.delenv(name, raising=False)
@@ -146,7 +146,7 @@ def test_budget_and_limit_settings_come_from_the_environment(monkeypatch):
 
 
 def test_defaults_bound_every_request(monkeypatch):
-    from api.settings import Settings
+    from touchpath.api.settings import Settings
 
     for name in _BOUND_VARS:
         monkeypatch.delenv(name, raising=False)

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from api.cache import ResultCache, normalise_params
+from touchpath.api.cache import ResultCache, normalise_params
 
 
 def test_equal_params_share_an_entry_however_spelled():

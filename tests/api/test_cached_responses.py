@@ -30,8 +30,7 @@ CACHED = [
                          ids=[c[1].split("?")[0] for c in CACHED])
 def test_a_cache_hit_neither_validates_nor_serialises_again(
         ro_client, read_h, monkeypatch, method, url, body, model):
-    import api.schemas as schemas
-
+    import touchpath.api.schemas as schemas
     cls = getattr(schemas, model)
     first = ro_client.request(method, url, json=body, headers=read_h)
     assert first.status_code == 200, first.text
@@ -72,8 +71,8 @@ def test_roi_csv_hits_are_the_same_bytes(ro_client, read_h):
 
 
 def test_status_change_bumps_the_data_version_and_clients_see_it(db_copy, keys):
-    from api.main import create_app
-    from data.warehouse import Warehouse
+    from touchpath.api.main import create_app
+    from touchpath.data.warehouse import Warehouse
 
     read_h, write_h = keys.headers("read"), keys.headers("write")
     url = "/v1/lifecycle?period=quarter&model=last_touch"
@@ -100,8 +99,8 @@ def test_status_change_bumps_the_data_version_and_clients_see_it(db_copy, keys):
 
 
 def test_status_change_and_version_bump_roll_back_together(db_copy):
-    from attribution.lifecycle import set_channel_status
-    from data.warehouse import Warehouse
+    from touchpath.attribution.lifecycle import set_channel_status
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db_copy) as wh:
         v0 = wh.data_version
@@ -121,7 +120,7 @@ def test_cached_json_matches_fastapis_own_encoding(ro_client, read_h):
     """Same document as FastAPI's response_model path (jsonable_encoder of the model)."""
     from fastapi.encoders import jsonable_encoder
 
-    from api.schemas import AttributionResponse
+    from touchpath.api.schemas import AttributionResponse
 
     r = ro_client.get("/v1/attribution?model=linear", headers=read_h)
     model = AttributionResponse.model_validate_json(r.content)
@@ -129,7 +128,7 @@ def test_cached_json_matches_fastapis_own_encoding(ro_client, read_h):
 
 
 def _history_rows(db, channel: str) -> int:
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db, read_only=True) as wh:
         if not wh.conn.execute("SELECT count(*) FROM duckdb_tables() "
@@ -140,7 +139,7 @@ def _history_rows(db, channel: str) -> int:
 
 
 def test_setting_the_status_a_channel_already_has_changes_nothing(db_copy, keys):
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     read_h, write_h = keys.headers("read"), keys.headers("write")
     url = "/v1/lifecycle?period=quarter&model=last_touch"
@@ -172,9 +171,9 @@ def test_setting_the_status_a_channel_already_has_changes_nothing(db_copy, keys)
 def test_the_cli_says_an_unchanged_status_is_unchanged_and_records_nothing(db_copy):
     from typer.testing import CliRunner
 
-    import api.cli  # noqa: F401  (registers the commands)
-    from api.cli.app import app
-    from data.warehouse import Warehouse
+    import touchpath.cli  # noqa: F401  (registers the commands)
+    from touchpath.cli.app import app
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db_copy, read_only=True) as wh:
         v0 = wh.data_version

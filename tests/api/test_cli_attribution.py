@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import api.cli.attribution_cmds  # noqa: F401  (registers the commands)
-from api.cli.app import app
+import touchpath.cli.attribution_cmds  # noqa: F401  (registers the commands)
+from touchpath.cli.app import app
 
 CSV = """path,total_conversions,total_conversion_value,total_null
 a > b,3,300,7
@@ -149,7 +149,7 @@ def test_compare_table_shows_percent_shares_and_metric_conversions(csv_file):
 
 
 def _result(name, shares, half_width=0.01):
-    from attribution.base import AttributionResult
+    from touchpath.attribution.base import AttributionResult
 
     conv = np.asarray(shares, dtype=float) * 1000.0
     ci = np.column_stack([conv - 1000.0 * half_width, conv + 1000.0 * half_width])
@@ -166,9 +166,9 @@ def test_nine_models_and_eight_channels_fit_in_150_columns():
     from rich.cells import cell_len
     from rich.console import Console
 
-    from api.cli.attribution_cmds import render_comparison
-    from api.cli.demo_steps import DEMO_MODELS
-    from attribution.compare import ModelComparison
+    from touchpath.attribution.compare import ModelComparison
+    from touchpath.cli.attribution_cmds import render_comparison
+    from touchpath.cli.demo_steps import DEMO_MODELS
 
     shares = [0.107, 0.113, 0.033, 0.125, 0.154, 0.192, 0.181, 0.095]
     results = tuple(_result(m, np.roll(shares, k)) for k, m in enumerate(DEMO_MODELS))
@@ -186,8 +186,8 @@ def test_nine_models_and_eight_channels_fit_in_150_columns():
 def test_rank_agreement_matrix_has_spearman_below_and_kendall_above():
     from rich.console import Console
 
-    from api.cli.attribution_cmds import agreement_table
-    from attribution.compare import ModelComparison
+    from touchpath.attribution.compare import ModelComparison
+    from touchpath.cli.attribution_cmds import agreement_table
 
     # shares of A rank the channels 1 2 3 4, of B 1 3 2 4: d = (0, 1, 1, 0), Σd² = 2,
     # ρ = 1 − 6·2 / (4·15) = 0.8; one discordant pair of 6: τ = (5 − 1) / 6 = 0.67
@@ -240,7 +240,7 @@ def warehouse_file(tmp_path):
         a 2^-1 = 1/2, b 1 → a 1/3, b 2/3 (value 10, 20).
     u2: b on Jan 5, converts Jan 6 for 60 → b 1 (value 60).
     """
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     touchpoints = pd.DataFrame({
         "event_id": ["e1", "e2", "e3", "e4", "e5"],
@@ -286,8 +286,8 @@ def test_compare_from_the_warehouse_runs_time_decay_with_intervals(warehouse_fil
 def test_comparison_for_demo_prints_and_writes_the_chart(csv_file, tmp_path):
     from rich.console import Console
 
-    from api.cli.attribution_cmds import comparison_for_demo
-    from data.paths import PathTable
+    from touchpath.cli.attribution_cmds import comparison_for_demo
+    from touchpath.data.paths import PathTable
 
     buffer = io.StringIO()
     chart = tmp_path / "demo_compare.png"
@@ -332,8 +332,8 @@ def score_rows(text: str) -> list[list[str]]:
 
 
 def test_auto_order_prints_scores_and_labels_the_chosen_order(tmp_path):
-    from attribution.markov import choose_order
-    from data.paths import PathTable
+    from touchpath.attribution.markov import choose_order
+    from touchpath.data.paths import PathTable
 
     path = tmp_path / "order2.csv"
     path.write_text(ORDER2_CSV)
@@ -368,8 +368,8 @@ def test_details_prints_removal_effects_probability_and_top_transitions(csv_file
 
 
 def test_details_json_adds_a_details_key_only_when_asked(csv_file):
-    from attribution.markov import choose_order
-    from data.paths import PathTable
+    from touchpath.attribution.markov import choose_order
+    from touchpath.data.paths import PathTable
 
     plain = json.loads(run("attribute", "-m", "markov", "--order", "auto", "--paths", csv_file,
                            "-f", "json").stdout)
@@ -425,8 +425,8 @@ def test_transitions_file_holds_the_whole_tidy_table(csv_file, tmp_path):
 
 
 def test_details_shows_shapley_standard_errors_when_sampled(csv_file):
-    from attribution.registry import make_model
-    from data.paths import PathTable
+    from touchpath.attribution.registry import make_model
+    from touchpath.data.paths import PathTable
 
     args = ("-m", "shapley_rate", "-p", "max_exact_channels=1", "-p", "n_permutations=200",
             "--paths", csv_file)

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers the commands)
-from api.cli.app import app
-from api.testing import free_port, stop_process, touchpath_command
+import touchpath.cli  # noqa: F401  (registers the commands)
+from touchpath.api.testing import free_port, stop_process, touchpath_command
+from touchpath.cli.app import app
 
 from .conftest import DATA
 

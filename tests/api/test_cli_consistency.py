@@ -17,8 +17,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers the commands)
-from api.cli.app import app
+import touchpath.cli  # noqa: F401  (registers the commands)
+from touchpath.cli.app import app
 
 runner = CliRunner()
 
@@ -130,8 +130,8 @@ def test_order_is_one_option_everywhere():
     ("auto", "markov(order=auto)", None), ("AUTO", "markov(order=auto)", None),
     ("3", "markov", 3), (None, "markov", None)])
 def test_report_takes_order_1_to_4_or_auto(monkeypatch, tmp_path, given, model, order):
-    import api.report
-    from attribution.registry import make_model
+    import touchpath.report.html
+    from touchpath.attribution.registry import make_model
 
     seen = {}
 
@@ -139,7 +139,7 @@ def test_report_takes_order_1_to_4_or_auto(monkeypatch, tmp_path, given, model, 
         seen["options"] = options
         return out
 
-    monkeypatch.setattr(api.report, "write_report", fake_write_report)
+    monkeypatch.setattr(touchpath.report.html, "write_report", fake_write_report)
     args = [] if given is None else ["--order", given]
     res = runner.invoke(app, ["report", "--db", str(tmp_path / "x.duckdb"),
                               "--out", str(tmp_path / "r.html"), *args])
@@ -163,7 +163,7 @@ def test_bad_order_is_a_usage_error_in_every_command(tmp_path, command, bad):
 @pytest.fixture
 def repeats_db(db_copy):
     """The seed plus u9: search 03-01, search 03-02, social 03-03, converting 03-04 for 10."""
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db_copy) as wh:
         wh.ingest("touchpoints", pd.DataFrame({
@@ -272,9 +272,9 @@ def test_roi_model_label_is_the_same_with_and_without_conversions(seeded_db, ord
                                   "custom(first=0.3, middle=0.3, last=0.4)"])
 def test_fallback_label_is_the_result_label(spec):
     """A registry spec in its short form names itself, with or without a result."""
-    from attribution.registry import make_model
-    from attribution.roi import _model_label
-    from data.paths import PathTable
+    from touchpath.attribution.registry import make_model
+    from touchpath.attribution.roi import _model_label
+    from touchpath.data.paths import PathTable
 
     model = make_model(spec)
     paths = PathTable.from_frame(pd.DataFrame({
@@ -285,7 +285,7 @@ def test_fallback_label_is_the_result_label(spec):
 
 
 def test_fallback_label_of_an_order_still_to_choose_is_markov_auto():
-    from attribution.registry import make_model
-    from attribution.roi import _model_label
+    from touchpath.attribution.registry import make_model
+    from touchpath.attribution.roi import _model_label
 
     assert _model_label(make_model("markov", order="auto")) == "markov_auto"

@@ -5,9 +5,9 @@ import re
 
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers the commands)
-from api.cli.app import app
-from api.cli.data_cmds import DEMO_STEPS
+import touchpath.cli  # noqa: F401  (registers the commands)
+from touchpath.cli.app import app
+from touchpath.cli.data_cmds import DEMO_STEPS
 
 
 def test_demo_runs_every_step_and_lists_its_files(tmp_path):
@@ -60,7 +60,7 @@ def digest(path):
 
 
 def test_demo_refuses_a_warehouse_it_did_not_make_and_leaves_it_alone(db_copy, tmp_path):
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     from .conftest import COUNTS_A
 
@@ -79,8 +79,8 @@ def test_demo_refuses_a_warehouse_it_did_not_make_and_leaves_it_alone(db_copy, t
 
 
 def test_demo_replaces_its_own_warehouse_on_a_second_run(tmp_path):
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     db = tmp_path / "demo.duckdb"
     first = run_demo_cli(db, tmp_path / "out1", "--seed", "1")
@@ -97,7 +97,7 @@ def test_demo_replaces_its_own_warehouse_on_a_second_run(tmp_path):
 def test_demo_refuses_its_own_warehouse_once_data_was_loaded_into_it(tmp_path):
     import pandas as pd
 
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     db = tmp_path / "demo.duckdb"
     assert run_demo_cli(db, tmp_path / "out1").exit_code == 0
@@ -118,7 +118,7 @@ def test_demo_refuses_its_own_warehouse_once_data_was_loaded_into_it(tmp_path):
 
 
 def test_demo_refuses_its_own_warehouse_while_another_process_holds_it(tmp_path, hold_file):
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     db = tmp_path / "demo.duckdb"
     with Warehouse.replace_demo(db):
@@ -134,7 +134,7 @@ def test_demo_refuses_its_own_warehouse_while_another_process_holds_it(tmp_path,
 
 
 def test_demo_creates_its_warehouse_over_an_empty_file(tmp_path):
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     db = tmp_path / "new.duckdb"
     db.touch()

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from api.security import hash_key
-from api.testing import free_port, stop_process, touchpath_command
+from touchpath.api.security import hash_key
+from touchpath.api.testing import free_port, stop_process, touchpath_command
 
 from .conftest import COUNTS_A
 
@@ -24,7 +24,7 @@ D_OLD = hash_key("an old key")
 
 
 def _keys(*args: str):
-    from api.cli import app
+    from touchpath.cli import app
 
     return runner.invoke(app, ["keys", *args])
 
@@ -157,9 +157,9 @@ def test_serve_refuses_a_malformed_keys_file_with_one_line(db_copy, tmp_path):
 def test_lifespan_refuses_a_malformed_keys_file(db_copy, tmp_path):
     from fastapi.testclient import TestClient
 
-    from api.main import create_app
-    from api.security import KeyFileError
-    from api.settings import Settings
+    from touchpath.api.main import create_app
+    from touchpath.api.security import KeyFileError
+    from touchpath.api.settings import Settings
 
     path = tmp_path / "touchpath.keys"
     path.write_text("garbage\n")

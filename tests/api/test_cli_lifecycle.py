@@ -11,12 +11,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers the commands)
-from api.cli.app import app
-from attribution.roi import channel_roi
-from attribution.rules import Linear
-from data.synth import TEST_CHANNEL
-from data.warehouse import Warehouse
+import touchpath.cli  # noqa: F401  (registers the commands)
+from touchpath.attribution.roi import channel_roi
+from touchpath.attribution.rules import Linear
+from touchpath.cli.app import app
+from touchpath.data.synth import TEST_CHANNEL
+from touchpath.data.warehouse import Warehouse
 
 
 @pytest.fixture(scope="module")

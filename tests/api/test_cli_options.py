@@ -17,16 +17,16 @@ import typer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers the commands)
-from api.cli.app import app
+import touchpath.cli  # noqa: F401  (registers the commands)
 from tests.api.conftest import make_settings
+from touchpath.cli.app import app
 
 runner = CliRunner()
 
 
 def _verdict_rows(db) -> int:
-    from attribution.lifecycle import verdict_history
-    from data.warehouse import Warehouse
+    from touchpath.attribution.lifecycle import verdict_history
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db) as wh:
         return len(verdict_history(wh))
@@ -101,15 +101,14 @@ def test_one_name_per_option_across_commands():
                                   ["--lookback-days", "45", "--spend-all"]],
                          ids=["current", "old-aliases"])
 def test_report_takes_lookback_and_exact_budget(monkeypatch, tmp_path, args):
-    import api.report
-
+    import touchpath.report.html
     seen = {}
 
     def fake_write_report(db, out, options):
         seen["options"] = options
         return out
 
-    monkeypatch.setattr(api.report, "write_report", fake_write_report)
+    monkeypatch.setattr(touchpath.report.html, "write_report", fake_write_report)
     res = runner.invoke(app, ["report", "--db", str(tmp_path / "x.duckdb"),
                               "--out", str(tmp_path / "r.html"), *args])
     assert res.exit_code == 0, res.output
@@ -120,7 +119,7 @@ def test_report_takes_lookback_and_exact_budget(monkeypatch, tmp_path, args):
 def _touchpath() -> list[str]:
     script = Path(sys.executable).with_name("touchpath")
     return [str(script)] if script.exists() else [
-        sys.executable, "-c", "from api.cli import main; main()"]
+        sys.executable, "-c", "from touchpath.cli import main; main()"]
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv"])
@@ -143,8 +142,8 @@ def test_cpa_is_zero_without_spend_and_undefined_without_conversions_everywhere(
     app_push 0 ÷ 1 = 0 (it cost nothing); search 150 ÷ 0 is undefined (null in
     JSON, empty in CSV, "–" in the CLI); social 40 ÷ 2 = 20.
     """
-    from api.main import create_app
-    from data.warehouse import Warehouse
+    from touchpath.api.main import create_app
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db_copy) as wh:
         wh.ingest("touchpoints", pd.DataFrame({

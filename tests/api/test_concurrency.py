@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from api.testing import free_port, stop_process, touchpath_command
 from tests.api.conftest import COUNTS_A, COUNTS_B, DATA, live_server, make_settings
+from touchpath.api.testing import free_port, stop_process, touchpath_command
 
 N_THREADS, N_REQUESTS = 16, 50
 
@@ -57,7 +57,7 @@ def check(kind: str, body: dict, versions: dict[int, str]) -> str:
 
 
 def test_readers_see_whole_versions_while_an_ingest_runs(db_copy, keys):
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     app = create_app(make_settings(db_copy, keys))
     h = keys.headers("read")
@@ -178,8 +178,8 @@ EXPENSIVE = "/v1/attribution/compare?models=markov1,markov2,markov3,markov4,mark
 @pytest.fixture(scope="module")
 def synth_db(tmp_path_factory):
     """A small synthetic world (1,000 users): a Markov refit on it takes a few ms."""
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     path = tmp_path_factory.mktemp("synth") / "synth.duckdb"
     with Warehouse.open(path) as wh:
@@ -265,8 +265,8 @@ def test_a_long_read_and_a_waiting_ingest_do_not_hold_up_health(synth_db, keys, 
 def test_keys_create_prints_key_once_and_stores_hash(tmp_path):
     from typer.testing import CliRunner
 
-    from api.cli import app
-    from api.security import KeyStore
+    from touchpath.api.security import KeyStore
+    from touchpath.cli import app
 
     path = tmp_path / "k"
     runner = CliRunner()

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.warehouse import Warehouse
 from tests.api.conftest import touchpath_serve
+from touchpath.data.warehouse import Warehouse
 
 ROWS = 300_000
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from api.routes.dashboard import static_dir
+from touchpath.api.routes.dashboard import static_dir
 
 #: http(s) references allowed in the page's files: this machine, and the SVG XML
 #: namespace name (an identifier given to createElementNS; never fetched).

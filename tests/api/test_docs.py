@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from api.routes.dashboard import static_dir
-from api.routes.docs import SWAGGER_CSS, SWAGGER_JS
+from touchpath.api.routes.dashboard import static_dir
+from touchpath.api.routes.docs import SWAGGER_CSS, SWAGGER_JS
 
 LOCAL = re.compile(r"^https?://(127\.0\.0\.1|localhost)([:/]|$)")
 URL = re.compile(r"https?://[^\s\"'<>`)]+")

@@ -107,8 +107,8 @@ def test_unknown_table_and_missing_file_are_422(client, write_h):
 def test_upload_over_the_limit_is_413_by_header_and_by_stream(db_copy, keys):
     from fastapi.testclient import TestClient
 
-    from api.main import create_app
     from tests.api.conftest import make_settings
+    from touchpath.api.main import create_app
 
     app = create_app(make_settings(db_copy, keys, max_upload_bytes=2000))
     big = b"conversion_id,user_id,ts,value\n" + b"c,u,2026-01-01,1\n" * 500

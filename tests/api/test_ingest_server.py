@@ -11,8 +11,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from api.testing import free_port, stop_process, touchpath_command
 from tests.api.conftest import COUNTS_A
+from touchpath.api.testing import free_port, stop_process, touchpath_command
 
 WINDOW = "1990-01-01 .. 2100-01-01"
 

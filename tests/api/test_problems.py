@@ -4,13 +4,13 @@ import pytest
 from fastapi import APIRouter, HTTPException
 from fastapi.testclient import TestClient
 
-from api.problems import INTERNAL_ERROR_DETAIL, InvalidParameter, domain_errors
 from tests.api.conftest import make_settings
+from touchpath.api.problems import INTERNAL_ERROR_DETAIL, InvalidParameter, domain_errors
 
 
 def _raising_app(db, keys, exc: BaseException):
     """The real app plus one route that raises ``exc``."""
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     app = create_app(make_settings(db, keys))
     router = APIRouter()
@@ -24,10 +24,10 @@ def _raising_app(db, keys, exc: BaseException):
 
 
 def _domain_instances() -> list[BaseException]:
-    from attribution.registry import ModelSpecError
-    from attribution.shapley import DegenerateGameError
-    from data.paths import PathTableError
-    from optimizer.model import PlanError, PlanInfeasible
+    from touchpath.attribution.registry import ModelSpecError
+    from touchpath.attribution.shapley import DegenerateGameError
+    from touchpath.data.paths import PathTableError
+    from touchpath.optimizer.model import PlanError, PlanInfeasible
 
     return [ModelSpecError("unknown model 'nope'"), PathTableError("paths: no channel"),
             DegenerateGameError("the game has one player"), PlanError("not solved", ["x"]),
@@ -75,7 +75,7 @@ def test_domain_errors_are_exactly_touchpaths_own_types():
     errors = domain_errors()
     assert ValueError not in errors and Exception not in errors
     for cls in errors:
-        assert cls.__module__.split(".")[0] in {"api", "attribution", "data", "optimizer"}
+        assert cls.__module__.split(".")[0] == "touchpath"
 
 
 @pytest.mark.parametrize(("name", "payload"), [
@@ -118,9 +118,9 @@ def test_bootstrap_on_a_range_without_journeys_is_422(ro_client, read_h):
 
 
 def test_plan_from_a_warehouse_without_spend_is_422(tmp_path, keys):
-    from api.main import create_app
-    from data.warehouse import Warehouse
     from tests.api.conftest import DATA
+    from touchpath.api.main import create_app
+    from touchpath.data.warehouse import Warehouse
 
     db = tmp_path / "nospend.duckdb"
     with Warehouse.open(db) as wh:

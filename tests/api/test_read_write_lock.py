@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from api.deps import ReadWriteLock
+from touchpath.api.deps import ReadWriteLock
 
 TIMEOUT = 20.0
 

@@ -1,22 +1,14 @@
-"""``touchpath report`` and :mod:`api.report`: numbers checked against the hand-worked seed."""
+"""``touchpath report`` and :mod:`touchpath.report`: numbers against the hand-worked seed."""
 
 import re
 
 import pytest
 from typer.testing import CliRunner
 
-from api.report import (
-    ReportOptions,
-    default_budget,
-    grouped_bars_svg,
-    money,
-    next_quarter,
-    nice_ticks,
-    pct,
-    utc_minute,
-    write_report,
-)
 from tests.api.test_dashboard import external_urls
+from touchpath.optimizer.inputs import next_quarter
+from touchpath.report import ReportOptions, default_budget, write_report
+from touchpath.report.charts import grouped_bars_svg, money, nice_ticks, pct, utc_minute
 
 
 def test_nice_ticks_cover_the_range_in_round_steps():
@@ -74,9 +66,9 @@ def test_utc_minute_formats_instants_in_utc():
 def test_report_on_an_open_warehouse_uses_the_comparison_and_plan_settings(seeded_db, tmp_path):
     import shutil
 
-    from attribution.compare import compare
-    from data.journeys import JourneyOptions, build_paths
-    from data.warehouse import Warehouse
+    from touchpath.attribution.compare import compare
+    from touchpath.data.journeys import JourneyOptions, build_paths
+    from touchpath.data.warehouse import Warehouse
 
     db = tmp_path / "w.duckdb"
     shutil.copy(seeded_db, db)
@@ -110,7 +102,7 @@ def row_cells(html: str, table_id: str, first: str, second: str) -> list[str]:
 
 
 def test_cli_report_on_seed_matches_hand_worked_roi(seeded_db, tmp_path):
-    from api.cli import app
+    from touchpath.cli import app
 
     out = tmp_path / "r.html"
     res = CliRunner().invoke(app, ["report", "--db", str(seeded_db), "--out", str(out),
@@ -136,7 +128,7 @@ def test_cli_report_on_seed_matches_hand_worked_roi(seeded_db, tmp_path):
 
 
 def test_cli_report_names_a_missing_warehouse(tmp_path):
-    from api.cli import app
+    from touchpath.cli import app
 
     res = CliRunner().invoke(app, ["report", "--db", str(tmp_path / "none.duckdb"),
                                    "--out", str(tmp_path / "r.html")])

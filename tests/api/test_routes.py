@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from api.deps import require_read
-from api.security import ApiKey, Role
 from tests.api.conftest import DATA
+from touchpath.api.deps import require_read
+from touchpath.api.security import ApiKey, Role
 
 
 def credit(body):
@@ -256,8 +256,8 @@ def test_budget_needs_a_key(ro_client):
 def test_unexpected_errors_are_500_problems_without_traceback(db_copy, keys):
     from fastapi.testclient import TestClient
 
-    from api.main import create_app
     from tests.api.conftest import make_settings
+    from touchpath.api.main import create_app
 
     app = create_app(make_settings(db_copy, keys))
 
@@ -275,8 +275,8 @@ def test_unexpected_errors_are_500_problems_without_traceback(db_copy, keys):
 def test_dependency_override_replaces_auth(db_copy, keys):
     from fastapi.testclient import TestClient
 
-    from api.main import create_app
     from tests.api.conftest import make_settings
+    from touchpath.api.main import create_app
 
     app = create_app(make_settings(db_copy, keys))
     app.dependency_overrides[require_read] = lambda: ApiKey("0" * 64, Role.read, "test")

@@ -27,8 +27,8 @@ CHECKS = [
 
 
 def _schema():
-    from api.main import create_app
-    from api.settings import Settings
+    from touchpath.api.main import create_app
+    from touchpath.api.settings import Settings
 
     return schemathesis.openapi.from_dict(create_app(Settings(db=":memory:")).openapi())
 
@@ -39,7 +39,7 @@ OPERATIONS = [r.ok() for r in SCHEMA.get_all_operations()]
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory, seeded_db, keys):
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     db = tmp_path_factory.mktemp("st") / "wh.duckdb"
     shutil.copyfile(seeded_db, db)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.security import (
+from touchpath.api.security import (
     AmbiguousKeyError,
     KeyFileError,
     KeyStore,

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from api.settings import ConfigFileError, Settings
+from touchpath.api.settings import ConfigFileError, Settings
 
 
 def test_environment_overrides_config_file_which_overrides_defaults(tmp_path, monkeypatch):

@@ -60,8 +60,8 @@ def test_a_start_removes_folders_of_gone_servers_and_keeps_live_ones(db_copy, ke
 
 def test_an_upload_is_staged_in_a_folder_named_for_the_server_pid(db_copy, keys, write_h,
                                                                   monkeypatch):
-    from api.main import create_app
-    from data.warehouse import Warehouse
+    from touchpath.api.main import create_app
+    from touchpath.data.warehouse import Warehouse
 
     seen = []
     real = Warehouse.ingest

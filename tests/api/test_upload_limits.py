@@ -157,8 +157,8 @@ class CountingLock:
 @pytest.fixture
 def limited(db_copy, keys, monkeypatch):
     """``(client, lock, ingested)``: a 1 MiB-limited app whose warehouse ingests are recorded."""
-    from api.main import create_app
-    from data.warehouse import Warehouse
+    from touchpath.api.main import create_app
+    from touchpath.data.warehouse import Warehouse
 
     ingested = []
     real = Warehouse.ingest
@@ -185,7 +185,7 @@ def test_a_bomb_is_refused_before_the_lock_and_before_duckdb(limited, write_h, n
 
 
 def test_the_limit_is_on_decompressed_bytes_exactly(db_copy, keys, write_h):
-    from api.main import create_app
+    from touchpath.api.main import create_app
 
     csv = HEADER + b"".join(b"c%03d,u1,2026-01-01,1\n" % i for i in range(100))
     packed = gzip.compress(csv)

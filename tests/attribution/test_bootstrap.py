@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from attribution.base import AttributionResult
-from attribution.bootstrap import (
+from touchpath.attribution.base import AttributionResult
+from touchpath.attribution.bootstrap import (
     bootstrap,
     percentile_interval,
     resample_counts,
     resample_paths,
 )
-from attribution.rules import Linear, PositionBased
-from attribution.shapley import OrderedShapley, ShapleySubset
-from data.paths import PathTable
+from touchpath.attribution.rules import Linear, PositionBased
+from touchpath.attribution.shapley import OrderedShapley, ShapleySubset
+from touchpath.data.paths import PathTable
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,8 @@ def test_touchpath_linear_models_take_the_vectorised_route_and_match_the_refit(m
 
 
 def test_credit_matrix_of_is_still_importable_from_bootstrap():
-    from attribution.base import credit_matrix_of as from_base
-    from attribution.bootstrap import credit_matrix_of
+    from touchpath.attribution.base import credit_matrix_of as from_base
+    from touchpath.attribution.bootstrap import credit_matrix_of
 
     assert credit_matrix_of is from_base
     np.testing.assert_allclose(credit_matrix_of(Linear(), toy()),
@@ -268,7 +268,7 @@ def touches_world():
 
 
 def test_time_decay_bootstrap_resamples_journeys():
-    from attribution.rules import TimeDecay
+    from touchpath.attribution.rules import TimeDecay
 
     touches, paths = touches_world()
     res = bootstrap(TimeDecay(7.0), paths, n_resamples=300, seed=6, touches=touches)
@@ -288,7 +288,7 @@ def test_time_decay_bootstrap_resamples_journeys():
 
 
 def test_markov_bootstrap_is_seeded_and_brackets_the_point_estimate():
-    from attribution.markov import MarkovChain
+    from touchpath.attribution.markov import MarkovChain
 
     a = bootstrap(MarkovChain(order=1), toy(), n_resamples=60, seed=2)
     b = bootstrap(MarkovChain(order=1), toy(), n_resamples=60, seed=2)
@@ -309,7 +309,7 @@ def test_a_model_failing_on_a_resample_names_the_resample_and_the_reason():
     model, and carries the model's own message."""
     import re
 
-    from attribution.shapley import DegenerateGameError, ShapleyConversionRate
+    from touchpath.attribution.shapley import DegenerateGameError, ShapleyConversionRate
 
     pt = PathTable.from_paths([["a"], ["b"], ["a", "b"]], [1, 1, 1], nulls=[1, 1, 9])
     with pytest.raises(DegenerateGameError) as info:

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from attribution.base import AttributionResult
-from attribution.compare import ModelComparison, compare
-from data.paths import PathTable
+from touchpath.attribution.base import AttributionResult
+from touchpath.attribution.compare import ModelComparison, compare
+from touchpath.data.paths import PathTable
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def test_degenerate_rate_games_are_skipped_with_the_reason():
     bootstrap intervals, a table that is fine on the full data (a > b converts 1 of
     10) but degenerate on some resample (a > b drawn without its conversion,
     probability about 1/e per resample) is skipped the same way."""
-    from attribution.shapley import ShapleyConversionRate
+    from touchpath.attribution.shapley import ShapleyConversionRate
 
     degenerate = PathTable.from_paths([["a"], ["b"], ["a", "b"]], [1, 1, 0], nulls=[1, 1, 3])
     comp = compare(["shapley_rate(prior_journeys=0)", "linear"], degenerate)
@@ -207,8 +207,8 @@ def test_registry_specs_run_the_real_rule_models():
 
 
 def test_columns_are_the_specs_asked_for_and_short_labels_for_instances():
-    from attribution.markov import MarkovChain
-    from attribution.rules import PositionBased
+    from touchpath.attribution.markov import MarkovChain
+    from touchpath.attribution.rules import PositionBased
 
     comp = compare(["markov2", " position ", MarkovChain(order=2), PositionBased(first=0.3)],
                    reversed_world())

@@ -28,8 +28,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attribution.markov import MarkovChain
-from attribution.rules import (
+from touchpath.attribution.markov import MarkovChain
+from touchpath.attribution.rules import (
     CustomPosition,
     FirstTouch,
     InverseJ,
@@ -41,12 +41,12 @@ from attribution.rules import (
     PositionBased,
     TimeDecay,
 )
-from attribution.shapley import (
+from touchpath.attribution.shapley import (
     OrderedShapley,
     ShapleyConversionRate,
     ShapleySubset,
 )
-from data.paths import PathTable
+from touchpath.data.paths import PathTable
 
 CHANNELS = ("a", "b", "c", "direct")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attribution.curves import (
+from touchpath.attribution.curves import (
     CurveError,
     ResponseCurve,
     curves_to_json,
@@ -200,7 +200,7 @@ def test_synthetic_world_curves_fit_and_track_the_true_response():
     """End to end: synthetic data → warehouse → monthly linear ROI → fitted curves.
 
     In the synthetic world a bought channel's spend opens its journeys as
-    ``E·(1 − exp(−s/k))`` and the truth's response (``data.synth``) is their
+    ``E·(1 − exp(−s/k))`` and the truth's response (``touchpath.data.synth``) is their
     expected revenue. Bars, measured first on seeds 1–10 of this very set-up
     (30,000 users, 2026, linear model):
 
@@ -218,11 +218,11 @@ def test_synthetic_world_curves_fit_and_track_the_true_response():
       the fit's sampling error at the median), on the side of 1 the path
       structure predicts.
     """
-    from attribution.curves import fit_curves as fit
-    from attribution.roi import channel_roi
-    from attribution.rules import Linear
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.attribution.curves import fit_curves as fit
+    from touchpath.attribution.roi import channel_roi
+    from touchpath.attribution.rules import Linear
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     data = generate(SynthConfig(n_users=30_000, seed=3))
     with Warehouse(":memory:") as wh:

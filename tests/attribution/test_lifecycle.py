@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from attribution.lifecycle import (
+from touchpath.attribution.lifecycle import (
     LifecycleError,
     LifecycleRules,
     evaluate,
@@ -193,7 +193,7 @@ def test_set_channel_status_is_a_recorded_user_action():
 
 
 def test_set_channel_status_to_the_current_status_records_nothing():
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse(":memory:") as wh:
         wh.ingest("channels", pd.DataFrame({"channel": ["t"], "status": ["test"]}))
@@ -214,10 +214,10 @@ def test_demo_test_channel_gets_a_verdict():
     rows (established channels with spend: Σ revenue / Σ spend), and the verdict from the
     bars, independently of the rules engine.
     """
-    from attribution.roi import channel_roi
-    from attribution.rules import Linear
-    from data.synth import TEST_CHANNEL, SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.attribution.roi import channel_roi
+    from touchpath.attribution.rules import Linear
+    from touchpath.data.synth import TEST_CHANNEL, SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse(":memory:") as wh:
         generate(SynthConfig(n_users=20_000, seed=11)).load_into(wh)

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attribution.markov import (
+from touchpath.attribution.markov import (
     MarkovChain,
     choose_order,
     fit_markov,
     removal_effects,
     transition_table,
 )
-from data.paths import PathTable
+from touchpath.data.paths import PathTable
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -401,7 +401,7 @@ def test_auto_order_picks_one_for_first_order_data():
 
 def test_auto_log_loss_of_order_one_against_direct_computation():
     """Order 1 held-out log-loss recomputed from the fold split, journey by journey."""
-    from attribution.markov import _fold_counts
+    from touchpath.attribution.markov import _fold_counts
 
     pt = PathTable.from_paths([["a"], ["b", "a"], ["b"], ["a", "b"]],
                               conversions=[3, 1, 0, 2], nulls=[2, 4, 5, 1])
@@ -535,8 +535,7 @@ def _brute_force_transitions(paths, conv, nulls, order, self_loops):
 @pytest.mark.parametrize("order", [1, 2, 3, 4])
 @pytest.mark.parametrize("self_loops", [False, True])
 def test_chain_builders_match_dict_count(monkeypatch, builder, order, self_loops):
-    import attribution.markov as markov
-
+    import touchpath.attribution.markov as markov
     if builder == "windows":  # the sort-based construction used for large key spaces
         monkeypatch.setattr(markov, "_DENSE_GRAMS", 0)
     else:  # blocks of a few touches, so rows straddle block edges

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attribution.markov import MarkovChain
 from tests.attribution.test_markov import TRUE_P, _simulate
+from touchpath.attribution.markov import MarkovChain
 
 try:  # the package prints a banner and imports matplotlib on import
     from ChannelAttribution import markov_model

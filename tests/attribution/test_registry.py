@@ -2,8 +2,8 @@
 
 import pytest
 
-from attribution import rules
-from attribution.registry import (
+from touchpath.attribution import rules
+from touchpath.attribution.registry import (
     ModelSpecError,
     available_models,
     describe_models,
@@ -48,8 +48,8 @@ def test_settings_from_the_spec_and_from_keywords():
 
 
 def test_markov_and_shapley_names():
-    markov = pytest.importorskip("attribution.markov")
-    shapley = pytest.importorskip("attribution.shapley")
+    markov = pytest.importorskip("touchpath.attribution.markov")
+    shapley = pytest.importorskip("touchpath.attribution.shapley")
     assert make_model("markov").order == 1
     assert make_model("markov", order=3).order == 3
     assert make_model("markov2").order == 2
@@ -165,8 +165,8 @@ def test_short_label_of_a_model_with_many_settings_names_only_the_changed_one():
      "shapley", "shapley_ordered"],
 )
 def test_a_results_label_rebuilds_a_model_with_the_same_settings(spec):
-    from attribution.base import AttributionResult
-    from data.paths import PathTable
+    from touchpath.attribution.base import AttributionResult
+    from touchpath.data.paths import PathTable
 
     model = make_model(spec)
     paths = PathTable.from_paths([["email", "push", "ads"], ["ads"]], conversions=[2, 1],

@@ -70,13 +70,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attribution.base import credit_matrix_of
-from attribution.lifecycle import LifecycleRules, evaluate
-from attribution.roi import ROIError, channel_roi, period_bounds, period_label
-from attribution.rules import LastTouch, Linear
-from data.journeys import JourneyOptions
-from data.paths import DIRECT, PathTable
-from data.warehouse import Warehouse
+from touchpath.attribution.base import credit_matrix_of
+from touchpath.attribution.lifecycle import LifecycleRules, evaluate
+from touchpath.attribution.roi import ROIError, channel_roi, period_bounds, period_label
+from touchpath.attribution.rules import LastTouch, Linear
+from touchpath.data.journeys import JourneyOptions
+from touchpath.data.paths import DIRECT, PathTable
+from touchpath.data.warehouse import Warehouse
 
 TOUCHES = [
     ("t1", "u1", "2026-01-03 09:00:00", "search"),
@@ -307,7 +307,7 @@ def test_totals_reconcile_with_a_direct_sql_sum(wh, table):
 
 
 def test_other_models_reconcile_too(wh):
-    from attribution.registry import make_model
+    from touchpath.attribution.registry import make_model
 
     for model in (LastTouch(), make_model("markov", order=1)):
         t = channel_roi(wh, model, "month", start=date(2026, 1, 1), end=date(2026, 3, 1))
@@ -386,7 +386,7 @@ def test_period_bounds_week_month_quarter_fiscal():
 
 
 def test_channel_roi_stops_between_periods(wh):
-    from attribution.base import ComputationStopped
+    from touchpath.attribution.base import ComputationStopped
 
     stop = {"raised": False}
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attribution.rules import (
+from touchpath.attribution.rules import (
     CustomPosition,
     FirstTouch,
     InverseJ,
@@ -20,7 +20,7 @@ from attribution.rules import (
     PositionBased,
     TimeDecay,
 )
-from data.paths import PathTable
+from touchpath.data.paths import PathTable
 
 # The toy, channels sorted a, b, c, direct:
 #   P1  a > b > c            conv 1  value 90  nulls 1
@@ -404,6 +404,6 @@ def test_credit_matrix_of_an_empty_table_is_empty(model):
 
 def test_time_decay_offers_no_path_credit_matrix(toy):
     """Time decay weighs touches by their timestamps, which a path table lacks."""
-    from attribution.base import credit_matrix_of
+    from touchpath.attribution.base import credit_matrix_of
 
     assert credit_matrix_of(TimeDecay(), toy) is None

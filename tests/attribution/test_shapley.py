@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attribution.shapley import (
+from touchpath.attribution.shapley import (
     DegenerateGameError,
     OrderedShapley,
     ShapleyConversionRate,
     ShapleySubset,
 )
-from data.paths import PathTable
+from touchpath.data.paths import PathTable
 
 # The toy (channels a, b, c):
 #   path          conv  value  nulls   set     journeys J   rate v     value/journey
@@ -338,9 +338,9 @@ def test_global_scope_attributes_synthetic_demo_data(seed):
     ``v(N)`` is checked against the shrinkage formula computed here from the
     paths by plain Python.
     """
-    from data.journeys import build_paths
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.data.journeys import build_paths
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse(":memory:") as wh:
         generate(SynthConfig(n_users=5000, seed=seed)).load_into(wh)
@@ -363,7 +363,7 @@ def test_global_scope_attributes_synthetic_demo_data(seed):
 
 
 def test_global_scope_default_rule_is_subset_rate_and_label_round_trips():
-    from attribution.registry import make_model
+    from touchpath.attribution.registry import make_model
 
     assert ShapleyConversionRate().unseen_rule == "subset_rate"
     assert ShapleyConversionRate("journey").unseen_rule == "zero"
@@ -766,6 +766,6 @@ def test_subset_credit_matrix_beyond_64_channels():
 
 def test_conversion_rate_form_offers_no_credit_matrix(toy):
     """Its credit depends on the counts through the rates: not linear, no matrix."""
-    from attribution.base import credit_matrix_of
+    from touchpath.attribution.base import credit_matrix_of
 
     assert credit_matrix_of(ShapleyConversionRate(), toy) is None

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from attribution.base import AttributionResult, ComputationStopped
-from attribution.bootstrap import bootstrap, refitted_per_resample
-from attribution.compare import compare
-from attribution.registry import make_model
-from data.paths import PathTable
 from tests.attribution.test_bootstrap import EqualSplit, touches_world, toy
+from touchpath.attribution.base import AttributionResult, ComputationStopped
+from touchpath.attribution.bootstrap import bootstrap, refitted_per_resample
+from touchpath.attribution.compare import compare
+from touchpath.attribution.registry import make_model
+from touchpath.data.paths import PathTable
 
 
 @dataclass
@@ -70,7 +70,7 @@ def test_vectorised_bootstrap_stops_between_batches():
 
 
 def test_touch_bootstrap_stops_between_batches():
-    from attribution.rules import TimeDecay
+    from touchpath.attribution.rules import TimeDecay
 
     touches, paths = touches_world()
     calls = []
@@ -86,7 +86,7 @@ def test_touch_bootstrap_stops_between_batches():
 
 
 def test_a_stop_request_never_raised_changes_nothing():
-    from attribution.markov import MarkovChain
+    from touchpath.attribution.markov import MarkovChain
 
     flag = Flag()
     plain = bootstrap(MarkovChain(order=1), toy(), n_resamples=40, seed=3)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data.warehouse import Warehouse
+from touchpath.data.warehouse import Warehouse
 
 
 @pytest.fixture

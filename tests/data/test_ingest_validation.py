@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from data.warehouse import IngestError, Warehouse
+from touchpath.data.warehouse import IngestError, Warehouse
 
 TP_HEADER = ["event_id", "user_id", "ts", "channel"]
 

@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.journeys import (
+from touchpath.data.journeys import (
     JourneyOptions,
     build_paths,
     build_paths_by_period,
     journey_summary,
     journey_touches,
 )
-from data.paths import PathTable
+from touchpath.data.paths import PathTable
 
 T0 = datetime(2024, 1, 1)
 
@@ -415,8 +415,8 @@ def test_paths_by_period_random_world_match_build_paths(wh, opts):
 
 @pytest.fixture(scope="module")
 def synth_wh():
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     warehouse = Warehouse(":memory:")
     generate(SynthConfig(n_users=3000, seed=3)).load_into(warehouse)

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.paths import DIRECT, PathTable, PathTableError
+from touchpath.data.paths import DIRECT, PathTable, PathTableError
 
 
 def test_from_paths_aggregates_identical_paths():

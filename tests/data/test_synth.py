@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.paths import PathTable
-from data.synth import (
+from touchpath.data.paths import PathTable
+from touchpath.data.synth import (
     CHANNELS,
     TEST_CHANNEL,
     SynthConfig,
@@ -605,8 +605,8 @@ def independent_direct(touchpoints: pd.DataFrame, conversions: pd.DataFrame,
 
 
 def test_warehouse_direct_conversions_equal_the_truth(small):
-    from data.journeys import build_paths
-    from data.warehouse import Warehouse
+    from touchpath.data.journeys import build_paths
+    from touchpath.data.warehouse import Warehouse
 
     expected = independent_direct(small.touchpoints, small.conversions)
     with Warehouse.open(":memory:") as wh:

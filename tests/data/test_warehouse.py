@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from data.warehouse import IngestError, Warehouse
+from touchpath.data.warehouse import IngestError, Warehouse
 
 TP_ROWS = [
     ["event_id", "user_id", "ts", "channel", "interaction", "cost"],
@@ -204,7 +204,7 @@ def test_unknown_table_is_refused(wh):
 
 # ----------------------------------------------------------------------- CLI
 def test_cli_ingest_prints_report_and_paths_writes_csv(tmp_path, write_csv):
-    from api.cli import app
+    from touchpath.cli import app
 
     db = str(tmp_path / "cli.duckdb")
     runner = CliRunner()
@@ -226,7 +226,7 @@ def test_cli_ingest_prints_report_and_paths_writes_csv(tmp_path, write_csv):
 
 
 def test_cli_ingest_bad_file_exits_1_with_rows_on_stderr(tmp_path, write_csv):
-    from api.cli import app
+    from touchpath.cli import app
 
     bad = write_csv("bad.csv", [TP_ROWS[0], ["e1", "u1", "yesterday", "a", "click", "1"]])
     res = CliRunner().invoke(app, ["ingest", str(bad), "--table", "touchpoints",
@@ -305,8 +305,7 @@ def test_opening_drops_the_source_view_earlier_versions_left(tmp_path, write_csv
 
 
 def test_a_csv_that_changes_between_check_and_load_loads_nothing(wh, write_csv, monkeypatch):
-    import data.warehouse as warehouse
-
+    import touchpath.data.warehouse as warehouse
     header = ["event_id", "user_id", "ts", "channel"]
     path = write_csv("tp.csv", [header, ["e1", "u1", "2024-01-01", "a"],
                                 ["e2", "u1", "2024-01-02", "a"]])

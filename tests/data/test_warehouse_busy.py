@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from data.warehouse import (
+from touchpath.data.warehouse import (
     NotADemoWarehouseError,
     Warehouse,
     WarehouseBusyError,
@@ -49,7 +49,7 @@ def test_busy_error_without_a_pid_says_so(tmp_path):
 
 
 def test_the_file_opens_again_once_the_holder_is_gone(tmp_path, hold_file):
-    from api.testing import stop_process
+    from touchpath.api.testing import stop_process
 
     path = tmp_path / "held.duckdb"
     make_warehouse(path)

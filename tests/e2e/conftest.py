@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.testing import free_port, stop_process, touchpath_command
+from touchpath.api.testing import free_port, stop_process, touchpath_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -51,12 +51,12 @@ def browser():
 def demo(tmp_path_factory):
     """A small synthetic warehouse and a read key: ``(db path, keys file, key)``.
 
-    ``report.duckdb`` beside it is a copy for the report test (the server holds
+    ``touchpath.report.duckdb`` beside it is a copy for the report test (the server holds
     the lock on ``demo.duckdb``).
     """
-    from api.security import create_key
-    from data.synth import SynthConfig, generate
-    from data.warehouse import Warehouse
+    from touchpath.api.security import create_key
+    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.warehouse import Warehouse
 
     root = tmp_path_factory.mktemp("e2e")
     db = root / "demo.duckdb"

@@ -145,8 +145,8 @@ def test_csv_download_is_the_roi_table(session, server, tmp_path):
 
 
 def test_report_opens_offline_and_shows_every_chart(browser, demo, tmp_path, artifacts):
-    from api.report import ReportOptions, collect, render
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
+    from touchpath.report.html import ReportOptions, collect, render
 
     db, _, _ = demo
     with Warehouse.open(db.with_name("report.duckdb"), read_only=True) as wh:

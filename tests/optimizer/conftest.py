@@ -5,7 +5,7 @@ import math
 import pytest
 from hypothesis import strategies as st
 
-from optimizer import channel_input_from_segments
+from touchpath.optimizer import channel_input_from_segments
 
 
 def greedy_revenue(curves, budget):

@@ -2,7 +2,13 @@ import math
 
 import pytest
 
-from optimizer import ChannelInput, CurveError, ResponseCurve, Segment, channel_input_from_segments
+from touchpath.optimizer import (
+    ChannelInput,
+    CurveError,
+    ResponseCurve,
+    Segment,
+    channel_input_from_segments,
+)
 
 
 def test_revenue_is_sum_of_filled_segments_by_hand():

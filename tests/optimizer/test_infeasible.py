@@ -1,6 +1,6 @@
 import pytest
 
-from optimizer import (
+from touchpath.optimizer import (
     BudgetConstraint,
     ChannelBounds,
     GroupLimit,

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers the commands)
-from api.cli.app import app
-from data.synth import TEST_CHANNEL
-from data.warehouse import Warehouse
-from optimizer import BudgetConstraint, PlanConstraints, optimize_budget
-from optimizer.inputs import next_quarter, plan_inputs_from_warehouse
-from optimizer.plan import revenue_range
+import touchpath.cli  # noqa: F401  (registers the commands)
+from touchpath.cli.app import app
+from touchpath.data.synth import TEST_CHANNEL
+from touchpath.data.warehouse import Warehouse
+from touchpath.optimizer import BudgetConstraint, PlanConstraints, optimize_budget
+from touchpath.optimizer.inputs import next_quarter, plan_inputs_from_warehouse
+from touchpath.optimizer.plan import revenue_range
 
 LAST_3_MONTHS_SPEND = """
 WITH last AS (

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from optimizer import CurveError, curves_from_json, load_curves_file
+from touchpath.optimizer import CurveError, curves_from_json, load_curves_file
 
 ISSUE_EXAMPLE = {
     "channels": [

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer import (
+from tests.optimizer.conftest import concave_curves, greedy_revenue, to_inputs
+from touchpath.optimizer import (
     BudgetConstraint,
     ChannelBounds,
     GroupLimit,
@@ -15,7 +16,6 @@ from optimizer import (
     channel_input_from_segments,
     optimize_budget,
 )
-from tests.optimizer.conftest import concave_curves, greedy_revenue, to_inputs
 
 SOLVERS = available_solvers()
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -205,7 +205,7 @@ def test_conversions_objective_uses_conversions_per_revenue():
 
 
 def test_conversions_objective_requires_a_rate(two_channels):
-    from optimizer import CurveError
+    from touchpath.optimizer import CurveError
 
     with pytest.raises(CurveError, match="conversions_per_revenue .* a, b"):
         optimize_budget(two_channels, budget_only(100.0), objective="conversions")
@@ -226,7 +226,7 @@ def test_unmodelled_zero_policy_gives_nothing():
 def test_non_optimal_solver_status_is_reported_not_hidden(two_channels, monkeypatch):
     import pulp
 
-    from optimizer import PlanError
+    from touchpath.optimizer import PlanError
 
     monkeypatch.setattr(pulp.LpProblem, "solve", lambda self, solver=None: pulp.LpStatusNotSolved)
     plan = optimize_budget(two_channels, budget_only(100.0), on_infeasible="return")
@@ -237,7 +237,7 @@ def test_non_optimal_solver_status_is_reported_not_hidden(two_channels, monkeypa
 
 
 def test_curve_sets_give_a_revenue_range(two_channels):
-    from optimizer import ResponseCurve
+    from touchpath.optimizer import ResponseCurve
 
     sets = [
         {"b": ResponseCurve.from_pairs([(100.0, 3.0 * f), (100.0, 2.0 * f)])} for f in (0.8, 1.2)

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from optimizer import (
+from touchpath.optimizer import (
     BudgetConstraint,
     PlanConstraints,
     channel_input_from_segments,

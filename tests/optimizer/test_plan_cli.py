@@ -3,8 +3,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers the commands)
-from api.cli.app import app
+import touchpath.cli  # noqa: F401  (registers the commands)
+from touchpath.cli.app import app
 
 CURVES = {
     "channels": [

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer import (
+from tests.optimizer.conftest import concave_curves, greedy_revenue, to_inputs
+from touchpath.optimizer import (
     BudgetConstraint,
     ChannelBounds,
     GroupLimit,
@@ -18,7 +19,6 @@ from optimizer import (
     revenue_range,
     run_scenarios,
 )
-from tests.optimizer.conftest import concave_curves, greedy_revenue, to_inputs
 
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,6 +1,6 @@
 """The Typer application that every ``touchpath`` sub-command registers on.
 
-Errors about the warehouse file (:class:`data.warehouse.WarehouseError`: the
+Errors about the warehouse file (:class:`touchpath.data.warehouse.WarehouseError`: the
 file is held by another process, or is not the demo's to replace) end any
 command the same way, here in one place: one line on stderr, exit code 1, no
 traceback.
@@ -20,13 +20,13 @@ class TouchpathGroup(TyperGroup):
     """The ``touchpath`` command group: runs a sub-command, ending warehouse errors in one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the sub-command; a :class:`~data.warehouse.WarehouseError` becomes one line."""
+        """Run the sub-command; a :class:`~touchpath.data.warehouse.WarehouseError` is one line."""
         try:
             return super().invoke(ctx)
         except Exception as exc:
             # Imported here: the warehouse module (DuckDB, pandas) has been loaded
             # by whichever command raised one of its errors.
-            from data.warehouse import WarehouseError
+            from touchpath.data.warehouse import WarehouseError
 
             if not isinstance(exc, WarehouseError):
                 raise

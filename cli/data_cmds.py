@@ -19,8 +19,8 @@ from rich.console import Console, RenderableType
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli.app import app
-from api.cli.common import CollapseOpt, JourneyFromOpt, JourneyToOpt, LookbackOpt
+from touchpath.cli.app import app
+from touchpath.cli.common import CollapseOpt, JourneyFromOpt, JourneyToOpt, LookbackOpt
 
 __all__ = ["DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step", "open_demo_warehouse",
            "run_demo"]
@@ -61,7 +61,7 @@ def ingest(
     max_problems: Annotated[int, typer.Option(min=1, help="Problems to list.")] = 20,
 ) -> None:
     """Validate a file and load it into the warehouse, all or nothing."""
-    from data.warehouse import IngestError, Warehouse
+    from touchpath.data.warehouse import IngestError, Warehouse
 
     console, errors = Console(), Console(stderr=True)
     try:
@@ -101,8 +101,8 @@ def paths(
     date_to: JourneyToOpt = None,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls)."""
-    from data.journeys import JourneyOptions, build_paths
-    from data.warehouse import Warehouse
+    from touchpath.data.journeys import JourneyOptions, build_paths
+    from touchpath.data.warehouse import Warehouse
 
     errors = Console(stderr=True)
     if not db.is_file():
@@ -166,7 +166,7 @@ class DemoStep:
 
 
 def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from data.synth import SynthConfig, generate
+    from touchpath.data.synth import SynthConfig, generate
 
     ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed), progress=progress)
 
@@ -184,7 +184,7 @@ def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 
 
 def open_demo_warehouse(db: Path) -> Any:
-    """A fresh demo warehouse at ``db`` (:meth:`data.warehouse.Warehouse.replace_demo`).
+    """A fresh demo warehouse at ``db`` (:meth:`touchpath.data.warehouse.Warehouse.replace_demo`).
 
     Raises
     ------
@@ -192,10 +192,10 @@ def open_demo_warehouse(db: Path) -> Any:
         ``db`` is not the demo's to replace (another warehouse, or the demo's
         with data loaded since): one line on stderr naming the file and what
         to do, exit code 1; the file is left as it is. A file another process
-        holds ends the command in :class:`api.cli.app.TouchpathGroup`.
+        holds ends the command in :class:`touchpath.cli.app.TouchpathGroup`.
     """
-    from api.cli.app import WAREHOUSE_ERROR_EXIT
-    from data.warehouse import NotADemoWarehouseError, Warehouse
+    from touchpath.cli.app import WAREHOUSE_ERROR_EXIT
+    from touchpath.data.warehouse import NotADemoWarehouseError, Warehouse
 
     try:
         return Warehouse.replace_demo(db)
@@ -206,7 +206,7 @@ def open_demo_warehouse(db: Path) -> Any:
 
 
 def _step_paths(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from data.journeys import JourneyOptions, build_paths
+    from touchpath.data.journeys import JourneyOptions, build_paths
 
     ctx.paths = build_paths(ctx.warehouse, JourneyOptions(lookback_days=ctx.lookback_days))
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,14 +215,14 @@ def _step_paths(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 
 
 def _step_summary(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from data.journeys import JourneyOptions, journey_summary
+    from touchpath.data.journeys import JourneyOptions, journey_summary
 
     ctx.summary = journey_summary(ctx.warehouse, JourneyOptions(lookback_days=ctx.lookback_days))
     ctx.renderables.append(summary_table(ctx.summary, ctx.lookback_days))
 
 
 def summary_table(summary: Any, lookback_days: int = 30) -> Table:
-    """Rich table of :func:`data.journeys.journey_summary` with a totals row."""
+    """Rich table of :func:`touchpath.data.journeys.journey_summary` with a totals row."""
     table = Table(title=f"Channels (journeys with a {lookback_days}-day lookback)",
                   title_justify="left", show_footer=True)
     cols = [("channel", "total"), ("touches", None), ("journeys", None),

@@ -3,7 +3,7 @@ r"""CLI command ``touchpath plan``: the budget plan for a quarter.
 Without ``--curves`` the plan is fitted from the warehouse (``--db``): the
 channel ROI table of ``--model`` / ``--order`` per ``--period``, response
 curves, lifecycle verdicts and previous spend
-(:func:`optimizer.inputs.plan_inputs_from_warehouse`); the quarter defaults to
+(:func:`touchpath.optimizer.inputs.plan_inputs_from_warehouse`); the quarter defaults to
 the one after the data's end and, without a goal, the budget to the last
 quarter's spend of the planned channels.
 
@@ -20,7 +20,7 @@ Value syntax: ``--min/--max CHANNEL=AMOUNT`` (absolute) or ``CHANNEL=10%``
 (share of total spend); ``--group-cap/--group-floor GROUP=VALUE`` where a
 value ending in ``%`` or <= 1 is a share of total spend and a value > 1 an
 absolute amount. The curves file schema is described in
-:mod:`optimizer.io`.
+:mod:`touchpath.optimizer.io`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.app import app
-from api.cli.common import OrderOpt, OutOpt, OutputFormat, Period, emit, order_value
-from optimizer import (
+from touchpath.cli.app import app
+from touchpath.cli.common import OrderOpt, OutOpt, OutputFormat, Period, emit, order_value
+from touchpath.optimizer import (
     BudgetConstraint,
     BudgetPlan,
     ChannelBounds,
@@ -53,7 +53,7 @@ from optimizer import (
     revenue_range,
     run_scenarios,
 )
-from optimizer.model import fmt_money
+from touchpath.optimizer.model import fmt_money
 
 __all__ = ["plan_command"]
 
@@ -431,8 +431,8 @@ def _warehouse_inputs(db: Path, model: str, order: str | None, period: str, segm
     from rich.console import Console
     from rich.progress import Progress
 
-    from data.warehouse import Warehouse
-    from optimizer.inputs import plan_inputs_from_warehouse
+    from touchpath.data.warehouse import Warehouse
+    from touchpath.optimizer.inputs import plan_inputs_from_warehouse
 
     parsed = order_value(order)
     with Warehouse.open(db, read_only=True) as wh, Progress(

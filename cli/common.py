@@ -14,7 +14,7 @@ in every command that takes it:
 
 The ROI commands read ``--from`` / ``--to`` differently (whole conversion
 days, both inclusive), so they keep their own options in
-:mod:`api.cli.roi_cmds`.
+:mod:`touchpath.cli.roi_cmds`.
 """
 
 import sys

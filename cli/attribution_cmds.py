@@ -7,7 +7,7 @@ channels separated by ``" > "``). A path table carries no timestamps, so time
 decay needs the warehouse. Errors print one clear line and exit with code 2.
 
 ``attribute --model markov --order auto`` prints the order-selection scores
-(:func:`attribution.markov.choose_order`: held-out log-loss, state penalty,
+(:func:`touchpath.attribution.markov.choose_order`: held-out log-loss, state penalty,
 score per order) and titles the result ``markov (order auto → k)``.
 ``attribute --details`` adds what the model learned: for Markov the exact
 removal effects (conversions and value), ``P(conversion)``, the expected
@@ -35,8 +35,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli.app import app
-from api.cli.common import (
+from touchpath.attribution.base import AttributionResult
+from touchpath.attribution.bootstrap import run_model
+from touchpath.attribution.compare import ModelComparison, compare
+from touchpath.attribution.registry import (
+    ModelSpecError,
+    describe_models,
+    make_model,
+    needs_touches,
+    parse_value,
+    split_specs,
+)
+from touchpath.cli.app import app
+from touchpath.cli.common import (
     CollapseOpt,
     FormatOpt,
     JourneyFromOpt,
@@ -48,18 +59,7 @@ from api.cli.common import (
     emit,
     order_value,
 )
-from attribution.base import AttributionResult
-from attribution.bootstrap import run_model
-from attribution.compare import ModelComparison, compare
-from attribution.registry import (
-    ModelSpecError,
-    describe_models,
-    make_model,
-    needs_touches,
-    parse_value,
-    split_specs,
-)
-from data.paths import DIRECT, PathTable, PathTableError
+from touchpath.data.paths import DIRECT, PathTable, PathTableError
 
 __all__ = ["DEFAULT_COMPARE_MODELS", "TOP_TRANSITIONS", "agreement_table", "attribute",
            "compare_cmd", "comparison_for_demo", "comparison_table", "details_json",
@@ -117,7 +117,7 @@ def _clean_errors() -> Iterator[None]:
 def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
                      max_length: int | None, start: datetime | None,
                      end: datetime | None) -> Any:
-    from data.journeys import JourneyOptions
+    from touchpath.data.journeys import JourneyOptions
 
     return JourneyOptions(lookback_days=lookback, collapse_repeats=collapse_repeats,
                           interaction=interaction, max_path_length=max_length,
@@ -154,8 +154,8 @@ def load_inputs(
         raise CliInputError(
             f"{db}: no such warehouse; load data with `touchpath ingest` or pass --paths FILE"
         )
-    from data.journeys import build_paths, journey_touches
-    from data.warehouse import Warehouse
+    from touchpath.data.journeys import build_paths, journey_touches
+    from touchpath.data.warehouse import Warehouse
 
     options = _journey_options(lookback, collapse_repeats, interaction, max_length, start, end)
     with Warehouse.open(db, read_only=True) as wh:
@@ -189,7 +189,7 @@ def result_title(result: AttributionResult) -> str:
 
 
 def order_selection_table(scores: pd.DataFrame) -> Table:
-    """The scores of :func:`attribution.markov.choose_order`, one row per order.
+    """The scores of :func:`touchpath.attribution.markov.choose_order`, one row per order.
 
     ``score = log_loss + penalty`` (held-out log-loss of the conversion outcome
     in nats per journey plus ``states · ln N / (2N)``); the lowest score wins
@@ -676,7 +676,7 @@ def comparison_for_demo(
     console : rich Console, optional
         Where to print (default: stdout).
     progress : bool or callable, optional
-        Progress of the bootstrap, as in :func:`attribution.compare.compare`
+        Progress of the bootstrap, as in :func:`touchpath.attribution.compare.compare`
         (default: a bar when ``ci > 0``; a callable ``f(done, total)`` lets a
         caller that already shows a bar advance it).
 

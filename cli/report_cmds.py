@@ -1,4 +1,4 @@
-"""CLI command ``touchpath report``: one self-contained HTML report (see :mod:`api.report`)."""
+"""CLI command ``touchpath report``: one self-contained HTML report (:mod:`touchpath.report`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli.app import app
-from api.cli.common import OrderOpt, Period, order_value
+from touchpath.cli.app import app
+from touchpath.cli.common import OrderOpt, Period, order_value
 
 __all__ = ["report_cmd"]
 
@@ -42,8 +42,9 @@ def report_cmd(
     = None,
 ) -> None:
     """Write one HTML report (charts embedded, works offline) and print its path."""
-    from api.report import COMPARE_MODELS, ReportOptions, write_report
-    from attribution.registry import format_spec, split_specs
+    from touchpath.attribution.registry import format_spec, split_specs
+    from touchpath.report.collect import COMPARE_MODELS, ReportOptions
+    from touchpath.report.html import write_report
 
     try:
         setting = order_value(order)

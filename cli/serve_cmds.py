@@ -1,6 +1,6 @@
 """CLI commands of the HTTP API: ``touchpath serve`` and ``touchpath keys create|list|revoke``.
 
-The keys file and its line format are described in :mod:`api.security`.
+The keys file and its line format are described in :mod:`touchpath.api.security`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from api.cli.app import app
-from api.cli.common import FormatOpt, OutputFormat, emit
+from touchpath.cli.app import app
+from touchpath.cli.common import FormatOpt, OutputFormat, emit
 
 __all__ = ["keys_app", "keys_create", "keys_list", "keys_revoke", "serve"]
 
@@ -26,7 +26,7 @@ KeysFileOpt = Annotated[Path | None, typer.Option(
 
 
 def _keys_path(keys_file: Path | None) -> Path:
-    from api.settings import get_settings
+    from touchpath.api.settings import get_settings
 
     return keys_file if keys_file is not None else get_settings().api_keys_file
 
@@ -61,9 +61,9 @@ def serve(
     """
     import uvicorn
 
-    from api.main import create_app
-    from api.settings import get_settings
-    from data.warehouse import Warehouse
+    from touchpath.api.main import create_app
+    from touchpath.api.settings import get_settings
+    from touchpath.data.warehouse import Warehouse
 
     overrides: dict[str, object] = {}
     if db is not None:
@@ -71,7 +71,7 @@ def serve(
     if keys_file is not None:
         overrides["api_keys_file"] = keys_file
     settings = get_settings().model_copy(update=overrides)
-    from api.security import KeyFileError, read_keys, secure_permissions
+    from touchpath.api.security import KeyFileError, read_keys, secure_permissions
 
     try:
         tightened = secure_permissions(settings.api_keys_file)
@@ -100,7 +100,7 @@ def keys_create(
     keys_file: KeysFileOpt = None,
 ) -> None:
     """Create an API key: prints it once and stores its SHA-256 digest in the keys file."""
-    from api.security import KeyFileError, LabelInUseError, create_key
+    from touchpath.api.security import KeyFileError, LabelInUseError, create_key
 
     path = _keys_path(keys_file)
     try:
@@ -120,7 +120,7 @@ def keys_list(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List the keys: label, role, created time and key id (never the key or its digest)."""
-    from api.security import KeyFileError, read_keys
+    from touchpath.api.security import KeyFileError, read_keys
 
     path = _keys_path(keys_file)
     try:
@@ -160,7 +160,7 @@ def keys_revoke(
     keys_file: KeysFileOpt = None,
 ) -> None:
     """Revoke keys by label or id; a running server refuses them from its next request."""
-    from api.security import AmbiguousKeyError, KeyFileError, NoSuchKeyError, revoke_keys
+    from touchpath.api.security import AmbiguousKeyError, KeyFileError, NoSuchKeyError, revoke_keys
 
     if (label is None) == (key_id is None):
         raise typer.BadParameter("give one of --label and --id")

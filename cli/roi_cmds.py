@@ -23,8 +23,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli.app import app
-from api.cli.common import (
+from touchpath.cli.app import app
+from touchpath.cli.common import (
     LookbackOpt,
     OrderOpt,
     OutOpt,
@@ -94,7 +94,7 @@ def _clean_errors() -> Iterator[None]:
     try:
         yield
     except BrokenPipeError:
-        raise  # stdout's reader went away: api.cli.main exits quietly
+        raise  # stdout's reader went away: cli.main exits quietly
     except (_InputError, ValueError, OSError, KeyError) as exc:
         raise _fail(str(exc)) from None
 
@@ -104,14 +104,14 @@ def _warehouse(db: Path) -> Iterator[Any]:
     if not db.is_file():
         raise _InputError(f"{db}: no such warehouse; load data with `touchpath ingest` or "
                           "`touchpath demo`")
-    from data.warehouse import Warehouse
+    from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db) as wh:
         yield wh
 
 
 def _model(name: str, order: str | None) -> Any:
-    from attribution.registry import make_model
+    from touchpath.attribution.registry import make_model
 
     params = {} if order is None else {"order": order_value(order)}
     return make_model(name, **params)
@@ -136,8 +136,8 @@ def _build_roi(db: Path, period: Period, model: str, order: str | None,
                lookback: int) -> tuple[Any, Any]:
     from rich.progress import Progress
 
-    from attribution.roi import channel_roi, period_bounds
-    from data.journeys import JourneyOptions
+    from touchpath.attribution.roi import channel_roi, period_bounds
+    from touchpath.data.journeys import JourneyOptions
 
     lo, hi = _range(start, end)
     with _warehouse(db) as wh:
@@ -313,7 +313,12 @@ def lifecycle_cmd(
     warehouse's ``channel_verdicts`` table and says so. A range with no
     conversions and no spend is a warning and exit code 1.
     """
-    from attribution.lifecycle import LifecycleRules, evaluate, record_verdicts, verdicts_to_frame
+    from touchpath.attribution.lifecycle import (
+        LifecycleRules,
+        evaluate,
+        record_verdicts,
+        verdicts_to_frame,
+    )
 
     with _clean_errors():
         try:
@@ -383,7 +388,7 @@ def channel_status_cmd(
 
     The status the channel already has changes nothing and records nothing.
     """
-    from attribution.lifecycle import set_channel_status
+    from touchpath.attribution.lifecycle import set_channel_status
 
     with _clean_errors(), _warehouse(db) as wh:
         previous = set_channel_status(wh, channel, status.value, reason)
@@ -419,8 +424,8 @@ def curves_cmd(
     The JSON is the optimizer's curves document: segment widths are multiplied
     by --horizon, and previous_spend is the spend of the last --horizon periods.
     """
-    from attribution.curves import curves_frame, curves_to_json, fit_curves, plot_curves
-    from attribution.lifecycle import evaluate
+    from touchpath.attribution.curves import curves_frame, curves_to_json, fit_curves, plot_curves
+    from touchpath.attribution.lifecycle import evaluate
 
     with _clean_errors():
         table, channels = _build_roi(db, period, model, order, start, end, 1, lookback)

@@ -1,7 +1,7 @@
 """The analysis half of ``touchpath demo``: models, ROI, lifecycle, curves, plan.
 
-Registered after the data steps of :mod:`api.cli.data_cmds` (see
-:func:`~api.cli.data_cmds.add_demo_step`), in the order of DESIGN.md's data
+Registered after the data steps of :mod:`touchpath.cli.data_cmds` (see
+:func:`~touchpath.cli.data_cmds.add_demo_step`), in the order of DESIGN.md's data
 flow:
 
 1. **Model comparison** of :data:`DEMO_MODELS` on the demo's paths, with
@@ -18,7 +18,7 @@ flow:
    of the spend table over its last three months), spent in full, each channel
    within ±30% of last quarter, lifecycle rules applied; the split
    (``plan.png``), scenarios at ×0.8 … ×1.2 (``scenarios.png``).
-6. **HTML report** (``report.html``, :func:`api.report.write_report`) of the
+6. **HTML report** (``touchpath.report.html``, :func:`touchpath.report.html.write_report`) of the
    same models, ROI model, period and plan settings.
 
 Tables show money with thousands separators and two decimals; the files carry
@@ -37,8 +37,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from api.cli.data_cmds import DemoContext, DemoStep, add_demo_step
-from data.paths import DIRECT
+from touchpath.cli.data_cmds import DemoContext, DemoStep, add_demo_step
+from touchpath.data.paths import DIRECT
 
 __all__ = ["DEMO_CI", "DEMO_MODELS", "DEMO_RESAMPLES", "DEMO_ROI_MODEL", "demo_report_options",
            "register"]
@@ -77,15 +77,15 @@ def _captured(draw: Callable[[Console], None]) -> Text:
 
 
 def _wh_options(ctx: DemoContext) -> Any:
-    from data.journeys import JourneyOptions
+    from touchpath.data.journeys import JourneyOptions
 
     return JourneyOptions(lookback_days=ctx.lookback_days)
 
 
 # ------------------------------------------------------------------ 1. compare
 def _step_compare(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from api.cli.attribution_cmds import comparison_for_demo
-    from data.journeys import journey_touches
+    from touchpath.cli.attribution_cmds import comparison_for_demo
+    from touchpath.data.journeys import journey_touches
 
     touches = journey_touches(ctx.warehouse, _wh_options(ctx))
     state = {"models": 0, "last": 0}
@@ -110,8 +110,8 @@ def _step_compare(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 
 # ---------------------------------------------------------------------- 2. ROI
 def _step_roi(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from attribution.registry import make_model
-    from attribution.roi import channel_roi, period_bounds
+    from touchpath.attribution.registry import make_model
+    from touchpath.attribution.roi import channel_roi, period_bounds
 
     first, last = ctx.warehouse.activity_range()
     n = max(1, len(period_bounds(first, last + timedelta(days=1), "month")))
@@ -165,7 +165,7 @@ def roi_table(table: Any, months: int = 3) -> Table:
 
 # ----------------------------------------------------------------- 3. lifecycle
 def _step_lifecycle(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from attribution.lifecycle import LifecycleRules, evaluate
+    from touchpath.attribution.lifecycle import LifecycleRules, evaluate
 
     rules = LifecycleRules()
     ctx.verdicts = evaluate(ctx.roi, ctx.warehouse.channels(), rules)
@@ -196,8 +196,8 @@ def verdict_table(v: Any) -> Table:
 
 # -------------------------------------------------------------------- 4. curves
 def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from attribution.curves import plot_curves
-    from optimizer.inputs import plan_inputs_from_warehouse
+    from touchpath.attribution.curves import plot_curves
+    from touchpath.optimizer.inputs import plan_inputs_from_warehouse
 
     progress(0.05)
     ctx.plan_inputs = plan_inputs_from_warehouse(
@@ -228,7 +228,7 @@ def _last_quarter_spend(ctx: DemoContext) -> float:
 
 
 def _step_plan(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from optimizer import (
+    from touchpath.optimizer import (
         BudgetConstraint,
         MaxChange,
         PlanConstraints,
@@ -323,10 +323,10 @@ def demo_report_options(ctx: DemoContext) -> Any:
     spent in full), quarter, ±30% limit and scenario budgets, so the report
     shows the same plan and scenarios;
     the attribution section is the comparison the demo printed (passed to
-    :func:`api.report.write_report`), not a second bootstrap.
+    :func:`touchpath.report.html.write_report`), not a second bootstrap.
     """
-    from api.report import ReportOptions
-    from optimizer.scenarios import DEFAULT_MULTIPLIERS
+    from touchpath.optimizer.scenarios import DEFAULT_MULTIPLIERS
+    from touchpath.report.collect import ReportOptions
 
     budget = _last_quarter_spend(ctx) if ctx.plan_inputs is not None else None
     return ReportOptions(period="month", model=DEMO_ROI_MODEL, models=DEMO_MODELS, ci=ctx.ci,
@@ -337,7 +337,7 @@ def demo_report_options(ctx: DemoContext) -> Any:
 
 
 def _step_report(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from api.report import write_report
+    from touchpath.report.html import write_report
 
     progress(0.05)
     path = ctx.out_dir / "report.html"
@@ -358,7 +358,7 @@ STEPS = (
 
 def register() -> None:
     """Append :data:`STEPS` to the demo after ``Summarising channels`` (once)."""
-    from api.cli.data_cmds import DEMO_STEPS
+    from touchpath.cli.data_cmds import DEMO_STEPS
 
     labels = {s.label for s in DEMO_STEPS}
     after = "Summarising channels"

@@ -1,6 +1,6 @@
 """The ``touchpath`` command line (Typer + rich).
 
-Each module registers its commands on :data:`api.cli.app.app`; importing them
+Each module registers its commands on :data:`touchpath.cli.app.app`; importing them
 here assembles the CLI.
 """
 
@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from api.cli import (  # noqa: F401  (each import registers its commands)
+from touchpath.cli import (  # noqa: F401  (each import registers its commands)
     attribution_cmds,
     data_cmds,
     demo_steps,
@@ -18,7 +18,7 @@ from api.cli import (  # noqa: F401  (each import registers its commands)
     roi_cmds,
     serve_cmds,
 )
-from api.cli.app import app
+from touchpath.cli.app import app
 
 __all__ = ["app", "main"]
 

@@ -1,0 +1,297 @@
+"""Number formats and charts of the HTML report: inline SVG, no script, no library."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+#: Series colours, the same as the dashboard's.
+PALETTE = ("#2f6db5", "#e08a1e", "#2e9e6a", "#c8463d", "#7b5fb8", "#8a6b3f", "#d36aa8",
+           "#6b7280", "#a8a528", "#1fa3b5", "#4b3f8a", "#b5562f")
+_DASH = "—"
+
+
+# ------------------------------------------------------------------ formatting
+def _num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def money(value: Any) -> str:
+    """Money with thousands separators and 2 decimals (``1234.5`` → ``1,234.50``)."""
+    return f"{value:,.2f}" if _num(value) else _DASH
+
+
+def ratio(value: Any, digits: int = 2) -> str:
+    """A ratio such as ROI with ``digits`` decimals."""
+    return f"{value:,.{digits}f}" if _num(value) else _DASH
+
+
+def count(value: Any, digits: int = 0) -> str:
+    """A count with thousands separators."""
+    return f"{value:,.{digits}f}" if _num(value) else _DASH
+
+
+def pct(value: Any) -> str:
+    """A share as a percentage with 1 decimal (``0.1234`` → ``12.3%``)."""
+    return f"{value * 100:,.1f}%" if _num(value) else _DASH
+
+
+def utc_minute(value: Any) -> str:
+    """An ISO 8601 instant as ``YYYY-MM-DD HH:MM UTC`` (``—`` when missing or unreadable)."""
+    if not value:
+        return _DASH
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return _DASH
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def compact(value: Any) -> str:
+    """Axis labels: ``12k``, ``1.5M``."""
+    if not _num(value):
+        return _DASH
+    a = abs(value)
+    if a >= 1e9:
+        return f"{value / 1e9:,.1f}B"
+    if a >= 1e6:
+        return f"{value / 1e6:,.1f}M"
+    if a >= 1e4:
+        return f"{value / 1e3:,.0f}k"
+    if a >= 1e3:
+        return f"{value / 1e3:,.1f}k"
+    if a >= 10 or value == 0:
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# ---------------------------------------------------------------------- charts
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round axis ticks covering ``[lo, hi]``: steps of 1, 2, 2.5 or 5 × 10^k."""
+    if not hi > lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.floor(lo / step + 1e-9)
+    last = math.ceil(hi / step - 1e-9)
+    return [0.0 if i == 0 else i * step for i in range(first, last + 1)]
+
+
+def _svg_open(width: int, height: int, label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{_e(label)}">')
+
+
+def _y_axis(ticks: list[float], y: Callable[[float], float], left: float, right: float,
+            fmt: Callable[[Any], str]) -> str:
+    out = ['<g class="axis y-axis">']
+    for t in ticks:
+        cls = "zero" if t == 0 else "grid"
+        out.append(f'<line x1="{left}" x2="{right}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                   f'class="{cls}" stroke="{"#9ca3af" if t == 0 else "#eef0f3"}"/>')
+        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" '
+                   f'fill="#4b5563">{_e(fmt(t))}</text>')
+    out.append("</g>")
+    return "".join(out)
+
+
+def _legend(items: Sequence[tuple[str, str, bool]]) -> str:
+    spans = []
+    for name, color, dashed in items:
+        style = (f"border-top:3px dashed {color};width:16px;height:0;display:inline-block"
+                 if dashed else
+                 f"background:{color};width:12px;height:12px;display:inline-block;border-radius:2px")
+        spans.append(f'<span class="legend-item"><span style="{style}"></span>{_e(name)}</span>')
+    return f'<div class="legend">{"".join(spans)}</div>'
+
+
+def grouped_bars_svg(categories: Sequence[str], series: Sequence[dict[str, Any]], *,
+                     fmt: Callable[[Any], str] = pct, label: str = "",
+                     width: int = 760, height: int = 340) -> str:
+    """Grouped vertical bars with optional interval whiskers, as an SVG string.
+
+    Parameters
+    ----------
+    categories : sequence of str
+        One group of bars per category (``<g class="bar-group" data-channel=...>``).
+    series : sequence of dict
+        ``{"name", "color", "values", "lo", "hi"}``; ``values[i]`` belongs to
+        ``categories[i]``; ``lo``/``hi`` (optional) draw a whisker; ``None``
+        values draw no bar.
+
+    Notes
+    -----
+    The plot area spans ``[t, height − b]``; a value ``v`` is drawn at
+    ``y(v) = t + (height − t − b)·(1 − (v − y0)/(y1 − y0))`` where ``y0``,
+    ``y1`` are the first and last ticks, so a bar's height is proportional
+    to its value.
+    """
+    m_l, m_r, m_t, m_b = 64, 12, 14, 62
+    hi_v, lo_v = 0.0, 0.0
+    for s in series:
+        for i, v in enumerate(s["values"]):
+            top = v
+            his = s.get("hi")
+            if his is not None and _num(his[i]) and _num(v):
+                top = max(v, his[i])
+            if _num(top):
+                hi_v = max(hi_v, top)
+            if _num(v):
+                lo_v = min(lo_v, v)
+    ticks = nice_ticks(lo_v, hi_v * 1.05)
+    y0, y1 = ticks[0], ticks[-1]
+
+    def y(v: float) -> float:
+        return m_t + (height - m_t - m_b) * (1 - (v - y0) / (y1 - y0))
+
+    out = [_svg_open(width, height, label), _y_axis(ticks, y, m_l, width - m_r, fmt)]
+    band = (width - m_l - m_r) / max(1, len(categories))
+    inner = band * 0.8
+    bw = inner / max(1, len(series))
+    rotate = len(categories) > 8
+    for ci, cat in enumerate(categories):
+        gx = m_l + ci * band + (band - inner) / 2
+        out.append(f'<g class="bar-group" data-channel="{_e(cat)}">')
+        for si, s in enumerate(series):
+            v = s["values"][ci]
+            if not _num(v):
+                continue
+            x = gx + si * bw
+            top = y(max(v, 0.0))
+            h = max(0.5, abs(y(v) - y(0.0)))
+            lo, hi = (s.get("lo") or [None] * len(categories))[ci], \
+                (s.get("hi") or [None] * len(categories))[ci]
+            ci_text = f" [{fmt(lo)}, {fmt(hi)}]" if _num(lo) and _num(hi) else ""
+            out.append(f'<rect class="bar" x="{x + 0.5:.1f}" y="{top if v >= 0 else y(0):.1f}" '
+                       f'width="{max(1.0, bw - 1):.1f}" height="{h:.1f}" fill="{s["color"]}" '
+                       f'data-model="{_e(s["name"])}" data-value="{v!r}"><title>'
+                       f'{_e(cat)} · {_e(s["name"])}: {_e(fmt(v))}{_e(ci_text)}</title></rect>')
+            if _num(lo) and _num(hi):
+                cx, cap = x + bw / 2, min(5.0, bw / 3)
+                out.append(f'<path class="whisker" stroke="#111827" fill="none" '
+                           f'd="M{cx:.1f},{y(lo):.1f}V{y(hi):.1f}M{cx - cap:.1f},{y(lo):.1f}'
+                           f'H{cx + cap:.1f}M{cx - cap:.1f},{y(hi):.1f}H{cx + cap:.1f}"/>')
+        lx, ly = m_l + ci * band + band / 2, height - m_b + 14
+        extra = f' transform="rotate(-35 {lx:.1f} {ly})"' if rotate else ""
+        anchor = "end" if rotate else "middle"
+        out.append(f'<text x="{lx:.1f}" y="{ly}" text-anchor="{anchor}" fill="#4b5563"{extra}>'
+                   f'{_e(cat)}</text></g>')
+    out.append("</svg>")
+    legend = _legend([(s["name"], s["color"], False) for s in series])
+    return legend + "".join(out)
+
+
+def line_chart_svg(x: Sequence[Any], series: Sequence[dict[str, Any]], *,
+                   xs: Sequence[float] | None = None, fmt: Callable[[Any], str] = ratio,
+                   x_fmt: Callable[[Any], str] = str, label: str = "",
+                   width: int = 900, height: int = 300) -> str:
+    """Lines over categorical (or numeric ``xs``) positions, as an SVG string.
+
+    Series are ``{"name", "color", "values", "dash" (optional), "markers"
+    (default True)}``; a ``None`` value breaks the line.
+    """
+    m_l, m_r, m_t, m_b = 64, 16, 14, 44
+    vals = [v for s in series for v in s["values"] if _num(v)]
+    lo = min([0.0, *vals])
+    hi = max(vals) if vals else 1.0
+    ticks = nice_ticks(lo, hi * 1.05)
+    y0, y1 = ticks[0], ticks[-1]
+    n = len(x)
+
+    def y(v: float) -> float:
+        return m_t + (height - m_t - m_b) * (1 - (v - y0) / (y1 - y0))
+
+    span = width - m_l - m_r - 20
+    if xs is not None and len(xs) == n and n:
+        a, b = min(xs), max(xs)
+
+        def px(i: int) -> float:
+            return m_l + 10 + span * ((xs[i] - a) / (b - a) if b > a else 0.5)
+    else:
+        def px(i: int) -> float:
+            return m_l + 10 + span * (i / (n - 1) if n > 1 else 0.5)
+
+    out = [_svg_open(width, height, label), _y_axis(ticks, y, m_l, width - m_r, fmt)]
+    every = max(1, math.ceil(n / max(2, (width - m_l) // 64)))
+    out.append('<g class="axis x-axis">')
+    for i in range(n):
+        if i % every and i != n - 1:
+            continue
+        out.append(f'<text x="{px(i):.1f}" y="{height - m_b + 16}" text-anchor="middle" '
+                   f'fill="#4b5563">{_e(x_fmt(x[i]))}</text>')
+    out.append("</g>")
+    for s in series:
+        d, pen = [], False
+        for i, v in enumerate(s["values"]):
+            if not _num(v):
+                pen = False
+                continue
+            d.append(f'{"L" if pen else "M"}{px(i):.1f},{y(v):.1f}')
+            pen = True
+        dash = f' stroke-dasharray="{s["dash"]}"' if s.get("dash") else ""
+        out.append(f'<g class="series" data-series="{_e(s["name"])}">'
+                   f'<path class="line" d="{"".join(d)}" fill="none" stroke="{s["color"]}" '
+                   f'stroke-width="{s.get("width", 2)}"{dash}/>')
+        if s.get("markers", True):
+            for i, v in enumerate(s["values"]):
+                if _num(v):
+                    out.append(f'<circle cx="{px(i):.1f}" cy="{y(v):.1f}" r="3" '
+                               f'fill="{s["color"]}"><title>{_e(s["name"])} · '
+                               f'{_e(x_fmt(x[i]))}: {_e(fmt(v))}</title></circle>')
+        out.append("</g>")
+    out.append("</svg>")
+    legend = _legend([(s["name"], s["color"], bool(s.get("dash"))) for s in series])
+    return legend + "".join(out)
+
+
+def split_bars_svg(rows: Sequence[tuple[str, float, float | None]], *, label: str = "",
+                   width: int = 760) -> str:
+    """Horizontal bars ``(label, value, previous)`` with a dashed marker at ``previous``."""
+    row_h, m_l, m_r, m_t, m_b = 30, 130, 120, 8, 26
+    height = m_t + m_b + row_h * len(rows)
+    hi = max([1.0, *(max(v, p if _num(p) else 0.0) for _, v, p in rows)])
+    ticks = nice_ticks(0.0, hi)
+    top = ticks[-1]
+
+    def x(v: float) -> float:
+        return m_l + (width - m_l - m_r) * (v / top)
+
+    out = [_svg_open(width, height, label), '<g class="axis x-axis">']
+    for t in ticks:
+        out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{m_t}" y2="{height - m_b}" '
+                   f'stroke="{"#9ca3af" if t == 0 else "#eef0f3"}"/>'
+                   f'<text x="{x(t):.1f}" y="{height - 8}" text-anchor="middle" '
+                   f'fill="#4b5563">{_e(compact(t))}</text>')
+    out.append("</g>")
+    for i, (name, value, previous) in enumerate(rows):
+        yy = m_t + i * row_h
+        out.append(f'<g class="split-bar" data-channel="{_e(name)}" data-spend="{value!r}">'
+                   f'<text x="{m_l - 8}" y="{yy + row_h / 2 + 4}" text-anchor="end" '
+                   f'fill="#111827">{_e(name)}</text>'
+                   f'<rect x="{x(0):.1f}" y="{yy + 5}" width="{max(0.0, x(value) - x(0)):.1f}" '
+                   f'height="{row_h - 10}" fill="{PALETTE[0]}" rx="2"><title>{_e(name)}: '
+                   f'{money(value)}</title></rect>')
+        if _num(previous):
+            out.append(f'<path d="M{x(previous):.1f},{yy + 2}V{yy + row_h - 2}" stroke="#111827" '
+                       f'stroke-width="2" stroke-dasharray="3 2"><title>{_e(name)} last quarter: '
+                       f'{money(previous)}</title></path>')
+        # the amount after the bar and the last-quarter marker, so the marker never crosses it
+        end = max(x(value), x(previous) if _num(previous) else x(value))
+        out.append(f'<text x="{end + 6:.1f}" y="{yy + row_h / 2 + 4}" fill="#111827" '
+                   f'font-weight="600">{money(value)}</text></g>')
+    out.append("</svg>")
+    legend = _legend([("planned spend", PALETTE[0], False), ("last quarter", "#111827", True)])
+    return legend + "".join(out)
+
+
