@@ -229,13 +229,14 @@ def domain_errors() -> tuple[type[Exception], ...]:
     from touchpath.attribution.roi import ROIError
     from touchpath.attribution.shapley import DegenerateGameError
     from touchpath.data.paths import PathTableError
+    from touchpath.errors import TouchpathError
     from touchpath.optimizer.constraints import ConstraintError
     from touchpath.optimizer.curves import CurveError as OptimizerCurveError
     from touchpath.optimizer.model import PlanError
 
-    return (InvalidParameter, ModelSpecError, PathTableError, DegenerateGameError, ROIError,
-            LifecycleError, AttributionCurveError, OptimizerCurveError, ConstraintError,
-            PlanError)
+    return (TouchpathError, InvalidParameter, ModelSpecError, PathTableError,
+            DegenerateGameError, ROIError, LifecycleError, AttributionCurveError,
+            OptimizerCurveError, ConstraintError, PlanError)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from touchpath.service import DEFAULTS, default_model_spec
+
 __all__ = [
     "AttributionResponse",
     "ChannelCredit",
@@ -56,6 +58,7 @@ __all__ = [
 
 Money = float
 Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Table = Literal["touchpoints", "conversions", "spend", "channels"]
 
@@ -501,13 +504,15 @@ class ChannelCurve(BaseModel):
 
 
 class GroupLimitIn(BaseModel):
-    """Cap and/or floor on a channel group, as shares of total spend."""
+    """Cap and/or floor on a channel group: shares of total spend and/or amounts."""
 
     model_config = ConfigDict(extra="forbid")
 
     group: str = Field(min_length=1, max_length=100)
     max_share: float | None = Field(default=None, ge=0, le=1)
     min_share: float | None = Field(default=None, ge=0, le=1)
+    max: Amount | None = Field(default=None, description="Cap on the group's spend (money).")
+    min: Amount | None = Field(default=None, description="Floor on the group's spend (money).")
 
 
 _PLAN_EXAMPLE = {
@@ -524,25 +529,38 @@ class PlanSettings(BaseModel):
 
     quarter: str | None = Field(default=None, pattern=r"^\d{4}-?[Qq][1-4]$",
                                 description="Planned quarter, e.g. 2027Q1 (adds a monthly split).")
-    objective: Literal["revenue", "conversions", "profit"] = "revenue"
+    objective: Literal["revenue", "conversions", "profit"] = DEFAULTS.objective
     margin: float | None = Field(default=None, gt=0, le=1,
                                  description="Required for objective=profit.")
-    max_change: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False,
-                                     description="Largest change vs last quarter (0.3 = ±30%).")
+    max_change: float | None = Field(default=DEFAULTS.max_change, ge=0, le=10,
+                                     allow_inf_nan=False,
+                                     description="Largest change vs last quarter (0.3 = ±30%); "
+                                                 "null for no limit.")
     group_caps: list[GroupLimitIn] = Field(default_factory=list, max_length=100)
     mins: dict[str, Amount] = Field(default_factory=dict, max_length=500,
-                                    description="Minimum spend per channel.")
+                                    description="Minimum spend per channel (money).")
     maxs: dict[str, Amount] = Field(default_factory=dict, max_length=500,
-                                    description="Maximum spend per channel.")
-    test_budget: float = Field(default=0.05, ge=0, le=1,
+                                    description="Maximum spend per channel (money).")
+    min_shares: dict[str, Share] = Field(default_factory=dict, max_length=500,
+                                         description="Minimum spend per channel, as a share of "
+                                                     "total spend (0.1 = 10%).")
+    max_shares: dict[str, Share] = Field(default_factory=dict, max_length=500,
+                                         description="Maximum spend per channel, as a share of "
+                                                     "total spend.")
+    test_budget: float = Field(default=DEFAULTS.test_budget, ge=0, le=1,
                                description="Largest share of total per test channel.")
-    scale_growth: float = Field(default=1.0, ge=0, le=10, allow_inf_nan=False)
-    monthly: Literal["pattern", "even"] = "pattern"
-    model: str = Field(default="markov1", max_length=200,
+    scale_growth: float = Field(default=DEFAULTS.scale_growth, ge=0, le=10, allow_inf_nan=False)
+    monthly: Literal["pattern", "even"] = DEFAULTS.monthly
+    unmodelled: Literal["hold", "zero"] = Field(
+        default=DEFAULTS.unmodelled,
+        description="Channels without a curve: held at previous spend, or zero.")
+    solver: Literal["cbc", "highs", "auto"] = DEFAULTS.solver
+    model: str = Field(default_factory=default_model_spec, max_length=200,
                        description="Attribution model for the fitted curves.")
     period: Literal["week", "month", "quarter"] = Field(
-        default="month", description="Period of the ROI points the curves are fitted to.")
-    segments: int = Field(default=8, ge=1, le=50, description="Segments per fitted curve.")
+        default=DEFAULTS.period, description="Period of the ROI points the curves are fitted to.")
+    segments: int = Field(default=DEFAULTS.segments, ge=1, le=50,
+                          description="Segments per fitted curve.")
     curves: list[ChannelCurve] | None = Field(
         default=None, max_length=500,
         description="Plan from these curves instead of fitting them from the warehouse.")
@@ -553,8 +571,11 @@ class PlanRequest(PlanSettings):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PLAN_EXAMPLE]})
 
-    budget: Money = Field(gt=0, le=1e13, allow_inf_nan=False)
-    spend_all: bool = Field(default=False, description="Spend exactly the budget (= not ≤).")
+    budget: Money | None = Field(default=None, gt=0, le=1e13, allow_inf_nan=False,
+                                 description="The quarter's budget; default last quarter's "
+                                             "spend of the planned channels.")
+    spend_all: bool = Field(default=DEFAULTS.spend_all,
+                            description="Spend exactly the budget (= not ≤).")
 
 
 class PlanChannel(BaseModel):
@@ -627,10 +648,12 @@ class ScenariosRequest(PlanSettings):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{**_PLAN_EXAMPLE, "multipliers": [0.8, 0.9, 1.1, 1.2]}]})
 
-    budget: Money = Field(gt=0, le=1e13, allow_inf_nan=False)
-    spend_all: bool = Field(default=False, description="Spend exactly each budget.")
+    budget: Money | None = Field(default=None, gt=0, le=1e13, allow_inf_nan=False,
+                                 description="The base budget; default last quarter's spend of "
+                                             "the planned channels.")
+    spend_all: bool = Field(default=DEFAULTS.spend_all, description="Spend exactly each budget.")
     multipliers: list[Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]] = Field(
-        default=[0.8, 0.9, 1.1, 1.2], min_length=1, max_length=25,
+        default=list(DEFAULTS.scenario_multipliers), min_length=1, max_length=25,
         description="Budget multipliers; the base budget (1.0) is always included.")
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "describe_models",
     "format_spec",
     "make_model",
+    "model_label",
     "needs_touches",
     "parse_spec",
     "parse_value",
@@ -395,3 +396,19 @@ def short_label(model: str, params: Mapping[str, Any]) -> str:
     if not candidates:
         return format_spec(model, params)
     return min(candidates)[3]
+
+
+def model_label(model: AttributionModel) -> str:
+    """The shortest spec naming ``model`` with its settings (its label everywhere).
+
+    The same source as :attr:`AttributionResult.label`:
+    :func:`touchpath.attribution.registry.short_label` of the model's name and its
+    settings (dataclass fields), so settings equal to the registry's defaults
+    drop out — ``markov2`` for ``MarkovChain(order=2)``, ``position`` for the
+    default U-shape, ``markov_auto`` for an order still to be chosen.
+    """
+    params: dict[str, Any] = {}
+    if dataclasses.is_dataclass(model):
+        params = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)
+                  if f.name != "name"}
+    return short_label(str(model.name), params)

@@ -90,11 +90,13 @@ from touchpath.attribution.base import (
     check_stop,
     credit_matrix_of,
 )
+from touchpath.attribution.registry import model_label
 from touchpath.data.paths import DIRECT, PathTable
 from touchpath.data.warehouse import load_sql
 
 __all__ = [
     "PERIODS",
+    "PERIODS_PER_QUARTER",
     "RECONCILE_RTOL",
     "ROI_COLUMNS",
     "ChannelROITable",
@@ -102,6 +104,7 @@ __all__ = [
     "ROIError",
     "attribute_period",
     "channel_roi",
+    "next_quarter",
     "period_bounds",
     "period_label",
 ]
@@ -110,6 +113,10 @@ Period = Literal["week", "month", "quarter"]
 
 #: Supported period kinds.
 PERIODS: tuple[str, ...] = ("week", "month", "quarter")
+
+#: Periods in a quarter, to scale per-period curves to the planning horizon.
+PERIODS_PER_QUARTER: dict[str, int] = {"week": 13, "month": 3, "quarter": 1}
+
 
 #: Columns of :meth:`ChannelROITable.to_frame`, in order.
 ROI_COLUMNS = (
@@ -195,6 +202,13 @@ def period_label(d: date, period: Period, fiscal_year_start_month: int = 1) -> s
         end_year = d.year + 1 if d.month >= fiscal_year_start_month else d.year
         return f"FY{end_year}-Q{q}"
     raise ROIError(f"period must be one of {PERIODS}, got {period!r}")
+
+
+def next_quarter(day: date) -> str:
+    """The calendar quarter after the one containing ``day``: 2026-12-31 → ``"2027Q1"``."""
+    q = (day.month - 1) // 3 + 1
+    year, q = (day.year + 1, 1) if q == 4 else (day.year, q + 1)
+    return f"{year}Q{q}"
 
 
 def period_bounds(
@@ -586,7 +600,7 @@ def channel_roi(
     totals = []
     daily = _daily_conversions(conn)
     split = "unknown"
-    model_label: str | None = None
+    seen_label: str | None = None
     midnight = datetime.min.time()
     # every period's paths from one pass over the journeys, each exactly build_paths's table
     tables = build_paths_by_period(
@@ -608,7 +622,7 @@ def channel_roi(
         first, method = _first_split(model, result, paths)
         if paths.total_conversions > 0:
             split = method if split in ("unknown", method) else "mixed"
-            model_label = model_label or result.label
+            seen_label = seen_label or result.label
         rows.extend(_rows_for_period(label, lo, hi, paths, result, first, spend_by, registered,
                                      pt))
         totals.append({"period": label, "period_start": lo, "period_end": hi,
@@ -620,23 +634,5 @@ def channel_roi(
     opts_out = _options_dict(options)
     opts_out.update(start=lo_all.isoformat(), end=hi_all.isoformat())
     return ChannelROITable(frame, pd.DataFrame(totals, columns=list(_TOTAL_COLUMNS)), period,
-                           int(fiscal_year_start_month), model_label or _model_label(model),
+                           int(fiscal_year_start_month), seen_label or model_label(model),
                            split, opts_out)
-
-
-def _model_label(model: AttributionModel) -> str:
-    """The table's model label when no period has conversions (no result to ask).
-
-    The same source as :attr:`AttributionResult.label`:
-    :func:`touchpath.attribution.registry.short_label` of the model's name and its
-    settings (dataclass fields), so settings equal to the registry's defaults
-    drop out — ``markov2`` for ``MarkovChain(order=2)``, ``position`` for the
-    default U-shape, ``markov_auto`` for an order still to be chosen.
-    """
-    from touchpath.attribution.registry import short_label
-
-    params: dict[str, Any] = {}
-    if dataclasses.is_dataclass(model):
-        params = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)
-                  if f.name != "name"}
-    return short_label(str(model.name), params)

@@ -197,12 +197,12 @@ def verdict_table(v: Any) -> Table:
 # -------------------------------------------------------------------- 4. curves
 def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     from touchpath.attribution.curves import plot_curves
-    from touchpath.optimizer.inputs import plan_inputs_from_warehouse
+    from touchpath.service import CurveSettings, plan_inputs
 
     progress(0.05)
-    ctx.plan_inputs = plan_inputs_from_warehouse(
-        ctx.warehouse, model=DEMO_ROI_MODEL, period="month", options=_wh_options(ctx),
-        roi_table=ctx.roi, resamples=ctx.resamples, seed=ctx.seed)
+    settings = CurveSettings(model=DEMO_ROI_MODEL, period="month", options=_wh_options(ctx),
+                             resamples=ctx.resamples, seed=ctx.seed)
+    ctx.plan_inputs = plan_inputs(ctx.warehouse, settings)
     progress(0.9)
     path = ctx.out_dir / "curves.png"
     plot_curves(ctx.plan_inputs.curves, path)

@@ -3,7 +3,7 @@ r"""CLI command ``touchpath plan``: the budget plan for a quarter.
 Without ``--curves`` the plan is fitted from the warehouse (``--db``): the
 channel ROI table of ``--model`` / ``--order`` per ``--period``, response
 curves, lifecycle verdicts and previous spend
-(:func:`touchpath.optimizer.inputs.plan_inputs_from_warehouse`); the quarter defaults to
+(:func:`touchpath.service.plan_inputs`); the quarter defaults to
 the one after the data's end and, without a goal, the budget to the last
 quarter's spend of the planned channels.
 
@@ -432,15 +432,15 @@ def _warehouse_inputs(db: Path, model: str, order: str | None, period: str, segm
     from rich.progress import Progress
 
     from touchpath.data.warehouse import Warehouse
-    from touchpath.optimizer.inputs import plan_inputs_from_warehouse
+    from touchpath.service import CurveSettings, model_spec, plan_inputs
 
     parsed = order_value(order)
     with Warehouse.open(db, read_only=True) as wh, Progress(
             console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("fitting curves per period", total=None)
-        return plan_inputs_from_warehouse(wh, model=model, order=parsed, period=period,
-                                          segments=segments, resamples=resamples,
-                                          on_period=lambda _: progress.advance(task))
+        settings = CurveSettings(model=model_spec(model, order=parsed), period=period,
+                                 segments=segments, resamples=resamples)
+        return plan_inputs(wh, settings, on_period=lambda _: progress.advance(task))
 
 
 def _json_default(obj: Any) -> Any:

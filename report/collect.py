@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from touchpath.optimizer.inputs import PERIODS_PER_QUARTER, next_quarter
+from touchpath.attribution.roi import PERIODS_PER_QUARTER, next_quarter
 
 #: Models compared in the Attribution section unless told otherwise (as on the dashboard).
 COMPARE_MODELS = ("first_touch", "last_touch", "linear", "position", "markov1", "markov2",

@@ -18,9 +18,11 @@ The flow is one-way, top to bottom: a room imports only rooms above it in this l
 
 from importlib.metadata import PackageNotFoundError, version
 
+from touchpath.errors import InvalidRequest, TouchpathError
+
 try:
     __version__ = version("touchpath")
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+__all__ = ["InvalidRequest", "TouchpathError", "__version__"]

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, clean, records
@@ -33,12 +34,16 @@ from touchpath.api.schemas import (
     SkippedModel,
     problem_responses,
 )
+from touchpath.service import DEFAULTS, default_model_spec, model_spec
+from touchpath.service.models import build_model
 
 __all__ = ["compare_response", "router"]
 
 router = APIRouter(prefix="/v1/attribution", tags=["attribution"])
 
 MAX_RESAMPLES = 1000
+#: The model of single-model answers unless the request names one (the service default).
+DEFAULT_MODEL = default_model_spec()
 MAX_MODELS = 12
 _SPEC = r"^[A-Za-z][\w\-]*(\([\w\s=.,|\-]*\))?$"
 
@@ -47,23 +52,6 @@ def _order(order: str | None) -> int | str | None:
     if order is None:
         return None
     return "auto" if order.lower() == "auto" else int(order)
-
-
-def _touches_if_needed(session: ReadSession, models: list[Any], options: Any) -> Any:
-    """Per-touch journeys when one of ``models`` needs touch times (time decay), else None."""
-    from touchpath.attribution.registry import needs_touches
-    from touchpath.data.journeys import journey_touches
-
-    if any(needs_touches(m) for m in models):
-        return journey_touches(session.warehouse, options)
-    return None
-
-
-def _check_resamplable(paths: Any, ci: int) -> None:
-    """Refuse ``ci > 0`` on journeys the bootstrap cannot resample (none in the range)."""
-    if ci > 0 and paths.total_conversions + paths.total_nulls <= 0:
-        raise InvalidParameter("ci: no journeys in the chosen range to resample; "
-                               "use ci=0 or a wider from/to range")
 
 
 def _check_work(session: ReadSession, specs: list[str], models: list[Any], ci: int) -> None:
@@ -105,7 +93,7 @@ def attribution(
         max_length=200, pattern=_SPEC,
         description="Model name (see /v1/attribution/models), optionally with settings: "
                     "`markov`, `markov2`, `time_decay(half_life_days=3)`.",
-        examples=["markov"])] = "markov",
+        examples=["markov"])] = DEFAULT_MODEL,
     order: Annotated[str | None, Query(
         pattern=r"^([1-4]|auto)$", description="Markov order, 1-4 or `auto`.",
         examples=["2"])] = None,
@@ -113,10 +101,11 @@ def attribution(
         gt=0, le=3650, description="Half-life of time decay, in days.")] = None,
     ci: Annotated[int, Query(
         ge=0, le=MAX_RESAMPLES, description="Bootstrap resamples for confidence intervals "
-                                            "(0: none).", examples=[0])] = 0,
+                                            "(0: none).", examples=[0])] = DEFAULTS.ci,
     level: Annotated[float, Query(gt=0.5, lt=1, description="Coverage of the intervals.")]
-    = 0.95,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")] = 0,
+    = DEFAULTS.level,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")]
+    = DEFAULTS.seed,
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
 
@@ -126,23 +115,15 @@ def attribution(
     against the server's limit (422 over it); a computation past the
     request time budget is stopped (503 with ``Retry-After``).
     """
-    settings = {"order": _order(order), "half_life_days": half_life_days}
-    key = {"model": model, **settings, "ci": ci, "level": level, "seed": seed,
-           **journeys.params()}
+    spec = model_spec(model, order=_order(order), half_life_days=half_life_days)
+    options = journeys.options()
+    key = {"model": spec, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
     def compute() -> AttributionResponse:
-        from touchpath.attribution.bootstrap import run_model
-        from touchpath.attribution.registry import make_model
-        from touchpath.data.journeys import build_paths
-
-        built = make_model(model, **settings)
-        _check_work(session, [model], [built], ci)
-        options = journeys.options()
-        paths = build_paths(session.warehouse, options)
-        _check_resamplable(paths, ci)
-        touches = _touches_if_needed(session, [built], options)
-        result = run_model(built, paths, touches=touches, ci=ci, level=level, seed=seed,
-                           should_stop=session.should_stop)
+        _check_work(session, [spec], [build_model(spec)], ci)
+        result = service.attribute(session.warehouse, spec, options, ci=ci, level=level,
+                                   seed=seed, should_stop=session.should_stop,
+                                   memo=session.cached)
         return AttributionResponse(
             data_version=session.version,
             model=result.model,
@@ -175,11 +156,12 @@ def compare_models(
         min_length=1, max_length=1000,
         description=f"Comma-separated model specs (at most {MAX_MODELS}).",
         examples=["first_touch,last_touch,linear,position,markov1,markov2,shapley"])]
-    = "first_touch,last_touch,linear,markov1",
+    = ",".join(DEFAULTS.compare_models),
     ci: Annotated[int, Query(ge=0, le=MAX_RESAMPLES,
-                             description="Bootstrap resamples per model (0: none).")] = 0,
-    level: Annotated[float, Query(gt=0.5, lt=1)] = 0.95,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+                             description="Bootstrap resamples per model (0: none).")]
+    = DEFAULTS.ci,
+    level: Annotated[float, Query(gt=0.5, lt=1)] = DEFAULTS.level,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = DEFAULTS.seed,
 ) -> Response:
     """Every model on the same journeys: one tidy table and Spearman / Kendall agreement.
 
@@ -202,19 +184,10 @@ def compare_models(
     key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
     def compute() -> CompareResponse:
-        from touchpath.attribution.compare import compare
-        from touchpath.attribution.registry import make_model
-        from touchpath.data.journeys import build_paths
-
-        built = [make_model(s) for s in specs]
-        _check_work(session, specs, built, ci)
-        options = journeys.options()
-        paths = build_paths(session.warehouse, options)
-        _check_resamplable(paths, ci)
-        touches = _touches_if_needed(session, built, options)
-        # The specs, not the built models: the columns are named as they were asked for.
-        comparison = compare(specs, paths, touches=touches, ci=ci, level=level, seed=seed,
-                             should_stop=session.should_stop)
+        _check_work(session, specs, [build_model(s) for s in specs], ci)
+        comparison = service.compare_models(session.warehouse, specs, journeys.options(), ci=ci,
+                                            level=level, seed=seed,
+                                            should_stop=session.should_stop, memo=session.cached)
         return compare_response(comparison, session.version, journeys)
 
     return session.cached_json("compare", key, compute)

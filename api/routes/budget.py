@@ -3,35 +3,30 @@
 Inputs of the LP come from one of two places:
 
 * ``curves`` in the body — channels with piecewise-linear segments, exactly
-  the ``touchpath plan --curves`` document (:mod:`touchpath.optimizer.io`);
-* otherwise the warehouse, through
-  :func:`touchpath.optimizer.inputs.plan_inputs_from_warehouse`: the channel ROI table
-  of ``period`` and ``model``
-  (:func:`touchpath.attribution.roi.channel_roi`), one response curve per channel with
-  spend (:func:`touchpath.attribution.curves.fit_curves`), cut into ``segments`` pieces
-  and scaled to a quarter (``periods`` per quarter: 13 weeks, 3 months or 1
-  quarter; :func:`touchpath.attribution.curves.curves_to_json`), each channel's status
-  and group from the channels table, the lifecycle verdicts of test channels
-  (:func:`touchpath.attribution.lifecycle.evaluate`, default rules), and as previous
-  spend the channel's spend over the last quarter's worth of periods (plus
-  conversions per unit of revenue and the monthly spend pattern).
+  the ``touchpath plan --curves`` document (:mod:`touchpath.optimizer.io`),
+  read by :func:`touchpath.service.inputs_from_curves`;
+* otherwise the warehouse, through :func:`touchpath.service.plan_inputs`: the
+  channel ROI table of ``period`` and ``model`` (shared with ``/v1/roi`` through
+  the result cache), one response curve per channel with spend, the channels'
+  statuses, groups and lifecycle verdicts, and last quarter's spend — the default
+  budget when the body gives none.
 
-The warehouse inputs are cached by (data version, model, period, segments);
-whole answers, as encoded JSON, by (data version, request body). These endpoints change nothing,
-so a ``read`` key suffices.
+The request's settings become one :class:`touchpath.service.PlanParams`, whose
+defaults are the service's, so a plan asked here equals ``touchpath plan`` with
+the same options. Whole answers are cached as encoded JSON by (data version,
+request body). These endpoints change nothing, so a ``read`` key suffices.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
+from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
-from touchpath.api.problems import InvalidParameter
-from touchpath.api.routes.common import JourneyQuery, records
-from touchpath.api.routes.roi import roi_table
+from touchpath.api.routes.common import records
 from touchpath.api.schemas import (
     GoalRequest,
     GoalResponse,
@@ -43,8 +38,9 @@ from touchpath.api.schemas import (
     ScenariosResponse,
     problem_responses,
 )
+from touchpath.optimizer import BudgetPlan, ChannelBounds, GroupLimit
 
-__all__ = ["router", "warehouse_inputs"]
+__all__ = ["plan_params", "router"]
 
 router = APIRouter(prefix="/v1/budget", tags=["budget"])
 
@@ -57,75 +53,36 @@ _GOAL_EXAMPLES = {
 }
 
 
-def _default_journeys() -> JourneyQuery:
-    from touchpath.api.routes.common import DateRange
-
-    return JourneyQuery(30, False, "all", None, DateRange(None, None))
-
-
-def warehouse_inputs(session: ReadSession, settings: PlanSettings) -> tuple[list[Any], list[Any]]:
-    """LP inputs fitted from the warehouse (see the module docstring); cached.
-
-    The work is :func:`touchpath.optimizer.inputs.plan_inputs_from_warehouse`, on the
-    ROI table shared with ``/v1/roi`` through the result cache.
-    """
-    key = {"model": settings.model, "period": settings.period, "segments": settings.segments}
-
-    def compute() -> tuple[list[Any], list[Any]]:
-        from touchpath.optimizer.inputs import plan_inputs_from_warehouse
-
-        journeys = _default_journeys()
-        table = roi_table(session, settings.model, None, settings.period, 1, journeys)
-        try:
-            found = plan_inputs_from_warehouse(
-                session.warehouse, model=settings.model, period=settings.period,
-                segments=settings.segments, options=journeys.options(), roi_table=table)
-        except ValueError as exc:
-            # Documented: the data cannot be planned (no channel with spend, curves
-            # that are not valid LP inputs); period and segments are checked by the schema.
-            raise InvalidParameter(f"cannot plan from the warehouse: {exc}") from exc
-        return found.inputs, found.curve_sets
-
-    return session.cached("plan_inputs", key, compute)
-
-
-def _inputs(session: ReadSession, settings: PlanSettings) -> tuple[list[Any], list[Any]]:
+def _inputs(session: ReadSession, settings: PlanSettings) -> service.PlanInputs:
+    """The LP inputs of a request: its curves, or fitted from the warehouse (memoised)."""
     if settings.curves is not None:
-        from touchpath.optimizer import curves_from_json
-
         doc = {"channels": [c.model_dump(exclude_none=True) for c in settings.curves]}
-        return curves_from_json(doc)
-    return warehouse_inputs(session, settings)
+        return service.inputs_from_curves(doc)
+    curve_settings = service.CurveSettings(model=settings.model, period=settings.period,
+                                           segments=settings.segments)
+    return service.plan_inputs(session.warehouse, curve_settings,
+                               should_stop=session.should_stop, memo=session.cached)
 
 
-def _constraints(settings: PlanSettings, budget: float | None, spend_all: bool) -> Any:
-    from touchpath.optimizer import (
-        BudgetConstraint,
-        ChannelBounds,
-        GroupLimit,
-        LifecycleRules,
-        MaxChange,
-        PlanConstraints,
-    )
-
-    names = sorted(set(settings.mins) | set(settings.maxs))
-    return PlanConstraints(
-        budget=None if budget is None else BudgetConstraint(budget, equality=spend_all),
-        bounds=tuple(ChannelBounds(c, min=settings.mins.get(c), max=settings.maxs.get(c))
-                     for c in names),
-        max_change=None if settings.max_change is None else MaxChange(settings.max_change),
-        groups=tuple(GroupLimit(g.group, max_share=g.max_share, min_share=g.min_share)
-                     for g in settings.group_caps),
-        lifecycle=LifecycleRules(test_budget_share=settings.test_budget,
-                                 scale_growth=settings.scale_growth),
-    )
+def plan_params(settings: PlanSettings, budget: float | None = None,
+                spend_all: bool = service.DEFAULTS.spend_all) -> service.PlanParams:
+    """The service's plan parameters for a request body."""
+    names = sorted(set(settings.mins) | set(settings.maxs) | set(settings.min_shares)
+                   | set(settings.max_shares))
+    bounds = tuple(ChannelBounds(c, min=settings.mins.get(c), max=settings.maxs.get(c),
+                                 min_share=settings.min_shares.get(c),
+                                 max_share=settings.max_shares.get(c)) for c in names)
+    groups = tuple(GroupLimit(g.group, max_share=g.max_share, min_share=g.min_share,
+                              max=g.max, min=g.min) for g in settings.group_caps)
+    return service.PlanParams(
+        budget=budget, spend_all=spend_all, quarter=settings.quarter,
+        objective=settings.objective, margin=settings.margin, max_change=settings.max_change,
+        bounds=bounds, groups=groups, test_budget=settings.test_budget,
+        scale_growth=settings.scale_growth, unmodelled=settings.unmodelled,
+        monthly=settings.monthly, solver=settings.solver)
 
 
-def _quarter(settings: PlanSettings) -> str | None:
-    return None if settings.quarter is None else settings.quarter.upper().replace("-", "")
-
-
-def plan_response(plan: Any, version: int) -> PlanResponse:
+def plan_response(plan: BudgetPlan, version: int) -> PlanResponse:
     """The wire form of a :class:`~touchpath.optimizer.plan.BudgetPlan`."""
     return PlanResponse(data_version=version, **plan.to_dict())
 
@@ -140,26 +97,16 @@ def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> Respons
     """Best split of the budget, with everything needed to defend it.
 
     Spend per channel (and per month), expected revenue, marginal ROI, the
-    shadow price of the budget and the binding constraints.
+    shadow price of the budget and the binding constraints. Without ``budget``
+    the budget is last quarter's spend of the planned channels.
 
     An infeasible request is answered with ``status: "infeasible"`` and the
     conflicting constraints in ``conflicts``, never an empty plan.
     """
 
     def compute() -> PlanResponse:
-        from touchpath.optimizer import optimize_budget
-        from touchpath.optimizer.plan import revenue_range
-
-        inputs, curve_sets = _inputs(session, body)
-        result = optimize_budget(
-            inputs, _constraints(body, body.budget, body.spend_all), objective=body.objective,
-            margin=body.margin, quarter=_quarter(body), monthly=body.monthly,
-            on_infeasible="return",
-        )
-        if result.ok and curve_sets:
-            from dataclasses import replace
-
-            result = replace(result, revenue_range=revenue_range(result, curve_sets))
+        result = service.plan(_inputs(session, body),
+                              plan_params(body, body.budget, body.spend_all))
         return plan_response(result, session.version)
 
     return session.cached_json("plan", body.model_dump(mode="json"), compute)
@@ -179,12 +126,9 @@ def scenarios(body: ScenariosRequest, _key: ReaderKey,
     """
 
     def compute() -> ScenariosResponse:
-        from touchpath.optimizer import run_scenarios
-
-        inputs, _ = _inputs(session, body)
-        result = run_scenarios(inputs, _constraints(body, body.budget, body.spend_all),
-                               multipliers=body.multipliers, objective=body.objective,
-                               margin=body.margin)
+        result = service.scenarios(_inputs(session, body),
+                                   plan_params(body, body.budget, body.spend_all),
+                                   multipliers=body.multipliers)
         rows = [ScenarioRow(**r) for r in records(result.to_frame())]
         return ScenariosResponse(data_version=session.version, base_budget=result.base_budget,
                                  scenarios=rows)
@@ -212,21 +156,12 @@ def goal(
     """
 
     def compute() -> GoalResponse:
-        from touchpath.optimizer import max_budget_at_marginal_roi, min_budget_for_revenue
-
-        inputs, _ = _inputs(session, body)
-        cons = _constraints(body, None, False)
-        if body.target_revenue is not None:
-            found = min_budget_for_revenue(inputs, cons, body.target_revenue,
-                                           quarter=_quarter(body), monthly=body.monthly,
-                                           on_infeasible="return")
-            kind, target = "target_revenue", body.target_revenue
-        else:
-            assert body.min_marginal_roi is not None
-            found = max_budget_at_marginal_roi(inputs, cons, body.min_marginal_roi,
-                                               quarter=_quarter(body), monthly=body.monthly,
-                                               on_infeasible="return")
-            kind, target = "min_marginal_roi", body.min_marginal_roi
+        found = service.goal(_inputs(session, body), plan_params(body),
+                             target_revenue=body.target_revenue,
+                             min_marginal_roi=body.min_marginal_roi)
+        kind = "target_revenue" if body.target_revenue is not None else "min_marginal_roi"
+        target = body.target_revenue if body.target_revenue is not None else body.min_marginal_roi
+        assert target is not None
         return GoalResponse(data_version=session.version, goal=kind, target=target,
                             budget=found.budget if found.ok else None,
                             plan=plan_response(found, session.version))

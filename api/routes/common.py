@@ -18,6 +18,7 @@ from fastapi import Depends, Query
 
 from touchpath.api.problems import InvalidParameter
 from touchpath.api.schemas import IsoDate, JourneyOptionsOut
+from touchpath.service import DEFAULTS
 
 __all__ = [
     "DateRange",
@@ -125,7 +126,7 @@ async def journey_query(
     dates: DateRangeDep,
     lookback_days: Annotated[int, Query(
         ge=1, le=3650, description="Lookback window of a conversion, in days.",
-        examples=[30])] = 30,
+        examples=[30])] = DEFAULTS.lookback_days,
     collapse_repeats: Annotated[bool, Query(
         description="Merge consecutive touches of the same channel.")] = False,
     interaction: Annotated[Literal["all", "click"], Query(

@@ -14,10 +14,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
+from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSessionDep, WriterKey, WriteSessionDep
-from touchpath.api.routes.attribution import _SPEC
+from touchpath.api.routes.attribution import _SPEC, DEFAULT_MODEL, _order
 from touchpath.api.routes.common import JourneyDep, clean
-from touchpath.api.routes.roi import Period, roi_table
 from touchpath.api.schemas import (
     ChannelStatusRequest,
     ChannelStatusResponse,
@@ -26,11 +26,17 @@ from touchpath.api.schemas import (
     VerdictOut,
     problem_responses,
 )
+from touchpath.attribution.lifecycle import LifecycleRules
+from touchpath.service import DEFAULTS, model_spec
+from touchpath.service.defaults import Period
 
 __all__ = ["channels_router", "router"]
 
 router = APIRouter(prefix="/v1/lifecycle", tags=["lifecycle"])
 channels_router = APIRouter(prefix="/v1/channels", tags=["lifecycle"])
+
+#: The rules' defaults, read once so that the query defaults are the domain's.
+_RULES = LifecycleRules()
 
 
 def _finite(x: float | None) -> float | None:
@@ -48,47 +54,52 @@ def lifecycle(
     session: ReadSessionDep,
     journeys: JourneyDep,
     period: Annotated[Period, Query(description="Length of a test cycle.",
-                                    examples=["month"])] = "month",
+                                    examples=["month"])] = DEFAULTS.period,
     model: Annotated[str, Query(max_length=200, pattern=_SPEC,
-                                description="Attribution model of the ROI.")] = "markov",
+                                description="Attribution model of the ROI.")] = DEFAULT_MODEL,
     order: Annotated[str | None, Query(pattern=r"^([1-4]|auto)$")] = None,
     reading: Annotated[Literal["multiple", "fraction"], Query(
         description="Read the source's 15%/30% as uplifts (1.15×, 1.30×) or fractions "
-                    "(0.15×, 0.30×).")] = "multiple",
+                    "(0.15×, 0.30×).")] = _RULES.reading,
     admit: Annotated[float | None, Query(gt=0, le=100, description="Admit bar, × baseline.",
                                          examples=[1.15])] = None,
     scale: Annotated[float | None, Query(gt=0, le=100, description="Scale bar, × baseline.",
                                          examples=[1.30])] = None,
     exit_fraction: Annotated[float, Query(gt=0, le=1, description="Exit below this share "
-                                                                  "of the target.")] = 0.5,
+                                                                  "of the target.")]
+    = _RULES.exit_fraction,
     exit_cycles: Annotated[int, Query(ge=1, le=52, description="... in this many "
-                                                               "consecutive cycles.")] = 3,
+                                                               "consecutive cycles.")]
+    = _RULES.exit_cycles,
     exit_target: Annotated[float | None, Query(
         gt=0, le=1e6, description="Fixed target ROI (default: the admit bar).")] = None,
     min_spend: Annotated[float, Query(ge=0, le=1e13, description="Less spend in a cycle is "
-                                                                 "insufficient data.")] = 0.0,
-    min_conversions: Annotated[float, Query(ge=0, le=1e9)] = 1.0,
+                                                                 "insufficient data.")]
+    = _RULES.min_spend,
+    min_conversions: Annotated[float, Query(ge=0, le=1e9)] = _RULES.min_conversions,
     baseline: Annotated[Literal["paid", "all"], Query(
         description="Established channels in the baseline: those with spend in the cycle "
-                    "(paid) or all (all; unpaid channels' revenue inflates it).")] = "paid",
-    fiscal_year_start_month: Annotated[int, Query(ge=1, le=12)] = 1,
+                    "(paid) or all (all; unpaid channels' revenue inflates it).")]
+    = _RULES.baseline,
+    fiscal_year_start_month: Annotated[int, Query(ge=1, le=12)]
+    = DEFAULTS.fiscal_year_start_month,
 ) -> Response:
     """One verdict per test channel, with the per-cycle ROI, baseline and ratio behind it."""
-    from touchpath.attribution.lifecycle import LifecycleRules
-
     rules = LifecycleRules(
         admit=admit, scale=scale, reading=reading, exit_fraction=exit_fraction,
         exit_cycles=exit_cycles, exit_target="admit" if exit_target is None else exit_target,
         min_spend=min_spend, min_conversions=min_conversions, baseline=baseline,
     )
-    key = {"model": model, "order": order, "period": period, "rules": repr(rules),
+    spec = model_spec(model, order=_order(order))
+    key = {"model": spec, "period": period, "rules": repr(rules),
            "fiscal": fiscal_year_start_month, **journeys.params()}
 
     def compute() -> LifecycleResponse:
-        from touchpath.attribution.lifecycle import evaluate
-
-        table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
-        verdicts = evaluate(table, session.warehouse.channels(), rules)
+        report = service.lifecycle(session.warehouse, rules, spec, period, journeys.options(),
+                                   start=journeys.dates.start, end=journeys.dates.end,
+                                   fiscal_year_start_month=fiscal_year_start_month,
+                                   should_stop=session.should_stop, memo=session.cached)
+        verdicts, table = report.verdicts, report.roi
         out = []
         for v in verdicts:
             d = v.to_dict()
@@ -123,13 +134,11 @@ def set_status(
     The status the channel already has is no change: ``changed`` is false,
     nothing is recorded and the data version stays.
     """
-    from touchpath.attribution.lifecycle import set_channel_status
-
     known = set(session.warehouse.channels()["channel"])
     if channel not in known:
         raise HTTPException(status_code=404, detail=f"unknown channel {channel!r}")
-    previous = set_channel_status(session.warehouse, channel, body.status, body.reason)
-    changed = previous != body.status
-    version = session.finish() if changed else session.unchanged()
-    return ChannelStatusResponse(channel=channel, previous_status=previous, status=body.status,
-                                 changed=changed, data_version=version)
+    change = service.change_status(session.warehouse, channel, body.status, body.reason)
+    version = session.finish() if change.changed else session.unchanged()
+    return ChannelStatusResponse(channel=channel, previous_status=change.previous_status,
+                                 status=change.status, changed=change.changed,
+                                 data_version=version)

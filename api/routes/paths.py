@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSessionDep
 from touchpath.api.routes.common import JourneyDep, records
 from touchpath.api.schemas import PathRow, PathsResponse, problem_responses
@@ -38,23 +38,14 @@ def paths(
     """
 
     def compute() -> PathsResponse:
-        from touchpath.data.journeys import build_paths, journey_summary
-
-        options = journeys.options()
-        summary = journey_summary(session.warehouse, options)
-        table = build_paths(session.warehouse, options)
-        order = np.lexsort((-table.conversions, -table.journeys))[:limit]
-        top = [
-            PathRow(path=" > ".join(table.path(int(i))), conversions=float(table.conversions[i]),
-                    value=float(table.value[i]), nulls=float(table.nulls[i]))
-            for i in order
-        ]
+        overview = service.paths_overview(session.warehouse, journeys.options(), limit=limit,
+                                          memo=session.cached)
         return PathsResponse(
             data_version=session.version,
             options=journeys.out(),
-            totals={k: float(v) for k, v in table.totals().items()},
-            summary=records(summary),
-            paths=top,
+            totals=overview.totals,
+            summary=records(overview.summary),
+            paths=[PathRow(**r) for r in records(overview.top)],
         )
 
     return session.cached_json("paths", {**journeys.params(), "limit": limit}, compute)

@@ -13,16 +13,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from touchpath import service
 from touchpath.api.deps import DATA_VERSION_HEADER, ReaderKey, ReadSession, ReadSessionDep
-from touchpath.api.routes.attribution import _SPEC, _order
+from touchpath.api.routes.attribution import _SPEC, DEFAULT_MODEL, _order
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, records
 from touchpath.api.schemas import ROIResponse, ROIRow, problem_responses
+from touchpath.attribution.roi import ChannelROITable
+from touchpath.service import DEFAULTS, model_spec
+from touchpath.service.defaults import Period
 
 __all__ = ["router", "roi_table"]
 
 router = APIRouter(prefix="/v1/roi", tags=["roi"])
 
-Period = Literal["week", "month", "quarter"]
 
 _CSV_EXAMPLE = (
     "period,period_start,period_end,channel,spend,attributed_conversions,attributed_revenue,"
@@ -31,23 +34,13 @@ _CSV_EXAMPLE = (
 
 
 def roi_table(session: ReadSession, model: str, order: str | None, period: Period,
-              fiscal_year_start_month: int, journeys: JourneyQuery) -> Any:
-    """The :class:`~touchpath.attribution.roi.ChannelROITable` of a request (cached)."""
-    key = {"model": model, "order": _order(order), "period": period,
-           "fiscal": fiscal_year_start_month, **journeys.params()}
-
-    def compute() -> Any:
-        from touchpath.attribution.registry import make_model
-        from touchpath.attribution.roi import channel_roi
-
-        built = make_model(model, order=_order(order))
-        options = journeys.options()
-        return channel_roi(session.warehouse, built, period=period, options=options,
-                           start=journeys.dates.start, end=journeys.dates.end,
-                           fiscal_year_start_month=fiscal_year_start_month,
-                           should_stop=session.should_stop)
-
-    return session.cached("roi_table", key, compute)
+              fiscal_year_start_month: int, journeys: JourneyQuery) -> ChannelROITable:
+    """The :class:`~touchpath.attribution.roi.ChannelROITable` of a request (memoised)."""
+    return service.roi_table(session.warehouse, model_spec(model, order=_order(order)), period,
+                             journeys.options(), start=journeys.dates.start,
+                             end=journeys.dates.end,
+                             fiscal_year_start_month=fiscal_year_start_month,
+                             should_stop=session.should_stop, memo=session.cached)
 
 
 def _wants_csv(request: Request, fmt: str | None) -> bool:
@@ -75,14 +68,15 @@ def roi(
     session: ReadSessionDep,
     journeys: JourneyDep,
     period: Annotated[Period, Query(description="Period of the rows.",
-                                    examples=["quarter"])] = "month",
+                                    examples=["quarter"])] = DEFAULTS.period,
     model: Annotated[str, Query(max_length=200, pattern=_SPEC,
                                 description="Attribution model (additive models only).",
-                                examples=["markov"])] = "markov",
+                                examples=["markov"])] = DEFAULT_MODEL,
     order: Annotated[str | None, Query(pattern=r"^([1-4]|auto)$",
                                        description="Markov order.")] = None,
     fiscal_year_start_month: Annotated[int, Query(
-        ge=1, le=12, description="First month of the fiscal year (quarters).")] = 1,
+        ge=1, le=12, description="First month of the fiscal year (quarters).")]
+    = DEFAULTS.fiscal_year_start_month,
     format: Annotated[Literal["json", "csv"] | None, Query(
         description="Response format; default from the Accept header, else JSON.")] = None,
 ) -> Response:
@@ -96,7 +90,7 @@ def roi(
     spend. Channel rows plus the ``(direct)`` row reconcile with the period's
     conversions, revenue and spend.
     """
-    key = {"model": model, "order": _order(order), "period": period,
+    key = {"model": model_spec(model, order=_order(order)), "period": period,
            "fiscal": fiscal_year_start_month, **journeys.params()}
     if _wants_csv(request, format):
 

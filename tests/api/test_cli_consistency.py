@@ -273,7 +273,7 @@ def test_roi_model_label_is_the_same_with_and_without_conversions(seeded_db, ord
 def test_fallback_label_is_the_result_label(spec):
     """A registry spec in its short form names itself, with or without a result."""
     from touchpath.attribution.registry import make_model
-    from touchpath.attribution.roi import _model_label
+    from touchpath.attribution.registry import model_label as _model_label
     from touchpath.data.paths import PathTable
 
     model = make_model(spec)
@@ -286,6 +286,6 @@ def test_fallback_label_is_the_result_label(spec):
 
 def test_fallback_label_of_an_order_still_to_choose_is_markov_auto():
     from touchpath.attribution.registry import make_model
-    from touchpath.attribution.roi import _model_label
+    from touchpath.attribution.registry import model_label as _model_label
 
     assert _model_label(make_model("markov", order="auto")) == "markov_auto"

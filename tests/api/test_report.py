@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.api.test_dashboard import external_urls
-from touchpath.optimizer.inputs import next_quarter
+from touchpath.attribution.roi import next_quarter
 from touchpath.report import ReportOptions, default_budget, write_report
 from touchpath.report.charts import grouped_bars_svg, money, nice_ticks, pct, utc_minute
 

@@ -16,12 +16,13 @@ import pytest
 from typer.testing import CliRunner
 
 import touchpath.cli  # noqa: F401  (registers the commands)
+from touchpath.attribution.roi import next_quarter
 from touchpath.cli.app import app
 from touchpath.data.synth import TEST_CHANNEL
 from touchpath.data.warehouse import Warehouse
 from touchpath.optimizer import BudgetConstraint, PlanConstraints, optimize_budget
-from touchpath.optimizer.inputs import next_quarter, plan_inputs_from_warehouse
 from touchpath.optimizer.plan import revenue_range
+from touchpath.service import CurveSettings, plan_inputs
 
 LAST_3_MONTHS_SPEND = """
 WITH last AS (
@@ -43,7 +44,7 @@ def db(synth_warehouse):
 @pytest.fixture(scope="module")
 def found(db):
     with Warehouse.open(db, read_only=True) as wh:
-        return plan_inputs_from_warehouse(wh, model="markov", order=1)
+        return plan_inputs(wh, CurveSettings(model="markov1"))
 
 
 def _sql(db, query):
@@ -121,8 +122,7 @@ def test_data_end_and_default_quarter(found):
 
 def test_resampled_curves_give_a_revenue_range(db, found):
     with Warehouse.open(db, read_only=True) as wh:
-        boot = plan_inputs_from_warehouse(wh, model="markov", order=1, resamples=4, seed=1,
-                                          roi_table=found.roi_table)
+        boot = plan_inputs(wh, CurveSettings(model="markov1", resamples=4, seed=1))
     assert len(boot.curve_sets) == 4
     assert all(set(cs) == set(found.curves) for cs in boot.curve_sets)
     plan = optimize_budget(boot.inputs, PlanConstraints(budget=BudgetConstraint(
@@ -137,12 +137,11 @@ def test_resampled_curves_give_a_revenue_range(db, found):
     assert not np.allclose(rr.samples, plan.expected_revenue)
 
 
-def test_bad_settings_are_refused(db):
-    with Warehouse.open(db, read_only=True) as wh:
-        with pytest.raises(ValueError, match="period"):
-            plan_inputs_from_warehouse(wh, period="day")
-        with pytest.raises(ValueError, match="segments"):
-            plan_inputs_from_warehouse(wh, segments=0)
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="period"):
+        CurveSettings(period="day")
+    with pytest.raises(ValueError, match="segments"):
+        CurveSettings(segments=0)
 
 
 def test_cli_plans_from_the_warehouse(db, found):

@@ -1,0 +1,86 @@
+"""The one set of defaults every surface starts from (DESIGN.md, "Rooms and names").
+
+The CLI's option defaults, the HTTP API's query and body defaults, the report's
+options, the dashboard's first view (``GET /v1/defaults``) and the demo all read
+:data:`DEFAULTS`; none repeats a literal. Changing a default here changes it on
+every surface at once, which is what keeps them giving the same answer.
+
+Which defaults won when the surfaces were unified, and why:
+
+- **model** ``markov`` of **order 1**: the exact first-order chain is the
+  convention of the peer tools (ChannelAttribution's default order), has the
+  fewest states, so the per-period fits behind ROI tables, curves and plans stay
+  stable on a month of data; higher orders are one option away (``--order 2``).
+- **lookback** 30 days, **period** month, calendar quarters.
+- **plan**: budget = last quarter's spend of the planned channels, spent *at
+  most* (``spend_all`` off: an optimal plan may leave money unspent rather than
+  buy revenue below its cost), each channel within **±30 %** of last quarter
+  (``max_change`` 0.3: a plan that moves faster than that is not one a growth
+  lead can execute, and the curves are not trusted far outside the spend they
+  were fitted on), test channels at most 5 % of the budget each, scale channels
+  may double.
+- **comparison**: the rule-based models, time decay, position, Markov of
+  orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
+  asked for (``ci``), 95 % when on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["DEFAULTS", "Defaults", "Objective", "Period"]
+
+Period = Literal["week", "month", "quarter"]
+Objective = Literal["revenue", "conversions", "profit"]
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Default parameters of every workflow (see the module docstring for why)."""
+
+    #: Attribution model of single-model answers, ROI, lifecycle, curves and plans.
+    model: str = "markov"
+    #: Markov order of ``model`` (1-4 or ``"auto"``).
+    order: int | Literal["auto"] = 1
+    #: Journey lookback window, days.
+    lookback_days: int = 30
+    #: ROI period and lifecycle test cycle.
+    period: Period = "month"
+    #: First month of the fiscal year (1: calendar quarters).
+    fiscal_year_start_month: int = 1
+    #: Models compared side by side.
+    compare_models: tuple[str, ...] = ("first_touch", "last_touch", "linear", "time_decay",
+                                       "position", "markov1", "markov2", "shapley")
+    #: Bootstrap resamples of confidence intervals (0: none).
+    ci: int = 0
+    #: Coverage of the intervals.
+    level: float = 0.95
+    #: Bootstrap seed.
+    seed: int = 0
+    #: Segments per piecewise-linear response curve.
+    segments: int = 8
+    #: Bootstrap resamples of the attribution behind a plan's revenue range (0: none).
+    resamples: int = 0
+    #: What a plan maximises.
+    objective: Objective = "revenue"
+    #: Largest change of a channel's planned spend vs last quarter (0.3 = ±30 %).
+    max_change: float | None = 0.3
+    #: Spend exactly the budget (else at most).
+    spend_all: bool = False
+    #: Largest share of the total per test channel.
+    test_budget: float = 0.05
+    #: Largest growth of a scale channel over its previous spend (1.0 = may double).
+    scale_growth: float = 1.0
+    #: Per-month split of a quarter's spend: from the data's monthly pattern, or even.
+    monthly: Literal["pattern", "even"] = "pattern"
+    #: Channels without a usable curve: held at previous spend, or zero.
+    unmodelled: Literal["hold", "zero"] = "hold"
+    #: LP solver.
+    solver: Literal["cbc", "highs", "auto"] = "cbc"
+    #: Budget multipliers of the scenarios.
+    scenario_multipliers: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
+
+
+#: The defaults in force.
+DEFAULTS = Defaults()
