@@ -3,7 +3,7 @@
 DESIGN.md, "Tables" and "Journeys". Everything above this layer sees only a
 :class:`~touchpath.data.paths.PathTable` (or plain DataFrames) built here.
 :mod:`touchpath.data.synth` (synthetic data with a known generative truth) is imported
-from its module, not re-exported here, so importing the package stays light.
+from its own package, not re-exported here, so importing this one stays light.
 """
 
 from touchpath.data.journeys import (

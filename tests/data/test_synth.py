@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import pkgutil
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -623,3 +628,45 @@ def test_warehouse_direct_conversions_equal_the_truth(small):
     first = small.conversions.sort_values(["ts", "conversion_id"]).drop_duplicates("user_id")
     assert pt.direct_first_conversions == len(set(ids) & set(first["conversion_id"])) == 0
     assert pt.total_conversions + pt.direct_conversions == len(small.conversions)
+
+
+# -------------------------------------------------------------- package layout
+def _top_level_definitions(path: Path) -> set[str]:
+    """Names a module binds itself at top level (defs, classes, assignments; not imports)."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def test_package_reexports_every_public_name():
+    import touchpath.data.synth as synth
+
+    # the public API of the generator, as callers (CLI, tests, benchmarks) import it
+    assert sorted(synth.__all__) == sorted([
+        "CHANNELS", "CONVERSION", "NULL", "START", "TEST_CHANNEL", "TEST_CHANNEL_GROUP",
+        "SynthConfig", "SyntheticData", "SyntheticTruth", "absorption_probability",
+        "generate", "generate_to", "random_transition", "removal_effects", "simulate_paths",
+    ])
+    modules = [importlib.import_module(f"{synth.__name__}.{info.name}")
+               for info in pkgutil.iter_modules(synth.__path__)]
+    assert len(modules) > 1
+    homes: dict[str, list[str]] = {}
+    for module in modules:
+        defined = _top_level_definitions(Path(module.__file__))
+        # a submodule's __all__ lists only what it defines, never a re-export
+        assert set(module.__all__) <= defined, (module.__name__,
+                                                set(module.__all__) - defined)
+        for name in defined:
+            homes.setdefault(name, []).append(module.__name__)
+    assert not _top_level_definitions(Path(synth.__file__)) - {"__all__"}
+    for name in synth.__all__:
+        assert len(homes.get(name, [])) == 1, (name, homes.get(name))
+        module = sys.modules[homes[name][0]]
+        assert name in module.__all__
+        assert getattr(synth, name) is getattr(module, name)
