@@ -18,7 +18,9 @@ forces it, so no integer variables are needed and the model stays an LP.
 Every constraint is a row with a human-readable name (e.g. ``"max increase
 search (+30% of 250,000)"``); those names are what a plan reports as binding
 or conflicting. Shares are of the total spend ``T``, written linearly as
-``S_c - share x T <= 0``.
+``S_c - share x T <= 0``. :func:`build_model` composes one builder per family
+of rows (``_add_budget``, ``_add_max_change``, ...); each builder's docstring
+states its rows and their name patterns.
 
 Solvers: CBC (``pulp.PULP_CBC_CMD``, bundled with PuLP) by default, HiGHS
 (``pulp.HiGHS``, needs ``highspy``) on request. Duals are normalised to
@@ -228,6 +230,380 @@ def _make_solver(name: str, time_limit: float | None) -> tuple[pulp.LpSolver, st
     raise ValueError(f"unknown solver {name!r}; use 'cbc', 'highs' or 'auto'")
 
 
+@dataclass
+class _ModelDraft:
+    """The LP while :func:`build_model` assembles it: columns first, then named rows.
+
+    ``channel_vars[c]`` lists the columns of channel ``c`` (its segments, or the
+    one column of an unmodelled channel), so that its spend is
+    ``S_c = sum_k x_ck``; ``total`` is the column of the total spend ``T``.
+    Rows keep the order they are added in, and each name may be used once: the
+    name is how a plan reports a row as binding or conflicting. ``bounded``
+    holds the channels with bounds of their own.
+    """
+
+    inputs: tuple[ChannelInput, ...]
+    constraints: PlanConstraints
+    var_channel: list[int] = field(default_factory=list)
+    lb: list[float] = field(default_factory=list)
+    ub: list[float] = field(default_factory=list)
+    slope: list[float] = field(default_factory=list)
+    obj: list[float] = field(default_factory=list)
+    channel_vars: dict[str, list[int]] = field(default_factory=dict)
+    total: int = -1
+    rows: list[Row] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    budget_row: int | None = None
+    target_row: int | None = None
+    bounded: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bounded = frozenset(b.channel for b in self.constraints.bounds)
+
+    def add_row(self, row: Row) -> int:
+        """Register ``row`` under its name and return its index."""
+        if row.name in self.names:
+            raise ConstraintError(f"constraint {row.name!r} appears twice")
+        self.names.add(row.name)
+        self.rows.append(row)
+        return len(self.rows) - 1
+
+    def spend(self, *channels: str) -> dict[int, float]:
+        """Coefficients of ``sum of S_c`` over ``channels``."""
+        return {i: 1.0 for c in channels for i in self.channel_vars[c]}
+
+    def add_limit(
+        self,
+        name: str,
+        channels: Sequence[str],
+        sense: Literal["<=", ">=", "=="],
+        rhs: float,
+        family: str,
+    ) -> int:
+        """Add ``sum of S_c over channels  (sense)  rhs``."""
+        return self.add_row(Row(name, self.spend(*channels), sense, rhs, family))
+
+    def add_share(
+        self,
+        name: str,
+        channels: Sequence[str],
+        sense: Literal["<=", ">="],
+        share: float,
+        family: str,
+        channel: str | None = None,
+    ) -> int:
+        """Add ``sum of S_c over channels - share x T  (sense)  0``.
+
+        ``channel`` names the one channel a per-channel share row is about
+        (group rows leave it ``None``).
+        """
+        coefs: dict[int, float] = {self.total: -share}
+        coefs.update(self.spend(*channels))
+        return self.add_row(Row(name, coefs, sense, 0.0, family, channel=channel, share=share))
+
+
+def _check_channels(inputs: tuple[ChannelInput, ...]) -> None:
+    """At least one channel, and every name once."""
+    if not inputs:
+        raise CurveError("a budget plan needs at least one channel")
+    names = [ci.channel for ci in inputs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise CurveError(f"channel names must be unique; repeated: {', '.join(dup)}")
+
+
+def _check_objective(
+    inputs: tuple[ChannelInput, ...],
+    objective: str,
+    margin: float | None,
+    spend_objective: str | None,
+) -> None:
+    """A known objective with what it needs: a margin, conversion rates."""
+    if objective not in ("revenue", "conversions", "profit"):
+        raise ConstraintError(
+            f"objective must be revenue, conversions or profit, got {objective!r}"
+        )
+    if objective == "profit" and (
+        margin is None or not (math.isfinite(margin) and 0 <= margin <= 1)
+    ):
+        raise ConstraintError(f"objective 'profit' needs a margin in [0, 1], got {margin!r}")
+    if objective == "conversions" and spend_objective is None:
+        missing = [
+            ci.channel
+            for ci in inputs
+            if ci.curve is not None and ci.conversions_per_revenue is None
+        ]
+        if missing:
+            raise CurveError(
+                "objective 'conversions' needs conversions_per_revenue (1 / AOV) for "
+                f"channel(s): {', '.join(missing)}"
+            )
+
+
+def _check_references(inputs: tuple[ChannelInput, ...], constraints: PlanConstraints) -> None:
+    """Bounds, group limits and max-change scopes name channels and groups of the plan."""
+    channels = {ci.channel for ci in inputs}
+    groups = {ci.group for ci in inputs if ci.group is not None}
+    for b in constraints.bounds:
+        if b.channel not in channels:
+            raise ConstraintError(f"bounds given for unknown channel {b.channel!r}")
+    for g in constraints.groups:
+        if g.group not in groups:
+            raise ConstraintError(
+                f"limit given for unknown group {g.group!r}; groups: {', '.join(sorted(groups))}"
+            )
+    mc = constraints.max_change
+    if mc is not None and mc.channels is not None:
+        for c in mc.channels:
+            if c not in channels:
+                raise ConstraintError(f"max change given for unknown channel {c!r}")
+
+
+def _check_target(target_revenue: float | None) -> None:
+    """A revenue target, when given, is a finite amount >= 0."""
+    if target_revenue is not None and not (math.isfinite(target_revenue) and target_revenue >= 0):
+        raise ConstraintError(f"revenue target must be >= 0, got {target_revenue!r}")
+
+
+def _add_columns(d: _ModelDraft, min_slope: float | None) -> None:
+    """The columns: one per curve segment, one per unmodelled channel, then ``T``.
+
+    Curve channel c, segment k of width w_ck and slope r_ck:
+    ``0 <= x_ck <= w_ck``, closed to ``x_ck = 0`` when ``r_ck < min_slope``.
+    Unmodelled channel c: one column ``0 <= u_c`` without upper bound or slope.
+    Total spend: ``0 <= T`` (defined by :func:`_add_total_spend`).
+    """
+    lb, ub, slope, var_channel = d.lb, d.ub, d.slope, d.var_channel
+    for j, ci in enumerate(d.inputs):
+        first = len(lb)
+        if ci.curve is None:
+            lb.append(0.0)
+            ub.append(math.inf)
+            slope.append(0.0)
+        else:
+            for seg in ci.curve.segments:
+                lb.append(0.0)
+                closed = min_slope is not None and seg.slope < min_slope
+                ub.append(0.0 if closed else seg.width)
+                slope.append(seg.slope)
+        var_channel.extend([j] * (len(lb) - first))
+        d.channel_vars[ci.channel] = list(range(first, len(lb)))
+    d.total = len(lb)
+    var_channel.append(-1)
+    lb.append(0.0)
+    ub.append(math.inf)
+    slope.append(0.0)
+    if min_slope is not None:
+        d.notes.append(f"only segments with marginal ROI >= {min_slope:g} may be funded")
+
+
+def _add_objective(
+    d: _ModelDraft,
+    objective: Objective,
+    margin: float | None,
+    spend_objective: Literal["min", "max"] | None,
+) -> None:
+    """Objective coefficients of every column.
+
+    Curve segment x_ck of slope r_ck: ``r_ck`` (revenue), ``q_c x r_ck``
+    (conversions, q_c = conversions per unit of revenue), ``margin x r_ck - 1``
+    (profit), ``1`` (minimise or maximise spend). Unmodelled column u_c: ``1``
+    (minimise spend), ``-1`` (profit), else ``0``. ``T``: ``0``.
+    """
+    obj = d.obj
+    for ci in d.inputs:
+        if ci.curve is None:
+            if spend_objective == "min":
+                obj.append(1.0)
+            elif spend_objective is None and objective == "profit":
+                obj.append(-1.0)
+            else:
+                obj.append(0.0)
+            continue
+        slopes = [seg.slope for seg in ci.curve.segments]
+        if spend_objective is not None:
+            obj.extend([1.0] * len(slopes))
+        elif objective == "revenue":
+            obj.extend(slopes)
+        elif objective == "conversions":
+            q = float(ci.conversions_per_revenue)
+            obj.extend([s * q for s in slopes])
+        else:
+            m = float(margin)
+            obj.extend([m * s - 1.0 for s in slopes])
+    obj.append(0.0)
+
+
+def _add_total_spend(d: _ModelDraft) -> None:
+    """``sum_c S_c - T = 0``, named ``"total spend = sum of channel spend"``.
+
+    One auxiliary column so that share rows stay sparse: ``S_c - share x T <= 0``
+    instead of a coefficient on every segment. Family ``definition``: never
+    reported as binding and never dropped by the infeasibility diagnosis.
+    """
+    coefs = {i: 1.0 for i in range(d.total)}
+    coefs[d.total] = -1.0
+    d.add_row(Row("total spend = sum of channel spend", coefs, "==", 0.0, "definition"))
+
+
+def _add_lifecycle_limits(d: _ModelDraft, ci: ChannelInput) -> None:
+    """Lifecycle rows of one channel, by its effective verdict (family ``lifecycle``).
+
+    - verdict ``exit``, unmodelled channel: ``S_c <= 0``, ``"exit {c}: spend 0"``;
+    - verdict ``exit``, curve channel: ``S_c <= 0``, ``"exit {c}: spend 0 (status
+      exited)"`` when its status is ``exited``, else ``"exit {c}: spend 0
+      (lifecycle verdict exit)"``;
+    - verdict ``test``: ``S_c - test_budget_share x T <= 0``,
+      ``"test cap {c} ({test_budget_share} of total)"``;
+    - verdict ``scale`` with previous spend p > 0: ``S_c <= p x (1 + scale_growth)``,
+      ``"scale growth cap {c} (+{scale_growth} of {p})"``.
+
+    Amounts are shown with :func:`fmt_money`, shares and rates as percentages.
+    """
+    c = ci.channel
+    verdict = ci.effective_verdict
+    rules = d.constraints.lifecycle
+    if verdict == "exit":
+        if ci.curve is None:
+            name = f"exit {c}: spend 0"
+        else:
+            why = "status exited" if ci.status == "exited" else "lifecycle verdict exit"
+            name = f"exit {c}: spend 0 ({why})"
+        d.add_limit(name, [c], "<=", 0.0, "lifecycle")
+        return
+    if ci.curve is None:
+        return
+    if verdict == "test":
+        share = rules.test_budget_share
+        name = f"test cap {c} ({_fmt_share(share)} of total)"
+        d.add_share(name, [c], "<=", share, "lifecycle", channel=c)
+    prev = ci.previous_spend
+    if verdict == "scale" and prev is not None and prev > 0:
+        name = f"scale growth cap {c} (+{_fmt_share(rules.scale_growth)} of {fmt_money(prev)})"
+        d.add_limit(name, [c], "<=", prev * (1.0 + rules.scale_growth), "lifecycle")
+
+
+def _add_unmodelled(d: _ModelDraft, ci: ChannelInput) -> None:
+    """The fixed spend of a channel without a curve (family ``unmodelled``).
+
+    Only for a channel that neither exits nor has bounds of its own:
+    ``S_c = p`` (p its previous spend, 0 when unknown), ``"hold {c} at previous
+    spend {p} (no response curve)"``, when ``unmodelled`` is ``hold``;
+    ``S_c = 0``, ``"no spend for {c} (no response curve)"``, when it is ``zero``.
+    """
+    c = ci.channel
+    if ci.curve is not None or ci.effective_verdict == "exit" or c in d.bounded:
+        return
+    if d.constraints.unmodelled == "hold":
+        held = ci.previous_spend or 0.0
+        name = f"hold {c} at previous spend {fmt_money(held)} (no response curve)"
+    else:
+        held = 0.0
+        name = f"no spend for {c} (no response curve)"
+    d.add_limit(name, [c], "==", held, "unmodelled")
+
+
+def _add_max_change(d: _ModelDraft, ci: ChannelInput) -> None:
+    """Max-change rows of one curve channel with previous spend p > 0 (family ``max_change``).
+
+    Applies to the channels of the max-change limit (all when it lists none)
+    except exiting and test channels:
+
+    - ``S_c <= p x (1 + up)``, ``"max increase {c} (+{up} of {p})"``; not for a
+      ``scale`` channel, whose growth cap replaces it;
+    - ``S_c >= p x (1 - down)``, ``"max decrease {c} (-{down} of {p})"``, when
+      ``down < 1`` (``down`` capped at 1).
+    """
+    mc = d.constraints.max_change
+    c = ci.channel
+    prev = ci.previous_spend
+    if mc is None or ci.curve is None or prev is None or not prev > 0:
+        return
+    if mc.channels is not None and c not in mc.channels:
+        return
+    verdict = ci.effective_verdict
+    if verdict in ("exit", "test"):
+        return
+    if verdict != "scale":
+        name = f"max increase {c} (+{_fmt_share(mc.up)} of {fmt_money(prev)})"
+        d.add_limit(name, [c], "<=", prev * (1.0 + mc.up), "max_change")
+    if mc.down_rate < 1.0:
+        name = f"max decrease {c} (-{_fmt_share(mc.down_rate)} of {fmt_money(prev)})"
+        d.add_limit(name, [c], ">=", prev * (1.0 - mc.down_rate), "max_change")
+
+
+def _add_channel_bounds(d: _ModelDraft) -> None:
+    """The user's per-channel bounds, in the order given (family ``bounds``).
+
+    - ``S_c >= min``, ``"min {c} ({min})"``;
+    - ``S_c <= max``, ``"max {c} ({max})"``;
+    - ``S_c - min_share x T >= 0``, ``"min share {c} ({min_share} of total)"``;
+    - ``S_c - max_share x T <= 0``, ``"max share {c} ({max_share} of total)"``.
+    """
+    for b in d.constraints.bounds:
+        c = b.channel
+        if b.min is not None:
+            d.add_limit(f"min {c} ({fmt_money(b.min)})", [c], ">=", b.min, "bounds")
+        if b.max is not None:
+            d.add_limit(f"max {c} ({fmt_money(b.max)})", [c], "<=", b.max, "bounds")
+        if b.min_share is not None:
+            name = f"min share {c} ({_fmt_share(b.min_share)} of total)"
+            d.add_share(name, [c], ">=", b.min_share, "bounds", channel=c)
+        if b.max_share is not None:
+            name = f"max share {c} ({_fmt_share(b.max_share)} of total)"
+            d.add_share(name, [c], "<=", b.max_share, "bounds", channel=c)
+
+
+def _add_group_limits(d: _ModelDraft) -> None:
+    """Caps and floors of channel groups, in the order given (family ``groups``).
+
+    With G the channels of group g:
+
+    - ``sum_(c in G) S_c - max_share x T <= 0``, ``"group cap {g} ({max_share} of total)"``;
+    - ``sum_(c in G) S_c - min_share x T >= 0``, ``"group floor {g} ({min_share} of total)"``;
+    - ``sum_(c in G) S_c <= max``, ``"group cap {g} ({max})"``;
+    - ``sum_(c in G) S_c >= min``, ``"group floor {g} ({min})"``.
+    """
+    for g in d.constraints.groups:
+        members = [ci.channel for ci in d.inputs if ci.group == g.group]
+        if g.max_share is not None:
+            name = f"group cap {g.group} ({_fmt_share(g.max_share)} of total)"
+            d.add_share(name, members, "<=", g.max_share, "groups")
+        if g.min_share is not None:
+            name = f"group floor {g.group} ({_fmt_share(g.min_share)} of total)"
+            d.add_share(name, members, ">=", g.min_share, "groups")
+        if g.max is not None:
+            d.add_limit(f"group cap {g.group} ({fmt_money(g.max)})", members, "<=", g.max, "groups")
+        if g.min is not None:
+            d.add_limit(
+                f"group floor {g.group} ({fmt_money(g.min)})", members, ">=", g.min, "groups"
+            )
+
+
+def _add_budget(d: _ModelDraft) -> None:
+    """The budget B, when there is one (family ``budget``).
+
+    ``T = B``, ``"budget = {B}"``, when it must be spent exactly, else
+    ``T <= B``, ``"budget <= {B}"``. Its dual is the plan's budget shadow price.
+    """
+    bc = d.constraints.budget
+    if bc is None:
+        return
+    sense: Literal["<=", "=="] = "==" if bc.equality else "<="
+    name = f"budget {'=' if bc.equality else '<='} {fmt_money(bc.total)}"
+    d.budget_row = d.add_row(Row(name, {d.total: 1.0}, sense, bc.total, "budget"))
+
+
+def _add_revenue_target(d: _ModelDraft, target_revenue: float | None) -> None:
+    """``sum r_ck x_ck >= R``, ``"revenue target >= {R}"`` (family ``target``)."""
+    if target_revenue is None:
+        return
+    coefs = {i: s for i, s in enumerate(d.slope) if s != 0.0}
+    name = f"revenue target >= {fmt_money(target_revenue)}"
+    d.target_row = d.add_row(Row(name, coefs, ">=", target_revenue, "target"))
+
+
 def build_model(
     inputs: Sequence[ChannelInput],
     constraints: PlanConstraints,
@@ -239,6 +615,12 @@ def build_model(
     spend_objective: Literal["min", "max"] | None = None,
 ) -> LPModel:
     """Translate channel inputs and constraints into an :class:`LPModel`.
+
+    The model is assembled in a fixed order: columns and objective, the
+    total-spend definition, each channel's lifecycle, unmodelled and
+    max-change rows (channel by channel, in input order), the user's channel
+    bounds, group limits, the budget and the revenue target. Each ``_add_*``
+    function states its rows and their names.
 
     Parameters
     ----------
@@ -264,294 +646,44 @@ def build_model(
     ------
     CurveError, ConstraintError
         Duplicate channel names, unknown channels or groups in constraints, a
-        missing margin or conversion rate for the chosen objective.
+        missing margin or conversion rate for the chosen objective, a negative
+        revenue target, two constraints of the same name.
     """
     t0 = time.perf_counter()
     inputs = tuple(inputs)
-    if not inputs:
-        raise CurveError("a budget plan needs at least one channel")
-    names = [ci.channel for ci in inputs]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise CurveError(f"channel names must be unique; repeated: {', '.join(dup)}")
-    if objective not in ("revenue", "conversions", "profit"):
-        raise ConstraintError(
-            f"objective must be revenue, conversions or profit, got {objective!r}"
-        )
-    if objective == "profit" and (
-        margin is None or not (math.isfinite(margin) and 0 <= margin <= 1)
-    ):
-        raise ConstraintError(f"objective 'profit' needs a margin in [0, 1], got {margin!r}")
-    if objective == "conversions" and spend_objective is None:
-        missing = [
-            ci.channel
-            for ci in inputs
-            if ci.curve is not None and ci.conversions_per_revenue is None
-        ]
-        if missing:
-            raise CurveError(
-                "objective 'conversions' needs conversions_per_revenue (1 / AOV) for "
-                f"channel(s): {', '.join(missing)}"
-            )
+    _check_channels(inputs)
+    _check_objective(inputs, objective, margin, spend_objective)
+    _check_references(inputs, constraints)
+    _check_target(target_revenue)
 
-    by_name = {ci.channel: ci for ci in inputs}
-    groups = {ci.group for ci in inputs if ci.group is not None}
-    for b in constraints.bounds:
-        if b.channel not in by_name:
-            raise ConstraintError(f"bounds given for unknown channel {b.channel!r}")
-    for g in constraints.groups:
-        if g.group not in groups:
-            raise ConstraintError(
-                f"limit given for unknown group {g.group!r}; groups: {', '.join(sorted(groups))}"
-            )
-    mc = constraints.max_change
-    if mc is not None and mc.channels is not None:
-        for c in mc.channels:
-            if c not in by_name:
-                raise ConstraintError(f"max change given for unknown channel {c!r}")
-
-    var_channel: list[int] = []
-    lb: list[float] = []
-    ub: list[float] = []
-    slope: list[float] = []
-    obj: list[float] = []
-    channel_vars: dict[str, list[int]] = {}
-    user_bounded = {b.channel for b in constraints.bounds}
-    for j, ci in enumerate(inputs):
-        idx: list[int] = []
-        if ci.curve is None:
-            idx.append(len(lb))
-            var_channel.append(j)
-            lb.append(0.0)
-            ub.append(math.inf)
-            slope.append(0.0)
-            if spend_objective == "min":
-                obj.append(1.0)
-            elif spend_objective is None and objective == "profit":
-                obj.append(-1.0)
-            else:
-                obj.append(0.0)
-        else:
-            q = ci.conversions_per_revenue
-            for seg in ci.curve.segments:
-                idx.append(len(lb))
-                var_channel.append(j)
-                lb.append(0.0)
-                closed = min_slope is not None and seg.slope < min_slope
-                ub.append(0.0 if closed else seg.width)
-                slope.append(seg.slope)
-                if spend_objective is not None:
-                    obj.append(1.0)
-                elif objective == "revenue":
-                    obj.append(seg.slope)
-                elif objective == "conversions":
-                    obj.append(seg.slope * float(q))
-                else:
-                    obj.append(float(margin) * seg.slope - 1.0)
-        channel_vars[ci.channel] = idx
-
-    # T = total spend, one auxiliary variable so that share rows stay sparse:
-    # S_c - share * T <= 0 instead of a coefficient on every segment.
-    t = len(lb)
-    var_channel.append(-1)
-    lb.append(0.0)
-    ub.append(math.inf)
-    slope.append(0.0)
-    obj.append(0.0)
-    seg_vars = range(t)
-    rows: list[Row] = [
-        Row(
-            "total spend = sum of channel spend",
-            {**{i: 1.0 for i in seg_vars}, t: -1.0},
-            "==",
-            0.0,
-            "definition",
-        )
-    ]
-
-    def spend_coefs(channel: str, scale: float = 1.0) -> dict[int, float]:
-        return {i: scale for i in channel_vars[channel]}
-
-    def share_row(
-        members: Sequence[str], share: float, sense: Literal["<=", ">="], name: str, fam: str
-    ) -> Row:
-        coefs: dict[int, float] = {t: -share}
-        for c in members:
-            for i in channel_vars[c]:
-                coefs[i] = 1.0
-        single = members[0] if len(members) == 1 and fam != "groups" else None
-        return Row(name, coefs, sense, 0.0, fam, channel=single, share=share)
-
-    rules = constraints.lifecycle
-    notes: list[str] = []
-    for ci in inputs:
-        c = ci.channel
-        verdict = ci.effective_verdict
-        prev = ci.previous_spend
-        if ci.curve is None:
-            if verdict == "exit":
-                rows.append(Row(f"exit {c}: spend 0", spend_coefs(c), "<=", 0.0, "lifecycle"))
-            elif c not in user_bounded:
-                held = (prev or 0.0) if constraints.unmodelled == "hold" else 0.0
-                label = (
-                    f"hold {c} at previous spend {fmt_money(held)} (no response curve)"
-                    if constraints.unmodelled == "hold"
-                    else f"no spend for {c} (no response curve)"
-                )
-                rows.append(Row(label, spend_coefs(c), "==", held, "unmodelled"))
-            continue
-        if verdict == "exit":
-            why = "status exited" if ci.status == "exited" else "lifecycle verdict exit"
-            rows.append(Row(f"exit {c}: spend 0 ({why})", spend_coefs(c), "<=", 0.0, "lifecycle"))
-            continue
-        if verdict == "test":
-            share = rules.test_budget_share
-            rows.append(
-                share_row(
-                    [c], share, "<=", f"test cap {c} ({_fmt_share(share)} of total)", "lifecycle"
-                )
-            )
-        in_scope = mc is not None and (mc.channels is None or c in mc.channels)
-        has_prev = prev is not None and prev > 0
-        if verdict == "scale" and has_prev:
-            cap = prev * (1.0 + rules.scale_growth)
-            rows.append(
-                Row(
-                    f"scale growth cap {c} (+{_fmt_share(rules.scale_growth)} of "
-                    f"{fmt_money(prev)})",
-                    spend_coefs(c),
-                    "<=",
-                    cap,
-                    "lifecycle",
-                )
-            )
-        if in_scope and has_prev and verdict != "test":
-            assert mc is not None
-            if verdict != "scale":
-                rows.append(
-                    Row(
-                        f"max increase {c} (+{_fmt_share(mc.up)} of {fmt_money(prev)})",
-                        spend_coefs(c),
-                        "<=",
-                        prev * (1.0 + mc.up),
-                        "max_change",
-                    )
-                )
-            if mc.down_rate < 1.0:
-                rows.append(
-                    Row(
-                        f"max decrease {c} (-{_fmt_share(mc.down_rate)} of {fmt_money(prev)})",
-                        spend_coefs(c),
-                        ">=",
-                        prev * (1.0 - mc.down_rate),
-                        "max_change",
-                    )
-                )
-
-    for b in constraints.bounds:
-        c = b.channel
-        if b.min is not None:
-            rows.append(Row(f"min {c} ({fmt_money(b.min)})", spend_coefs(c), ">=", b.min, "bounds"))
-        if b.max is not None:
-            rows.append(Row(f"max {c} ({fmt_money(b.max)})", spend_coefs(c), "<=", b.max, "bounds"))
-        if b.min_share is not None:
-            rows.append(
-                share_row(
-                    [c], b.min_share, ">=",
-                    f"min share {c} ({_fmt_share(b.min_share)} of total)", "bounds",
-                )
-            )
-        if b.max_share is not None:
-            rows.append(
-                share_row(
-                    [c], b.max_share, "<=",
-                    f"max share {c} ({_fmt_share(b.max_share)} of total)", "bounds",
-                )
-            )
-
-    for g in constraints.groups:
-        members = [ci.channel for ci in inputs if ci.group == g.group]
-        coefs = {i: 1.0 for c in members for i in channel_vars[c]}
-        if g.max_share is not None:
-            rows.append(
-                share_row(
-                    members,
-                    g.max_share,
-                    "<=",
-                    f"group cap {g.group} ({_fmt_share(g.max_share)} of total)",
-                    "groups",
-                )
-            )
-        if g.min_share is not None:
-            rows.append(
-                share_row(
-                    members,
-                    g.min_share,
-                    ">=",
-                    f"group floor {g.group} ({_fmt_share(g.min_share)} of total)",
-                    "groups",
-                )
-            )
-        if g.max is not None:
-            rows.append(
-                Row(f"group cap {g.group} ({fmt_money(g.max)})", coefs, "<=", g.max, "groups")
-            )
-        if g.min is not None:
-            rows.append(
-                Row(f"group floor {g.group} ({fmt_money(g.min)})", coefs, ">=", g.min, "groups")
-            )
-
-    budget_row = None
-    if constraints.budget is not None:
-        bc = constraints.budget
-        budget_row = len(rows)
-        rows.append(
-            Row(
-                f"budget {'=' if bc.equality else '<='} {fmt_money(bc.total)}",
-                {t: 1.0},
-                "==" if bc.equality else "<=",
-                bc.total,
-                "budget",
-            )
-        )
-    target_row = None
-    if target_revenue is not None:
-        if not (math.isfinite(target_revenue) and target_revenue >= 0):
-            raise ConstraintError(f"revenue target must be >= 0, got {target_revenue!r}")
-        target_row = len(rows)
-        rows.append(
-            Row(
-                f"revenue target >= {fmt_money(target_revenue)}",
-                {i: s for i, s in enumerate(slope) if s != 0.0},
-                ">=",
-                target_revenue,
-                "target",
-            )
-        )
-    if min_slope is not None:
-        notes.append(f"only segments with marginal ROI >= {min_slope:g} may be funded")
-
-    names_seen: set[str] = set()
-    for r in rows:
-        if r.name in names_seen:
-            raise ConstraintError(f"constraint {r.name!r} appears twice")
-        names_seen.add(r.name)
+    d = _ModelDraft(inputs, constraints)
+    _add_columns(d, min_slope)
+    _add_objective(d, objective, margin, spend_objective)
+    _add_total_spend(d)
+    for ci in inputs:  # a channel's rows stay together, lifecycle first
+        _add_lifecycle_limits(d, ci)
+        _add_unmodelled(d, ci)
+        _add_max_change(d, ci)
+    _add_channel_bounds(d)
+    _add_group_limits(d)
+    _add_budget(d)
+    _add_revenue_target(d, target_revenue)
 
     return LPModel(
         inputs=inputs,
-        var_channel=np.asarray(var_channel, dtype=np.int64),
-        lb=np.asarray(lb, dtype=np.float64),
-        ub=np.asarray(ub, dtype=np.float64),
-        slope=np.asarray(slope, dtype=np.float64),
-        objective=np.asarray(obj, dtype=np.float64),
+        var_channel=np.asarray(d.var_channel, dtype=np.int64),
+        lb=np.asarray(d.lb, dtype=np.float64),
+        ub=np.asarray(d.ub, dtype=np.float64),
+        slope=np.asarray(d.slope, dtype=np.float64),
+        objective=np.asarray(d.obj, dtype=np.float64),
         maximize=spend_objective != "min",
-        rows=rows,
-        channel_vars=channel_vars,
+        rows=d.rows,
+        channel_vars=d.channel_vars,
         objective_name=objective if spend_objective is None else f"{spend_objective} spend",
-        budget_row=budget_row,
-        target_row=target_row,
-        total_var=t,
-        notes=notes,
+        budget_row=d.budget_row,
+        target_row=d.target_row,
+        total_var=d.total,
+        notes=d.notes,
         build_seconds=time.perf_counter() - t0,
     )
 
