@@ -103,7 +103,7 @@ Altomare, D., Loris, D. ChannelAttribution (R/Python package), ``markov_model``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -664,6 +664,13 @@ def fit_markov(
     """
     k = _check_order(order)
     chain = _build_chain(paths, k, self_loops)
+    # Revenue is solved in units of the largest revenue absorbed from one state: the
+    # value removal effects are ratios, so the unit drops out, and tiny values (down
+    # to subnormal floats) no longer underflow to 0 inside the solve.
+    v_unit = float(chain.value_end.max()) if chain.value_end.size else 0.0
+    if v_unit > 0:
+        chain = replace(chain, value_end=chain.value_end / v_unit,
+                        value=chain.value / v_unit)
     p_removed, v_removed, sweeps, err = _removal_solve(chain, paths.n_channels, max_iter, tol)
     p_base = chain.conversions / chain.journeys if chain.journeys > 0 else 0.0
     v_base = chain.value / chain.journeys if chain.journeys > 0 else 0.0
@@ -674,7 +681,7 @@ def fit_markov(
         removal_effects=_effects(p_base, p_removed),
         removal_effects_value=_effects(v_base, v_removed),
         conversion_probability=p_base,
-        expected_value=v_base,
+        expected_value=v_base * v_unit if v_unit > 0 else v_base,
         transition_table=table,
         n_states=len(chain.state_keys),
         n_transitions=len(table),

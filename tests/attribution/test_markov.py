@@ -430,7 +430,9 @@ def test_auto_log_loss_of_order_one_against_direct_computation():
 CHANNELS = ("a", "b", "c", "d")
 _path = st.lists(st.sampled_from(CHANNELS), min_size=1, max_size=6)
 _rows = st.lists(
-    st.tuples(_path, st.integers(0, 5), st.integers(0, 5), st.floats(0, 100)),
+    # money: non-negative, no subnormal floats (the brute force below would underflow)
+    st.tuples(_path, st.integers(0, 5), st.integers(0, 5),
+              st.floats(0, 100, allow_subnormal=False)),
     min_size=1, max_size=12,
 )
 
@@ -559,3 +561,21 @@ def test_chain_builders_match_dict_count(monkeypatch, builder, order, self_loops
     assert fit.removal_effects == pytest.approx(re, abs=1e-10)
     assert fit.removal_effects_value == pytest.approx(re_v, abs=1e-10)
     assert fit.n_transitions == len(got)
+
+
+@pytest.mark.parametrize("unit", [5e-324, 1e-310, 1e-200, 1.0, 1e200])
+def test_value_removal_effects_do_not_depend_on_the_money_unit(unit):
+    """Revenue proportional to conversions on every path: the value removal effects are the
+    conversion removal effects, whatever the unit (down to the smallest subnormal float).
+
+    Hand check, order 1, one converting path ``a > b > a`` and a null path ``b``: start goes
+    to ``a`` or ``b`` with 1/2 each, ``a`` to ``b`` or conversion with 1/2 each, ``b`` to ``a``
+    or null with 1/2 each. P(conv) = 1/2 (one journey of two). Removing ``a`` leaves no way
+    to convert: RE 1. Removing ``b`` (its state goes to null) leaves start → a → conversion,
+    1/2 · 1/2 = 1/4: RE = 1 − (1/4)/(1/2) = 1/2.
+    """
+    pt = PathTable.from_paths([["a", "b", "a"], ["b"]], conversions=[1, 0],
+                              value=[unit, 0.0], nulls=[0, 1])
+    fit = fit_markov(pt, 1)
+    assert fit.removal_effects.tolist() == pytest.approx([1.0, 0.5], abs=1e-12)
+    assert fit.removal_effects_value.tolist() == pytest.approx([1.0, 0.5], abs=1e-12)
