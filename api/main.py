@@ -36,6 +36,7 @@ MAX_JSON_BODY_BYTES = 1024 * 1024
 
 _TAGS = [
     {"name": "health", "description": "Liveness, data version and row counts (no key needed)."},
+    {"name": "defaults", "description": "The service's defaults (no key needed)."},
     {"name": "ingest", "description": "Load CSV or Parquet files into the warehouse (write key)."},
     {"name": "paths", "description": "Customer journeys and the path table."},
     {"name": "attribution", "description": "Attribution models and their comparison."},
@@ -48,7 +49,7 @@ _DESCRIPTION = """\
 Multi-touch attribution, channel ROI, new-channel lifecycle rules and budget
 planning over the Touchpath warehouse.
 
-**Auth.** Every endpoint but `/v1/health` needs an API key, sent as
+**Auth.** Every endpoint but `/v1/health` and `/v1/defaults` needs an API key, sent as
 `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys have the role `read`
 (GET endpoints and budget computations) or `write` (also ingest and channel
 status changes). Missing or unknown key: 401; role too weak: 403.

@@ -27,6 +27,7 @@ __all__ = [
     "CompareResponse",
     "CompareRow",
     "CurveSegment",
+    "DefaultsResponse",
     "GoalRequest",
     "GoalResponse",
     "GroupLimitIn",
@@ -180,6 +181,41 @@ class HealthResponse(BaseModel):
         default=None, description="When the last ingest that added or changed rows ran (UTC); "
                                   "null before any.")
     cache_entries: int = Field(ge=0, description="Results held by the result cache.")
+
+
+# -------------------------------------------------------------------- defaults
+class DefaultsResponse(BaseModel):
+    """The service's defaults: what every endpoint, the CLI and the report assume unless told."""
+
+    model_config = _examples({
+        "model": "markov1", "order": 1, "lookback_days": 30, "period": "month",
+        "compare_models": ["first_touch", "last_touch", "linear", "time_decay", "position",
+                           "markov1", "markov2", "shapley"],
+        "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
+        "spend_all": False, "objective": "revenue", "scenario_multipliers": [0.8, 0.9, 1.1, 1.2],
+        "segments": 8,
+    })
+
+    model: str = Field(description="Attribution model spec of single-model answers, ROI, "
+                                   "lifecycle and plans (the model at its default order).")
+    order: int | Literal["auto"] = Field(description="Markov order of that model.")
+    lookback_days: int = Field(description="Journey lookback window, days.")
+    period: Literal["week", "month", "quarter"] = Field(
+        description="ROI period and lifecycle test cycle.")
+    compare_models: list[str] = Field(description="Models compared side by side.")
+    ci: int = Field(description="Bootstrap resamples of confidence intervals (0: none).")
+    level: float = Field(description="Coverage of the intervals.")
+    max_change: float | None = Field(
+        description="Largest change of a channel's planned spend vs last quarter (0.3 = ±30%); "
+                    "null: no limit.")
+    test_budget: float = Field(description="Largest share of the total per test channel.")
+    scale_growth: float = Field(
+        description="Largest growth of a scale channel over its previous spend (1.0: may double).")
+    spend_all: bool = Field(description="Plans spend exactly the budget (else at most).")
+    objective: Literal["revenue", "conversions", "profit"] = Field(
+        description="What a plan maximises.")
+    scenario_multipliers: list[float] = Field(description="Budget multipliers of the scenarios.")
+    segments: int = Field(description="Segments per piecewise-linear response curve.")
 
 
 # ---------------------------------------------------------------------- ingest

@@ -1,4 +1,12 @@
-"""Number formats and charts of the HTML report: inline SVG, no script, no library."""
+"""Number formats and charts of the HTML report: inline SVG, no script, no library.
+
+The one place the report draws: the SVG builders (:func:`grouped_bars_svg`,
+:func:`line_chart_svg`, :func:`split_bars_svg`) and, on top of them, one function
+per chart of the report, each taking the document its section shows
+(:func:`attribution_chart`, :func:`roi_chart`, :func:`verdict_chart`,
+:func:`plan_split_chart`, :func:`scenario_chart`). Every text placed in the SVG
+is escaped here, so the templates include the returned markup as it is.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +47,11 @@ def pct(value: Any) -> str:
     return f"{value * 100:,.1f}%" if _num(value) else _DASH
 
 
+def signed_pct(value: Any) -> str:
+    """A change as a signed percentage with 1 decimal (``0.1`` → ``+10.0%``)."""
+    return f"{'+' if value > 0 else ''}{value * 100:,.1f}%" if _num(value) else _DASH
+
+
 def utc_minute(value: Any) -> str:
     """An ISO 8601 instant as ``YYYY-MM-DD HH:MM UTC`` (``—`` when missing or unreadable)."""
     if not value:
@@ -68,6 +81,22 @@ def compact(value: Any) -> str:
     if a >= 10 or value == 0:
         return f"{value:,.0f}"
     return f"{value:.2f}"
+
+
+def amount3(value: Any) -> str:
+    """An amount to 3 significant digits with a suffix (``12592.8`` → ``12.6k``, ``1.5M``).
+
+    For labels of points that may sit close together (the scenario budgets),
+    where :func:`compact`'s axis rounding (``13k``) would merge them.
+    """
+    if not _num(value):
+        return _DASH
+    rounded = float(f"{value:.3g}")  # first, so that 999,999 is 1M, not 1e+03k
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(rounded) >= size:
+            q = rounded / size
+            return f"{q:.3g}{suffix}" if abs(q) < 1000 else f"{q:,.0f}{suffix}"
+    return f"{rounded:.3g}"
 
 
 def _e(text: Any) -> str:
@@ -295,3 +324,111 @@ def split_bars_svg(rows: Sequence[tuple[str, float, float | None]], *, label: st
     return legend + "".join(out)
 
 
+
+
+# -------------------------------------------------------------- report charts
+#: Up to this many compared models, the attribution chart sits beside its table.
+SIDE_BY_SIDE_MODELS = 4
+#: Channels under this share of all spend are left out of the ROI chart.
+SMALL_SPEND_SHARE = 0.01
+
+
+def side_by_side(compare: dict[str, Any]) -> bool:
+    """Whether the attribution chart is narrow enough to sit beside its table."""
+    return len(compare["models"]) <= SIDE_BY_SIDE_MODELS
+
+
+def attribution_chart(compare: dict[str, Any]) -> str:
+    """Share of conversions per channel and model, with the bootstrap whiskers.
+
+    ``compare`` is a ``/v1/attribution/compare`` document; whiskers are each
+    model's conversion interval divided by its total attributed conversions.
+    """
+    labels = compare["models"]
+    rows = [r for r in compare["rows"] if r["channel"] != "(direct)"]
+    channels = list(dict.fromkeys(r["channel"] for r in rows))
+    cell = {(r["model"], r["channel"]): r for r in rows}
+    series = []
+    for i, lab in enumerate(labels):
+        total = sum(r["conversions"] for r in rows if r["model"] == lab)
+        got = [cell.get((lab, ch)) for ch in channels]
+
+        def bound(key: str, got: list[Any] = got, total: float = total) -> list[float | None]:
+            return [g[key] / total if g and _num(g.get(key)) and total else None for g in got]
+
+        series.append({"name": lab, "color": PALETTE[i % len(PALETTE)],
+                       "values": [g["share"] if g else None for g in got],
+                       "lo": bound("conversions_lo"), "hi": bound("conversions_hi")})
+    return grouped_bars_svg(channels, series, fmt=pct,
+                            label="Share of conversions per channel and model",
+                            width=640 if side_by_side(compare) else 1100)
+
+
+def roi_small_channels(roi: dict[str, Any]) -> list[str]:
+    """Paid channels with under :data:`SMALL_SPEND_SHARE` of all spend (not drawn)."""
+    spend = _paid_spend(roi)
+    total = sum(spend.values())
+    return [ch for ch, s in spend.items() if s < SMALL_SPEND_SHARE * total]
+
+
+def _paid_spend(roi: dict[str, Any]) -> dict[str, float]:
+    paid = dict.fromkeys(x["channel"] for x in roi["rows"]
+                         if x["channel"] != "(direct)" and (x["spend"] or 0) > 0)
+    return {ch: sum(x["spend"] or 0.0 for x in roi["rows"] if x["channel"] == ch) for ch in paid}
+
+
+def roi_chart(roi: dict[str, Any]) -> str:
+    """ROI per paid channel per period (a ``/v1/roi`` document), small channels left out."""
+    periods = list(dict.fromkeys(x["period"] for x in roi["rows"]))
+    paid = list(_paid_spend(roi))
+    small = set(roi_small_channels(roi))
+    cell = {(x["period"], x["channel"]): x for x in roi["rows"]}
+    series = [{"name": ch, "color": PALETTE[paid.index(ch) % len(PALETTE)],
+               "values": [(cell.get((p, ch)) or {}).get("roi") for p in periods]}
+              for ch in paid if ch not in small]
+    return line_chart_svg(periods, series, fmt=ratio, label=f"ROI per channel per {roi['period']}")
+
+
+def verdict_chart(verdict: dict[str, Any]) -> str:
+    """A test channel's ROI per cycle against the baseline and the admit / scale / exit bars."""
+    cycles = verdict["cycles"]
+    x = [c["period"] for c in cycles]
+
+    def col(key: str) -> list[Any]:
+        return [c.get(key) for c in cycles]
+
+    return line_chart_svg(x, [
+        {"name": f"{verdict['channel']} ROI", "color": PALETTE[0], "values": col("roi"),
+         "width": 3},
+        {"name": "baseline (established)", "color": "#6b7280", "values": col("baseline")},
+        {"name": "scale bar", "color": "#2e9e6a", "values": col("scale_bar"), "dash": "6 4",
+         "markers": False},
+        {"name": "admit bar", "color": "#1fa3b5", "values": col("admit_bar"), "dash": "6 4",
+         "markers": False},
+        {"name": "exit bar", "color": "#c8463d", "values": col("exit_bar"), "dash": "3 3",
+         "markers": False},
+    ], fmt=ratio, label=f"{verdict['channel']} ROI vs baseline per cycle", width=600,
+        height=240)
+
+
+def plan_channels(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's channels, largest planned spend first (the order of chart and table)."""
+    return sorted(plan["channels"], key=lambda c: -c["spend"])
+
+
+def plan_split_chart(plan: dict[str, Any]) -> str:
+    """Planned spend per channel with last quarter's marked (a ``/v1/budget/plan`` document)."""
+    return split_bars_svg([(c["channel"], c["spend"], c["previous_spend"])
+                           for c in plan_channels(plan)],
+                          label="Planned spend per channel", width=700)
+
+
+def scenario_chart(scenarios: dict[str, Any]) -> str:
+    """Expected revenue against budget over the feasible scenarios (``/v1/budget/scenarios``)."""
+    ok = sorted((r for r in scenarios["scenarios"] if _num(r["expected_revenue"])),
+                key=lambda r: r["budget"])
+    return line_chart_svg([r["budget"] for r in ok], [
+        {"name": "expected revenue", "color": PALETTE[2],
+         "values": [r["expected_revenue"] for r in ok], "width": 2.5}],
+        xs=[r["budget"] for r in ok], fmt=compact, x_fmt=amount3,
+        label="Expected revenue at other budgets", width=700, height=260)

@@ -1,29 +1,48 @@
-"""What the HTML report shows: every document, computed for one set of options."""
+"""What the HTML report shows: every document, computed by the service layer for one set of options.
+
+:func:`collect` calls the workflows of :mod:`touchpath.service` — the very functions
+behind ``/v1/paths``, ``/v1/attribution/compare``, ``/v1/roi``, ``/v1/lifecycle``,
+``/v1/budget/plan`` and ``/v1/budget/scenarios`` — with one
+:class:`~touchpath.service.LocalMemo` for the whole report, so the ROI table the
+ROI section shows is the one the lifecycle verdicts and the plan's curves are
+read from, computed once. Each result becomes the document its endpoint answers,
+built from the result's own ``to_dict()`` / ``to_frame()`` as the API builds it:
+same parameters, same numbers.
+"""
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
-from touchpath.attribution.roi import PERIODS_PER_QUARTER, next_quarter
+import numpy as np
+import pandas as pd
 
-#: Models compared in the Attribution section unless told otherwise (as on the dashboard).
-COMPARE_MODELS = ("first_touch", "last_touch", "linear", "position", "markov1", "markov2",
-                  "shapley")
-#: Budget multipliers of the scenario curve (the base budget is always included).
-SCENARIO_MULTIPLIERS = (0.5, 0.75, 1.25, 1.5, 2.0)
+from touchpath import service
+from touchpath.attribution.compare import ModelComparison
+from touchpath.attribution.roi import PERIODS_PER_QUARTER
+from touchpath.data.journeys import JourneyOptions
+from touchpath.data.warehouse import Warehouse
+from touchpath.errors import InvalidRequest
+from touchpath.service import DEFAULTS
+from touchpath.service.attribution import options_key
+from touchpath.service.defaults import Period
 
-Period = Literal["week", "month", "quarter"]
+__all__ = ["COMPARE_MODELS", "ReportOptions", "collect"]
+
+#: Models compared in the Attribution section unless told otherwise: the service's.
+COMPARE_MODELS: tuple[str, ...] = DEFAULTS.compare_models
+
+#: Rows of the "most frequent paths" table.
+TOP_PATHS = 10
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """What the report is computed for.
+    """What the report is computed for; every default is the service's (:data:`DEFAULTS`).
 
     Parameters
     ----------
@@ -31,15 +50,19 @@ class ReportOptions:
         Period of the ROI table and length of a lifecycle test cycle.
     model : str
         Attribution model of ROI, lifecycle and the plan's response curves
-        (a spec as the API takes it: ``markov``, ``markov2``, ``linear`` ...).
+        (a spec as the API takes it: ``markov``, ``markov2``, ``linear`` ...);
+        default :func:`~touchpath.service.default_model_spec`.
     order : int, optional
         Markov order (1-4) when ``model`` is ``markov``.
     models : sequence of str
         Models compared side by side in the Attribution section.
     ci : int
         Bootstrap resamples for the comparison's intervals (0: none).
+    level : float
+        Coverage of those intervals.
     budget : float, optional
-        Budget of the plan; default :func:`default_budget` (last quarter's spend).
+        Budget of the plan; default last quarter's spend of the planned
+        channels (:attr:`~touchpath.service.PlanInputs.previous_total`).
     quarter : str, optional
         Planned quarter (``2027Q1``); default the quarter after the data.
     spend_all : bool
@@ -48,22 +71,23 @@ class ReportOptions:
         Journey lookback window.
     max_change : float, optional
         Largest change of a channel's planned spend vs last quarter
-        (``0.3`` = ±30%); none by default.
+        (``0.3`` = ±30%); ``None``: no limit.
     multipliers : sequence of float
         Budget multipliers of the scenario curve (the base budget is added).
     """
 
-    period: Period = "month"
-    model: str = "markov"
+    period: Period = DEFAULTS.period
+    model: str = field(default_factory=service.default_model_spec)
     order: int | None = None
-    models: Sequence[str] = COMPARE_MODELS
-    ci: int = 0
+    models: Sequence[str] = DEFAULTS.compare_models
+    ci: int = DEFAULTS.ci
+    level: float = DEFAULTS.level
     budget: float | None = None
     quarter: str | None = None
-    spend_all: bool = False
-    lookback_days: int = 30
-    max_change: float | None = None
-    multipliers: Sequence[float] = SCENARIO_MULTIPLIERS
+    spend_all: bool = DEFAULTS.spend_all
+    lookback_days: int = DEFAULTS.lookback_days
+    max_change: float | None = DEFAULTS.max_change
+    multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS_PER_QUARTER:
@@ -74,6 +98,8 @@ class ReportOptions:
             raise ValueError(f"budget must be a positive amount, got {self.budget!r}")
         if self.ci < 0:
             raise ValueError(f"ci must be 0 or more resamples, got {self.ci!r}")
+        if not 0.5 < self.level < 1:
+            raise ValueError(f"level must be between 0.5 and 1, got {self.level!r}")
         if not self.models:
             raise ValueError("models: give at least one model to compare")
         if self.max_change is not None and not (math.isfinite(self.max_change)
@@ -84,115 +110,148 @@ class ReportOptions:
 
     @property
     def model_spec(self) -> str:
-        """The model with its order, as one spec (``markov(order=2)``)."""
-        if self.order is None:
-            return self.model
-        return f"{self.model}(order={int(self.order)})"
+        """The model with its order, as one canonical spec (``markov`` + order 2 → ``markov2``).
+
+        Raises
+        ------
+        ModelSpecError
+            Unknown model, or settings it does not take.
+        """
+        return service.model_spec(self.model, order=self.order)
+
+    def journeys(self) -> JourneyOptions:
+        """The journey options of every section (the service's, with this lookback)."""
+        return service.journey_options(lookback_days=self.lookback_days)
+
+    def plan_params(self) -> service.PlanParams:
+        """The plan's parameters: these options, the service's defaults for the rest."""
+        return service.PlanParams(budget=self.budget, spend_all=self.spend_all,
+                                  quarter=self.quarter, max_change=self.max_change)
 
 
 # --------------------------------------------------------------------- collect
-def default_budget(roi_doc: dict[str, Any]) -> float | None:
-    """Last quarter's total spend: the sum of the last 13 weeks, 3 months or 1 quarter.
-
-    ``roi_doc`` is a ``/v1/roi`` document; its ``totals`` hold each period's
-    spend from the warehouse. ``None`` when there is no spend.
-    """
-    n = PERIODS_PER_QUARTER[roi_doc["period"]]
-    total = sum(float(t.get("spend") or 0.0) for t in roi_doc["totals"][-n:])
-    return total if total > 0 else None
-
-
-def collect(warehouse: Any, options: ReportOptions = ReportOptions(),  # noqa: B008
-            comparison: Any = None) -> dict[str, Any]:
-    """Every document the report shows, computed by the API's own route functions.
+def collect(warehouse: Warehouse, options: ReportOptions | None = None,
+            comparison: ModelComparison | None = None) -> dict[str, Any]:
+    """Every document the report shows, computed by the service layer.
 
     Parameters
     ----------
     warehouse : Warehouse
         An open warehouse (only read).
-    options : ReportOptions
+    options : ReportOptions, optional
+        Default ``ReportOptions()``: the service's defaults.
     comparison : ModelComparison, optional
         The models of ``options.models`` already run on these journeys (with
-        ``options.ci`` resamples); turned into the ``compare`` document as the
-        endpoint would instead of being computed again. ``touchpath demo``
-        passes its own, so the report shows the very intervals it printed.
+        ``options.ci`` resamples); turned into the ``compare`` document instead
+        of being computed again. ``touchpath demo`` passes its own, so the
+        report shows the very intervals it printed.
 
     Returns
     -------
     dict
         ``health``, ``paths``, ``compare``, ``roi``, ``lifecycle``, ``plan``,
-        ``scenarios`` (each the JSON document of its endpoint) and ``options``.
+        ``scenarios`` (each the document its endpoint answers, without the
+        ``data_version`` that ``health`` holds once), ``options``, and
+        ``plan_problem``: why there is no plan when ``plan`` is ``None``.
 
     Raises
     ------
     ValueError
-        Bad options or data the endpoints refuse (e.g. a model that cannot run).
+        Bad options or data the workflows refuse (an unknown model, a
+        non-additive model for ROI, ...).
     """
-    from touchpath.api.cache import ResultCache
-    from touchpath.api.deps import AppState, ReadSession
-    from touchpath.api.routes import attribution, budget, health, lifecycle, paths, roi
-    from touchpath.api.routes.common import DateRange, JourneyQuery
-    from touchpath.api.schemas import PlanRequest, ScenariosRequest
-    from touchpath.api.security import KeyStore
-    from touchpath.api.settings import Settings
-
-    # The report runs locally, for its caller: no per-request work limit or time budget.
-    settings = Settings(db=str(warehouse.path), max_bootstrap_work=None,
-                        request_time_budget_s=None)
-    state = AppState(settings=settings, warehouse=warehouse,
-                     keys=KeyStore(Path(warehouse.path).with_suffix(".no-keys")),
-                     cache=ResultCache(64))
-    state.refresh()
-    session = ReadSession(state)
-    journeys = JourneyQuery(options.lookback_days, False, "all", None, DateRange(None, None))
-    order = None if options.order is None else str(int(options.order))
+    options = options or ReportOptions()
+    memo = service.LocalMemo()
+    journeys = options.journeys()
+    spec = options.model_spec
+    doc: dict[str, Any] = {"options": {
+        "period": options.period, "model": spec, "models": list(options.models),
+        "ci": options.ci, "level": options.level, "lookback_days": options.lookback_days}}
+    doc["health"] = health_document(warehouse)
+    doc["paths"] = paths_document(service.paths_overview(warehouse, journeys, limit=TOP_PATHS,
+                                                         memo=memo))
+    if comparison is None:
+        comparison = service.compare_models(warehouse, list(options.models), journeys,
+                                            ci=options.ci, level=options.level, memo=memo)
+    doc["compare"] = compare_document(comparison, journeys)
+    table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
+    doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
+    doc["lifecycle"] = lifecycle_document(
+        service.lifecycle(warehouse, None, spec, options.period, journeys, memo=memo))
+    doc["plan"] = doc["scenarios"] = doc["plan_problem"] = None
+    settings = service.CurveSettings(model=spec, period=options.period, options=journeys)
+    params = options.plan_params()
     try:
-        doc: dict[str, Any] = {"options": {
-            "period": options.period, "model": options.model_spec, "models": list(options.models),
-            "ci": options.ci, "lookback_days": options.lookback_days}}
-        doc["health"] = _json(health.health_response(state))
-        doc["paths"] = _json(paths.paths(None, session, journeys, limit=10))
-        if comparison is None:
-            doc["compare"] = _json(attribution.compare_models(
-                None, session, journeys, models=",".join(options.models), ci=options.ci,
-                level=0.95, seed=0))
-        else:
-            doc["compare"] = _json(attribution.compare_response(
-                comparison, session.version, journeys))
-        doc["roi"] = _json(roi.roi(None, None, session, journeys, period=options.period,
-                                   model=options.model, order=order,
-                                   fiscal_year_start_month=1, format="json"))
-        doc["lifecycle"] = _json(lifecycle.lifecycle(
-            None, session, journeys, period=options.period, model=options.model, order=order,
-            reading="multiple", admit=None, scale=None, exit_fraction=0.5, exit_cycles=3,
-            exit_target=None, min_spend=0.0, min_conversions=1.0,
-            fiscal_year_start_month=1))
-        amount = options.budget if options.budget is not None else default_budget(doc["roi"])
-        last_day = doc["health"]["last_day"]
-        quarter = options.quarter or (next_quarter(date.fromisoformat(last_day))
-                                      if last_day else None)
-        doc["plan"] = doc["scenarios"] = None
-        if amount is not None:
-            settings = {"model": options.model_spec, "period": options.period,
-                        "spend_all": options.spend_all, "max_change": options.max_change}
-            doc["plan"] = _json(budget.plan(
-                PlanRequest(budget=amount, quarter=quarter, **settings), None, session))
-            doc["scenarios"] = _json(budget.scenarios(
-                ScenariosRequest(budget=amount, multipliers=list(options.multipliers),
-                                 **settings), None, session))
-    finally:
-        session.close()
+        inputs = service.plan_inputs(warehouse, settings, memo=memo)
+        plan = service.plan(inputs, params)
+        scenarios = service.scenarios(inputs, params, multipliers=tuple(options.multipliers))
+    except InvalidRequest as exc:  # no spend to plan from, or no budget to default to
+        doc["plan_problem"] = str(exc)
+        return doc
+    doc["plan"] = plan.to_dict()
+    doc["scenarios"] = scenarios.to_dict()
     return doc
 
 
-def _json(answer: Any) -> dict[str, Any]:
-    """The JSON document of an endpoint's answer: a response model or encoded JSON bytes.
+# ------------------------------------------------------------------- documents
+def health_document(warehouse: Warehouse) -> dict[str, Any]:
+    """Row counts, date range, data version and last ingest, as ``/v1/health`` reports them."""
+    first, last = warehouse.date_range()
+    stamped = warehouse.last_ingest_at
+    return {
+        "data_version": int(warehouse.data_version),
+        "counts": dict(warehouse.counts()),
+        "first_day": None if first is None else first.date().isoformat(),
+        "last_day": None if last is None else last.date().isoformat(),
+        "last_ingest_at": None if stamped is None else stamped.isoformat(),
+    }
 
-    Cached endpoints return their stored JSON bytes
-    (:meth:`touchpath.api.deps.ReadSession.cached_json`).
-    """
-    if hasattr(answer, "model_dump"):
-        return answer.model_dump(mode="json")
-    return json.loads(bytes(answer.body))
+
+def paths_document(overview: service.PathsOverview) -> dict[str, Any]:
+    """The ``/v1/paths`` document of a :class:`~touchpath.service.PathsOverview`."""
+    return {"options": options_key(overview.options), "totals": overview.totals,
+            "summary": records(overview.summary), "paths": records(overview.top)}
 
 
+def compare_document(comparison: ModelComparison, journeys: JourneyOptions) -> dict[str, Any]:
+    """The ``/v1/attribution/compare`` document of a comparison."""
+    return {
+        "models": list(comparison.labels),
+        "options": options_key(journeys),
+        "rows": records(comparison.to_frame(include_direct=True)),
+        "rank_agreement": records(comparison.rank_agreement()),
+        "skipped": [{"model": m, "reason": why} for m, why in comparison.skipped],
+    }
+
+
+def lifecycle_document(report: service.LifecycleReport) -> dict[str, Any]:
+    """The ``/v1/lifecycle`` document of a :class:`~touchpath.service.LifecycleReport`."""
+    verdicts = []
+    for v in report.verdicts:
+        d = v.to_dict()
+        d["cycles"] = [{k: plain(x) for k, x in c.items()} for c in d["cycles"]]
+        verdicts.append(d)
+    return {"period": report.roi.period, "model": report.roi.model,
+            "rules": report.rules.describe(), "verdicts": verdicts}
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts of plain values (undefined numbers as ``None``)."""
+    cols = [str(c) for c in frame.columns]
+    return [{c: plain(v) for c, v in zip(cols, row, strict=True)}
+            for row in frame.itertuples(index=False, name=None)]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready scalar: numpy to Python, NaN / infinity to ``None``, days to ISO text."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value

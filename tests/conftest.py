@@ -1,6 +1,28 @@
-"""Shared fixtures for the Touchpath test-suite."""
+"""Shared fixtures for the Touchpath test-suite.
+
+``seeded_db`` is a warehouse of the seed data (``tests/api/data/*.csv``), small
+enough to work by hand; the API's and the report's tests check numbers against it:
+
+=========  ============================================  ==========  =====
+user       touches (2026)                                conversion  value
+=========  ============================================  ==========  =====
+u1         search 01-02, email 01-05                     01-06       100
+u2         social 01-03                                  01-04        50
+u3         search 01-10, social 01-11                    01-12        80
+u4         email 01-15                                   none (null journey)
+u5         —                                             01-20        30 (direct)
+u6         tiktok 02-01                                  02-02        40
+u7         search 02-10, tiktok 02-12                    02-13        60
+u8         —                                             03-20        20 (direct)
+=========  ============================================  ==========  =====
+
+Paths: 5 converting journeys worth 330, one null journey (``email``), and 2
+direct conversions worth 50. ``conversions_more.csv`` adds u4's conversion on
+01-20 worth 70, turning the null ``email`` journey into a converting one.
+"""
 
 import os
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -15,6 +37,29 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 settings.register_profile("touchpath", deadline=None, print_blob=True)
 settings.register_profile("ci", parent=settings.get_profile("touchpath"), derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "touchpath")
+
+
+#: The seed's CSV files, and the order they are loaded in.
+SEED_DATA = Path(__file__).parent / "api" / "data"
+SEED_ORDER = ("channels", "touchpoints", "conversions", "spend")
+
+
+def seed_warehouse(path: Path) -> int:
+    """Create a warehouse file at ``path`` with the seed CSVs; return its data version."""
+    from touchpath.data.warehouse import Warehouse
+
+    with Warehouse.open(path) as wh:
+        for table in SEED_ORDER:
+            wh.ingest(table, SEED_DATA / f"{table}.csv")
+        return wh.data_version
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory) -> Path:
+    """A seeded warehouse file, built once; copy it before writing to it."""
+    path = tmp_path_factory.mktemp("wh") / "seed.duckdb"
+    seed_warehouse(path)
+    return path
 
 
 @pytest.fixture

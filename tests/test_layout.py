@@ -95,3 +95,26 @@ def test_the_sql_files_ship_with_the_package():
     assert spec is not None and spec.submodule_search_locations
     sql = Path(next(iter(spec.submodule_search_locations))) / "sql"
     assert (sql / "journeys.sql").is_file()
+
+
+def _touchpath_imports(path: Path):
+    """``touchpath.*`` modules ``path`` imports (``from touchpath import x`` as ``touchpath.x``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "touchpath":
+            for alias in node.names:
+                yield node.lineno, f"touchpath.{alias.name}"
+    for line, name in _imports(path):
+        if name.startswith("touchpath."):
+            yield line, name
+
+
+def test_the_report_is_a_surface_over_the_service_layer():
+    """The report reads the rooms below it, never another surface (the API, the CLI)."""
+    allowed = ("touchpath.data", "touchpath.attribution", "touchpath.optimizer",
+               "touchpath.service", "touchpath.report", "touchpath.errors")
+    found = [f"{f.relative_to(ROOT)}:{line}: import {name}"
+             for f in sorted((ROOT / "report").rglob("*.py"))
+             for line, name in _touchpath_imports(f)
+             if not any(name == room or name.startswith(room + ".") for room in allowed)]
+    assert not found, "\n".join(found)

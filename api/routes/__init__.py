@@ -2,13 +2,23 @@
 
 from fastapi import APIRouter
 
-from touchpath.api.routes import attribution, budget, health, ingest, lifecycle, paths, roi
+from touchpath.api.routes import (
+    attribution,
+    budget,
+    defaults,
+    health,
+    ingest,
+    lifecycle,
+    paths,
+    roi,
+)
 
 __all__ = ["ROUTERS"]
 
 #: Routers in the order they appear in the OpenAPI document.
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
+    defaults.router,
     ingest.router,
     paths.router,
     attribution.router,

@@ -12,23 +12,22 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
   const PALETTE = ["#2f6db5", "#e08a1e", "#2e9e6a", "#c8463d", "#7b5fb8", "#8a6b3f",
     "#d36aa8", "#6b7280", "#a8a528", "#1fa3b5", "#4b3f8a", "#b5562f"];
+  // Models offered for ROI, lifecycle and plans (additive ones); the service's default model
+  // is offered too. Which one is selected, and every other first value of the forms, comes
+  // from GET /v1/defaults (the service's defaults), never from this file.
   const ROI_MODELS = ["markov1", "markov2", "markov3", "first_touch", "last_touch",
     "last_non_direct", "linear", "position", "shapley"];
-  const COMPARE_DEFAULT = ["first_touch", "last_touch", "linear", "position", "markov1",
-    "markov2", "shapley"];
-  const SCENARIO_MULTIPLIERS = [0.5, 0.75, 1.25, 1.5, 2];
-  const PERIODS_PER_QUARTER = { week: 13, month: 3, quarter: 1 };
 
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
   const state = {
     key: sessionStorage.getItem(KEY_STORE) || "",
+    defaults: null,
     health: null,
     roi: null,
     roiSort: { key: "period", dir: 1 },
     plan: null,
-    budgetDefaulted: false,
   };
 
   const nf0 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -378,7 +377,7 @@
   function journeyParams() {
     const p = new URLSearchParams();
     const f = $("#journey-form");
-    p.set("lookback_days", f.lookback_days.value || "30");
+    if (f.lookback_days.value) p.set("lookback_days", f.lookback_days.value);
     if (f.collapse_repeats.checked) p.set("collapse_repeats", "true");
     p.set("interaction", f.interaction.value);
     if (f.max_path_length.value) p.set("max_path_length", f.max_path_length.value);
@@ -407,19 +406,12 @@
       $("#data-tiles").replaceChildren(...tiles.map(([k, v]) => el("div", { class: k === "Date range" || k === "Last ingest" ? "tile wide" : "tile" },
         el("div", { class: "tile-label", text: k }), el("div", { class: "tile-value", text: v }))));
       $("#data-version-pill").textContent = `data v${h.data_version} · Touchpath ${h.version}`;
-      if (!state.budgetDefaulted && h.last_day) $("#plan-quarter").value = nextQuarter(h.last_day);
       setStatus("data", "");
       return h;
     } catch (err) {
       fail("data", err);
       return null;
     }
-  }
-
-  function nextQuarter(isoDay) {
-    const [yy, mm] = isoDay.split("-").map(Number);
-    const q = Math.floor((mm - 1) / 3) + 1;
-    return q === 4 ? `${yy + 1}Q1` : `${yy}Q${q + 1}`;
   }
 
   async function loadPaths() {
@@ -508,7 +500,7 @@
         agreementMatrix(r.models, r.rank_agreement, short),
         r.skipped.length ? el("p", { class: "warn" }, `Skipped: ${r.skipped.map((s) => `${s.model} (${s.reason})`).join("; ")}`) : "",
       );
-      setStatus("attribution", Number(ci) > 0 ? `Whiskers: ${Math.round(100 * 0.95)}% bootstrap intervals (${ci} resamples).` : "No intervals (0 resamples).", "muted");
+      setStatus("attribution", Number(ci) > 0 ? `Whiskers: ${Math.round(100 * state.defaults.level)}% bootstrap intervals (${ci} resamples).` : "No intervals (0 resamples).", "muted");
       sectionState("attribution", "ready");
     } catch (err) {
       fail("attribution", err);
@@ -691,31 +683,28 @@
     return caps;
   }
 
+  /**
+   * The plan request of the form. An empty budget (the first plan, before the user typed
+   * one) is left out, so the service plans last quarter's spend, its default budget; an
+   * empty quarter is the service's default quarter, the one after the data.
+   */
   function planBody() {
     const f = $("#plan-form");
-    const budget = Number(f.budget.value);
-    if (!(budget > 0)) throw new Error("budget: enter an amount above 0");
     const body = {
-      budget,
       objective: f.objective.value,
-      test_budget: Number(f.test_budget.value || 0) / 100,
       group_caps: parseGroupCaps(f.group_caps.value),
       spend_all: f.spend_all.checked,
       model: model(),
     };
+    if (f.budget.value !== "") {
+      body.budget = Number(f.budget.value);
+      if (!(body.budget > 0)) throw new Error("budget: enter an amount above 0");
+    }
     if (f.quarter.value.trim()) body.quarter = f.quarter.value.trim();
-    if (f.max_change.value !== "") body.max_change = Number(f.max_change.value) / 100;
+    body.max_change = f.max_change.value === "" ? null : Number(f.max_change.value) / 100;
+    if (f.test_budget.value !== "") body.test_budget = Number(f.test_budget.value) / 100;
     if (body.objective === "profit") body.margin = Number(f.margin.value) / 100;
     return body;
-  }
-
-  async function defaultBudget() {
-    const r = state.roi;
-    if (!r || !r.totals?.length) return null;
-    const n = PERIODS_PER_QUARTER[r.period] || 3;
-    const last = r.totals.slice(-n);
-    const total = last.reduce((s, t) => s + (isNum(t.spend) ? t.spend : 0), 0);
-    return total > 0 ? Math.round(total * 100) / 100 : null;
   }
 
   async function runPlan(ev) {
@@ -733,9 +722,12 @@
     try {
       const [plan, scen] = await Promise.all([
         api("/v1/budget/plan", { method: "POST", body }),
-        api("/v1/budget/scenarios", { method: "POST", body: { ...body, quarter: undefined, multipliers: SCENARIO_MULTIPLIERS } }),
+        api("/v1/budget/scenarios", { method: "POST", body: { ...body, quarter: undefined, multipliers: state.defaults.scenario_multipliers } }),
       ]);
       state.plan = plan;
+      // The first plan ran on the service's default budget and quarter: show them in the form.
+      if ($("#plan-budget").value === "" && isNum(plan.budget)) $("#plan-budget").value = String(Math.round(plan.budget * 100) / 100);
+      if (!$("#plan-quarter").value && plan.quarter) $("#plan-quarter").value = plan.quarter;
       renderPlan(plan);
       renderScenarios(scen);
       sectionState("budget", "ready");
@@ -822,25 +814,41 @@
   }
 
   // ------------------------------------------------------------------ wiring
+  /** The service's defaults (GET /v1/defaults, no key needed) put into every form. */
+  async function loadDefaults() {
+    const d = await api("/v1/defaults");
+    state.defaults = d;
+    $("#global-period").value = d.period;
+    $("#journey-form").lookback_days.value = String(d.lookback_days);
+    $("#attr-ci").value = String(d.ci);
+    const f = $("#plan-form");
+    f.objective.value = d.objective;
+    f.max_change.value = d.max_change === null ? "" : String(Math.round(d.max_change * 1e6) / 1e4);
+    f.test_budget.value = String(Math.round(d.test_budget * 1e6) / 1e4);
+    f.spend_all.checked = d.spend_all;
+    f.objective.dispatchEvent(new Event("change"));  // the margin field follows the objective
+    return d;
+  }
+
   async function loadModels() {
     const sel = $("#global-model");
     const box = $("#attr-models");
-    let names = ROI_MODELS;
-    let all = COMPARE_DEFAULT;
+    const d = state.defaults;
+    let names;
     try {
       const r = await api("/v1/attribution/models");
       const known = new Set(r.models.map((x) => x.name));
-      names = ROI_MODELS.filter((n) => known.has(n));
-      all = r.models.map((x) => x.name).filter((n) => !["custom", "markov", "participation"].includes(n));
+      names = [...new Set([d.model, ...ROI_MODELS])].filter((n) => known.has(n) || n === d.model);
+      const all = r.models.map((x) => x.name).filter((n) => !["custom", "markov", "participation"].includes(n));
       box.replaceChildren(...all.map((n) => el("label", { class: "check", title: r.models.find((x) => x.name === n).description },
-        el("input", { type: "checkbox", value: n, checked: COMPARE_DEFAULT.includes(n) }), n)));
+        el("input", { type: "checkbox", value: n, checked: d.compare_models.includes(n) }), n)));
     } catch (err) {
       fail("attribution", err);
       throw err;
     }
     if (!sel.options.length) {
       sel.replaceChildren(...names.map((n) => el("option", { value: n, text: n })));
-      sel.value = "markov1";
+      sel.value = d.model;
     }
   }
 
@@ -856,12 +864,7 @@
     }
     $("#key-state").textContent = "key set for this session";
     await Promise.all([loadPaths(), loadAttribution(), loadROI().then(loadLifecycle)]);
-    if (!state.budgetDefaulted) {
-      const b = await defaultBudget();
-      if (b) $("#plan-budget").value = String(b);
-      state.budgetDefaulted = true;
-    }
-    if ($("#plan-budget").value) await runPlan();
+    await runPlan();
   }
 
   function init() {
@@ -898,7 +901,7 @@
     const syncMargin = () => { $("#plan-margin").disabled = objective.value !== "profit"; };
     objective.addEventListener("change", syncMargin);
     syncMargin();
-    loadHealth().then(loadAll);
+    loadDefaults().then(loadHealth).then(loadAll).catch((err) => fail("data", err));
   }
 
   document.addEventListener("DOMContentLoaded", init);

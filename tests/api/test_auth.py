@@ -4,7 +4,9 @@ import pytest
 
 CURVES = [{"channel": "a", "segments": [{"width": 100, "slope": 2.0}]}]
 
-#: Every operation of the OpenAPI document but /v1/health: (method, path) -> role, and a
+#: Operations anyone may call: health and the service's defaults (no data in either).
+PUBLIC = {"/v1/health", "/v1/defaults"}
+#: Every other operation of the OpenAPI document: (method, path) -> role, and a
 #: request that would succeed with the right key (so a refusal is the key's doing).
 PROTECTED = {
     ("get", "/v1/paths"): ("read", "/v1/paths", None),
@@ -37,7 +39,7 @@ def _send(client, method, url, body, headers):
 def test_the_table_lists_every_protected_operation(ro_client):
     spec = ro_client.get("/openapi.json").json()
     operations = {(m, p) for p, item in spec["paths"].items() for m in item
-                  if p != "/v1/health"}
+                  if p not in PUBLIC}
     assert operations == set(PROTECTED)
 
 
@@ -73,5 +75,7 @@ def test_read_operations_accept_either_role(ro_client, keys, method, path, role,
         assert r.status_code == 200, (who, r.text[:300])
 
 
-def test_health_needs_no_key(ro_client):
-    assert ro_client.get("/v1/health").status_code == 200
+@pytest.mark.parametrize("path", sorted(PUBLIC))
+def test_health_and_defaults_need_no_key(ro_client, path):
+    assert ro_client.get(path).status_code == 200
+    assert "security" not in ro_client.get("/openapi.json").json()["paths"][path]["get"]

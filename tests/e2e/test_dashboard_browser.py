@@ -77,6 +77,33 @@ def test_page_loads_with_no_console_errors_and_no_failed_requests(session, artif
     assert all((artifacts / f"{s}.png").stat().st_size > 5_000 for s in SECTIONS)
 
 
+def test_dashboard_opens_on_the_services_defaults(session, server, demo):
+    page, _, key = session
+    d = httpx.get(f"{server}/v1/defaults", timeout=10).json()
+    # the values a growth lead sees first are the service's, whatever the page's markup says
+    assert page.input_value("#global-model") == d["model"] == "markov1"
+    assert page.input_value("#global-period") == d["period"]
+    assert page.input_value("#journey-form input[name=lookback_days]") == str(d["lookback_days"])
+    assert page.input_value("#attr-ci") == str(d["ci"])
+    checked = page.eval_on_selector_all("#attr-models input:checked",
+                                        "els => els.map(e => e.value)")
+    assert checked == d["compare_models"]
+    assert page.input_value("#plan-form input[name=max_change]") == "30"  # ±30%, 0.3
+    assert float(page.input_value("#plan-form input[name=test_budget]")) == pytest.approx(
+        100 * d["test_budget"])
+    assert page.is_checked("#plan-spend-all") is d["spend_all"]
+    assert page.input_value("#plan-objective") == d["objective"]
+    # the scenario table holds the base budget and one row per default multiplier
+    assert page.locator("#plan-scenarios-table tbody tr").count() == len(
+        {1.0, *d["scenario_multipliers"]})
+    # the first plan is the service's default plan: last quarter's spend, the next quarter
+    plan = httpx.post(f"{server}/v1/budget/plan", json={"model": d["model"]},
+                      headers={"X-API-Key": key}, timeout=60).json()
+    assert float(page.input_value("#plan-budget")) == pytest.approx(plan["budget"], abs=0.005)
+    assert page.input_value("#plan-quarter") == plan["quarter"]
+    assert page.inner_text("#plan-total") == f"{plan['total_spend']:,.2f}"
+
+
 def test_attribution_chart_has_one_bar_group_per_channel(session, server):
     page, _, key = session
     models = page.eval_on_selector_all("#attr-models input:checked", "els => els.map(e => e.value)")
@@ -146,7 +173,7 @@ def test_csv_download_is_the_roi_table(session, server, tmp_path):
 
 def test_report_opens_offline_and_shows_every_chart(browser, demo, tmp_path, artifacts):
     from touchpath.data.warehouse import Warehouse
-    from touchpath.report.html import ReportOptions, collect, render
+    from touchpath.report import ReportOptions, collect, render
 
     db, _, _ = demo
     with Warehouse.open(db.with_name("report.duckdb"), read_only=True) as wh:
