@@ -29,7 +29,6 @@ refreshed under the write hold after every write (:meth:`AppState.refresh`).
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import duckdb
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.responses import Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -47,6 +47,7 @@ from starlette.concurrency import run_in_threadpool
 from touchpath.api.cache import ResultCache
 from touchpath.api.security import ApiKey, KeyStore, Role
 from touchpath.api.settings import Settings
+from touchpath.data.warehouse import Warehouse
 
 __all__ = [
     "DATA_VERSION_HEADER",
@@ -262,7 +263,7 @@ class AppState:
     """
 
     settings: Settings
-    warehouse: Any
+    warehouse: Warehouse
     keys: KeyStore
     cache: ResultCache
     lock: ReadWriteLock = field(default_factory=ReadWriteLock)
@@ -292,7 +293,7 @@ class AppState:
         self.version = snapshot.data_version
         return self.version
 
-    def cursor(self) -> Any:
+    def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on the warehouse.
 
         The warehouse's own connection refuses concurrent calls, so making a
@@ -301,10 +302,14 @@ class AppState:
         with self.conn_lock:
             return self.warehouse.cursor()
 
-    def view(self) -> tuple[Any, Any]:
-        """``(warehouse view, cursor)``: the warehouse bound to a new cursor of its own."""
+    def view(self) -> tuple[Warehouse, duckdb.DuckDBPyConnection]:
+        """``(warehouse view, cursor)``: the warehouse bound to a new cursor of its own.
+
+        The caller closes the cursor (the view does not own it,
+        :meth:`~touchpath.data.warehouse.Warehouse.bind`).
+        """
         cursor = self.cursor()
-        return _view(self.warehouse, cursor), cursor
+        return self.warehouse.bind(cursor), cursor
 
 
 def _state_of(request: Request) -> AppState:
@@ -329,24 +334,6 @@ async def get_settings_dep(request: Request) -> Settings:
 
 StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-
-
-def _view(warehouse: Any, cursor: Any) -> Any:
-    """A shallow copy of ``warehouse`` whose connection is ``cursor``.
-
-    Domain functions take a warehouse and query ``wh.conn`` / ``wh.cursor()``;
-    the copy routes those to the request's own cursor.
-    """
-    view = copy.copy(warehouse)
-    bind = getattr(view, "_bind_connection", None)
-    if callable(bind):
-        bind(cursor)
-    else:
-        for name in ("_conn", "conn"):
-            if name in vars(view):
-                setattr(view, name, cursor)
-                break
-    return view
 
 
 class ReadSession:
@@ -374,8 +361,8 @@ class ReadSession:
 
     def __init__(self, state: AppState) -> None:
         self._state = state
-        self._view: Any = None
-        self._cursor: Any = None
+        self._view: Warehouse | None = None
+        self._cursor: duckdb.DuckDBPyConnection | None = None
         self.version = state.version
         self.cache = state.cache
         self.settings = state.settings
@@ -392,16 +379,17 @@ class ReadSession:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
     @property
-    def warehouse(self) -> Any:
+    def warehouse(self) -> Warehouse:
         """The warehouse bound to this request's cursor."""
         if self._view is None:
             self._view, self._cursor = self._state.view()
         return self._view
 
     @property
-    def conn(self) -> Any:
+    def conn(self) -> duckdb.DuckDBPyConnection:
         """The cursor of this request (made on first use)."""
-        self.warehouse  # noqa: B018  (makes the cursor)
+        if self._cursor is None:
+            self._view, self._cursor = self._state.view()
         return self._cursor
 
     def close(self) -> None:
@@ -466,7 +454,7 @@ class WriteSession:
     (:meth:`unchanged`); then the cached results are kept.
     """
 
-    warehouse: Any
+    warehouse: Warehouse
     state: AppState
     changed: bool = True
 

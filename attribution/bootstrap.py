@@ -67,6 +67,7 @@ from touchpath.attribution.base import (
     check_stop,
     credit_matrix_of,
 )
+from touchpath.attribution.registry import needs_touches
 from touchpath.attribution.shapley import DegenerateGameError
 from touchpath.data.paths import PathTable
 
@@ -222,6 +223,7 @@ def _progress(progress: ProgressArg, total: int, label: str) -> Iterator[Callabl
 
         yield advance
     elif progress:
+        # rich only for a progress bar on the terminal: importing the package stays light
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -428,8 +430,6 @@ def run_model(
     ComputationStopped
         ``should_stop`` returned True.
     """
-    from touchpath.attribution.registry import needs_touches
-
     check_stop(should_stop, lambda: f"before fitting {getattr(model, 'name', model)!s}")
     if ci > 0:
         return bootstrap(model, paths, n_resamples=ci, level=level, seed=seed,

@@ -144,6 +144,7 @@ class ModelComparison:
             Columns ``model_a, model_b, spearman, kendall, n_channels``, one
             row per unordered pair, in the order the models were given.
         """
+        # scipy.stats pulls in scipy.optimize, which the package import avoids (see __init__)
         from scipy import stats
 
         wide = self.wide(metric)
@@ -236,7 +237,7 @@ class ModelComparison:
 
 
 def _palette(n: int) -> list[Any]:
-    from matplotlib import colormaps
+    from matplotlib import colormaps  # plotting stays out of the math import path
 
     cmap = colormaps["tab10" if n <= 10 else "tab20"]
     return [cmap(i % cmap.N) for i in range(n)]

@@ -50,22 +50,24 @@ scale=0.30``). ``admit`` and ``scale`` are always the factor that multiplies
 the baseline; ``reading`` names the interpretation and checks the factors
 agree with it (multiples ≥ 1, fractions < 1).
 
-Verdicts are recorded in the warehouse table ``channel_verdicts`` by
-:func:`record_verdicts`; a user moves a channel to ``established`` or
-``exited`` with :func:`set_channel_status`, which is recorded there too.
+The rules are pure: they read an ROI table and the channels, and neither
+query nor write the warehouse. Verdicts are recorded in the warehouse table
+``channel_verdicts`` (:mod:`touchpath.data.verdicts`) by
+:func:`touchpath.service.lifecycle.record`; a user moves a channel to
+``established`` or ``exited`` with :func:`touchpath.service.lifecycle.change_status`
+(checked here by :func:`check_status_change`), which is recorded there too.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from touchpath.data.warehouse import bump_data_version, load_sql
+from touchpath.attribution.roi import ChannelROITable
 
 __all__ = [
     "BASELINES",
@@ -74,11 +76,8 @@ __all__ = [
     "LifecycleError",
     "LifecycleRules",
     "Verdict",
+    "check_status_change",
     "evaluate",
-    "ensure_verdict_table",
-    "record_verdicts",
-    "set_channel_status",
-    "verdict_history",
     "verdicts_to_frame",
 ]
 
@@ -270,7 +269,7 @@ class Verdict:
 _REQUIRED = ("period", "channel", "spend", "attributed_conversions", "attributed_revenue")
 
 
-def _roi_frame(roi: Any) -> pd.DataFrame:
+def _roi_frame(roi: ChannelROITable | pd.DataFrame) -> pd.DataFrame:
     frame = roi.to_frame() if hasattr(roi, "to_frame") else roi
     if not isinstance(frame, pd.DataFrame):
         raise LifecycleError(
@@ -408,7 +407,7 @@ def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
 
 
 def evaluate(
-    roi: Any,
+    roi: ChannelROITable | pd.DataFrame,
     channels: pd.DataFrame,
     rules: LifecycleRules | None = None,
 ) -> list[Verdict]:
@@ -480,120 +479,24 @@ def verdicts_to_frame(verdicts: list[Verdict]) -> pd.DataFrame:
     return pd.DataFrame([{c: getattr(v, c) for c in cols} for v in verdicts], columns=cols)
 
 
-# ------------------------------------------------------------------ persistence
-def _conn(wh: Any) -> Any:
-    return getattr(wh, "conn", wh)
-
-
-def ensure_verdict_table(wh: Any) -> None:
-    """Create ``channel_verdicts`` if missing (a Warehouse or a DuckDB connection)."""
-    _conn(wh).execute(load_sql("lifecycle_channel_verdicts"))
-
-
-def _nan_to_none(x: float) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
-
-
-def record_verdicts(
-    wh: Any, verdicts: list[Verdict], evaluated_at: datetime | None = None
-) -> int:
-    """Append verdicts to ``channel_verdicts`` (one transaction); returns rows written.
-
-    Columns: ``channel, evaluated_at, period, verdict, roi, baseline, ratio,
-    rule, reason, source`` with ``source = 'rules'``. Undefined numbers are NULL.
-    """
-    conn = _conn(wh)
-    ensure_verdict_table(conn)
-    when = evaluated_at or datetime.now(UTC).replace(tzinfo=None)
-    rows = [
-        (v.channel, when, v.period, v.verdict, _nan_to_none(v.roi), _nan_to_none(v.baseline),
-         _nan_to_none(v.ratio), v.rule, v.reason, "rules")
-        for v in verdicts
-    ]
-    if rows:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.executemany(load_sql("lifecycle_insert_verdict"), rows)
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
-    return len(rows)
-
-
-def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
-    """Move ``channel`` to ``status`` by a user action, recorded in ``channel_verdicts``.
+# --------------------------------------------------------------- status changes
+def check_status_change(status: str, reason: str) -> str:
+    """Check a user's status change; return its reason, stripped.
 
     Parameters
     ----------
-    wh : Warehouse or DuckDB connection
-    channel : str
-        Must exist in the ``channels`` table.
     status : {"established", "exited", "test"}
+        The status a user may move a channel to.
     reason : str
-        Why (required, non-empty): stored with the change.
-
-    Returns
-    -------
-    str
-        The previous status (equal to ``status`` when nothing changed).
+        Why (required, non-empty): recorded with the change.
 
     Raises
     ------
     LifecycleError
-        Unknown channel or status, or an empty reason.
-
-    Notes
-    -----
-    The change bumps the warehouse's ``data_version`` in the same
-    transaction (:func:`touchpath.data.warehouse.bump_data_version`), so clients and
-    caches keyed by the version tell the states before and after it apart
-    (a bare connection without the warehouse's ``touchpath_meta`` table has
-    no version to bump). Setting the status a channel already has changes
-    nothing: no history row, no new data version.
+        Unknown status, or an empty reason.
     """
     if status not in _USER_STATUSES:
         raise LifecycleError(f"status must be one of {_USER_STATUSES}, got {status!r}")
     if not reason or not reason.strip():
         raise LifecycleError("a reason is required to change a channel's status")
-    conn = _conn(wh)
-    ensure_verdict_table(conn)
-    found = conn.execute("SELECT status FROM channels WHERE channel = ?", [channel]).fetchall()
-    if not found:
-        raise LifecycleError(f"unknown channel {channel!r} (not in the channels table)")
-    previous = str(found[0][0])
-    if previous == status:
-        return previous
-    when = datetime.now(UTC).replace(tzinfo=None)
-    # A bare connection with only a channels table has no data version to bump.
-    versioned = bool(conn.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'touchpath_meta'"
-    ).fetchone()[0])
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        conn.execute("UPDATE channels SET status = ? WHERE channel = ?", [status, channel])
-        conn.execute(
-            load_sql("lifecycle_insert_verdict"),
-            [channel, when, None, status, None, None, None, "user_action",
-             f"status {previous} -> {status}: {reason.strip()}", "user"],
-        )
-        # Statuses change verdicts and plans: a new data version, in the same transaction.
-        if versioned:
-            bump_data_version(conn)
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
-    return previous
-
-
-def verdict_history(wh: Any, channel: str | None = None) -> pd.DataFrame:
-    """The recorded verdicts and status changes, oldest first (optionally one channel)."""
-    conn = _conn(wh)
-    ensure_verdict_table(conn)
-    sql = "SELECT * FROM channel_verdicts"
-    params: list[Any] = []
-    if channel is not None:
-        sql += " WHERE channel = ?"
-        params.append(channel)
-    return conn.execute(sql + " ORDER BY evaluated_at, channel", params).df()
+    return reason.strip()

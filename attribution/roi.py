@@ -6,7 +6,10 @@ period are built -- all periods in one pass over the journeys
 (:func:`touchpath.data.journeys.build_paths_by_period`; each period's table equals
 :func:`touchpath.data.journeys.build_paths` with the period as ``start``/``end``) -- and
 attributed with any attribution model; spend per channel is summed over the
-period's days. Per channel per period:
+period's days. The data layer reads those inputs
+(:func:`touchpath.data.periods.roi_inputs`); :func:`channel_roi` computes the
+table from them without a query, and :func:`touchpath.service.roi.roi_table`
+composes the two. Per channel per period:
 
 ========================  ===================================================
 ``spend``                 Σ spend of the channel over the period's days
@@ -77,6 +80,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from os import PathLike
 from typing import Any, Literal
 
@@ -90,9 +94,10 @@ from touchpath.attribution.base import (
     check_stop,
     credit_matrix_of,
 )
-from touchpath.attribution.registry import model_label
+from touchpath.attribution.registry import model_label, needs_touches
+from touchpath.data.journeys import JourneyOptions
 from touchpath.data.paths import DIRECT, PathTable
-from touchpath.data.warehouse import load_sql
+from touchpath.data.periods import ROIInputs
 
 __all__ = [
     "PERIODS",
@@ -271,38 +276,37 @@ def _first_split(model: AttributionModel, result: AttributionResult,
 
 
 def attribute_period(
-    wh: Any,
     model: AttributionModel,
-    options: Any,
-    *,
-    paths: PathTable | None = None,
-) -> tuple[PathTable, AttributionResult]:
-    """Build the paths for ``options`` (start/end set) and attribute them.
+    paths: PathTable,
+    touches: Callable[[], pd.DataFrame] | None = None,
+) -> AttributionResult:
+    """Attribute one period's path table.
 
-    ``paths``, when given, is the path table of ``options`` already built
-    (e.g. by :func:`touchpath.data.journeys.build_paths_by_period`) and is used as is.
-    Time-decay style models (with ``attribute_touches``) get the journey
-    touches too. An empty path table gives zero credit without calling the
-    model. A non-additive result (e.g. participation) is refused: its credit
-    does not sum to the conversions, so ROI would not reconcile.
+    Time-decay style models (with ``attribute_touches``) also get the
+    period's journey touches, read by calling ``touches`` (e.g.
+    :attr:`touchpath.data.periods.ROIInputs.touches` of the period). An empty
+    path table gives zero credit without calling the model (nor ``touches``).
+    A non-additive result (e.g. participation) is refused: its credit does
+    not sum to the conversions, so ROI would not reconcile.
+
+    Raises
+    ------
+    ROIError
+        A non-additive model, or a model that needs touches without ``touches``.
     """
-    from touchpath.attribution.registry import needs_touches
-    from touchpath.data.journeys import build_paths, journey_touches
-
-    if paths is None:
-        paths = build_paths(wh, options)
     if paths.n_paths == 0 or paths.total_conversions == 0:
         zeros = np.zeros(paths.n_channels)
-        return paths, AttributionResult.from_credit(model.name, {}, paths, zeros, zeros)
+        return AttributionResult.from_credit(model.name, {}, paths, zeros, zeros)
     if needs_touches(model):
-        touches = journey_touches(wh, options)
-        result = model.attribute_touches(touches, paths)  # type: ignore[attr-defined]
+        if touches is None:
+            raise ROIError(f"model {model_label(model)} needs the journey touches of the period")
+        result = model.attribute_touches(touches(), paths)  # type: ignore[attr-defined]
     else:
         result = model.attribute(paths)
     if not result.additive:
         raise ROIError(f"model {result.label} is not additive (its credit does not sum to the "
                        "conversions); ROI needs an additive model")
-    return paths, result
+    return result
 
 
 @dataclass(frozen=True)
@@ -311,22 +315,6 @@ class _PeriodTotals:
     revenue: float
     first_purchases: float
     spend: float
-
-
-def _daily_conversions(conn: Any) -> pd.DataFrame:
-    """Per day: conversions, revenue, first purchases (``roi_daily_conversions.sql``)."""
-    daily = conn.execute(load_sql("roi_daily_conversions")).df()
-    daily["day"] = pd.to_datetime(daily["day"]).dt.date
-    for c in ("conversions", "revenue", "first_purchases"):
-        daily[c] = pd.to_numeric(daily[c]).astype(np.float64)
-    return daily
-
-
-def _data_range(conn: Any) -> tuple[date, date] | None:
-    row = conn.execute(load_sql("roi_data_range")).fetchone()
-    if row is None or row[0] is None:
-        return None
-    return _as_date(row[0], "data start"), _as_date(row[1], "data end") + timedelta(days=1)
 
 
 def _rows_for_period(
@@ -520,20 +508,15 @@ class ChannelROITable:
         return text
 
 
-def _options_dict(options: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(options):
-        d = dataclasses.asdict(options)
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
-    return {}
+def _options_dict(options: JourneyOptions) -> dict[str, Any]:
+    d = dataclasses.asdict(options)
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
 
 
 def channel_roi(
-    wh: Any,
-    model: AttributionModel | str,
+    inputs: ROIInputs,
+    model: AttributionModel,
     period: Period = "month",
-    options: Any = None,
-    start: date | datetime | str | None = None,
-    end: date | datetime | str | None = None,
     *,
     fiscal_year_start_month: int = 1,
     on_period: Callable[[str], None] | None = None,
@@ -541,22 +524,24 @@ def channel_roi(
 ) -> ChannelROITable:
     """Attribute every period's conversions and build the channel ROI table.
 
+    Pure over its inputs: the warehouse's data comes in ``inputs``
+    (:func:`touchpath.data.periods.roi_inputs`); the workflows that read them and
+    call this are :func:`touchpath.service.roi.roi_table` (a registry spec,
+    memoised) and :func:`touchpath.service.roi.compute_roi_table` (any model).
+
     Parameters
     ----------
-    wh : Warehouse
-        Needs ``conn`` (DuckDB) and ``spend()``; ``channels()`` lists the
-        registered channels, which get a row in every period.
-    model : AttributionModel or str
-        A model, or a registry spec such as ``"markov2"``.
+    inputs : ROIInputs
+        Per period: the path table, the conversions per day, the spend and the
+        registered channels (each gets a row in every period); its ``bounds``
+        are the periods of the table.
+    model : AttributionModel
+        An additive model.
     period : {"week", "month", "quarter"}
-    options : JourneyOptions, optional
-        Lookback and path options; its ``start``/``end`` are replaced per period.
-    start, end : date, optional
-        Range of conversion dates, ``end`` exclusive (default: from the first to
-        the day after the last conversion or spend day in the warehouse).
-        Periods are clipped to the range.
+        The kind of period ``inputs.bounds`` were cut by (:func:`period_bounds`).
     fiscal_year_start_month : int
-        First month of the fiscal year for quarters (1 = calendar quarters).
+        First month of the fiscal year the quarters were cut by (1 = calendar
+        quarters).
     on_period : callable, optional
         Called with each period label after it is done (progress display).
     should_stop : callable, optional
@@ -570,51 +555,28 @@ def channel_roi(
     Raises
     ------
     ROIError
-        Bad period or range, no data, a non-additive model.
+        No periods, a non-additive model.
     ComputationStopped
         ``should_stop`` returned True.
     """
-    from touchpath.data.journeys import JourneyOptions, build_paths_by_period
-
-    if isinstance(model, str):
-        from touchpath.attribution.registry import make_model
-
-        model = make_model(model)
-    if options is None:
-        options = JourneyOptions()
-    conn = wh.conn
-    if start is None or end is None:
-        rng = _data_range(conn)
-        if rng is None:
-            raise ROIError("the warehouse has no conversions or spend; nothing to report")
-        start = rng[0] if start is None else start
-        end = rng[1] if end is None else end
-    bounds = period_bounds(start, end, period, fiscal_year_start_month)
+    _check_fiscal(fiscal_year_start_month)
+    if period not in PERIODS:
+        raise ROIError(f"period must be one of {PERIODS}, got {period!r}")
+    bounds = inputs.bounds
+    if not bounds:
+        raise ROIError("no periods: the ROI table needs at least one")
     lo_all, hi_all = bounds[0][1], bounds[-1][2]
-    spend = wh.spend()
-    spend = spend.assign(day=pd.to_datetime(spend["day"]).dt.date,
-                         amount=pd.to_numeric(spend["amount"]).astype(np.float64))
-    channels = wh.channels()
-    registered = [str(c) for c in channels["channel"]] if len(channels) else []
+    spend, daily = inputs.spend, inputs.daily
     rows: list[dict[str, Any]] = []
     totals = []
-    daily = _daily_conversions(conn)
     split = "unknown"
     seen_label: str | None = None
-    midnight = datetime.min.time()
-    # every period's paths from one pass over the journeys, each exactly build_paths's table
-    tables = build_paths_by_period(
-        wh, dataclasses.replace(options, start=None, end=None),
-        [(label, datetime.combine(lo, midnight), datetime.combine(hi, midnight))
-         for label, lo, hi in bounds],
-        channels="period")
     for k, (label, lo, hi) in enumerate(bounds):
         check_stop(should_stop, f"after {k} of {len(bounds)} periods of the ROI table")
         in_period = spend[(spend["day"] >= lo) & (spend["day"] < hi)]
         spend_by = in_period.groupby("channel", sort=True)["amount"].sum()
-        opts = dataclasses.replace(options, start=datetime.combine(lo, midnight),
-                                   end=datetime.combine(hi, midnight))
-        paths, result = attribute_period(wh, model, opts, paths=tables[label])
+        paths = inputs.paths[label]
+        result = attribute_period(model, paths, partial(inputs.touches, label))
         day_rows = daily[(daily["day"] >= lo) & (daily["day"] < hi)]
         pt = _PeriodTotals(float(day_rows["conversions"].sum()),
                            float(day_rows["revenue"].sum()),
@@ -623,15 +585,15 @@ def channel_roi(
         if paths.total_conversions > 0:
             split = method if split in ("unknown", method) else "mixed"
             seen_label = seen_label or result.label
-        rows.extend(_rows_for_period(label, lo, hi, paths, result, first, spend_by, registered,
-                                     pt))
+        rows.extend(_rows_for_period(label, lo, hi, paths, result, first, spend_by,
+                                     inputs.channels, pt))
         totals.append({"period": label, "period_start": lo, "period_end": hi,
                        "conversions": pt.conversions, "revenue": pt.revenue,
                        "first_purchases": pt.first_purchases, "spend": pt.spend})
         if on_period is not None:
             on_period(label)
     frame = pd.DataFrame(rows, columns=list(ROI_COLUMNS))
-    opts_out = _options_dict(options)
+    opts_out = _options_dict(inputs.options)
     opts_out.update(start=lo_all.isoformat(), end=hi_all.isoformat())
     return ChannelROITable(frame, pd.DataFrame(totals, columns=list(_TOTAL_COLUMNS)), period,
                            int(fiscal_year_start_month), seen_label or model_label(model),

@@ -111,7 +111,8 @@ def _step_compare(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 # ---------------------------------------------------------------------- 2. ROI
 def _step_roi(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     from touchpath.attribution.registry import make_model
-    from touchpath.attribution.roi import channel_roi, period_bounds
+    from touchpath.attribution.roi import period_bounds
+    from touchpath.service.roi import compute_roi_table
 
     first, last = ctx.warehouse.activity_range()
     n = max(1, len(period_bounds(first, last + timedelta(days=1), "month")))
@@ -121,8 +122,8 @@ def _step_roi(ctx: DemoContext, progress: Callable[[float], None]) -> None:
         done[0] += 1
         progress(min(done[0] / n, 1.0))
 
-    ctx.roi = channel_roi(ctx.warehouse, make_model(DEMO_ROI_MODEL), "month",
-                          _wh_options(ctx), on_period=tick)
+    ctx.roi = compute_roi_table(ctx.warehouse, make_model(DEMO_ROI_MODEL), "month",
+                                _wh_options(ctx), on_period=tick)
     path = ctx.out_dir / "roi_month.csv"
     ctx.roi.to_csv(path)
     ctx.outputs["monthly ROI table"] = path

@@ -136,8 +136,9 @@ def _build_roi(db: Path, period: Period, model: str, order: str | None,
                lookback: int) -> tuple[Any, Any]:
     from rich.progress import Progress
 
-    from touchpath.attribution.roi import channel_roi, period_bounds
+    from touchpath.attribution.roi import period_bounds
     from touchpath.data.journeys import JourneyOptions
+    from touchpath.service.roi import compute_roi_table
 
     lo, hi = _range(start, end)
     with _warehouse(db) as wh:
@@ -146,9 +147,9 @@ def _build_roi(db: Path, period: Period, model: str, order: str | None,
             task = progress.add_task("attributing periods", total=None)
             if lo is not None and hi is not None:
                 progress.update(task, total=len(period_bounds(lo, hi, period.value, fiscal)))
-            table = channel_roi(wh, m, period.value, JourneyOptions(lookback_days=lookback),
-                                lo, hi, fiscal_year_start_month=fiscal,
-                                on_period=lambda _: progress.advance(task))
+            table = compute_roi_table(wh, m, period.value, JourneyOptions(lookback_days=lookback),
+                                      lo, hi, fiscal_year_start_month=fiscal,
+                                      on_period=lambda _: progress.advance(task))
         channels = wh.channels()
         _require_data(wh, table, lo, hi)
     return table, channels
@@ -313,12 +314,9 @@ def lifecycle_cmd(
     warehouse's ``channel_verdicts`` table and says so. A range with no
     conversions and no spend is a warning and exit code 1.
     """
-    from touchpath.attribution.lifecycle import (
-        LifecycleRules,
-        evaluate,
-        record_verdicts,
-        verdicts_to_frame,
-    )
+    from touchpath.attribution.lifecycle import LifecycleRules, evaluate, verdicts_to_frame
+    from touchpath.service.lifecycle import LifecycleReport
+    from touchpath.service.lifecycle import record as record_report
 
     with _clean_errors():
         try:
@@ -336,8 +334,7 @@ def lifecycle_cmd(
         recorded = 0
         if record and verdicts:
             with _warehouse(db) as wh:
-                record_verdicts(wh, verdicts)
-            recorded = len(verdicts)
+                recorded = record_report(wh, LifecycleReport(verdicts, table, rules))
         note = (f"recorded {recorded} verdict{'' if recorded == 1 else 's'} in channel_verdicts "
                 f"of {db}" if recorded else "")
         if fmt is OutputFormat.json:
@@ -388,14 +385,16 @@ def channel_status_cmd(
 
     The status the channel already has changes nothing and records nothing.
     """
-    from touchpath.attribution.lifecycle import set_channel_status
+    from touchpath.service.lifecycle import change_status
 
     with _clean_errors(), _warehouse(db) as wh:
-        previous = set_channel_status(wh, channel, status.value, reason)
-        if previous == status.value:
-            Console().print(f"{channel}: already {previous}, unchanged (nothing recorded)")
+        change = change_status(wh, channel, status.value, reason)
+        if not change.changed:
+            Console().print(f"{channel}: already {change.previous_status}, unchanged "
+                            "(nothing recorded)")
         else:
-            Console().print(f"{channel}: {previous} -> {status.value} (recorded: {reason})")
+            Console().print(f"{channel}: {change.previous_status} -> {status.value} "
+                            f"(recorded: {reason})")
 
 
 @app.command("curves")

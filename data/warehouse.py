@@ -84,6 +84,7 @@ and the demo then refuses to replace it (:class:`NotADemoWarehouseError`).
 from __future__ import annotations
 
 import codecs
+import copy
 import gzip
 import os
 import re
@@ -340,6 +341,8 @@ class Warehouse:
     The warehouse owns one connection (:attr:`conn`); pass it, or a
     :meth:`cursor` per thread or request, to functions that query. Close it
     with :meth:`close`, ``with Warehouse(...) as wh:`` or :meth:`open`.
+    :meth:`bind` gives a view of the warehouse over a cursor of the caller's
+    (one per request in the HTTP API).
 
     Examples
     --------
@@ -356,6 +359,7 @@ class Warehouse:
         self.path = str(path)
         self.read_only = read_only
         self._conn: duckdb.DuckDBPyConnection | None = _connect(self.path, read_only=read_only)
+        self._owns_conn = True
         try:
             _prepare_session(self._conn)
             if not read_only:
@@ -449,10 +453,36 @@ class Warehouse:
         """Whether the demo made this warehouse and nothing changed it since."""
         return _not_the_demos(self.conn) is None
 
+    def bind(self, cursor: duckdb.DuckDBPyConnection) -> Warehouse:
+        """A view of this warehouse whose queries run on ``cursor``.
+
+        The view has the warehouse's path, settings and methods; its
+        :attr:`conn` is ``cursor`` and its :meth:`cursor` makes cursors from it,
+        so every function given the view works on the caller's cursor (one per
+        thread or request: DuckDB connections are not shared between threads).
+
+        The view does not own ``cursor``: closing the view (or leaving its
+        ``with`` block) only detaches it, and the caller closes the cursor.
+
+        Parameters
+        ----------
+        cursor : duckdb.DuckDBPyConnection
+            A cursor of this warehouse's connection (e.g. from :meth:`cursor`).
+
+        Returns
+        -------
+        Warehouse
+        """
+        view = copy.copy(self)
+        view._conn = cursor
+        view._owns_conn = False
+        return view
+
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent); a :meth:`bind` view only lets go of its cursor."""
         if self._conn is not None:
-            self._conn.close()
+            if self._owns_conn:
+                self._conn.close()
             self._conn = None
 
     def __enter__(self) -> Warehouse:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -94,7 +94,7 @@ def finish_figure(fig: Any, path: str | Path | None) -> None:
     """
     if fig is None:
         return
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
     fig.tight_layout()
     if path is not None:
@@ -312,11 +312,11 @@ class BudgetPlan:
 
     def plot_split(self, path: str | Path | None = None, ax: Axes | None = None) -> Axes:
         """Horizontal bars of previous and planned spend per channel (PNG when ``path``)."""
-        import matplotlib
+        import matplotlib  # plotting stays out of the math import path
 
         if ax is None and path is not None:
             matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # after the backend is chosen above
 
         fig = None
         if ax is None:
@@ -607,6 +607,4 @@ def optimize_budget(
 
 
 def _with_range(plan: BudgetPlan, rr: RevenueRange) -> BudgetPlan:
-    from dataclasses import replace
-
     return replace(plan, revenue_range=rr)

@@ -100,7 +100,7 @@ class ScenarioSet:
 
     def plot(self, path: str | Path | None = None, ax: Axes | None = None) -> Axes:
         """Expected revenue against budget, the base budget marked (PNG when ``path``)."""
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
         fig = None
         if ax is None:

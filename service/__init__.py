@@ -45,7 +45,7 @@ from touchpath.service.planning import (
     plan_inputs,
     scenarios,
 )
-from touchpath.service.roi import roi_table
+from touchpath.service.roi import compute_roi_table, roi_table
 
 __all__ = [
     "DEFAULTS",
@@ -63,6 +63,7 @@ __all__ = [
     "change_status",
     "compare_models",
     "compare_paths",
+    "compute_roi_table",
     "default_model_spec",
     "goal",
     "inputs_from_curves",

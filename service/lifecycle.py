@@ -9,22 +9,24 @@ and changing a channel's status are writes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
 from touchpath.attribution.base import StopCheck
 from touchpath.attribution.lifecycle import (
+    LifecycleError,
     LifecycleRules,
     Verdict,
+    check_status_change,
     evaluate,
-    record_verdicts,
-    set_channel_status,
     verdicts_to_frame,
 )
 from touchpath.attribution.roi import ChannelROITable
 from touchpath.data.journeys import JourneyOptions
+from touchpath.data.verdicts import VerdictRow, record_verdicts, set_channel_status
 from touchpath.data.warehouse import Warehouse
 from touchpath.service.attribution import journey_options, options_key
 from touchpath.service.defaults import DEFAULTS, Period
@@ -32,7 +34,8 @@ from touchpath.service.memo import Memo, no_memo
 from touchpath.service.models import default_model_spec, model_spec
 from touchpath.service.roi import roi_table
 
-__all__ = ["LifecycleReport", "StatusChange", "change_status", "lifecycle", "record"]
+__all__ = ["LifecycleReport", "StatusChange", "change_status", "lifecycle", "record",
+           "verdict_rows"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,9 +96,32 @@ def lifecycle(
     return LifecycleReport(verdicts, table, rules)
 
 
+def _now() -> datetime:
+    """The current time as naive UTC, as ``channel_verdicts`` stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _defined(x: float) -> float | None:
+    """``x`` as a float, or ``None`` (NULL) when it is undefined (NaN, infinite)."""
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def verdict_rows(verdicts: list[Verdict], evaluated_at: datetime) -> list[VerdictRow]:
+    """The ``channel_verdicts`` rows of ``verdicts`` (``source = 'rules'``; NaN as NULL)."""
+    return [
+        VerdictRow(v.channel, evaluated_at, v.period, v.verdict, _defined(v.roi),
+                   _defined(v.baseline), _defined(v.ratio), v.rule, v.reason, "rules")
+        for v in verdicts
+    ]
+
+
 def record(wh: Warehouse, report: LifecycleReport) -> int:
-    """Append the report's verdicts to the ``channel_verdicts`` history; rows written."""
-    return record_verdicts(wh, report.verdicts)
+    """Append the report's verdicts to the ``channel_verdicts`` history; rows written.
+
+    One transaction (:func:`touchpath.data.verdicts.record_verdicts`); every
+    row carries the time of the call (naive UTC) as ``evaluated_at``.
+    """
+    return record_verdicts(wh.conn, verdict_rows(report.verdicts, _now()))
 
 
 @dataclass(frozen=True)
@@ -115,10 +141,17 @@ class StatusChange:
 def change_status(wh: Warehouse, channel: str, status: str, reason: str) -> StatusChange:
     """Move ``channel`` to ``status`` with a reason (a write; recorded in the history).
 
+    The status the channel already has is no change: nothing is recorded and
+    the data version stays. A change, its history row and the new data
+    version are one transaction (:func:`touchpath.data.verdicts.set_channel_status`).
+
     Raises
     ------
     LifecycleError
         Unknown channel or status, or an empty reason.
     """
-    previous = set_channel_status(wh, channel, status, reason)
+    why = check_status_change(status, reason)
+    previous = set_channel_status(wh.conn, channel, status, why, _now())
+    if previous is None:
+        raise LifecycleError(f"unknown channel {channel!r} (not in the channels table)")
     return StatusChange(channel, previous, status)

@@ -3,24 +3,87 @@
 One workflow, :func:`roi_table`, behind ``GET /v1/roi``, ``touchpath roi``, the
 report's ROI section, the lifecycle verdicts and the plan's response curves — so
 all of them read the same table for the same parameters (DESIGN.md, "ROI and
-lifecycle rules"; the table itself is :func:`touchpath.attribution.roi.channel_roi`).
+lifecycle rules"). The steps: the range (by default all the data,
+:func:`touchpath.data.periods.roi_range`), its periods
+(:func:`touchpath.attribution.roi.period_bounds`), the warehouse's data per period
+(:func:`touchpath.data.periods.roi_inputs`) and the table computed from it
+(:func:`touchpath.attribution.roi.channel_roi`, which runs no query).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
-from touchpath.attribution.base import StopCheck
-from touchpath.attribution.roi import ChannelROITable, channel_roi
+from touchpath.attribution.base import AttributionModel, StopCheck
+from touchpath.attribution.roi import ChannelROITable, ROIError, channel_roi, period_bounds
 from touchpath.data.journeys import JourneyOptions
+from touchpath.data.periods import roi_inputs, roi_range
 from touchpath.data.warehouse import Warehouse
 from touchpath.service.attribution import journey_options, options_key
 from touchpath.service.defaults import DEFAULTS, Period
 from touchpath.service.memo import Memo, no_memo
 from touchpath.service.models import build_model, default_model_spec, model_spec
 
-__all__ = ["roi_table"]
+__all__ = ["compute_roi_table", "roi_table"]
+
+
+def compute_roi_table(
+    wh: Warehouse,
+    model: AttributionModel | str,
+    period: Period = DEFAULTS.period,
+    options: JourneyOptions | None = None,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    *,
+    fiscal_year_start_month: int = DEFAULTS.fiscal_year_start_month,
+    on_period: Callable[[str], None] | None = None,
+    should_stop: StopCheck | None = None,
+) -> ChannelROITable:
+    """The channel ROI table of any additive ``model``, computed (not memoised).
+
+    The steps of :func:`roi_table` for a model given as an object (or a
+    registry spec): the range, its periods, the warehouse's data per period,
+    the table.
+
+    Parameters
+    ----------
+    wh : Warehouse
+    model : AttributionModel or str
+        A model, or a registry spec such as ``"markov2"``.
+    period : {"week", "month", "quarter"}
+    options : JourneyOptions, optional
+        Lookback and path options (default :func:`journey_options`); its own
+        ``start`` / ``end`` are replaced by each period's.
+    start, end : date, optional
+        Range of conversion days, ``end`` exclusive (default: from the first to
+        the day after the last conversion or spend day in the warehouse).
+        Periods are clipped to the range.
+    fiscal_year_start_month, on_period, should_stop
+        As :func:`touchpath.attribution.roi.channel_roi` (``should_stop`` is asked
+        before each period's attribution).
+
+    Raises
+    ------
+    ROIError
+        Bad period or range, no data, a non-additive model.
+    ModelSpecError
+        Unknown model spec.
+    ComputationStopped
+        ``should_stop`` returned True.
+    """
+    model = build_model(model)
+    options = options or journey_options()
+    if start is None or end is None:
+        rng = roi_range(wh)
+        if rng is None:
+            raise ROIError("the warehouse has no conversions or spend; nothing to report")
+        start = rng[0] if start is None else start
+        end = rng[1] if end is None else end
+    bounds = period_bounds(start, end, period, fiscal_year_start_month)
+    inputs = roi_inputs(wh, options, bounds)
+    return channel_roi(inputs, model, period, fiscal_year_start_month=fiscal_year_start_month,
+                       on_period=on_period, should_stop=should_stop)
 
 
 def roi_table(
@@ -69,8 +132,8 @@ def roi_table(
            "start": start, "end": end, **options_key(options)}
 
     def compute() -> ChannelROITable:
-        return channel_roi(wh, build_model(spec), period, options, start=start, end=end,
-                           fiscal_year_start_month=fiscal_year_start_month, on_period=on_period,
-                           should_stop=should_stop)
+        return compute_roi_table(wh, spec, period, options, start, end,
+                                 fiscal_year_start_month=fiscal_year_start_month,
+                                 on_period=on_period, should_stop=should_stop)
 
     return memo("roi_table", key, compute)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -24,6 +24,7 @@ from touchpath.data.synth.simulate import (
 )
 from touchpath.data.synth.tables import channels_frame, chunk_tables, touch_costs
 from touchpath.data.synth.truth import SyntheticTruth
+from touchpath.data.warehouse import IngestReport, Warehouse
 
 __all__ = [
     "SyntheticData",
@@ -111,7 +112,7 @@ class SyntheticData:
             _write_table(frame, paths[name], fmt)
         return paths
 
-    def load_into(self, warehouse: Any) -> list[Any]:
+    def load_into(self, warehouse: Warehouse) -> list[IngestReport]:
         """Ingest the four tables into a warehouse, channels first.
 
         Calls ``warehouse.ingest(table, frame)`` for ``channels``,

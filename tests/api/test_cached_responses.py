@@ -99,18 +99,19 @@ def test_status_change_bumps_the_data_version_and_clients_see_it(db_copy, keys):
 
 
 def test_status_change_and_version_bump_roll_back_together(db_copy):
-    from touchpath.attribution.lifecycle import set_channel_status
     from touchpath.data.warehouse import Warehouse
+    from touchpath.service.lifecycle import change_status
 
     with Warehouse.open(db_copy) as wh:
         v0 = wh.data_version
-        assert set_channel_status(wh, "tiktok", "exited", "ROI under half the bar") == "test"
+        change = change_status(wh, "tiktok", "exited", "ROI under half the bar")
+        assert change.previous_status == "test"
         assert wh.data_version == v0 + 1
         # Make the audit row's insert fail after the status UPDATE: nothing may stay.
         wh.conn.execute("DROP TABLE channel_verdicts")
         wh.conn.execute("CREATE TABLE channel_verdicts (channel VARCHAR)")
         with pytest.raises(duckdb.Error):
-            set_channel_status(wh, "tiktok", "test", "retry")
+            change_status(wh, "tiktok", "test", "retry")
         assert wh.data_version == v0 + 1
         status = wh.conn.execute("SELECT status FROM channels WHERE channel = 'tiktok'")
         assert status.fetchone()[0] == "exited"

@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 import touchpath.cli  # noqa: F401  (registers the commands)
-from touchpath.attribution.roi import channel_roi
 from touchpath.attribution.rules import Linear
 from touchpath.cli.app import app
 from touchpath.data.synth import TEST_CHANNEL
 from touchpath.data.warehouse import Warehouse
+from touchpath.service.roi import compute_roi_table
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def db(synth_warehouse):
 
 def _latest_baselines(db):
     with Warehouse.open(db, read_only=True) as wh:
-        table = channel_roi(wh, Linear(), "month")
+        table = compute_roi_table(wh, Linear(), "month")
         statuses = dict(wh.conn.execute("SELECT channel, status FROM channels").fetchall())
     frame = table.to_frame(include_direct=False)
     last = frame[frame["period"] == table.periods[-1]]

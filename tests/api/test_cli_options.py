@@ -25,11 +25,11 @@ runner = CliRunner()
 
 
 def _verdict_rows(db) -> int:
-    from touchpath.attribution.lifecycle import verdict_history
+    from touchpath.data.verdicts import verdict_history
     from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db) as wh:
-        return len(verdict_history(wh))
+        return len(verdict_history(wh.conn))
 
 
 # -------------------------------------------------------------------- lifecycle

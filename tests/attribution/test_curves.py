@@ -219,15 +219,15 @@ def test_synthetic_world_curves_fit_and_track_the_true_response():
       structure predicts.
     """
     from touchpath.attribution.curves import fit_curves as fit
-    from touchpath.attribution.roi import channel_roi
     from touchpath.attribution.rules import Linear
     from touchpath.data.synth import SynthConfig, generate
     from touchpath.data.warehouse import Warehouse
+    from touchpath.service.roi import compute_roi_table
 
     data = generate(SynthConfig(n_users=30_000, seed=3))
     with Warehouse(":memory:") as wh:
         data.load_into(wh)
-        table = channel_roi(wh, Linear(), "month")
+        table = compute_roi_table(wh, Linear(), "month")
     frame = table.to_frame()
     curves = fit(table)
     openers, closers = ("short_video", "social_kol"), ("search", "marketplace")

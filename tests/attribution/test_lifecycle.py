@@ -7,18 +7,16 @@ the admit bar is 1.15 × 3 = 3.45, the scale bar 1.30 × 3 = 3.9 and the exit ba
 its ROI is ``rev / 100``.
 """
 
+from datetime import datetime
+
 import duckdb
 import pandas as pd
 import pytest
 
-from touchpath.attribution.lifecycle import (
-    LifecycleError,
-    LifecycleRules,
-    evaluate,
-    record_verdicts,
-    set_channel_status,
-    verdict_history,
-)
+from touchpath.attribution.lifecycle import LifecycleError, LifecycleRules, evaluate
+from touchpath.data.verdicts import record_verdicts, verdict_history
+from touchpath.data.warehouse import Warehouse
+from touchpath.service.lifecycle import change_status, verdict_rows
 
 CHANNELS = pd.DataFrame({"channel": ["est", "t"], "status": ["established", "test"]})
 
@@ -167,7 +165,7 @@ def _conn():
 def test_verdicts_are_recorded_in_the_warehouse():
     conn = _conn()
     v = _one(_frame([200, 400]))
-    assert record_verdicts(conn, [v]) == 1
+    assert record_verdicts(conn, verdict_rows([v], datetime(2026, 3, 1))) == 1
     hist = verdict_history(conn, "t")
     assert hist["verdict"].tolist() == ["scale"]
     assert hist["roi"].tolist() == pytest.approx([4.0])
@@ -176,36 +174,36 @@ def test_verdicts_are_recorded_in_the_warehouse():
 
 
 def test_set_channel_status_is_a_recorded_user_action():
-    conn = _conn()
-    assert set_channel_status(conn, "t", "exited", "poor ROI for a quarter") == "test"
-    status = conn.execute("SELECT status FROM channels WHERE channel = 't'").fetchone()[0]
-    assert status == "exited"
-    hist = verdict_history(conn, "t")
-    assert hist["source"].tolist() == ["user"] and hist["verdict"].tolist() == ["exited"]
-    assert "poor ROI" in hist["reason"].iat[0]
-    with pytest.raises(LifecycleError, match="unknown channel"):
-        set_channel_status(conn, "nope", "exited", "x")
-    with pytest.raises(LifecycleError, match="reason"):
-        set_channel_status(conn, "t", "established", "  ")
-    with pytest.raises(LifecycleError, match="status"):
-        set_channel_status(conn, "t", "paused", "x")
+    with Warehouse(":memory:") as wh:
+        wh.ingest("channels", CHANNELS)
+        conn = wh.conn
+        assert change_status(wh, "t", "exited", "poor ROI for a quarter").previous_status == "test"
+        status = conn.execute("SELECT status FROM channels WHERE channel = 't'").fetchone()[0]
+        assert status == "exited"
+        hist = verdict_history(conn, "t")
+        assert hist["source"].tolist() == ["user"] and hist["verdict"].tolist() == ["exited"]
+        assert "poor ROI" in hist["reason"].iat[0]
+        with pytest.raises(LifecycleError, match="unknown channel"):
+            change_status(wh, "nope", "exited", "x")
+        with pytest.raises(LifecycleError, match="reason"):
+            change_status(wh, "t", "established", "  ")
+        with pytest.raises(LifecycleError, match="status"):
+            change_status(wh, "t", "paused", "x")
 
 
 
 def test_set_channel_status_to_the_current_status_records_nothing():
-    from touchpath.data.warehouse import Warehouse
-
     with Warehouse(":memory:") as wh:
         wh.ingest("channels", pd.DataFrame({"channel": ["t"], "status": ["test"]}))
         v0 = wh.data_version
-        assert set_channel_status(wh, "t", "test", "still testing") == "test"
+        assert change_status(wh, "t", "test", "still testing").previous_status == "test"
         assert wh.data_version == v0
-        assert verdict_history(wh, "t").empty
+        assert verdict_history(wh.conn, "t").empty
         # The reason is still required, and a real change still records and bumps.
         with pytest.raises(LifecycleError, match="reason"):
-            set_channel_status(wh, "t", "test", " ")
-        assert set_channel_status(wh, "t", "exited", "poor ROI") == "test"
-        assert wh.data_version == v0 + 1 and len(verdict_history(wh, "t")) == 1
+            change_status(wh, "t", "test", " ")
+        assert change_status(wh, "t", "exited", "poor ROI").previous_status == "test"
+        assert wh.data_version == v0 + 1 and len(verdict_history(wh.conn, "t")) == 1
 
 def test_demo_test_channel_gets_a_verdict():
     """Small synthetic world: livestream (test status) launched part-way gets one verdict.
@@ -214,14 +212,13 @@ def test_demo_test_channel_gets_a_verdict():
     rows (established channels with spend: Σ revenue / Σ spend), and the verdict from the
     bars, independently of the rules engine.
     """
-    from touchpath.attribution.roi import channel_roi
     from touchpath.attribution.rules import Linear
     from touchpath.data.synth import TEST_CHANNEL, SynthConfig, generate
-    from touchpath.data.warehouse import Warehouse
+    from touchpath.service.roi import compute_roi_table
 
     with Warehouse(":memory:") as wh:
         generate(SynthConfig(n_users=20_000, seed=11)).load_into(wh)
-        table = channel_roi(wh, Linear(), "month")
+        table = compute_roi_table(wh, Linear(), "month")
         channels = wh.channels()
     verdicts = evaluate(table, channels)
     assert [v.channel for v in verdicts] == [TEST_CHANNEL]

@@ -72,11 +72,19 @@ import pytest
 
 from touchpath.attribution.base import credit_matrix_of
 from touchpath.attribution.lifecycle import LifecycleRules, evaluate
-from touchpath.attribution.roi import ROIError, channel_roi, period_bounds, period_label
-from touchpath.attribution.rules import LastTouch, Linear
+from touchpath.attribution.roi import (
+    ROIError,
+    attribute_period,
+    channel_roi,
+    period_bounds,
+    period_label,
+)
+from touchpath.attribution.rules import LastTouch, Linear, TimeDecay
 from touchpath.data.journeys import JourneyOptions
 from touchpath.data.paths import DIRECT, PathTable
+from touchpath.data.periods import ROIInputs
 from touchpath.data.warehouse import Warehouse
+from touchpath.service.roi import compute_roi_table
 
 TOUCHES = [
     ("t1", "u1", "2026-01-03 09:00:00", "search"),
@@ -145,14 +153,14 @@ class LinearWithoutMatrix:
 
 @pytest.fixture(scope="module")
 def table(wh):
-    return channel_roi(wh, Linear(), "month", JourneyOptions(lookback_days=30),
-                       date(2026, 1, 1), date(2026, 3, 1))
+    return compute_roi_table(wh, Linear(), "month", JourneyOptions(lookback_days=30),
+                             date(2026, 1, 1), date(2026, 3, 1))
 
 
 @pytest.fixture(scope="module")
 def proportional_table(wh):
-    return channel_roi(wh, LinearWithoutMatrix(), "month", JourneyOptions(lookback_days=30),
-                       date(2026, 1, 1), date(2026, 3, 1))
+    return compute_roi_table(wh, LinearWithoutMatrix(), "month",
+                             JourneyOptions(lookback_days=30), date(2026, 1, 1), date(2026, 3, 1))
 
 
 def _row(table, period, channel):
@@ -310,15 +318,15 @@ def test_other_models_reconcile_too(wh):
     from touchpath.attribution.registry import make_model
 
     for model in (LastTouch(), make_model("markov", order=1)):
-        t = channel_roi(wh, model, "month", start=date(2026, 1, 1), end=date(2026, 3, 1))
+        t = compute_roi_table(wh, model, "month", start=date(2026, 1, 1), end=date(2026, 3, 1))
         assert t.reconciles, model
     # last touch, January: email gets c1 (100) and c2 (50): ROI 150 / 20
-    t = channel_roi(wh, LastTouch(), "month", start=date(2026, 1, 1), end=date(2026, 3, 1))
+    t = compute_roi_table(wh, LastTouch(), "month", start=date(2026, 1, 1), end=date(2026, 3, 1))
     assert _row(t, "2026-01", "email")["roi"] == pytest.approx(7.5)
 
 
 def test_default_range_covers_all_data_and_quarters(wh):
-    t = channel_roi(wh, Linear(), "quarter")
+    t = compute_roi_table(wh, Linear(), "quarter")
     assert t.periods == ["2026-Q1", "2026-Q2"]
     q1 = t.period_frame("2026-Q1")
     # Q1: 7 conversions, revenue 560; spend 150 + 130 + 999 in March
@@ -400,5 +408,103 @@ def test_channel_roi_stops_between_periods(wh):
 
     # January and February both have conversions: the flag goes up in January's fit
     with pytest.raises(ComputationStopped, match=r"after 1 of 2 periods"):
-        channel_roi(wh, RaisesAfterFirstPeriod(), "month", JourneyOptions(lookback_days=30),
-                    date(2026, 1, 1), date(2026, 3, 1), should_stop=lambda: stop["raised"])
+        compute_roi_table(wh, RaisesAfterFirstPeriod(), "month", JourneyOptions(lookback_days=30),
+                          date(2026, 1, 1), date(2026, 3, 1), should_stop=lambda: stop["raised"])
+
+
+# ------------------------------------------------------------- pure over inputs
+JAN, FEB = ("2026-01", date(2026, 1, 1), date(2026, 2, 1)), ("2026-02", date(2026, 2, 1),
+                                                              date(2026, 3, 1))
+
+
+def _daily(*rows):
+    return pd.DataFrame(rows, columns=["day", "conversions", "revenue", "first_purchases"],
+                        dtype=object).astype({"conversions": float, "revenue": float,
+                                              "first_purchases": float})
+
+
+def _spend(*rows):
+    return pd.DataFrame(rows, columns=["channel", "day", "amount"]).astype({"amount": float})
+
+
+def _no_touches(label):
+    raise AssertionError(f"the touches of {label} were read")
+
+
+def test_channel_roi_is_computed_from_its_inputs_alone():
+    """No warehouse: January's paths, spend and daily conversions given by hand.
+
+    January, Linear: ``search > email`` (1 conversion, 100, a first purchase) gives
+    search and email 0.5 / 50 each; ``email`` (1, 50, repeat) gives email 1 / 50;
+    direct 1 conversion, 40. Search: 0.5 conv, 50 revenue, spend 100, ROI 0.5;
+    email: 1.5 conv, 100 revenue, spend 20, ROI 5. First purchases exact: search
+    0.5, email 0.5, direct 2 (daily) − 1 (on paths) = 1. February has no journeys:
+    display's spend 30 buys nothing (ROI 0); the registered ``owned`` has a row in
+    both months with neither spend nor credit.
+    """
+    jan = PathTable.from_paths([["search", "email"], ["email"]], [1.0, 1.0], [100.0, 50.0],
+                               direct_conversions=1.0, direct_value=40.0,
+                               first_conversions=[1.0, 0.0])
+    feb = PathTable.from_paths([], [], channels=())
+    inputs = ROIInputs(
+        JourneyOptions(lookback_days=30), (JAN, FEB), {"2026-01": jan, "2026-02": feb},
+        _daily((date(2026, 1, 6), 1, 100, 1), (date(2026, 1, 15), 1, 40, 1),
+               (date(2026, 1, 21), 1, 50, 0)),
+        _spend(("search", date(2026, 1, 1), 100.0), ("email", date(2026, 1, 5), 20.0),
+               ("display", date(2026, 2, 1), 30.0)),
+        ("display", "email", "owned", "search"), _no_touches)
+    done = []
+    t = channel_roi(inputs, Linear(), "month", on_period=done.append)
+    assert done == ["2026-01", "2026-02"] and t.periods == ["2026-01", "2026-02"]
+    search, email = _row(t, "2026-01", "search"), _row(t, "2026-01", "email")
+    assert (search["attributed_conversions"], search["attributed_revenue"]) == (0.5, 50.0)
+    assert (search["roi"], search["first_purchases"]) == (0.5, 0.5)
+    assert (email["attributed_conversions"], email["attributed_revenue"]) == (1.5, 100.0)
+    assert (email["roi"], email["first_purchases"], email["repeat_purchases"]) == (5.0, 0.5, 1.0)
+    direct = _row(t, "2026-01", DIRECT)
+    assert (direct["attributed_conversions"], direct["first_purchases"]) == (1.0, 1.0)
+    display = _row(t, "2026-02", "display")
+    assert (display["spend"], display["roi"]) == (30.0, 0.0) and math.isnan(display["cpa"])
+    owned = _row(t, "2026-02", "owned")
+    assert owned["spend"] == 0.0 and math.isnan(owned["roi"])
+    assert t.totals["revenue"].tolist() == [190.0, 0.0]
+    assert t.totals["spend"].tolist() == [120.0, 30.0] and t.reconciles
+    assert (t.options["start"], t.options["end"]) == ("2026-01-01", "2026-03-01")
+    assert t.options["lookback_days"] == 30 and t.first_purchase_split == "path_credit"
+
+
+def test_time_decay_reads_a_periods_touches_only_when_the_period_has_journeys():
+    """One January journey ``search`` (7 days before) ``> email`` (same day), value 90.
+
+    Half-life 7 days: weights 1/2 and 1, so search gets 1/3 (30), email 2/3 (60).
+    February has no journeys: its touches are never read.
+    """
+    jan = PathTable.from_paths([["search", "email"]], [1.0], [90.0], first_conversions=[1.0])
+    touches = pd.DataFrame({"journey_id": ["c1", "c1"], "channel": ["search", "email"],
+                            "days_before": [7.0, 0.0], "value": [90.0, 90.0]})
+    read = []
+
+    def touches_of(label):
+        read.append(label)
+        return touches
+
+    inputs = ROIInputs(JourneyOptions(), (JAN, FEB),
+                       {"2026-01": jan, "2026-02": PathTable.from_paths([], [], channels=())},
+                       _daily((date(2026, 1, 9), 1, 90, 1)),
+                       _spend(("search", date(2026, 1, 2), 60.0)), ("email", "search"),
+                       touches_of)
+    t = channel_roi(inputs, TimeDecay(half_life_days=7.0), "month")
+    assert read == ["2026-01"]
+    assert _row(t, "2026-01", "search")["attributed_revenue"] == pytest.approx(30.0)
+    assert _row(t, "2026-01", "email")["attributed_revenue"] == pytest.approx(60.0)
+    assert _row(t, "2026-01", "search")["roi"] == pytest.approx(0.5) and t.reconciles
+    with pytest.raises(ROIError, match="needs the journey touches"):
+        attribute_period(TimeDecay(), jan)
+
+
+def test_channel_roi_refuses_inputs_with_no_period():
+    inputs = ROIInputs(JourneyOptions(), (), {}, _daily(), _spend(), (), _no_touches)
+    with pytest.raises(ROIError, match="no periods"):
+        channel_roi(inputs, Linear(), "month")
+    with pytest.raises(ROIError, match="period must be one of"):
+        channel_roi(inputs, Linear(), "year")  # type: ignore[arg-type]
