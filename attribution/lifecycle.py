@@ -60,20 +60,23 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from touchpath.data.statuses import ChannelStatus
 from touchpath.data.warehouse import bump_data_version, load_sql
+from touchpath.errors import TouchpathError
 
 __all__ = [
     "BASELINES",
     "TOLERANCE",
-    "VERDICTS",
     "LifecycleError",
     "LifecycleRules",
     "Verdict",
+    "VerdictKind",
     "evaluate",
     "ensure_verdict_table",
     "record_verdicts",
@@ -85,17 +88,28 @@ __all__ = [
 #: Relative tolerance of the ``≥`` comparisons against the bars.
 TOLERANCE = 1e-9
 
-#: The four verdicts, in the order the optimizer treats them.
-VERDICTS = ("exit", "test", "admit", "scale")
-
 #: Which established channels make the baseline (see the module docstring).
 BASELINES = ("paid", "all")
 
-_USER_STATUSES = ("established", "exited", "test")
 _READINGS = ("multiple", "fraction")
 
 
-class LifecycleError(ValueError):
+# The optimizer applies the verdicts as spend limits (touchpath.optimizer.constraints);
+# a member equals its value (VerdictKind.exit == "exit").
+class VerdictKind(StrEnum):
+    """A lifecycle verdict of a channel in test, from the least spend to the most.
+
+    ``exit`` (no more spend), ``test`` (stays in test, within the test budget),
+    ``admit`` (normal bounds) or ``scale`` (may grow beyond the max-change limit).
+    """
+
+    exit = "exit"
+    test = "test"
+    admit = "admit"
+    scale = "scale"
+
+
+class LifecycleError(TouchpathError, ValueError):
     """Lifecycle rules could not be evaluated or applied: says what and where."""
 
 
@@ -212,7 +226,7 @@ class Verdict:
     Attributes
     ----------
     channel : str
-    verdict : {"exit", "test", "admit", "scale"}
+    verdict : VerdictKind
     rule : str
         Which rule fired: ``exit_streak``, ``insufficient_data``, ``scale_bar``,
         ``admit_bar`` or ``below_admit``.
@@ -232,7 +246,7 @@ class Verdict:
     """
 
     channel: str
-    verdict: str
+    verdict: VerdictKind
     rule: str
     reason: str
     period: str | None
@@ -366,7 +380,7 @@ def _channel_cycles(
 
 def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
     if cyc.empty:
-        return Verdict(channel, "test", "insufficient_data",
+        return Verdict(channel, VerdictKind.test, "insufficient_data",
                        "insufficient data: no cycle since launch", None, math.nan, math.nan,
                        math.nan, 0, cyc, rules)
     streak = 0
@@ -380,7 +394,7 @@ def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
     target = ("the admit bar" if rules.exit_target == "admit"
               else f"the target ROI {float(rules.exit_target):g}")
 
-    def make(verdict: str, rule: str, reason: str) -> Verdict:
+    def make(verdict: VerdictKind, rule: str, reason: str) -> Verdict:
         return Verdict(channel, verdict, rule, reason, period, roi, base, ratio, streak, cyc,
                        rules)
 
@@ -388,20 +402,20 @@ def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
         recent = cyc.iloc[-rules.exit_cycles:]
         detail = ", ".join(f"{p}: {r:.4g} < {b:.4g}" for p, r, b in
                            zip(recent["period"], recent["roi"], recent["exit_bar"], strict=True))
-        return make("exit", "exit_streak",
+        return make(VerdictKind.exit, "exit_streak",
                     f"ROI below {rules.exit_fraction:g} × {target} in each of the last "
                     f"{rules.exit_cycles} consecutive cycles ({detail})")
     if not bool(last["sufficient"]):
-        return make("test", "insufficient_data", f"{last['note']} in {period}")
+        return make(VerdictKind.test, "insufficient_data", f"{last['note']} in {period}")
     if _ge(roi, float(last["scale_bar"])):
-        return make("scale", "scale_bar",
+        return make(VerdictKind.scale, "scale_bar",
                     f"ROI {roi:.4g} ≥ {rules.scale:g} × baseline {base:.4g} = "
                     f"{float(last['scale_bar']):.4g} in {period} (ratio {ratio:.4g})")
     if _ge(roi, float(last["admit_bar"])):
-        return make("admit", "admit_bar",
+        return make(VerdictKind.admit, "admit_bar",
                     f"ROI {roi:.4g} ≥ {rules.admit:g} × baseline {base:.4g} = "
                     f"{float(last['admit_bar']):.4g} in {period} (ratio {ratio:.4g})")
-    return make("test", "below_admit",
+    return make(VerdictKind.test, "below_admit",
                 f"ROI {roi:.4g} below the admit bar {rules.admit:g} × baseline {base:.4g} = "
                 f"{float(last['admit_bar']):.4g} in {period} (ratio {ratio:.4g}); "
                 f"low-cycle streak {streak} of {rules.exit_cycles}")
@@ -455,14 +469,14 @@ def evaluate(
     for col in ("channel", "status"):
         if col not in channels.columns:
             raise LifecycleError(f"channels frame: missing column {col!r}")
-    bad = sorted(set(channels["status"]) - {"established", "test", "exited"})
+    bad = sorted(set(channels["status"]) - {s.value for s in ChannelStatus})
     if bad:
         raise LifecycleError(f"channels frame: unknown status values {bad}")
-    established = set(channels.loc[channels["status"] == "established", "channel"])
+    established = set(channels.loc[channels["status"] == ChannelStatus.established, "channel"])
     periods = _period_order(frame)
     baselines = _baselines(frame, established, rules.baseline)
     verdicts = []
-    for _, ch in channels[channels["status"] == "test"].iterrows():
+    for _, ch in channels[channels["status"] == ChannelStatus.test].iterrows():
         launched = ch["launched_on"] if "launched_on" in channels.columns else None
         cyc = _channel_cycles(str(ch["channel"]), frame, periods, baselines, launched, rules)
         verdicts.append(_decide(str(ch["channel"]), cyc, rules))
@@ -521,7 +535,7 @@ def record_verdicts(
     return len(rows)
 
 
-def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
+def set_channel_status(wh: Any, channel: str, status: ChannelStatus | str, reason: str) -> str:
     """Move ``channel`` to ``status`` by a user action, recorded in ``channel_verdicts``.
 
     Parameters
@@ -529,7 +543,8 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     wh : Warehouse or DuckDB connection
     channel : str
         Must exist in the ``channels`` table.
-    status : {"established", "exited", "test"}
+    status : ChannelStatus or str
+        ``established``, ``test`` or ``exited``.
     reason : str
         Why (required, non-empty): stored with the change.
 
@@ -552,8 +567,11 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     no version to bump). Setting the status a channel already has changes
     nothing: no history row, no new data version.
     """
-    if status not in _USER_STATUSES:
-        raise LifecycleError(f"status must be one of {_USER_STATUSES}, got {status!r}")
+    try:
+        status = ChannelStatus(status)
+    except ValueError:
+        raise LifecycleError(f"status must be one of {tuple(s.value for s in ChannelStatus)}, "
+                             f"got {status!r}") from None
     if not reason or not reason.strip():
         raise LifecycleError("a reason is required to change a channel's status")
     conn = _conn(wh)
@@ -571,10 +589,11 @@ def set_channel_status(wh: Any, channel: str, status: str, reason: str) -> str:
     ).fetchone()[0])
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute("UPDATE channels SET status = ? WHERE channel = ?", [status, channel])
+        conn.execute("UPDATE channels SET status = ? WHERE channel = ?",
+                     [status.value, channel])
         conn.execute(
             load_sql("lifecycle_insert_verdict"),
-            [channel, when, None, status, None, None, None, "user_action",
+            [channel, when, None, status.value, None, None, None, "user_action",
              f"status {previous} -> {status}: {reason.strip()}", "user"],
         )
         # Statuses change verdicts and plans: a new data version, in the same transaction.

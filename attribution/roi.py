@@ -93,6 +93,7 @@ from touchpath.attribution.base import (
 from touchpath.attribution.registry import model_label
 from touchpath.data.paths import DIRECT, PathTable
 from touchpath.data.warehouse import load_sql
+from touchpath.errors import TouchpathError
 
 __all__ = [
     "PERIODS",
@@ -133,7 +134,7 @@ _TOTAL_COLUMNS = ("period", "period_start", "period_end", "conversions", "revenu
 RECONCILE_RTOL = 1e-9
 
 
-class ROIError(ValueError):
+class ROIError(TouchpathError, ValueError):
     """The ROI table could not be built: says what and where."""
 
 

@@ -8,17 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, next_quarter
+from touchpath.service.defaults import Period
 
 #: Models compared in the Attribution section unless told otherwise (as on the dashboard).
 COMPARE_MODELS = ("first_touch", "last_touch", "linear", "position", "markov1", "markov2",
                   "shapley")
 #: Budget multipliers of the scenario curve (the base budget is always included).
 SCENARIO_MULTIPLIERS = (0.5, 0.75, 1.25, 1.5, 2.0)
-
-Period = Literal["week", "month", "quarter"]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from touchpath.attribution.lifecycle import (
 )
 from touchpath.attribution.roi import ChannelROITable
 from touchpath.data.journeys import JourneyOptions
+from touchpath.data.statuses import ChannelStatus
 from touchpath.data.warehouse import Warehouse
 from touchpath.service.attribution import journey_options, options_key
 from touchpath.service.defaults import DEFAULTS, Period
@@ -103,8 +104,8 @@ class StatusChange:
     """A user's status change: the channel, its status before and after."""
 
     channel: str
-    previous_status: str
-    status: str
+    previous_status: ChannelStatus
+    status: ChannelStatus
 
     @property
     def changed(self) -> bool:
@@ -112,7 +113,8 @@ class StatusChange:
         return self.previous_status != self.status
 
 
-def change_status(wh: Warehouse, channel: str, status: str, reason: str) -> StatusChange:
+def change_status(wh: Warehouse, channel: str, status: ChannelStatus | str,
+                  reason: str) -> StatusChange:
     """Move ``channel`` to ``status`` with a reason (a write; recorded in the history).
 
     Raises
@@ -121,4 +123,4 @@ def change_status(wh: Warehouse, channel: str, status: str, reason: str) -> Stat
         Unknown channel or status, or an empty reason.
     """
     previous = set_channel_status(wh, channel, status, reason)
-    return StatusChange(channel, previous, status)
+    return StatusChange(channel, ChannelStatus(previous), ChannelStatus(status))
