@@ -8,15 +8,17 @@ its own where they help the client fix the request:
 * a refused ingest (422): ``problems`` (``{row, column, reason}``, the first N),
   ``total`` (all problems) and ``source``;
 * a domain rule broken by the parameters (422): the domain's message in
-  ``detail`` — only for Touchpath's own error types (:func:`domain_errors`)
-  and :class:`InvalidParameter`;
+  ``detail`` — for every :class:`~touchpath.errors.TouchpathError` (the base of
+  every error Touchpath raises on purpose, :class:`InvalidParameter` included)
+  without a handler of its own;
 * more work than one request may ask for (422, :class:`WorkLimitExceeded`):
   ``limit`` and ``requested``, in model refits;
 * a computation stopped at the request time budget (503, ``Retry-After``):
   ``time_budget_s`` and ``reason`` (how far it got);
-* anything else (500), a bare ``ValueError`` or ``KeyError`` included: a fixed
-  message. The exception is logged on the server; no stack trace or exception
-  text reaches the client (it may hold paths or data of the server).
+* anything else (500), a bare ``ValueError`` or ``KeyError`` included, and an
+  error of the server's own warehouse file: a fixed message. The exception is
+  logged on the server; no stack trace or exception text reaches the client (it
+  may hold paths or data of the server).
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from touchpath.errors import TouchpathError
+
 __all__ = [
     "INTERNAL_ERROR_DETAIL",
     "PROBLEM_JSON",
     "InvalidParameter",
     "PayloadTooLarge",
     "WorkLimitExceeded",
-    "domain_errors",
     "install_problem_handlers",
     "problem_response",
 ]
@@ -51,7 +54,7 @@ log = logging.getLogger("touchpath.api")
 INTERNAL_ERROR_DETAIL = "an internal error occurred; it has been logged"
 
 
-class InvalidParameter(ValueError):
+class InvalidParameter(TouchpathError, ValueError):
     """A request parameter the route itself refuses (422 with this message).
 
     For checks a query schema cannot state, e.g. ``to`` before ``from``.
@@ -75,7 +78,7 @@ class WorkLimitExceeded(InvalidParameter):
         self.limit = int(limit)
 
 
-class PayloadTooLarge(StarletteHTTPException):
+class PayloadTooLarge(StarletteHTTPException, TouchpathError):
     """A request body, or the data an upload decompresses to, over the limit (413).
 
     Parameters
@@ -213,49 +216,27 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 500, INTERNAL_ERROR_DETAIL, title="Internal Server Error")
 
 
-def domain_errors() -> tuple[type[Exception], ...]:
-    """Touchpath's own error types that mean "these parameters cannot be served" (422).
-
-    Each says what is wrong with the request in its message: a model spec
-    (``ModelSpecError``), a path table (``PathTableError``), a degenerate
-    Shapley game, ROI or lifecycle inputs, response curves, plan constraints,
-    an infeasible or unsolvable plan (``PlanError``, ``PlanInfeasible``) and
-    the routes' own :class:`InvalidParameter`. ``IngestError`` has a handler
-    of its own (the row-level report). Any other exception is a 500.
-    """
-    from touchpath.attribution.curves import CurveError as AttributionCurveError
-    from touchpath.attribution.lifecycle import LifecycleError
-    from touchpath.attribution.registry import ModelSpecError
-    from touchpath.attribution.roi import ROIError
-    from touchpath.attribution.shapley import DegenerateGameError
-    from touchpath.data.paths import PathTableError
-    from touchpath.errors import TouchpathError
-    from touchpath.optimizer.constraints import ConstraintError
-    from touchpath.optimizer.curves import CurveError as OptimizerCurveError
-    from touchpath.optimizer.model import PlanError
-
-    return (TouchpathError, InvalidParameter, ModelSpecError, PathTableError,
-            DegenerateGameError, ROIError, LifecycleError, AttributionCurveError,
-            OptimizerCurveError, ConstraintError, PlanError)
-
-
 def install_problem_handlers(app: FastAPI) -> None:
     """Register every problem-details handler on ``app``.
 
     HTTP exceptions keep their status; request validation, a refused ingest,
-    the :func:`domain_errors` and :class:`WorkLimitExceeded` are 422; a
-    computation stopped at the time budget is 503; everything else is a 500 with
-    :data:`INTERNAL_ERROR_DETAIL` (logged with its traceback on the server).
+    every other :class:`~touchpath.errors.TouchpathError` and
+    :class:`WorkLimitExceeded` are 422; a computation stopped at the time budget
+    is 503; an error of the server's own warehouse file and anything that is not
+    a ``TouchpathError`` are a 500 with :data:`INTERNAL_ERROR_DETAIL` (logged with
+    its traceback on the server). A handler applies to the error's class and its
+    subclasses; the most specific one wins.
     """
-    from touchpath.data.warehouse import IngestError
+    from touchpath.attribution.base import ComputationStopped
+    from touchpath.data.warehouse import IngestError, WarehouseError
 
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(TouchpathError, _domain_error)
     app.add_exception_handler(IngestError, _ingest_error)
-    for error in domain_errors():
-        app.add_exception_handler(error, _domain_error)
     app.add_exception_handler(WorkLimitExceeded, _work_limit)
-    from touchpath.attribution.base import ComputationStopped
-
     app.add_exception_handler(ComputationStopped, _computation_stopped)
+    # The warehouse the server opened (held by another process, not usable) is
+    # the server's problem, not the request's.
+    app.add_exception_handler(WarehouseError, _unexpected)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,7 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from touchpath.attribution.lifecycle import VerdictKind
+from touchpath.data.statuses import ChannelStatus
 from touchpath.service import DEFAULTS, default_model_spec
+from touchpath.service.defaults import Period
 
 __all__ = [
     "AttributionResponse",
@@ -32,7 +35,7 @@ __all__ = [
     "GoalResponse",
     "GroupLimitIn",
     "HealthResponse",
-    "IngestProblem",
+    "IngestProblemOut",
     "IngestResponse",
     "IsoDate",
     "JourneyOptionsOut",
@@ -97,7 +100,7 @@ class ValidationIssue(BaseModel):
     type: str
 
 
-class IngestProblem(BaseModel):
+class IngestProblemOut(BaseModel):
     """One bad row of a refused file (row numbers as in the file, header excluded)."""
 
     row: int | None = Field(default=None, description="Data record, from 1; 0 = whole file.")
@@ -136,7 +139,7 @@ class Problem(BaseModel):
     instance: str | None = Field(default=None, description="The request path.")
     errors: list[ValidationIssue] | None = Field(
         default=None, description="Request validation errors (422).")
-    problems: list[IngestProblem] | None = Field(
+    problems: list[IngestProblemOut] | None = Field(
         default=None, description="First bad rows of a refused ingest (422).")
     total: int | None = Field(default=None, description="All problems of a refused ingest.")
     source: str | None = Field(default=None, description="The refused file.")
@@ -426,7 +429,7 @@ class ROIResponse(BaseModel):
 
     data_version: int
     model: str = Field(description="Attribution model label, e.g. markov1.")
-    period: Literal["week", "month", "quarter"]
+    period: Period
     fiscal_year_start_month: int = Field(ge=1, le=12)
     first_purchase_split: str = Field(
         description="How attributed conversions were split into first and repeat purchases.")
@@ -453,7 +456,7 @@ class VerdictOut(BaseModel):
     """The lifecycle verdict of one test channel and its evidence."""
 
     channel: str
-    verdict: Literal["exit", "test", "admit", "scale"]
+    verdict: VerdictKind
     rule: str
     reason: str
     period: str | None = None
@@ -491,7 +494,7 @@ class ChannelStatusRequest(BaseModel):
         "examples": [{"status": "established", "reason": "Passed the Q1 test at 1.3x baseline"}]
     })
 
-    status: Literal["established", "exited", "test"]
+    status: ChannelStatus
     reason: str = Field(min_length=1, max_length=500, pattern=r"\S",
                         description="Why; stored with the change.")
 
@@ -503,8 +506,8 @@ class ChannelStatusResponse(BaseModel):
                               "status": "established", "changed": True, "data_version": 3})
 
     channel: str
-    previous_status: str
-    status: str
+    previous_status: ChannelStatus
+    status: ChannelStatus
     changed: bool = Field(description="False when the channel already had this status: "
                                       "nothing was recorded and the data version is the same.")
     data_version: int
@@ -529,8 +532,8 @@ class ChannelCurve(BaseModel):
     segments: list[CurveSegment] = Field(min_length=1, max_length=200)
     previous_spend: Money | None = Field(default=None, ge=0, le=1e13, allow_inf_nan=False)
     group: str | None = Field(default=None, min_length=1, max_length=100)
-    status: Literal["established", "test", "exited"] = "established"
-    verdict: Literal["admit", "scale", "test", "exit"] | None = None
+    status: ChannelStatus = ChannelStatus.established
+    verdict: VerdictKind | None = None
     aov: Money | None = Field(default=None, gt=0, le=1e9, allow_inf_nan=False,
                               description="Average order value (expected conversions = "
                                           "revenue / aov).")
@@ -593,7 +596,7 @@ class PlanSettings(BaseModel):
     solver: Literal["cbc", "highs", "auto"] = DEFAULTS.solver
     model: str = Field(default_factory=default_model_spec, max_length=200,
                        description="Attribution model for the fitted curves.")
-    period: Literal["week", "month", "quarter"] = Field(
+    period: Period = Field(
         default=DEFAULTS.period, description="Period of the ROI points the curves are fitted to.")
     segments: int = Field(default=DEFAULTS.segments, ge=1, le=50,
                           description="Segments per fitted curve.")
@@ -628,8 +631,8 @@ class PlanChannel(BaseModel):
     marginal_roi: float | None = None
     last_unit_roi: float | None = None
     group: str | None = None
-    status: str
-    verdict: str | None = None
+    status: ChannelStatus
+    verdict: VerdictKind | None = None
     rule: str
     modelled: bool
     monthly: dict[str, Money] | list[Money]

@@ -62,6 +62,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from touchpath.errors import TouchpathError
+
 __all__ = [
     "KEY_ID_LENGTH",
     "AmbiguousKeyError",
@@ -104,7 +106,7 @@ class Role(StrEnum):
         return self is Role.write or needed is Role.read
 
 
-class KeyFileError(ValueError):
+class KeyFileError(TouchpathError, ValueError):
     """The keys file cannot be used: a malformed line, unsafe permissions, unreadable.
 
     Parameters
@@ -125,15 +127,15 @@ class KeyFileError(ValueError):
         super().__init__(f"{where}: {reason}")
 
 
-class LabelInUseError(ValueError):
+class LabelInUseError(TouchpathError, ValueError):
     """:func:`create_key` was given a label another key already has."""
 
 
-class NoSuchKeyError(LookupError):
+class NoSuchKeyError(TouchpathError, LookupError):
     """No stored key matches what :func:`revoke_keys` was asked to revoke."""
 
 
-class AmbiguousKeyError(LookupError):
+class AmbiguousKeyError(TouchpathError, LookupError):
     """Several keys match a revoke that did not ask for all of them.
 
     Attributes

@@ -26,12 +26,14 @@ from pydantic import Field
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from touchpath.errors import TouchpathError
+
 __all__ = ["ConfigFileError", "Settings", "get_settings"]
 
 ENV_PREFIX = "TOUCHPATH_"
 
 
-class ConfigFileError(ValueError):
+class ConfigFileError(TouchpathError, ValueError):
     """The config file named by ``TOUCHPATH_CONFIG`` cannot be read."""
 
 

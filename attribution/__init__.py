@@ -9,7 +9,7 @@ The layer's later steps live in their own modules and are imported from
 there (not re-exported, so importing the package does not pull in
 ``scipy.optimize``): :mod:`touchpath.attribution.roi` (channel ROI per period),
 :mod:`touchpath.attribution.lifecycle` (test / admit / scale / exit verdicts) and
-:mod:`touchpath.attribution.curves` (response curves for the optimizer).
+:mod:`touchpath.attribution.curves` (response curves fitted for the optimizer).
 """
 
 from touchpath.attribution.base import AttributionModel, AttributionResult

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from touchpath.data.paths import DIRECT, PathTable
+from touchpath.errors import TouchpathError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -39,7 +40,7 @@ __all__ = [
 StopCheck = Callable[[], bool]
 
 
-class ComputationStopped(RuntimeError):
+class ComputationStopped(TouchpathError, RuntimeError):
     """A computation stopped at a checkpoint because its ``should_stop`` returned True.
 
     Nothing partial is returned: the message says how far it got (e.g.

@@ -28,12 +28,13 @@ spend (said in the note).
 Periods with zero spend are left out of the fit: they say nothing about the
 response to spend (before a launch, the channel did not exist).
 
-Segments (:meth:`ResponseCurve.segments`) cut ``[0, max_spend]`` into ``n``
-equal widths (plus a break at the cap of a constant curve when it falls
-inside); each slope is the chord ``(R(s_{i+1}) − R(s_i)) / width``, so the LP
-reproduces the curve exactly at the breakpoints. ``max_spend`` defaults to
-:attr:`ResponseCurve.max_spend`: 1.5 × the largest observed spend for a fitted
-curve, the cap for a fallback.
+This module only fits. The optimizer owns piecewise-linear curves: it cuts a
+fitted curve into chords over ``[0, max_spend]``
+(:func:`touchpath.optimizer.curves.segments_from`, with a break at each of the
+curve's :attr:`FittedCurve.kinks`, the cap of a constant curve) and writes its
+curves document (:func:`touchpath.optimizer.io.curves_document`).
+:attr:`FittedCurve.max_spend`, the default right end of that cut, is 1.5 × the
+largest observed spend for a fitted curve, the cap for a fallback.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from touchpath.data.paths import DIRECT
+from touchpath.errors import TouchpathError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -57,10 +59,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "EXTRAPOLATION",
     "FORMS",
-    "CurveError",
-    "ResponseCurve",
+    "CurveFitError",
+    "FittedCurve",
     "curves_frame",
-    "curves_to_json",
     "fit_curves",
     "fit_response_curve",
     "plot_curves",
@@ -73,8 +74,8 @@ EXTRAPOLATION = 1.5
 FORMS = ("exponential", "power")
 
 
-class CurveError(ValueError):
-    """A response curve could not be fitted or exported: says what and why."""
+class CurveFitError(TouchpathError, ValueError):
+    """A response curve could not be fitted or plotted: says what and why."""
 
 
 def _exponential(s: np.ndarray, a: float, k: float) -> np.ndarray:
@@ -86,7 +87,7 @@ def _power(s: np.ndarray, a: float, b: float) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class ResponseCurve:
+class FittedCurve:
     """Revenue as a function of period spend for one channel.
 
     Attributes
@@ -106,7 +107,8 @@ class ResponseCurve:
     spend_min, spend_max : float
         Spend range covered by the data (NaN without data).
     max_spend : float
-        Default right end of :meth:`segments`.
+        Default right end of the optimizer's piecewise-linear cut
+        (:func:`touchpath.optimizer.curves.segments_from`).
     spend, revenue_observed : ndarray
         The observed points (positive-spend periods); :meth:`revenue` is the
         fitted curve.
@@ -135,7 +137,7 @@ class ResponseCurve:
         """Expected revenue ``R(s)`` at period spend ``s`` (scalar or array)."""
         s = np.asarray(spend, dtype=np.float64)
         if np.any(s < 0):
-            raise CurveError(f"{self.channel}: spend must be non-negative")
+            raise CurveFitError(f"{self.channel}: spend must be non-negative")
         p = self.params
         if self.form == "exponential":
             out = _exponential(s, p["a"], p["k"])
@@ -149,7 +151,7 @@ class ResponseCurve:
         """Marginal ROI ``dR/ds`` (``inf`` at zero for a power curve with ``b < 1``)."""
         s = np.asarray(spend, dtype=np.float64)
         if np.any(s < 0):
-            raise CurveError(f"{self.channel}: spend must be non-negative")
+            raise CurveFitError(f"{self.channel}: spend must be non-negative")
         p = self.params
         with np.errstate(divide="ignore"):
             if self.form == "exponential":
@@ -161,52 +163,18 @@ class ResponseCurve:
                 out = np.where(s < p["cap"], p["roi"], 0.0)
         return float(out) if np.ndim(out) == 0 else out
 
-    def breakpoints(self, n: int = 8, max_spend: float | None = None) -> np.ndarray:
-        """Spend levels ``0 = s_0 < … < s_m = max_spend`` of :meth:`segments`."""
-        if int(n) != n or n < 1:
-            raise CurveError(f"n must be a positive integer, got {n!r}")
-        hi = self.max_spend if max_spend is None else float(max_spend)
-        if not math.isfinite(hi) or hi < 0:
-            raise CurveError(f"{self.channel}: max_spend must be finite and >= 0, got {hi!r}")
-        if hi == 0:
-            return np.zeros(1)
-        xs = np.linspace(0.0, hi, int(n) + 1)
-        if self.form == "constant":
-            cap = self.params["cap"]
-            if 0 < cap < hi and not np.any(np.isclose(xs, cap, rtol=1e-12, atol=0)):
-                xs = np.sort(np.append(xs, cap))
-        return xs
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        """Spends where the slope jumps: the cap of a constant curve (when > 0), else none.
 
-    def segments(self, n: int = 8, max_spend: float | None = None) -> list[dict[str, float]]:
-        """Piecewise-linear cut for the optimizer: ``[{"width", "slope"}, ...]``.
-
-        Parameters
-        ----------
-        n : int
-            Number of equal-width segments (a constant curve gets one more
-            break at its cap when the cap falls strictly inside).
-        max_spend : float, optional
-            Right end of the covered range; default :attr:`max_spend`.
-
-        Returns
-        -------
-        list of dict
-            ``width`` (spend) and ``slope`` (revenue per unit of spend in the
-            segment, the chord of the curve), slopes non-increasing and
-            ``Σ width = max_spend``. Empty when ``max_spend`` is 0.
+        A chord cut puts a breakpoint at each, so its segments follow the curve exactly.
         """
-        xs = self.breakpoints(n, max_spend)
-        if len(xs) < 2:
-            return []
-        widths = np.diff(xs)
-        slopes = np.diff(np.asarray(self.revenue(xs), dtype=np.float64)) / widths
-        # Concave in exact arithmetic; remove float wobble of the last ulp.
-        slopes = np.maximum(np.minimum.accumulate(slopes), 0.0)
-        return [{"width": float(w), "slope": float(m)}
-                for w, m in zip(widths, slopes, strict=True)]
+        if self.form == "constant" and self.params["cap"] > 0:
+            return (float(self.params["cap"]),)
+        return ()
 
-    def to_dict(self, n: int = 8, max_spend: float | None = None) -> dict[str, Any]:
-        """JSON-ready summary with the fit, the observed range and the segments."""
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary with the fit and the observed range."""
 
         def num(x: float) -> float | None:
             return float(x) if math.isfinite(x) else None
@@ -217,7 +185,6 @@ class ResponseCurve:
             "r2": num(self.r2), "rmse": num(self.rmse), "aic": num(self.aic),
             "n_periods": self.n_periods, "spend_min": num(self.spend_min),
             "spend_max": num(self.spend_max), "max_spend": float(self.max_spend),
-            "segments": self.segments(n, max_spend),
         }
 
     def describe(self) -> str:
@@ -226,20 +193,33 @@ class ResponseCurve:
         r2 = "n/a" if not math.isfinite(self.r2) else f"{self.r2:.3f}"
         return f"{self.channel}: {self.form}({params}) [{self.method}] r2={r2}"
 
-    def plot(self, ax: Axes | None = None, *, n: int = 8,
-             max_spend: float | None = None) -> Axes:
-        """Observed points, the fitted curve and its segments on one axis."""
+    def plot(self, ax: Axes | None = None, *,
+             breakpoints: Sequence[float] | None = None) -> Axes:
+        """Observed points, the fitted curve and, given its breakpoints, its segments.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Drawn on a new figure when not given.
+        breakpoints : sequence of float, optional
+            Spends ``0 = s_0 < … < s_m`` of a piecewise-linear cut
+            (:func:`touchpath.optimizer.curves.breakpoints`): the chords between
+            them are drawn over the curve, and the curve up to ``s_m``. Without
+            them, the curve is drawn up to :attr:`max_spend`.
+        """
         import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3.5))
-        xs = self.breakpoints(n, max_spend)
-        hi = float(xs[-1]) if len(xs) > 1 else max(float(np.max(self.spend, initial=0.0)), 1.0)
+        xs = np.asarray(breakpoints if breakpoints is not None else [0.0, self.max_spend],
+                        dtype=np.float64)
+        hi = float(xs[-1]) if len(xs) > 1 and xs[-1] > 0 else max(
+            float(np.max(self.spend, initial=0.0)), 1.0)
         grid = np.linspace(0.0, hi, 200)
         ax.scatter(self.spend, self.revenue_observed, color="#333333", s=18, zorder=3,
                    label="periods")
         ax.plot(grid, self.revenue(grid), color="#3b6ea5", label=self.form)
-        if len(xs) > 1:
+        if breakpoints is not None and len(xs) > 1:
             ax.plot(xs, self.revenue(xs), color="#d9822b", ls="--", marker="|",
                     label=f"{len(xs) - 1} segments")
         if math.isfinite(self.spend_max):
@@ -282,9 +262,9 @@ def _fit_form(form: str, s: np.ndarray, y: np.ndarray) -> dict[str, Any]:
             params = {"a": float(popt[0] * y_scale / s_scale ** popt[1]), "b": float(popt[1])}
             fitted = _power(s, params["a"], params["b"])
         else:
-            raise CurveError(f"unknown curve form {form!r}; choose from {FORMS}")
+            raise CurveFitError(f"unknown curve form {form!r}; choose from {FORMS}")
     if not np.all(np.isfinite(fitted)):
-        raise CurveError(f"{form}: fit produced non-finite values")
+        raise CurveFitError(f"{form}: fit produced non-finite values")
     return {"params": params, **_stats(y, fitted, 2)}
 
 
@@ -297,7 +277,7 @@ def fit_response_curve(
     fallback_cap: float | None = None,
     forms: Iterable[str] = FORMS,
     min_r2: float = 0.3,
-) -> ResponseCurve:
+) -> FittedCurve:
     """Fit a concave saturating response curve, or fall back to a capped constant ROI.
 
     Parameters
@@ -317,11 +297,11 @@ def fit_response_curve(
 
     Returns
     -------
-    ResponseCurve
+    FittedCurve
 
     Raises
     ------
-    CurveError
+    CurveFitError
         Arrays of different length, negative or non-finite values, unknown form.
 
     Examples
@@ -333,20 +313,21 @@ def fit_response_curve(
     s = np.asarray(spend, dtype=np.float64).ravel()
     y = np.asarray(revenue, dtype=np.float64).ravel()
     if s.shape != y.shape:
-        raise CurveError(f"{channel}: spend has {s.size} values but revenue has {y.size}")
+        raise CurveFitError(f"{channel}: spend has {s.size} values but revenue has {y.size}")
     for name, arr in (("spend", s), ("revenue", y)):
         bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
         if bad.size:
-            raise CurveError(f"{channel}: {name}[{int(bad[0])}] = {arr[bad[0]]!r}: "
+            raise CurveFitError(f"{channel}: {name}[{int(bad[0])}] = {arr[bad[0]]!r}: "
                              "must be finite and non-negative")
     forms = tuple(forms)
     unknown = [f for f in forms if f not in FORMS]
     if not forms:
-        raise CurveError(f"{channel}: no curve form to try; choose from {FORMS}")
+        raise CurveFitError(f"{channel}: no curve form to try; choose from {FORMS}")
     if unknown:
-        raise CurveError(f"unknown curve forms {unknown}; choose from {FORMS}")
+        raise CurveFitError(f"unknown curve forms {unknown}; choose from {FORMS}")
     if fallback_cap is not None and (not math.isfinite(fallback_cap) or fallback_cap < 0):
-        raise CurveError(f"{channel}: fallback_cap must be finite and >= 0, got {fallback_cap!r}")
+        raise CurveFitError(
+            f"{channel}: fallback_cap must be finite and >= 0, got {fallback_cap!r}")
     keep = s > 0
     s, y = s[keep], y[keep]
     n = int(s.size)
@@ -376,7 +357,7 @@ def fit_response_curve(
                                    if f != best)
                 note = f"{best} chosen by lowest AIC {fit['aic']:.2f}" + (
                     f" (vs {others})" if others else "")
-                return ResponseCurve(channel, best, fit["params"], "fit", note, fit["r2"],
+                return FittedCurve(channel, best, fit["params"], "fit", note, fit["r2"],
                                      fit["rmse"], fit["aic"], n, s_lo, s_hi,
                                      EXTRAPOLATION * s_hi, s, y, candidates)
     total_spend = float(s.sum())
@@ -395,7 +376,7 @@ def fit_response_curve(
         st = _stats(y, roi * np.minimum(s, cap), 1)
     else:
         st = {"r2": math.nan, "rmse": math.nan, "aic": math.nan}
-    return ResponseCurve(channel, "constant", {"roi": roi, "cap": cap}, "fallback", note,
+    return FittedCurve(channel, "constant", {"roi": roi, "cap": cap}, "fallback", note,
                          st["r2"], st["rmse"], st["aic"], n, s_lo, s_hi, cap, s, y, candidates)
 
 
@@ -407,7 +388,7 @@ def fit_curves(
     fallback_cap: float | Mapping[str, float] | None = None,
     forms: Iterable[str] = FORMS,
     min_r2: float = 0.3,
-) -> dict[str, ResponseCurve]:
+) -> dict[str, FittedCurve]:
     """One response curve per channel from a channel ROI table.
 
     Parameters
@@ -423,12 +404,12 @@ def fit_curves(
 
     Returns
     -------
-    dict of str to ResponseCurve
+    dict of str to FittedCurve
     """
     frame = roi_table.to_frame() if hasattr(roi_table, "to_frame") else roi_table
     missing = [c for c in ("channel", "spend", "attributed_revenue") if c not in frame.columns]
     if missing:
-        raise CurveError(f"ROI table: missing columns {missing}")
+        raise CurveFitError(f"ROI table: missing columns {missing}")
     frame = frame[frame["channel"] != DIRECT]
     if "period_start" in frame.columns:
         frame = frame.sort_values("period_start", kind="stable")
@@ -445,78 +426,29 @@ def fit_curves(
     return curves
 
 
-def curves_to_json(
-    curves: Mapping[str, ResponseCurve],
-    *,
-    n: int = 8,
-    max_spend: float | Mapping[str, float] | None = None,
-    previous_spend: Mapping[str, float] | None = None,
-    groups: Mapping[str, str] | None = None,
-    statuses: Mapping[str, str] | None = None,
-    verdicts: Mapping[str, str] | None = None,
-    periods: float = 1.0,
-) -> dict[str, Any]:
-    """The optimizer's curves document: ``{"channels": [{"channel", ..., "segments"}]}``.
-
-    Parameters
-    ----------
-    curves : mapping channel → ResponseCurve
-    n, max_spend : see :meth:`ResponseCurve.segments` (``max_spend`` per
-        curve period, for all channels or per channel).
-    previous_spend, groups, statuses, verdicts : mapping channel → value, optional
-        Added as ``previous_spend``, ``group``, ``status`` and ``verdict`` where given.
-    periods : float
-        Curve periods in the planning horizon (e.g. 3 to plan a quarter from
-        monthly curves). Spend ``S`` spread evenly over ``m`` periods returns
-        ``m · R(S / m)``, whose segments have the same slopes and ``m`` × the
-        widths; ``previous_spend`` is taken as given (already per horizon).
-
-    Returns
-    -------
-    dict
-        ``{"channels": [{"channel", "previous_spend"?, "group"?, "status"?,
-        "verdict"?, "segments": [{"width", "slope"}]}]}``.
-    """
-    if not (periods > 0 and math.isfinite(periods)):
-        raise CurveError(f"periods must be a positive number, got {periods!r}")
-    out = []
-    for ch, curve in curves.items():
-        hi = max_spend.get(ch) if isinstance(max_spend, Mapping) else max_spend
-        segs = [{"width": s["width"] * periods, "slope": s["slope"]}
-                for s in curve.segments(n, hi)]
-        item: dict[str, Any] = {"channel": ch}
-        if previous_spend is not None and ch in previous_spend:
-            item["previous_spend"] = float(previous_spend[ch])
-        if groups is not None and ch in groups:
-            item["group"] = str(groups[ch])
-        if statuses is not None and ch in statuses:
-            item["status"] = str(statuses[ch])
-        if verdicts is not None and ch in verdicts:
-            item["verdict"] = str(verdicts[ch])
-        item["segments"] = segs
-        out.append(item)
-    return {"channels": out}
-
-
 def plot_curves(
-    curves: Mapping[str, ResponseCurve],
+    curves: Mapping[str, FittedCurve],
     path: str | PathLike[str],
     *,
-    n: int = 8,
+    breakpoints: Mapping[str, Sequence[float]] | None = None,
     cols: int = 3,
 ) -> str:
-    """Write a PNG grid with one panel per channel (points, curve, segments)."""
+    """Write a PNG grid with one panel per channel (points, curve, segments).
+
+    ``breakpoints`` (per channel, see :meth:`FittedCurve.plot`) adds each
+    channel's segments.
+    """
     import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
     if not curves:
-        raise CurveError("no curves to plot")
+        raise CurveFitError("no curves to plot")
     k = len(curves)
     cols = max(1, min(cols, k))
     rows = math.ceil(k / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
     try:
-        for ax, curve in zip(axes.ravel(), curves.values(), strict=False):
-            curve.plot(ax, n=n)
+        for ax, (channel, curve) in zip(axes.ravel(), curves.items(), strict=False):
+            curve.plot(ax, breakpoints=None if breakpoints is None else breakpoints.get(channel))
         for ax in axes.ravel()[k:]:
             ax.set_visible(False)
         fig.tight_layout()
@@ -526,7 +458,7 @@ def plot_curves(
     return str(path)
 
 
-def curves_frame(curves: Mapping[str, ResponseCurve]) -> pd.DataFrame:
+def curves_frame(curves: Mapping[str, FittedCurve]) -> pd.DataFrame:
     """One row per curve: form, method, parameters, fit quality, spend range, note."""
     rows = []
     for c in curves.values():

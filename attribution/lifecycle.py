@@ -62,20 +62,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from touchpath.attribution.roi import ChannelROITable
+from touchpath.data.statuses import ChannelStatus
+from touchpath.errors import TouchpathError
 
 __all__ = [
     "BASELINES",
     "TOLERANCE",
-    "VERDICTS",
     "LifecycleError",
     "LifecycleRules",
     "Verdict",
+    "VerdictKind",
     "check_status_change",
     "evaluate",
     "verdicts_to_frame",
@@ -84,17 +87,28 @@ __all__ = [
 #: Relative tolerance of the ``≥`` comparisons against the bars.
 TOLERANCE = 1e-9
 
-#: The four verdicts, in the order the optimizer treats them.
-VERDICTS = ("exit", "test", "admit", "scale")
-
 #: Which established channels make the baseline (see the module docstring).
 BASELINES = ("paid", "all")
 
-_USER_STATUSES = ("established", "exited", "test")
 _READINGS = ("multiple", "fraction")
 
 
-class LifecycleError(ValueError):
+# The optimizer applies the verdicts as spend limits (touchpath.optimizer.constraints);
+# a member equals its value (VerdictKind.exit == "exit").
+class VerdictKind(StrEnum):
+    """A lifecycle verdict of a channel in test, from the least spend to the most.
+
+    ``exit`` (no more spend), ``test`` (stays in test, within the test budget),
+    ``admit`` (normal bounds) or ``scale`` (may grow beyond the max-change limit).
+    """
+
+    exit = "exit"
+    test = "test"
+    admit = "admit"
+    scale = "scale"
+
+
+class LifecycleError(TouchpathError, ValueError):
     """Lifecycle rules could not be evaluated or applied: says what and where."""
 
 
@@ -211,7 +225,7 @@ class Verdict:
     Attributes
     ----------
     channel : str
-    verdict : {"exit", "test", "admit", "scale"}
+    verdict : VerdictKind
     rule : str
         Which rule fired: ``exit_streak``, ``insufficient_data``, ``scale_bar``,
         ``admit_bar`` or ``below_admit``.
@@ -231,7 +245,7 @@ class Verdict:
     """
 
     channel: str
-    verdict: str
+    verdict: VerdictKind
     rule: str
     reason: str
     period: str | None
@@ -365,7 +379,7 @@ def _channel_cycles(
 
 def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
     if cyc.empty:
-        return Verdict(channel, "test", "insufficient_data",
+        return Verdict(channel, VerdictKind.test, "insufficient_data",
                        "insufficient data: no cycle since launch", None, math.nan, math.nan,
                        math.nan, 0, cyc, rules)
     streak = 0
@@ -379,7 +393,7 @@ def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
     target = ("the admit bar" if rules.exit_target == "admit"
               else f"the target ROI {float(rules.exit_target):g}")
 
-    def make(verdict: str, rule: str, reason: str) -> Verdict:
+    def make(verdict: VerdictKind, rule: str, reason: str) -> Verdict:
         return Verdict(channel, verdict, rule, reason, period, roi, base, ratio, streak, cyc,
                        rules)
 
@@ -387,20 +401,20 @@ def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
         recent = cyc.iloc[-rules.exit_cycles:]
         detail = ", ".join(f"{p}: {r:.4g} < {b:.4g}" for p, r, b in
                            zip(recent["period"], recent["roi"], recent["exit_bar"], strict=True))
-        return make("exit", "exit_streak",
+        return make(VerdictKind.exit, "exit_streak",
                     f"ROI below {rules.exit_fraction:g} × {target} in each of the last "
                     f"{rules.exit_cycles} consecutive cycles ({detail})")
     if not bool(last["sufficient"]):
-        return make("test", "insufficient_data", f"{last['note']} in {period}")
+        return make(VerdictKind.test, "insufficient_data", f"{last['note']} in {period}")
     if _ge(roi, float(last["scale_bar"])):
-        return make("scale", "scale_bar",
+        return make(VerdictKind.scale, "scale_bar",
                     f"ROI {roi:.4g} ≥ {rules.scale:g} × baseline {base:.4g} = "
                     f"{float(last['scale_bar']):.4g} in {period} (ratio {ratio:.4g})")
     if _ge(roi, float(last["admit_bar"])):
-        return make("admit", "admit_bar",
+        return make(VerdictKind.admit, "admit_bar",
                     f"ROI {roi:.4g} ≥ {rules.admit:g} × baseline {base:.4g} = "
                     f"{float(last['admit_bar']):.4g} in {period} (ratio {ratio:.4g})")
-    return make("test", "below_admit",
+    return make(VerdictKind.test, "below_admit",
                 f"ROI {roi:.4g} below the admit bar {rules.admit:g} × baseline {base:.4g} = "
                 f"{float(last['admit_bar']):.4g} in {period} (ratio {ratio:.4g}); "
                 f"low-cycle streak {streak} of {rules.exit_cycles}")
@@ -454,14 +468,14 @@ def evaluate(
     for col in ("channel", "status"):
         if col not in channels.columns:
             raise LifecycleError(f"channels frame: missing column {col!r}")
-    bad = sorted(set(channels["status"]) - {"established", "test", "exited"})
+    bad = sorted(set(channels["status"]) - {s.value for s in ChannelStatus})
     if bad:
         raise LifecycleError(f"channels frame: unknown status values {bad}")
-    established = set(channels.loc[channels["status"] == "established", "channel"])
+    established = set(channels.loc[channels["status"] == ChannelStatus.established, "channel"])
     periods = _period_order(frame)
     baselines = _baselines(frame, established, rules.baseline)
     verdicts = []
-    for _, ch in channels[channels["status"] == "test"].iterrows():
+    for _, ch in channels[channels["status"] == ChannelStatus.test].iterrows():
         launched = ch["launched_on"] if "launched_on" in channels.columns else None
         cyc = _channel_cycles(str(ch["channel"]), frame, periods, baselines, launched, rules)
         verdicts.append(_decide(str(ch["channel"]), cyc, rules))
@@ -480,13 +494,13 @@ def verdicts_to_frame(verdicts: list[Verdict]) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------- status changes
-def check_status_change(status: str, reason: str) -> str:
+def check_status_change(status: ChannelStatus | str, reason: str) -> str:
     """Check a user's status change; return its reason, stripped.
 
     Parameters
     ----------
-    status : {"established", "exited", "test"}
-        The status a user may move a channel to.
+    status : ChannelStatus or str
+        ``established``, ``test`` or ``exited``.
     reason : str
         Why (required, non-empty): recorded with the change.
 
@@ -495,8 +509,11 @@ def check_status_change(status: str, reason: str) -> str:
     LifecycleError
         Unknown status, or an empty reason.
     """
-    if status not in _USER_STATUSES:
-        raise LifecycleError(f"status must be one of {_USER_STATUSES}, got {status!r}")
+    try:
+        status = ChannelStatus(status)
+    except ValueError:
+        raise LifecycleError(f"status must be one of {tuple(s.value for s in ChannelStatus)}, "
+                             f"got {status!r}") from None
     if not reason or not reason.strip():
         raise LifecycleError("a reason is required to change a channel's status")
     return reason.strip()

@@ -29,6 +29,7 @@ from functools import cache
 from typing import Any
 
 from touchpath.attribution.base import AttributionModel
+from touchpath.errors import TouchpathError
 
 __all__ = [
     "ModelSpec",
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 
-class ModelSpecError(ValueError):
+class ModelSpecError(TouchpathError, ValueError):
     """A model spec names no known model or carries settings the model does not take."""
 
 
@@ -364,7 +365,7 @@ def short_label(model: str, params: Mapping[str, Any]) -> str:
     Parameters
     ----------
     model : str
-        :attr:`AttributionResult.model`, e.g. ``"markov"`` or ``"position_based"``.
+        :attr:`AttributionResult.model`, e.g. ``"markov"`` or ``"position"``.
     params : mapping
         :attr:`AttributionResult.params`, e.g. ``{"order": 2}``.
 
@@ -378,7 +379,7 @@ def short_label(model: str, params: Mapping[str, Any]) -> str:
     'markov2'
     >>> short_label("markov", {"order": 1})
     'markov1'
-    >>> short_label("position_based", {"first": 0.4, "last": 0.4})
+    >>> short_label("position", {"first": 0.4, "last": 0.4})
     'position'
     >>> short_label("time_decay", {"half_life_days": 3.0})
     'time_decay(half_life_days=3.0)'

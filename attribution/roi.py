@@ -98,6 +98,7 @@ from touchpath.attribution.registry import model_label, needs_touches
 from touchpath.data.journeys import JourneyOptions
 from touchpath.data.paths import DIRECT, PathTable
 from touchpath.data.periods import ROIInputs
+from touchpath.errors import TouchpathError
 
 __all__ = [
     "PERIODS",
@@ -138,7 +139,7 @@ _TOTAL_COLUMNS = ("period", "period_start", "period_end", "conversions", "revenu
 RECONCILE_RTOL = 1e-9
 
 
-class ROIError(ValueError):
+class ROIError(TouchpathError, ValueError):
     """The ROI table could not be built: says what and where."""
 
 

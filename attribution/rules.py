@@ -372,7 +372,7 @@ class CustomPosition(_TouchWeightRule):
     first: float
     middle: float
     last: float
-    name: ClassVar[str] = "custom_position"
+    name: ClassVar[str] = "custom"
 
     def __post_init__(self) -> None:
         for label in ("first", "middle", "last"):
@@ -414,7 +414,7 @@ class PositionBased(_TouchWeightRule):
 
     first: float = 0.4
     last: float = 0.4
-    name: ClassVar[str] = "position_based"
+    name: ClassVar[str] = "position"
 
     def __post_init__(self) -> None:
         for label in ("first", "last"):

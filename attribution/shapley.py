@@ -53,6 +53,7 @@ import pandas as pd
 
 from touchpath.attribution.base import AttributionResult, sum_credit_by_path
 from touchpath.data.paths import PathTable
+from touchpath.errors import TouchpathError
 
 __all__ = [
     "BOUND_LEVEL",
@@ -306,7 +307,7 @@ class OrderedShapley:
 
 
 # ------------------------------------------------------------- conversion rate
-class DegenerateGameError(ValueError):
+class DegenerateGameError(TouchpathError, ValueError):
     """The global conversion-rate game has no gain to share: ``v(N) − v(∅) ≤ 0``.
 
     Raised by :class:`ShapleyConversionRate` with ``scope="global"`` when the

@@ -48,6 +48,7 @@ from touchpath.attribution.registry import (
 )
 from touchpath.cli.app import app
 from touchpath.cli.common import (
+    CliUsageError,
     CollapseOpt,
     FormatOpt,
     JourneyFromOpt,
@@ -71,10 +72,6 @@ DEFAULT_COMPARE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "
 
 #: Rows of the transition table that ``attribute --details`` shows (most journeys first).
 TOP_TRANSITIONS = 10
-
-
-class CliInputError(Exception):
-    """Bad command-line input: printed as one line, exit code 2."""
 
 
 # ----------------------------------------------------------------- options
@@ -109,7 +106,7 @@ def _clean_errors() -> Iterator[None]:
     """Turn expected errors into one stderr line and exit code 2 (no traceback)."""
     try:
         yield
-    except (CliInputError, ModelSpecError, PathTableError, ValueError, OSError) as exc:
+    except (CliUsageError, ModelSpecError, PathTableError, ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
 
 
@@ -140,18 +137,18 @@ def load_inputs(
 
     Raises
     ------
-    CliInputError
+    CliUsageError
         Both or a missing source, or a warehouse file that does not exist.
     """
     if paths_file is not None:
         if db is not None:
-            raise CliInputError("give either --db or --paths, not both")
+            raise CliUsageError("give either --db or --paths, not both")
         if not paths_file.is_file():
-            raise CliInputError(f"{paths_file}: no such file")
+            raise CliUsageError(f"{paths_file}: no such file")
         return PathTable.read_csv(paths_file), None
     db = db or Path("touchpath.duckdb")
     if not db.is_file():
-        raise CliInputError(
+        raise CliUsageError(
             f"{db}: no such warehouse; load data with `touchpath ingest` or pass --paths FILE"
         )
     from touchpath.data.journeys import build_paths, journey_touches
@@ -480,7 +477,7 @@ def _parse_params(items: Sequence[str] | None) -> dict[str, Any]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise CliInputError(f"--param {item!r}: expected key=value")
+            raise CliUsageError(f"--param {item!r}: expected key=value")
         params[key.strip()] = parse_value(value)
     return params
 
@@ -524,7 +521,7 @@ def attribute(
         return
     with _clean_errors():
         if details and fmt is OutputFormat.csv:
-            raise CliInputError("--details needs --format table or json (for the Markov "
+            raise CliUsageError("--details needs --format table or json (for the Markov "
                                 "transition table as CSV use --transitions FILE.csv)")
         params = _parse_params(param)
         if order is not None:
@@ -534,7 +531,7 @@ def attribute(
         built = make_model(model, **params)
         touch_model = needs_touches(built)
         if touch_model and paths is not None:
-            raise CliInputError(
+            raise CliUsageError(
                 f"model {built.name!r} needs touch timestamps, which a path table (--paths)"
                 " does not carry; read journeys from the warehouse with --db"
             )
@@ -546,7 +543,7 @@ def attribute(
         if transitions is not None:
             frame = result.details.get("transition_table")
             if not isinstance(frame, pd.DataFrame):
-                raise CliInputError(f"--transitions: model {result.label!r} has no transition "
+                raise CliUsageError(f"--transitions: model {result.label!r} has no transition "
                                     "table (use --model markov)")
             frame.to_csv(transitions, index=False)
         if fmt is OutputFormat.json:
@@ -606,7 +603,7 @@ def compare_cmd(
     with _clean_errors():
         specs = split_specs(models)
         if not specs:
-            raise CliInputError("--models: give at least one model")
+            raise CliUsageError("--models: give at least one model")
         built = [make_model(s) for s in specs]
         touch_wanted = paths is None and any(needs_touches(m) for m in built)
         table, touches = load_inputs(db, paths, with_touches=touch_wanted, lookback=lookback,
@@ -615,7 +612,7 @@ def compare_cmd(
         comparison = compare(built, table, touches=touches, ci=ci, level=level, seed=seed,
                              progress=progress)
         if not comparison.results:
-            raise CliInputError("no model could run on this input")
+            raise CliUsageError("no model could run on this input")
         if plot is not None:
             comparison.plot(plot, metric=metric)
         if fmt is OutputFormat.table:

@@ -25,9 +25,19 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["JOURNEY_DATE_FORMATS", "CollapseOpt", "FormatOpt", "JourneyFromOpt", "JourneyToOpt",
-           "LookbackOpt", "OrderOpt", "OutOpt", "OutputFormat", "Period", "check_order", "emit",
-           "order_value"]
+from touchpath.errors import TouchpathError
+
+__all__ = ["JOURNEY_DATE_FORMATS", "CliUsageError", "CollapseOpt", "FormatOpt", "JourneyFromOpt",
+           "JourneyToOpt", "LookbackOpt", "OrderOpt", "OutOpt", "OutputFormat", "PeriodChoice",
+           "check_order", "emit", "order_value"]
+
+
+class CliUsageError(TouchpathError, ValueError):
+    """Bad command-line input (options that contradict each other, a missing file, ...).
+
+    The commands print its message as one line on stderr and exit with code 2.
+    """
+
 
 class OutputFormat(StrEnum):
     """How results are written: a rich table, CSV or JSON."""
@@ -43,8 +53,8 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output 
 JOURNEY_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
-class Period(StrEnum):
-    """Period of an ROI table (and length of a lifecycle test cycle)."""
+class PeriodChoice(StrEnum):
+    """``--period``: period of an ROI table (and length of a lifecycle test cycle)."""
 
     week = "week"
     month = "month"

@@ -198,6 +198,7 @@ def verdict_table(v: Any) -> Table:
 # -------------------------------------------------------------------- 4. curves
 def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     from touchpath.attribution.curves import plot_curves
+    from touchpath.optimizer.curves import breakpoints
     from touchpath.service import CurveSettings, plan_inputs
 
     progress(0.05)
@@ -206,7 +207,9 @@ def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     ctx.plan_inputs = plan_inputs(ctx.warehouse, settings)
     progress(0.9)
     path = ctx.out_dir / "curves.png"
-    plot_curves(ctx.plan_inputs.curves, path)
+    curves = ctx.plan_inputs.curves
+    plot_curves(curves, path, breakpoints={c: breakpoints(curve, settings.segments)
+                                           for c, curve in curves.items()})
     ctx.outputs["response curves chart"] = path
     t = Table(title="Response curves (attributed revenue vs monthly spend)",
               title_justify="left")

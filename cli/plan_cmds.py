@@ -33,7 +33,15 @@ from typing import Annotated, Any
 import typer
 
 from touchpath.cli.app import app
-from touchpath.cli.common import OrderOpt, OutOpt, OutputFormat, Period, emit, order_value
+from touchpath.cli.common import (
+    CliUsageError,
+    OrderOpt,
+    OutOpt,
+    OutputFormat,
+    PeriodChoice,
+    emit,
+    order_value,
+)
 from touchpath.optimizer import (
     BudgetConstraint,
     BudgetPlan,
@@ -41,7 +49,7 @@ from touchpath.optimizer import (
     ConstraintError,
     CurveError,
     GroupLimit,
-    LifecycleRules,
+    LifecycleLimits,
     MaxChange,
     PlanConstraints,
     PlanError,
@@ -59,7 +67,7 @@ __all__ = ["plan_command"]
 
 
 
-class Objective(StrEnum):
+class ObjectiveChoice(StrEnum):
     """What the plan maximises (profit needs ``--margin``)."""
 
     revenue = "revenue"
@@ -89,16 +97,12 @@ class Unmodelled(StrEnum):
     zero = "zero"
 
 
-class _UsageError(ValueError):
-    pass
-
-
 def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
     out = []
     for v in values:
         name, sep, val = v.partition("=")
         if not sep or not name.strip() or not val.strip():
-            raise _UsageError(f"{option} expects NAME=VALUE, got {v!r}")
+            raise CliUsageError(f"{option} expects NAME=VALUE, got {v!r}")
         out.append((name.strip(), val.strip()))
     return out
 
@@ -111,7 +115,7 @@ def _amount_or_share(raw: str, option: str, *, plain_is_share: bool) -> tuple[fl
             return float(text[:-1]) / 100.0, True
         value = float(text)
     except ValueError:
-        raise _UsageError(f"{option}: {raw!r} is not a number") from None
+        raise CliUsageError(f"{option}: {raw!r} is not a number") from None
     if plain_is_share and value <= 1:
         return value, True
     return value, False
@@ -149,7 +153,7 @@ def _build_constraints(
         bounds=tuple(ChannelBounds(c, **kw) for c, kw in bounds.items()),
         max_change=None if max_change is None else MaxChange(max_change),
         groups=tuple(GroupLimit(g, **kw) for g, kw in groups.items()),
-        lifecycle=LifecycleRules(test_budget_share=test_budget, scale_growth=scale_growth),
+        lifecycle=LifecycleLimits(test_budget_share=test_budget, scale_growth=scale_growth),
         unmodelled=unmodelled,
     )
 
@@ -238,8 +242,8 @@ def plan_command(
     budget: Annotated[float | None, typer.Option(help="Budget of the quarter.")] = None,
     quarter: Annotated[str | None, typer.Option(help="Quarter, e.g. 2027Q1.")] = None,
     objective: Annotated[
-        Objective, typer.Option(help="What to maximise (profit needs --margin).")
-    ] = Objective.revenue,
+        ObjectiveChoice, typer.Option(help="What to maximise (profit needs --margin).")
+    ] = ObjectiveChoice.revenue,
     margin: Annotated[float | None, typer.Option(help="Gross margin for profit.")] = None,
     max_change: Annotated[
         float | None, typer.Option(help="Largest change vs previous spend, e.g. 0.3.")
@@ -287,8 +291,8 @@ def plan_command(
     ] = "markov",
     order: OrderOpt = None,
     period: Annotated[
-        Period, typer.Option(help="Period of the fitted curves.")
-    ] = Period.month,
+        PeriodChoice, typer.Option(help="Period of the fitted curves.")
+    ] = PeriodChoice.month,
     segments: Annotated[int, typer.Option(min=1, help="Segments per fitted curve.")] = 8,
     resamples: Annotated[
         int,
@@ -319,7 +323,7 @@ def plan_command(
     try:
         goals = [g for g in (budget, target_revenue, min_roi) if g is not None]
         if len(goals) > 1 or (not goals and curves is not None):
-            raise _UsageError("give exactly one of --budget, --target-revenue, --min-roi")
+            raise CliUsageError("give exactly one of --budget, --target-revenue, --min-roi")
         if curves is not None:
             inputs, curve_sets = load_curves_file(curves)
         else:
@@ -376,7 +380,7 @@ def plan_command(
                 try:
                     mults = [float(m) for m in scenarios.split(",") if m.strip()]
                 except ValueError:
-                    raise _UsageError(
+                    raise CliUsageError(
                         f"--scenarios expects numbers separated by commas, got {scenarios!r}"
                     ) from None
                 scen = run_scenarios(
@@ -391,7 +395,7 @@ def plan_command(
             from dataclasses import replace
 
             plan = replace(plan, revenue_range=revenue_range(plan, curve_sets))
-    except (_UsageError, CurveError, ConstraintError, ValueError, PlanError) as exc:
+    except (CliUsageError, CurveError, ConstraintError, ValueError, PlanError) as exc:
         err(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
 
@@ -421,7 +425,7 @@ def _warehouse_inputs(db: Path, model: str, order: str | None, period: str, segm
                       resamples: int) -> Any:
     """Plan inputs fitted from the warehouse at ``db``, with a progress bar on stderr."""
     if not db.is_file():
-        raise _UsageError(
+        raise CliUsageError(
             "touchpath plan needs response curves: pass --curves FILE.json "
             '(schema: {"channels": [{"channel": ..., "segments": '
             '[{"width": ..., "slope": ...}]}]}), '

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from touchpath.cli.app import app
-from touchpath.cli.common import OrderOpt, Period, order_value
+from touchpath.cli.common import OrderOpt, PeriodChoice, order_value
 
 __all__ = ["report_cmd"]
 
@@ -17,8 +17,8 @@ __all__ = ["report_cmd"]
 def report_cmd(
     out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
     db: Annotated[Path, typer.Option(help="DuckDB warehouse file.")] = Path("touchpath.duckdb"),
-    period: Annotated[Period, typer.Option(help="ROI period / lifecycle cycle.")]
-    = Period.month,
+    period: Annotated[PeriodChoice, typer.Option(help="ROI period / lifecycle cycle.")]
+    = PeriodChoice.month,
     model: Annotated[str, typer.Option(help="Attribution model of ROI, lifecycle and plan "
                                             "(markov, markov2, linear, ...).")] = "markov",
     order: OrderOpt = None,

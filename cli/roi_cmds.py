@@ -25,14 +25,16 @@ from rich.table import Table
 
 from touchpath.cli.app import app
 from touchpath.cli.common import (
+    CliUsageError,
     LookbackOpt,
     OrderOpt,
     OutOpt,
     OutputFormat,
-    Period,
+    PeriodChoice,
     emit,
     order_value,
 )
+from touchpath.data.statuses import ChannelStatus
 
 __all__ = ["channel_status_cmd", "curves_cmd", "lifecycle_cmd", "roi_cmd"]
 
@@ -60,19 +62,7 @@ class BaselineKind(StrEnum):
     all = "all"
 
 
-class Status(StrEnum):
-    """Channel statuses a user may set."""
-
-    established = "established"
-    exited = "exited"
-    test = "test"
-
-
-class _InputError(Exception):
-    """Bad command-line input."""
-
-
-PeriodOpt = Annotated[Period, typer.Option(
+PeriodOpt = Annotated[PeriodChoice, typer.Option(
     "--period", help="ROI period (a test cycle for the lifecycle rules).")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Attribution model name.")]
 FromOpt = Annotated[datetime | None, typer.Option(
@@ -95,15 +85,15 @@ def _clean_errors() -> Iterator[None]:
         yield
     except BrokenPipeError:
         raise  # stdout's reader went away: cli.main exits quietly
-    except (_InputError, ValueError, OSError, KeyError) as exc:
+    except (CliUsageError, ValueError, OSError, KeyError) as exc:
         raise _fail(str(exc)) from None
 
 
 @contextmanager
 def _warehouse(db: Path) -> Iterator[Any]:
     if not db.is_file():
-        raise _InputError(f"{db}: no such warehouse; load data with `touchpath ingest` or "
-                          "`touchpath demo`")
+        raise CliUsageError(f"{db}: no such warehouse; load data with `touchpath ingest` or "
+                            "`touchpath demo`")
     from touchpath.data.warehouse import Warehouse
 
     with Warehouse.open(db) as wh:
@@ -121,7 +111,7 @@ def _range(start: datetime | None, end: datetime | None) -> tuple[date | None, d
     lo = start.date() if start is not None else None
     hi = end.date() + timedelta(days=1) if end is not None else None
     if lo is not None and hi is not None and hi <= lo:
-        raise _InputError(f"--to {end:%Y-%m-%d} is before --from {start:%Y-%m-%d}")
+        raise CliUsageError(f"--to {end:%Y-%m-%d} is before --from {start:%Y-%m-%d}")
     return lo, hi
 
 
@@ -131,7 +121,7 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:,.{digits}f}"
 
 
-def _build_roi(db: Path, period: Period, model: str, order: str | None,
+def _build_roi(db: Path, period: PeriodChoice, model: str, order: str | None,
                start: datetime | None, end: datetime | None, fiscal: int,
                lookback: int) -> tuple[Any, Any]:
     from rich.progress import Progress
@@ -179,7 +169,7 @@ def _require_data(wh: Any, table: Any, lo: date | None, hi: date | None) -> None
 
 @app.command("roi")
 def roi_cmd(
-    period: PeriodOpt = Period.month,
+    period: PeriodOpt = PeriodChoice.month,
     model: ModelOpt = "markov",
     order: OrderOpt = None,
     start: FromOpt = None,
@@ -199,7 +189,7 @@ def roi_cmd(
     """
     with _clean_errors():
         if fmt is RoiFormat.parquet and out is None:
-            raise _InputError("--format parquet needs --out FILE")
+            raise CliUsageError("--format parquet needs --out FILE")
         table, _ = _build_roi(db, period, model, order, start, end, fiscal_start, lookback)
         if fmt is RoiFormat.parquet:
             table.to_parquet(out)
@@ -270,7 +260,7 @@ def _print_roi(table: Any, console: Console) -> None:
 
 @app.command("lifecycle")
 def lifecycle_cmd(
-    period: PeriodOpt = Period.month,
+    period: PeriodOpt = PeriodChoice.month,
     admit: Annotated[float | None, typer.Option(
         "--admit", help="Admit bar × baseline (default 1.15, or 0.15 with --reading fraction).")
     ] = None,
@@ -322,8 +312,8 @@ def lifecycle_cmd(
         try:
             target: str | float = "admit" if exit_target == "admit" else float(exit_target)
         except ValueError:
-            raise _InputError(f"--exit-target must be 'admit' or a number, got {exit_target!r}"
-                              ) from None
+            raise CliUsageError(
+                f"--exit-target must be 'admit' or a number, got {exit_target!r}") from None
         rules = LifecycleRules(admit=admit, scale=scale, reading=reading.value,
                                exit_fraction=exit_fraction, exit_cycles=exit_cycles,
                                exit_target=target, min_spend=min_spend,  # type: ignore[arg-type]
@@ -377,7 +367,7 @@ def _print_verdict(v: Any, console: Console) -> None:
 @app.command("channel-status")
 def channel_status_cmd(
     channel: Annotated[str, typer.Argument(help="Channel name.")],
-    status: Annotated[Status, typer.Option("--status", help="New status.")],
+    status: Annotated[ChannelStatus, typer.Option("--status", help="New status.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded with the change).")],
     db: DbOpt = Path("touchpath.duckdb"),
 ) -> None:
@@ -399,7 +389,7 @@ def channel_status_cmd(
 
 @app.command("curves")
 def curves_cmd(
-    period: PeriodOpt = Period.month,
+    period: PeriodOpt = PeriodChoice.month,
     model: ModelOpt = "markov",
     order: OrderOpt = None,
     start: FromOpt = None,
@@ -423,20 +413,22 @@ def curves_cmd(
     The JSON is the optimizer's curves document: segment widths are multiplied
     by --horizon, and previous_spend is the spend of the last --horizon periods.
     """
-    from touchpath.attribution.curves import curves_frame, curves_to_json, fit_curves, plot_curves
+    from touchpath.attribution.curves import curves_frame, fit_curves, plot_curves
     from touchpath.attribution.lifecycle import evaluate
+    from touchpath.optimizer.curves import breakpoints
+    from touchpath.optimizer.io import curves_document
 
     with _clean_errors():
         table, channels = _build_roi(db, period, model, order, start, end, 1, lookback)
         curves = fit_curves(table, min_periods=min_periods, fallback_cap=cap)
         if not curves:
-            raise _InputError("no channel has spend in the range; no curve to fit")
+            raise CliUsageError("no channel has spend in the range; no curve to fit")
         frame = table.to_frame(include_direct=False)
         last = table.periods[-max(1, int(round(horizon))):]
         prev = frame[frame["period"].isin(last)].groupby("channel")["spend"].sum()
         chans = channels.set_index("channel")
         verdicts = {v.channel: v.verdict for v in evaluate(table, channels)}
-        doc = curves_to_json(
+        doc = curves_document(
             curves, n=segments, periods=horizon,
             previous_spend={c: float(prev.get(c, 0.0)) for c in curves},
             groups={c: g for c, g in chans.get("group_name", pd.Series(dtype=str)).items()
@@ -445,7 +437,8 @@ def curves_cmd(
         if out is not None:
             out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
         if png is not None:
-            plot_curves(curves, png, n=segments)
+            plot_curves(curves, png, breakpoints={c: breakpoints(curve, segments)
+                                                  for c, curve in curves.items()})
         summary = curves_frame(curves)
         console = _console(None)
         t = Table(title="Response curves (revenue vs spend per period)", title_justify="left")

@@ -14,6 +14,7 @@ from touchpath.data.journeys import (
     journey_touches,
 )
 from touchpath.data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
+from touchpath.data.statuses import ChannelStatus
 from touchpath.data.warehouse import (
     IngestError,
     IngestProblem,
@@ -27,6 +28,7 @@ from touchpath.data.warehouse import (
 __all__ = [
     "CA_COLUMNS",
     "DIRECT",
+    "ChannelStatus",
     "IngestError",
     "IngestProblem",
     "IngestReport",

@@ -37,6 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from touchpath.errors import TouchpathError
+
 __all__ = ["DIRECT", "CA_COLUMNS", "PATH_SEP", "PathTable", "PathTableError", "separator_mark"]
 
 #: Name of the baseline row: conversions with no touchpoint in the lookback window.
@@ -51,7 +53,7 @@ PATH_SEP = " > "
 CA_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
 
 
-class PathTableError(ValueError):
+class PathTableError(TouchpathError, ValueError):
     """A path table could not be built: says which row and column, and why."""
 
 

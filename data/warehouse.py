@@ -101,6 +101,7 @@ import duckdb
 import pandas as pd
 
 from touchpath.data.paths import PATH_SEP, separator_mark
+from touchpath.errors import TouchpathError
 
 __all__ = [
     "DEFAULT_TS_WINDOW",
@@ -163,7 +164,7 @@ def load_sql(name: str) -> str:
     return sql.read_text(encoding="utf-8")
 
 
-class WarehouseError(RuntimeError):
+class WarehouseError(TouchpathError, RuntimeError):
     """A warehouse file cannot be opened or used as asked.
 
     The message says what and which file, in one line; the CLI prints it as
@@ -254,7 +255,7 @@ class IngestProblem(NamedTuple):
     value: str | None = None
 
 
-class IngestError(ValueError):
+class IngestError(TouchpathError, ValueError):
     """A file was refused: nothing of it was loaded.
 
     Attributes

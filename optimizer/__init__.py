@@ -16,20 +16,27 @@ from touchpath.optimizer.constraints import (
     ChannelBounds,
     ConstraintError,
     GroupLimit,
-    LifecycleRules,
+    LifecycleLimits,
     MaxChange,
     PlanConstraints,
 )
 from touchpath.optimizer.curves import (
-    CHANNEL_STATUSES,
-    VERDICTS,
     ChannelInput,
     CurveError,
+    FittedRevenue,
     ResponseCurve,
     Segment,
+    breakpoints,
     channel_input_from_segments,
+    chords,
+    segments_from,
 )
-from touchpath.optimizer.io import curves_from_json, load_curves_file
+from touchpath.optimizer.io import (
+    curves_document,
+    curves_from_json,
+    load_curves_file,
+    segment_entries,
+)
 from touchpath.optimizer.model import (
     LPModel,
     LPSolution,
@@ -58,9 +65,7 @@ from touchpath.optimizer.scenarios import (
 )
 
 __all__ = [
-    "CHANNEL_STATUSES",
     "DEFAULT_MULTIPLIERS",
-    "VERDICTS",
     "BudgetConstraint",
     "BudgetPlan",
     "ChannelBounds",
@@ -68,10 +73,11 @@ __all__ = [
     "ChannelPlan",
     "ConstraintError",
     "CurveError",
+    "FittedRevenue",
     "GroupLimit",
     "LPModel",
     "LPSolution",
-    "LifecycleRules",
+    "LifecycleLimits",
     "MaxChange",
     "PlanConstraints",
     "PlanError",
@@ -81,8 +87,11 @@ __all__ = [
     "ScenarioSet",
     "Segment",
     "available_solvers",
+    "breakpoints",
     "build_model",
     "channel_input_from_segments",
+    "chords",
+    "curves_document",
     "curves_from_json",
     "diagnose_conflicts",
     "evaluate_revenue",
@@ -93,5 +102,7 @@ __all__ = [
     "quarter_months",
     "revenue_range",
     "run_scenarios",
+    "segment_entries",
+    "segments_from",
     "solve_model",
 ]

@@ -25,18 +25,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from touchpath.errors import TouchpathError
+
 __all__ = [
     "BudgetConstraint",
     "ChannelBounds",
     "ConstraintError",
     "GroupLimit",
-    "LifecycleRules",
+    "LifecycleLimits",
     "MaxChange",
     "PlanConstraints",
 ]
 
 
-class ConstraintError(ValueError):
+class ConstraintError(TouchpathError, ValueError):
     """A constraint specification is malformed; the message names which."""
 
 
@@ -130,7 +132,7 @@ class GroupLimit:
 
 
 @dataclass(frozen=True)
-class LifecycleRules:
+class LifecycleLimits:
     """How lifecycle verdicts constrain spend (see the module docstring).
 
     Parameters
@@ -162,7 +164,7 @@ class PlanConstraints:
     bounds : sequence of ChannelBounds
     max_change : MaxChange, optional
     groups : sequence of GroupLimit
-    lifecycle : LifecycleRules
+    lifecycle : LifecycleLimits
     unmodelled : {"hold", "zero"}
         Channels without a curve: ``hold`` (default) fixes their spend at the
         previous spend (0 when unknown); ``zero`` gives them nothing. Their
@@ -173,7 +175,7 @@ class PlanConstraints:
     bounds: Sequence[ChannelBounds] = field(default_factory=tuple)
     max_change: MaxChange | None = None
     groups: Sequence[GroupLimit] = field(default_factory=tuple)
-    lifecycle: LifecycleRules = field(default_factory=LifecycleRules)
+    lifecycle: LifecycleLimits = field(default_factory=LifecycleLimits)
     unmodelled: Literal["hold", "zero"] = "hold"
 
     def __post_init__(self) -> None:

@@ -14,10 +14,21 @@ allow and still describe the curve (no integer variables are needed). Spend
 above the capacity is outside the curve's domain: the optimizer never plans
 it, and :meth:`ResponseCurve.revenue` counts nothing more for it (a flat tail).
 
-A fitted curve ``f`` (e.g. ``a * (1 - exp(-s / k))``) becomes a
-:class:`ResponseCurve` with :meth:`ResponseCurve.from_function` (chords between
-breakpoints) or, when the segments are already known, with
-:func:`channel_input_from_segments` / :meth:`ResponseCurve.from_pairs`.
+A fitted curve ``f`` (e.g. ``a * (1 - exp(-s / k))``) is cut into chords
+between breakpoints, in one place, :func:`chords`: segment ``k`` spans
+``[b_k, b_{k+1}]`` with slope ``(f(b_{k+1}) - f(b_k)) / (b_{k+1} - b_k)``, so the
+piecewise-linear curve equals ``f`` at every breakpoint, and the slopes of a
+concave ``f`` are non-increasing. :func:`segments_from` cuts a fitted curve
+(anything with the members of :class:`FittedRevenue`, such as
+:class:`touchpath.attribution.curves.FittedCurve`) at :func:`breakpoints`, ``n``
+equal widths over ``[0, max_spend]`` plus a break at each of its kinks;
+:meth:`ResponseCurve.from_function` cuts any function at given breakpoints. When
+the segments are already known, :func:`channel_input_from_segments` /
+:meth:`ResponseCurve.from_pairs` build the curve.
+
+Channel statuses and lifecycle verdicts are the enums of the layers below:
+:class:`touchpath.data.statuses.ChannelStatus` and
+:class:`touchpath.attribution.lifecycle.VerdictKind`.
 """
 
 from __future__ import annotations
@@ -25,31 +36,32 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
+from touchpath.attribution.lifecycle import VerdictKind
+from touchpath.data.statuses import ChannelStatus
+from touchpath.errors import TouchpathError
+
 __all__ = [
-    "CHANNEL_STATUSES",
-    "VERDICTS",
     "ChannelInput",
     "CurveError",
+    "FittedRevenue",
     "ResponseCurve",
     "Segment",
+    "breakpoints",
     "channel_input_from_segments",
+    "chords",
+    "segments_from",
 ]
-
-CHANNEL_STATUSES = ("established", "test", "exited")
-"""Channel status values of the ``channels`` table (DESIGN.md, "Tables")."""
-
-VERDICTS = ("admit", "scale", "test", "exit")
-"""Lifecycle verdicts (DESIGN.md, "ROI and lifecycle rules")."""
 
 # Relative tolerance on "slopes non-increasing": chords of a concave function
 # computed in floating point may rise by a few ulps.
 _CONCAVITY_RTOL = 1e-9
 
 
-class CurveError(ValueError):
+class CurveError(TouchpathError, ValueError):
     """A response curve or channel input is malformed; the message names where."""
 
 
@@ -67,6 +79,121 @@ class Segment:
 
     width: float
     slope: float
+
+
+class FittedRevenue(Protocol):
+    """What the optimizer needs of a fitted revenue curve to cut it into segments.
+
+    :class:`touchpath.attribution.curves.FittedCurve` is one; any object with these
+    members will do.
+    """
+
+    @property
+    def channel(self) -> str:
+        """The channel, for error messages."""
+        ...
+
+    @property
+    def max_spend(self) -> float:
+        """Default right end of the cut (spend per curve period)."""
+        ...
+
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        """Spends where the slope jumps; the cut puts a breakpoint at each inside it."""
+        ...
+
+    def revenue(self, spend: np.ndarray) -> np.ndarray:
+        """Expected revenue at each spend of an array."""
+        ...
+
+
+def chords(spends: Sequence[float] | np.ndarray,
+           revenues: Sequence[float] | np.ndarray) -> list[Segment]:
+    """The chords through the points ``(spends[k], revenues[k])`` (see the module docstring).
+
+    Parameters
+    ----------
+    spends : sequence of float
+        Increasing spends ``b_0 < b_1 < ...``; ``m + 1`` of them give ``m`` chords.
+    revenues : sequence of float
+        The curve's revenue ``f(b_k)`` at each.
+
+    Returns
+    -------
+    list of Segment
+        Width ``b_{k+1} - b_k`` and slope ``(f(b_{k+1}) - f(b_k)) / width``, unchecked
+        (:class:`ResponseCurve` checks a curve made of them).
+    """
+    b = np.asarray(spends, dtype=np.float64)
+    widths = np.diff(b)
+    slopes = np.diff(np.asarray(revenues, dtype=np.float64)) / widths
+    return [Segment(float(w), float(m)) for w, m in zip(widths, slopes, strict=True)]
+
+
+def breakpoints(curve: FittedRevenue, n: int = 8, max_spend: float | None = None) -> np.ndarray:
+    """Spend levels ``0 = s_0 < … < s_m = max_spend`` of :func:`segments_from`.
+
+    ``n + 1`` equal steps over ``[0, max_spend]``, plus each of the curve's kinks
+    that falls strictly inside and is not already a step.
+
+    Parameters
+    ----------
+    curve : FittedRevenue
+    n : int
+        Number of equal-width segments.
+    max_spend : float, optional
+        Right end; default :attr:`FittedRevenue.max_spend`.
+
+    Returns
+    -------
+    ndarray
+        The breakpoints; the single point 0 when ``max_spend`` is 0.
+
+    Raises
+    ------
+    CurveError
+        ``n`` not a positive integer, ``max_spend`` negative or not finite.
+    """
+    if int(n) != n or n < 1:
+        raise CurveError(f"n must be a positive integer, got {n!r}")
+    hi = curve.max_spend if max_spend is None else float(max_spend)
+    if not math.isfinite(hi) or hi < 0:
+        raise CurveError(f"{curve.channel}: max_spend must be finite and >= 0, got {hi!r}")
+    if hi == 0:
+        return np.zeros(1)
+    xs = np.linspace(0.0, hi, int(n) + 1)
+    for kink in curve.kinks:
+        if 0 < kink < hi and not np.any(np.isclose(xs, kink, rtol=1e-12, atol=0)):
+            xs = np.sort(np.append(xs, kink))
+    return xs
+
+
+def segments_from(curve: FittedRevenue, n: int = 8,
+                  max_spend: float | None = None) -> list[Segment]:
+    """Cut a fitted curve into the chords between its :func:`breakpoints`.
+
+    Parameters
+    ----------
+    curve : FittedRevenue
+    n : int
+        Number of equal-width segments (one more per kink strictly inside).
+    max_spend : float, optional
+        Right end of the covered range; default :attr:`FittedRevenue.max_spend`.
+
+    Returns
+    -------
+    list of Segment
+        Slopes non-increasing and ``>= 0``, ``Σ width = max_spend``; empty when
+        ``max_spend`` is 0. The slopes of a concave curve are non-increasing in
+        exact arithmetic; a rise by the last ulp of float rounding is removed.
+    """
+    xs = breakpoints(curve, n, max_spend)
+    if len(xs) < 2:
+        return []
+    segments = chords(xs, curve.revenue(xs))
+    slopes = np.maximum(np.minimum.accumulate([s.slope for s in segments]), 0.0)
+    return [Segment(s.width, float(m)) for s, m in zip(segments, slopes, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -136,8 +263,8 @@ class ResponseCurve:
         """Cut a fitted concave revenue function into chords between breakpoints.
 
         Segment ``k`` spans ``[b_{k-1}, b_k]`` (with ``b_0 = 0``) and has slope
-        ``(f(b_k) - f(b_{k-1})) / (b_k - b_{k-1})``: the chord, so the
-        piecewise-linear curve equals ``f`` at every breakpoint. For a concave
+        ``(f(b_k) - f(b_{k-1})) / (b_k - b_{k-1})``: the chord (:func:`chords`), so
+        the piecewise-linear curve equals ``f`` at every breakpoint. For a concave
         ``f`` the chord slopes are non-increasing.
 
         Parameters
@@ -154,12 +281,7 @@ class ResponseCurve:
             raise CurveError(
                 f"channel {channel!r}: breakpoints must be strictly increasing and > 0"
             )
-        values = [float(revenue(x)) for x in b]
-        pairs = [
-            (b[i + 1] - b[i], (values[i + 1] - values[i]) / (b[i + 1] - b[i]))
-            for i in range(len(b) - 1)
-        ]
-        return cls.from_pairs(pairs, channel=channel)
+        return cls(tuple(chords(b, [float(revenue(x)) for x in b])), channel=channel)
 
     @property
     def widths(self) -> np.ndarray:
@@ -235,11 +357,13 @@ class ChannelInput:
         of the lifecycle scale rule).
     group : str, optional
         Channel group for group caps and floors (e.g. ``"social"``).
-    status : str
-        ``established`` | ``test`` | ``exited``. An exited channel gets 0; a
-        ``test`` channel without a verdict is treated as verdict ``test``.
-    verdict : str, optional
-        Lifecycle verdict ``admit`` | ``scale`` | ``test`` | ``exit``.
+    status : ChannelStatus or str
+        ``established`` | ``test`` | ``exited`` (stored as a
+        :class:`~touchpath.data.statuses.ChannelStatus`). An exited channel gets 0;
+        a ``test`` channel without a verdict is treated as verdict ``test``.
+    verdict : VerdictKind or str, optional
+        Lifecycle verdict ``exit`` | ``test`` | ``admit`` | ``scale`` (stored as a
+        :class:`~touchpath.attribution.lifecycle.VerdictKind`).
     conversions_per_revenue : float, optional
         Conversions per unit of revenue (``1 / average order value``); expected
         conversions = revenue x this. Needed for the ``conversions`` objective.
@@ -252,8 +376,8 @@ class ChannelInput:
     curve: ResponseCurve | None
     previous_spend: float | None = None
     group: str | None = None
-    status: str = "established"
-    verdict: str | None = None
+    status: ChannelStatus = ChannelStatus.established
+    verdict: VerdictKind | None = None
     conversions_per_revenue: float | None = None
     monthly_pattern: tuple[float, ...] | None = field(default=None)
 
@@ -261,14 +385,19 @@ class ChannelInput:
         where = f"channel {self.channel!r}"
         if not isinstance(self.channel, str) or not self.channel:
             raise CurveError(f"channel name must be a non-empty string, got {self.channel!r}")
-        if self.status not in CHANNEL_STATUSES:
+        try:
+            object.__setattr__(self, "status", ChannelStatus(self.status))
+        except ValueError:
             raise CurveError(
-                f"{where}: status must be one of {', '.join(CHANNEL_STATUSES)}, got {self.status!r}"
-            )
-        if self.verdict is not None and self.verdict not in VERDICTS:
+                f"{where}: status must be one of {', '.join(ChannelStatus)}, got {self.status!r}"
+            ) from None
+        try:
+            if self.verdict is not None:
+                object.__setattr__(self, "verdict", VerdictKind(self.verdict))
+        except ValueError:
             raise CurveError(
-                f"{where}: verdict must be one of {', '.join(VERDICTS)}, got {self.verdict!r}"
-            )
+                f"{where}: verdict must be one of {', '.join(VerdictKind)}, got {self.verdict!r}"
+            ) from None
         if self.previous_spend is not None and not (
             math.isfinite(self.previous_spend) and self.previous_spend >= 0
         ):
@@ -288,18 +417,18 @@ class ChannelInput:
             raise CurveError(f"{where}: its curve is labelled for channel {self.curve.channel!r}")
 
     @property
-    def effective_verdict(self) -> str | None:
+    def effective_verdict(self) -> VerdictKind | None:
         """The lifecycle rule that applies to the channel.
 
         ``exit`` for exited channels, the verdict when given, ``test`` for a
         test channel without one, else ``None``.
         """
-        if self.status == "exited":
-            return "exit"
+        if self.status == ChannelStatus.exited:
+            return VerdictKind.exit
         if self.verdict is not None:
             return self.verdict
-        if self.status == "test":
-            return "test"
+        if self.status == ChannelStatus.test:
+            return VerdictKind.test
         return None
 
 
@@ -309,8 +438,8 @@ def channel_input_from_segments(
     *,
     previous_spend: float | None = None,
     group: str | None = None,
-    status: str = "established",
-    verdict: str | None = None,
+    status: ChannelStatus | str = ChannelStatus.established,
+    verdict: VerdictKind | str | None = None,
     conversions_per_revenue: float | None = None,
     monthly_pattern: Sequence[float] | None = None,
 ) -> ChannelInput:
@@ -333,7 +462,7 @@ def channel_input_from_segments(
         curve=curve,
         previous_spend=None if previous_spend is None else float(previous_spend),
         group=group,
-        status=status,
+        status=status,  # a str is checked and converted by ChannelInput
         verdict=verdict,
         conversions_per_revenue=(
             None if conversions_per_revenue is None else float(conversions_per_revenue)

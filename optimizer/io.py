@@ -1,4 +1,8 @@
-"""Read channel curves for the optimizer from JSON (``touchpath plan --curves``).
+"""The optimizer's curves document: read (``touchpath plan --curves``) and written.
+
+:func:`curves_document` writes it from fitted curves (``touchpath curves --out``,
+the plan inputs fitted from the warehouse); :func:`curves_from_json` and
+:func:`load_curves_file` read and check it.
 
 Schema::
 
@@ -11,7 +15,7 @@ Schema::
        "previous_spend": 250000,         # optional
        "group": "search",                # optional
        "status": "established",          # optional: established | test | exited
-       "verdict": "scale",               # optional: admit | scale | test | exit
+       "verdict": "scale",               # optional: exit | test | admit | scale
        "conversions_per_revenue": 0.02,  # optional, or "aov": 50 (= 1 / 0.02)
        "monthly_pattern": [0.3, 0.3, 0.4],   # optional weights of the quarter's months
        "resamples": [[{"width": ..., "slope": ...}, ...], ...]
@@ -31,9 +35,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve, Segment
+from touchpath.data.statuses import ChannelStatus
+from touchpath.optimizer.curves import (
+    ChannelInput,
+    CurveError,
+    FittedRevenue,
+    ResponseCurve,
+    Segment,
+    segments_from,
+)
 
-__all__ = ["curves_from_json", "load_curves_file"]
+__all__ = ["curves_document", "curves_from_json", "load_curves_file", "segment_entries"]
 
 _KEYS = {
     "channel",
@@ -154,7 +166,7 @@ def curves_from_json(
                 curve=curve,
                 previous_spend=prev,
                 group=group,
-                status=item.get("status") or "established",
+                status=item.get("status") or ChannelStatus.established,
                 verdict=item.get("verdict"),
                 conversions_per_revenue=cpr,
                 monthly_pattern=pattern,
@@ -197,3 +209,84 @@ def load_curves_file(
             f"column {exc.colno}"
         ) from None
     return curves_from_json(data)
+
+
+def _check_periods(periods: float) -> float:
+    if not (periods > 0 and math.isfinite(periods)):
+        raise CurveError(f"periods must be a positive number, got {periods!r}")
+    return float(periods)
+
+
+def segment_entries(curve: FittedRevenue, n: int = 8, max_spend: float | None = None, *,
+                    periods: float = 1.0) -> list[dict[str, float]]:
+    """The ``segments`` of a fitted curve in the document: ``[{"width", "slope"}, ...]``.
+
+    Parameters
+    ----------
+    curve : FittedRevenue
+        A fitted curve of revenue per curve period.
+    n, max_spend
+        As :func:`touchpath.optimizer.curves.segments_from` (``max_spend`` per
+        curve period).
+    periods : float
+        Curve periods in the planning horizon (e.g. 3 to plan a quarter from
+        monthly curves). Spend ``S`` spread evenly over ``m`` periods returns
+        ``m · R(S / m)``, whose segments have the same slopes and ``m`` × the
+        widths.
+
+    Raises
+    ------
+    CurveError
+        ``periods`` not a positive number, or a bad ``n`` / ``max_spend``.
+    """
+    periods = _check_periods(periods)
+    return [{"width": s.width * periods, "slope": s.slope}
+            for s in segments_from(curve, n, max_spend)]
+
+
+def curves_document(
+    curves: Mapping[str, FittedRevenue],
+    *,
+    n: int = 8,
+    max_spend: float | Mapping[str, float] | None = None,
+    previous_spend: Mapping[str, float] | None = None,
+    groups: Mapping[str, str] | None = None,
+    statuses: Mapping[str, str] | None = None,
+    verdicts: Mapping[str, str] | None = None,
+    periods: float = 1.0,
+) -> dict[str, Any]:
+    """The curves document of fitted curves: ``{"channels": [{"channel", ..., "segments"}]}``.
+
+    Parameters
+    ----------
+    curves : mapping channel → FittedRevenue
+        E.g. :func:`touchpath.attribution.curves.fit_curves`.
+    n, max_spend, periods : see :func:`segment_entries` (``max_spend`` for all
+        channels or per channel).
+    previous_spend, groups, statuses, verdicts : mapping channel → value, optional
+        Added as ``previous_spend``, ``group``, ``status`` and ``verdict`` where
+        given; ``previous_spend`` is taken as given (already per horizon).
+
+    Returns
+    -------
+    dict
+        ``{"channels": [{"channel", "previous_spend"?, "group"?, "status"?,
+        "verdict"?, "segments": [{"width", "slope"}]}]}``, in the schema
+        :func:`curves_from_json` reads (see the module docstring).
+    """
+    periods = _check_periods(periods)
+    out = []
+    for ch, curve in curves.items():
+        hi = max_spend.get(ch) if isinstance(max_spend, Mapping) else max_spend
+        item: dict[str, Any] = {"channel": ch}
+        if previous_spend is not None and ch in previous_spend:
+            item["previous_spend"] = float(previous_spend[ch])
+        if groups is not None and ch in groups:
+            item["group"] = str(groups[ch])
+        if statuses is not None and ch in statuses:
+            item["status"] = str(statuses[ch])
+        if verdicts is not None and ch in verdicts:
+            item["verdict"] = str(verdicts[ch])
+        item["segments"] = segment_entries(curve, n, hi, periods=periods)
+        out.append(item)
+    return {"channels": out}

@@ -44,6 +44,9 @@ from typing import Literal
 import numpy as np
 import pulp
 
+from touchpath.attribution.lifecycle import VerdictKind
+from touchpath.data.statuses import ChannelStatus
+from touchpath.errors import TouchpathError
 from touchpath.optimizer.constraints import ConstraintError, PlanConstraints
 from touchpath.optimizer.curves import ChannelInput, CurveError
 
@@ -71,7 +74,7 @@ _ROW_RTOL = 1e-7
 _CHECK_RTOL = 1e-9
 
 
-class PlanError(RuntimeError):
+class PlanError(TouchpathError, RuntimeError):
     """The optimizer could not produce an optimal plan.
 
     Attributes
@@ -464,22 +467,23 @@ def _add_lifecycle_limits(d: _ModelDraft, ci: ChannelInput) -> None:
     c = ci.channel
     verdict = ci.effective_verdict
     rules = d.constraints.lifecycle
-    if verdict == "exit":
+    if verdict == VerdictKind.exit:
         if ci.curve is None:
             name = f"exit {c}: spend 0"
         else:
-            why = "status exited" if ci.status == "exited" else "lifecycle verdict exit"
+            why = ("status exited" if ci.status == ChannelStatus.exited
+                   else "lifecycle verdict exit")
             name = f"exit {c}: spend 0 ({why})"
         d.add_limit(name, [c], "<=", 0.0, "lifecycle")
         return
     if ci.curve is None:
         return
-    if verdict == "test":
+    if verdict == VerdictKind.test:
         share = rules.test_budget_share
         name = f"test cap {c} ({_fmt_share(share)} of total)"
         d.add_share(name, [c], "<=", share, "lifecycle", channel=c)
     prev = ci.previous_spend
-    if verdict == "scale" and prev is not None and prev > 0:
+    if verdict == VerdictKind.scale and prev is not None and prev > 0:
         name = f"scale growth cap {c} (+{_fmt_share(rules.scale_growth)} of {fmt_money(prev)})"
         d.add_limit(name, [c], "<=", prev * (1.0 + rules.scale_growth), "lifecycle")
 
@@ -493,7 +497,7 @@ def _add_unmodelled(d: _ModelDraft, ci: ChannelInput) -> None:
     ``S_c = 0``, ``"no spend for {c} (no response curve)"``, when it is ``zero``.
     """
     c = ci.channel
-    if ci.curve is not None or ci.effective_verdict == "exit" or c in d.bounded:
+    if ci.curve is not None or ci.effective_verdict == VerdictKind.exit or c in d.bounded:
         return
     if d.constraints.unmodelled == "hold":
         held = ci.previous_spend or 0.0
@@ -523,9 +527,9 @@ def _add_max_change(d: _ModelDraft, ci: ChannelInput) -> None:
     if mc.channels is not None and c not in mc.channels:
         return
     verdict = ci.effective_verdict
-    if verdict in ("exit", "test"):
+    if verdict in (VerdictKind.exit, VerdictKind.test):
         return
-    if verdict != "scale":
+    if verdict != VerdictKind.scale:
         name = f"max increase {c} (+{_fmt_share(mc.up)} of {fmt_money(prev)})"
         d.add_limit(name, [c], "<=", prev * (1.0 + mc.up), "max_change")
     if mc.down_rate < 1.0:

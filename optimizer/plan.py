@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from touchpath.attribution.lifecycle import VerdictKind
+from touchpath.data.statuses import ChannelStatus
 from touchpath.optimizer.constraints import PlanConstraints
 from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve
 from touchpath.optimizer.model import (
@@ -150,8 +152,8 @@ class ChannelPlan:
     marginal_roi: float | None
     last_unit_roi: float | None
     group: str | None
-    status: str
-    verdict: str | None
+    status: ChannelStatus
+    verdict: VerdictKind | None
     rule: str
     modelled: bool
     monthly: tuple[float, ...] = ()
@@ -456,7 +458,7 @@ def plan_from_model(
         if ci.curve is None:
             rev = conv = mroi = lroi = None
             unmodelled.append(s)
-            rule = "exit" if verdict == "exit" else "unmodelled"
+            rule = "exit" if verdict == VerdictKind.exit else "unmodelled"
         else:
             idx = model.channel_vars[c]
             rev = math.fsum(model.slope[i] * x[i] for i in idx)

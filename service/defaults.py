@@ -29,9 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from touchpath.attribution.roi import Period
+
 __all__ = ["DEFAULTS", "Defaults", "Objective", "Period"]
 
-Period = Literal["week", "month", "quarter"]
 Objective = Literal["revenue", "conversions", "profit"]
 
 

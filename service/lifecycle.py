@@ -26,6 +26,7 @@ from touchpath.attribution.lifecycle import (
 )
 from touchpath.attribution.roi import ChannelROITable
 from touchpath.data.journeys import JourneyOptions
+from touchpath.data.statuses import ChannelStatus
 from touchpath.data.verdicts import VerdictRow, record_verdicts, set_channel_status
 from touchpath.data.warehouse import Warehouse
 from touchpath.service.attribution import journey_options, options_key
@@ -129,8 +130,8 @@ class StatusChange:
     """A user's status change: the channel, its status before and after."""
 
     channel: str
-    previous_status: str
-    status: str
+    previous_status: ChannelStatus
+    status: ChannelStatus
 
     @property
     def changed(self) -> bool:
@@ -138,7 +139,8 @@ class StatusChange:
         return self.previous_status != self.status
 
 
-def change_status(wh: Warehouse, channel: str, status: str, reason: str) -> StatusChange:
+def change_status(wh: Warehouse, channel: str, status: ChannelStatus | str,
+                  reason: str) -> StatusChange:
     """Move ``channel`` to ``status`` with a reason (a write; recorded in the history).
 
     The status the channel already has is no change: nothing is recorded and
@@ -154,4 +156,4 @@ def change_status(wh: Warehouse, channel: str, status: str, reason: str) -> Stat
     previous = set_channel_status(wh.conn, channel, status, why, _now())
     if previous is None:
         raise LifecycleError(f"unknown channel {channel!r} (not in the channels table)")
-    return StatusChange(channel, previous, status)
+    return StatusChange(channel, ChannelStatus(previous), ChannelStatus(status))

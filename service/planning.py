@@ -8,7 +8,7 @@ direction of the data flow (data → attribution → ROI → optimizer):
 2. one response curve per channel with spend (:func:`touchpath.attribution.curves.fit_curves`:
    attributed revenue as a concave function of period spend);
 3. each curve cut into ``segments`` pieces and scaled to a quarter
-   (:func:`touchpath.attribution.curves.curves_to_json` with ``m`` = periods per
+   (:func:`touchpath.optimizer.io.curves_document` with ``m`` = periods per
    quarter, :data:`~touchpath.attribution.roi.PERIODS_PER_QUARTER`): spend ``S``
    spread evenly over ``m`` periods returns ``m · R(S / m)``, same slopes,
    ``m`` × the widths. Segments of zero width or undefined slope are dropped; a
@@ -57,11 +57,12 @@ import pandas as pd
 
 from touchpath.attribution.base import AttributionModel, StopCheck
 from touchpath.attribution.bootstrap import bootstrap
-from touchpath.attribution.curves import ResponseCurve, curves_to_json, fit_curves
+from touchpath.attribution.curves import FittedCurve, fit_curves
 from touchpath.attribution.lifecycle import LifecycleRules, Verdict
 from touchpath.attribution.registry import needs_touches
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, ChannelROITable, next_quarter
 from touchpath.data.journeys import JourneyOptions, build_paths, journey_touches
+from touchpath.data.statuses import ChannelStatus
 from touchpath.data.warehouse import Warehouse
 from touchpath.errors import InvalidRequest
 from touchpath.optimizer import (
@@ -69,6 +70,7 @@ from touchpath.optimizer import (
     BudgetPlan,
     ChannelBounds,
     GroupLimit,
+    LifecycleLimits,
     MaxChange,
     PlanConstraints,
     ScenarioSet,
@@ -78,10 +80,8 @@ from touchpath.optimizer import (
     revenue_range,
     run_scenarios,
 )
-from touchpath.optimizer import LifecycleRules as SpendRules
-from touchpath.optimizer.curves import ChannelInput, CurveError
-from touchpath.optimizer.curves import ResponseCurve as SegmentCurve
-from touchpath.optimizer.io import curves_from_json
+from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve
+from touchpath.optimizer.io import curves_document, curves_from_json, segment_entries
 from touchpath.service.attribution import journey_options, options_key
 from touchpath.service.defaults import DEFAULTS, Objective, Period
 from touchpath.service.lifecycle import lifecycle
@@ -169,7 +169,7 @@ class PlanInputs:
     previous_spend : dict of str to float
         Spend of each channel over ``previous_periods`` (from a curves document:
         its ``previous_spend`` entries).
-    curves : dict of str to attribution.curves.ResponseCurve
+    curves : dict of str to FittedCurve
         The fitted per-period curves (for plotting and their fit quality); empty
         for a curves document.
     verdicts : list of Verdict
@@ -187,10 +187,10 @@ class PlanInputs:
     """
 
     inputs: list[ChannelInput]
-    curve_sets: list[dict[str, SegmentCurve]]
+    curve_sets: list[dict[str, ResponseCurve]]
     document: dict[str, Any]
     previous_spend: dict[str, float]
-    curves: dict[str, ResponseCurve] = field(default_factory=dict)
+    curves: dict[str, FittedCurve] = field(default_factory=dict)
     verdicts: list[Verdict] = field(default_factory=list)
     roi_table: ChannelROITable | None = None
     previous_periods: tuple[str, ...] = ()
@@ -265,9 +265,10 @@ def _fit_inputs(wh: Warehouse, settings: CurveSettings,
     last = tuple(table.periods[-m:])
     recent = frame[frame["period"].isin(last)].groupby("channel")["spend"].sum()
     previous = {c: float(recent.get(c, 0.0)) for c in curves}
-    doc = curves_to_json(curves, n=settings.segments, previous_spend=previous, groups=groups,
-                         statuses={c: statuses.get(c, "established") for c in curves},
-                         verdicts={v.channel: v.verdict for v in verdicts}, periods=float(m))
+    doc = curves_document(curves, n=settings.segments, previous_spend=previous, groups=groups,
+                          statuses={c: statuses.get(c, ChannelStatus.established)
+                                    for c in curves},
+                          verdicts={v.channel: v.verdict for v in verdicts}, periods=float(m))
     totals = frame.groupby("channel")[["attributed_conversions", "attributed_revenue"]].sum()
     patterns = _monthly_pattern(wh.spend())
     notes = [f"previous spend: periods {', '.join(last)}"]
@@ -355,16 +356,15 @@ def _resampled_revenue(wh: Warehouse, model: AttributionModel, table: ChannelROI
     return [frame.assign(attributed_revenue=revenue[b]) for b in range(resamples)]
 
 
-def _add_resamples(doc: dict[str, Any], curves: Mapping[str, ResponseCurve],
+def _add_resamples(doc: dict[str, Any], curves: Mapping[str, FittedCurve],
                    samples: list[pd.DataFrame], segments: int, periods: float) -> None:
     """Refit every channel's curve on each resample; store as ``resamples`` in ``doc``."""
     per_channel: dict[str, list[list[dict[str, float]]]] = {c: [] for c in curves}
     for sample in samples:
         refit = fit_curves(sample, channels=list(curves))
         for c, curve in refit.items():
-            segs = curve.segments(segments, curves[c].max_spend)
             per_channel[c].append(_clean_segments(
-                [{"width": s["width"] * periods, "slope": s["slope"]} for s in segs]))
+                segment_entries(curve, segments, curves[c].max_spend, periods=periods)))
     for item in doc["channels"]:
         rs = per_channel.get(item["channel"], [])
         if "segments" in item and rs and all(rs):
@@ -447,8 +447,8 @@ class PlanParams:
             bounds=tuple(self.bounds),
             max_change=None if self.max_change is None else MaxChange(self.max_change),
             groups=tuple(self.groups),
-            lifecycle=SpendRules(test_budget_share=self.test_budget,
-                                 scale_growth=self.scale_growth),
+            lifecycle=LifecycleLimits(test_budget_share=self.test_budget,
+                                      scale_growth=self.scale_growth),
             unmodelled=self.unmodelled,
         )
 

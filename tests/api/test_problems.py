@@ -5,7 +5,8 @@ from fastapi import APIRouter, HTTPException
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import make_settings
-from touchpath.api.problems import INTERNAL_ERROR_DETAIL, InvalidParameter, domain_errors
+from touchpath.api.problems import INTERNAL_ERROR_DETAIL, InvalidParameter
+from touchpath.errors import TouchpathError
 
 
 def _raising_app(db, keys, exc: BaseException):
@@ -24,15 +25,31 @@ def _raising_app(db, keys, exc: BaseException):
 
 
 def _domain_instances() -> list[BaseException]:
+    from touchpath.attribution.curves import CurveFitError
+    from touchpath.attribution.lifecycle import LifecycleError
     from touchpath.attribution.registry import ModelSpecError
+    from touchpath.attribution.roi import ROIError
     from touchpath.attribution.shapley import DegenerateGameError
     from touchpath.data.paths import PathTableError
+    from touchpath.errors import InvalidRequest
+    from touchpath.optimizer.constraints import ConstraintError
+    from touchpath.optimizer.curves import CurveError
     from touchpath.optimizer.model import PlanError, PlanInfeasible
+
+    class NewDomainError(TouchpathError):
+        """An error type no handler names: the base class's handler serves it."""
 
     return [ModelSpecError("unknown model 'nope'"), PathTableError("paths: no channel"),
             DegenerateGameError("the game has one player"), PlanError("not solved", ["x"]),
             PlanInfeasible("infeasible", ["minimums 400 > budget 250"]),
-            InvalidParameter("'to' is before 'from'")]
+            InvalidParameter("'to' is before 'from'"),
+            LifecycleError("status must be one of established, test, exited"),
+            ROIError("period must be week, month or quarter"),
+            CurveFitError("search: spend[1] = -2.0: must be finite and non-negative"),
+            CurveError("channel 'kol': verdict must be one of exit, test, admit, scale"),
+            ConstraintError("max change must be a rate >= 0, got -1"),
+            InvalidRequest("ci: no journeys in the range"),
+            NewDomainError("a rule the parameters break")]
 
 
 @pytest.mark.parametrize("exc", _domain_instances(), ids=lambda e: type(e).__name__)
@@ -44,8 +61,15 @@ def test_touchpaths_own_errors_are_422_with_their_message(db_copy, keys, exc):
     assert r.json()["detail"] == str(exc)
 
 
+def _busy_warehouse() -> BaseException:
+    from touchpath.data.warehouse import WarehouseBusyError
+
+    return WarehouseBusyError("/srv/touchpath/secret.duckdb", 4242)
+
+
 @pytest.mark.parametrize("exc", [
     ValueError("invalid literal for int() with base 10: '/srv/touchpath/secret.duckdb'"),
+    _busy_warehouse(),
     KeyError("column_x"),
     TypeError("unsupported operand type(s)"),
     RuntimeError("solver binary /opt/cbc crashed"),
@@ -71,11 +95,20 @@ def test_http_exceptions_keep_their_status_and_detail(db_copy, keys):
     assert r.status_code == 409 and r.json()["detail"] == "channel already exited"
 
 
-def test_domain_errors_are_exactly_touchpaths_own_types():
-    errors = domain_errors()
-    assert ValueError not in errors and Exception not in errors
+def test_domain_errors_are_exactly_touchpaths_own_types(db_copy, keys):
+    """Every handler the app installs is for a Touchpath error, HTTP, validation or the 500."""
+    from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from touchpath.api.main import create_app
+
+    errors = set(create_app(make_settings(db_copy, keys)).exception_handlers)
+    errors -= {Exception, StarletteHTTPException, RequestValidationError,
+               WebSocketRequestValidationError}
+    assert ValueError not in errors and Exception not in errors and TouchpathError in errors
     for cls in errors:
         assert cls.__module__.split(".")[0] == "touchpath"
+        assert issubclass(cls, TouchpathError)
 
 
 @pytest.mark.parametrize(("name", "payload"), [

@@ -10,13 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from touchpath.attribution.curves import (
-    CurveError,
-    ResponseCurve,
-    curves_to_json,
+    CurveFitError,
+    FittedCurve,
     fit_curves,
     fit_response_curve,
     plot_curves,
 )
+from touchpath.optimizer.curves import breakpoints, segments_from
+from touchpath.optimizer.io import curves_document
 
 
 def _exp_points(seed=0, n=24, a=1.2e6, k=1.5e5, noise=0.03):
@@ -61,10 +62,10 @@ def test_rmse_and_r2_match_their_formulas():
 def test_segments_are_concave_and_cover_the_spend_range():
     s, y = _exp_points(seed=2)
     c = fit_response_curve(s, y, "search")
-    segs = c.segments(8)
+    segs = segments_from(c, 8)
     assert len(segs) == 8
-    widths = np.array([g["width"] for g in segs])
-    slopes = np.array([g["slope"] for g in segs])
+    widths = np.array([g.width for g in segs])
+    slopes = np.array([g.slope for g in segs])
     assert widths.sum() == pytest.approx(1.5 * s.max(), rel=1e-12)
     assert np.all(np.diff(slopes) <= 0) and np.all(slopes >= 0)
     # the LP reproduces the curve at the right end: Σ width·slope = a(1 − e^(−S/k))
@@ -78,8 +79,8 @@ def test_segments_are_concave_and_cover_the_spend_range():
 def test_segments_with_explicit_max_spend():
     s, y = _exp_points(seed=4)
     c = fit_response_curve(s, y, "search")
-    segs = c.segments(n=5, max_spend=1e6)
-    assert sum(g["width"] for g in segs) == pytest.approx(1e6)
+    segs = segments_from(c, n=5, max_spend=1e6)
+    assert sum(g.width for g in segs) == pytest.approx(1e6)
     assert len(segs) == 5
 
 
@@ -101,18 +102,18 @@ def test_fallback_with_two_periods():
     assert c.params["cap"] == pytest.approx(300.0)
     assert c.revenue(150.0) == pytest.approx(400.0)
     assert c.revenue(1000.0) == pytest.approx(800.0)  # capped at 300 × 8/3
-    segs = c.segments(4)
-    assert [g["width"] for g in segs] == pytest.approx([75.0] * 4)
-    assert [g["slope"] for g in segs] == pytest.approx([8 / 3] * 4)
+    segs = segments_from(c, 4)
+    assert [g.width for g in segs] == pytest.approx([75.0] * 4)
+    assert [g.slope for g in segs] == pytest.approx([8 / 3] * 4)
 
 
 def test_fallback_user_cap_breaks_segments_at_the_cap():
     c = fit_response_curve([100.0, 200.0], [300.0, 500.0], "email", fallback_cap=250.0)
     assert "user cap 250" in c.note
-    segs = c.segments(n=2, max_spend=400.0)
+    segs = segments_from(c, n=2, max_spend=400.0)
     # breakpoints 0, 200, 250 (cap), 400
-    assert [g["width"] for g in segs] == pytest.approx([200.0, 50.0, 150.0])
-    assert [g["slope"] for g in segs] == pytest.approx([8 / 3, 8 / 3, 0.0])
+    assert [g.width for g in segs] == pytest.approx([200.0, 50.0, 150.0])
+    assert [g.slope for g in segs] == pytest.approx([8 / 3, 8 / 3, 0.0])
 
 
 def test_poor_fit_falls_back_and_says_so():
@@ -130,16 +131,16 @@ def test_zero_spend_periods_are_left_out_and_no_spend_gives_zero_curve():
     assert c.n_periods == 2 and c.params["roi"] == pytest.approx(8 / 3)
     owned = fit_response_curve([0.0, 0.0], [10.0, 20.0], "direct")
     assert owned.params == {"roi": 0.0, "cap": 0.0}
-    assert owned.segments() == []
+    assert segments_from(owned) == []
     assert "undefined" in owned.note
 
 
 def test_bad_input_is_refused_with_position():
-    with pytest.raises(CurveError, match=r"spend\[1\]"):
+    with pytest.raises(CurveFitError, match=r"spend\[1\]"):
         fit_response_curve([1.0, -2.0], [1.0, 1.0], "x")
-    with pytest.raises(CurveError, match="length|values"):
+    with pytest.raises(CurveFitError, match="length|values"):
         fit_response_curve([1.0, 2.0], [1.0], "x")
-    with pytest.raises(CurveError, match="unknown curve forms"):
+    with pytest.raises(CurveFitError, match="unknown curve forms"):
         fit_response_curve([1.0], [1.0], "x", forms=("cubic",))
 
 
@@ -158,11 +159,11 @@ def test_fit_curves_from_roi_frame_skips_direct_and_unspent_channels():
     assert curves["search"].n_periods == 6
 
 
-def test_curves_to_json_matches_the_optimizer_document():
+def test_curves_document_matches_the_optimizer_document():
     c = fit_response_curve([100.0, 200.0], [300.0, 500.0], "email")
-    doc = curves_to_json({"email": c}, n=2, previous_spend={"email": 600.0},
-                         groups={"email": "crm"}, statuses={"email": "established"},
-                         periods=3)
+    doc = curves_document({"email": c}, n=2, previous_spend={"email": 600.0},
+                          groups={"email": "crm"}, statuses={"email": "established"},
+                          periods=3)
     doc = json.loads(json.dumps(doc))
     (item,) = doc["channels"]
     assert item["channel"] == "email" and item["previous_spend"] == 600.0
@@ -175,7 +176,8 @@ def test_plot_curves_writes_png(tmp_path):
     s, y = _exp_points(seed=9)
     curves = {"a": fit_response_curve(s, y, "a"),
               "b": fit_response_curve([1.0, 2.0], [2.0, 3.0], "b")}
-    out = plot_curves(curves, tmp_path / "curves.png")
+    out = plot_curves(curves, tmp_path / "curves.png",
+                      breakpoints={k: breakpoints(c) for k, c in curves.items()})
     with open(out, "rb") as fh:
         assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
 
@@ -186,11 +188,11 @@ def test_plot_curves_writes_png(tmp_path):
 def test_segments_non_increasing_and_sum_to_curve(a, k, b, hi, n):
     empty = np.zeros(0)
     for form, params in (("exponential", {"a": a, "k": k}), ("power", {"a": a, "b": b})):
-        c = ResponseCurve("x", form, params, "fit", "", 1.0, 0.0, 0.0, 0, 0.0, 0.0, hi,
-                          empty, empty)
-        segs = c.segments(n)
-        slopes = np.array([g["slope"] for g in segs])
-        widths = np.array([g["width"] for g in segs])
+        c = FittedCurve("x", form, params, "fit", "", 1.0, 0.0, 0.0, 0, 0.0, 0.0, hi,
+                        empty, empty)
+        segs = segments_from(c, n)
+        slopes = np.array([g.slope for g in segs])
+        widths = np.array([g.width for g in segs])
         assert np.all(np.diff(slopes) <= 0)
         assert widths.sum() == pytest.approx(hi, rel=1e-9)
         assert (widths * slopes).sum() == pytest.approx(c.revenue(hi), rel=1e-6)

@@ -130,15 +130,15 @@ def test_instances_pass_through_and_touch_models_are_flagged():
     [
         ("markov", {"order": 2}, "markov2"),
         ("markov", {"order": 1}, "markov1"),  # the named order beats the bare default
-        ("position_based", {"first": 0.4, "last": 0.4}, "position"),
-        ("position_based", {"first": 0.3, "last": 0.4}, "position(first=0.3)"),
+        ("position", {"first": 0.4, "last": 0.4}, "position"),
+        ("position", {"first": 0.3, "last": 0.4}, "position(first=0.3)"),
         ("j_curve", {"first": 0.2, "last": 0.6}, "j_curve"),
         ("time_decay", {"half_life_days": 7.0}, "time_decay"),
         ("time_decay", {"half_life_days": 3.0}, "time_decay(half_life_days=3.0)"),
         ("last_non_direct", {"direct_channels": ("direct", "owned_site")}, "last_non_direct"),
         ("last_non_direct", {"direct_channels": ("direct",)},
          "last_non_direct(direct_channels=direct)"),
-        ("custom_position", {"first": 0.5, "middle": 0.0, "last": 0.5},
+        ("custom", {"first": 0.5, "middle": 0.0, "last": 0.5},
          "custom(first=0.5, middle=0.0, last=0.5)"),
         ("not_registered", {"alpha": 1, "beta": "x"}, "not_registered(alpha=1, beta=x)"),
     ],

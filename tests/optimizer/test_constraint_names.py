@@ -11,7 +11,7 @@ from touchpath.optimizer import (
     BudgetConstraint,
     ChannelBounds,
     GroupLimit,
-    LifecycleRules,
+    LifecycleLimits,
     MaxChange,
     PlanConstraints,
     build_model,
@@ -48,7 +48,7 @@ def test_every_constraint_family_has_its_named_rows():
         bounds=[ChannelBounds("social", min=20_000.0, max=180_000.0, min_share=0.1, max_share=0.4)],
         max_change=MaxChange(0.3, 0.2),
         groups=[GroupLimit("paid", max_share=0.9, min_share=0.5, max=550_000.0, min=100_000.0)],
-        lifecycle=LifecycleRules(scale_growth=0.5),
+        lifecycle=LifecycleLimits(scale_growth=0.5),
     )
     model = build_model(inputs, cons, target_revenue=1_000_000.0)
 
@@ -105,7 +105,7 @@ def test_every_constraint_family_has_its_named_rows():
             PlanConstraints(
                 budget=BudgetConstraint(150.0, equality=True),
                 max_change=MaxChange(0.3),
-                lifecycle=LifecycleRules(test_budget_share=0.125),
+                lifecycle=LifecycleLimits(test_budget_share=0.125),
             ),
             {
                 "total spend = sum of channel spend": ("definition", "==", 0.0, EVERY_OF_THREE),

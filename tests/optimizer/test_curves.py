@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 
 from touchpath.optimizer import (
@@ -80,3 +81,49 @@ def test_channel_input_from_segments_builds_the_curve():
     assert ci.curve.capacity == 200_000.0
     assert ci.curve.revenue(150_000) == pytest.approx(4.1 * 100_000 + 2.7 * 50_000)
     assert channel_input_from_segments("email", None).curve is None
+
+
+class _CappedLine:
+    """A fitted curve the optimizer has never seen: 3 per unit up to 40, flat after."""
+
+    channel = "kol"
+    max_spend = 100.0
+    kinks = (40.0,)
+
+    def revenue(self, spend):
+        return 3.0 * np.minimum(spend, 40.0)
+
+
+def test_any_object_with_the_fitted_members_is_cut_at_its_breakpoints_and_kinks():
+    from touchpath.optimizer import breakpoints, segments_from
+
+    curve = _CappedLine()
+    assert list(breakpoints(curve, n=4)) == [0.0, 25.0, 40.0, 50.0, 75.0, 100.0]
+    segs = segments_from(curve, n=4)
+    assert [(s.width, s.slope) for s in segs] == [(25.0, 3.0), (15.0, 3.0), (10.0, 0.0),
+                                                 (25.0, 0.0), (25.0, 0.0)]
+
+
+def test_the_chords_of_a_fitted_curve_and_of_from_function_are_the_same_cut():
+    from touchpath.attribution.curves import fit_response_curve
+    from touchpath.optimizer import breakpoints, curves_document, segments_from
+
+    a, k = 1000.0, 300.0
+    spend = [50.0, 120.0, 200.0, 300.0, 420.0, 600.0]
+    fitted = fit_response_curve(spend, [a * (1 - math.exp(-s / k)) for s in spend], "video")
+    assert fitted.form == "exponential"
+    pa, pk = fitted.params["a"], fitted.params["k"]
+    xs = [float(x) for x in breakpoints(fitted, n=4)]
+    assert xs == pytest.approx([0.0, 225.0, 450.0, 675.0, 900.0])  # 1.5 × 600 in 4 steps
+    by_hand = []
+    for lo, hi in zip(xs[:-1], xs[1:], strict=True):
+        by_hand += [hi - lo, pa * (math.exp(-lo / pk) - math.exp(-hi / pk)) / (hi - lo)]
+    cut = [x for s in segments_from(fitted, n=4) for x in (s.width, s.slope)]
+    from_function = ResponseCurve.from_function(fitted.revenue, xs[1:], channel="video")
+    assert cut == pytest.approx(by_hand, rel=1e-9)
+    assert [x for s in from_function.segments for x in (s.width, s.slope)] == pytest.approx(
+        by_hand, rel=1e-9)
+    # the document carries the same cut, widths × periods
+    (item,) = curves_document({"video": fitted}, n=4, periods=3.0)["channels"]
+    assert [x for s in item["segments"] for x in (s["width"] / 3.0, s["slope"])] == (
+        pytest.approx(by_hand, rel=1e-9))

@@ -9,7 +9,7 @@ from touchpath.optimizer import (
     BudgetConstraint,
     ChannelBounds,
     GroupLimit,
-    LifecycleRules,
+    LifecycleLimits,
     MaxChange,
     PlanConstraints,
     available_solvers,
@@ -140,7 +140,7 @@ def test_every_constraint_kind_is_satisfied(solver):
         bounds=[ChannelBounds("search", min=180.0), ChannelBounds("video", max_share=0.2)],
         max_change=MaxChange(0.3),
         groups=[GroupLimit("social", max_share=0.4), GroupLimit("search", min_share=0.2)],
-        lifecycle=LifecycleRules(test_budget_share=0.05, scale_growth=0.5),
+        lifecycle=LifecycleLimits(test_budget_share=0.05, scale_growth=0.5),
     )
     plan = optimize_budget(inputs, cons, solver=solver)
     s = plan.spend()
