@@ -9,6 +9,7 @@ and changing a channel's status are writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -67,6 +68,7 @@ def lifecycle(
     start: date | None = None,
     end: date | None = None,
     fiscal_year_start_month: int = DEFAULTS.fiscal_year_start_month,
+    on_period: Callable[[str], None] | None = None,
     should_stop: StopCheck | None = None,
     memo: Memo = no_memo,
 ) -> LifecycleReport:
@@ -78,14 +80,14 @@ def lifecycle(
     rules : LifecycleRules, optional
         Default rules (1.15× / 1.30× the paid baseline, exit below half the
         admit bar in 3 consecutive cycles).
-    model, period, options, start, end, fiscal_year_start_month, should_stop, memo
+    model, period, options, start, end, fiscal_year_start_month, on_period, should_stop, memo
         As :func:`touchpath.service.roi.roi_table`.
     """
     rules = rules or LifecycleRules()
     spec = model_spec(model or default_model_spec())
     options = options or journey_options()
     table = roi_table(wh, spec, period, options, start=start, end=end,
-                      fiscal_year_start_month=fiscal_year_start_month,
+                      fiscal_year_start_month=fiscal_year_start_month, on_period=on_period,
                       should_stop=should_stop, memo=memo)
     key = {"model": spec, "period": period, "fiscal": fiscal_year_start_month, "start": start,
            "end": end, "rules": repr(rules), **options_key(options)}

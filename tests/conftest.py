@@ -1,10 +1,19 @@
-"""Shared fixtures for the Touchpath test-suite."""
+"""Shared fixtures for the Touchpath test-suite.
+
+The seed warehouse (:mod:`tests.seed`: ``seeded_db``, ``db_copy``) and the API
+keys (``keys``) serve both the API tests (``tests/api``) and the CLI tests
+(``tests/cli``), which ask the same questions through the two surfaces.
+"""
 
 import os
+import shutil
+from pathlib import Path
 
 import matplotlib
 import pytest
 from hypothesis import settings
+
+from tests.seed import Keys, seed_warehouse
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -33,6 +42,31 @@ def tiny_paths():
 
 
 @pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory) -> Path:
+    """A seeded warehouse file (:mod:`tests.seed`), built once; copy it before writing to it."""
+    path = tmp_path_factory.mktemp("wh") / "seed.duckdb"
+    seed_warehouse(path)
+    return path
+
+
+@pytest.fixture
+def db_copy(seeded_db, tmp_path) -> Path:
+    """A private copy of the seeded warehouse for tests that write."""
+    target = tmp_path / "wh.duckdb"
+    shutil.copyfile(seeded_db, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory) -> Keys:
+    """A keys file with one ``read`` key (label analyst) and one ``write`` key (loader)."""
+    from touchpath.api.security import create_key
+
+    path = tmp_path_factory.mktemp("keys") / "touchpath.keys"
+    return Keys(path, create_key(path, "read", "analyst"), create_key(path, "write", "loader"))
+
+
+@pytest.fixture(scope="session")
 def synth_warehouse(tmp_path_factory):
     """Factory: ``synth_warehouse(**config)`` is the path of a new DuckDB warehouse
     loaded with ``touchpath.data.synth.generate(SynthConfig(**config))``."""
@@ -46,6 +80,22 @@ def synth_warehouse(tmp_path_factory):
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def plan_db(synth_warehouse):
+    """The planning tests' synthetic warehouse: 8,000 users in 2026, seed 5 (only read)."""
+    return synth_warehouse(n_users=8000, seed=5)
+
+
+@pytest.fixture(scope="session")
+def plan_found(plan_db):
+    """The plan inputs fitted from :func:`plan_db` with first-order Markov, per month."""
+    from touchpath.data.warehouse import Warehouse
+    from touchpath.service import CurveSettings, plan_inputs
+
+    with Warehouse.open(plan_db, read_only=True) as wh:
+        return plan_inputs(wh, CurveSettings(model="markov1"))
 
 
 #: A second process that opens a DuckDB file read-write (taking its lock), says so, and waits.

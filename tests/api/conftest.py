@@ -1,23 +1,8 @@
-"""Fixtures of the API tests: a small seeded warehouse, API keys, TestClients.
+"""Fixtures of the API tests: settings, TestClients and servers over the seed.
 
-The seed data (``tests/api/data/*.csv``) is small enough to work by hand:
-
-=========  ============================================  ==========  =====
-user       touches (2026)                                conversion  value
-=========  ============================================  ==========  =====
-u1         search 01-02, email 01-05                     01-06       100
-u2         social 01-03                                  01-04        50
-u3         search 01-10, social 01-11                    01-12        80
-u4         email 01-15                                   none (null journey)
-u5         —                                             01-20        30 (direct)
-u6         tiktok 02-01                                  02-02        40
-u7         search 02-10, tiktok 02-12                    02-13        60
-u8         —                                             03-20        20 (direct)
-=========  ============================================  ==========  =====
-
-Paths: 5 converting journeys worth 330, one null journey (``email``), and 2
-direct conversions worth 50. ``conversions_more.csv`` adds u4's conversion on
-01-20 worth 70, turning the null ``email`` journey into a converting one.
+The seed warehouse (``seeded_db``, ``db_copy``) and the API keys (``keys``) are
+shared with the CLI tests and live in ``tests/conftest.py``; the seed data and
+its hand-worked table in :mod:`tests.seed`.
 """
 
 from __future__ import annotations
@@ -35,61 +20,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.seed import COUNTS_A, COUNTS_B, DATA, Keys, seed_warehouse
 from touchpath.api.testing import free_port, stop_process, touchpath_command
 
-DATA = Path(__file__).parent / "data"
-SEED_ORDER = ("channels", "touchpoints", "conversions", "spend")
-
-#: Row counts of the seeded warehouse ("state A") and after conversions_more.csv ("state B").
-COUNTS_A = {"channels": 4, "conversions": 7, "spend": 5, "touchpoints": 9}
-COUNTS_B = {**COUNTS_A, "conversions": 8}
-
-
-@dataclass(frozen=True)
-class Keys:
-    path: Path
-    read: str
-    write: str
-
-    def headers(self, role: str = "read", style: str = "bearer") -> dict[str, str]:
-        key = self.read if role == "read" else self.write
-        if style == "bearer":
-            return {"Authorization": f"Bearer {key}"}
-        return {"X-API-Key": key}
-
-
-def seed_warehouse(path: Path) -> int:
-    """Create a warehouse file at ``path`` with the seed CSVs; return its data version."""
-    from touchpath.data.warehouse import Warehouse
-
-    with Warehouse.open(path) as wh:
-        for table in SEED_ORDER:
-            wh.ingest(table, DATA / f"{table}.csv")
-        return wh.data_version
-
-
-@pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory) -> Path:
-    """A seeded warehouse file, built once; copy it before writing to it."""
-    path = tmp_path_factory.mktemp("wh") / "seed.duckdb"
-    seed_warehouse(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory) -> Keys:
-    from touchpath.api.security import create_key
-
-    path = tmp_path_factory.mktemp("keys") / "touchpath.keys"
-    return Keys(path, create_key(path, "read", "analyst"), create_key(path, "write", "loader"))
-
-
-@pytest.fixture
-def db_copy(seeded_db, tmp_path) -> Path:
-    """A private copy of the seeded warehouse for tests that write."""
-    target = tmp_path / "wh.duckdb"
-    shutil.copyfile(seeded_db, target)
-    return target
+#: Re-exported for the API tests that import them from here.
+__all__ = ["COUNTS_A", "COUNTS_B", "DATA", "Keys", "live_server", "make_settings",
+           "seed_warehouse", "touchpath_serve"]
 
 
 def make_settings(db: Path, keys: Keys, **extra):
