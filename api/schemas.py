@@ -17,9 +17,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from touchpath.attribution.lifecycle import VerdictKind
+from touchpath.attribution.roi import Period
 from touchpath.data.statuses import ChannelStatus
 from touchpath.service import DEFAULTS, default_model_spec
-from touchpath.service.defaults import Period
 
 __all__ = [
     "AttributionResponse",

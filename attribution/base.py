@@ -6,13 +6,22 @@ attributed conversions and value, their shares, optional bootstrap intervals,
 and the ``(direct)`` baseline carried through untouched. Additive models obey
 efficiency: ``sum(conversions) == paths.total_conversions`` and
 ``sum(value) == paths.total_value`` to float precision.
+
+What a model learns besides the credit is typed, in the scikit-learn manner of
+trailing-underscore attributes: :attr:`AttributionResult.fit_` is the model
+family's :class:`ModelFit` record (:class:`~touchpath.attribution.markov.MarkovFit`
+with the removal effects and the transition table,
+:class:`~touchpath.attribution.shapley.ShapleyConversionRateFit` with the
+sampling standard errors, ...), and :attr:`AttributionResult.bootstrap_` holds
+the resampled credit behind the intervals (:class:`BootstrapDraws`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -26,8 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AttributionModel",
     "AttributionResult",
+    "BootstrapDraws",
     "ComputationStopped",
     "DIRECT",
+    "ModelFit",
     "StopCheck",
     "check_stop",
     "credit_matrix_of",
@@ -70,7 +81,7 @@ class AttributionModel(Protocol):
 
     Models are small frozen dataclasses: the constructor stores settings only;
     ``attribute`` computes and returns a new result (learned quantities such as
-    removal effects travel in ``AttributionResult.details``).
+    removal effects travel in the result's typed :attr:`AttributionResult.fit_`).
     """
 
     name: str
@@ -153,6 +164,62 @@ def sum_credit_by_path(paths: PathTable, rows: np.ndarray, channels: np.ndarray,
     return credit.astype(np.float64).reshape(paths.n_paths, n)
 
 
+#: A scalar setting or diagnostic of a fit, as :meth:`ModelFit.diagnostics` lists it.
+Scalar = str | bool | int | float
+
+
+@dataclass(frozen=True, eq=False)
+class ModelFit:
+    """What a model learned besides the credit: the base of every family's fit record.
+
+    Each model family defines a frozen dataclass of typed, documented fields
+    (e.g. :class:`~touchpath.attribution.markov.MarkovFit`); per-channel arrays
+    are aligned with :attr:`AttributionResult.channels`. A result carries its
+    record as :attr:`AttributionResult.fit_`; models that learn nothing beyond
+    the credit leave it ``None``.
+    """
+
+    def diagnostics(self) -> dict[str, Scalar]:
+        """The record's scalar fields (one number, flag or word each), in field order.
+
+        Tables, arrays and optional fields left ``None`` are not listed: they
+        have typed attributes of their own.
+        """
+        out: dict[str, Scalar] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.generic):
+                value = value.item()
+            if isinstance(value, str | bool | int | float):
+                out[f.name] = value
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class BootstrapDraws:
+    """The refitted credit of every bootstrap resample, behind a result's intervals.
+
+    Attributes
+    ----------
+    n_resamples : int
+        Resamples drawn.
+    seed : int
+        Seed of the draws (same seed, same draws).
+    method : {"vectorised", "refit", "touches"}
+        How resamples were priced: one matrix product over the model's credit
+        matrix, one refit per resample, or from the journeys' touches (time decay).
+    conversions, value : ndarray of float64, shape (n_resamples, n_channels)
+        Attributed conversions and revenue of each resample, columns aligned
+        with :attr:`AttributionResult.channels`.
+    """
+
+    n_resamples: int
+    seed: int
+    method: Literal["vectorised", "refit", "touches"]
+    conversions: np.ndarray
+    value: np.ndarray
+
+
 @dataclass(frozen=True, eq=False)
 class AttributionResult:
     """Per-channel credit from one model on one path table.
@@ -178,8 +245,17 @@ class AttributionResult:
         Lower and upper bootstrap bounds.
     ci_level : float, optional
         Coverage of the intervals, e.g. 0.95.
-    details : dict
-        Model-specific learned values (removal effects, transition table, ...).
+    fit_ : ModelFit, optional
+        What the model learned besides the credit, typed per model family
+        (:class:`~touchpath.attribution.markov.MarkovFit`,
+        :class:`~touchpath.attribution.shapley.ShapleySubsetFit`,
+        :class:`~touchpath.attribution.shapley.OrderedShapleyFit`,
+        :class:`~touchpath.attribution.shapley.ShapleyConversionRateFit`,
+        :class:`~touchpath.attribution.rules.LastNonDirectFit`,
+        :class:`~touchpath.attribution.rules.TimeDecayFit`); ``None`` for
+        models that learn nothing more.
+    bootstrap_ : BootstrapDraws, optional
+        The resampled credit behind the intervals (with intervals only).
     """
 
     model: str
@@ -195,7 +271,8 @@ class AttributionResult:
     conversions_ci: np.ndarray | None = None
     value_ci: np.ndarray | None = None
     ci_level: float | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    fit_: ModelFit | None = None
+    bootstrap_: BootstrapDraws | None = None
 
     @classmethod
     def from_credit(
@@ -207,7 +284,7 @@ class AttributionResult:
         value: np.ndarray,
         *,
         additive: bool = True,
-        details: dict[str, Any] | None = None,
+        fit: ModelFit | None = None,
     ) -> AttributionResult:
         """Wrap per-channel credit arrays with the totals of ``paths``."""
         return cls(
@@ -221,7 +298,7 @@ class AttributionResult:
             direct_conversions=float(paths.direct_conversions),
             direct_value=float(paths.direct_value),
             additive=additive,
-            details=dict(details or {}),
+            fit_=fit,
         )
 
     @property
@@ -250,11 +327,11 @@ class AttributionResult:
         return self.value / total if total > 0 else np.zeros_like(self.value)
 
     def with_ci(self, conversions_ci: np.ndarray, value_ci: np.ndarray, level: float,
-                **details: Any) -> AttributionResult:
-        """A copy carrying bootstrap intervals (and extra details)."""
+                draws: BootstrapDraws | None = None) -> AttributionResult:
+        """A copy carrying bootstrap intervals (and the resampled credit behind them)."""
         return replace(self, conversions_ci=np.asarray(conversions_ci, float),
                        value_ci=np.asarray(value_ci, float), ci_level=level,
-                       details={**self.details, **details})
+                       bootstrap_=draws)
 
     def to_frame(self, include_direct: bool = True) -> pd.DataFrame:
         """One row per channel (plus the ``(direct)`` row when it is non-zero).

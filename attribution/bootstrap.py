@@ -63,6 +63,7 @@ from scipy import sparse
 from touchpath.attribution.base import (
     AttributionModel,
     AttributionResult,
+    BootstrapDraws,
     StopCheck,
     check_stop,
     credit_matrix_of,
@@ -298,10 +299,10 @@ def bootstrap(
     -------
     AttributionResult
         The full-data result with ``conversions_ci``, ``value_ci`` and
-        ``ci_level``; ``details`` gains ``n_resamples``, ``seed``,
-        ``bootstrap_method`` (``"vectorised"``, ``"refit"`` or ``"touches"``),
-        ``bootstrap_conversions`` and ``bootstrap_value`` (arrays of shape
-        ``(n_resamples, n_channels)``, the refitted credit of every resample).
+        ``ci_level``, and ``bootstrap_`` (:class:`~touchpath.attribution.base.BootstrapDraws`):
+        ``n_resamples``, ``seed``, ``method`` (``"vectorised"``, ``"refit"`` or
+        ``"touches"``) and the refitted credit of every resample, ``conversions``
+        and ``value`` (arrays of shape ``(n_resamples, n_channels)``).
 
     Raises
     ------
@@ -378,15 +379,11 @@ def bootstrap(
                     finished += 1
                     advance(1)
             row += size
-    details: dict[str, Any] = {
-        "n_resamples": int(n_resamples),
-        "seed": seed,
-        "bootstrap_method": "vectorised" if matrix is not None else "refit",
-        "bootstrap_conversions": boot_conv,
-        "bootstrap_value": boot_val,
-    }
+    resampled = BootstrapDraws(n_resamples=int(n_resamples), seed=seed,
+                               method="vectorised" if matrix is not None else "refit",
+                               conversions=boot_conv, value=boot_val)
     return point.with_ci(percentile_interval(boot_conv, level),
-                         percentile_interval(boot_val, level), float(level), **details)
+                         percentile_interval(boot_val, level), float(level), resampled)
 
 
 def run_model(
@@ -496,12 +493,7 @@ def _bootstrap_touches(
             boot_val[row : row + size] = (credit_val @ draws.T).T
             advance(size)
             row += size
-    details: dict[str, Any] = {
-        "n_resamples": int(n_resamples),
-        "seed": seed,
-        "bootstrap_method": "touches",
-        "bootstrap_conversions": boot_conv,
-        "bootstrap_value": boot_val,
-    }
+    resampled = BootstrapDraws(n_resamples=int(n_resamples), seed=seed, method="touches",
+                               conversions=boot_conv, value=boot_val)
     return point.with_ci(percentile_interval(boot_conv, level),
-                         percentile_interval(boot_val, level), float(level), **details)
+                         percentile_interval(boot_val, level), float(level), resampled)

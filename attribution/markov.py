@@ -102,9 +102,10 @@ Altomare, D., Loris, D. ChannelAttribution (R/Python package), ``markov_model``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -113,7 +114,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from touchpath.attribution.base import AttributionResult
+from touchpath.attribution.base import AttributionResult, ModelFit
 from touchpath.data.paths import PathTable
 
 __all__ = [
@@ -151,8 +152,12 @@ _BLOCK = 1 << 17
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True, eq=False)
-class MarkovFit:
+class MarkovFit(ModelFit):
     """A fitted order-``k`` chain with its exact removal effects.
+
+    :func:`fit_markov` returns it; :meth:`MarkovChain.attribute` carries it as
+    the result's :attr:`~touchpath.attribution.base.AttributionResult.fit_`
+    (with ``order_auto`` and ``order_selection`` when the order was chosen).
 
     Attributes
     ----------
@@ -179,6 +184,14 @@ class MarkovFit:
         Sweeps of the block fixed-point iteration.
     error_bound : float
         Estimated largest remaining error of any removal effect.
+    tol : float
+        Target absolute error of each removal effect the solve ran to.
+    order_auto : bool
+        ``order`` was chosen by :func:`choose_order` (``MarkovChain(order="auto")``).
+    order_selection : DataFrame, optional
+        The scores behind an automatic order (:attr:`OrderChoice.scores`: ``order,
+        states, log_loss, penalty, score, chosen``); ``None`` for a fixed order,
+        or an automatic one on a table without journeys (lowest order, no scores).
     """
 
     order: int
@@ -192,6 +205,15 @@ class MarkovFit:
     n_transitions: int
     iterations: int
     error_bound: float
+    tol: float = 1e-13
+    order_auto: bool = False
+    order_selection: pd.DataFrame | None = None
+
+    def removal_effects_frame(self) -> pd.DataFrame:
+        """The removal effects per channel: index ``channel``, columns ``conversions, value``."""
+        return pd.DataFrame({"conversions": self.removal_effects,
+                             "value": self.removal_effects_value},
+                            index=pd.Index(self.channels, name="channel"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -687,6 +709,7 @@ def fit_markov(
         n_transitions=len(table),
         iterations=sweeps,
         error_bound=err,
+        tol=tol,
     )
 
 
@@ -860,12 +883,12 @@ class MarkovChain:
     -----
     Attributed conversions ``total * RE(c) / sum RE``, value
     ``total_value * RE_value(c) / sum RE_value`` (zeros when the sum is 0).
-    ``details`` holds ``removal_effects`` and ``removal_effects_value``
-    (dict channel -> float), ``conversion_probability``, ``expected_value``,
-    ``transition_table`` (DataFrame), ``n_states``, ``n_transitions``,
-    ``solver`` (sweeps, tolerance, error bound) and, for ``"auto"``,
-    ``order_selection`` (the scores DataFrame). See the module docstring for
-    the state convention and the exact solve.
+    The result's ``fit_`` is the :class:`MarkovFit`: removal effects
+    (conversions and value, per channel), ``conversion_probability``,
+    ``expected_value``, the ``transition_table``, ``n_states``,
+    ``n_transitions``, the solve's ``iterations``, ``tol`` and
+    ``error_bound`` and, for ``"auto"``, ``order_selection`` (the scores).
+    See the module docstring for the state convention and the exact solve.
 
     Examples
     --------
@@ -894,36 +917,23 @@ class MarkovChain:
 
     def attribute(self, paths: PathTable) -> AttributionResult:
         """Attribute the conversions and value of ``paths`` by removal effects."""
-        details: dict[str, Any] = {}
+        scores: pd.DataFrame | None = None
         if self.order == "auto":
             if paths.total_nulls > 0 or paths.total_conversions > 0:
                 choice = choose_order(paths, self.max_order, folds=self.folds)
                 order = choice.order
-                details["order_selection"] = choice.scores
+                scores = choice.scores
             else:
                 order = MIN_ORDER
-            details["order_requested"] = "auto"
         else:
             order = int(self.order)
         fit = fit_markov(paths, order, self_loops=self.self_loops, max_iter=self.max_iter,
                          tol=self.tol)
+        fit = dataclasses.replace(fit, order_auto=self.order == "auto", order_selection=scores)
         conversions = _split(paths.total_conversions, fit.removal_effects)
         value = _split(paths.total_value, fit.removal_effects_value)
-        channels = paths.channels
-        details.update(
-            removal_effects=dict(zip(channels, fit.removal_effects.tolist(), strict=True)),
-            removal_effects_value=dict(
-                zip(channels, fit.removal_effects_value.tolist(), strict=True)),
-            conversion_probability=fit.conversion_probability,
-            expected_value=fit.expected_value,
-            transition_table=fit.transition_table,
-            n_states=fit.n_states,
-            n_transitions=fit.n_transitions,
-            solver={"method": "block fixed-point (exact)", "sweeps": fit.iterations,
-                    "tol": self.tol, "error_bound": fit.error_bound},
-        )
         return AttributionResult.from_credit(self.name, {"order": order}, paths, conversions,
-                                             value, details=details)
+                                             value, fit=fit)
 
 
 def _split(total: float, effects: np.ndarray) -> np.ndarray:

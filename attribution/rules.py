@@ -57,7 +57,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from touchpath.attribution.base import AttributionResult, sum_credit_by_path
+from touchpath.attribution.base import AttributionResult, ModelFit, sum_credit_by_path
 from touchpath.data.paths import PathTable
 
 __all__ = [
@@ -66,16 +66,46 @@ __all__ = [
     "InverseJ",
     "JCurve",
     "LastNonDirect",
+    "LastNonDirectFit",
     "LastTouch",
     "Linear",
     "Participation",
     "PositionBased",
     "TOUCH_COLUMNS",
     "TimeDecay",
+    "TimeDecayFit",
 ]
 
 #: Columns :meth:`TimeDecay.attribute_touches` needs.
 TOUCH_COLUMNS = ("journey_id", "channel", "days_before", "value")
+
+
+# ------------------------------------------------------------------ fit records
+@dataclass(frozen=True, eq=False)
+class LastNonDirectFit(ModelFit):
+    """What :class:`LastNonDirect` counts besides the credit (its result's ``fit_``).
+
+    Attributes
+    ----------
+    all_direct_conversions : float
+        Conversions of paths made only of direct touches (credited to their
+        last, direct, touch).
+    """
+
+    all_direct_conversions: float
+
+
+@dataclass(frozen=True, eq=False)
+class TimeDecayFit(ModelFit):
+    """What :class:`TimeDecay` counts besides the credit (its result's ``fit_``).
+
+    Attributes
+    ----------
+    journeys : int
+        Converting journeys attributed (one conversion each).
+    """
+
+    journeys: int
 
 
 # --------------------------------------------------------------------- helpers
@@ -260,9 +290,8 @@ class LastNonDirect(_TouchWeightRule):
         params = {"direct_channels": self.direct_channels}
         weights, all_direct = self._weights_and_all_direct(paths)
         conv, val = _credit_touches(paths, weights)
-        details = {"all_direct_conversions": float(paths.conversions[all_direct].sum())}
-        return AttributionResult.from_credit(self.name, params, paths, conv, val,
-                                             details=details)
+        fit = LastNonDirectFit(all_direct_conversions=float(paths.conversions[all_direct].sum()))
+        return AttributionResult.from_credit(self.name, params, paths, conv, val, fit=fit)
 
 
 # ------------------------------------------------------------- spread-out rules
@@ -534,7 +563,7 @@ class TimeDecay:
         Returns
         -------
         AttributionResult
-            ``details["journeys"]`` is the number of journeys attributed.
+            Its ``fit_`` (:class:`TimeDecayFit`) counts the journeys attributed.
 
         Raises
         ------
@@ -587,12 +616,12 @@ class TimeDecay:
                           minlength=n).astype(np.float64)
         total_value = float(journey_value.sum())
         params = {"half_life_days": self.half_life_days}
-        details = {"journeys": n_journeys}
+        fit = TimeDecayFit(journeys=int(n_journeys))
         if paths is None:
             return AttributionResult(model=self.name, params=params, channels=channels,
                                      conversions=conv, value=val,
                                      total_conversions=float(n_journeys),
-                                     total_value=total_value, details=details)
+                                     total_value=total_value, fit_=fit)
         if (abs(n_journeys - paths.total_conversions) > 1e-9 * max(1.0, paths.total_conversions)
                 or abs(total_value - paths.total_value) > 1e-9 * max(1.0, paths.total_value)):
             raise ValueError(
@@ -600,8 +629,7 @@ class TimeDecay:
                 f" the path table has {paths.total_conversions:g} conversions worth"
                 f" {paths.total_value}; pass the touches and paths of the same journeys"
             )
-        return AttributionResult.from_credit(self.name, params, paths, conv, val,
-                                             details=details)
+        return AttributionResult.from_credit(self.name, params, paths, conv, val, fit=fit)
 
     @staticmethod
     def _numeric(touches: pd.DataFrame, column: str) -> np.ndarray:

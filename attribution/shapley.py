@@ -51,7 +51,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from touchpath.attribution.base import AttributionResult, sum_credit_by_path
+from touchpath.attribution.base import AttributionResult, ModelFit, sum_credit_by_path
 from touchpath.data.paths import PathTable
 from touchpath.errors import TouchpathError
 
@@ -61,14 +61,110 @@ __all__ = [
     "UNSEEN_RULES",
     "DegenerateGameError",
     "OrderedShapley",
+    "OrderedShapleyFit",
     "ShapleyConversionRate",
+    "ShapleyConversionRateFit",
     "ShapleySubset",
+    "ShapleySubsetFit",
 ]
 
 #: Rules for coalitions no journey was exposed to (see :class:`ShapleyConversionRate`).
 UNSEEN_RULES = ("zero", "subset_rate")
 
 _ONE = np.uint64(1)
+
+
+# ------------------------------------------------------------------ fit records
+@dataclass(frozen=True, eq=False)
+class ShapleySubsetFit(ModelFit):
+    """What :class:`ShapleySubset` counts besides the credit (its result's ``fit_``).
+
+    Attributes
+    ----------
+    channel_sets : int
+        Distinct channel sets of the converting paths (deduplicated as
+        ``uint64`` bitmasks up to 64 channels; beyond that, the converting
+        paths are counted).
+    """
+
+    channel_sets: int
+
+
+@dataclass(frozen=True, eq=False)
+class OrderedShapleyFit(ModelFit):
+    """The position breakdown of :class:`OrderedShapley` (its result's ``fit_``).
+
+    Attributes
+    ----------
+    by_position : DataFrame
+        Tidy ``channel, position, conversions, value`` (1-based positions;
+        rows with credit only).
+    conversions_by_position, value_by_position : ndarray, shape (n_channels, max_length)
+        Credit of each channel at each position, column ``j − 1`` for position
+        ``j``; rows sum to the result's ``conversions`` / ``value``.
+    """
+
+    by_position: pd.DataFrame
+    conversions_by_position: np.ndarray
+    value_by_position: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class ShapleyConversionRateFit(ModelFit):
+    """The game behind :class:`ShapleyConversionRate`'s credit (its result's ``fit_``).
+
+    Per-channel arrays are aligned with the result's channels; a channel that
+    is not a player (on no converting path) has 0 everywhere.
+
+    Attributes
+    ----------
+    scope : {"global", "journey"}
+        One game over all players, or one per converting channel set.
+    method : {"exact", "permutation"}
+        Harsanyi dividends over the whole lattice, or sampled orders.
+    unseen : {"zero", "subset_rate"}
+        The unseen-coalition rule in force.
+    prior_journeys : float
+        The shrinkage strength ``m`` in force.
+    active_channels : int
+        Players: channels on at least one converting path.
+    coalitions_observed : int
+        Distinct channel sets of the players' journeys.
+    n_permutations : int
+        Orders sampled (0 when exact).
+    journeys_left_out : float
+        Journeys exposed to a non-player, outside the game.
+    conversions_se, value_se : ndarray
+        Standard errors of the sampled credit (conversions, revenue); zeros
+        when exact.
+    phi, phi_value : ndarray, optional
+        Raw Shapley values of the global game (rates; ``None`` for the journey scope).
+    v_grand, v_grand_value : float, optional
+        ``v(N)`` of the global games, which ``phi`` / ``phi_value`` sum to.
+    conversions_bound, value_bound : ndarray, optional
+        Hoeffding half-widths of the sampled global credit at ``bound_level``
+        (``None`` unless the global game was sampled).
+    bound_level : float, optional
+        Level of those bounds (0.95).
+    """
+
+    scope: Literal["global", "journey"]
+    method: Literal["exact", "permutation"]
+    unseen: str
+    prior_journeys: float
+    active_channels: int
+    coalitions_observed: int
+    n_permutations: int
+    journeys_left_out: float
+    conversions_se: np.ndarray
+    value_se: np.ndarray
+    phi: np.ndarray | None = None
+    phi_value: np.ndarray | None = None
+    v_grand: float | None = None
+    v_grand_value: float | None = None
+    conversions_bound: np.ndarray | None = None
+    value_bound: np.ndarray | None = None
+    bound_level: float | None = None
 
 
 # --------------------------------------------------------------------- helpers
@@ -172,10 +268,8 @@ class ShapleySubset:
     repeats are ignored). Efficiency follows because every set's conversions
     are split among its ``|T|`` channels; a channel on no converting path gets
     zero. Computed over the distinct (path, channel) pairs of the converting
-    paths, each carrying the share ``1/|T_p|`` of its path.
-    ``details["channel_sets"]`` counts the distinct converting channel sets
-    (deduplicated as ``uint64`` bitmasks up to 64 channels; beyond that, the
-    converting paths are counted).
+    paths, each carrying the share ``1/|T_p|`` of its path. The result's ``fit_``
+    (:class:`ShapleySubsetFit`) counts the distinct converting channel sets.
 
     :meth:`credit_matrix` returns those shares per path: row ``p`` has
     ``1/|T_p|`` for each channel of ``T_p``.
@@ -221,7 +315,7 @@ class ShapleySubset:
         elif live.n_paths:
             n_sets = live.n_paths
         return AttributionResult.from_credit(self.name, {}, paths, conv, val,
-                                             details={"channel_sets": n_sets})
+                                             fit=ShapleySubsetFit(channel_sets=int(n_sets)))
 
 
 # ------------------------------------------------------------------ ordered form
@@ -242,10 +336,10 @@ class OrderedShapley:
     the position breakdown shows at which stage of the journeys each channel
     earned its credit. Value likewise with ``value_p``.
 
-    ``details["by_position"]`` is a tidy DataFrame (``channel, position,
-    conversions, value``; rows with credit only); ``details["conversions_by_position"]``
-    and ``details["value_by_position"]`` are arrays ``(n_channels, max_length)``
-    with column ``j − 1`` for position ``j``.
+    The result's ``fit_`` (:class:`OrderedShapleyFit`) holds ``by_position``, a
+    tidy DataFrame (``channel, position, conversions, value``; rows with credit
+    only), and ``conversions_by_position`` / ``value_by_position``, arrays
+    ``(n_channels, max_length)`` with column ``j − 1`` for position ``j``.
 
     :meth:`credit_matrix` sums the touch shares per path and channel: row
     ``p`` has ``1/|T_p|`` for each channel of ``T_p``, as for
@@ -255,7 +349,7 @@ class OrderedShapley:
     --------
     >>> pt = PathTable.from_paths([["b", "a", "b"]], conversions=[4])
     >>> res = OrderedShapley().attribute(pt)
-    >>> res.details["conversions_by_position"].tolist()
+    >>> res.fit_.conversions_by_position.tolist()
     [[0.0, 2.0, 0.0], [1.0, 0.0, 1.0]]
     """
 
@@ -279,7 +373,7 @@ class OrderedShapley:
                                   _ordered_touch_shares(paths))
 
     def attribute(self, paths: PathTable) -> AttributionResult:
-        """Ordered Shapley credit: per channel totals, per position in ``details``."""
+        """Ordered Shapley credit: per channel totals, per position in the result's ``fit_``."""
         n = paths.n_channels
         max_len = int(paths.lengths.max()) if paths.n_paths else 0
         by_conv = np.zeros((n, max_len))
@@ -300,10 +394,10 @@ class OrderedShapley:
             "conversions": by_conv[chan, pos],
             "value": by_val[chan, pos],
         })
-        details: dict[str, Any] = {"by_position": tidy, "conversions_by_position": by_conv,
-                                   "value_by_position": by_val}
+        fit = OrderedShapleyFit(by_position=tidy, conversions_by_position=by_conv,
+                                value_by_position=by_val)
         return AttributionResult.from_credit(self.name, {}, paths, by_conv.sum(axis=1),
-                                             by_val.sum(axis=1), details=details)
+                                             by_val.sum(axis=1), fit=fit)
 
 
 # ------------------------------------------------------------- conversion rate
@@ -401,7 +495,7 @@ class ShapleyConversionRate:
     (conversions or revenue > 0), ``N``. A channel seen only on
     non-converting journeys is not a player: it gets exactly zero, and the
     null journeys exposed to it are left out of the game (their channel set
-    lies outside the lattice of ``N``; ``details["journeys_left_out"]``
+    lies outside the lattice of ``N``; the fit's ``journeys_left_out``
     counts them). Keeping it as a player would give it negative credit by
     construction (every observed coalition holding it converts at rate 0) and
     charge that to the converting channels; leaving it out keeps the
@@ -456,7 +550,7 @@ class ShapleyConversionRate:
     ``v(N) = pooled(N)`` (unseen), both ``> 0`` whenever there are
     conversions (revenue): the game is never degenerate, and a rarely seen
     coalition moves the shares little.
-    ``details["prior_journeys"]`` reports the ``m`` in force.
+    The fit's ``prior_journeys`` reports the ``m`` in force.
 
     The journey scope does not shrink: each converting set's conversions are
     split by ``conv(T) = J(T)·v(T)``, which holds for the raw rates only, so
@@ -474,9 +568,9 @@ class ShapleyConversionRate:
     why and what to change; with the defaults it cannot happen). ``φ(c)`` can
     be negative — a channel whose presence lowers the observed rates — and
     is reported as is, never clipped; the other channels then get more than
-    their raw share, and the credit still sums to the totals. ``details["phi"]``,
-    ``details["phi_value"]`` hold the raw Shapley values (rates) and
-    ``details["v_grand"]``, ``details["v_grand_value"]`` the ``v(N)`` they sum to.
+    their raw share, and the credit still sums to the totals. The fit's ``phi``,
+    ``phi_value`` hold the raw Shapley values (rates) and ``v_grand``,
+    ``v_grand_value`` the ``v(N)`` they sum to.
 
     * Exact (``|N| ≤ max_exact_channels``): Harsanyi dividends
       ``d = Möbius(v)`` over the ``2^|N|`` coalitions, then
@@ -487,10 +581,10 @@ class ShapleyConversionRate:
       players before ``c`` (Castro, Gómez & Tejada 2009). The pooled rates
       along an order (for ``"subset_rate"`` and the shrinkage) are running
       sums: a set ``R`` joins the pool at the step of its last player. Each draw sums to ``v(N)``
-      exactly, so the estimate is efficient. ``details["conversions_se"]`` /
-      ``["value_se"]`` are standard errors of the mean; ``details["conversions_bound"]`` /
-      ``["value_bound"]`` are per-channel Hoeffding half-widths at level
-      ``details["bound_level"]`` (0.95): the marginals lie in ``[−M, M]``
+      exactly, so the estimate is efficient. The fit's ``conversions_se`` /
+      ``value_se`` are standard errors of the mean; ``conversions_bound`` /
+      ``value_bound`` are per-channel Hoeffding half-widths at level
+      ``bound_level`` (0.95): the marginals lie in ``[−M, M]``
       with ``M`` the largest observed set rate (pooled and shrunken rates
       are weighted means of observed set rates, so they lie below it), so
       ``|φ̂(c) − φ(c)| ≤ M · sqrt(2 ln(2/δ) / K)`` with probability
@@ -530,7 +624,7 @@ class ShapleyConversionRate:
     unseen : {"zero", "subset_rate"} or None, default None
         Estimate for coalitions no journey was exposed to; ``None`` picks
         ``"subset_rate"`` for the global scope and ``"zero"`` for the
-        journey scope (``details["unseen"]`` says which was used).
+        journey scope (the fit's ``unseen`` says which was used).
     prior_journeys : float or None, default None
         Strength ``m`` (in journeys) of the shrinkage of observed coalition
         rates toward their pooled subset rates, a finite number ``≥ 0``;
@@ -639,19 +733,19 @@ class ShapleyConversionRate:
         converting = (paths.conversions > 0) | (paths.value > 0)
         active = np.unique(paths.codes[converting[paths.path_index]]) if n else np.zeros(0, int)
         n_active = len(active)
-        details: dict[str, Any] = {"scope": self.scope, "active_channels": n_active,
-                                   "unseen": unseen, "prior_journeys": prior}
+        game = {"scope": self.scope, "unseen": unseen, "prior_journeys": prior,
+                "active_channels": n_active}
         conv, val = np.zeros(n), np.zeros(n)
         se_conv, se_val = np.zeros(n), np.zeros(n)
         if n_active == 0:
-            details.update(method="exact", coalitions_observed=0, n_permutations=0,
-                           journeys_left_out=float(journeys.sum()),
-                           conversions_se=se_conv, value_se=se_val)
-            if self.scope == "global":
-                details.update(phi=np.zeros(n), phi_value=np.zeros(n), v_grand=0.0,
-                               v_grand_value=0.0)
+            fit = ShapleyConversionRateFit(
+                **game, method="exact", coalitions_observed=0, n_permutations=0,
+                journeys_left_out=float(journeys.sum()), conversions_se=se_conv,
+                value_se=se_val,
+                **({"phi": np.zeros(n), "phi_value": np.zeros(n), "v_grand": 0.0,
+                    "v_grand_value": 0.0} if self.scope == "global" else {}))
             return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
-                                                 details=details)
+                                                 fit=fit)
         exact = n_active <= self.max_exact_channels
         if not exact and n_active > 64:
             raise ValueError(
@@ -673,20 +767,19 @@ class ShapleyConversionRate:
         set_conv = np.bincount(inverse, weights=paths.conversions[keep], minlength=m)
         set_val = np.bincount(inverse, weights=paths.value[keep], minlength=m)
         set_j = np.bincount(inverse, weights=journeys[keep], minlength=m)
-        details.update(coalitions_observed=m,
-                       journeys_left_out=float(journeys[~inside].sum()))
+        game.update(coalitions_observed=m, journeys_left_out=float(journeys[~inside].sum()),
+                    method="exact" if exact else "permutation",
+                    n_permutations=0 if exact else int(self.n_permutations))
         if self.scope == "journey":
             if exact:
                 c_act, v_act = self._exact(n_active, sets, set_conv, set_val, set_j, unseen)
-                details.update(method="exact", n_permutations=0)
             else:
                 c_act, v_act, sc, sv = self._sample(n_active, sets, set_conv, set_val, set_j)
                 se_conv[active], se_val[active] = sc, sv
-                details.update(method="permutation", n_permutations=int(self.n_permutations))
             conv[active], val[active] = c_act, v_act
-            details.update(conversions_se=se_conv, value_se=se_val)
+            fit = ShapleyConversionRateFit(**game, conversions_se=se_conv, value_se=se_val)
             return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
-                                                 details=details)
+                                                 fit=fit)
 
         # ---- global scope: one game, shares of v(N) − v(∅)
         bound_conv, bound_val = np.zeros(n), np.zeros(n)
@@ -695,7 +788,6 @@ class ShapleyConversionRate:
             phi_conv[active] = self._global_exact(n_active, sets, set_conv, set_j, unseen,
                                                   prior)
             phi_val[active] = self._global_exact(n_active, sets, set_val, set_j, unseen, prior)
-            details.update(method="exact", n_permutations=0)
         else:
             k = int(self.n_permutations)
             (phi_conv[active], phi_val[active], se_conv[active],
@@ -704,7 +796,6 @@ class ShapleyConversionRate:
             half = np.sqrt(2.0 * np.log(2.0 / (1.0 - BOUND_LEVEL)) / k)
             bound_conv[active] = np.max(set_conv / set_j) * half
             bound_val[active] = np.max(set_val / set_j) * half
-            details.update(method="permutation", n_permutations=k, bound_level=BOUND_LEVEL)
         grand: dict[str, float] = {}
         for key, amount, phi, total, se, bound, credit in (
                 ("conversions", set_conv, phi_conv, paths.total_conversions, se_conv,
@@ -723,12 +814,13 @@ class ShapleyConversionRate:
             credit[:] = phi * scale
             se *= abs(scale)
             bound *= abs(scale)
-        details.update(phi=phi_conv, phi_value=phi_val, v_grand=grand["conversions"],
-                       v_grand_value=grand["value"], conversions_se=se_conv, value_se=se_val)
-        if not exact:
-            details.update(conversions_bound=bound_conv, value_bound=bound_val)
+        sampled = {} if exact else {"conversions_bound": bound_conv, "value_bound": bound_val,
+                                    "bound_level": BOUND_LEVEL}
+        fit = ShapleyConversionRateFit(
+            **game, conversions_se=se_conv, value_se=se_val, phi=phi_conv, phi_value=phi_val,
+            v_grand=grand["conversions"], v_grand_value=grand["value"], **sampled)
         return AttributionResult.from_credit(self.name, self._params, paths, conv, val,
-                                             details=details)
+                                             fit=fit)
 
     @staticmethod
     def _degenerate_message(key: str, n_active: int, grand_seen: bool, unseen: str,

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from touchpath.attribution.base import BootstrapDraws
 from touchpath.attribution.bootstrap import bootstrap
 from touchpath.attribution.registry import make_model
 from touchpath.data.paths import PathTable
@@ -47,14 +48,16 @@ def make_paths(n_paths: int = N_PATHS, n_channels: int = N_CHANNELS,
     return table.select(np.arange(table.n_paths) < n_paths)
 
 
-def _time(model_spec: str, paths: PathTable, n_resamples: int) -> tuple[float, float, dict]:
+def _time(model_spec: str, paths: PathTable,
+          n_resamples: int) -> tuple[float, float, BootstrapDraws]:
     model = make_model(model_spec)
     t0 = time.perf_counter()
     model.attribute(paths)
     fit = time.perf_counter() - t0
     t0 = time.perf_counter()
     res = bootstrap(model, paths, n_resamples=n_resamples, seed=0, progress=False)
-    return fit, time.perf_counter() - t0, res.details
+    assert res.bootstrap_ is not None  # bootstrap() always attaches its draws
+    return fit, time.perf_counter() - t0, res.bootstrap_
 
 
 def main() -> None:
@@ -73,14 +76,14 @@ def main() -> None:
     except ImportError as exc:
         print(f"markov model unavailable ({exc}); timing the linear model only")
     for spec in specs:
-        fit, boot, details = _time(spec, paths, n_resamples)
+        fit, boot, draws = _time(spec, paths, n_resamples)
         verdict = ""
         if spec == "markov1":
             scaled = boot * N_RESAMPLES / n_resamples
             verdict = (f"  target {N_RESAMPLES} resamples < {TARGET_SECONDS:.0f} s: "
                        f"{'met' if scaled < TARGET_SECONDS else 'MISSED'} ({scaled:.1f} s)")
         print(f"{spec:>8}: one fit {fit:.3f} s; {n_resamples} resamples "
-              f"({details['bootstrap_method']}) {boot:.1f} s = {boot / n_resamples * 1e3:.0f} ms"
+              f"({draws.method}) {boot:.1f} s = {boot / n_resamples * 1e3:.0f} ms"
               f" each{verdict}")
 
 

@@ -86,7 +86,7 @@ def main() -> None:
         gap = abs(result.conversions.sum() - table.total_conversions) / table.total_conversions
         print(f"conversion-rate Shapley, exact, scope={scope} (unseen={model.unseen_rule}): "
               f"{table.n_channels} channels, {table.n_paths:,} distinct paths, "
-              f"{result.details['coalitions_observed']:,} observed coalitions: "
+              f"{result.fit_.coalitions_observed:,} observed coalitions: "
               f"{seconds:.2f} s (target < 2 s); efficiency gap {gap:.1e} of total")
 
     table = subset_table()

@@ -6,6 +6,7 @@ command the same way, here in one place: one line on stderr, exit code 1, no
 traceback.
 """
 
+import sys
 from typing import Any
 
 import click
@@ -24,11 +25,11 @@ class TouchpathGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            # Imported here: the warehouse module (DuckDB, pandas) has been loaded
-            # by whichever command raised one of its errors.
-            from touchpath.data.warehouse import WarehouseError
-
-            if not isinstance(exc, WarehouseError):
+            # A WarehouseError comes from the warehouse module, loaded by the command
+            # that raised it; anything else (``--help`` exits this way too) passes on
+            # without loading it (DuckDB, pandas), so help stays fast.
+            warehouse = sys.modules.get("touchpath.data.warehouse")
+            if warehouse is None or not isinstance(exc, warehouse.WarehouseError):
                 raise
             typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
             raise typer.Exit(WAREHOUSE_ERROR_EXIT) from None

@@ -3,49 +3,51 @@
 Both read journeys either from the DuckDB warehouse (``--db``, with journey
 options and a date range) or from a ChannelAttribution-shaped CSV
 (``--paths FILE``: ``path,total_conversions,total_conversion_value,total_null``,
-channels separated by ``" > "``). A path table carries no timestamps, so time
-decay needs the warehouse. Errors print one clear line and exit with code 2.
+channels separated by ``" > "``). Each calls one workflow of the service —
+``attribute`` :func:`touchpath.service.attribute` (warehouse) or
+:func:`touchpath.service.attribute_paths` (path file), ``compare``
+:func:`touchpath.service.compare_models` or :func:`touchpath.service.compare_paths` —
+with the service's defaults (model, order, lookback, ``--ci``, ``--level``,
+``--seed``, the compared models), so the answer is the one ``GET
+/v1/attribution`` and ``/v1/attribution/compare`` give. A path table carries no
+timestamps, so time decay needs the warehouse. Errors print one clear line and
+exit with code 2.
 
 ``attribute --model markov --order auto`` prints the order-selection scores
 (:func:`touchpath.attribution.markov.choose_order`: held-out log-loss, state penalty,
 score per order) and titles the result ``markov (order auto → k)``.
-``attribute --details`` adds what the model learned: for Markov the exact
-removal effects (conversions and value), ``P(conversion)``, the expected
-revenue per journey and the top rows of the transition table; for sampled
-Shapley the standard errors of the credit; for every model its scalar
-diagnostics. ``--transitions FILE.csv`` writes the full tidy transition table
+``attribute --details`` adds what the model learned, read from the result's
+typed fit record (:attr:`~touchpath.attribution.base.AttributionResult.fit_`):
+for Markov the exact removal effects (conversions and value), ``P(conversion)``,
+the expected revenue per journey and the top rows of the transition table; for
+sampled conversion-rate Shapley the standard errors of the credit; for every
+model its scalar settings and diagnostics (and the bootstrap's, with ``--ci``).
+``--transitions FILE.csv`` writes the full tidy transition table
 (``from_state, to_state, count, probability``) of a Markov model. With
 ``--format json`` the output stays a list of per-channel objects unless
 ``--details`` is given; then it is ``{"model", "title", "channels",
-"details"}`` with the channel list under ``channels``.
+"details"}`` with the channel list under ``channels`` and, under ``details``,
+``order`` and every field of the fit record by name (per-channel arrays as
+``{channel: value}``, the transition table cut to ``transition_table_top``)
+plus ``bootstrap`` (``n_resamples``, ``seed``, ``method`` and the resampled
+credit) when intervals were computed.
 """
 
+from __future__ import annotations
+
+import dataclasses
 import io
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from touchpath.attribution.base import AttributionResult
-from touchpath.attribution.bootstrap import run_model
-from touchpath.attribution.compare import ModelComparison, compare
-from touchpath.attribution.registry import (
-    ModelSpecError,
-    describe_models,
-    make_model,
-    needs_touches,
-    parse_value,
-    split_specs,
-)
+from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
     CliUsageError,
@@ -54,28 +56,35 @@ from touchpath.cli.common import (
     JourneyFromOpt,
     JourneyToOpt,
     LookbackOpt,
+    ModelOpt,
     OrderOpt,
     OutOpt,
     OutputFormat,
+    clean_errors,
     emit,
-    order_value,
+    model_choice,
+    open_warehouse,
 )
-from touchpath.data.paths import DIRECT, PathTable, PathTableError
+from touchpath.service import DEFAULTS
 
-__all__ = ["DEFAULT_COMPARE_MODELS", "TOP_TRANSITIONS", "agreement_table", "attribute",
-           "compare_cmd", "comparison_for_demo", "comparison_table", "details_json",
-           "load_inputs", "order_selection_table", "render_comparison", "result_title"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
-#: Models ``touchpath compare`` (and the demo) runs when ``--models`` is not given.
-DEFAULT_COMPARE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position",
-                          "markov1", "markov2", "shapley")
+    from touchpath.attribution.base import AttributionResult
+    from touchpath.attribution.compare import ModelComparison
+    from touchpath.data.paths import PathTable
+
+__all__ = ["TOP_TRANSITIONS", "agreement_table", "attribute", "compare_cmd",
+           "comparison_table", "details_json", "order_selection_table", "read_paths_file",
+           "render_comparison", "result_title", "show_comparison"]
 
 #: Rows of the transition table that ``attribute --details`` shows (most journeys first).
 TOP_TRANSITIONS = 10
 
+T = TypeVar("T")
+
 
 # ----------------------------------------------------------------- options
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model name; see --list.")]
 HalfLifeOpt = Annotated[float | None, typer.Option(
     "--half-life", help="Time-decay half-life in days (default 7).")]
 ParamOpt = Annotated[list[str] | None, typer.Option(
@@ -94,94 +103,87 @@ MaxLengthOpt = Annotated[int | None, typer.Option(
 ProgressOpt = Annotated[bool, typer.Option(
     "--progress/--no-progress", help="Progress bar on stderr while bootstrapping.")]
 
-
-def _fail(message: str) -> typer.Exit:
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(code=2)
-
-
-@contextmanager
-def _clean_errors() -> Iterator[None]:
-    """Turn expected errors into one stderr line and exit code 2 (no traceback)."""
-    try:
-        yield
-    except (CliUsageError, ModelSpecError, PathTableError, ValueError, OSError) as exc:
-        raise _fail(str(exc)) from None
+#: The warehouse the journey commands read unless --db or --paths is given.
+DEFAULT_DB = Path("touchpath.duckdb")
 
 
 # ----------------------------------------------------------------- inputs
-def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
-                     max_length: int | None, start: datetime | None,
-                     end: datetime | None) -> Any:
-    from touchpath.data.journeys import JourneyOptions
-
-    return JourneyOptions(lookback_days=lookback, collapse_repeats=collapse_repeats,
-                          interaction=interaction, max_path_length=max_length,
-                          start=start, end=end)
-
-
-def load_inputs(
-    db: Path | None,
-    paths_file: Path | None,
-    *,
-    with_touches: bool,
-    lookback: int = 30,
-    collapse_repeats: bool = False,
-    interaction: str = "all",
-    max_length: int | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> tuple[PathTable, pd.DataFrame | None]:
-    """The path table (and, from the warehouse when asked, the journey touches).
+def read_paths_file(paths_file: Path, db: Path | None) -> PathTable:
+    """The path table of ``--paths FILE``.
 
     Raises
     ------
     CliUsageError
-        Both or a missing source, or a warehouse file that does not exist.
+        ``--db`` given too, or no such file.
+    PathTableError
+        The file is not a path table (the message names the column or row).
+    """
+    if db is not None:
+        raise CliUsageError("give either --db or --paths, not both")
+    if not paths_file.is_file():
+        raise CliUsageError(f"{paths_file}: no such file")
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.data.paths import PathTable
+
+    return PathTable.read_csv(paths_file)
+
+
+def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
+                     max_length: int | None, start: Any, end: Any) -> Any:
+    return service.journey_options(lookback_days=lookback, collapse_repeats=collapse_repeats,
+                                   interaction=interaction,  # type: ignore[arg-type]
+                                   max_path_length=max_length, start=start, end=end)
+
+
+def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
+                 on_table: Callable[..., T], on_warehouse: Callable[..., T], what: Any,
+                 **settings: Any) -> T:
+    """One service call on the journeys of ``--paths FILE``, or of the warehouse at ``--db``.
+
+    ``on_table(paths, what, **settings)`` for a path file,
+    ``on_warehouse(wh, what, options, **settings)`` for the warehouse (read
+    only; default ``touchpath.duckdb``) with the journey options ``journeys``
+    (lookback, repeats, interaction, length, from, to).
     """
     if paths_file is not None:
-        if db is not None:
-            raise CliUsageError("give either --db or --paths, not both")
-        if not paths_file.is_file():
-            raise CliUsageError(f"{paths_file}: no such file")
-        return PathTable.read_csv(paths_file), None
-    db = db or Path("touchpath.duckdb")
-    if not db.is_file():
-        raise CliUsageError(
-            f"{db}: no such warehouse; load data with `touchpath ingest` or pass --paths FILE"
-        )
-    from touchpath.data.journeys import build_paths, journey_touches
-    from touchpath.data.warehouse import Warehouse
-
-    options = _journey_options(lookback, collapse_repeats, interaction, max_length, start, end)
-    with Warehouse.open(db, read_only=True) as wh:
-        paths = build_paths(wh, options)
-        touches = journey_touches(wh, options) if with_touches else None
-    return paths, touches
+        return on_table(read_paths_file(paths_file, db), what, **settings)
+    options = _journey_options(*journeys)
+    db = db or DEFAULT_DB
+    with open_warehouse(db, missing=f"{db}: no such warehouse; load data with "
+                                    "`touchpath ingest` or pass --paths FILE") as wh:
+        return on_warehouse(wh, what, options, **settings)
 
 
 # ----------------------------------------------------------------- output
-def _fmt(x: float, digits: int = 2) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x:,.{digits}f}"
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{x:,.{digits}f}"
 
 
 def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
+    if hasattr(obj, "item"):
         return obj.item()
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
 def _records_json(records: Sequence[dict[str, Any]]) -> str:
-    clean = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+    clean = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
               for k, v in r.items()} for r in records]
     return json.dumps(clean, indent=2, default=_json_default)
 
 
+def _markov_fit(result: AttributionResult) -> Any:
+    """The result's :class:`~touchpath.attribution.markov.MarkovFit`, or ``None``."""
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.attribution.markov import MarkovFit
+
+    return result.fit_ if isinstance(result.fit_, MarkovFit) else None
+
+
 def result_title(result: AttributionResult) -> str:
     """The result's label; a Markov model of automatic order reads ``markov (order auto → k)``."""
-    if result.model == "markov" and result.details.get("order_requested") == "auto":
-        return f"markov (order auto → {result.params.get('order')})"
+    fit = _markov_fit(result)
+    if fit is not None and fit.order_auto:
+        return f"markov (order auto → {fit.order})"
     return result.label
 
 
@@ -208,74 +210,84 @@ def _top_transitions(transitions: pd.DataFrame, n: int = TOP_TRANSITIONS) -> pd.
     return transitions.sort_values("count", ascending=False, kind="stable").head(n)
 
 
-def _plain_scalar(value: Any) -> bool:
-    return isinstance(value, str | bool | int | float | np.generic)
+def _print_markov(result: AttributionResult, fit: Any, console: Console) -> None:
+    """Removal effects, ``P(conversion)`` and the top transitions of a Markov fit."""
+    table = Table(title="Removal effects (exact)", title_justify="left",
+                  caption="RE(c) = 1 − P(conv | c removed) / P(conv)")
+    table.add_column("channel")
+    table.add_column("RE (conversions)", justify="right")
+    table.add_column("RE (value)", justify="right")
+    for channel, effect, effect_value in zip(fit.channels, fit.removal_effects,
+                                             fit.removal_effects_value, strict=True):
+        table.add_row(channel, f"{effect:.6f}", f"{effect_value:.6f}")
+    console.print(table)
+    console.print(f"P(conversion) from (start): {fit.conversion_probability:.6f}; "
+                  f"expected revenue per journey: {_fmt(fit.expected_value)}")
+    transitions = fit.transition_table
+    top = _top_transitions(transitions)
+    table = Table(title=f"Transitions: top {len(top)} of {len(transitions):,} by journeys",
+                  title_justify="left", caption="--transitions FILE.csv writes them all")
+    for name in ("from", "to", "journeys", "probability"):
+        table.add_column(name, justify="right" if name in ("journeys", "probability")
+                         else "left")
+    for row in top.itertuples(index=False):
+        table.add_row(str(row.from_state), str(row.to_state), _fmt(row.count, 0),
+                      f"{row.probability:.6f}")
+    console.print(table)
+
+
+def _print_standard_errors(result: AttributionResult, fit: Any, console: Console) -> None:
+    """Sampling standard errors of a conversion-rate Shapley fit (or that it is exact)."""
+    if fit.method != "permutation":
+        console.print("Shapley values computed exactly: no sampling error.")
+        return
+    table = Table(title="Sampling standard errors", title_justify="left",
+                  caption=f"Shapley credit from {fit.n_permutations} sampled permutations")
+    for name in ("channel", "conversions", "s.e.", "value", "s.e. (value)"):
+        table.add_column(name, justify="left" if name == "channel" else "right")
+    for k, channel in enumerate(result.channels):
+        table.add_row(channel, _fmt(result.conversions[k]), _fmt(fit.conversions_se[k], 4),
+                      _fmt(result.value[k]), _fmt(fit.value_se[k], 4))
+    console.print(table)
+
+
+#: Scalars of a Markov fit shown elsewhere (the title, the removal-effects section).
+_MARKOV_SHOWN = frozenset({"order", "order_auto", "conversion_probability", "expected_value"})
 
 
 def _print_details(result: AttributionResult, console: Console) -> None:
-    """Model-specific learned values of ``attribute --details`` as rich tables."""
-    details = result.details
-    shown: set[str] = {"order_selection", "order_requested"}
-    if "removal_effects" in details:
-        table = Table(title="Removal effects (exact)", title_justify="left",
-                      caption="RE(c) = 1 − P(conv | c removed) / P(conv)")
-        table.add_column("channel")
-        table.add_column("RE (conversions)", justify="right")
-        table.add_column("RE (value)", justify="right")
-        value_effects = details.get("removal_effects_value", {})
-        for channel in result.channels:
-            table.add_row(channel, f"{details['removal_effects'][channel]:.6f}",
-                          f"{value_effects.get(channel, float('nan')):.6f}")
-        console.print(table)
-        console.print(f"P(conversion) from (start): {details['conversion_probability']:.6f}; "
-                      f"expected revenue per journey: {_fmt(details['expected_value'])}")
-        shown |= {"removal_effects", "removal_effects_value", "conversion_probability",
-                  "expected_value"}
-    if isinstance(details.get("transition_table"), pd.DataFrame):
-        transitions = details["transition_table"]
-        top = _top_transitions(transitions)
-        table = Table(title=f"Transitions: top {len(top)} of {len(transitions):,} by journeys",
-                      title_justify="left", caption="--transitions FILE.csv writes them all")
-        for name in ("from", "to", "journeys", "probability"):
-            table.add_column(name, justify="right" if name in ("journeys", "probability")
-                             else "left")
-        for row in top.itertuples(index=False):
-            table.add_row(str(row.from_state), str(row.to_state), _fmt(row.count, 0),
-                          f"{row.probability:.6f}")
-        console.print(table)
-        shown.add("transition_table")
-    if details.get("method") == "permutation" and "conversions_se" in details:
-        se_conv = np.asarray(details["conversions_se"], dtype=float)
-        se_val = np.asarray(details.get("value_se", np.full(len(se_conv), np.nan)), dtype=float)
-        table = Table(title="Sampling standard errors", title_justify="left",
-                      caption=f"Shapley credit from {details.get('n_permutations')} "
-                              "sampled permutations")
-        for name in ("channel", "conversions", "s.e.", "value", "s.e. (value)"):
-            table.add_column(name, justify="left" if name == "channel" else "right")
-        for k, channel in enumerate(result.channels):
-            table.add_row(channel, _fmt(result.conversions[k]), _fmt(se_conv[k], 4),
-                          _fmt(result.value[k]), _fmt(se_val[k], 4))
-        console.print(table)
-        shown |= {"conversions_se", "value_se"}
-    elif details.get("method") == "exact" and "conversions_se" in details:
-        console.print("Shapley values computed exactly: no sampling error.")
-        shown |= {"conversions_se", "value_se"}
-    rest = [(k, v) for k, v in details.items() if k not in shown and _plain_scalar(v)]
-    if isinstance(details.get("solver"), dict):
-        rest += [(f"solver.{k}", v) for k, v in details["solver"].items() if _plain_scalar(v)]
+    """What the model learned (``attribute --details``), from the typed fit record."""
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.attribution.shapley import ShapleyConversionRateFit
+
+    fit = result.fit_
+    markov = _markov_fit(result)
+    if markov is not None:
+        _print_markov(result, markov, console)
+    if isinstance(fit, ShapleyConversionRateFit):
+        _print_standard_errors(result, fit, console)
+    shown = _MARKOV_SHOWN if markov is not None else frozenset()
+    rest = [(k, v) for k, v in (fit.diagnostics() if fit is not None else {}).items()
+            if k not in shown]
+    if result.bootstrap_ is not None:
+        draws = result.bootstrap_
+        rest += [("bootstrap.n_resamples", draws.n_resamples), ("bootstrap.seed", draws.seed),
+                 ("bootstrap.method", draws.method)]
     if rest:
         table = Table(title=f"{result_title(result)}: settings and diagnostics",
                       title_justify="left")
         table.add_column("detail")
         table.add_column("value", justify="right")
         for key, value in rest:
-            table.add_row(key, f"{value:.6g}" if isinstance(value, float | np.floating)
-                          else str(value))
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
         console.print(table)
 
 
 def _jsonable(value: Any, channels: Sequence[str]) -> Any:
     """``value`` as JSON-ready data; a per-channel array becomes ``{channel: value}``."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, pd.DataFrame):
         frame = value.astype(object)
         return [{str(k): _jsonable(v, channels) for k, v in r.items()}
@@ -290,7 +302,7 @@ def _jsonable(value: Any, channels: Sequence[str]) -> Any:
         return [_jsonable(v, channels) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if value is None or isinstance(value, str | bool | int | float):
         return value
@@ -298,25 +310,44 @@ def _jsonable(value: Any, channels: Sequence[str]) -> Any:
 
 
 def details_json(result: AttributionResult) -> dict[str, Any]:
-    """``result.details`` as JSON-ready data for ``attribute --details --format json``.
+    """What the model learned as JSON-ready data (``attribute --details --format json``).
 
-    Per-channel arrays become ``{channel: value}`` objects, DataFrames lists of
-    row objects, NaN ``null``. The transition table is cut to its
-    :data:`TOP_TRANSITIONS` rows with the most journeys (``transition_table_top``;
-    ``--transitions FILE.csv`` writes it whole). ``order`` is the order used.
+    ``order`` (the order used, for Markov), then every field of the result's
+    fit record by name: per-channel arrays become ``{channel: value}``
+    objects, DataFrames lists of row objects, NaN ``null``; the Markov
+    transition table is cut to its :data:`TOP_TRANSITIONS` rows with the most
+    journeys (``transition_table_top``; ``--transitions FILE.csv`` writes it
+    whole). With intervals, ``bootstrap`` holds ``n_resamples``, ``seed``,
+    ``method`` and the resampled ``conversions`` and ``value`` (one row per
+    resample).
     """
     out: dict[str, Any] = {}
     if "order" in result.params:
         out["order"] = _jsonable(result.params["order"], result.channels)
-    for key, value in result.details.items():
-        if key == "transition_table" and isinstance(value, pd.DataFrame):
-            out["transition_table_top"] = _jsonable(_top_transitions(value), result.channels)
-            continue
-        out[key] = _jsonable(value, result.channels)
+    fit = result.fit_
+    if fit is not None:
+        for f in dataclasses.fields(fit):
+            value = getattr(fit, f.name)
+            if f.name == "channels":
+                continue
+            if f.name == "transition_table":
+                out["transition_table_top"] = _jsonable(_top_transitions(value),
+                                                        result.channels)
+                continue
+            out[f.name] = _jsonable(value, result.channels)
+    if result.bootstrap_ is not None:
+        draws = result.bootstrap_
+        out["bootstrap"] = {"n_resamples": draws.n_resamples, "seed": draws.seed,
+                            "method": draws.method,
+                            "conversions": _jsonable(draws.conversions.tolist(), ()),
+                            "value": _jsonable(draws.value.tolist(), ())}
     return out
 
 
 def _result_table(result: AttributionResult) -> Table:
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.data.paths import DIRECT
+
     has_ci = result.conversions_ci is not None and result.value_ci is not None
     title = result_title(result)
     if has_ci:
@@ -406,7 +437,7 @@ def comparison_table(comparison: ModelComparison, metric: str = "share") -> Tabl
         cells = [channel]
         for label, result in zip(comparison.labels, comparison.results, strict=True):
             x = wide.at[channel, label]
-            if channel not in result.channels or not np.isfinite(x):
+            if channel not in result.channels or not math.isfinite(x):
                 cells.append("")
                 continue
             cell = _metric_cell(metric, x)
@@ -473,6 +504,9 @@ def _print_skipped(comparison: ModelComparison, console: Console) -> None:
 
 
 def _parse_params(items: Sequence[str] | None) -> dict[str, Any]:
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.attribution.registry import parse_value
+
     params: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
@@ -483,6 +517,9 @@ def _parse_params(items: Sequence[str] | None) -> dict[str, Any]:
 
 
 def _models_help() -> str:
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.attribution.registry import describe_models
+
     width = max(len(n) for n in describe_models())
     return "\n".join(f"{n:<{width}}  {d}" for n, d in describe_models().items())
 
@@ -490,18 +527,18 @@ def _models_help() -> str:
 # ---------------------------------------------------------------- commands
 @app.command()
 def attribute(
-    model: ModelOpt = "markov",
+    model: ModelOpt = DEFAULTS.model,
     order: OrderOpt = None,
     half_life: HalfLifeOpt = None,
     param: ParamOpt = None,
-    ci: CiOpt = 0,
-    level: LevelOpt = 0.95,
-    seed: SeedOpt = 0,
+    ci: CiOpt = DEFAULTS.ci,
+    level: LevelOpt = DEFAULTS.level,
+    seed: SeedOpt = DEFAULTS.seed,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     db: DbOpt = None,
     paths: PathsOpt = None,
-    lookback: LookbackOpt = 30,
+    lookback: LookbackOpt = DEFAULTS.lookback_days,
     collapse_repeats: CollapseOpt = False,
     interaction: InteractionOpt = "all",
     max_length: MaxLengthOpt = None,
@@ -519,39 +556,29 @@ def attribute(
     if list_models:
         typer.echo(_models_help())
         return
-    with _clean_errors():
+    with clean_errors():
         if details and fmt is OutputFormat.csv:
             raise CliUsageError("--details needs --format table or json (for the Markov "
                                 "transition table as CSV use --transitions FILE.csv)")
-        params = _parse_params(param)
-        if order is not None:
-            params["order"] = order_value(order)
+        settings = _parse_params(param)
         if half_life is not None:
-            params["half_life_days"] = half_life
-        built = make_model(model, **params)
-        touch_model = needs_touches(built)
-        if touch_model and paths is not None:
-            raise CliUsageError(
-                f"model {built.name!r} needs touch timestamps, which a path table (--paths)"
-                " does not carry; read journeys from the warehouse with --db"
-            )
-        table, touches = load_inputs(db, paths, with_touches=touch_model, lookback=lookback,
-                                     collapse_repeats=collapse_repeats, interaction=interaction,
-                                     max_length=max_length, start=start, end=end)
-        result = run_model(built, table, touches=touches, ci=ci, level=level, seed=seed,
-                           progress=progress)
+            settings["half_life_days"] = half_life
+        journeys = (lookback, collapse_repeats, interaction, max_length, start, end)
+        result = _on_journeys(paths, db, journeys, service.attribute_paths, service.attribute,
+                              model_choice(model, order, **settings), ci=ci, level=level,
+                              seed=seed, progress=progress)
         if transitions is not None:
-            frame = result.details.get("transition_table")
-            if not isinstance(frame, pd.DataFrame):
+            fit = _markov_fit(result)
+            if fit is None:
                 raise CliUsageError(f"--transitions: model {result.label!r} has no transition "
                                     "table (use --model markov)")
-            frame.to_csv(transitions, index=False)
+            fit.transition_table.to_csv(transitions, index=False)
         if fmt is OutputFormat.json:
             if details:
                 doc = {"model": result.label, "title": result_title(result),
                        "channels": result.to_records(), "details": details_json(result)}
                 emit(json.dumps(_jsonable(doc, result.channels), indent=2, ensure_ascii=False),
-                      out)
+                     out)
             else:
                 emit(_records_json(result.to_records()), out)
         elif fmt is OutputFormat.csv:
@@ -565,9 +592,9 @@ def attribute(
 
 def _draw_result(result: AttributionResult, console: Console, details: bool) -> None:
     """The order selection (automatic Markov order), the result table, then details."""
-    scores = result.details.get("order_selection")
-    if isinstance(scores, pd.DataFrame):
-        console.print(order_selection_table(scores))
+    fit = _markov_fit(result)
+    if fit is not None and fit.order_selection is not None:
+        console.print(order_selection_table(fit.order_selection))
     console.print(_result_table(result))
     if details:
         _print_details(result, console)
@@ -577,10 +604,10 @@ def _draw_result(result: AttributionResult, console: Console, details: bool) -> 
 def compare_cmd(
     models: Annotated[str, typer.Option(
         "--models", help="Comma-separated model specs, e.g. first_touch,markov2,shapley.")]
-    = ",".join(DEFAULT_COMPARE_MODELS),
-    ci: CiOpt = 0,
-    level: LevelOpt = 0.95,
-    seed: SeedOpt = 0,
+    = ",".join(DEFAULTS.compare_models),
+    ci: CiOpt = DEFAULTS.ci,
+    level: LevelOpt = DEFAULTS.level,
+    seed: SeedOpt = DEFAULTS.seed,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Save a grouped bar chart (PNG) to FILE.")] = None,
     metric: Annotated[str, typer.Option(
@@ -591,7 +618,7 @@ def compare_cmd(
     out: OutOpt = None,
     db: DbOpt = None,
     paths: PathsOpt = None,
-    lookback: LookbackOpt = 30,
+    lookback: LookbackOpt = DEFAULTS.lookback_days,
     collapse_repeats: CollapseOpt = False,
     interaction: InteractionOpt = "all",
     max_length: MaxLengthOpt = None,
@@ -600,17 +627,17 @@ def compare_cmd(
     progress: ProgressOpt = True,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
-    with _clean_errors():
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.attribution.registry import split_specs
+
+    with clean_errors():
         specs = split_specs(models)
         if not specs:
             raise CliUsageError("--models: give at least one model")
-        built = [make_model(s) for s in specs]
-        touch_wanted = paths is None and any(needs_touches(m) for m in built)
-        table, touches = load_inputs(db, paths, with_touches=touch_wanted, lookback=lookback,
-                                     collapse_repeats=collapse_repeats, interaction=interaction,
-                                     max_length=max_length, start=start, end=end)
-        comparison = compare(built, table, touches=touches, ci=ci, level=level, seed=seed,
-                             progress=progress)
+        journeys = (lookback, collapse_repeats, interaction, max_length, start, end)
+        comparison = _on_journeys(paths, db, journeys, service.compare_paths,
+                                  service.compare_models, specs, ci=ci, level=level, seed=seed,
+                                  progress=progress)
         if not comparison.results:
             raise CliUsageError("no model could run on this input")
         if plot is not None:
@@ -629,6 +656,8 @@ def compare_cmd(
 
 
 def _tidy_records(tidy: pd.DataFrame) -> list[dict[str, Any]]:
+    import pandas as pd
+
     frame = tidy.astype(object)
     return frame.where(pd.notna(frame), None).to_dict(orient="records")
 
@@ -642,50 +671,20 @@ def _print_rich(draw: Any, out: Path | None) -> None:
     out.write_text(console.export_text(), encoding="utf-8")
 
 
-def comparison_for_demo(
-    paths: PathTable,
-    *,
-    touches: pd.DataFrame | None = None,
-    models: Sequence[str] = DEFAULT_COMPARE_MODELS,
-    plot_path: Path | str | None = None,
-    ci: int = 0,
-    seed: int = 0,
-    console: Console | None = None,
-    progress: Any = None,
-) -> ModelComparison:
-    """Compare ``models`` on ``paths``, print the table and save the chart.
+def show_comparison(comparison: ModelComparison, console: Console,
+                    plot_path: Path | str | None = None) -> None:
+    """Print a comparison (table, rank agreement, skipped models) and save its chart.
 
-    Used by ``touchpath demo``. Models that need touches are skipped with a
-    printed note when ``touches`` is ``None``.
+    ``touchpath demo`` shows the comparison it asked the service for this way.
 
     Parameters
     ----------
-    paths : PathTable
-    touches : DataFrame, optional
-        ``journey_touches`` for time decay.
-    models : sequence of str
-        Registry specs.
+    comparison : ModelComparison
+    console : rich Console
     plot_path : path-like, optional
         Where to write the PNG chart (grouped bars per channel per model).
-    ci : int, default 0
-        Bootstrap resamples per model.
-    seed : int, default 0
-    console : rich Console, optional
-        Where to print (default: stdout).
-    progress : bool or callable, optional
-        Progress of the bootstrap, as in :func:`touchpath.attribution.compare.compare`
-        (default: a bar when ``ci > 0``; a callable ``f(done, total)`` lets a
-        caller that already shows a bar advance it).
-
-    Returns
-    -------
-    ModelComparison
     """
-    console = console or Console(highlight=False)
-    comparison = compare(list(models), paths, touches=touches, ci=ci, seed=seed,
-                         progress=ci > 0 if progress is None else progress)
     render_comparison(comparison, console)
     if plot_path is not None:
         comparison.plot(plot_path)
         console.print(f"comparison chart written to {plot_path}")
-    return comparison

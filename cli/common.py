@@ -1,12 +1,21 @@
-"""Options and output shared by several ``touchpath`` commands.
+"""Options, errors and output shared by several ``touchpath`` commands.
+
+Every command is a surface over one workflow of :mod:`touchpath.service`: it
+parses its options, calls that workflow and renders the result (a rich table,
+CSV or JSON). Option defaults are the service's (:data:`touchpath.service.DEFAULTS`),
+so a command and the HTTP endpoint over the same workflow give the same answer
+for the same parameters.
 
 An option defined here means the same thing, and reads the same in ``--help``,
 in every command that takes it:
 
-- ``--order``: Markov order ``1``-``4`` or ``auto`` (``attribute``, ``roi``,
-  ``lifecycle``, ``curves``, ``plan``, ``report``);
+- ``--model`` / ``--order``: a registry spec and its Markov order ``1``-``4`` or
+  ``auto`` (``attribute``, ``roi``, ``lifecycle``, ``curves``, ``plan``,
+  ``report``); :func:`model_choice` turns them into the service's spec;
 - ``--period``: ``week``, ``month`` or ``quarter`` (``roi``, ``lifecycle``, ``curves``,
   ``plan``, ``report``);
+- ``--max-change``: the plan's largest change per channel, or ``none``
+  (``plan``, ``report``);
 - ``--collapse-repeats/--keep-repeats`` and ``--from`` / ``--to`` of the journey
   commands (``attribute``, ``compare``, ``paths``): journeys whose end time
   (conversion time, or last touch of a journey without conversion; naive =
@@ -15,28 +24,68 @@ in every command that takes it:
 The ROI commands read ``--from`` / ``--to`` differently (whole conversion
 days, both inclusive), so they keep their own options in
 :mod:`touchpath.cli.roi_cmds`.
+
+Expected errors (bad input, a missing warehouse, anything a
+:class:`~touchpath.errors.TouchpathError` or ``ValueError`` says) end a command
+with one ``error:`` line on stderr and exit code 2 (:func:`clean_errors`).
+
+Only the standard library, Typer and rich are imported here: the service's
+defaults load without the numerical stack (see :mod:`touchpath.service`), so
+``touchpath --help`` stays fast.
 """
 
+from __future__ import annotations
+
+import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
+from touchpath import service
 from touchpath.errors import TouchpathError
+from touchpath.service import DEFAULTS
 
-__all__ = ["JOURNEY_DATE_FORMATS", "CliUsageError", "CollapseOpt", "FormatOpt", "JourneyFromOpt",
-           "JourneyToOpt", "LookbackOpt", "OrderOpt", "OutOpt", "OutputFormat", "PeriodChoice",
-           "check_order", "emit", "order_value"]
+if TYPE_CHECKING:  # pragma: no cover
+    from touchpath.data.warehouse import Warehouse
+
+__all__ = [
+    "DEFAULT_PERIOD",
+    "JOURNEY_DATE_FORMATS",
+    "MAX_CHANGE_DEFAULT",
+    "CliUsageError",
+    "CollapseOpt",
+    "FormatOpt",
+    "JourneyFromOpt",
+    "JourneyToOpt",
+    "LookbackOpt",
+    "MaxChangeOpt",
+    "ModelOpt",
+    "OrderOpt",
+    "OutOpt",
+    "OutputFormat",
+    "PeriodChoice",
+    "check_max_change",
+    "check_order",
+    "clean_errors",
+    "emit",
+    "fail",
+    "max_change_value",
+    "model_choice",
+    "open_warehouse",
+    "order_value",
+]
 
 
 class CliUsageError(TouchpathError, ValueError):
-    """Bad command-line input (options that contradict each other, a missing file, ...).
-
-    The commands print its message as one line on stderr and exit with code 2.
-    """
+    """Bad command-line input: printed as one line, exit code 2 (see :func:`clean_errors`)."""
 
 
 class OutputFormat(StrEnum):
@@ -54,11 +103,15 @@ JOURNEY_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 class PeriodChoice(StrEnum):
-    """``--period``: period of an ROI table (and length of a lifecycle test cycle)."""
+    """Period of an ROI table (and length of a lifecycle test cycle)."""
 
     week = "week"
     month = "month"
     quarter = "quarter"
+
+
+#: The service's period, as the ``--period`` choice.
+DEFAULT_PERIOD = PeriodChoice(DEFAULTS.period)
 
 
 def check_order(value: str | None) -> str | None:
@@ -85,11 +138,74 @@ def order_value(order: str | None) -> int | str | None:
     return int(checked)
 
 
+def model_choice(model: str, order: str | None, **settings: Any) -> str:
+    """The service's canonical spec of ``--model`` with ``--order`` and other settings.
+
+    ``--order`` wins over an ``order`` in ``settings`` (``-p order=...``); left
+    unset on the service's model (``markov``) it means the service's order
+    (:data:`~touchpath.service.DEFAULTS` ``.order``), so that ``touchpath roi``
+    and ``GET /v1/roi`` without a model fit the same chain. ``None`` settings
+    are dropped.
+
+    Raises
+    ------
+    ModelSpecError
+        Unknown model, or settings it does not take (``--order`` on ``linear``).
+    """
+    setting = order_value(order)
+    if setting is not None:
+        settings = {**settings, "order": setting}
+    elif settings.get("order") is None and model == DEFAULTS.model:
+        settings = {**settings, "order": DEFAULTS.order}
+    return service.model_spec(model, **settings)
+
+
+def max_change_value(value: str | float | None) -> float | None:
+    """``--max-change`` as the plan takes it: a share ``>= 0``, or ``None`` for ``none``.
+
+    Raises
+    ------
+    typer.BadParameter
+        Neither ``none`` nor a finite number ``>= 0``.
+    """
+    if value is None or isinstance(value, float):
+        return value
+    text = str(value).strip().lower()
+    if text in ("none", "off"):
+        return None
+    try:
+        share = float(text)
+    except ValueError:
+        raise typer.BadParameter(f"expected a share such as 0.3, or none; got {value!r}"
+                                 ) from None
+    if not math.isfinite(share) or share < 0:
+        raise typer.BadParameter(f"expected a share >= 0 such as 0.3, or none; got {value!r}")
+    return share
+
+
+def check_max_change(value: str) -> str:
+    """``--max-change`` as typed, once :func:`max_change_value` accepts it (else a usage error)."""
+    max_change_value(value)
+    return value
+
+
+#: ``--max-change`` default as typed on the command line: the service's.
+MAX_CHANGE_DEFAULT = "none" if DEFAULTS.max_change is None else f"{DEFAULTS.max_change:g}"
+
+
+#: ``--model`` of the commands over one model (default: the service's model).
+ModelOpt = Annotated[str, typer.Option(
+    "--model", "-m", help="Attribution model (registry spec, e.g. markov, markov2, linear; "
+                          "see `touchpath attribute --list`).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write output to FILE.")]
 LookbackOpt = Annotated[int, typer.Option("--lookback", min=1, help="Lookback window, days.")]
 OrderOpt = Annotated[str | None, typer.Option(
     "--order", callback=check_order, metavar="<1|2|3|4|auto>",
-    help="Markov order: 1-4 or auto (for --model markov).")]
+    help=f"Markov order: 1-4 or auto (for --model markov; default {DEFAULTS.order}).")]
+MaxChangeOpt = Annotated[str, typer.Option(
+    "--max-change", metavar="<SHARE|none>", callback=check_max_change,
+    help="Largest change of each channel's spend vs last quarter, as a share (0.3 = ±30%); "
+         "'none' for no limit.")]
 CollapseOpt = Annotated[bool, typer.Option(
     "--collapse-repeats/--keep-repeats", help="Collapse consecutive repeats of a channel.")]
 JourneyFromOpt = Annotated[datetime | None, typer.Option(
@@ -98,6 +214,58 @@ JourneyFromOpt = Annotated[datetime | None, typer.Option(
 JourneyToOpt = Annotated[datetime | None, typer.Option(
     "--to", formats=JOURNEY_DATE_FORMATS,
     help="Journeys ending before this day/time (UTC, exclusive).")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: message`` as one line on stderr; the Exit to raise."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(code=code)
+
+
+@contextmanager
+def clean_errors(code: int = 2) -> Iterator[None]:
+    """Turn expected errors into one ``error:`` line on stderr and exit ``code`` (no traceback).
+
+    Expected: :class:`CliUsageError`, every :class:`~touchpath.errors.TouchpathError`
+    and ``ValueError`` (the domain's errors derive from them; their message says
+    what and where), ``OSError`` (a file that cannot be read or written). A
+    closed stdout is left to :func:`touchpath.cli.main`, which ends quietly.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except (CliUsageError, TouchpathError, ValueError, OSError) as exc:
+        # A warehouse that cannot be opened (busy, not the demo's) is one line and exit
+        # code 1 for every command, said once by the command group (cli/app.py). The
+        # module is loaded already when its error is raised, so this import is free.
+        from touchpath.data.warehouse import WarehouseError
+
+        if isinstance(exc, WarehouseError):
+            raise
+        raise fail(str(exc), code) from None
+
+
+@contextmanager
+def open_warehouse(db: Path, *, read_only: bool = True,
+                   missing: str | None = None) -> Iterator[Warehouse]:
+    """The warehouse at ``db``, open for the ``with`` block.
+
+    Raises
+    ------
+    CliUsageError
+        No file at ``db`` (``missing``, or a message naming the file and how to
+        make one).
+    """
+    if not db.is_file():
+        raise CliUsageError(missing or f"{db}: no such warehouse; load data with "
+                                       "`touchpath ingest` or `touchpath demo`")
+    # Deferred: the warehouse module loads DuckDB and pandas.
+    from touchpath.data.warehouse import Warehouse
+
+    with Warehouse.open(db, read_only=read_only) as wh:
+        yield wh
 
 
 def emit(text: str, out: Path | None) -> None:

@@ -1,9 +1,15 @@
 """CLI commands of the data layer: ``ingest``, ``paths``, ``demo``.
 
+``touchpath paths`` writes the path table of :func:`touchpath.service.path_table`
+(journey options of :func:`touchpath.service.journey_options`, the service's
+lookback by default), the table ``GET /v1/paths`` summarises.
+
 ``touchpath demo`` runs :data:`DEMO_STEPS` in order under one progress bar; a
 step is a :class:`DemoStep` that reads and fills a shared :class:`DemoContext`
-and may queue tables to print once the bar is done. Later features add their
-steps with :func:`add_demo_step`.
+and may queue tables to print once the bar is done. The steps ask the service
+for every result with the context's one :class:`~touchpath.service.LocalMemo`,
+so what several steps read (the path table, the ROI table) is computed once.
+Later features add their steps with :func:`add_demo_step`.
 """
 
 from __future__ import annotations
@@ -19,11 +25,27 @@ from rich.console import Console, RenderableType
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from touchpath.cli.app import app
-from touchpath.cli.common import CollapseOpt, JourneyFromOpt, JourneyToOpt, LookbackOpt
+from touchpath import service
+from touchpath.cli.app import WAREHOUSE_ERROR_EXIT, app
+from touchpath.cli.common import (
+    CollapseOpt,
+    JourneyFromOpt,
+    JourneyToOpt,
+    LookbackOpt,
+    clean_errors,
+    open_warehouse,
+)
+from touchpath.service import DEFAULTS, LocalMemo
 
-__all__ = ["DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step", "open_demo_warehouse",
-           "run_demo"]
+__all__ = ["DEMO_CI", "DEMO_RESAMPLES", "DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step",
+           "demo_journey_options", "open_demo_warehouse", "run_demo"]
+
+#: Bootstrap resamples of the demo comparison's intervals (``touchpath demo --ci``): the
+#: demo shows intervals, which the service leaves off by default (``DEFAULTS.ci``).
+DEMO_CI = 200
+#: Bootstrap resamples of the monthly attribution behind the demo plan's revenue range
+#: (``touchpath demo --resamples``; off by default in the service, ``DEFAULTS.resamples``).
+DEMO_RESAMPLES = 30
 
 
 @app.command()
@@ -61,6 +83,7 @@ def ingest(
     max_problems: Annotated[int, typer.Option(min=1, help="Problems to list.")] = 20,
 ) -> None:
     """Validate a file and load it into the warehouse, all or nothing."""
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.data.warehouse import IngestError, Warehouse
 
     console, errors = Console(), Console(stderr=True)
@@ -89,7 +112,7 @@ def paths(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV (ChannelAttribution "
                                                           "shape).")] = Path("paths.csv"),
     db: DbOption = Path("touchpath.duckdb"),
-    lookback: LookbackOpt = 30,
+    lookback: LookbackOpt = DEFAULTS.lookback_days,
     collapse_repeats: CollapseOpt = False,
     old_keep_repeats: Annotated[bool, typer.Option(
         "--no-collapse-repeats", hidden=True, help="Old name of --keep-repeats.")] = False,
@@ -101,22 +124,16 @@ def paths(
     date_to: JourneyToOpt = None,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls)."""
-    from touchpath.data.journeys import JourneyOptions, build_paths
-    from touchpath.data.warehouse import Warehouse
-
-    errors = Console(stderr=True)
-    if not db.is_file():
-        errors.print(f"[red]error:[/red] no warehouse at {db} (run `touchpath ingest` first)")
-        raise typer.Exit(1)
     try:
-        options = JourneyOptions(lookback_days=lookback,
-                                 collapse_repeats=collapse_repeats and not old_keep_repeats,
-                                 interaction=interaction.value, max_path_length=max_length,
-                                 start=date_from, end=date_to)
+        options = service.journey_options(
+            lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
+            interaction=interaction.value,  # type: ignore[arg-type]
+            max_path_length=max_length, start=date_from, end=date_to)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
-    with Warehouse.open(db, read_only=True) as wh:
-        table = build_paths(wh, options)
+    missing = f"no warehouse at {db} (run `touchpath ingest` first)"
+    with clean_errors(code=1), open_warehouse(db, missing=missing) as wh:
+        table = service.path_table(wh, options)
     table.to_csv(out)
     t = table.totals()
     Console().print(
@@ -134,9 +151,11 @@ class DemoContext:
     out_dir: Path
     users: int
     seed: int
-    lookback_days: int = 30
-    ci: int = 200  # bootstrap resamples of the model comparison
-    resamples: int = 30  # bootstrap resamples behind the plan's revenue range
+    lookback_days: int = DEFAULTS.lookback_days
+    ci: int = DEMO_CI  # bootstrap resamples of the model comparison
+    resamples: int = DEMO_RESAMPLES  # bootstrap resamples behind the plan's revenue range
+    #: One memo for every step: a result several steps ask for is computed once.
+    memo: LocalMemo = field(default_factory=LocalMemo)
     warehouse: Any = None
     data: Any = None
     paths: Any = None
@@ -145,6 +164,7 @@ class DemoContext:
     roi: Any = None
     verdicts: Any = None
     plan_inputs: Any = None
+    plan_params: Any = None
     plan: Any = None
     scenarios: Any = None
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -166,6 +186,7 @@ class DemoStep:
 
 
 def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.data.synth import SynthConfig, generate
 
     ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed), progress=progress)
@@ -194,7 +215,7 @@ def open_demo_warehouse(db: Path) -> Any:
         to do, exit code 1; the file is left as it is. A file another process
         holds ends the command in :class:`touchpath.cli.app.TouchpathGroup`.
     """
-    from touchpath.cli.app import WAREHOUSE_ERROR_EXIT
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.data.warehouse import NotADemoWarehouseError, Warehouse
 
     try:
@@ -205,23 +226,25 @@ def open_demo_warehouse(db: Path) -> Any:
         raise typer.Exit(WAREHOUSE_ERROR_EXIT) from None
 
 
-def _step_paths(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from touchpath.data.journeys import JourneyOptions, build_paths
+def demo_journey_options(ctx: DemoContext) -> Any:
+    """The demo's journey options: the service's, at the demo's lookback."""
+    return service.journey_options(lookback_days=ctx.lookback_days)
 
-    ctx.paths = build_paths(ctx.warehouse, JourneyOptions(lookback_days=ctx.lookback_days))
+
+def _step_paths(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    ctx.paths = service.path_table(ctx.warehouse, demo_journey_options(ctx), memo=ctx.memo)
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     ctx.outputs["paths"] = ctx.out_dir / "paths.csv"
     ctx.paths.to_csv(ctx.outputs["paths"])
 
 
 def _step_summary(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from touchpath.data.journeys import JourneyOptions, journey_summary
-
-    ctx.summary = journey_summary(ctx.warehouse, JourneyOptions(lookback_days=ctx.lookback_days))
+    ctx.summary = service.paths_overview(ctx.warehouse, demo_journey_options(ctx),
+                                         memo=ctx.memo).summary
     ctx.renderables.append(summary_table(ctx.summary, ctx.lookback_days))
 
 
-def summary_table(summary: Any, lookback_days: int = 30) -> Table:
+def summary_table(summary: Any, lookback_days: int = DEFAULTS.lookback_days) -> Table:
     """Rich table of :func:`touchpath.data.journeys.journey_summary` with a totals row."""
     table = Table(title=f"Channels (journeys with a {lookback_days}-day lookback)",
                   title_justify="left", show_footer=True)
@@ -305,9 +328,9 @@ def demo(
     out_dir: Annotated[Path, typer.Option(help="Folder for the outputs.")] = Path(
         "touchpath_out"),
     ci: Annotated[int, typer.Option(
-        min=0, help="Bootstrap resamples of the model comparison's intervals.")] = 200,
+        min=0, help="Bootstrap resamples of the model comparison's intervals.")] = DEMO_CI,
     resamples: Annotated[int, typer.Option(
-        min=0, help="Bootstrap resamples behind the plan's revenue range.")] = 30,
+        min=0, help="Bootstrap resamples behind the plan's revenue range.")] = DEMO_RESAMPLES,
 ) -> None:
     """Generate data into a fresh warehouse, then analyse and plan.
 

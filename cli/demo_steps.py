@@ -2,24 +2,33 @@
 
 Registered after the data steps of :mod:`touchpath.cli.data_cmds` (see
 :func:`~touchpath.cli.data_cmds.add_demo_step`), in the order of DESIGN.md's data
-flow:
+flow. Every step asks the service (:mod:`touchpath.service`) with the service's
+defaults and the demo context's one :class:`~touchpath.service.LocalMemo`, so
+the ROI table the lifecycle verdicts, the curves and the plan read is computed
+once:
 
-1. **Model comparison** of :data:`DEMO_MODELS` on the demo's paths, with
-   bootstrap intervals (``DemoContext.ci`` resamples, default
-   :data:`DEMO_CI`; every model, Markov included), as a table and ``compare.png``.
-2. **Monthly ROI** with the second-order Markov model (``roi_month.csv``; the
-   last three months shown per channel).
-3. **Lifecycle verdict** of the test channel with its evidence (default
-   rules, baseline over established channels with spend).
-4. **Response curves** fitted per channel (``curves.png``), with
-   ``DemoContext.resamples`` (default :data:`DEMO_RESAMPLES`) bootstrap
-   resamples of each month's attribution for the plan's revenue range.
-5. **Next quarter's plan**: budget = last quarter's paid spend (the exact sum
-   of the spend table over its last three months), spent in full, each channel
-   within ±30% of last quarter, lifecycle rules applied; the split
-   (``plan.png``), scenarios at ×0.8 … ×1.2 (``scenarios.png``).
-6. **HTML report** (``touchpath.report.html``, :func:`touchpath.report.html.write_report`) of the
-   same models, ROI model, period and plan settings.
+1. **Model comparison** of :data:`DEMO_MODELS` (the service's comparison plus
+   the conversion-rate Shapley game) on the demo's journeys
+   (:func:`touchpath.service.compare_models`), with bootstrap intervals
+   (``DemoContext.ci`` resamples, default
+   :data:`~touchpath.cli.data_cmds.DEMO_CI`; every model, Markov included), as a
+   table and ``compare.png``.
+2. **ROI** per period of the service's model (:func:`touchpath.service.roi_table`;
+   ``roi_month.csv``; the last three periods shown per channel).
+3. **Lifecycle verdict** of the test channel with its evidence
+   (:func:`touchpath.service.lifecycle`, default rules).
+4. **Response curves** fitted per channel (:func:`touchpath.service.plan_inputs`;
+   ``curves.png``), with ``DemoContext.resamples`` (default
+   :data:`~touchpath.cli.data_cmds.DEMO_RESAMPLES`) bootstrap resamples of each
+   period's attribution for the plan's revenue range.
+5. **Next quarter's plan** under the service's plan parameters
+   (:class:`touchpath.service.PlanParams` as it comes: budget = last quarter's
+   spend of the planned channels, spent at most, each channel within ±30 % of
+   last quarter, lifecycle rules applied; :func:`touchpath.service.plan`): the
+   split (``plan.png``) and the scenarios at the service's multipliers
+   (:func:`touchpath.service.scenarios`; ``scenarios.png``).
+6. **HTML report** (:func:`touchpath.report.html.write_report`) of the same
+   models, model, period and plan parameters.
 
 Tables show money with thousands separators and two decimals; the files carry
 full precision.
@@ -37,24 +46,25 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from touchpath.cli.data_cmds import DemoContext, DemoStep, add_demo_step
-from touchpath.data.paths import DIRECT
+from touchpath import service
+from touchpath.cli.attribution_cmds import show_comparison
+from touchpath.cli.data_cmds import (
+    DEMO_STEPS,
+    DemoContext,
+    DemoStep,
+    add_demo_step,
+    demo_journey_options,
+)
+from touchpath.service import DEFAULTS
 
-__all__ = ["DEMO_CI", "DEMO_MODELS", "DEMO_RESAMPLES", "DEMO_ROI_MODEL", "demo_report_options",
-           "register"]
+__all__ = ["DEMO_MODELS", "demo_report_options", "plan_renderable", "register",
+           "roi_summary_table", "verdict_table"]
 
-#: Models of the demo's comparison.
-DEMO_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position", "markov1",
-               "markov2", "shapley", "shapley_rate")
-#: Bootstrap resamples of the comparison's intervals (``touchpath demo --ci``).
-DEMO_CI = 200
-#: Attribution model of the ROI table, the curves and the plan.
-DEMO_ROI_MODEL = "markov2"
-#: Bootstrap resamples of the monthly attribution behind the plan's revenue range
-#: (``touchpath demo --resamples``).
-DEMO_RESAMPLES = 30
-#: Largest change of a channel's spend vs last quarter in the demo plan.
-DEMO_MAX_CHANGE = 0.3
+#: Models of the demo's comparison: the service's (``DEFAULTS.compare_models``) and the
+#: conversion-rate Shapley game (``shapley_rate``). The demo shows every family of model
+#: Touchpath has; the default comparison leaves the conversion-rate game out because
+#: it is refitted on every bootstrap resample, and the demo can afford that once.
+DEMO_MODELS = (*DEFAULTS.compare_models, "shapley_rate")
 
 
 def _money(x: float | None) -> str:
@@ -76,18 +86,8 @@ def _captured(draw: Callable[[Console], None]) -> Text:
     return Text.from_ansi(capture.get())
 
 
-def _wh_options(ctx: DemoContext) -> Any:
-    from touchpath.data.journeys import JourneyOptions
-
-    return JourneyOptions(lookback_days=ctx.lookback_days)
-
-
 # ------------------------------------------------------------------ 1. compare
 def _step_compare(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from touchpath.cli.attribution_cmds import comparison_for_demo
-    from touchpath.data.journeys import journey_touches
-
-    touches = journey_touches(ctx.warehouse, _wh_options(ctx))
     state = {"models": 0, "last": 0}
     n_models = len(DEMO_MODELS)
 
@@ -97,45 +97,46 @@ def _step_compare(ctx: DemoContext, progress: Callable[[float], None]) -> None:
         state["last"] = done
         progress((state["models"] + done / max(total, 1)) / n_models)
 
+    ctx.comparison = service.compare_models(ctx.warehouse, DEMO_MODELS, demo_journey_options(ctx),
+                                            ci=ctx.ci, seed=ctx.seed, progress=advance,
+                                            memo=ctx.memo)
     path = ctx.out_dir / "compare.png"
-
-    def draw(console: Console) -> None:
-        ctx.comparison = comparison_for_demo(ctx.paths, touches=touches, models=DEMO_MODELS,
-                                             plot_path=path, ci=ctx.ci, seed=ctx.seed,
-                                             console=console, progress=advance)
-
-    ctx.renderables.append(_captured(draw))
+    ctx.renderables.append(_captured(lambda console: show_comparison(ctx.comparison, console,
+                                                                     path)))
     ctx.outputs["model comparison chart"] = path
 
 
 # ---------------------------------------------------------------------- 2. ROI
 def _step_roi(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from touchpath.attribution.registry import make_model
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.attribution.roi import period_bounds
-    from touchpath.service.roi import compute_roi_table
 
+    period = DEFAULTS.period
     first, last = ctx.warehouse.activity_range()
-    n = max(1, len(period_bounds(first, last + timedelta(days=1), "month")))
+    n = max(1, len(period_bounds(first, last + timedelta(days=1), period)))
     done = [0]
 
     def tick(_: str) -> None:
         done[0] += 1
         progress(min(done[0] / n, 1.0))
 
-    ctx.roi = compute_roi_table(ctx.warehouse, make_model(DEMO_ROI_MODEL), "month",
-                                _wh_options(ctx), on_period=tick)
-    path = ctx.out_dir / "roi_month.csv"
+    ctx.roi = service.roi_table(ctx.warehouse, period=period, options=demo_journey_options(ctx),
+                                on_period=tick, memo=ctx.memo)
+    path = ctx.out_dir / f"roi_{period}.csv"
     ctx.roi.to_csv(path)
-    ctx.outputs["monthly ROI table"] = path
-    ctx.renderables.append(roi_table(ctx.roi))
+    ctx.outputs[f"ROI table per {period}"] = path
+    ctx.renderables.append(roi_summary_table(ctx.roi))
 
 
-def roi_table(table: Any, months: int = 3) -> Table:
-    """Rich table of the last ``months`` periods per channel: ROI per month and in total."""
+def roi_summary_table(table: Any, periods: int = 3) -> Table:
+    """Rich table of the last ``periods`` periods per channel: ROI per period and in total."""
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.data.paths import DIRECT
+
     frame = table.to_frame()
-    last = table.periods[-months:]
+    last = table.periods[-periods:]
     frame = frame[frame["period"].isin(last)]
-    out = Table(title=f"Channel ROI, last {len(last)} months — {table.model}",
+    out = Table(title=f"Channel ROI, last {len(last)} {table.period}s — {table.model}",
                 title_justify="left", show_footer=True)
     out.add_column("channel", footer="total", no_wrap=True)
     for p in last:
@@ -166,11 +167,11 @@ def roi_table(table: Any, months: int = 3) -> Table:
 
 # ----------------------------------------------------------------- 3. lifecycle
 def _step_lifecycle(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from touchpath.attribution.lifecycle import LifecycleRules, evaluate
-
-    rules = LifecycleRules()
-    ctx.verdicts = evaluate(ctx.roi, ctx.warehouse.channels(), rules)
-    parts: list[RenderableType] = [Text(f"Lifecycle rules: {rules.describe()}", style="dim")]
+    report = service.lifecycle(ctx.warehouse, period=DEFAULTS.period,
+                               options=demo_journey_options(ctx), memo=ctx.memo)
+    ctx.verdicts = report.verdicts
+    parts: list[RenderableType] = [Text(f"Lifecycle rules: {report.rules.describe()}",
+                                        style="dim")]
     for v in ctx.verdicts:
         parts.append(verdict_table(v))
     if not ctx.verdicts:
@@ -197,23 +198,20 @@ def verdict_table(v: Any) -> Table:
 
 # -------------------------------------------------------------------- 4. curves
 def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.attribution.curves import plot_curves
-    from touchpath.optimizer.curves import breakpoints
-    from touchpath.service import CurveSettings, plan_inputs
 
     progress(0.05)
-    settings = CurveSettings(model=DEMO_ROI_MODEL, period="month", options=_wh_options(ctx),
-                             resamples=ctx.resamples, seed=ctx.seed)
-    ctx.plan_inputs = plan_inputs(ctx.warehouse, settings)
+    settings = service.CurveSettings(options=demo_journey_options(ctx), resamples=ctx.resamples,
+                                     seed=ctx.seed)
+    ctx.plan_inputs = service.plan_inputs(ctx.warehouse, settings, memo=ctx.memo)
     progress(0.9)
     path = ctx.out_dir / "curves.png"
-    curves = ctx.plan_inputs.curves
-    plot_curves(curves, path, breakpoints={c: breakpoints(curve, settings.segments)
-                                           for c, curve in curves.items()})
+    plot_curves(ctx.plan_inputs.curves, path)
     ctx.outputs["response curves chart"] = path
-    t = Table(title="Response curves (attributed revenue vs monthly spend)",
+    t = Table(title=f"Response curves (attributed revenue vs spend per {settings.period})",
               title_justify="left")
-    for col in ("channel", "form", "method", "R²", "months", "spend range / month"):
+    for col in ("channel", "form", "method", "R²", "periods", f"spend range / {settings.period}"):
         t.add_column(col, justify="left" if col in ("channel", "form", "method") else "right")
     for c in ctx.plan_inputs.curves.values():
         t.add_row(c.channel, c.form, c.method, _ratio(c.r2, 3), str(c.n_periods),
@@ -225,48 +223,36 @@ def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 
 
 # ---------------------------------------------------------------------- 5. plan
-def _last_quarter_spend(ctx: DemoContext) -> float:
-    """Σ spend over the last quarter's months, summed exactly in the warehouse."""
-    rows = ctx.roi.totals[ctx.roi.totals["period"].isin(ctx.plan_inputs.previous_periods)]
-    return ctx.warehouse.total_spend(rows["period_start"].min(), rows["period_end"].max())
-
-
 def _step_plan(ctx: DemoContext, progress: Callable[[float], None]) -> None:
-    from touchpath.optimizer import (
-        BudgetConstraint,
-        MaxChange,
-        PlanConstraints,
-        optimize_budget,
-        revenue_range,
-        run_scenarios,
-    )
-
     found = ctx.plan_inputs
-    budget = _last_quarter_spend(ctx)
-    cons = PlanConstraints(budget=BudgetConstraint(budget, equality=True),
-                           max_change=MaxChange(DEMO_MAX_CHANGE))
-    plan = optimize_budget(found.inputs, cons, quarter=found.quarter, on_infeasible="return")
-    if plan.ok and found.curve_sets:
-        from dataclasses import replace
-
-        plan = replace(plan, revenue_range=revenue_range(plan, found.curve_sets))
+    # The service's plan as it comes: budget = last quarter's spend (PlanInputs.previous_total).
+    params = service.PlanParams()
+    plan = service.plan(found, params)
     progress(0.3)
-    scen = run_scenarios(found.inputs, cons)
+    scen = service.scenarios(found, params)
     progress(0.7)
-    ctx.plan, ctx.scenarios = plan, scen
+    ctx.plan_params, ctx.plan, ctx.scenarios = params, plan, scen
     if plan.ok:
         ctx.outputs["plan split chart"] = ctx.out_dir / "plan.png"
         plan.plot_split(ctx.outputs["plan split chart"])
     ctx.outputs["scenario curve chart"] = ctx.out_dir / "scenarios.png"
     scen.plot(ctx.outputs["scenario curve chart"])
-    ctx.renderables.append(plan_renderable(plan, scen, budget, found))
+    ctx.renderables.append(plan_renderable(plan, scen, params, found))
 
 
-def plan_renderable(plan: Any, scen: Any, budget: float, found: Any) -> RenderableType:
-    """The plan, its evidence and the scenarios, as rich renderables."""
-    head = Text(f"Budget {_money(budget)} = last quarter's paid spend "
-                f"({', '.join(found.previous_periods)}), spent in full; each channel within "
-                f"±{DEMO_MAX_CHANGE:.0%} of last quarter; lifecycle rules applied.")
+def plan_renderable(plan: Any, scen: Any, params: Any, found: Any) -> RenderableType:
+    """The plan, the parameters and evidence behind it, and the scenarios, as rich renderables.
+
+    ``params`` is the :class:`~touchpath.service.PlanParams` the plan was solved
+    under, ``found`` its :class:`~touchpath.service.PlanInputs`.
+    """
+    spent = "spent in full" if params.spend_all else "spent at most"
+    change = ("no limit on a channel's change" if params.max_change is None
+              else f"each channel within ±{params.max_change:.0%} of last quarter")
+    budget = params.budget_for(found)
+    source = ("last quarter's paid spend" if params.budget is None else "the budget given")
+    head = Text(f"Budget {_money(budget)} = {source} ({', '.join(found.previous_periods)}), "
+                f"{spent}; {change}; lifecycle rules applied.")
     if not plan.ok:
         lines = [head, Text(f"No plan: {plan.status_text}", style="bold red")]
         lines += [Text(f"  - {c}") for c in plan.conflicts]
@@ -321,26 +307,30 @@ def plan_renderable(plan: Any, scen: Any, budget: float, found: Any) -> Renderab
 
 # -------------------------------------------------------------------- 6. report
 def demo_report_options(ctx: DemoContext) -> Any:
-    """The report's settings: the demo's models, intervals, ROI model, period and plan.
+    """The report's settings: the demo's models, intervals, and the service's model and plan.
 
-    The plan section gets the demo plan's budget (last quarter's paid spend,
-    spent in full), quarter, ±30% limit and scenario budgets, so the report
-    shows the same plan and scenarios;
-    the attribution section is the comparison the demo printed (passed to
+    The plan section gets the demo plan's parameters (budget, quarter, budget
+    rule, change limit) and the scenarios the service's multipliers, so the
+    report shows the same plan and scenarios; the attribution section is the
+    comparison the demo printed (passed to
     :func:`touchpath.report.html.write_report`), not a second bootstrap.
     """
-    from touchpath.optimizer.scenarios import DEFAULT_MULTIPLIERS
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.report.collect import ReportOptions
 
-    budget = _last_quarter_spend(ctx) if ctx.plan_inputs is not None else None
-    return ReportOptions(period="month", model=DEMO_ROI_MODEL, models=DEMO_MODELS, ci=ctx.ci,
-                         budget=budget or None,
-                         quarter=None if ctx.plan_inputs is None else ctx.plan_inputs.quarter,
-                         spend_all=True, lookback_days=ctx.lookback_days,
-                         max_change=DEMO_MAX_CHANGE, multipliers=DEFAULT_MULTIPLIERS)
+    found, params = ctx.plan_inputs, ctx.plan_params or service.PlanParams()
+    budget = params.budget_for(found) if found is not None and found.previous_total > 0 \
+        else None
+    return ReportOptions(period=DEFAULTS.period, model=service.default_model_spec(),
+                         models=DEMO_MODELS, ci=ctx.ci, budget=budget,
+                         quarter=None if found is None else params.quarter_for(found),
+                         spend_all=params.spend_all, lookback_days=ctx.lookback_days,
+                         max_change=params.max_change,
+                         multipliers=DEFAULTS.scenario_multipliers)
 
 
 def _step_report(ctx: DemoContext, progress: Callable[[float], None]) -> None:
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.report.html import write_report
 
     progress(0.05)
@@ -352,7 +342,7 @@ def _step_report(ctx: DemoContext, progress: Callable[[float], None]) -> None:
 #: The steps this module adds, in order.
 STEPS = (
     DemoStep("Comparing attribution models", _step_compare, 3.0),
-    DemoStep("Monthly channel ROI", _step_roi, 2.0),
+    DemoStep(f"Channel ROI per {DEFAULTS.period}", _step_roi, 2.0),
     DemoStep("Lifecycle verdicts", _step_lifecycle, 0.2),
     DemoStep("Fitting response curves", _step_curves, 4.0),
     DemoStep("Planning next quarter", _step_plan, 1.5),
@@ -362,8 +352,6 @@ STEPS = (
 
 def register() -> None:
     """Append :data:`STEPS` to the demo after ``Summarising channels`` (once)."""
-    from touchpath.cli.data_cmds import DEMO_STEPS
-
     labels = {s.label for s in DEMO_STEPS}
     after = "Summarising channels"
     for step in STEPS:

@@ -1,11 +1,22 @@
 r"""CLI command ``touchpath plan``: the budget plan for a quarter.
 
-Without ``--curves`` the plan is fitted from the warehouse (``--db``): the
-channel ROI table of ``--model`` / ``--order`` per ``--period``, response
-curves, lifecycle verdicts and previous spend
-(:func:`touchpath.service.plan_inputs`); the quarter defaults to
-the one after the data's end and, without a goal, the budget to the last
-quarter's spend of the planned channels.
+The plan is one call of the service (:func:`touchpath.service.plan`, or
+:func:`~touchpath.service.scenarios` / :func:`~touchpath.service.goal`) on plan
+inputs and one :class:`touchpath.service.PlanParams`, exactly as ``POST
+/v1/budget/plan``, ``/scenarios`` and ``/goal`` solve a request body:
+
+- inputs: with ``--curves FILE`` the curves document
+  (:func:`touchpath.service.inputs_from_curves`; schema in :mod:`touchpath.optimizer.io`),
+  else fitted from the warehouse (``--db``; :func:`touchpath.service.plan_inputs`:
+  the channel ROI table of ``--model`` / ``--order`` per ``--period``, response
+  curves, lifecycle verdicts and last quarter's spend);
+- parameters: every option default is the service's
+  (:data:`touchpath.service.DEFAULTS`): no ``--budget`` means last quarter's
+  spend of the planned channels, spent at most (``--exact-budget`` to spend it
+  exactly), each channel within ±30 % of last quarter (``--max-change``;
+  ``--max-change none`` lifts the limit), test channels at most 5 % of the
+  budget, scale channels may double; the quarter defaults to the one after the
+  data's end.
 
 Examples::
 
@@ -16,11 +27,11 @@ Examples::
     touchpath plan --curves curves.json --target-revenue 5000000     # smallest budget
     touchpath plan --curves curves.json --min-roi 2.0                 # largest budget
 
-Value syntax: ``--min/--max CHANNEL=AMOUNT`` (absolute) or ``CHANNEL=10%``
-(share of total spend); ``--group-cap/--group-floor GROUP=VALUE`` where a
-value ending in ``%`` or <= 1 is a share of total spend and a value > 1 an
-absolute amount. The curves file schema is described in
-:mod:`touchpath.optimizer.io`.
+Value syntax, read here into the bounds and group limits the API body spells
+``mins`` / ``maxs`` / ``min_shares`` / ``max_shares`` and ``group_caps``:
+``--min/--max CHANNEL=AMOUNT`` (absolute) or ``CHANNEL=10%`` (share of total
+spend); ``--group-cap/--group-floor GROUP=VALUE`` where a value ending in ``%``
+or <= 1 is a share of total spend and a value > 1 an absolute amount.
 """
 
 from __future__ import annotations
@@ -28,43 +39,35 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
+    DEFAULT_PERIOD,
+    MAX_CHANGE_DEFAULT,
     CliUsageError,
+    MaxChangeOpt,
+    ModelOpt,
     OrderOpt,
     OutOpt,
     OutputFormat,
     PeriodChoice,
+    clean_errors,
     emit,
-    order_value,
+    max_change_value,
+    model_choice,
+    open_warehouse,
 )
-from touchpath.optimizer import (
-    BudgetConstraint,
-    BudgetPlan,
-    ChannelBounds,
-    ConstraintError,
-    CurveError,
-    GroupLimit,
-    LifecycleLimits,
-    MaxChange,
-    PlanConstraints,
-    PlanError,
-    ScenarioSet,
-    load_curves_file,
-    max_budget_at_marginal_roi,
-    min_budget_for_revenue,
-    optimize_budget,
-    revenue_range,
-    run_scenarios,
-)
-from touchpath.optimizer.model import fmt_money
+from touchpath.service import DEFAULTS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from touchpath.optimizer import BudgetPlan, ChannelBounds, GroupLimit, ScenarioSet
+    from touchpath.service import PlanInputs
 
 __all__ = ["plan_command"]
-
 
 
 class ObjectiveChoice(StrEnum):
@@ -97,6 +100,13 @@ class Unmodelled(StrEnum):
     zero = "zero"
 
 
+#: The service's defaults, as the choices of their options.
+_OBJECTIVE = ObjectiveChoice(DEFAULTS.objective)
+_SOLVER = Solver(DEFAULTS.solver)
+_MONTHLY = MonthlySplit(DEFAULTS.monthly)
+_UNMODELLED = Unmodelled(DEFAULTS.unmodelled)
+
+
 def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
     out = []
     for v in values:
@@ -121,46 +131,80 @@ def _amount_or_share(raw: str, option: str, *, plain_is_share: bool) -> tuple[fl
     return value, False
 
 
-def _build_constraints(
-    budget: float | None,
-    exact_budget: bool,
-    mins: list[str],
-    maxs: list[str],
-    max_change: float | None,
-    group_caps: list[str],
-    group_floors: list[str],
-    test_budget: float,
-    scale_growth: float,
-    unmodelled: str,
-) -> PlanConstraints:
+def _channel_bounds(mins: list[str], maxs: list[str]) -> tuple[ChannelBounds, ...]:
+    """``--min`` / ``--max CHANNEL=AMOUNT|SHARE%``: one bound per channel named."""
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.optimizer import ChannelBounds
+
     bounds: dict[str, dict[str, float]] = {}
     for option, values, key in (("--min", mins, "min"), ("--max", maxs, "max")):
         for name, raw in _pairs(values, option):
             value, share = _amount_or_share(raw, option, plain_is_share=False)
-            slot = f"{key}_share" if share else key
-            bounds.setdefault(name, {})[slot] = value
+            bounds.setdefault(name, {})[f"{key}_share" if share else key] = value
+    return tuple(ChannelBounds(c, **kw) for c, kw in bounds.items())
+
+
+def _group_limits(caps: list[str], floors: list[str]) -> tuple[GroupLimit, ...]:
+    """``--group-cap`` / ``--group-floor GROUP=VALUE``: one limit per group named."""
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.optimizer import GroupLimit
+
     groups: dict[str, dict[str, float]] = {}
-    for option, values, key in (
-        ("--group-cap", group_caps, "max"),
-        ("--group-floor", group_floors, "min"),
-    ):
+    for option, values, key in (("--group-cap", caps, "max"), ("--group-floor", floors, "min")):
         for name, raw in _pairs(values, option):
             value, share = _amount_or_share(raw, option, plain_is_share=True)
-            slot = f"{key}_share" if share else key
-            groups.setdefault(name, {})[slot] = value
-    return PlanConstraints(
-        budget=None if budget is None else BudgetConstraint(budget, equality=exact_budget),
-        bounds=tuple(ChannelBounds(c, **kw) for c, kw in bounds.items()),
-        max_change=None if max_change is None else MaxChange(max_change),
-        groups=tuple(GroupLimit(g, **kw) for g, kw in groups.items()),
-        lifecycle=LifecycleLimits(test_budget_share=test_budget, scale_growth=scale_growth),
-        unmodelled=unmodelled,
-    )
+            groups.setdefault(name, {})[f"{key}_share" if share else key] = value
+    return tuple(GroupLimit(g, **kw) for g, kw in groups.items())
+
+
+def _multipliers(text: str) -> tuple[float, ...]:
+    """``--scenarios``: numbers separated by commas, or ``default`` (the service's)."""
+    if text.strip().lower() == "default":
+        return DEFAULTS.scenario_multipliers
+    try:
+        return tuple(float(m) for m in text.split(",") if m.strip())
+    except ValueError:
+        raise CliUsageError(
+            f"--scenarios expects numbers separated by commas (or 'default'), got {text!r}"
+        ) from None
+
+
+def _read_curves(path: Path) -> dict[str, Any]:
+    """The curves document of ``--curves FILE`` (validated by the service)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliUsageError(f"cannot read curves file {str(path)!r}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliUsageError(
+            f"curves file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}") from None
+
+
+def _warehouse_inputs(db: Path, settings: Any) -> PlanInputs:
+    """Plan inputs fitted from the warehouse at ``db``, with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    missing = ("touchpath plan needs response curves: pass --curves FILE.json "
+               '(schema: {"channels": [{"channel": ..., "segments": '
+               '[{"width": ..., "slope": ...}]}]}), '
+               f"or --db with a warehouse (none at {db}; `touchpath demo` or `touchpath ingest` "
+               "makes one)")
+    with open_warehouse(db, missing=missing) as wh, Progress(
+            console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("fitting curves per period", total=None)
+        return service.plan_inputs(wh, settings, on_period=lambda _: progress.advance(task))
 
 
 def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.optimizer.model import fmt_money
 
     console = Console(markup=False, highlight=False)
     if not plan.ok:
@@ -237,17 +281,28 @@ def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
         console.print(st)
 
 
-@app.command("plan")
+def _plan_help() -> str:
+    """``touchpath plan --help``: what the command does and its defaults, from the service's."""
+    spent = "spent exactly" if DEFAULTS.spend_all else "spent at most"
+    change = ("no limit on a channel's change" if DEFAULTS.max_change is None else
+              f"each channel within ±{DEFAULTS.max_change:.0%} of last quarter "
+              "(--max-change none: no limit)")
+    return ("Split a quarter's budget across channels (piecewise-linear LP over response "
+            f"curves).\n\nBy default: last quarter's spend, {spent}; {change}; test channels "
+            f"at most {DEFAULTS.test_budget:.0%} of the budget each; lifecycle rules applied.")
+
+
+@app.command("plan", help=_plan_help())
 def plan_command(
-    budget: Annotated[float | None, typer.Option(help="Budget of the quarter.")] = None,
+    budget: Annotated[float | None, typer.Option(
+        help="Budget of the quarter (default: last quarter's spend of the planned "
+             "channels).")] = None,
     quarter: Annotated[str | None, typer.Option(help="Quarter, e.g. 2027Q1.")] = None,
     objective: Annotated[
         ObjectiveChoice, typer.Option(help="What to maximise (profit needs --margin).")
-    ] = ObjectiveChoice.revenue,
+    ] = _OBJECTIVE,
     margin: Annotated[float | None, typer.Option(help="Gross margin for profit.")] = None,
-    max_change: Annotated[
-        float | None, typer.Option(help="Largest change vs previous spend, e.g. 0.3.")
-    ] = None,
+    max_change: MaxChangeOpt = MAX_CHANGE_DEFAULT,
     group_cap: Annotated[
         list[str] | None, typer.Option(help="GROUP=SHARE or GROUP=AMOUNT (repeatable).")
     ] = None,
@@ -262,16 +317,18 @@ def plan_command(
     ] = None,
     test_budget: Annotated[
         float, typer.Option(help="Largest share of total per test channel.")
-    ] = 0.05,
+    ] = DEFAULTS.test_budget,
     scale_growth: Annotated[
         float, typer.Option(help="Largest growth of a scale channel over previous spend.")
-    ] = 1.0,
+    ] = DEFAULTS.scale_growth,
     scenarios: Annotated[
-        str | None, typer.Option(help="Budget multipliers, e.g. 0.8,0.9,1.1,1.2.")
+        str | None, typer.Option(
+            help="Also plan at budget × each multiplier: numbers separated by commas, or "
+                 f"'default' ({','.join(f'{m:g}' for m in DEFAULTS.scenario_multipliers)}).")
     ] = None,
     exact_budget: Annotated[
         bool, typer.Option(help="Spend the budget exactly (default: at most the budget).")
-    ] = False,
+    ] = DEFAULTS.spend_all,
     target_revenue: Annotated[
         float | None, typer.Option(help="Goal: the smallest budget reaching this revenue.")
     ] = None,
@@ -286,29 +343,28 @@ def plan_command(
     db: Annotated[
         Path, typer.Option("--db", help="DuckDB warehouse to fit the curves from.")
     ] = Path("touchpath.duckdb"),
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="Attribution model of the fitted curves.")
-    ] = "markov",
+    model: ModelOpt = DEFAULTS.model,
     order: OrderOpt = None,
     period: Annotated[
         PeriodChoice, typer.Option(help="Period of the fitted curves.")
-    ] = PeriodChoice.month,
-    segments: Annotated[int, typer.Option(min=1, help="Segments per fitted curve.")] = 8,
+    ] = DEFAULT_PERIOD,
+    segments: Annotated[int, typer.Option(min=1, help="Segments per fitted curve.")]
+    = DEFAULTS.segments,
     resamples: Annotated[
         int,
         typer.Option(min=0, help="Bootstrap resamples for a revenue range (fitted curves)."),
-    ] = 0,
+    ] = DEFAULTS.resamples,
     solver: Annotated[
         Solver, typer.Option(help="LP solver (auto: HiGHS when installed, else CBC).")
-    ] = Solver.cbc,
+    ] = _SOLVER,
     monthly: Annotated[
         MonthlySplit,
         typer.Option(help="Per-month split: pattern (from the curves or data) or even."),
-    ] = MonthlySplit.pattern,
+    ] = _MONTHLY,
     unmodelled: Annotated[
         Unmodelled,
         typer.Option(help="Channels without a curve: hold (previous spend) or zero."),
-    ] = Unmodelled.hold,
+    ] = _UNMODELLED,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.table,
@@ -318,86 +374,40 @@ def plan_command(
         typer.Option(help="PNG of the split (and <name>_scenarios.png with --scenarios)."),
     ] = None,
 ) -> None:
-    """Split a quarter's budget across channels (piecewise-linear LP over response curves)."""
-    err = typer.echo
-    try:
-        goals = [g for g in (budget, target_revenue, min_roi) if g is not None]
-        if len(goals) > 1 or (not goals and curves is not None):
-            raise CliUsageError("give exactly one of --budget, --target-revenue, --min-roi")
-        if curves is not None:
-            inputs, curve_sets = load_curves_file(curves)
-        else:
-            found = _warehouse_inputs(db, model, order, period.value, segments, resamples)
-            inputs, curve_sets = found.inputs, found.curve_sets
-            quarter = quarter or found.quarter
-            if not goals:
-                budget = found.previous_total
-        cons = _build_constraints(
-            budget,
-            exact_budget,
-            min_spend or [],
-            max_spend or [],
-            max_change,
-            group_cap or [],
-            group_floor or [],
-            test_budget,
-            scale_growth,
-            unmodelled.value,
-        )
-        scen = None
-        if target_revenue is not None:
-            plan = min_budget_for_revenue(
-                inputs,
-                cons,
-                target_revenue,
-                quarter=quarter,
-                monthly=monthly.value,
-                solver=solver.value,
-                on_infeasible="return",
-            )
-        elif min_roi is not None:
-            plan = max_budget_at_marginal_roi(
-                inputs,
-                cons,
-                min_roi,
-                quarter=quarter,
-                monthly=monthly.value,
-                solver=solver.value,
-                on_infeasible="return",
-            )
-        else:
-            plan = optimize_budget(
-                inputs,
-                cons,
-                objective=objective.value,
-                margin=margin,
-                quarter=quarter,
-                monthly=monthly.value,
-                solver=solver.value,
-                on_infeasible="return",
-            )
-            if scenarios:
-                try:
-                    mults = [float(m) for m in scenarios.split(",") if m.strip()]
-                except ValueError:
-                    raise CliUsageError(
-                        f"--scenarios expects numbers separated by commas, got {scenarios!r}"
-                    ) from None
-                scen = run_scenarios(
-                    inputs,
-                    cons,
-                    multipliers=mults,
-                    objective=objective.value,
-                    margin=margin,
-                    solver=solver.value,
-                )
-        if plan.ok and curve_sets:
-            from dataclasses import replace
+    """Split a quarter's budget across channels (the help text is :func:`_plan_help`)."""
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.optimizer import PlanError
 
-            plan = replace(plan, revenue_range=revenue_range(plan, curve_sets))
-    except (CliUsageError, CurveError, ConstraintError, ValueError, PlanError) as exc:
-        err(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+    with clean_errors():
+        try:
+            goals = [g for g in (budget, target_revenue, min_roi) if g is not None]
+            if len(goals) > 1:
+                raise CliUsageError("give at most one of --budget, --target-revenue, --min-roi")
+            if curves is not None:
+                inputs = service.inputs_from_curves(_read_curves(curves))
+            else:
+                settings = service.CurveSettings(model=model_choice(model, order),
+                                                 period=period.value, segments=segments,
+                                                 resamples=resamples)
+                inputs = _warehouse_inputs(db, settings)
+            params = service.PlanParams(
+                budget=budget, spend_all=exact_budget, quarter=quarter,
+                objective=objective.value, margin=margin,
+                max_change=max_change_value(max_change),
+                bounds=_channel_bounds(min_spend or [], max_spend or []),
+                groups=_group_limits(group_cap or [], group_floor or []),
+                test_budget=test_budget, scale_growth=scale_growth,
+                unmodelled=unmodelled.value, monthly=monthly.value, solver=solver.value)
+            scen = None
+            if target_revenue is not None or min_roi is not None:
+                plan = service.goal(inputs, params, target_revenue=target_revenue,
+                                    min_marginal_roi=min_roi)
+            else:
+                plan = service.plan(inputs, params)
+                if scenarios:
+                    scen = service.scenarios(inputs, params, multipliers=_multipliers(scenarios))
+        except PlanError as exc:
+            raise CliUsageError(str(exc)) from None
 
     if fmt is OutputFormat.json:
         payload: dict[str, Any] = plan.to_dict()
@@ -408,7 +418,7 @@ def plan_command(
     elif fmt is OutputFormat.csv:
         emit(plan.to_frame().to_csv(index=False) if plan.ok else "", out)
         if not plan.ok:
-            err(plan.status_text, err=True)
+            typer.echo(plan.status_text, err=True)
     else:
         if out is not None:
             raise typer.BadParameter("--out needs --format json or csv", param_hint="--out")
@@ -419,32 +429,6 @@ def plan_command(
             scen.plot(plot.with_name(f"{plot.stem}_scenarios{plot.suffix or '.png'}"))
     if not plan.ok:
         raise typer.Exit(code=1)
-
-
-def _warehouse_inputs(db: Path, model: str, order: str | None, period: str, segments: int,
-                      resamples: int) -> Any:
-    """Plan inputs fitted from the warehouse at ``db``, with a progress bar on stderr."""
-    if not db.is_file():
-        raise CliUsageError(
-            "touchpath plan needs response curves: pass --curves FILE.json "
-            '(schema: {"channels": [{"channel": ..., "segments": '
-            '[{"width": ..., "slope": ...}]}]}), '
-            f"or --db with a warehouse (none at {db}; `touchpath demo` or `touchpath ingest` "
-            "makes one)"
-        )
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from touchpath.data.warehouse import Warehouse
-    from touchpath.service import CurveSettings, model_spec, plan_inputs
-
-    parsed = order_value(order)
-    with Warehouse.open(db, read_only=True) as wh, Progress(
-            console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("fitting curves per period", total=None)
-        settings = CurveSettings(model=model_spec(model, order=parsed), period=period,
-                                 segments=segments, resamples=resamples)
-        return plan_inputs(wh, settings, on_period=lambda _: progress.advance(task))
 
 
 def _json_default(obj: Any) -> Any:

@@ -1,6 +1,20 @@
 """CLI commands of the ROI layer: ``roi``, ``lifecycle``, ``channel-status``, ``curves``.
 
-All read the DuckDB warehouse (``--db``, default ``touchpath.duckdb``).
+All read the DuckDB warehouse (``--db``, default ``touchpath.duckdb``) and call
+one workflow of the service each, with its defaults (model, order, period,
+lookback), so they answer what ``GET /v1/roi``, ``GET /v1/lifecycle``,
+``POST /v1/channels/{channel}/status`` and the plan endpoints' fitted inputs do:
+
+- ``roi``: :func:`touchpath.service.roi_table`;
+- ``lifecycle``: :func:`touchpath.service.lifecycle` (read only), and with
+  ``--record`` :func:`touchpath.service.record` of the same verdicts;
+- ``channel-status``: :func:`touchpath.service.change_status`;
+- ``curves``: :func:`touchpath.service.plan_inputs`, the very inputs ``touchpath
+  plan`` fits: its response curves (table, ``--png``) and its curves document
+  (``--out``, scaled to the quarter the plan covers, previous spend = last
+  quarter's), so ``touchpath plan --curves FILE`` plans what ``touchpath plan``
+  plans from the warehouse.
+
 ``--from`` / ``--to`` are conversion days, both inclusive. Tables on screen
 show rounded figures; CSV, JSON and Parquet carry full precision (undefined
 ratios as empty cells / ``null``). Errors print one line and exit with code 2.
@@ -11,30 +25,35 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
+    DEFAULT_PERIOD,
     CliUsageError,
     LookbackOpt,
+    ModelOpt,
     OrderOpt,
     OutOpt,
     OutputFormat,
     PeriodChoice,
+    clean_errors,
     emit,
-    order_value,
+    model_choice,
+    open_warehouse,
 )
 from touchpath.data.statuses import ChannelStatus
+from touchpath.service import DEFAULTS
 
 __all__ = ["channel_status_cmd", "curves_cmd", "lifecycle_cmd", "roi_cmd"]
 
@@ -64,7 +83,6 @@ class BaselineKind(StrEnum):
 
 PeriodOpt = Annotated[PeriodChoice, typer.Option(
     "--period", help="ROI period (a test cycle for the lifecycle rules).")]
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Attribution model name.")]
 FromOpt = Annotated[datetime | None, typer.Option(
     "--from", formats=["%Y-%m-%d"], help="First conversion day (YYYY-MM-DD, inclusive).")]
 ToOpt = Annotated[datetime | None, typer.Option(
@@ -72,39 +90,6 @@ ToOpt = Annotated[datetime | None, typer.Option(
 FiscalOpt = Annotated[int, typer.Option(
     "--fiscal-start", min=1, max=12, help="First month of the fiscal year (quarters).")]
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB warehouse.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code=2)
-
-
-@contextmanager
-def _clean_errors() -> Iterator[None]:
-    try:
-        yield
-    except BrokenPipeError:
-        raise  # stdout's reader went away: cli.main exits quietly
-    except (CliUsageError, ValueError, OSError, KeyError) as exc:
-        raise _fail(str(exc)) from None
-
-
-@contextmanager
-def _warehouse(db: Path) -> Iterator[Any]:
-    if not db.is_file():
-        raise CliUsageError(f"{db}: no such warehouse; load data with `touchpath ingest` or "
-                            "`touchpath demo`")
-    from touchpath.data.warehouse import Warehouse
-
-    with Warehouse.open(db) as wh:
-        yield wh
-
-
-def _model(name: str, order: str | None) -> Any:
-    from touchpath.attribution.registry import make_model
-
-    params = {} if order is None else {"order": order_value(order)}
-    return make_model(name, **params)
 
 
 def _range(start: datetime | None, end: datetime | None) -> tuple[date | None, date | None]:
@@ -121,28 +106,24 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:,.{digits}f}"
 
 
-def _build_roi(db: Path, period: PeriodChoice, model: str, order: str | None,
-               start: datetime | None, end: datetime | None, fiscal: int,
-               lookback: int) -> tuple[Any, Any]:
+def _options(lookback: int) -> Any:
+    return service.journey_options(lookback_days=lookback)
+
+
+@contextmanager
+def _period_progress(lo: date | None, hi: date | None, period: str,
+                     fiscal: int) -> Iterator[Callable[[str], None]]:
+    """A transient progress bar on stderr, advanced once per period attributed."""
     from rich.progress import Progress
 
+    # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.attribution.roi import period_bounds
-    from touchpath.data.journeys import JourneyOptions
-    from touchpath.service.roi import compute_roi_table
 
-    lo, hi = _range(start, end)
-    with _warehouse(db) as wh:
-        m = _model(model, order)
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("attributing periods", total=None)
-            if lo is not None and hi is not None:
-                progress.update(task, total=len(period_bounds(lo, hi, period.value, fiscal)))
-            table = compute_roi_table(wh, m, period.value, JourneyOptions(lookback_days=lookback),
-                                      lo, hi, fiscal_year_start_month=fiscal,
-                                      on_period=lambda _: progress.advance(task))
-        channels = wh.channels()
-        _require_data(wh, table, lo, hi)
-    return table, channels
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("attributing periods", total=None)
+        if lo is not None and hi is not None:
+            progress.update(task, total=len(period_bounds(lo, hi, period, fiscal)))
+        yield lambda _: progress.advance(task)
 
 
 def _require_data(wh: Any, table: Any, lo: date | None, hi: date | None) -> None:
@@ -169,13 +150,13 @@ def _require_data(wh: Any, table: Any, lo: date | None, hi: date | None) -> None
 
 @app.command("roi")
 def roi_cmd(
-    period: PeriodOpt = PeriodChoice.month,
-    model: ModelOpt = "markov",
+    period: PeriodOpt = DEFAULT_PERIOD,
+    model: ModelOpt = DEFAULTS.model,
     order: OrderOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    fiscal_start: FiscalOpt = 1,
-    lookback: LookbackOpt = 30,
+    fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
+    lookback: LookbackOpt = DEFAULTS.lookback_days,
     fmt: Annotated[RoiFormat, typer.Option("--format", "-f", help="Output format.")] = (
         RoiFormat.table),
     out: OutOpt = None,
@@ -187,10 +168,17 @@ def roi_cmd(
     beyond the data) prints no table: a warning naming the days the data
     covers goes to stderr and the exit code is 1.
     """
-    with _clean_errors():
+    with clean_errors():
         if fmt is RoiFormat.parquet and out is None:
             raise CliUsageError("--format parquet needs --out FILE")
-        table, _ = _build_roi(db, period, model, order, start, end, fiscal_start, lookback)
+        lo, hi = _range(start, end)
+        spec = model_choice(model, order)
+        with open_warehouse(db) as wh:
+            with _period_progress(lo, hi, period.value, fiscal_start) as tick:
+                table = service.roi_table(wh, spec, period.value, _options(lookback), start=lo,
+                                          end=hi, fiscal_year_start_month=fiscal_start,
+                                          on_period=tick)
+            _require_data(wh, table, lo, hi)
         if fmt is RoiFormat.parquet:
             table.to_parquet(out)
         elif fmt is RoiFormat.csv:
@@ -260,36 +248,39 @@ def _print_roi(table: Any, console: Console) -> None:
 
 @app.command("lifecycle")
 def lifecycle_cmd(
-    period: PeriodOpt = PeriodChoice.month,
+    period: PeriodOpt = DEFAULT_PERIOD,
     admit: Annotated[float | None, typer.Option(
-        "--admit", help="Admit bar × baseline (default 1.15, or 0.15 with --reading fraction).")
-    ] = None,
+        "--admit", help="Admit bar × baseline (default: the rules' 15% uplift, 1.15, or 0.15 "
+                        "with --reading fraction).")] = None,
     scale: Annotated[float | None, typer.Option(
-        "--scale", help="Scale bar × baseline (default 1.30, or 0.30 with --reading fraction).")
-    ] = None,
-    exit_fraction: Annotated[float, typer.Option(
-        "--exit-fraction", help="Exit when ROI < this × target.")] = 0.5,
-    exit_cycles: Annotated[int, typer.Option(
-        "--exit-cycles", min=1, help="... in this many consecutive cycles.")] = 3,
-    exit_target: Annotated[str, typer.Option(
-        "--exit-target", help="'admit' (the admit bar) or a fixed target ROI.")] = "admit",
-    reading: Annotated[Reading, typer.Option(
-        "--reading", help="multiple (1.15×/1.30×) or fraction (0.15×/0.30×).")] = (
-        Reading.multiple),
-    min_spend: Annotated[float, typer.Option(
-        "--min-spend", min=0, help="Spend per cycle below which data is insufficient.")] = 0.0,
-    min_conversions: Annotated[float, typer.Option(
+        "--scale", help="Scale bar × baseline (default: the rules' 30% uplift, 1.30, or 0.30 "
+                        "with --reading fraction).")] = None,
+    exit_fraction: Annotated[float | None, typer.Option(
+        "--exit-fraction", help="Exit when ROI < this × target (default: the rules').")] = None,
+    exit_cycles: Annotated[int | None, typer.Option(
+        "--exit-cycles", min=1, help="... in this many consecutive cycles (default: the "
+                                     "rules').")] = None,
+    exit_target: Annotated[str | None, typer.Option(
+        "--exit-target", help="'admit' (the admit bar) or a fixed target ROI (default: the "
+                              "rules').")] = None,
+    reading: Annotated[Reading | None, typer.Option(
+        "--reading", help="multiple (1.15×/1.30×) or fraction (0.15×/0.30×) (default: the "
+                          "rules').")] = None,
+    min_spend: Annotated[float | None, typer.Option(
+        "--min-spend", min=0, help="Spend per cycle below which data is insufficient "
+                                   "(default: the rules').")] = None,
+    min_conversions: Annotated[float | None, typer.Option(
         "--min-conversions", min=0, help="Attributed conversions per cycle below which data "
-        "is insufficient.")] = 1.0,
-    baseline: Annotated[BaselineKind, typer.Option(
+        "is insufficient (default: the rules').")] = None,
+    baseline: Annotated[BaselineKind | None, typer.Option(
         "--baseline", help="Baseline ROI over established channels with spend in the cycle "
-        "(paid) or over all of them (all).")] = BaselineKind.paid,
-    model: ModelOpt = "markov",
+        "(paid) or over all of them (all) (default: the rules').")] = None,
+    model: ModelOpt = DEFAULTS.model,
     order: OrderOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    fiscal_start: FiscalOpt = 1,
-    lookback: LookbackOpt = 30,
+    fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
+    lookback: LookbackOpt = DEFAULTS.lookback_days,
     record: Annotated[bool, typer.Option(
         "--record/--no-record", help="Also append the verdicts to the warehouse's "
                                      "channel_verdicts table (default: read only).")] = False,
@@ -302,43 +293,51 @@ def lifecycle_cmd(
 
     Read only by default; ``--record`` also appends the verdicts to the
     warehouse's ``channel_verdicts`` table and says so. A range with no
-    conversions and no spend is a warning and exit code 1.
+    conversions and no spend is a warning and exit code 1. Rules left unset
+    are the lifecycle rules' defaults; the rules in force head the output.
     """
-    from touchpath.attribution.lifecycle import LifecycleRules, evaluate, verdicts_to_frame
-    from touchpath.service.lifecycle import LifecycleReport
-    from touchpath.service.lifecycle import record as record_report
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.attribution.lifecycle import LifecycleRules
 
-    with _clean_errors():
-        try:
-            target: str | float = "admit" if exit_target == "admit" else float(exit_target)
-        except ValueError:
-            raise CliUsageError(
-                f"--exit-target must be 'admit' or a number, got {exit_target!r}") from None
-        rules = LifecycleRules(admit=admit, scale=scale, reading=reading.value,
-                               exit_fraction=exit_fraction, exit_cycles=exit_cycles,
-                               exit_target=target, min_spend=min_spend,  # type: ignore[arg-type]
-                               min_conversions=min_conversions, baseline=baseline.value)
-        table, channels = _build_roi(db, period, model, order, start, end, fiscal_start,
-                                     lookback)
-        verdicts = evaluate(table, channels, rules)
-        recorded = 0
-        if record and verdicts:
-            with _warehouse(db) as wh:
-                recorded = record_report(wh, LifecycleReport(verdicts, table, rules))
+    with clean_errors():
+        target: str | float | None = exit_target
+        if exit_target is not None and exit_target != "admit":
+            try:
+                target = float(exit_target)
+            except ValueError:
+                raise CliUsageError(f"--exit-target must be 'admit' or a number, got "
+                                    f"{exit_target!r}") from None
+        given = {"admit": admit, "scale": scale, "exit_fraction": exit_fraction,
+                 "exit_cycles": exit_cycles, "exit_target": target,
+                 "reading": None if reading is None else reading.value,
+                 "min_spend": min_spend, "min_conversions": min_conversions,
+                 "baseline": None if baseline is None else baseline.value}
+        rules = LifecycleRules(**{k: v for k, v in given.items() if v is not None})
+        lo, hi = _range(start, end)
+        spec = model_choice(model, order)
+        with open_warehouse(db, read_only=not record) as wh:
+            with _period_progress(lo, hi, period.value, fiscal_start) as tick:
+                report = service.lifecycle(wh, rules, spec, period.value, _options(lookback),
+                                           start=lo, end=hi,
+                                           fiscal_year_start_month=fiscal_start,
+                                           on_period=tick)
+            _require_data(wh, report.roi, lo, hi)
+            recorded = service.record(wh, report) if record and report.verdicts else 0
+        verdicts = report.verdicts
         note = (f"recorded {recorded} verdict{'' if recorded == 1 else 's'} in channel_verdicts "
                 f"of {db}" if recorded else "")
         if fmt is OutputFormat.json:
-            doc = {"rules": rules.describe(), "model": table.model,
+            doc = {"rules": rules.describe(), "model": report.roi.model,
                    "verdicts": [v.to_dict() for v in verdicts]}
             emit(json.dumps(doc, indent=2, default=str), out)
         elif fmt is OutputFormat.csv:
-            emit(verdicts_to_frame(verdicts).to_csv(index=False), out)
+            emit(report.to_frame().to_csv(index=False), out)
         if note and fmt is not OutputFormat.table:
             # Machine-readable output stays clean on stdout; the note goes to stderr.
             Console(stderr=True, highlight=False).print(note)
         if fmt is OutputFormat.table:
             console = _console(out)
-            console.print(f"[dim]{rules.describe()}; model {table.model}[/]")
+            console.print(f"[dim]{rules.describe()}; model {report.roi.model}[/]")
             if not verdicts:
                 console.print("no channel in test status")
             for v in verdicts:
@@ -375,34 +374,31 @@ def channel_status_cmd(
 
     The status the channel already has changes nothing and records nothing.
     """
-    from touchpath.service.lifecycle import change_status
-
-    with _clean_errors(), _warehouse(db) as wh:
-        change = change_status(wh, channel, status.value, reason)
-        if not change.changed:
-            Console().print(f"{channel}: already {change.previous_status}, unchanged "
-                            "(nothing recorded)")
-        else:
-            Console().print(f"{channel}: {change.previous_status} -> {status.value} "
-                            f"(recorded: {reason})")
+    with clean_errors(), open_warehouse(db, read_only=False) as wh:
+        change = service.change_status(wh, channel, status.value, reason)
+    if change.changed:
+        Console().print(f"{channel}: {change.previous_status} -> {change.status} "
+                        f"(recorded: {reason})")
+    else:
+        Console().print(f"{channel}: already {change.previous_status}, unchanged "
+                        "(nothing recorded)")
 
 
 @app.command("curves")
 def curves_cmd(
-    period: PeriodOpt = PeriodChoice.month,
-    model: ModelOpt = "markov",
+    period: PeriodOpt = DEFAULT_PERIOD,
+    model: ModelOpt = DEFAULTS.model,
     order: OrderOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    segments: Annotated[int, typer.Option("--segments", min=1, help="Segments per curve.")] = 8,
-    min_periods: Annotated[int, typer.Option(
-        "--min-periods", min=1, help="Fewer periods → constant-ROI fallback.")] = 4,
-    cap: Annotated[float | None, typer.Option(
-        "--cap", min=0, help="Max spend per period of the fallback curves.")] = None,
-    horizon: Annotated[float, typer.Option(
-        "--horizon", help="Curve periods per planning period (3: monthly curves, quarter "
-        "plan).")] = 1.0,
-    lookback: LookbackOpt = 30,
+    segments: Annotated[int, typer.Option("--segments", min=1, help="Segments per curve.")]
+    = DEFAULTS.segments,
+    horizon: Annotated[float | None, typer.Option(
+        "--horizon", hidden=True,
+        help="Old option: the curves document is always scaled to the quarter the plan "
+             "covers; accepted only as the periods per quarter (3 for months).")] = None,
+    fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
+    lookback: LookbackOpt = DEFAULTS.lookback_days,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Curves JSON for `touchpath plan --curves`.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
@@ -410,36 +406,34 @@ def curves_cmd(
 ) -> None:
     """Fit response curves (revenue vs period spend) per channel and export segments.
 
-    The JSON is the optimizer's curves document: segment widths are multiplied
-    by --horizon, and previous_spend is the spend of the last --horizon periods.
+    These are the inputs ``touchpath plan`` fits from the warehouse: the JSON
+    (``--out``) is the optimizer's curves document with each curve cut into
+    --segments pieces and scaled to a quarter (spend spread over its periods),
+    previous_spend the spend of the last quarter's periods, and each channel's
+    status, group and lifecycle verdict.
     """
-    from touchpath.attribution.curves import curves_frame, fit_curves, plot_curves
-    from touchpath.attribution.lifecycle import evaluate
-    from touchpath.optimizer.curves import breakpoints
-    from touchpath.optimizer.io import curves_document
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.attribution.curves import curves_frame, plot_curves
+    from touchpath.attribution.roi import PERIODS_PER_QUARTER
 
-    with _clean_errors():
-        table, channels = _build_roi(db, period, model, order, start, end, 1, lookback)
-        curves = fit_curves(table, min_periods=min_periods, fallback_cap=cap)
-        if not curves:
-            raise CliUsageError("no channel has spend in the range; no curve to fit")
-        frame = table.to_frame(include_direct=False)
-        last = table.periods[-max(1, int(round(horizon))):]
-        prev = frame[frame["period"].isin(last)].groupby("channel")["spend"].sum()
-        chans = channels.set_index("channel")
-        verdicts = {v.channel: v.verdict for v in evaluate(table, channels)}
-        doc = curves_document(
-            curves, n=segments, periods=horizon,
-            previous_spend={c: float(prev.get(c, 0.0)) for c in curves},
-            groups={c: g for c, g in chans.get("group_name", pd.Series(dtype=str)).items()
-                    if isinstance(g, str)},
-            statuses={c: s for c, s in chans["status"].items()}, verdicts=verdicts)
+    with clean_errors():
+        per_quarter = PERIODS_PER_QUARTER[period.value]
+        if horizon is not None and horizon != per_quarter:
+            raise CliUsageError(
+                f"--horizon {horizon:g}: the curves document is scaled to the quarter the plan "
+                f"covers ({per_quarter:g} {period.value} periods); leave --horizon out")
+        lo, hi = _range(start, end)
+        settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
+                                         segments=segments, options=_options(lookback),
+                                         fiscal_year_start_month=fiscal_start, start=lo, end=hi)
+        with open_warehouse(db) as wh, _period_progress(lo, hi, period.value,
+                                                        fiscal_start) as tick:
+            found = service.plan_inputs(wh, settings, on_period=tick)
         if out is not None:
-            out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+            out.write_text(json.dumps(found.document, indent=2), encoding="utf-8")
         if png is not None:
-            plot_curves(curves, png, breakpoints={c: breakpoints(curve, segments)
-                                                  for c, curve in curves.items()})
-        summary = curves_frame(curves)
+            plot_curves(found.curves, png, n=segments)
+        summary = curves_frame(found.curves)
         console = _console(None)
         t = Table(title="Response curves (revenue vs spend per period)", title_justify="left")
         for col in ("channel", "form", "method", "params", "R²", "periods", "spend range"):

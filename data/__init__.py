@@ -3,27 +3,47 @@
 DESIGN.md, "Tables" and "Journeys". Everything above this layer sees only a
 :class:`~touchpath.data.paths.PathTable` (or plain DataFrames) built here.
 :mod:`touchpath.data.synth` (synthetic data with a known generative truth) is imported
-from its own package, not re-exported here, so importing this one stays light.
+from its own package, not re-exported here.
+
+The names below are loaded from their submodules on first use, so that a light
+submodule (``touchpath.data.statuses``, which the CLI's option types need) can be
+imported without DuckDB, pandas or Arrow — ``touchpath --help`` stays fast.
 """
 
-from touchpath.data.journeys import (
-    JourneyOptions,
-    build_paths,
-    build_paths_by_period,
-    journey_summary,
-    journey_touches,
-)
-from touchpath.data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
-from touchpath.data.statuses import ChannelStatus
-from touchpath.data.warehouse import (
-    IngestError,
-    IngestProblem,
-    IngestReport,
-    NotADemoWarehouseError,
-    Warehouse,
-    WarehouseBusyError,
-    WarehouseError,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from touchpath.data.journeys import (
+        JourneyOptions,
+        build_paths,
+        build_paths_by_period,
+        journey_summary,
+        journey_touches,
+    )
+    from touchpath.data.paths import CA_COLUMNS, DIRECT, PathTable, PathTableError
+    from touchpath.data.statuses import ChannelStatus
+    from touchpath.data.warehouse import (
+        IngestError,
+        IngestProblem,
+        IngestReport,
+        NotADemoWarehouseError,
+        Warehouse,
+        WarehouseBusyError,
+        WarehouseError,
+    )
+
+#: The submodule each public name lives in.
+_HOMES = {
+    **dict.fromkeys(("JourneyOptions", "build_paths", "build_paths_by_period",
+                     "journey_summary", "journey_touches"), "journeys"),
+    **dict.fromkeys(("CA_COLUMNS", "DIRECT", "PathTable", "PathTableError"), "paths"),
+    "ChannelStatus": "statuses",
+    **dict.fromkeys(("IngestError", "IngestProblem", "IngestReport", "NotADemoWarehouseError",
+                     "Warehouse", "WarehouseBusyError", "WarehouseError"), "warehouse"),
+}
 
 __all__ = [
     "CA_COLUMNS",
@@ -44,3 +64,17 @@ __all__ = [
     "journey_summary",
     "journey_touches",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its submodule on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -23,13 +23,12 @@ import pandas as pd
 
 from touchpath import service
 from touchpath.attribution.compare import ModelComparison
-from touchpath.attribution.roi import PERIODS_PER_QUARTER
+from touchpath.attribution.roi import PERIODS_PER_QUARTER, Period
 from touchpath.data.journeys import JourneyOptions
 from touchpath.data.warehouse import Warehouse
 from touchpath.errors import InvalidRequest
 from touchpath.service import DEFAULTS
 from touchpath.service.attribution import options_key
-from touchpath.service.defaults import Period
 
 __all__ = ["COMPARE_MODELS", "ReportOptions", "collect"]
 

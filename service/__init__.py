@@ -13,39 +13,66 @@ caller's cursor) and plain parameters, and return the domain's typed results
 :class:`~touchpath.attribution.roi.ChannelROITable`, :class:`LifecycleReport`,
 :class:`~touchpath.optimizer.plan.BudgetPlan`, ...). ``memo`` lets a surface cache
 intermediate results (:mod:`touchpath.service.memo`).
+
+:data:`DEFAULTS` and the memos are plain Python and load with the package; the
+workflows (and the numerical stack under them) load on first use, so a surface
+can read the defaults for its option declarations without paying for pandas,
+DuckDB and the solvers (``touchpath --help`` stays fast).
 """
 
-from touchpath.service.attribution import (
-    PathsOverview,
-    attribute,
-    attribute_paths,
-    compare_models,
-    compare_paths,
-    journey_options,
-    path_table,
-    paths_overview,
-)
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from touchpath.service.defaults import DEFAULTS, Defaults
-from touchpath.service.lifecycle import (
-    LifecycleReport,
-    StatusChange,
-    change_status,
-    lifecycle,
-    record,
-)
 from touchpath.service.memo import LocalMemo, Memo, no_memo
-from touchpath.service.models import default_model_spec, model_spec
-from touchpath.service.planning import (
-    CurveSettings,
-    PlanInputs,
-    PlanParams,
-    goal,
-    inputs_from_curves,
-    plan,
-    plan_inputs,
-    scenarios,
-)
-from touchpath.service.roi import compute_roi_table, roi_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from touchpath.service.attribution import (
+        PathsOverview,
+        attribute,
+        attribute_paths,
+        compare_models,
+        compare_paths,
+        journey_options,
+        path_table,
+        paths_overview,
+    )
+    from touchpath.service.lifecycle import (
+        LifecycleReport,
+        StatusChange,
+        change_status,
+        lifecycle,
+        record,
+    )
+    from touchpath.service.models import default_model_spec, model_spec
+    from touchpath.service.planning import (
+        CurveSettings,
+        PlanInputs,
+        PlanParams,
+        goal,
+        inputs_from_curves,
+        plan,
+        plan_inputs,
+        scenarios,
+    )
+    from touchpath.service.roi import compute_roi_table, roi_table
+
+#: The submodule each workflow and result type lives in (loaded on first use).
+_HOMES = {
+    **dict.fromkeys(("PathsOverview", "attribute", "attribute_paths", "compare_models",
+                     "compare_paths", "journey_options", "path_table", "paths_overview"),
+                    "attribution"),
+    **dict.fromkeys(("LifecycleReport", "StatusChange", "change_status", "lifecycle", "record"),
+                    "lifecycle"),
+    **dict.fromkeys(("default_model_spec", "model_spec"), "models"),
+    **dict.fromkeys(("CurveSettings", "PlanInputs", "PlanParams", "goal", "inputs_from_curves",
+                     "plan", "plan_inputs", "scenarios"), "planning"),
+    **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
+}
 
 __all__ = [
     "DEFAULTS",
@@ -79,3 +106,34 @@ __all__ = [
     "roi_table",
     "scenarios",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A workflow or result type, imported from its submodule on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _ServicePackage(types.ModuleType):
+    """The package module: a workflow keeps its name when its submodule is imported.
+
+    Importing a submodule binds it on its package under its own name, and
+    ``lifecycle`` names both a submodule and a workflow; the workflow wins, as
+    it did when the package imported everything up front.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _HOMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _ServicePackage

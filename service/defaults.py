@@ -27,11 +27,12 @@ Which defaults won when the surfaces were unified, and why:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from touchpath.attribution.roi import Period
+if TYPE_CHECKING:  # the defaults load without the numerical stack (fast CLI start-up)
+    from touchpath.attribution.roi import Period
 
-__all__ = ["DEFAULTS", "Defaults", "Objective", "Period"]
+__all__ = ["DEFAULTS", "Defaults", "Objective"]
 
 Objective = Literal["revenue", "conversions", "profit"]
 

@@ -10,6 +10,7 @@ and changing a channel's status are writes.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -24,13 +25,13 @@ from touchpath.attribution.lifecycle import (
     evaluate,
     verdicts_to_frame,
 )
-from touchpath.attribution.roi import ChannelROITable
+from touchpath.attribution.roi import ChannelROITable, Period
 from touchpath.data.journeys import JourneyOptions
 from touchpath.data.statuses import ChannelStatus
 from touchpath.data.verdicts import VerdictRow, record_verdicts, set_channel_status
 from touchpath.data.warehouse import Warehouse
 from touchpath.service.attribution import journey_options, options_key
-from touchpath.service.defaults import DEFAULTS, Period
+from touchpath.service.defaults import DEFAULTS
 from touchpath.service.memo import Memo, no_memo
 from touchpath.service.models import default_model_spec, model_spec
 from touchpath.service.roi import roi_table
@@ -71,6 +72,7 @@ def lifecycle(
     start: date | None = None,
     end: date | None = None,
     fiscal_year_start_month: int = DEFAULTS.fiscal_year_start_month,
+    on_period: Callable[[str], None] | None = None,
     should_stop: StopCheck | None = None,
     memo: Memo = no_memo,
 ) -> LifecycleReport:
@@ -82,14 +84,14 @@ def lifecycle(
     rules : LifecycleRules, optional
         Default rules (1.15× / 1.30× the paid baseline, exit below half the
         admit bar in 3 consecutive cycles).
-    model, period, options, start, end, fiscal_year_start_month, should_stop, memo
+    model, period, options, start, end, fiscal_year_start_month, on_period, should_stop, memo
         As :func:`touchpath.service.roi.roi_table`.
     """
     rules = rules or LifecycleRules()
     spec = model_spec(model or default_model_spec())
     options = options or journey_options()
     table = roi_table(wh, spec, period, options, start=start, end=end,
-                      fiscal_year_start_month=fiscal_year_start_month,
+                      fiscal_year_start_month=fiscal_year_start_month, on_period=on_period,
                       should_stop=should_stop, memo=memo)
     key = {"model": spec, "period": period, "fiscal": fiscal_year_start_month, "start": start,
            "end": end, "rules": repr(rules), **options_key(options)}

@@ -60,7 +60,7 @@ from touchpath.attribution.bootstrap import bootstrap
 from touchpath.attribution.curves import FittedCurve, fit_curves
 from touchpath.attribution.lifecycle import LifecycleRules, Verdict
 from touchpath.attribution.registry import needs_touches
-from touchpath.attribution.roi import PERIODS_PER_QUARTER, ChannelROITable, next_quarter
+from touchpath.attribution.roi import PERIODS_PER_QUARTER, ChannelROITable, Period, next_quarter
 from touchpath.data.journeys import JourneyOptions, build_paths, journey_touches
 from touchpath.data.statuses import ChannelStatus
 from touchpath.data.warehouse import Warehouse
@@ -83,7 +83,7 @@ from touchpath.optimizer import (
 from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve
 from touchpath.optimizer.io import curves_document, curves_from_json, segment_entries
 from touchpath.service.attribution import journey_options, options_key
-from touchpath.service.defaults import DEFAULTS, Objective, Period
+from touchpath.service.defaults import DEFAULTS, Objective
 from touchpath.service.lifecycle import lifecycle
 from touchpath.service.memo import Memo, no_memo
 from touchpath.service.models import build_model, default_model_spec, model_spec
@@ -122,6 +122,9 @@ class CurveSettings:
     rules : LifecycleRules, optional
         Rules of the test channels' verdicts (default rules).
     fiscal_year_start_month : int
+    start, end : date, optional
+        Conversion days ``[start, end)`` of the ROI table the curves are fitted
+        to (default: all the data).
     """
 
     model: str | None = None
@@ -132,6 +135,8 @@ class CurveSettings:
     options: JourneyOptions | None = None
     rules: LifecycleRules | None = None
     fiscal_year_start_month: int = DEFAULTS.fiscal_year_start_month
+    start: date | None = None
+    end: date | None = None
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS_PER_QUARTER:
@@ -148,7 +153,7 @@ class CurveSettings:
         return {"model": model_spec(self.model or default_model_spec()), "period": self.period,
                 "segments": self.segments, "resamples": self.resamples, "seed": self.seed,
                 "rules": repr(self.rules or LifecycleRules()),
-                "fiscal": self.fiscal_year_start_month,
+                "fiscal": self.fiscal_year_start_month, "start": self.start, "end": self.end,
                 **options_key(self.options or journey_options())}
 
 
@@ -245,7 +250,7 @@ def _fit_inputs(wh: Warehouse, settings: CurveSettings,
     spec = model_spec(settings.model or default_model_spec())
     options = settings.options or journey_options()
     period = settings.period
-    table = roi_table(wh, spec, period, options,
+    table = roi_table(wh, spec, period, options, start=settings.start, end=settings.end,
                       fiscal_year_start_month=settings.fiscal_year_start_month,
                       on_period=on_period, should_stop=should_stop, memo=memo)
     curves = fit_curves(table)
@@ -257,7 +262,8 @@ def _fit_inputs(wh: Warehouse, settings: CurveSettings,
                                                strict=True)}
     groups = {str(c): g for c, g in zip(channels["channel"], channels["group_name"], strict=True)
               if isinstance(g, str) and g}
-    verdicts = lifecycle(wh, settings.rules, spec, period, options,
+    verdicts = lifecycle(wh, settings.rules, spec, period, options, start=settings.start,
+                         end=settings.end,
                          fiscal_year_start_month=settings.fiscal_year_start_month,
                          should_stop=should_stop, memo=memo).verdicts
     m = PERIODS_PER_QUARTER[period]
@@ -347,7 +353,8 @@ def _resampled_revenue(wh: Warehouse, model: AttributionModel, table: ChannelROI
             continue
         touches = journey_touches(wh, opts) if needs_touches(model) else None
         boot = bootstrap(model, paths, n_resamples=resamples, seed=seed + k, touches=touches)
-        values = boot.details["bootstrap_value"]
+        assert boot.bootstrap_ is not None  # bootstrap() always attaches its draws
+        values = boot.bootstrap_.value
         for j, ch in enumerate(boot.channels):
             rows = np.flatnonzero((frame["period"] == label).to_numpy()
                                   & (frame["channel"] == ch).to_numpy())

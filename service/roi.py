@@ -16,12 +16,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from touchpath.attribution.base import AttributionModel, StopCheck
-from touchpath.attribution.roi import ChannelROITable, ROIError, channel_roi, period_bounds
+from touchpath.attribution.roi import ChannelROITable, Period, ROIError, channel_roi, period_bounds
 from touchpath.data.journeys import JourneyOptions
 from touchpath.data.periods import roi_inputs, roi_range
 from touchpath.data.warehouse import Warehouse
 from touchpath.service.attribution import journey_options, options_key
-from touchpath.service.defaults import DEFAULTS, Period
+from touchpath.service.defaults import DEFAULTS
 from touchpath.service.memo import Memo, no_memo
 from touchpath.service.models import build_model, default_model_spec, model_spec
 

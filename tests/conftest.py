@@ -1,7 +1,9 @@
 """Shared fixtures for the Touchpath test-suite.
 
-``seeded_db`` is a warehouse of the seed data (``tests/api/data/*.csv``), small
-enough to work by hand; the API's and the report's tests check numbers against it:
+The seed warehouse (:mod:`tests.seed`: ``seeded_db``, ``db_copy``) and the API
+keys (``keys``) serve the API tests (``tests/api``), the CLI tests (``tests/cli``) and
+the report's (``tests/report``), which ask the same questions through each surface.
+The seed data (``tests/seed/*.csv``) is small enough to work by hand:
 
 =========  ============================================  ==========  =====
 user       touches (2026)                                conversion  value
@@ -22,11 +24,14 @@ direct conversions worth 50. ``conversions_more.csv`` adds u4's conversion on
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import matplotlib
 import pytest
 from hypothesis import settings
+
+from tests.seed import Keys, seed_warehouse
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -37,29 +42,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 settings.register_profile("touchpath", deadline=None, print_blob=True)
 settings.register_profile("ci", parent=settings.get_profile("touchpath"), derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "touchpath")
-
-
-#: The seed's CSV files, and the order they are loaded in.
-SEED_DATA = Path(__file__).parent / "api" / "data"
-SEED_ORDER = ("channels", "touchpoints", "conversions", "spend")
-
-
-def seed_warehouse(path: Path) -> int:
-    """Create a warehouse file at ``path`` with the seed CSVs; return its data version."""
-    from touchpath.data.warehouse import Warehouse
-
-    with Warehouse.open(path) as wh:
-        for table in SEED_ORDER:
-            wh.ingest(table, SEED_DATA / f"{table}.csv")
-        return wh.data_version
-
-
-@pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory) -> Path:
-    """A seeded warehouse file, built once; copy it before writing to it."""
-    path = tmp_path_factory.mktemp("wh") / "seed.duckdb"
-    seed_warehouse(path)
-    return path
 
 
 @pytest.fixture
@@ -78,6 +60,31 @@ def tiny_paths():
 
 
 @pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory) -> Path:
+    """A seeded warehouse file (:mod:`tests.seed`), built once; copy it before writing to it."""
+    path = tmp_path_factory.mktemp("wh") / "seed.duckdb"
+    seed_warehouse(path)
+    return path
+
+
+@pytest.fixture
+def db_copy(seeded_db, tmp_path) -> Path:
+    """A private copy of the seeded warehouse for tests that write."""
+    target = tmp_path / "wh.duckdb"
+    shutil.copyfile(seeded_db, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory) -> Keys:
+    """A keys file with one ``read`` key (label analyst) and one ``write`` key (loader)."""
+    from touchpath.api.security import create_key
+
+    path = tmp_path_factory.mktemp("keys") / "touchpath.keys"
+    return Keys(path, create_key(path, "read", "analyst"), create_key(path, "write", "loader"))
+
+
+@pytest.fixture(scope="session")
 def synth_warehouse(tmp_path_factory):
     """Factory: ``synth_warehouse(**config)`` is the path of a new DuckDB warehouse
     loaded with ``touchpath.data.synth.generate(SynthConfig(**config))``."""
@@ -91,6 +98,22 @@ def synth_warehouse(tmp_path_factory):
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def plan_db(synth_warehouse):
+    """The planning tests' synthetic warehouse: 8,000 users in 2026, seed 5 (only read)."""
+    return synth_warehouse(n_users=8000, seed=5)
+
+
+@pytest.fixture(scope="session")
+def plan_found(plan_db):
+    """The plan inputs fitted from :func:`plan_db` with first-order Markov, per month."""
+    from touchpath.data.warehouse import Warehouse
+    from touchpath.service import CurveSettings, plan_inputs
+
+    with Warehouse.open(plan_db, read_only=True) as wh:
+        return plan_inputs(wh, CurveSettings(model="markov1"))
 
 
 #: A second process that opens a DuckDB file read-write (taking its lock), says so, and waits.

@@ -17,6 +17,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOMS = ("data", "attribution", "optimizer", "service", "api", "cli", "report")
+#: Which rooms each room may import (DESIGN.md: data → attribution → optimizer →
+#: service → surfaces). The CLI starts the API (``touchpath serve``) and writes the
+#: report (``touchpath report``, the demo); no other surface imports another.
+ALLOWED = {
+    "data": set(),
+    "attribution": {"data"},
+    "optimizer": {"data", "attribution"},
+    "service": {"data", "attribution", "optimizer"},
+    "api": {"data", "attribution", "optimizer", "service"},
+    "cli": {"data", "attribution", "optimizer", "service", "api", "report"},
+    "report": {"data", "attribution", "optimizer", "service"},
+}
+
+
 def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -60,6 +74,19 @@ def test_no_module_imports_a_bare_room_name():
                        *sorted((ROOT / "bench").rglob("*.py"))]
              for line, name in _imports(f) if name.split(".")[0] in bare]
     assert not found, "\n".join(found)
+
+
+def test_rooms_import_only_the_rooms_before_them():
+    wrong = []
+    for room in ROOMS:
+        for f in sorted((ROOT / room).rglob("*.py")):
+            for line, name in _imports(f):
+                parts = name.split(".")
+                if parts[0] != "touchpath" or len(parts) < 2 or parts[1] not in ROOMS:
+                    continue
+                if parts[1] != room and parts[1] not in ALLOWED[room]:
+                    wrong.append(f"{f.relative_to(ROOT)}:{line}: {room} imports {name}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_nothing_installs_a_bare_top_level_module(tmp_path):

@@ -27,8 +27,8 @@ from touchpath.api.schemas import (
     problem_responses,
 )
 from touchpath.attribution.lifecycle import LifecycleRules
+from touchpath.attribution.roi import Period
 from touchpath.service import DEFAULTS, model_spec
-from touchpath.service.defaults import Period
 
 __all__ = ["channels_router", "router"]
 

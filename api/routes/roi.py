@@ -18,9 +18,8 @@ from touchpath.api.deps import DATA_VERSION_HEADER, ReaderKey, ReadSession, Read
 from touchpath.api.routes.attribution import _SPEC, DEFAULT_MODEL, _order
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, records
 from touchpath.api.schemas import ROIResponse, ROIRow, problem_responses
-from touchpath.attribution.roi import ChannelROITable
+from touchpath.attribution.roi import ChannelROITable, Period
 from touchpath.service import DEFAULTS, model_spec
-from touchpath.service.defaults import Period
 
 __all__ = ["router", "roi_table"]
 

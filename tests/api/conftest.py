@@ -1,7 +1,8 @@
-"""Fixtures of the API tests: API keys, TestClients, servers over the seeded warehouse.
+"""Fixtures of the API tests: settings, TestClients and servers over the seed.
 
-The seed itself (``tests/api/data/*.csv``, the ``seeded_db`` fixture) is shared with
-the report's tests and lives in ``tests/conftest.py``, which tabulates it.
+The seed warehouse (``seeded_db``, ``db_copy``) and the API keys (``keys``) are
+shared with the CLI tests and live in ``tests/conftest.py``; the seed data and
+its hand-worked table in :mod:`tests.seed`.
 """
 
 from __future__ import annotations
@@ -19,44 +20,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import SEED_DATA
+from tests.seed import COUNTS_A, COUNTS_B, DATA, Keys, seed_warehouse
 from touchpath.api.testing import free_port, stop_process, touchpath_command
 
-#: The seed's CSV files (the API's tests read them from here).
-DATA = SEED_DATA
-
-#: Row counts of the seeded warehouse ("state A") and after conversions_more.csv ("state B").
-COUNTS_A = {"channels": 4, "conversions": 7, "spend": 5, "touchpoints": 9}
-COUNTS_B = {**COUNTS_A, "conversions": 8}
-
-
-@dataclass(frozen=True)
-class Keys:
-    path: Path
-    read: str
-    write: str
-
-    def headers(self, role: str = "read", style: str = "bearer") -> dict[str, str]:
-        key = self.read if role == "read" else self.write
-        if style == "bearer":
-            return {"Authorization": f"Bearer {key}"}
-        return {"X-API-Key": key}
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory) -> Keys:
-    from touchpath.api.security import create_key
-
-    path = tmp_path_factory.mktemp("keys") / "touchpath.keys"
-    return Keys(path, create_key(path, "read", "analyst"), create_key(path, "write", "loader"))
-
-
-@pytest.fixture
-def db_copy(seeded_db, tmp_path) -> Path:
-    """A private copy of the seeded warehouse for tests that write."""
-    target = tmp_path / "wh.duckdb"
-    shutil.copyfile(seeded_db, target)
-    return target
+#: Re-exported for the API tests that import them from here.
+__all__ = ["COUNTS_A", "COUNTS_B", "DATA", "Keys", "live_server", "make_settings",
+           "seed_warehouse", "touchpath_serve"]
 
 
 def make_settings(db: Path, keys: Keys, **extra):

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import make_settings
+from tests.seed import history_rows
 
 CURVES = [
     {"channel": "a", "segments": [{"width": 100, "slope": 4.0}, {"width": 100, "slope": 1.0}]},
@@ -128,23 +129,12 @@ def test_cached_json_matches_fastapis_own_encoding(ro_client, read_h):
     assert json.loads(r.content) == jsonable_encoder(model)
 
 
-def _history_rows(db, channel: str) -> int:
-    from touchpath.data.warehouse import Warehouse
-
-    with Warehouse.open(db, read_only=True) as wh:
-        if not wh.conn.execute("SELECT count(*) FROM duckdb_tables() "
-                               "WHERE table_name = 'channel_verdicts'").fetchone()[0]:
-            return 0  # made on the first recorded verdict or status change
-        return wh.conn.execute("SELECT count(*) FROM channel_verdicts WHERE channel = ?",
-                               [channel]).fetchone()[0]
-
-
 def test_setting_the_status_a_channel_already_has_changes_nothing(db_copy, keys):
     from touchpath.api.main import create_app
 
     read_h, write_h = keys.headers("read"), keys.headers("write")
     url = "/v1/lifecycle?period=quarter&model=last_touch"
-    rows = _history_rows(db_copy, "tiktok")
+    rows = history_rows(db_copy, "tiktok")
     with TestClient(create_app(make_settings(db_copy, keys))) as c:
         cache = c.app.state.touchpath.cache
         v0 = c.get("/v1/health").json()["data_version"]
@@ -166,30 +156,4 @@ def test_setting_the_status_a_channel_already_has_changes_nothing(db_copy, keys)
         moved = c.post("/v1/channels/tiktok/status", headers=write_h,
                        json={"status": "established", "reason": "passed the Q1 test"})
         assert moved.json()["changed"] is True and moved.json()["data_version"] == v0 + 1
-    assert _history_rows(db_copy, "tiktok") == rows + 1
-
-
-def test_the_cli_says_an_unchanged_status_is_unchanged_and_records_nothing(db_copy):
-    from typer.testing import CliRunner
-
-    import touchpath.cli  # noqa: F401  (registers the commands)
-    from touchpath.cli.app import app
-    from touchpath.data.warehouse import Warehouse
-
-    with Warehouse.open(db_copy, read_only=True) as wh:
-        v0 = wh.data_version
-    rows = _history_rows(db_copy, "tiktok")
-    res = CliRunner().invoke(app, ["channel-status", "tiktok", "--status", "test",
-                                   "--reason", "still testing", "--db", str(db_copy)])
-    assert res.exit_code == 0, res.output
-    assert "tiktok" in res.output and "unchanged" in res.output and "->" not in res.output
-    with Warehouse.open(db_copy, read_only=True) as wh:
-        assert wh.data_version == v0
-    assert _history_rows(db_copy, "tiktok") == rows
-    res = CliRunner().invoke(app, ["channel-status", "tiktok", "--status", "exited",
-                                   "--reason", "poor ROI", "--db", str(db_copy)])
-    assert res.exit_code == 0, res.output
-    assert "test -> exited" in res.output
-    with Warehouse.open(db_copy, read_only=True) as wh:
-        assert wh.data_version == v0 + 1
-    assert _history_rows(db_copy, "tiktok") == rows + 1
+    assert history_rows(db_copy, "tiktok") == rows + 1

@@ -260,21 +260,3 @@ def test_a_long_read_and_a_waiting_ingest_do_not_hold_up_health(synth_db, keys, 
     # health shows the ingest once it is done
     assert after["counts"]["conversions"] == before["counts"]["conversions"] + 1
     assert after["data_version"] == before["data_version"] + 1
-
-
-def test_keys_create_prints_key_once_and_stores_hash(tmp_path):
-    from typer.testing import CliRunner
-
-    from touchpath.api.security import KeyStore
-    from touchpath.cli import app
-
-    path = tmp_path / "k"
-    runner = CliRunner()
-    out = runner.invoke(app, ["keys", "create", "--role", "write", "--label", "ci",
-                              "--keys-file", str(path)])
-    assert out.exit_code == 0, out.output
-    key = out.stdout.strip().splitlines()[0]
-    assert key.startswith("tp_") and key not in path.read_text()
-    assert KeyStore(path).lookup(key).role.value == "write"
-    bad = runner.invoke(app, ["keys", "create", "--role", "admin", "--keys-file", str(path)])
-    assert bad.exit_code != 0

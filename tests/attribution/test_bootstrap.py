@@ -103,7 +103,7 @@ def test_same_seed_same_intervals_other_seed_other_intervals():
     a = bootstrap(EqualSplit(), toy(), n_resamples=50, seed=11)
     b = bootstrap(EqualSplit(), toy(), n_resamples=50, seed=11)
     c = bootstrap(EqualSplit(), toy(), n_resamples=50, seed=12)
-    assert np.array_equal(a.details["bootstrap_conversions"], b.details["bootstrap_conversions"])
+    assert np.array_equal(a.bootstrap_.conversions, b.bootstrap_.conversions)
     assert np.array_equal(a.conversions_ci, b.conversions_ci)
     assert not np.array_equal(a.conversions_ci, c.conversions_ci)
 
@@ -112,14 +112,14 @@ def test_vectorised_matches_refit_loop_draw_for_draw():
     vec = bootstrap(EqualSplit(), toy(), n_resamples=40, seed=5)
     loop = bootstrap(EqualSplitNoMatrix(), toy(), n_resamples=40, seed=5)
     forced = bootstrap(EqualSplit(), toy(), n_resamples=40, seed=5, vectorise=False)
-    assert vec.details["bootstrap_method"] == "vectorised"
-    assert loop.details["bootstrap_method"] == "refit"
-    assert forced.details["bootstrap_method"] == "refit"
+    assert vec.bootstrap_.method == "vectorised"
+    assert loop.bootstrap_.method == "refit"
+    assert forced.bootstrap_.method == "refit"
     for other in (loop, forced):
-        np.testing.assert_allclose(vec.details["bootstrap_conversions"],
-                                   other.details["bootstrap_conversions"], rtol=1e-12)
-        np.testing.assert_allclose(vec.details["bootstrap_value"],
-                                   other.details["bootstrap_value"], rtol=1e-12)
+        np.testing.assert_allclose(vec.bootstrap_.conversions,
+                                   other.bootstrap_.conversions, rtol=1e-12)
+        np.testing.assert_allclose(vec.bootstrap_.value,
+                                   other.bootstrap_.value, rtol=1e-12)
         np.testing.assert_allclose(vec.conversions_ci, other.conversions_ci, rtol=1e-12)
 
 
@@ -135,11 +135,11 @@ def test_touchpath_linear_models_take_the_vectorised_route_and_match_the_refit(m
     """
     vec = bootstrap(model, toy(), n_resamples=40, seed=5)
     forced = bootstrap(model, toy(), n_resamples=40, seed=5, vectorise=False)
-    assert vec.details["bootstrap_method"] == "vectorised"
-    assert forced.details["bootstrap_method"] == "refit"
-    for key in ("bootstrap_conversions", "bootstrap_value"):
-        np.testing.assert_allclose(vec.details[key], forced.details[key], rtol=1e-12,
-                                   atol=1e-9)
+    assert vec.bootstrap_.method == "vectorised"
+    assert forced.bootstrap_.method == "refit"
+    for key in ("conversions", "value"):
+        np.testing.assert_allclose(getattr(vec.bootstrap_, key), getattr(forced.bootstrap_, key),
+                                   rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(vec.conversions_ci, forced.conversions_ci, rtol=1e-12,
                                atol=1e-9)
     np.testing.assert_allclose(vec.value_ci, forced.value_ci, rtol=1e-12, atol=1e-9)
@@ -183,8 +183,8 @@ def test_single_path_interval_matches_binomial_quantiles():
     lo, hi = stats.binom.ppf([0.025, 0.975], 1000, 0.3)
     assert abs(res.conversions_ci[0, 0] - lo) <= 2
     assert abs(res.conversions_ci[0, 1] - hi) <= 2
-    boot = res.details["bootstrap_conversions"][:, 0]
-    np.testing.assert_allclose(res.details["bootstrap_value"][:, 0], 12.0 * boot)
+    boot = res.bootstrap_.conversions[:, 0]
+    np.testing.assert_allclose(res.bootstrap_.value[:, 0], 12.0 * boot)
     assert abs(boot.std() - np.sqrt(1000 * 0.3 * 0.7)) < 1.0
 
 
@@ -201,16 +201,16 @@ def test_resampled_tables_keep_direct_and_drop_empty_paths():
     assert {t.n_paths for t in tables} == {1, 2}
 
 
-def test_details_carry_the_resampled_matrices():
+def test_the_result_carries_the_resampled_matrices():
     res = bootstrap(EqualSplit(), toy(), n_resamples=17, seed=8)
-    assert res.details["n_resamples"] == 17 and res.details["seed"] == 8
-    assert res.details["bootstrap_conversions"].shape == (17, 3)
-    assert res.details["bootstrap_value"].shape == (17, 3)
+    assert res.bootstrap_.n_resamples == 17 and res.bootstrap_.seed == 8
+    assert res.bootstrap_.conversions.shape == (17, 3)
+    assert res.bootstrap_.value.shape == (17, 3)
     np.testing.assert_allclose(
-        res.conversions_ci, percentile_interval(res.details["bootstrap_conversions"], 0.95))
+        res.conversions_ci, percentile_interval(res.bootstrap_.conversions, 0.95))
     # linear credit is efficient in every resample: it sums to that resample's conversions
     draws = np.concatenate(list(resample_counts(toy(), 17, seed=8)))
-    np.testing.assert_allclose(res.details["bootstrap_conversions"].sum(axis=1),
+    np.testing.assert_allclose(res.bootstrap_.conversions.sum(axis=1),
                                draws[:, 0].sum(axis=1))
 
 
@@ -272,7 +272,7 @@ def test_time_decay_bootstrap_resamples_journeys():
 
     touches, paths = touches_world()
     res = bootstrap(TimeDecay(7.0), paths, n_resamples=300, seed=6, touches=touches)
-    assert res.details["bootstrap_method"] == "touches"
+    assert res.bootstrap_.method == "touches"
     # point estimate by hand (docstring): a = 1/3 + 1/5, b = 2/3 + 1, c = 4/5
     np.testing.assert_allclose(res.conversions, [1 / 3 + 1 / 5, 5 / 3, 4 / 5])
     np.testing.assert_allclose(res.value, [10 + 10, 20 + 60, 40])
@@ -281,8 +281,8 @@ def test_time_decay_bootstrap_resamples_journeys():
     draws = rng.multinomial(8, [1 / 8] * 3 + [5 / 8], size=300)[:, :3]
     per_journey = np.array([[1 / 3, 2 / 3, 0], [0, 1, 0], [1 / 5, 0, 4 / 5]])
     values = np.array([30.0, 60.0, 50.0])[:, None]
-    np.testing.assert_allclose(res.details["bootstrap_conversions"], draws @ per_journey)
-    np.testing.assert_allclose(res.details["bootstrap_value"], draws @ (per_journey * values))
+    np.testing.assert_allclose(res.bootstrap_.conversions, draws @ per_journey)
+    np.testing.assert_allclose(res.bootstrap_.value, draws @ (per_journey * values))
     assert np.all(res.conversions_ci[:, 0] <= res.conversions)
     assert np.all(res.conversions <= res.conversions_ci[:, 1])
 
@@ -292,13 +292,13 @@ def test_markov_bootstrap_is_seeded_and_brackets_the_point_estimate():
 
     a = bootstrap(MarkovChain(order=1), toy(), n_resamples=60, seed=2)
     b = bootstrap(MarkovChain(order=1), toy(), n_resamples=60, seed=2)
-    assert a.details["bootstrap_method"] == "refit"
+    assert a.bootstrap_.method == "refit"
     assert np.array_equal(a.conversions_ci, b.conversions_ci)
     assert np.all(a.conversions_ci[:, 0] <= a.conversions)
     assert np.all(a.conversions <= a.conversions_ci[:, 1])
     # Markov credit is efficient in every resample: rows sum to that resample's conversions
     draws = np.concatenate(list(resample_counts(toy(), 60, seed=2)))
-    np.testing.assert_allclose(a.details["bootstrap_conversions"].sum(axis=1),
+    np.testing.assert_allclose(a.bootstrap_.conversions.sum(axis=1),
                                draws[:, 0].sum(axis=1))
 
 
@@ -322,4 +322,4 @@ def test_a_model_failing_on_a_resample_names_the_resample_and_the_reason():
     assert isinstance(info.value.__cause__, DegenerateGameError)
     # the shrunk default has no such failure
     res = bootstrap(ShapleyConversionRate(), pt, n_resamples=20, seed=0)
-    assert np.all(np.isfinite(res.details["bootstrap_conversions"]))
+    assert np.all(np.isfinite(res.bootstrap_.conversions))

@@ -126,8 +126,8 @@ def test_ci_adds_bounds_for_every_model_with_a_shared_seed():
     assert (tidy.conversions <= tidy.conversions_hi).all()
     # same seed → same resampled journeys: path a>c's resampled conversions are first's a
     # credit and last's c credit
-    f = comp.result("first").details["bootstrap_conversions"]
-    la = comp.result("last").details["bootstrap_conversions"]
+    f = comp.result("first").bootstrap_.conversions
+    la = comp.result("last").bootstrap_.conversions
     np.testing.assert_array_equal(f[:, 0], la[:, 2])
 
 

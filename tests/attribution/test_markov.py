@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from touchpath.attribution.markov import (
     MarkovChain,
+    MarkovFit,
     choose_order,
     fit_markov,
     removal_effects,
@@ -56,12 +57,12 @@ def test_hand_worked_first_order_chain(hand_paths):
     a, b, c = 190 * (10, 15, 6)/31 = 1900/31, 2850/31, 1140/31.
     """
     res = MarkovChain(order=1).attribute(hand_paths)
-    re = res.details["removal_effects"]
+    re = res.fit_.removal_effects_frame()["conversions"]
     assert [re[c] for c in "abc"] == pytest.approx([1 / 2, 5 / 6, 1 / 4], abs=1e-12)
-    re_v = res.details["removal_effects_value"]
+    re_v = res.fit_.removal_effects_frame()["value"]
     assert [re_v[c] for c in "abc"] == pytest.approx([10 / 19, 15 / 19, 6 / 19], abs=1e-12)
-    assert res.details["conversion_probability"] == pytest.approx(4 / 7, abs=1e-15)
-    assert res.details["expected_value"] == pytest.approx(190 / 7, abs=1e-12)
+    assert res.fit_.conversion_probability == pytest.approx(4 / 7, abs=1e-15)
+    assert res.fit_.expected_value == pytest.approx(190 / 7, abs=1e-12)
     assert res.conversions == pytest.approx([24 / 19, 40 / 19, 12 / 19], abs=1e-11)
     assert res.value == pytest.approx([1900 / 31, 2850 / 31, 1140 / 31], abs=1e-9)
     assert res.params == {"order": 1}
@@ -248,7 +249,7 @@ def test_first_order_removal_effects_match_the_true_chain():
     pt = _simulate(TRUE_P, 1_000_000, seed=7)
     truth = _true_removal_effects(TRUE_P)
     res = MarkovChain(order=1).attribute(pt)
-    got = np.array([res.details["removal_effects"][c] for c in "abcd"])
+    got = res.fit_.removal_effects_frame()["conversions"][list("abcd")].to_numpy()
     assert np.abs(got - truth).max() < 0.005
     true_share = truth / truth.sum()
     assert np.abs(res.share - true_share).max() < 0.003
@@ -264,8 +265,8 @@ def test_two_runs_are_bit_identical(hand_paths):
     b = MarkovChain(order=2).attribute(hand_paths)
     assert np.array_equal(a.conversions, b.conversions)
     assert np.array_equal(a.value, b.value)
-    assert a.details["removal_effects"] == b.details["removal_effects"]
-    pd.testing.assert_frame_equal(a.details["transition_table"], b.details["transition_table"])
+    assert np.array_equal(a.fit_.removal_effects, b.fit_.removal_effects)
+    pd.testing.assert_frame_equal(a.fit_.transition_table, b.fit_.transition_table)
 
 
 def test_value_credit_is_positive_when_values_are():
@@ -281,7 +282,7 @@ def test_no_conversions_gives_zero_credit():
     res = MarkovChain(order=2).attribute(pt)
     assert res.conversions.tolist() == [0.0, 0.0]
     assert res.value.tolist() == [0.0, 0.0]
-    assert set(res.details["removal_effects"].values()) == {0.0}
+    assert set(res.fit_.removal_effects.tolist()) == {0.0}
 
 
 def test_single_channel_world_gets_everything():
@@ -291,7 +292,7 @@ def test_single_channel_world_gets_everything():
         res = MarkovChain(order=order).attribute(pt)
         assert res.conversions.tolist() == [3.0]
         assert res.value.tolist() == [25.0]
-        assert res.details["removal_effects"] == {"a": 1.0}
+        assert res.fit_.removal_effects_frame()["conversions"].to_dict() == {"a": 1.0}
 
 
 def test_channel_only_last_on_null_paths_gets_zero():
@@ -299,7 +300,7 @@ def test_channel_only_last_on_null_paths_gets_zero():
                               value=[30.0, 0, 0], nulls=[1, 2, 4])
     for order in (1, 2):
         res = MarkovChain(order=order).attribute(pt)
-        assert res.details["removal_effects"]["z"] == 0.0
+        assert res.fit_.removal_effects_frame().at["z", "conversions"] == 0.0
         assert res.conversions[pt.channels.index("z")] == 0.0
 
 
@@ -339,7 +340,7 @@ def test_self_loops_change_the_table_not_the_credit():
         plain = MarkovChain(order=order).attribute(pt)
         assert loops.conversions == pytest.approx(plain.conversions, abs=1e-10)
         assert loops.value == pytest.approx(plain.value, abs=1e-9)
-        t = loops.details["transition_table"]
+        t = loops.fit_.transition_table
         assert ((t.from_state.astype(str) == "a") & (t.to_state.astype(str) == "a")).any() \
             == (order == 1)
 
@@ -348,7 +349,7 @@ def test_empty_table():
     pt = PathTable.from_paths([], conversions=[])
     res = MarkovChain(order=1).attribute(pt)
     assert res.conversions.size == 0
-    assert res.details["transition_table"].empty
+    assert res.fit_.transition_table.empty
 
 
 @pytest.mark.parametrize("bad", [0, 5, "two", 1.5, True])
@@ -396,7 +397,8 @@ def test_auto_order_picks_one_for_first_order_data():
     assert choice.order == 1
     res = MarkovChain(order="auto").attribute(pt)
     assert res.params == {"order": 1}
-    assert res.details["order_selection"]["order"].tolist() == [1, 2, 3, 4]
+    assert res.fit_.order_selection["order"].tolist() == [1, 2, 3, 4]
+    assert res.fit_.order_auto and res.fit_.order == 1
 
 
 def test_auto_log_loss_of_order_one_against_direct_computation():
@@ -579,3 +581,20 @@ def test_value_removal_effects_do_not_depend_on_the_money_unit(unit):
     fit = fit_markov(pt, 1)
     assert fit.removal_effects.tolist() == pytest.approx([1.0, 0.5], abs=1e-12)
     assert fit.removal_effects_value.tolist() == pytest.approx([1.0, 0.5], abs=1e-12)
+
+
+def test_the_fit_record_is_typed_and_lists_its_scalars(hand_paths):
+    """hand_paths at order 1: states (start), a, b, c; nine distinct transitions
+    (start→a, start→b, a→b, a→c, b→conv, b→null, b→c, c→conv, c→null)."""
+    res = MarkovChain(order=1).attribute(hand_paths)
+    fit = res.fit_
+    assert isinstance(fit, MarkovFit) and not hasattr(res, "details")
+    assert (fit.n_states, fit.n_transitions, len(fit.transition_table)) == (4, 9, 9)
+    assert fit.channels == res.channels and not fit.order_auto and fit.order_selection is None
+    diagnostics = fit.diagnostics()
+    assert list(diagnostics) == ["order", "conversion_probability", "expected_value", "n_states",
+                                 "n_transitions", "iterations", "error_bound", "tol",
+                                 "order_auto"]
+    assert diagnostics["conversion_probability"] == pytest.approx(4 / 7, abs=1e-15)
+    assert diagnostics["tol"] == 1e-13 and diagnostics["order"] == 1
+    assert res.bootstrap_ is None

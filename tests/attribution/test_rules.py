@@ -81,7 +81,7 @@ def test_last_non_direct_skips_direct_unless_all_direct(toy):
     """
     result = LastNonDirect().attribute(toy)
     check(result, [1, 1, 4, 1], [20, 40, 180, 10])
-    assert result.details["all_direct_conversions"] == 1.0
+    assert result.fit_.all_direct_conversions == 1.0
     assert result.params == {"direct_channels": ("direct", "owned_site")}
 
 
@@ -259,7 +259,7 @@ def test_time_decay_hand_worked():
     np.testing.assert_allclose(res.conversions, [17 / 21, 9 / 7, 19 / 21], rtol=1e-12)
     np.testing.assert_allclose(res.value, [30.0, 35.0, 50.0], rtol=1e-12)
     assert (res.total_conversions, res.total_value) == (3.0, 115.0)
-    assert res.details["journeys"] == 3
+    assert res.fit_.journeys == 3
 
 
 def test_time_decay_with_paths_uses_their_channels_totals_and_direct():

@@ -64,7 +64,7 @@ def test_subset_form_hand_worked(toy):
     assert sum(expected) == 7
     assert_fractions(res.conversions, expected)
     assert_fractions(res.value, [F(295, 3), F(280, 3), F(175, 3)])
-    assert res.details["channel_sets"] == 5
+    assert res.fit_.channel_sets == 5
 
 
 def test_ordered_form_hand_worked(toy):
@@ -82,12 +82,12 @@ def test_ordered_form_hand_worked(toy):
     Value, same shares: b > a > b (20): b@1 5, b@3 5, a@2 10.
     """
     res = OrderedShapley().attribute(toy)
-    by_pos = res.details["conversions_by_position"]
+    by_pos = res.fit_.conversions_by_position
     assert_fractions(by_pos[0], [F(17, 6), F(1, 2), 0])
     assert_fractions(by_pos[1], [F(5, 4), F(4, 3), F(1, 4)])
     assert_fractions(by_pos[2], [0, F(1, 2), F(1, 3)])
     assert_fractions(res.conversions, [F(10, 3), F(17, 6), F(5, 6)])
-    tidy = res.details["by_position"].set_index(["channel", "position"])
+    tidy = res.fit_.by_position.set_index(["channel", "position"])
     assert tidy.loc[("b", 3), "value"] == pytest.approx(5.0)
     assert tidy.loc[("a", 2), "value"] == pytest.approx(10.0)
     # value of a at position 1: 10 (a) + 40/2 (a > b) + 50/2 (a > c) + 100/3 (a > b > c)
@@ -129,10 +129,10 @@ def test_journey_scope_hand_worked_unseen_zero(toy):
     expected = [1 + F(7, 8) + F(3, 4) + F(16, 15), 1 + F(17, 8) + F(17, 30), F(1, 4) - F(19, 30)]
     assert sum(expected) == 7
     res = ShapleyConversionRate(scope="journey").attribute(toy)
-    assert res.details["unseen"] == "zero"  # the journey scope's default rule
+    assert res.fit_.unseen == "zero"  # the journey scope's default rule
     assert_fractions(res.conversions, expected)
-    assert res.details["method"] == "exact"
-    assert res.details["coalitions_observed"] == 6  # the five converting sets and {c}
+    assert res.fit_.method == "exact"
+    assert res.fit_.coalitions_observed == 6  # the five converting sets and {c}
 
 
 def test_journey_scope_value_hand_worked(toy):
@@ -231,12 +231,12 @@ def test_global_scope_hand_worked_both_unseen_rules(toy):
                     shapley3(game, "c", "a", "b")] == expected
         assert sum(phi) == F(1, 4) and sum(phi_value) == 25
         res = ShapleyConversionRate(unseen=unseen, prior_journeys=0).attribute(toy)
-        assert res.details["method"] == "exact" and res.details["unseen"] == unseen
-        assert res.details["prior_journeys"] == 0
-        assert_fractions(res.details["phi"], phi)
-        assert_fractions(res.details["phi_value"], phi_value)
-        assert res.details["v_grand"] == pytest.approx(0.25)
-        assert res.details["v_grand_value"] == pytest.approx(25.0)
+        assert res.fit_.method == "exact" and res.fit_.unseen == unseen
+        assert res.fit_.prior_journeys == 0
+        assert_fractions(res.fit_.phi, phi)
+        assert_fractions(res.fit_.phi_value, phi_value)
+        assert res.fit_.v_grand == pytest.approx(0.25)
+        assert res.fit_.v_grand_value == pytest.approx(25.0)
         assert_fractions(res.conversions, [28 * x for x in phi])
         assert_fractions(res.value, [10 * x for x in phi_value])
     assert_fractions(ShapleyConversionRate(prior_journeys=0.0).attribute(toy).conversions,
@@ -294,19 +294,19 @@ def test_global_scope_hand_worked_with_shrinkage():
                 shapley3(game, "c", "a", "b")] == expected
     pt = PathTable.from_paths(**SHRINK)
     res = ShapleyConversionRate(prior_journeys=2).attribute(pt)
-    assert res.details["prior_journeys"] == 2 and res.details["method"] == "exact"
-    assert_fractions(res.details["phi"], phi)
-    assert_fractions(res.details["phi_value"], phi_value)
-    assert res.details["v_grand"] == pytest.approx(5 / 12, rel=1e-12)
-    assert res.details["v_grand_value"] == pytest.approx(20.0, rel=1e-12)
+    assert res.fit_.prior_journeys == 2 and res.fit_.method == "exact"
+    assert_fractions(res.fit_.phi, phi)
+    assert_fractions(res.fit_.phi_value, phi_value)
+    assert res.fit_.v_grand == pytest.approx(5 / 12, rel=1e-12)
+    assert res.fit_.v_grand_value == pytest.approx(20.0, rel=1e-12)
     assert_fractions(res.conversions, [F(-1, 3), F(5, 3), F(8, 3)])
     assert_fractions(res.value, [F(85, 24), F(1045, 24), F(875, 12)])
     # the same game sampled over random orders (2 of 3 players exact, then sampling)
     sampled = ShapleyConversionRate(prior_journeys=2, max_exact_channels=2,
                                     n_permutations=3000, seed=1).attribute(pt)
-    assert sampled.details["v_grand"] == pytest.approx(5 / 12, rel=1e-12)
-    gap = sampled.details["phi"] - np.array([float(x) for x in phi])
-    assert np.all(np.abs(gap) < 4.5 * sampled.details["conversions_se"] * 5 / 12 / 4 + 1e-12)
+    assert sampled.fit_.v_grand == pytest.approx(5 / 12, rel=1e-12)
+    gap = sampled.fit_.phi - np.array([float(x) for x in phi])
+    assert np.all(np.abs(gap) < 4.5 * sampled.fit_.conversions_se * 5 / 12 / 4 + 1e-12)
 
 
 def test_global_scope_observed_grand_coalition_that_never_converts():
@@ -322,9 +322,9 @@ def test_global_scope_observed_grand_coalition_that_never_converts():
     with pytest.raises(DegenerateGameError, match="prior_journeys > 0"):
         ShapleyConversionRate(prior_journeys=0).attribute(pt)
     res = ShapleyConversionRate().attribute(pt)
-    assert res.details["prior_journeys"] == 30.0
-    assert_fractions(res.details["phi"], [F(31, 128), F(-1, 128)])
-    assert res.details["v_grand"] == pytest.approx(15 / 64, rel=1e-12)
+    assert res.fit_.prior_journeys == 30.0
+    assert_fractions(res.fit_.phi, [F(31, 128), F(-1, 128)])
+    assert res.fit_.v_grand == pytest.approx(15 / 64, rel=1e-12)
     assert_fractions(res.conversions, [F(31, 15), F(-1, 15)])
     assert np.all(np.isfinite(res.conversions)) and res.conversions.sum() == pytest.approx(2)
 
@@ -354,9 +354,9 @@ def test_global_scope_attributes_synthetic_demo_data(seed):
     inside = {t: row for t, row in table.items() if row[2] > 0 and t <= players}
     pooled = sum(row[0] for row in inside.values()) / sum(row[2] for row in inside.values())
     conv_n, _, j_n = inside.get(players, (0.0, 0.0, 0.0))
-    assert res.details["v_grand"] == pytest.approx((conv_n + 30 * pooled) / (j_n + 30),
+    assert res.fit_.v_grand == pytest.approx((conv_n + 30 * pooled) / (j_n + 30),
                                                    rel=1e-12)
-    assert sum(res.details["phi"]) == pytest.approx(res.details["v_grand"], rel=1e-9)
+    assert sum(res.fit_.phi) == pytest.approx(res.fit_.v_grand, rel=1e-9)
     if j_n > 0 and conv_n == 0:  # the case the shrinkage exists for
         with pytest.raises(DegenerateGameError):
             ShapleyConversionRate(prior_journeys=0).attribute(pt)
@@ -522,7 +522,7 @@ def test_global_scope_matches_brute_force(pt, unseen, m):
     res = model.attribute(pt)
     for (phi, grand, total), key, credit in zip(games, ("phi", "phi_value"),
                                                 (res.conversions, res.value), strict=True):
-        np.testing.assert_allclose(res.details[key], phi, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(getattr(res.fit_, key), phi, rtol=1e-9, atol=1e-12)
         assert sum(phi) == pytest.approx(grand, abs=1e-12)  # Shapley efficiency, brute force
         expected = np.array(phi) * total / grand if total > 0 else np.zeros(len(phi))
         scale = total / grand if total > 0 else 1.0
@@ -563,9 +563,9 @@ def test_journey_sampling_is_within_a_few_standard_errors_of_exact():
     exact = ShapleyConversionRate(scope="journey").attribute(pt)
     sampled = ShapleyConversionRate(scope="journey", max_exact_channels=4, n_permutations=400,
                                     seed=7).attribute(pt)
-    assert exact.details["method"] == "exact" and sampled.details["method"] == "permutation"
+    assert exact.fit_.method == "exact" and sampled.fit_.method == "permutation"
     for key, se_key in (("conversions", "conversions_se"), ("value", "value_se")):
-        se = sampled.details[se_key]
+        se = getattr(sampled.fit_, se_key)
         assert np.all(se > 0)
         z = (getattr(sampled, key) - getattr(exact, key)) / se
         assert np.max(np.abs(z)) < 4.5, z
@@ -585,15 +585,15 @@ def test_global_sampling_is_within_a_few_standard_errors_and_the_bound_of_exact(
     exact = ShapleyConversionRate(unseen=unseen).attribute(pt)
     sampled = ShapleyConversionRate(max_exact_channels=4, n_permutations=400, seed=7,
                                     unseen=unseen).attribute(pt)
-    assert exact.details["method"] == "exact" and sampled.details["method"] == "permutation"
-    assert sampled.details["v_grand"] == pytest.approx(exact.details["v_grand"], rel=1e-12)
+    assert exact.fit_.method == "exact" and sampled.fit_.method == "permutation"
+    assert sampled.fit_.v_grand == pytest.approx(exact.fit_.v_grand, rel=1e-12)
     for key in ("conversions", "value"):
-        se, bound = sampled.details[f"{key}_se"], sampled.details[f"{key}_bound"]
+        se, bound = getattr(sampled.fit_, f"{key}_se"), getattr(sampled.fit_, f"{key}_bound")
         assert np.all(se > 0) and np.all(bound > 0)
         gap = getattr(sampled, key) - getattr(exact, key)
         assert np.max(np.abs(gap / se)) < 4.5, gap / se
         assert np.all(np.abs(gap) <= bound)
-    assert sampled.details["bound_level"] == 0.95
+    assert sampled.fit_.bound_level == 0.95
     # each order's marginals sum to v(N), so the normalised mean is efficient
     assert sampled.conversions.sum() == pytest.approx(pt.total_conversions, rel=1e-12)
     assert sampled.value.sum() == pytest.approx(pt.total_value, rel=1e-12)
@@ -612,9 +612,9 @@ def test_global_sampling_hand_checked_on_two_players():
     assert_fractions(exact.conversions, [F(3, 2), F(1, 2)])
     sampled = ShapleyConversionRate(max_exact_channels=1, n_permutations=2000,
                                     seed=3, prior_journeys=0).attribute(pt)
-    share_ab = (sampled.details["phi"][0] - 1.0) / (0.5 - 1.0)  # fraction of (a, b) orders
+    share_ab = (sampled.fit_.phi[0] - 1.0) / (0.5 - 1.0)  # fraction of (a, b) orders
     assert 0.45 < share_ab < 0.55
-    np.testing.assert_allclose(sampled.details["phi"],
+    np.testing.assert_allclose(sampled.fit_.phi,
                                share_ab * np.array([0.5, 0.5]) + (1 - share_ab) * np.array([1, 0]),
                                rtol=1e-12)
 
@@ -662,10 +662,10 @@ def test_channel_only_on_null_paths_gets_zero(model, toy):
                                  TOY["nulls"] + [5, 3, 2])
     base, res = model.attribute(toy), model.attribute(extra)
     assert res.channels[-1] == "x" and res.conversions[-1] == 0 and res.value[-1] == 0
-    if res.details.get("method") != "permutation":
+    if getattr(res.fit_, "method", None) != "permutation":
         np.testing.assert_allclose(res.conversions[:3], base.conversions, rtol=1e-12)
     if isinstance(model, ShapleyConversionRate):
-        assert res.details["journeys_left_out"] == 5 + 3 + 2
+        assert res.fit_.journeys_left_out == 5 + 3 + 2
 
 
 def test_no_conversions_gives_zero_credit():

@@ -203,7 +203,7 @@ def test_report_options_default_to_the_services():
 
 
 def test_report_without_spend_says_why_there_is_no_plan(tmp_path):
-    from tests.conftest import SEED_DATA
+    from tests.seed import DATA as SEED_DATA
     from touchpath.data.warehouse import Warehouse
 
     db = tmp_path / "w.duckdb"

@@ -4,7 +4,7 @@ Choices shown in ``--help`` and checked by Typer (``plan``), ``--order`` taking
 ``1``-``4`` or ``auto`` everywhere (``report`` too), ``--collapse-repeats /
 --keep-repeats`` everywhere, one ``--from`` / ``--to`` for the journey commands,
 and one model label for the ROI table whether or not a period has conversions.
-Hand-worked numbers on the seed of conftest.py.
+Hand-worked numbers on the seed of tests/seed.
 """
 
 import csv
@@ -92,9 +92,12 @@ def _plan(curves_file, *extra) -> dict:
 
 
 def test_plan_unmodelled_choice_reaches_the_plan(curves_file):
-    """hold: email keeps 10, a gets 140 → 100·4 + 40·1 = 440; zero: a 150 → 450."""
-    held = _plan(curves_file)
-    zero = _plan(curves_file, "--unmodelled", "zero")
+    """hold: email keeps 10, a gets 140 → 100·4 + 40·1 = 440; zero: a 150 → 450.
+
+    No limit on a's change from its 80 of last quarter (``--max-change none``).
+    """
+    held = _plan(curves_file, "--max-change", "none")
+    zero = _plan(curves_file, "--unmodelled", "zero", "--max-change", "none")
     assert {c["channel"]: c["spend"] for c in held["channels"]} == pytest.approx(
         {"a": 140.0, "email": 10.0})
     assert held["expected_revenue"] == pytest.approx(440.0)
@@ -106,11 +109,46 @@ def test_plan_unmodelled_choice_reaches_the_plan(curves_file):
 def test_plan_monthly_even_and_solver_choices_reach_the_plan(curves_file):
     """Even split: each month of 2027Q1 gets a third of the quarter (140 / 3, 10 / 3)."""
     plan = _plan(curves_file, "--monthly", "even", "--solver", "auto", "--quarter", "2027Q1",
-                 "--objective", "revenue")
+                 "--objective", "revenue", "--max-change", "none")
     assert plan["months"] == ["2027-01", "2027-02", "2027-03"]
     months = {c["channel"]: c["monthly"] for c in plan["channels"]}
     assert months["a"] == pytest.approx({m: 140 / 3 for m in plan["months"]})
     assert months["email"] == pytest.approx({m: 10 / 3 for m in plan["months"]})
+
+
+def test_plan_keeps_each_channel_within_30_percent_unless_told_otherwise(curves_file):
+    """a spent 80 last quarter: at most 80 · 1.3 = 104 → 100·4 + 4·1 = 404, 114 spent of 150.
+
+    ``--max-change 0.5``: a at most 120 → 420; ``none``: a 140 → 440 (the whole budget).
+    """
+    default = _plan(curves_file)
+    assert {c["channel"]: c["spend"] for c in default["channels"]} == pytest.approx(
+        {"a": 104.0, "email": 10.0})
+    assert default["expected_revenue"] == pytest.approx(404.0)
+    assert default["total_spend"] == pytest.approx(114.0)
+    assert _plan(curves_file, "--max-change", "0.5")["expected_revenue"] == pytest.approx(420.0)
+    lifted = _plan(curves_file, "--max-change", "none")
+    assert lifted["expected_revenue"] == pytest.approx(440.0)
+    assert lifted["total_spend"] == pytest.approx(150.0)
+
+
+def test_plan_max_change_says_how_to_lift_it_and_refuses_nonsense(curves_file):
+    param = _params("plan")["--max-change"]
+    assert param.default == "0.3" and "'none' for no limit" in param.help
+    for bad in ("-0.1", "lots"):
+        res = runner.invoke(app, ["plan", "--curves", str(curves_file), "--max-change", bad])
+        assert res.exit_code == 2
+        assert "Invalid value for '--max-change'" in _flat(res.output)
+
+
+def test_plan_from_curves_without_a_budget_plans_last_quarters_spend(curves_file):
+    """The curves' previous spend: a 80 + email 10 = 90; a stays within 56..104 → a 80."""
+    res = runner.invoke(app, ["plan", "--curves", str(curves_file), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    plan = json.loads(res.stdout)
+    assert plan["budget"] == pytest.approx(90.0)
+    assert {c["channel"]: c["spend"] for c in plan["channels"]} == pytest.approx(
+        {"a": 80.0, "email": 10.0})
 
 
 # ----------------------------------------------------------------------- order
@@ -127,9 +165,10 @@ def test_order_is_one_option_everywhere():
 
 
 @pytest.mark.parametrize(("given", "model", "order"), [
-    ("auto", "markov(order=auto)", None), ("AUTO", "markov(order=auto)", None),
-    ("3", "markov", 3), (None, "markov", None)])
+    ("auto", "markov_auto", None), ("AUTO", "markov_auto", None),
+    ("3", "markov3", 3), (None, "markov1", None)])
 def test_report_takes_order_1_to_4_or_auto(monkeypatch, tmp_path, given, model, order):
+    """The report gets the service's spec of --model / --order (the service's order: 1)."""
     import touchpath.report.html
     from touchpath.attribution.registry import make_model
 
@@ -145,7 +184,7 @@ def test_report_takes_order_1_to_4_or_auto(monkeypatch, tmp_path, given, model, 
                               "--out", str(tmp_path / "r.html"), *args])
     assert res.exit_code == 0, res.output
     options = seen["options"]
-    assert (options.model, options.order) == (model, order)
+    assert (options.model, options.order) == (model, None)
     expected = "auto" if given and given.lower() == "auto" else (order or 1)
     assert make_model(options.model_spec).order == expected
 

@@ -283,16 +283,18 @@ def test_compare_from_the_warehouse_runs_time_decay_with_intervals(warehouse_fil
     assert "skipped" not in res.stderr
 
 
-def test_comparison_for_demo_prints_and_writes_the_chart(csv_file, tmp_path):
+def test_show_comparison_prints_the_service_default_comparison_and_writes_the_chart(csv_file,
+                                                                                   tmp_path):
     from rich.console import Console
 
-    from touchpath.cli.attribution_cmds import comparison_for_demo
+    from touchpath import service
+    from touchpath.cli.attribution_cmds import show_comparison
     from touchpath.data.paths import PathTable
 
     buffer = io.StringIO()
     chart = tmp_path / "demo_compare.png"
-    comp = comparison_for_demo(PathTable.read_csv(csv_file), plot_path=chart,
-                               console=Console(file=buffer, width=200))
+    comp = service.compare_paths(PathTable.read_csv(csv_file))  # the default models
+    show_comparison(comp, Console(file=buffer, width=200), plot_path=chart)
     text = buffer.getvalue()
     assert "markov2" in text and "order=" not in text and "Spearman" in text
     assert "skipped time_decay" in text
@@ -435,8 +437,8 @@ def test_details_shows_shapley_standard_errors_when_sampled(csv_file):
     assert "from 200 sampled permutations" in res.stdout
     model = make_model("shapley_rate", max_exact_channels=1, n_permutations=200)
     result = model.attribute(PathTable.read_csv(csv_file))
-    se = result.details["conversions_se"]
-    assert result.details["method"] == "permutation" and (se > 0).any()
+    se = result.fit_.conversions_se
+    assert result.fit_.method == "permutation" and (se > 0).any()
     lines = res.stdout.splitlines()
     below = lines[next(i for i, x in enumerate(lines) if "Sampling standard errors" in x):]
     for k, channel in enumerate(result.channels):

@@ -14,10 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 import touchpath.cli  # noqa: F401  (registers the commands)
+from tests.seed import DATA
 from touchpath.api.testing import free_port, stop_process, touchpath_command
 from touchpath.cli.app import app
-
-from .conftest import DATA
 
 #: Every command that opens the warehouse, with the arguments it needs besides --db.
 COMMANDS = {
@@ -83,7 +82,7 @@ def run_touchpath(args, tmp_path):
 
 def test_second_serve_and_cli_ingest_fail_in_one_line_while_serve_holds_the_file(
         db_copy, keys, tmp_path):
-    from .conftest import COUNTS_A
+    from tests.seed import COUNTS_A
 
     server, base = start_serve(db_copy, keys, tmp_path)
     try:

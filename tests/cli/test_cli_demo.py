@@ -60,9 +60,8 @@ def digest(path):
 
 
 def test_demo_refuses_a_warehouse_it_did_not_make_and_leaves_it_alone(db_copy, tmp_path):
+    from tests.seed import COUNTS_A
     from touchpath.data.warehouse import Warehouse
-
-    from .conftest import COUNTS_A
 
     before = digest(db_copy)
     res = run_demo_cli(db_copy, tmp_path / "out")
@@ -142,3 +141,26 @@ def test_demo_creates_its_warehouse_over_an_empty_file(tmp_path):
     assert res.exit_code == 0, res.output
     with Warehouse.open(db, read_only=True) as wh:
         assert wh.counts()["touchpoints"] > 0 and wh.made_by_demo
+
+
+def test_demo_fits_the_roi_table_once_for_its_steps_and_once_for_the_report(tmp_path,
+                                                                              monkeypatch):
+    """ROI, lifecycle, curves and plan read one table through the demo's memo.
+
+    Without it the steps would fit it four times (the ROI step, the lifecycle
+    step, and the curves' own table and verdicts); the report answers from its
+    own cache and fits it once more.
+    """
+    import touchpath.service.roi as roi_workflow
+
+    fitted = []
+    real = roi_workflow.channel_roi
+
+    def counting(wh, model, period, *args, **kwargs):
+        fitted.append((getattr(model, "name", model), period))
+        return real(wh, model, period, *args, **kwargs)
+
+    monkeypatch.setattr(roi_workflow, "channel_roi", counting)
+    res = run_demo_cli(tmp_path / "d.duckdb", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    assert fitted == [("markov", "month")] * 2

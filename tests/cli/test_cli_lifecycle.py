@@ -1,9 +1,11 @@
-"""``touchpath lifecycle --baseline paid|all`` on a small synthetic warehouse.
+"""``touchpath lifecycle --baseline paid|all`` and ``touchpath channel-status``.
 
-The baseline of the latest cycle is recomputed from the ROI table rows:
-``paid`` sums revenue and spend over established channels with spend in the
-cycle; ``all`` adds the revenue of the unpaid ones (owned site, app push),
-whose spend is 0, so it is strictly larger when they earn revenue.
+``lifecycle`` on a small synthetic warehouse: the baseline of the latest cycle
+is recomputed from the ROI table rows: ``paid`` sums revenue and spend over
+established channels with spend in the cycle; ``all`` adds the revenue of the
+unpaid ones (owned site, app push), whose spend is 0, so it is strictly larger
+when they earn revenue. ``channel-status`` on a copy of the seed (tiktok is in
+test).
 """
 
 import json
@@ -12,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import touchpath.cli  # noqa: F401  (registers the commands)
+from tests.seed import history_rows
 from touchpath.attribution.rules import Linear
 from touchpath.cli.app import app
 from touchpath.data.synth import TEST_CHANNEL
@@ -52,3 +55,24 @@ def test_lifecycle_cli_baseline_paid_by_default_and_all_on_request(db):
     assert _verdict(db, "--baseline", "paid")["baseline"] == pytest.approx(paid)
     v = _verdict(db, "--baseline", "all")
     assert v["baseline"] == pytest.approx(literal) and v["rules"]["baseline"] == "all"
+
+
+# ---------------------------------------------------------------- channel-status
+def test_the_cli_says_an_unchanged_status_is_unchanged_and_records_nothing(db_copy):
+    with Warehouse.open(db_copy, read_only=True) as wh:
+        v0 = wh.data_version
+    rows = history_rows(db_copy, "tiktok")
+    res = CliRunner().invoke(app, ["channel-status", "tiktok", "--status", "test",
+                                   "--reason", "still testing", "--db", str(db_copy)])
+    assert res.exit_code == 0, res.output
+    assert "tiktok" in res.output and "unchanged" in res.output and "->" not in res.output
+    with Warehouse.open(db_copy, read_only=True) as wh:
+        assert wh.data_version == v0
+    assert history_rows(db_copy, "tiktok") == rows
+    res = CliRunner().invoke(app, ["channel-status", "tiktok", "--status", "exited",
+                                   "--reason", "poor ROI", "--db", str(db_copy)])
+    assert res.exit_code == 0, res.output
+    assert "test -> exited" in res.output
+    with Warehouse.open(db_copy, read_only=True) as wh:
+        assert wh.data_version == v0 + 1
+    assert history_rows(db_copy, "tiktok") == rows + 1

@@ -1,3 +1,11 @@
+"""``touchpath plan`` from a curves file and fitted from the warehouse.
+
+The curves-file cases are worked by hand from :data:`CURVES`; the warehouse
+cases plan from one small synthetic warehouse (8,000 users, 2026: ``plan_db`` of
+tests/conftest.py) and check the plan against the same inputs (``plan_found``)
+solved directly with the optimizer.
+"""
+
 import json
 
 import pytest
@@ -5,6 +13,7 @@ from typer.testing import CliRunner
 
 import touchpath.cli  # noqa: F401  (registers the commands)
 from touchpath.cli.app import app
+from touchpath.optimizer import BudgetConstraint, MaxChange, PlanConstraints, optimize_budget
 
 CURVES = {
     "channels": [
@@ -69,7 +78,9 @@ def test_plan_json_output(curves_file, tmp_path):
 
 
 def test_plan_table_csv_and_plot(curves_file, tmp_path):
-    res = run("--curves", curves_file, "--budget", 300, "--group-cap", "g2=40%", "--min", "a=150")
+    # a at least 150 is more than +30% over its 80 of last quarter: lift the default limit
+    res = run("--curves", curves_file, "--budget", 300, "--group-cap", "g2=40%", "--min", "a=150",
+              "--max-change", "none")
     assert res.exit_code == 0, res.output
     assert "group cap g2 (40% of total)" in res.output
     png = tmp_path / "p.png"
@@ -95,8 +106,11 @@ def test_plan_goal_seeking_from_cli(curves_file):
 def test_plan_errors_are_clear(curves_file, tmp_path):
     res = run("--budget", 100, "--db", tmp_path / "none.duckdb")
     assert res.exit_code == 2 and "needs response curves: pass --curves" in res.output
-    res = run("--curves", curves_file, "--budget", 100, "--min", "a=500")
+    res = run("--curves", curves_file, "--budget", 100, "--min", "a=500", "--max-change", "none")
     assert res.exit_code == 1 and "channel minimums sum to 510 > budget 100" in res.output
+    # under the default ±30% the minimum also clashes with a's limit, 80 · 1.3 = 104
+    res = run("--curves", curves_file, "--budget", 100, "--min", "a=500")
+    assert res.exit_code == 1 and "above its upper limit 104" in " ".join(res.output.split())
     bad = tmp_path / "bad.json"
     bad.write_text(
         json.dumps({"channels": [{"channel": "x", "segments": [{"width": -1, "slope": 1}]}]})
@@ -105,3 +119,43 @@ def test_plan_errors_are_clear(curves_file, tmp_path):
     assert res.exit_code == 2 and "channels[0] ('x').segments[0].width" in res.output
     res = run("--curves", curves_file, "--budget", 100, "--group-cap", "social")
     assert res.exit_code == 2 and "--group-cap expects NAME=VALUE" in res.output
+
+
+# ------------------------------------------------------- fitted from the warehouse
+def test_cli_plans_from_the_warehouse(plan_db, plan_found):
+    """No goal given: the budget is last quarter's spend, the quarter the next one."""
+    res = run("--db", plan_db, "--model", "markov", "--order", "1", "--format", "json",
+              "--max-change", "none")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["status"] == "optimal" and doc["quarter"] == "2027Q1"
+    assert doc["total_spend"] <= plan_found.previous_total * (1 + 1e-9)
+    assert {c["channel"] for c in doc["channels"]} == set(plan_found.curves)
+    # The same inputs solved directly give the same plan.
+    direct = optimize_budget(plan_found.inputs, PlanConstraints(budget=BudgetConstraint(
+        plan_found.previous_total)))
+    assert doc["expected_revenue"] == pytest.approx(direct.expected_revenue, rel=1e-9)
+    res = run("--db", plan_db, "--model", "markov", "--order", "1", "--budget", 50000,
+              "--quarter", "2027Q2")
+    assert res.exit_code == 0, res.output
+    assert "Budget plan 2027Q2" in res.stdout
+
+
+def test_cli_plan_defaults_keep_every_channel_within_30_percent_of_last_quarter(plan_db,
+                                                                                plan_found):
+    """All defaults: markov order 1 per month, last quarter's spend at most, ±30% a channel."""
+    res = run("--db", plan_db, "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["status"] == "optimal"
+    assert doc["total_spend"] <= plan_found.previous_total * (1 + 1e-9)
+    previous = {ci.channel: ci.previous_spend for ci in plan_found.inputs}
+    # channels under the normal rule (the test channel has its own cap, 5% of the total)
+    normal = [c for c in doc["channels"] if c["rule"] == "normal" and previous[c["channel"]]]
+    assert len(normal) >= 4
+    for c in normal:
+        before = previous[c["channel"]]
+        assert 0.7 * before * (1 - 1e-9) <= c["spend"] <= 1.3 * before * (1 + 1e-9), c
+    direct = optimize_budget(plan_found.inputs, PlanConstraints(
+        budget=BudgetConstraint(plan_found.previous_total), max_change=MaxChange(0.3)))
+    assert doc["expected_revenue"] == pytest.approx(direct.expected_revenue, rel=1e-9)

@@ -14,10 +14,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from tests.seed import COUNTS_A
 from touchpath.api.security import hash_key
 from touchpath.api.testing import free_port, stop_process, touchpath_command
-
-from .conftest import COUNTS_A
 
 runner = CliRunner()
 D_OLD = hash_key("an old key")
@@ -234,3 +233,16 @@ def test_running_server_refuses_a_revoked_key_and_survives_a_broken_file(db_copy
     assert f"keys file {path}, line 2: " in text and "still using the 1 key(s)" in text
     assert text.count("still using") == 1
     assert "Traceback" not in text
+
+
+def test_keys_create_prints_key_once_and_stores_hash(tmp_path):
+    from touchpath.api.security import KeyStore
+
+    path = tmp_path / "k"
+    out = _keys("create", "--role", "write", "--label", "ci", "--keys-file", str(path))
+    assert out.exit_code == 0, out.output
+    key = out.stdout.strip().splitlines()[0]
+    assert key.startswith("tp_") and key not in path.read_text()
+    assert KeyStore(path).lookup(key).role.value == "write"
+    bad = _keys("create", "--role", "admin", "--keys-file", str(path))
+    assert bad.exit_code != 0

@@ -1,6 +1,6 @@
 """CLI behaviour: read-only lifecycle, empty ROI ranges, option names, closed pipes, CPA.
 
-On the hand-worked seed of conftest.py (spend: search 100 + 50, social 40,
+On the hand-worked seed of tests/seed (spend: search 100 + 50, social 40,
 email 10, tiktok 20; conversions from 2026-01-04 to 2026-03-20).
 """
 
@@ -115,6 +115,30 @@ def test_report_takes_lookback_and_exact_budget(monkeypatch, tmp_path, args):
     assert seen["options"].lookback_days == 45 and seen["options"].spend_all is True
 
 
+def test_report_plans_like_touchpath_plan_by_default(monkeypatch, tmp_path):
+    """Same defaults as ``touchpath plan`` and ``touchpath compare``: ±30%, at most, the
+    eight compared models; ``--max-change none`` lifts the limit."""
+    import touchpath.report.html
+    seen = []
+
+    def fake_write_report(db, out, options):
+        seen.append(options)
+        return out
+
+    monkeypatch.setattr(touchpath.report.html, "write_report", fake_write_report)
+    base = ["report", "--db", str(tmp_path / "x.duckdb"), "--out", str(tmp_path / "r.html")]
+    for extra in ([], ["--max-change", "none"], ["--max-change", "0.25"]):
+        res = runner.invoke(app, [*base, *extra])
+        assert res.exit_code == 0, res.output
+    default, lifted, quarter = seen
+    assert (default.max_change, lifted.max_change, quarter.max_change) == (0.3, None, 0.25)
+    assert (default.spend_all, default.period, default.ci, default.lookback_days) == (
+        False, "month", 0, 30)
+    assert default.models == ("first_touch", "last_touch", "linear", "time_decay", "position",
+                              "markov1", "markov2", "shapley")
+    assert default.model_spec == "markov1"
+
+
 # ------------------------------------------------------------------ closed pipe
 def _touchpath() -> list[str]:
     script = Path(sys.executable).with_name("touchpath")
@@ -173,3 +197,23 @@ def test_cpa_is_zero_without_spend_and_undefined_without_conversions_everywhere(
         if len(parts) > 6 and parts[0] in ("app_push", "search", "social"):
             cells[parts[0]] = parts[6]  # channel, spend, conv., revenue, ROI, net ROI, CPA
     assert cells == {"app_push": "0.00", "search": "–", "social": "20.00"}
+
+
+# ----------------------------------------------------------------------- curves
+def test_curves_old_horizon_is_accepted_as_the_quarter_and_refused_otherwise(seeded_db,
+                                                                            tmp_path):
+    """The document is scaled to the quarter (3 months); ``--horizon 3`` says just that."""
+    docs = []
+    for extra in ([], ["--horizon", "3"]):
+        out = tmp_path / f"curves{len(docs)}.json"
+        res = runner.invoke(app, ["curves", "--db", str(seeded_db), "--out", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        docs.append(json.loads(out.read_text()))
+    assert docs[0] == docs[1]
+    # seed: search spent 100 + 50 in Q1, all of it in the last three months
+    search = next(c for c in docs[0]["channels"] if c["channel"] == "search")
+    assert search["previous_spend"] == pytest.approx(150.0)
+    res = runner.invoke(app, ["curves", "--db", str(seeded_db), "--horizon", "1"])
+    assert res.exit_code == 2
+    assert "scaled to the quarter the plan covers (3 month periods)" in " ".join(
+        res.output.split())
