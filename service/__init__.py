@@ -22,11 +22,11 @@ DuckDB and the solvers (``touchpath --help`` stays fast).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from touchpath.lazy import lazy_exports
 from touchpath.service.defaults import DEFAULTS, Defaults
 from touchpath.service.memo import LocalMemo, Memo, no_memo
 
@@ -108,18 +108,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """A workflow or result type, imported from its submodule on first use."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals(), __all__)
 
 
 class _ServicePackage(types.ModuleType):

@@ -3,24 +3,7 @@
 The seed warehouse (:mod:`tests.seed`: ``seeded_db``, ``db_copy``) and the API
 keys (``keys``) serve the API tests (``tests/api``), the CLI tests (``tests/cli``) and
 the report's (``tests/report``), which ask the same questions through each surface.
-The seed data (``tests/seed/*.csv``) is small enough to work by hand:
-
-=========  ============================================  ==========  =====
-user       touches (2026)                                conversion  value
-=========  ============================================  ==========  =====
-u1         search 01-02, email 01-05                     01-06       100
-u2         social 01-03                                  01-04        50
-u3         search 01-10, social 01-11                    01-12        80
-u4         email 01-15                                   none (null journey)
-u5         —                                             01-20        30 (direct)
-u6         tiktok 02-01                                  02-02        40
-u7         search 02-10, tiktok 02-12                    02-13        60
-u8         —                                             03-20        20 (direct)
-=========  ============================================  ==========  =====
-
-Paths: 5 converting journeys worth 330, one null journey (``email``), and 2
-direct conversions worth 50. ``conversions_more.csv`` adds u4's conversion on
-01-20 worth 70, turning the null ``email`` journey into a converting one.
+The seed data and its hand-worked table are in :mod:`tests.seed`.
 """
 
 import os
