@@ -605,6 +605,8 @@ def plan_from_model(
 def fmt_ratio(x: float) -> str:
     """A ROI for people: 3 significant digits, always with a decimal point (``1.0``, ``0.03``)."""
     text = f"{x:.3g}"
+    if "e" in text and math.isfinite(x) and abs(x) >= 1:
+        return f"{x:,.1f}"
     return text if ("." in text or "e" in text or "inf" in text) else text + ".0"
 
 

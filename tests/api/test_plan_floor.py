@@ -1,11 +1,12 @@
 """``POST /v1/budget/plan`` through ``touchpath serve`` on loss-making data.
 
 The warehouse is synthetic data with every day's spend multiplied by 1,000, so
-every channel returns a few thousandths per unit of spend: under the default floor (marginal ROI 1.0) nothing is worth buying. The
-expected spend is worked out from the spend table by SQL: with the change limit
-off the plan buys nothing and the whole budget (last quarter's spend) is
-unallocated; with the default ±30 % it buys exactly 70 % of each channel's last
-quarter (the most a max decrease allows it to cut) and names each such channel.
+every channel returns a few thousandths per unit of spend: under the default
+floor (marginal ROI 1.0) nothing is worth buying. The expected spend is worked
+out from the spend table by SQL: with the change limit off the plan buys nothing
+and the whole budget (last quarter's spend) is unallocated; with the default
+±30 % it buys exactly 70 % of each channel's last quarter (the most a max
+decrease allows it to cut) and names each such channel.
 """
 
 import math

@@ -92,6 +92,7 @@ def test_dashboard_opens_on_the_services_defaults(session, server, demo):
     assert float(page.input_value("#plan-form input[name=test_budget]")) == pytest.approx(
         100 * d["test_budget"])
     assert page.is_checked("#plan-spend-all") is d["spend_all"]
+    assert float(page.input_value("#plan-form input[name=min_roi]")) == d["min_roi"]
     assert page.input_value("#plan-objective") == d["objective"]
     # the scenario table holds the base budget and one row per default multiplier
     assert page.locator("#plan-scenarios-table tbody tr").count() == len(

@@ -151,3 +151,10 @@ def test_scenarios_apply_the_floor():
 def test_min_roi_must_be_a_number_at_least_zero():
     with pytest.raises(ValueError, match="min_roi"):
         optimize_budget(two_channels(), budget(300.0), min_roi=-1.0)
+
+
+def test_roi_numbers_read_as_decimals():
+    from touchpath.optimizer.plan import fmt_ratio
+
+    assert [fmt_ratio(x) for x in (1.0, 0.03, 1.25, 2.0, 1000.0, 0.0)] == [
+        "1.0", "0.03", "1.25", "2.0", "1,000.0", "0.0"]
