@@ -517,8 +517,8 @@ def fit_warnings(result: BudgetPlan, inputs: PlanInputs) -> list[str]:
             continue
         if fc.method == "fallback":
             roi = fc.params.get("roi", float("nan"))
-            out.append(f"{cp.channel}: constant-ROI fallback curve, ROI {fmt_ratio(roi)} "
-                       f"(R² {fc.r2:.2f}; {fc.note})")
+            out.append(f"{cp.channel}: constant-ROI fallback curve, ROI {fmt_ratio(roi)}, "
+                       f"R² {fc.r2:.2f} ({fc.note})")
         elif math.isfinite(fc.r2) and fc.r2 < MIN_R2:
             out.append(f"{cp.channel}: poorly fitting curve, R² {fc.r2:.2f} < {MIN_R2:g}")
         per = cp.spend / m

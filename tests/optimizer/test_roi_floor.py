@@ -158,3 +158,49 @@ def test_roi_numbers_read_as_decimals():
 
     assert [fmt_ratio(x) for x in (1.0, 0.03, 1.25, 2.0, 1000.0, 0.0)] == [
         "1.0", "0.03", "1.25", "2.0", "1,000.0", "0.0"]
+
+
+def social_and_search():
+    """Social v (slope 3) and k (slope 2), 50 each last quarter; search s (slope 5), 20."""
+    return [ch("v", [(200.0, 3.0)], previous_spend=50.0, group="social"),
+            ch("k", [(200.0, 2.0)], previous_spend=50.0, group="social"),
+            ch("s", [(200.0, 5.0)], previous_spend=20.0, group="search")]
+
+
+def test_a_group_cap_below_what_the_change_limits_keep_is_infeasible_and_says_which():
+    """The README's shape (``--max-change 0.3 --group-cap social=0.4``) on social-heavy data.
+
+    Social keeps at least 0.7 · 100 = 70; search grows to at most 26; a social
+    share of at most 40 % needs social ≤ (0.4 / 0.6) · search ≤ 17.3 < 70.
+    """
+    from touchpath.optimizer import GroupLimit
+
+    cons = budget(120.0, max_change=MaxChange(0.3),
+                  groups=(GroupLimit("social", max_share=0.4),))
+    plan = optimize_budget(social_and_search(), cons, min_roi=1.0, on_infeasible="return")
+    assert plan.status == "infeasible"
+    text = "; ".join(plan.conflicts)
+    assert "group cap social (40% of total)" in text and "max increase s" in text
+    assert "max decrease" in text
+
+
+def test_budget_a_group_cap_leaves_unplaced_is_unallocated_with_the_cap_named():
+    """Social cap 80 %, budget 200 at most.
+
+    s fills to its +30 % limit, 26 (slope 5); v to its limit, 65 (slope 3); social
+    ≤ 4 · 26 = 104, so k gets 104 − 65 = 39 (slope 2). Total 130, unallocated 70;
+    revenue 26·5 + 65·3 + 39·2 = 403.
+    """
+    from touchpath.optimizer import GroupLimit
+
+    cons = budget(200.0, max_change=MaxChange(0.3),
+                  groups=(GroupLimit("social", max_share=0.8),))
+    plan = optimize_budget(social_and_search(), cons, min_roi=1.0)
+    assert plan.spend() == {"v": pytest.approx(65.0), "k": pytest.approx(39.0),
+                            "s": pytest.approx(26.0)}
+    assert plan.expected_revenue == pytest.approx(403.0)
+    assert plan.unallocated == pytest.approx(70.0)
+    reason = plan.unallocated_reason
+    assert "s by max increase s (+30% of 20)" in reason
+    assert "v by max increase v (+30% of 50)" in reason
+    assert "k: held by group cap social (80% of total)" in reason
