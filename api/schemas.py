@@ -196,7 +196,7 @@ class DefaultsResponse(BaseModel):
                            "markov1", "markov2", "shapley"],
         "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
         "spend_all": False, "objective": "revenue", "scenario_multipliers": [0.8, 0.9, 1.1, 1.2],
-        "segments": 8,
+        "segments": 8, "min_roi": 1.0,
     })
 
     model: str = Field(description="Attribution model spec of single-model answers, ROI, "
@@ -219,6 +219,8 @@ class DefaultsResponse(BaseModel):
         description="What a plan maximises.")
     scenario_multipliers: list[float] = Field(description="Budget multipliers of the scenarios.")
     segments: int = Field(description="Segments per piecewise-linear response curve.")
+    min_roi: float = Field(description="Floor on the marginal revenue ROI of every unit a plan "
+                                       "buys (0: pure maximisation).")
 
 
 # ---------------------------------------------------------------------- ingest
@@ -594,6 +596,11 @@ class PlanSettings(BaseModel):
         default=DEFAULTS.unmodelled,
         description="Channels without a curve: held at previous spend, or zero.")
     solver: Literal["cbc", "highs", "auto"] = DEFAULTS.solver
+    min_roi: float = Field(
+        default=DEFAULTS.min_roi, ge=0, le=1000, allow_inf_nan=False,
+        description="Buy no spend whose marginal revenue ROI is below this (for every "
+                    "objective; 0: pure maximisation). Plans and scenarios; goal seeking uses "
+                    "min_marginal_roi.")
     model: str = Field(default_factory=default_model_spec, max_length=200,
                        description="Attribution model for the fitted curves.")
     period: Period = Field(
@@ -636,6 +643,9 @@ class PlanChannel(BaseModel):
     rule: str
     modelled: bool
     monthly: dict[str, Money] | list[Money]
+    held_by: str | None = Field(
+        default=None, description="The constraint holding the channel's spend from above; at "
+                                  "the end of its curve marginal_roi is null (no next unit).")
 
 
 class PlanResponse(BaseModel):
@@ -678,6 +688,14 @@ class PlanResponse(BaseModel):
     revenue_range: dict[str, float | int] | None = None
     solver: str | None = None
     notes: list[str] = Field(default_factory=list)
+    min_roi: float = Field(default=0.0, description="The marginal revenue ROI floor applied.")
+    unallocated: Money = Field(default=0.0, description="Budget left unplaced.")
+    unallocated_reason: str | None = Field(default=None,
+                                           description="Why budget was left unplaced.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Loss-making margins, fallback or poorly fitting curves (with R²), spend "
+                    "beyond the observed range, channels held by the end of their curve.")
     channels: list[PlanChannel]
 
 
@@ -707,6 +725,7 @@ class ScenarioRow(BaseModel):
     budget_shadow_price: float | None = None
     incremental_roi: float | None = Field(
         default=None, description="Extra revenue per extra unit of budget vs the previous row.")
+    unallocated: Money | None = Field(default=None, description="Budget left unplaced.")
     conflicts: str = ""
 
 

@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "EXTRAPOLATION",
     "FORMS",
+    "MIN_R2",
     "CurveFitError",
     "FittedCurve",
     "curves_frame",
@@ -69,6 +70,9 @@ __all__ = [
 
 #: Default segment range as a multiple of the largest observed spend.
 EXTRAPOLATION = 1.5
+
+#: Best ``r2`` below which a fit falls back to a constant ROI (and a plan warns).
+MIN_R2 = 0.3
 
 #: The saturating forms that can be fitted.
 FORMS = ("exponential", "power")
@@ -276,7 +280,7 @@ def fit_response_curve(
     min_periods: int = 4,
     fallback_cap: float | None = None,
     forms: Iterable[str] = FORMS,
-    min_r2: float = 0.3,
+    min_r2: float = MIN_R2,
 ) -> FittedCurve:
     """Fit a concave saturating response curve, or fall back to a capped constant ROI.
 
@@ -387,7 +391,7 @@ def fit_curves(
     min_periods: int = 4,
     fallback_cap: float | Mapping[str, float] | None = None,
     forms: Iterable[str] = FORMS,
-    min_r2: float = 0.3,
+    min_r2: float = MIN_R2,
 ) -> dict[str, FittedCurve]:
     """One response curve per channel from a channel ROI table.
 

@@ -12,11 +12,22 @@ Definitions
 marginal_roi
     Revenue of the *next* unit of spend on the channel: the right derivative of
     its response curve at the planned spend, i.e. the slope of the first
-    segment not yet full (0 at the end of the curve, which describes no more
-    spend). ``last_unit_roi`` is the left derivative, the slope of the segment
-    that holds the last unit bought (``None`` at spend 0). LP optima sit at
-    segment ends, so the two usually differ; a channel not held by any other
+    segment not yet full. At the end of the curve the next unit is unavailable:
+    ``marginal_roi`` is ``None`` and ``held_by`` names the cap (``"curve
+    capacity <channel> (<reason>)"``), never a marginal ROI of 0.
+    ``last_unit_roi`` is the left derivative, the slope of the segment that
+    holds the last unit bought (``None`` at spend 0). LP optima sit at segment
+    ends, so the two usually differ; a channel not held by any other
     constraint has ``last_unit_roi >= budget_shadow_price >= marginal_roi``.
+min_roi (the floor)
+    With ``min_roi > 0`` no segment whose slope (revenue per unit of spend) is
+    below ``min_roi`` is bought, unless the constraints force it: an exact
+    budget, minimums, floors or change limits. Forced spend below the floor is
+    kept to the least the constraints allow (a first LP finds that least
+    amount, the plan's LP may not exceed it) and each such channel is named in
+    ``warnings``. The floor is on *revenue* ROI for every objective, also for
+    ``conversions`` and ``profit``. Budget left unplaced is ``unallocated``,
+    with the reason in ``unallocated_reason``.
 budget_shadow_price
     ``d objective / d budget``: the solver's dual of the budget row, normalised
     to that sign (for the revenue objective: revenue from one more unit of
@@ -37,7 +48,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -52,6 +63,7 @@ from touchpath.optimizer.model import (
     Objective,
     PlanError,
     PlanInfeasible,
+    Row,
     SolverName,
     build_model,
     diagnose_conflicts,
@@ -66,6 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "BudgetPlan",
     "ChannelPlan",
+    "fmt_ratio",
     "RevenueRange",
     "evaluate_revenue",
     "finish_figure",
@@ -157,6 +170,7 @@ class ChannelPlan:
     rule: str
     modelled: bool
     monthly: tuple[float, ...] = ()
+    held_by: str | None = None
 
     def to_dict(self, months: Sequence[str] = ()) -> dict[str, Any]:
         """JSON-safe dict (``monthly`` keyed by month when months are known)."""
@@ -176,6 +190,7 @@ class ChannelPlan:
             "verdict": self.verdict,
             "rule": self.rule,
             "modelled": self.modelled,
+            "held_by": self.held_by,
         }
         if months:
             d["monthly"] = dict(zip(months, self.monthly, strict=True))
@@ -214,6 +229,17 @@ class BudgetPlan:
     months : tuple of str
         Month labels of the per-channel ``monthly`` split.
     revenue_range : RevenueRange or None
+    min_roi : float
+        The floor on marginal revenue ROI the plan was solved under (0: none).
+    unallocated : float
+        Budget left unplaced (0 when the budget must be spent exactly).
+    unallocated_reason : str or None
+        Why it was left unplaced, in plain words.
+    warnings : tuple of str
+        What a reader must know before acting on the plan, each naming the
+        channel and the number: loss-making margins, channels held by the end
+        of their curve, and (added by the service) fallback or poorly fitting
+        curves and spend beyond the observed range.
     """
 
     status: str
@@ -239,6 +265,10 @@ class BudgetPlan:
     margin: float | None = None
     revenue_range: RevenueRange | None = None
     notes: tuple[str, ...] = ()
+    min_roi: float = 0.0
+    unallocated: float = 0.0
+    unallocated_reason: str | None = None
+    warnings: tuple[str, ...] = ()
     inputs: tuple[ChannelInput, ...] = field(default=(), repr=False)
 
     @property
@@ -301,6 +331,10 @@ class BudgetPlan:
             "revenue_range": None if self.revenue_range is None else self.revenue_range.to_dict(),
             "solver": self.solver,
             "notes": list(self.notes),
+            "min_roi": self.min_roi,
+            "unallocated": self.unallocated,
+            "unallocated_reason": self.unallocated_reason,
+            "warnings": list(self.warnings),
             "channels": [c.to_dict(self.months) for c in self.channels],
         }
 
@@ -399,10 +433,19 @@ def plan_from_model(
     quarter: str | None = None,
     monthly: Literal["pattern", "even"] = "pattern",
     objective_label: str | None = None,
+    min_roi: float = 0.0,
+    capacity_reasons: Mapping[str, str] | None = None,
 ) -> BudgetPlan:
-    """Turn a solved (or failed) :class:`LPModel` into a :class:`BudgetPlan`."""
+    """Turn a solved (or failed) :class:`LPModel` into a :class:`BudgetPlan`.
+
+    ``min_roi`` is the floor the model was built under (for the warnings and
+    the reason of unallocated budget); ``capacity_reasons`` says per channel
+    why its curve ends where it does (e.g. ``"1.5 × the largest observed spend
+    810 per month"``), shown in the name of its curve-capacity constraint.
+    """
     budget = constraints.budget
     months = quarter_months(quarter) if quarter else ()
+    reasons = capacity_reasons or {}
     common = {
         "objective": objective_label or model.objective_name,
         "budget": None if budget is None else budget.total,
@@ -415,6 +458,7 @@ def plan_from_model(
         "margin": margin,
         "notes": tuple(model.notes),
         "inputs": model.inputs,
+        "min_roi": float(min_roi),
     }
     if sol.status != "optimal" or sol.x is None:
         conflicts = diagnose_conflicts(model, constraints) if sol.status == "infeasible" else []
@@ -450,11 +494,13 @@ def plan_from_model(
     conv_total: float | None = 0.0
     revenue_total: list[float] = []
     unmodelled: list[float] = []
+    upper, lower = _channel_rows(model, x)
     for ci in model.inputs:
         c = ci.channel
         s = spend[c]
         prev = ci.previous_spend
         verdict = ci.effective_verdict
+        held: str | None = None
         if ci.curve is None:
             rev = conv = mroi = lroi = None
             unmodelled.append(s)
@@ -465,12 +511,16 @@ def plan_from_model(
             revenue_total.append(rev)
             q = ci.conversions_per_revenue
             conv = None if q is None else rev * q
-            mroi = ci.curve.right_slope(s)
+            mroi: float | None = ci.curve.right_slope(s)
             lroi = ci.curve.left_slope(s)
             rule = verdict or "normal"
             cap = ci.curve.capacity
             if s >= cap * (1 - 1e-9) and cap > 0:
-                binding.append(f"curve capacity {c} ({fmt_money(cap)})")
+                held = f"curve capacity {c} ({reasons.get(c) or fmt_money(cap)})"
+                binding.append(held)
+                mroi = None  # the curve describes no next unit
+            elif upper.get(c):
+                held = upper[c][0]
         if conv is None:
             if ci.curve is not None:
                 conv_total = None
@@ -504,6 +554,7 @@ def plan_from_model(
                 rule=rule,
                 modelled=ci.curve is not None,
                 monthly=split,
+                held_by=held,
             )
         )
     shadow = None
@@ -511,6 +562,14 @@ def plan_from_model(
         shadow = sol.duals.get(model.rows[model.budget_row].name)
     nonzero = {k: v for k, v in sol.duals.items() if abs(v) > 1e-12}
     exp_rev = math.fsum(revenue_total)
+    warns = _lp_warnings(chans, model, constraints, lower, min_roi)
+    unallocated = 0.0
+    reason = None
+    if budget is not None and not budget.equality:
+        left = budget.total - total
+        if left > 1e-9 * max(1.0, budget.total):
+            unallocated = left
+            reason = _unallocated_reason(chans, model, min_roi, total, margin, binding)
     text = (
         f"Optimal {model.objective_name} plan: spend {fmt_money(total)}"
         + (f" of budget {fmt_money(budget.total)}" if budget is not None else "")
@@ -521,6 +580,7 @@ def plan_from_model(
             else ""
         )
         + "."
+        + (f" {fmt_money(unallocated)} left unallocated: {reason}." if reason else "")
     )
     return BudgetPlan(
         status="optimal",
@@ -535,8 +595,103 @@ def plan_from_model(
         shadow_prices=nonzero,
         binding_constraints=tuple(binding),
         conflicts=(),
+        unallocated=unallocated,
+        unallocated_reason=reason,
+        warnings=tuple(warns),
         **common,
     )
+
+
+def fmt_ratio(x: float) -> str:
+    """A ROI for people: 3 significant digits, always with a decimal point (``1.0``, ``0.03``)."""
+    text = f"{x:.3g}"
+    if "e" in text and math.isfinite(x) and abs(x) >= 1:
+        return f"{x:,.1f}"
+    return text if ("." in text or "e" in text or "inf" in text) else text + ".0"
+
+
+def _channel_rows(model: LPModel, x: np.ndarray) -> tuple[dict[str, list[str]],
+                                                           dict[str, list[str]]]:
+    """Per channel, the names of the active rows that hold its spend from above / below.
+
+    A row counts for a channel when it is about that channel alone (its
+    columns, or a share row naming it); group rows, the budget and
+    definitions do not.
+    """
+    upper: dict[str, list[str]] = {}
+    lower: dict[str, list[str]] = {}
+    for row in model.rows:
+        if row.family in ("definition", "budget", "target", "groups", "floor"):
+            continue
+        if not (row.sense == "==" or model.row_is_active(x, row)):
+            continue
+        if row.channel is not None:
+            chans = {row.channel}
+        else:
+            chans = {model.inputs[model.var_channel[i]].channel for i in row.coefs
+                     if model.var_channel[i] >= 0}
+        if len(chans) != 1:
+            continue
+        c = next(iter(chans))
+        if row.sense in ("<=", "=="):
+            upper.setdefault(c, []).append(row.name)
+        if row.sense in (">=", "=="):
+            lower.setdefault(c, []).append(row.name)
+    return upper, lower
+
+
+def _lp_warnings(chans: Sequence[ChannelPlan], model: LPModel, constraints: PlanConstraints,
+                 lower: Mapping[str, list[str]], min_roi: float) -> list[str]:
+    """The LP's warnings: margins bought below the floor, channels at the end of their curve."""
+    out: list[str] = []
+    budget = constraints.budget
+    for cp in chans:
+        if not cp.modelled:
+            continue
+        lroi = cp.last_unit_roi
+        if min_roi > 0 and cp.spend > 0 and lroi is not None and lroi < min_roi:
+            if lower.get(cp.channel):
+                why = "forced by " + "; ".join(lower[cp.channel])
+            elif budget is not None and budget.equality:
+                why = "bought because the budget must be spent exactly"
+            else:
+                why = "forced by the constraints"
+            out.append(f"{cp.channel}: marginal ROI {fmt_ratio(lroi)} < {fmt_ratio(min_roi)} "
+                       f"on the last unit bought, a loss-making margin ({why})")
+        if cp.held_by is not None and cp.held_by.startswith("curve capacity"):
+            last = "" if lroi is None else f"; the last unit bought returns {fmt_ratio(lroi)}"
+            out.append(f"{cp.channel}: held by {cp.held_by}, spend {fmt_money(cp.spend)}; "
+                       f"the next unit is unavailable{last}")
+    return out
+
+
+def _unallocated_reason(chans: Sequence[ChannelPlan], model: LPModel, min_roi: float,
+                        total: float, margin: float | None, binding: Sequence[str]) -> str:
+    """Why budget stays unplaced: each channel's next unit is below the floor or held."""
+    below = [cp for cp in chans if cp.modelled and cp.held_by is None
+             and cp.marginal_roi is not None and min_roi > 0 and cp.marginal_roi < min_roi]
+    held = [cp for cp in chans if cp.modelled and cp.held_by is not None]
+    parts = []
+    if below:
+        nxt = ", ".join(f"{cp.channel} {fmt_ratio(cast(float, cp.marginal_roi))}"
+                        for cp in below)
+        parts.append(f"no channel returns ≥ {fmt_ratio(min_roi)} per unit beyond the planned "
+                     f"spend {fmt_money(total)} (next unit: {nxt})")
+    if held:
+        parts.append("held: " + "; ".join(f"{cp.channel} by {cp.held_by}" for cp in held))
+    rest = [cp for cp in chans if cp.modelled and cp not in below and cp not in held]
+    groups = [b for b in binding if b.startswith(("group cap", "group floor"))]
+    if rest and groups:
+        parts.append(", ".join(cp.channel for cp in rest) + ": held by " + "; ".join(groups))
+    elif rest:
+        if model.objective_name == "profit" and margin is not None:
+            why = f"the next unit adds no profit at margin {margin:g}"
+        else:
+            why = f"the next unit adds nothing to the {model.objective_name} objective"
+        parts.append(", ".join(cp.channel for cp in rest) + f": {why}")
+    if not parts:
+        return "no modelled channel can take more spend"
+    return "; ".join(parts)
 
 
 def optimize_budget(
@@ -552,6 +707,8 @@ def optimize_budget(
     curve_sets: Sequence[Mapping[str, ResponseCurve]] | None = None,
     range_level: float = 0.9,
     on_infeasible: Literal["raise", "return"] = "raise",
+    min_roi: float = 0.0,
+    capacity_reasons: Mapping[str, str] | None = None,
 ) -> BudgetPlan:
     """Best split of the budget across channels (DESIGN.md, "Budget optimizer").
 
@@ -579,6 +736,17 @@ def optimize_budget(
         ``raise`` (default) raises :class:`PlanInfeasible` / :class:`PlanError`
         with the conflicts; ``return`` returns the plan with its status and
         conflicts (used by scenarios).
+    min_roi : float
+        Floor on the marginal *revenue* ROI of every unit bought (0: pure
+        maximisation of the objective). Segments of slope below it are closed
+        (:func:`~touchpath.optimizer.model.build_model` ``min_slope``); when the
+        constraints cannot hold that way (an exact budget, minimums, change
+        limits), the plan buys below the floor only the least they force and
+        names those channels in ``warnings``. Budget left unplaced is
+        ``unallocated`` with its reason.
+    capacity_reasons : mapping of str to str, optional
+        Why each channel's curve ends where it does, for the name of its
+        curve-capacity constraint.
 
     Examples
     --------
@@ -594,13 +762,19 @@ def optimize_budget(
     """
     if constraints.budget is None:
         raise ValueError("optimize_budget needs constraints.budget; see scenarios for goal seeking")
+    if not (math.isfinite(min_roi) and min_roi >= 0):
+        raise ValueError(f"min_roi must be a finite number >= 0, got {min_roi!r}")
     model = build_model(inputs, constraints, objective=objective, margin=margin)
     if share_floor_conflicts(model, constraints):
         # only a zero plan meets them: report instead of returning an empty split
         sol = LPSolution("infeasible", None, None, {}, solver, 0.0)
+    elif min_roi > 0:
+        model, sol = _solve_with_floor(model, inputs, constraints, objective, margin, min_roi,
+                                       solver, time_limit)
     else:
         sol = solve_model(model, solver=solver, time_limit=time_limit)
-    plan = plan_from_model(model, sol, constraints, margin=margin, quarter=quarter, monthly=monthly)
+    plan = plan_from_model(model, sol, constraints, margin=margin, quarter=quarter,
+                           monthly=monthly, min_roi=min_roi, capacity_reasons=capacity_reasons)
     if plan.ok and curve_sets:
         plan = _with_range(plan, revenue_range(plan, curve_sets, level=range_level))
     if on_infeasible == "raise":
@@ -610,3 +784,52 @@ def optimize_budget(
 
 def _with_range(plan: BudgetPlan, rr: RevenueRange) -> BudgetPlan:
     return replace(plan, revenue_range=rr)
+
+
+def _below_floor(model: LPModel, min_roi: float) -> dict[int, float]:
+    """Columns of curve segments with slope below ``min_roi`` (coefficient 1 each)."""
+    return {i: 1.0 for idx in model.channel_vars.values() for i in idx
+            if model.var_channel[i] >= 0 and model.inputs[model.var_channel[i]].curve is not None
+            and model.slope[i] < min_roi}
+
+
+def _solve_with_floor(model: LPModel, inputs: Sequence[ChannelInput],
+                      constraints: PlanConstraints, objective: Objective,
+                      margin: float | None, min_roi: float, solver: SolverName,
+                      time_limit: float | None) -> tuple[LPModel, LPSolution]:
+    """Solve under the floor: closed segments, else the least forced spend below it.
+
+    1. Segments of slope below ``min_roi`` closed (``min_slope``); optimal: done.
+    2. Otherwise (the constraints need spend below the floor): minimise the
+       spend on those segments, ``F*``; then solve the plan with the row
+       ``sum of spend below the floor <= F*``, named ``"ROI floor ..."``. When
+       step 2 finds no feasible point, the plan is infeasible for reasons of
+       its own and the unfloored model reports them.
+    """
+    closed = build_model(inputs, constraints, objective=objective, margin=margin,
+                         min_slope=min_roi)
+    sol = solve_model(closed, solver=solver, time_limit=time_limit)
+    if sol.status == "optimal":
+        return closed, sol
+    below = _below_floor(model, min_roi)
+    least = replace(model, objective=np.where(
+        np.isin(np.arange(model.lb.size), list(below)), -1.0, 0.0), maximize=True,
+        rows=list(model.rows))
+    first = solve_model(least, solver=solver, time_limit=time_limit)
+    if first.status != "optimal" or first.x is None:
+        return model, solve_model(model, solver=solver, time_limit=time_limit)
+    forced = math.fsum(first.x[i] for i in below)
+    name = (f"ROI floor {fmt_ratio(min_roi)}: spend below it only where the constraints force "
+            f"it ({fmt_money(forced)})")
+    notes = [*model.notes, f"the constraints force {fmt_money(forced)} of spend below marginal "
+             f"ROI {fmt_ratio(min_roi)}"]
+    floored = model
+    sol = LPSolution("not solved", None, None, {}, solver, 0.0)
+    # the polished least amount first (exact, so polishing stays consistent), then with slack
+    for rhs in (forced, forced * (1 + 1e-9) + 1e-9):
+        floored = replace(model, rows=[*model.rows, Row(name, below, "<=", rhs, "floor")],
+                          notes=notes)
+        sol = solve_model(floored, solver=solver, time_limit=time_limit)
+        if sol.status == "optimal":
+            break
+    return floored, sol

@@ -23,7 +23,7 @@ sought); shares stay shares of the plan's total spend.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -85,6 +85,7 @@ class ScenarioSet:
                     "expected_revenue": p.expected_revenue if p.ok else None,
                     "budget_shadow_price": p.budget_shadow_price,
                     "incremental_roi": inc,
+                    "unallocated": p.unallocated if p.ok else None,
                     "conflicts": "; ".join(p.conflicts),
                 }
             )
@@ -133,11 +134,15 @@ def run_scenarios(
     objective: Objective = "revenue",
     margin: float | None = None,
     solver: SolverName = "cbc",
+    min_roi: float = 0.0,
+    capacity_reasons: Mapping[str, str] | None = None,
 ) -> ScenarioSet:
     """Solve the plan at ``budget x m`` for each multiplier (infeasible ones kept).
 
     The budget's equality flag is kept; infeasible scenarios appear with their
-    conflicts rather than being dropped.
+    conflicts rather than being dropped. ``min_roi`` and ``capacity_reasons``
+    are those of :func:`~touchpath.optimizer.plan.optimize_budget`: under a
+    floor a larger budget may leave more of itself unallocated.
     """
     if constraints.budget is None:
         raise ValueError("scenarios need a base budget in constraints.budget")
@@ -156,6 +161,8 @@ def run_scenarios(
                 margin=margin,
                 solver=solver,
                 on_infeasible="return",
+                min_roi=min_roi,
+                capacity_reasons=capacity_reasons,
             )
         )
     return ScenarioSet(base.total, tuple(ms), tuple(plans))

@@ -73,6 +73,8 @@ class ReportOptions:
         (``0.3`` = ±30%); ``None``: no limit.
     multipliers : sequence of float
         Budget multipliers of the scenario curve (the base budget is added).
+    min_roi : float
+        Floor on the marginal revenue ROI of every unit the plan buys (0: none).
     """
 
     period: Period = DEFAULTS.period
@@ -87,6 +89,7 @@ class ReportOptions:
     lookback_days: int = DEFAULTS.lookback_days
     max_change: float | None = DEFAULTS.max_change
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
+    min_roi: float = DEFAULTS.min_roi
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS_PER_QUARTER:
@@ -125,7 +128,8 @@ class ReportOptions:
     def plan_params(self) -> service.PlanParams:
         """The plan's parameters: these options, the service's defaults for the rest."""
         return service.PlanParams(budget=self.budget, spend_all=self.spend_all,
-                                  quarter=self.quarter, max_change=self.max_change)
+                                  quarter=self.quarter, max_change=self.max_change,
+                                  min_roi=self.min_roi)
 
 
 # --------------------------------------------------------------------- collect

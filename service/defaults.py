@@ -18,7 +18,10 @@ Which defaults won when the surfaces were unified, and why:
   (``max_change`` 0.3: a plan that moves faster than that is not one a growth
   lead can execute, and the curves are not trusted far outside the spend they
   were fitted on), test channels at most 5 % of the budget each, scale channels
-  may double.
+  may double. No unit of spend is bought whose marginal revenue ROI is below
+  **1.0** (``min_roi``: a unit that returns less revenue than it costs loses
+  money before any other cost); budget left unplaced is reported as
+  ``unallocated`` with the reason.
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -68,6 +71,8 @@ class Defaults:
     objective: Objective = "revenue"
     #: Largest change of a channel's planned spend vs last quarter (0.3 = ±30 %).
     max_change: float | None = 0.3
+    #: Floor on the marginal revenue ROI of every unit a plan buys (0: pure maximisation).
+    min_roi: float = 1.0
     #: Spend exactly the budget (else at most).
     spend_all: bool = False
     #: Largest share of the total per test channel.

@@ -57,7 +57,7 @@ import pandas as pd
 
 from touchpath.attribution.base import AttributionModel, StopCheck
 from touchpath.attribution.bootstrap import bootstrap
-from touchpath.attribution.curves import FittedCurve, fit_curves
+from touchpath.attribution.curves import MIN_R2, FittedCurve, fit_curves
 from touchpath.attribution.lifecycle import LifecycleRules, Verdict
 from touchpath.attribution.registry import needs_touches
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, ChannelROITable, Period, next_quarter
@@ -82,6 +82,8 @@ from touchpath.optimizer import (
 )
 from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve
 from touchpath.optimizer.io import curves_document, curves_from_json, segment_entries
+from touchpath.optimizer.model import fmt_money
+from touchpath.optimizer.plan import fmt_ratio
 from touchpath.service.attribution import journey_options, options_key
 from touchpath.service.defaults import DEFAULTS, Objective
 from touchpath.service.lifecycle import lifecycle
@@ -92,6 +94,8 @@ from touchpath.service.roi import roi_table
 __all__ = [
     "CurveSettings",
     "PlanInputs",
+    "capacity_reasons",
+    "fit_warnings",
     "PlanParams",
     "goal",
     "inputs_from_curves",
@@ -411,6 +415,11 @@ class PlanParams:
     monthly : {"pattern", "even"}
         Per-month split from the data's pattern, or even.
     solver : {"cbc", "highs", "auto"}
+    min_roi : float
+        Floor on the marginal *revenue* ROI of every unit bought, for every
+        objective (0: pure maximisation); see
+        :func:`touchpath.optimizer.plan.optimize_budget`. Used by plans and
+        scenarios; goal seeking has its own ``min_marginal_roi``.
     """
 
     budget: float | None = None
@@ -426,6 +435,12 @@ class PlanParams:
     unmodelled: Literal["hold", "zero"] = DEFAULTS.unmodelled
     monthly: Literal["pattern", "even"] = DEFAULTS.monthly
     solver: Literal["cbc", "highs", "auto"] = DEFAULTS.solver
+    min_roi: float = DEFAULTS.min_roi
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.min_roi, int | float) and math.isfinite(self.min_roi)
+                and self.min_roi >= 0):
+            raise InvalidRequest(f"min_roi must be a number >= 0, got {self.min_roi!r}")
 
     def budget_for(self, inputs: PlanInputs) -> float:
         """The budget to plan: as given, else last quarter's spend of the planned channels.
@@ -462,8 +477,77 @@ class PlanParams:
 
 def _with_range(result: BudgetPlan, inputs: PlanInputs) -> BudgetPlan:
     if result.ok and inputs.curve_sets:
-        return dataclasses.replace(result, revenue_range=revenue_range(result, inputs.curve_sets))
-    return result
+        result = dataclasses.replace(result,
+                                     revenue_range=revenue_range(result, inputs.curve_sets))
+    return _with_fit_facts(result, inputs)
+
+
+def _period_name(inputs: PlanInputs) -> tuple[str, float]:
+    """The period of the fitted curves and how many make a quarter."""
+    period = str(inputs.roi_table.period) if inputs.roi_table is not None else DEFAULTS.period
+    return period, float(PERIODS_PER_QUARTER.get(period, 1))
+
+
+def capacity_reasons(inputs: PlanInputs) -> dict[str, str]:
+    """Per fitted channel, why its quarter curve ends where it does (for the cap's name).
+
+    ``"1.5 × the largest observed spend 810 per month"``: the curve is cut up to
+    :attr:`FittedCurve.max_spend` per period (a multiple of the largest spend
+    the fit saw), ``m`` periods to the quarter. Empty for a curves document.
+    """
+    period, m = _period_name(inputs)
+    out: dict[str, str] = {}
+    for c, fc in inputs.curves.items():
+        if not (fc.spend_max > 0 and math.isfinite(fc.spend_max)):
+            continue
+        ratio = fc.max_spend / fc.spend_max
+        out[c] = (f"{ratio:.3g} × the largest observed spend {fmt_money(fc.spend_max)} per "
+                  f"{period}: {fmt_money(m * fc.max_spend)} per quarter")
+    return out
+
+
+def fit_warnings(result: BudgetPlan, inputs: PlanInputs) -> list[str]:
+    """Warnings from the curve fits behind a plan, one per channel and fact.
+
+    A constant-ROI fallback curve (its ROI, R² and reason); a fitted curve with
+    R² below :data:`~touchpath.attribution.curves.MIN_R2`; a planned spend per
+    period above the largest spend per period the fit saw (the curve is
+    extrapolated there).
+    """
+    out: list[str] = []
+    if not result.ok:
+        return out
+    period, m = _period_name(inputs)
+    for cp in result.channels:
+        fc = inputs.curves.get(cp.channel)
+        if fc is None or not cp.modelled:
+            continue
+        if fc.method == "fallback":
+            roi = fc.params.get("roi", float("nan"))
+            out.append(f"{cp.channel}: constant-ROI fallback curve, ROI {fmt_ratio(roi)}, "
+                       f"R² {fc.r2:.2f} ({fc.note})")
+        elif math.isfinite(fc.r2) and fc.r2 < MIN_R2:
+            out.append(f"{cp.channel}: poorly fitting curve, R² {fc.r2:.2f} < {MIN_R2:g}")
+        per = cp.spend / m
+        if math.isfinite(fc.spend_max) and per > fc.spend_max * (1 + 1e-9):
+            out.append(f"{cp.channel}: planned {fmt_money(per)} per {period} is above the "
+                       f"largest observed {fmt_money(fc.spend_max)} per {period}; the curve is "
+                       "extrapolated there")
+    return out
+
+
+_NO_FIT_FACTS = ("curves from a document: no fit facts (R², method, observed spend range), "
+                 "so no warnings about curve fits or extrapolation")
+
+
+def _with_fit_facts(result: BudgetPlan, inputs: PlanInputs) -> BudgetPlan:
+    """Add the fit's warnings to a plan (or say once that a curves document has none)."""
+    if not inputs.curves:
+        return dataclasses.replace(result, notes=(*result.notes, _NO_FIT_FACTS))
+    extra = fit_warnings(result, inputs)
+    if not extra:
+        return result
+    return dataclasses.replace(result, warnings=(*result.warnings, *extra))
 
 
 def plan(inputs: PlanInputs, params: PlanParams | None = None) -> BudgetPlan:
@@ -480,7 +564,8 @@ def plan(inputs: PlanInputs, params: PlanParams | None = None) -> BudgetPlan:
     result = optimize_budget(
         inputs.inputs, params.constraints(params.budget_for(inputs)),
         objective=params.objective, margin=params.margin, quarter=params.quarter_for(inputs),
-        monthly=params.monthly, solver=params.solver, on_infeasible="return")
+        monthly=params.monthly, solver=params.solver, on_infeasible="return",
+        min_roi=params.min_roi, capacity_reasons=capacity_reasons(inputs))
     return _with_range(result, inputs)
 
 
@@ -490,7 +575,8 @@ def scenarios(inputs: PlanInputs, params: PlanParams | None = None,
     params = params or PlanParams()
     return run_scenarios(inputs.inputs, params.constraints(params.budget_for(inputs)),
                          multipliers=multipliers, objective=params.objective,
-                         margin=params.margin, solver=params.solver)
+                         margin=params.margin, solver=params.solver,
+                         min_roi=params.min_roi, capacity_reasons=capacity_reasons(inputs))
 
 
 def goal(inputs: PlanInputs, params: PlanParams | None = None, *,

@@ -79,7 +79,7 @@ def plan_params(settings: PlanSettings, budget: float | None = None,
         objective=settings.objective, margin=settings.margin, max_change=settings.max_change,
         bounds=bounds, groups=groups, test_budget=settings.test_budget,
         scale_growth=settings.scale_growth, unmodelled=settings.unmodelled,
-        monthly=settings.monthly, solver=settings.solver)
+        monthly=settings.monthly, solver=settings.solver, min_roi=settings.min_roi)
 
 
 def plan_response(plan: BudgetPlan, version: int) -> PlanResponse:

@@ -703,6 +703,7 @@
     if (f.quarter.value.trim()) body.quarter = f.quarter.value.trim();
     body.max_change = f.max_change.value === "" ? null : Number(f.max_change.value) / 100;
     if (f.test_budget.value !== "") body.test_budget = Number(f.test_budget.value) / 100;
+    if (f.min_roi.value !== "") body.min_roi = Number(f.min_roi.value);
     if (body.objective === "profit") body.margin = Number(f.margin.value) / 100;
     return body;
   }
@@ -765,7 +766,9 @@
       { key: "change_pct", label: "Change", num: true, fmt: fmt.signedPct },
       { key: "share", label: "Share", num: true, fmt: fmt.pct },
       { key: "expected_revenue", label: "Exp. revenue", num: true, fmt: fmt.money },
-      { key: "marginal_roi", label: "Marginal ROI", num: true, fmt: fmt.ratio3 },
+      { key: "marginal_roi", label: "Marginal ROI (next unit)", num: true, fmt: fmt.ratio3 },
+      { key: "last_unit_roi", label: "Last unit ROI", num: true, fmt: fmt.ratio3 },
+      { key: "held_by", label: "Held by" },
     ];
     const rows = chans.map((c) => ({ ...c, lifecycle: c.verdict ? `${c.status} · ${c.verdict}` : c.status }));
     const sum = (k) => chans.reduce((s, c) => s + (isNum(c[k]) ? c[k] : 0), 0);
@@ -779,7 +782,14 @@
       p.months.length ? table([{ key: "channel", label: "Channel" }, ...monthCols], monthly, { footer: monthFooter }) : "",
     );
     const binding = $("#plan-binding");
-    binding.replaceChildren(el("h3", { text: "Binding constraints" }),
+    const warnings = p.warnings || [];
+    binding.replaceChildren(
+      p.unallocated > 0
+        ? el("p", { class: "warn", id: "plan-unallocated" }, `Unallocated: ${fmt.money(p.unallocated)}${p.unallocated_reason ? ": " + p.unallocated_reason : ""}`)
+        : "",
+      warnings.length ? el("h3", { text: "Warnings" }) : "",
+      warnings.length ? el("ul", { class: "warnings warn", id: "plan-warnings" }, warnings.map((w) => el("li", { text: w }))) : "",
+      el("h3", { text: "Binding constraints" }),
       p.binding_constraints.length
         ? el("ul", { class: "chips" }, p.binding_constraints.map((b) => el("li", { text: b })))
         : el("p", { class: "muted", text: "None: no constraint limits the plan." }));
@@ -825,6 +835,7 @@
     f.objective.value = d.objective;
     f.max_change.value = d.max_change === null ? "" : String(Math.round(d.max_change * 1e6) / 1e4);
     f.test_budget.value = String(Math.round(d.test_budget * 1e6) / 1e4);
+    f.min_roi.value = String(d.min_roi);
     f.spend_all.checked = d.spend_all;
     f.objective.dispatchEvent(new Event("change"));  // the margin field follows the objective
     return d;

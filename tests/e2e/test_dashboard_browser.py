@@ -92,6 +92,7 @@ def test_dashboard_opens_on_the_services_defaults(session, server, demo):
     assert float(page.input_value("#plan-form input[name=test_budget]")) == pytest.approx(
         100 * d["test_budget"])
     assert page.is_checked("#plan-spend-all") is d["spend_all"]
+    assert float(page.input_value("#plan-form input[name=min_roi]")) == d["min_roi"]
     assert page.input_value("#plan-objective") == d["objective"]
     # the scenario table holds the base budget and one row per default multiplier
     assert page.locator("#plan-scenarios-table tbody tr").count() == len(
@@ -102,6 +103,14 @@ def test_dashboard_opens_on_the_services_defaults(session, server, demo):
     assert float(page.input_value("#plan-budget")) == pytest.approx(plan["budget"], abs=0.005)
     assert page.input_value("#plan-quarter") == plan["quarter"]
     assert page.inner_text("#plan-total") == f"{plan['total_spend']:,.2f}"
+    # the plan's warnings, each as given, and its unallocated budget with the reason
+    shown = page.eval_on_selector_all("#plan-warnings li", "ls => ls.map(l => l.textContent)")
+    assert shown == plan["warnings"]
+    if plan["unallocated"] > 0:
+        assert page.inner_text("#plan-unallocated") == (
+            f"Unallocated: {plan['unallocated']:,.2f}: {plan['unallocated_reason']}")
+    else:
+        assert page.locator("#plan-unallocated").count() == 0
 
 
 def test_attribution_chart_has_one_bar_group_per_channel(session, server):

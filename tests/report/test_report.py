@@ -291,3 +291,34 @@ def test_one_report_computes_its_roi_table_once(seeded_db, monkeypatch):
         doc = collect(wh, ReportOptions(models=("first_touch",), period="quarter"))
     assert calls == ["quarter"]
     assert doc["plan"]["status"] == "optimal" and doc["lifecycle"]["verdicts"]
+
+
+def test_report_shows_the_plans_unallocated_budget_and_warnings(seeded_db):
+    """A floor no channel of the seed reaches (ROI 1,000): nothing modelled is bought.
+
+    With the change limit off the whole budget less the unmodelled spend is
+    unallocated, the reason and each warning shown in the budget section.
+    """
+    from markupsafe import escape
+
+    from touchpath import service
+    from touchpath.data.warehouse import Warehouse
+    from touchpath.report import collect, render
+
+    def html_escape(text):
+        return str(escape(text))
+
+    options = ReportOptions(model="last_touch", max_change=None, min_roi=1000.0)
+    with Warehouse.open(seeded_db, read_only=True) as wh:
+        html = render(collect(wh, options))
+        inputs = service.plan_inputs(wh, service.CurveSettings(model="last_touch"))
+    plan = service.plan(inputs, options.plan_params())
+    assert all(c.spend == 0.0 for c in plan.channels if c.modelled)
+    assert plan.unallocated == pytest.approx(plan.budget - plan.unmodelled_spend)
+    assert plan.unallocated > 0
+    assert plan.unallocated_reason.startswith("no channel returns ≥ 1,000.0")
+    assert (f'Unallocated: <strong>{money(plan.unallocated)}</strong>: '
+            f'{html_escape(plan.unallocated_reason)}') in html
+    section = html[html.index('id="plan-warnings"'):]
+    for w in plan.warnings:
+        assert f"<li>{html_escape(w)}</li>" in section
