@@ -25,7 +25,7 @@ Examples::
         --max-change 0.3 --group-cap social=0.4 --min search=100000 \\
         --scenarios 0.8,0.9,1.1,1.2 --format table --plot plan.png
     touchpath plan --curves curves.json --target-revenue 5000000     # smallest budget
-    touchpath plan --curves curves.json --min-roi 2.0                 # largest budget
+    touchpath plan --curves curves.json --goal-marginal-roi 2.0       # largest budget
 
 Value syntax, read here into the bounds and group limits the API body spells
 ``mins`` / ``maxs`` / ``min_shares`` / ``max_shares`` and ``group_caps``:
@@ -199,6 +199,14 @@ def _warehouse_inputs(db: Path, settings: Any) -> PlanInputs:
         return service.plan_inputs(wh, settings, on_period=lambda _: progress.advance(task))
 
 
+def _next_unit(channel: Any) -> str:
+    """The "mROI next" cell: the next unit's ROI, or ``cap`` where the curve ends."""
+    if channel.marginal_roi is not None:
+        return f"{channel.marginal_roi:.3g}"
+    held = getattr(channel, "held_by", None) or ""
+    return "cap" if held.startswith("curve capacity") else ""
+
+
 def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -213,6 +221,12 @@ def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
             console.print(f"  - {c}")
         return
     console.print(plan.status_text)
+    if plan.unallocated > 0:
+        console.print(f"unallocated {fmt_money(plan.unallocated)}: {plan.unallocated_reason}")
+    if plan.warnings:
+        console.print("warnings:")
+        for warning in plan.warnings:
+            console.print(f"  - {warning}")
     t = Table(title=f"Budget plan {plan.quarter or ''}".strip())
     cols = ("channel", "rule", "spend", "share", "change", "exp. revenue", "mROI next", "last")
     for col in cols:
@@ -225,7 +239,7 @@ def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
             f"{100 * c.share:.1f}%",
             "" if c.change is None else ("+" if c.change >= 0 else "-") + fmt_money(abs(c.change)),
             "not modelled" if c.expected_revenue is None else fmt_money(c.expected_revenue),
-            "" if c.marginal_roi is None else f"{c.marginal_roi:.3g}",
+            _next_unit(c),
             "" if c.last_unit_roi is None else f"{c.last_unit_roi:.3g}",
         )
     console.print(t)
@@ -264,7 +278,8 @@ def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
             console.print(f"  - {name}")
     if scen is not None:
         st = Table(title="Scenarios")
-        for col in ("x", "budget", "status", "exp. revenue", "shadow price", "incr. ROI"):
+        for col in ("x", "budget", "status", "exp. revenue", "unallocated", "shadow price",
+                    "incr. ROI"):
             st.add_column(col, justify="right")
         for rec in scen.to_frame().to_dict(orient="records"):
             st.add_row(
@@ -272,6 +287,7 @@ def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
                 fmt_money(rec["budget"]),
                 rec["status"],
                 "" if rec["expected_revenue"] is None else fmt_money(rec["expected_revenue"]),
+                "" if rec.get("unallocated") is None else fmt_money(rec["unallocated"]),
                 "" if rec["budget_shadow_price"] is None else f"{rec['budget_shadow_price']:.4g}",
                 ""
                 if rec["incremental_roi"] is None
@@ -332,7 +348,11 @@ def plan_command(
     target_revenue: Annotated[
         float | None, typer.Option(help="Goal: the smallest budget reaching this revenue.")
     ] = None,
-    min_roi: Annotated[
+    min_roi: Annotated[float, typer.Option(
+        min=0, help="Buy no spend whose marginal revenue ROI is below this (0: pure revenue "
+                    "maximisation); budget left unplaced is reported as unallocated.")]
+    = DEFAULTS.min_roi,
+    goal_marginal_roi: Annotated[
         float | None,
         typer.Option(help="Goal: the largest budget keeping every marginal ROI >= this."),
     ] = None,
@@ -380,9 +400,10 @@ def plan_command(
 
     with clean_errors():
         try:
-            goals = [g for g in (budget, target_revenue, min_roi) if g is not None]
+            goals = [g for g in (budget, target_revenue, goal_marginal_roi) if g is not None]
             if len(goals) > 1:
-                raise CliUsageError("give at most one of --budget, --target-revenue, --min-roi")
+                raise CliUsageError("give at most one of --budget, --target-revenue, "
+                                    "--goal-marginal-roi")
             if curves is not None:
                 inputs = service.inputs_from_curves(_read_curves(curves))
             else:
@@ -397,11 +418,12 @@ def plan_command(
                 bounds=_channel_bounds(min_spend or [], max_spend or []),
                 groups=_group_limits(group_cap or [], group_floor or []),
                 test_budget=test_budget, scale_growth=scale_growth,
-                unmodelled=unmodelled.value, monthly=monthly.value, solver=solver.value)
+                unmodelled=unmodelled.value, monthly=monthly.value, solver=solver.value,
+                min_roi=min_roi)
             scen = None
-            if target_revenue is not None or min_roi is not None:
+            if target_revenue is not None or goal_marginal_roi is not None:
                 plan = service.goal(inputs, params, target_revenue=target_revenue,
-                                    min_marginal_roi=min_roi)
+                                    min_marginal_roi=goal_marginal_roi)
             else:
                 plan = service.plan(inputs, params)
                 if scenarios:

@@ -98,7 +98,7 @@ def test_plan_goal_seeking_from_cli(curves_file):
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
     assert d["expected_revenue"] >= 500 - 1e-6
-    res = run("--curves", curves_file, "--min-roi", 2.5, "--format", "json")
+    res = run("--curves", curves_file, "--goal-marginal-roi", 2.5, "--format", "json")
     d = json.loads(res.output)
     assert all(c["last_unit_roi"] is None or c["last_unit_roi"] >= 2.5 for c in d["channels"])
 
@@ -131,9 +131,9 @@ def test_cli_plans_from_the_warehouse(plan_db, plan_found):
     assert doc["status"] == "optimal" and doc["quarter"] == "2027Q1"
     assert doc["total_spend"] <= plan_found.previous_total * (1 + 1e-9)
     assert {c["channel"] for c in doc["channels"]} == set(plan_found.curves)
-    # The same inputs solved directly give the same plan.
-    direct = optimize_budget(plan_found.inputs, PlanConstraints(budget=BudgetConstraint(
-        plan_found.previous_total)))
+    # The same inputs solved directly give the same plan (no change limit, the ROI floor 1.0).
+    direct = optimize_budget(plan_found.inputs, PlanConstraints(
+        budget=BudgetConstraint(plan_found.previous_total)), min_roi=1.0)
     assert doc["expected_revenue"] == pytest.approx(direct.expected_revenue, rel=1e-9)
     res = run("--db", plan_db, "--model", "markov", "--order", "1", "--budget", 50000,
               "--quarter", "2027Q2")
@@ -157,5 +157,34 @@ def test_cli_plan_defaults_keep_every_channel_within_30_percent_of_last_quarter(
         before = previous[c["channel"]]
         assert 0.7 * before * (1 - 1e-9) <= c["spend"] <= 1.3 * before * (1 + 1e-9), c
     direct = optimize_budget(plan_found.inputs, PlanConstraints(
-        budget=BudgetConstraint(plan_found.previous_total), max_change=MaxChange(0.3)))
+        budget=BudgetConstraint(plan_found.previous_total), max_change=MaxChange(0.3)),
+        min_roi=1.0)
     assert doc["expected_revenue"] == pytest.approx(direct.expected_revenue, rel=1e-9)
+
+
+def test_plan_buys_nothing_below_the_roi_floor_and_says_what_is_left(tmp_path):
+    """Two channels returning 0.5 per unit on their first 100 (a loss): the default floor
+    1.0 buys none of it, so the whole budget of 150 is unallocated, with the reason;
+    ``--min-roi 0`` buys the 150 (revenue 0.5 · 150 = 75); ``--exact-budget`` spends it
+    all and warns about each channel's margin below the floor."""
+    doc = {"channels": [
+        {"channel": "a", "previous_spend": 100, "segments": [{"width": 100, "slope": 0.5}]},
+        {"channel": "b", "previous_spend": 100, "segments": [{"width": 100, "slope": 0.5}]},
+    ]}
+    loss = tmp_path / "loss.json"
+    loss.write_text(json.dumps(doc))
+    base = ("--curves", loss, "--budget", 150, "--max-change", "none")
+    res = run(*base, "--format", "json")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert d["total_spend"] == 0 and d["unallocated"] == 150 and d["min_roi"] == 1.0
+    assert "1.0" in d["unallocated_reason"]
+    table = run(*base)
+    assert table.exit_code == 0 and "unallocated 150: no channel returns" in " ".join(
+        table.output.split())
+    free = json.loads(run(*base, "--min-roi", 0, "--format", "json").output)
+    assert free["total_spend"] == pytest.approx(150) and free["unallocated"] == 0
+    assert free["expected_revenue"] == pytest.approx(75)
+    exact = json.loads(run(*base, "--exact-budget", "--format", "json").output)
+    assert exact["total_spend"] == pytest.approx(150)
+    assert sum("0.5 < 1.0" in w for w in exact["warnings"]) == 2
