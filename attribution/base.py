@@ -10,7 +10,7 @@ efficiency: ``sum(conversions) == paths.total_conversions`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -180,6 +180,10 @@ class AttributionResult:
         Coverage of the intervals, e.g. 0.95.
     details : dict
         Model-specific learned values (removal effects, transition table, ...).
+    warnings : tuple of str
+        What a reader must know before acting on the credit, in plain words
+        (e.g. a conversion-rate Shapley value that gives a channel negative
+        credit); empty when there is nothing to say.
     """
 
     model: str
@@ -196,6 +200,7 @@ class AttributionResult:
     value_ci: np.ndarray | None = None
     ci_level: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_credit(
@@ -208,6 +213,7 @@ class AttributionResult:
         *,
         additive: bool = True,
         details: dict[str, Any] | None = None,
+        warnings: Sequence[str] = (),
     ) -> AttributionResult:
         """Wrap per-channel credit arrays with the totals of ``paths``."""
         return cls(
@@ -222,6 +228,7 @@ class AttributionResult:
             direct_value=float(paths.direct_value),
             additive=additive,
             details=dict(details or {}),
+            warnings=tuple(warnings),
         )
 
     @property
