@@ -124,7 +124,9 @@ class ScenarioSet:
             if m == 1.0:
                 continue
             label = f"x{m:g}" + ("" if sp is None else f", λ={sp:.2f}")
-            ax.annotate(label, (b, r), textcoords="offset points", xytext=(4, -12), fontsize=7)
+            last = b == max(xs)  # the rightmost label goes left of its point, inside the axes
+            ax.annotate(label, (b, r), textcoords="offset points", xytext=(-4 if last else 4, -12),
+                        ha="right" if last else "left", fontsize=7)
         ax.axvline(self.base_budget, color="#999999", linestyle="--", linewidth=1)
         current = next((r for b, r, _, m in pts if m == 1.0), None)
         text = f"current budget {money_tick(self.base_budget)}"
