@@ -196,7 +196,7 @@ class DefaultsResponse(BaseModel):
                            "markov1", "markov2", "shapley"],
         "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
         "spend_all": False, "objective": "revenue", "scenario_multipliers": [0.8, 0.9, 1.1, 1.2],
-        "segments": 8, "min_roi": 1.0,
+        "segments": 8, "min_roi": 1.0, "currency": "CNY",
     })
 
     model: str = Field(description="Attribution model spec of single-model answers, ROI, "
@@ -221,6 +221,8 @@ class DefaultsResponse(BaseModel):
     segments: int = Field(description="Segments per piecewise-linear response curve.")
     min_roi: float = Field(description="Floor on the marginal revenue ROI of every unit a plan "
                                        "buys (0: pure maximisation).")
+    currency: str = Field(description="Currency of every money amount (a label; amounts are "
+                                     "not converted).")
 
 
 # ---------------------------------------------------------------------- ingest
@@ -336,6 +338,10 @@ class AttributionResponse(BaseModel):
     additive: bool = Field(description="False for participation (reach, not summed).")
     ci_level: float | None = None
     channels: list[ChannelCredit]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What to know before acting on the credit, e.g. negative credit from the "
+                    "conversion-rate Shapley value (a relative signal, not conversions).")
 
 
 class CompareRow(ChannelCredit):
@@ -380,6 +386,10 @@ class CompareResponse(BaseModel):
     rows: list[CompareRow]
     rank_agreement: list[RankAgreementRow]
     skipped: list[SkippedModel] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="The compared models' warnings (each names its model), e.g. negative "
+                    "credit from the conversion-rate Shapley value.")
 
 
 class ModelInfo(BaseModel):
@@ -648,6 +658,19 @@ class PlanChannel(BaseModel):
                                   "the end of its curve marginal_roi is null (no next unit).")
 
 
+class CurveFit(BaseModel):
+    """How one channel's response curve behind a plan was obtained."""
+
+    channel: str
+    form: str = Field(description="exponential, power or constant.")
+    method: str = Field(description="fit, or fallback (a constant ROI; see note).")
+    note: str = Field(description="Why a fallback was taken, or which form won.")
+    r2: float | None = Field(default=None, description="Fit quality on the observed periods.")
+    n_periods: int = Field(description="Periods with positive spend the curve rests on.")
+    spend_min: Money | None = Field(default=None, description="Smallest observed period spend.")
+    spend_max: Money | None = Field(default=None, description="Largest observed period spend.")
+
+
 class PlanResponse(BaseModel):
     """A budget plan with everything needed to defend it."""
 
@@ -697,6 +720,10 @@ class PlanResponse(BaseModel):
         description="Loss-making margins, fallback or poorly fitting curves (with R²), spend "
                     "beyond the observed range, channels held by the end of their curve.")
     channels: list[PlanChannel]
+    curves: list[CurveFit] = Field(
+        default_factory=list,
+        description="The fitted curve of each channel the plan rests on (none when the plan "
+                    "is computed from a curves document).")
 
 
 class ScenariosRequest(PlanSettings):

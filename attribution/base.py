@@ -19,7 +19,7 @@ the resampled credit behind the intervals (:class:`BootstrapDraws`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -256,6 +256,10 @@ class AttributionResult:
         models that learn nothing more.
     bootstrap_ : BootstrapDraws, optional
         The resampled credit behind the intervals (with intervals only).
+    warnings : tuple of str
+        What a reader must know before acting on the credit, in plain words
+        (e.g. a conversion-rate Shapley value that gives a channel negative
+        credit); empty when there is nothing to say.
     """
 
     model: str
@@ -273,6 +277,7 @@ class AttributionResult:
     ci_level: float | None = None
     fit_: ModelFit | None = None
     bootstrap_: BootstrapDraws | None = None
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_credit(
@@ -285,6 +290,7 @@ class AttributionResult:
         *,
         additive: bool = True,
         fit: ModelFit | None = None,
+        warnings: Sequence[str] = (),
     ) -> AttributionResult:
         """Wrap per-channel credit arrays with the totals of ``paths``."""
         return cls(
@@ -299,6 +305,7 @@ class AttributionResult:
             direct_value=float(paths.direct_value),
             additive=additive,
             fit_=fit,
+            warnings=tuple(warnings),
         )
 
     @property

@@ -28,6 +28,7 @@ import pandas as pd
 
 from touchpath.attribution.base import AttributionModel, AttributionResult, StopCheck, check_stop
 from touchpath.attribution.bootstrap import ProgressArg, run_model
+from touchpath.attribution.plotting import money_axis
 from touchpath.attribution.registry import make_model, needs_touches
 from touchpath.attribution.shapley import DegenerateGameError
 from touchpath.data.paths import PathTable
@@ -92,6 +93,20 @@ class ModelComparison:
     def has_ci(self) -> bool:
         """Whether any result carries bootstrap intervals."""
         return any(r.conversions_ci is not None for r in self.results)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every result's warnings, in the order of the results (each names its model)."""
+        return tuple(w for r in self.results for w in r.warnings)
+
+    def negative_credit(self) -> list[tuple[str, list[str]]]:
+        """``(label, channels)`` of each result that gives some channels negative credit."""
+        out = []
+        for label, r in zip(self.labels, self.results, strict=True):
+            chs = [c for c, v in zip(r.channels, r.conversions, strict=True) if v < 0]
+            if chs:
+                out.append((label, chs))
+        return out
 
     def result(self, label: str) -> AttributionResult:
         """The result of the model labelled ``label``."""
@@ -183,14 +198,20 @@ class ModelComparison:
         return ci
 
     def plot(self, path: str | PathLike[str] | None = None, *,
-             metric: str = "conversions") -> Figure:
+             metric: str = "conversions", currency: str | None = None) -> Figure:
         """Grouped bars: per channel, one bar per model, with CI whiskers when present.
+
+        Negative credit (the conversion-rate Shapley value can give it) is drawn
+        below the zero line, and the title says which model gave it to which
+        channels (see :attr:`warnings`).
 
         Parameters
         ----------
         path : path-like, optional
             Where to save the chart as PNG.
         metric : {"conversions", "value", "share", "value_share"}
+        currency : str, optional
+            Shown in the axis title when ``metric`` is ``value`` (money).
 
         Returns
         -------
@@ -223,11 +244,19 @@ class ModelComparison:
                    label=label, color=colours[k], error_kw={"elinewidth": 0.8})
         ax.set_xticks(x, labels=channels, rotation=30 if len(channels) > 6 else 0,
                       ha="right" if len(channels) > 6 else "center")
-        ax.set_ylabel(f"attributed {metric.replace('_', ' ')}")
+        if metric == "value":
+            money_axis(ax.yaxis, currency, "attributed revenue")
+        else:
+            ax.set_ylabel(f"attributed {metric.replace('_', ' ')}")
+        ax.axhline(0.0, color="#4b5563", linewidth=0.8)
         title = "Attribution by model"
         if self.has_ci:
             level = next(r.ci_level for r in self.results if r.ci_level is not None)
             title += f" ({level:.0%} bootstrap intervals)"
+        negative = [f"{label} on {', '.join(chs)}" for label, chs in self.negative_credit()]
+        if negative:
+            title += ("\nnegative credit (below zero): " + "; ".join(negative)
+                      + " (a rate game: a relative signal, not conversions)")
         ax.set_title(title)
         ax.legend(fontsize="small", ncols=min(4, n_models))
         ax.grid(axis="y", alpha=0.3)

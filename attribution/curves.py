@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from touchpath.attribution.plotting import money_axis
 from touchpath.data.paths import DIRECT
 from touchpath.errors import TouchpathError
 
@@ -198,7 +199,7 @@ class FittedCurve:
         return f"{self.channel}: {self.form}({params}) [{self.method}] r2={r2}"
 
     def plot(self, ax: Axes | None = None, *,
-             breakpoints: Sequence[float] | None = None) -> Axes:
+             breakpoints: Sequence[float] | None = None, currency: str | None = None) -> Axes:
         """Observed points, the fitted curve and, given its breakpoints, its segments.
 
         Parameters
@@ -210,6 +211,8 @@ class FittedCurve:
             (:func:`touchpath.optimizer.curves.breakpoints`): the chords between
             them are drawn over the curve, and the curve up to ``s_m``. Without
             them, the curve is drawn up to :attr:`max_spend`.
+        currency : str, optional
+            Shown in the axis titles; both axes are money (``950k``, ``1.2M``).
         """
         import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
@@ -231,8 +234,8 @@ class FittedCurve:
                        label="observed range")
         r2 = "" if not math.isfinite(self.r2) else f", R²={self.r2:.2f}"
         ax.set_title(f"{self.channel} ({self.method}{r2})", fontsize=9)
-        ax.set_xlabel("spend per period")
-        ax.set_ylabel("attributed revenue")
+        money_axis(ax.xaxis, currency, "spend per period")
+        money_axis(ax.yaxis, currency, "attributed revenue")
         ax.legend(fontsize=7)
         return ax
 
@@ -436,11 +439,12 @@ def plot_curves(
     *,
     breakpoints: Mapping[str, Sequence[float]] | None = None,
     cols: int = 3,
+    currency: str | None = None,
 ) -> str:
     """Write a PNG grid with one panel per channel (points, curve, segments).
 
     ``breakpoints`` (per channel, see :meth:`FittedCurve.plot`) adds each
-    channel's segments.
+    channel's segments; ``currency`` labels the money axes.
     """
     import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
@@ -452,7 +456,8 @@ def plot_curves(
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
     try:
         for ax, (channel, curve) in zip(axes.ravel(), curves.items(), strict=False):
-            curve.plot(ax, breakpoints=None if breakpoints is None else breakpoints.get(channel))
+            curve.plot(ax, breakpoints=None if breakpoints is None else breakpoints.get(channel),
+                       currency=currency)
         for ax in axes.ravel()[k:]:
             ax.set_visible(False)
         fig.tight_layout()

@@ -44,7 +44,7 @@ rates and has no such matrix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Real
 from typing import Any, ClassVar, Literal
 
@@ -66,6 +66,7 @@ __all__ = [
     "ShapleyConversionRateFit",
     "ShapleySubset",
     "ShapleySubsetFit",
+    "negative_credit_warnings",
 ]
 
 #: Rules for coalitions no journey was exposed to (see :class:`ShapleyConversionRate`).
@@ -420,6 +421,42 @@ SCOPES = ("global", "journey")
 BOUND_LEVEL = 0.95
 
 
+def negative_credit_warnings(result: AttributionResult) -> tuple[str, ...]:
+    """One warning per channel a conversion-rate game gives negative credit.
+
+    The rate game credits a channel with how the conversion rate of a set of
+    channels changes when it joins: a channel whose journeys convert less than
+    the journeys without it lowers the rate and is charged for it, although it
+    may well have brought conversions. Such credit is a relative signal, not a
+    count of conversions, and a reader must be told.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = AttributionResult("shapley_rate", {}, ("a", "b"), np.array([12.0, -2.0]),
+    ...                       np.zeros(2), 10.0, 0.0)
+    >>> print(negative_credit_warnings(r)[0])  # doctest: +ELLIPSIS
+    shapley_rate gives negative credit to b (−20.0 % of conversions, −2.0): ...
+    """
+    out = []
+    total = result.total_conversions
+    for ch, conv in zip(result.channels, result.conversions, strict=True):
+        if not conv < 0:
+            continue
+        share = f"{_minus(conv / total * 100)} % of conversions, " if total > 0 else ""
+        out.append(
+            f"{result.model} gives negative credit to {ch} ({share}{_minus(conv)}): the rate "
+            "game credits a channel with the change in conversion rate when it joins the "
+            "others, so a channel whose journeys convert less than those without it is "
+            "charged, even if it brought conversions; read it as a relative signal, "
+            "not conversions")
+    return tuple(out)
+
+
+def _minus(x: float) -> str:
+    return f"{x:,.1f}".replace("-", "−")
+
+
 def _rate_lattice(n: int, sets: np.ndarray, amount: np.ndarray, journeys: np.ndarray,
                   unseen: str, prior: float = 0.0) -> np.ndarray:
     """``v(S)`` on all ``2^n`` coalitions (see :class:`ShapleyConversionRate`).
@@ -720,7 +757,16 @@ class ShapleyConversionRate:
                 "unseen": self.unseen, "prior_journeys": self.prior_journeys}
 
     def attribute(self, paths: PathTable) -> AttributionResult:
-        """Conversion-rate Shapley credit per channel (see the class for both scopes)."""
+        """Conversion-rate Shapley credit per channel (see the class for both scopes).
+
+        The rate game can give a channel negative credit; the result then
+        carries a warning per such channel (:func:`negative_credit_warnings`).
+        """
+        result = self._attribute(paths)
+        return replace(result, warnings=(*result.warnings,
+                                         *negative_credit_warnings(result)))
+
+    def _attribute(self, paths: PathTable) -> AttributionResult:
         n = paths.n_channels
         journeys = paths.journeys
         orphan = np.flatnonzero((journeys <= 0) & (paths.value > 0))

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from touchpath.attribution.lifecycle import VerdictKind
+from touchpath.attribution.plotting import money_axis
 from touchpath.data.statuses import ChannelStatus
 from touchpath.optimizer.constraints import PlanConstraints
 from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve
@@ -346,8 +347,12 @@ class BudgetPlan:
             raise PlanError(self.status, self.conflicts or (self.status_text,))
         return self
 
-    def plot_split(self, path: str | Path | None = None, ax: Axes | None = None) -> Axes:
-        """Horizontal bars of previous and planned spend per channel (PNG when ``path``)."""
+    def plot_split(self, path: str | Path | None = None, ax: Axes | None = None, *,
+                   currency: str | None = None) -> Axes:
+        """Horizontal bars of previous and planned spend per channel (PNG when ``path``).
+
+        The spend axis is money (``950k``, ``1.2M``), titled with ``currency``.
+        """
         import matplotlib  # plotting stays out of the math import path
 
         if ax is None and path is not None:
@@ -368,7 +373,7 @@ class BudgetPlan:
                 ax.text(c.spend, yi - 0.2, f"  mROI {c.marginal_roi:.2f}", va="center", fontsize=7)
         ax.set_yticks(y, names)
         ax.invert_yaxis()
-        ax.set_xlabel("spend")
+        money_axis(ax.xaxis, currency, "spend")
         title = f"Budget plan {self.quarter}" if self.quarter else "Budget plan"
         ax.set_title(f"{title}: spend {fmt_money(self.total_spend)}")
         ax.legend(loc="lower right")

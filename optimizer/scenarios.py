@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from touchpath.attribution.plotting import money_axis, money_tick
 from touchpath.optimizer.constraints import BudgetConstraint, PlanConstraints
 from touchpath.optimizer.curves import ChannelInput
 from touchpath.optimizer.model import (
@@ -99,8 +100,14 @@ class ScenarioSet:
         frame = frame.where(frame.notna(), None)
         return {"base_budget": self.base_budget, "scenarios": frame.to_dict(orient="records")}
 
-    def plot(self, path: str | Path | None = None, ax: Axes | None = None) -> Axes:
-        """Expected revenue against budget, the base budget marked (PNG when ``path``)."""
+    def plot(self, path: str | Path | None = None, ax: Axes | None = None, *,
+             currency: str | None = None) -> Axes:
+        """Expected revenue against budget, the current budget marked (PNG when ``path``).
+
+        Both axes are money (:func:`~touchpath.attribution.plotting.money_axis`:
+        ``950k``, ``1.2M``, no ``1e6`` offset); the base budget is a marker with
+        the text ``current budget X``. ``currency`` labels the axis titles.
+        """
         import matplotlib.pyplot as plt  # plotting stays out of the math import path
 
         fig = None
@@ -115,11 +122,27 @@ class ScenarioSet:
         ys = [r for _, r, _, _ in pts]
         ax.plot(xs, ys, marker="o", color="#2b6cb0")
         for b, r, sp, m in pts:
+            if m == 1.0:
+                continue
             label = f"x{m:g}" + ("" if sp is None else f", λ={sp:.2f}")
-            ax.annotate(label, (b, r), textcoords="offset points", xytext=(4, -12), fontsize=7)
+            last = b == max(xs)  # the rightmost label goes left of its point, inside the axes
+            ax.annotate(label, (b, r), textcoords="offset points", xytext=(-4 if last else 4, -12),
+                        ha="right" if last else "left", fontsize=7)
         ax.axvline(self.base_budget, color="#999999", linestyle="--", linewidth=1)
-        ax.set_xlabel("budget")
-        ax.set_ylabel("expected revenue")
+        current = next((r for b, r, _, m in pts if m == 1.0), None)
+        text = f"current budget {money_tick(self.base_budget)}"
+        if current is not None:
+            ax.plot([self.base_budget], [current], marker="D", markersize=8, color="#c8463d",
+                    linestyle="none", zorder=3)
+            ax.annotate(text, (self.base_budget, current), textcoords="offset points",
+                        xytext=(-8, 8), ha="right", fontsize=8, color="#c8463d")
+        else:
+            ax.annotate(text, (self.base_budget, 1.0), xycoords=("data", "axes fraction"),
+                        textcoords="offset points", xytext=(-4, -12), ha="right",
+                        fontsize=8, color="#c8463d")
+        ax.margins(x=0.1, y=0.12)  # room for the labels of the first and last points
+        money_axis(ax.xaxis, currency, "budget")
+        money_axis(ax.yaxis, currency, "expected revenue")
         ax.set_title("Expected revenue by budget (λ = revenue per extra unit)")
         finish_figure(fig, path)
         return ax

@@ -135,6 +135,29 @@ def _y_axis(ticks: list[float], y: Callable[[float], float], left: float, right:
     return "".join(out)
 
 
+def _y_title(text: str, height: int, m_t: float, m_b: float) -> str:
+    """The y-axis title, rotated along the left edge (nothing when ``text`` is empty)."""
+    if not text:
+        return ""
+    cy = m_t + (height - m_t - m_b) / 2
+    return (f'<text class="axis-title y-title" x="12" y="{cy:.1f}" text-anchor="middle" '
+            f'transform="rotate(-90 12 {cy:.1f})" fill="#374151">{_e(text)}</text>')
+
+
+def _x_title(text: str, width: int, m_l: float, m_r: float, y: float) -> str:
+    """The x-axis title, centred under the plot area (nothing when ``text`` is empty)."""
+    if not text:
+        return ""
+    cx = m_l + (width - m_l - m_r) / 2
+    return (f'<text class="axis-title x-title" x="{cx:.1f}" y="{y:.1f}" text-anchor="middle" '
+            f'fill="#374151">{_e(text)}</text>')
+
+
+def money_title(text: str, currency: str | None) -> str:
+    """An axis title of money with its currency (``"budget"`` → ``"budget (CNY)"``)."""
+    return f"{text} ({currency})" if currency else text
+
+
 def _legend(items: Sequence[tuple[str, str, bool]]) -> str:
     spans = []
     for name, color, dashed in items:
@@ -146,7 +169,7 @@ def _legend(items: Sequence[tuple[str, str, bool]]) -> str:
 
 
 def grouped_bars_svg(categories: Sequence[str], series: Sequence[dict[str, Any]], *,
-                     fmt: Callable[[Any], str] = pct, label: str = "",
+                     fmt: Callable[[Any], str] = pct, label: str = "", y_title: str = "",
                      width: int = 760, height: int = 340) -> str:
     """Grouped vertical bars with optional interval whiskers, as an SVG string.
 
@@ -166,7 +189,7 @@ def grouped_bars_svg(categories: Sequence[str], series: Sequence[dict[str, Any]]
     ``y1`` are the first and last ticks, so a bar's height is proportional
     to its value.
     """
-    m_l, m_r, m_t, m_b = 64, 12, 14, 62
+    m_l, m_r, m_t, m_b = 72, 12, 14, 62
     hi_v, lo_v = 0.0, 0.0
     for s in series:
         for i, v in enumerate(s["values"]):
@@ -184,7 +207,8 @@ def grouped_bars_svg(categories: Sequence[str], series: Sequence[dict[str, Any]]
     def y(v: float) -> float:
         return m_t + (height - m_t - m_b) * (1 - (v - y0) / (y1 - y0))
 
-    out = [_svg_open(width, height, label), _y_axis(ticks, y, m_l, width - m_r, fmt)]
+    out = [_svg_open(width, height, label), _y_axis(ticks, y, m_l, width - m_r, fmt),
+           _y_title(y_title, height, m_t, m_b)]
     band = (width - m_l - m_r) / max(1, len(categories))
     inner = band * 0.8
     bw = inner / max(1, len(series))
@@ -223,14 +247,19 @@ def grouped_bars_svg(categories: Sequence[str], series: Sequence[dict[str, Any]]
 
 def line_chart_svg(x: Sequence[Any], series: Sequence[dict[str, Any]], *,
                    xs: Sequence[float] | None = None, fmt: Callable[[Any], str] = ratio,
-                   x_fmt: Callable[[Any], str] = str, label: str = "",
-                   width: int = 900, height: int = 300) -> str:
+                   x_fmt: Callable[[Any], str] = str, label: str = "", y_title: str = "",
+                   x_title: str = "", width: int = 900, height: int = 300,
+                   legend: bool = True, marks: Sequence[tuple[int, str]] = (),
+                   css_class: str = "") -> str:
     """Lines over categorical (or numeric ``xs``) positions, as an SVG string.
 
     Series are ``{"name", "color", "values", "dash" (optional), "markers"
-    (default True)}``; a ``None`` value breaks the line.
+    (default True)}``; a ``None`` value breaks the line. ``y_title`` /
+    ``x_title`` name the axes (with their unit); ``marks`` are ``(i, text)``:
+    the point ``i`` of the first series ringed and labelled; ``css_class`` is
+    added to the ``svg`` element's class.
     """
-    m_l, m_r, m_t, m_b = 64, 16, 14, 44
+    m_l, m_r, m_t, m_b = 72, 16, 14, 44 + (14 if x_title else 0)
     vals = [v for s in series for v in s["values"] if _num(v)]
     lo = min([0.0, *vals])
     hi = max(vals) if vals else 1.0
@@ -251,7 +280,11 @@ def line_chart_svg(x: Sequence[Any], series: Sequence[dict[str, Any]], *,
         def px(i: int) -> float:
             return m_l + 10 + span * (i / (n - 1) if n > 1 else 0.5)
 
-    out = [_svg_open(width, height, label), _y_axis(ticks, y, m_l, width - m_r, fmt)]
+    svg = _svg_open(width, height, label)
+    if css_class:
+        svg = svg.replace('class="chart"', f'class="chart {_e(css_class)}"', 1)
+    out = [svg, _y_axis(ticks, y, m_l, width - m_r, fmt), _y_title(y_title, height, m_t, m_b),
+           _x_title(x_title, width, m_l, m_r, height - 8)]
     every = max(1, math.ceil(n / max(2, (width - m_l) // 64)))
     out.append('<g class="axis x-axis">')
     for i in range(n):
@@ -279,15 +312,26 @@ def line_chart_svg(x: Sequence[Any], series: Sequence[dict[str, Any]], *,
                                f'fill="{s["color"]}"><title>{_e(s["name"])} · '
                                f'{_e(x_fmt(x[i]))}: {_e(fmt(v))}</title></circle>')
         out.append("</g>")
+    for i, text in marks:
+        v = series[0]["values"][i] if series else None
+        if _num(v):
+            anchor = "end" if px(i) > width / 2 else "start"
+            dx = -8 if anchor == "end" else 8
+            out.append(f'<g class="mark"><circle cx="{px(i):.1f}" cy="{y(v):.1f}" r="6" '
+                       f'fill="none" stroke="#c8463d" stroke-width="2"/>'
+                       f'<text x="{px(i) + dx:.1f}" y="{y(v) - 8:.1f}" text-anchor="{anchor}" '
+                       f'fill="#c8463d">{_e(text)}</text></g>')
     out.append("</svg>")
-    legend = _legend([(s["name"], s["color"], bool(s.get("dash"))) for s in series])
-    return legend + "".join(out)
+    if not legend:
+        return "".join(out)
+    items = _legend([(s["name"], s["color"], bool(s.get("dash"))) for s in series])
+    return items + "".join(out)
 
 
 def split_bars_svg(rows: Sequence[tuple[str, float, float | None]], *, label: str = "",
-                   width: int = 760) -> str:
+                   x_title: str = "", width: int = 760) -> str:
     """Horizontal bars ``(label, value, previous)`` with a dashed marker at ``previous``."""
-    row_h, m_l, m_r, m_t, m_b = 30, 130, 120, 8, 26
+    row_h, m_l, m_r, m_t, m_b = 30, 130, 120, 8, 26 + (16 if x_title else 0)
     height = m_t + m_b + row_h * len(rows)
     hi = max([1.0, *(max(v, p if _num(p) else 0.0) for _, v, p in rows)])
     ticks = nice_ticks(0.0, hi)
@@ -300,9 +344,10 @@ def split_bars_svg(rows: Sequence[tuple[str, float, float | None]], *, label: st
     for t in ticks:
         out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{m_t}" y2="{height - m_b}" '
                    f'stroke="{"#9ca3af" if t == 0 else "#eef0f3"}"/>'
-                   f'<text x="{x(t):.1f}" y="{height - 8}" text-anchor="middle" '
+                   f'<text x="{x(t):.1f}" y="{height - m_b + 18}" text-anchor="middle" '
                    f'fill="#4b5563">{_e(compact(t))}</text>')
     out.append("</g>")
+    out.append(_x_title(x_title, width, m_l, m_r, height - 6))
     for i, (name, value, previous) in enumerate(rows):
         yy = m_t + i * row_h
         out.append(f'<g class="split-bar" data-channel="{_e(name)}" data-spend="{value!r}">'
@@ -343,6 +388,7 @@ def attribution_chart(compare: dict[str, Any]) -> str:
 
     ``compare`` is a ``/v1/attribution/compare`` document; whiskers are each
     model's conversion interval divided by its total attributed conversions.
+    Negative credit (the conversion-rate Shapley value) is drawn below zero.
     """
     labels = compare["models"]
     rows = [r for r in compare["rows"] if r["channel"] != "(direct)"]
@@ -361,11 +407,16 @@ def attribution_chart(compare: dict[str, Any]) -> str:
                        "lo": bound("conversions_lo"), "hi": bound("conversions_hi")})
     return grouped_bars_svg(channels, series, fmt=pct,
                             label="Share of conversions per channel and model",
+                            y_title="share of conversions (%)",
                             width=640 if side_by_side(compare) else 1100)
 
 
 def roi_small_channels(roi: dict[str, Any]) -> list[str]:
-    """Paid channels with under :data:`SMALL_SPEND_SHARE` of all spend (not drawn)."""
+    """Paid channels with under :data:`SMALL_SPEND_SHARE` of all spend.
+
+    Each has its own panel in :func:`roi_chart` (its own scale), and the
+    report says its ROI rests on a tiny denominator.
+    """
     spend = _paid_spend(roi)
     total = sum(spend.values())
     return [ch for ch, s in spend.items() if s < SMALL_SPEND_SHARE * total]
@@ -377,16 +428,39 @@ def _paid_spend(roi: dict[str, Any]) -> dict[str, float]:
     return {ch: sum(x["spend"] or 0.0 for x in roi["rows"] if x["channel"] == ch) for ch in paid}
 
 
+#: The y-axis title of every ROI chart.
+ROI_TITLE = "ROI (revenue ÷ spend)"
+
+
 def roi_chart(roi: dict[str, Any]) -> str:
-    """ROI per paid channel per period (a ``/v1/roi`` document), small channels left out."""
+    """Small multiples: one panel of ROI per period for each paid channel (a ``/v1/roi`` document).
+
+    Each panel has its own y scale, so a channel whose ROI is ten times the
+    others' does not flatten them into the axis (one shared scale would), and
+    every panel still reads linearly, with ROI 1 (break-even) dashed where it
+    is in range. A log scale would also fit them on one axis, but it cannot
+    show an ROI of 0 and makes a 0.5 → 1.0 change look as large as 5 → 10.
+    Each panel is an ``<svg class="chart roi-panel" data-channel=...>``.
+    """
     periods = list(dict.fromkeys(x["period"] for x in roi["rows"]))
     paid = list(_paid_spend(roi))
-    small = set(roi_small_channels(roi))
     cell = {(x["period"], x["channel"]): x for x in roi["rows"]}
-    series = [{"name": ch, "color": PALETTE[paid.index(ch) % len(PALETTE)],
-               "values": [(cell.get((p, ch)) or {}).get("roi") for p in periods]}
-              for ch in paid if ch not in small]
-    return line_chart_svg(periods, series, fmt=ratio, label=f"ROI per channel per {roi['period']}")
+    panels = []
+    for ch in paid:
+        values = [(cell.get((p, ch)) or {}).get("roi") for p in periods]
+        color = PALETTE[paid.index(ch) % len(PALETTE)]
+        series = [{"name": ch, "color": color, "values": values, "width": 2}]
+        top = max([v for v in values if _num(v)], default=0.0)
+        if top >= 0.5:
+            series.append({"name": "break-even (ROI 1)", "color": "#9ca3af",
+                           "values": [1.0] * len(periods), "dash": "4 3", "markers": False,
+                           "width": 1})
+        svg = line_chart_svg(periods, series, fmt=ratio, label=f"{ch}: ROI per {roi['period']}",
+                             y_title=ROI_TITLE, width=420, height=240, legend=False,
+                             css_class="roi-panel")
+        svg = svg.replace("<svg ", f'<svg data-channel="{_e(ch)}" ', 1)
+        panels.append(f'<figure class="panel"><figcaption>{_e(ch)}</figcaption>{svg}</figure>')
+    return f'<div class="small-multiples">{"".join(panels)}</div>'
 
 
 def verdict_chart(verdict: dict[str, Any]) -> str:
@@ -407,8 +481,8 @@ def verdict_chart(verdict: dict[str, Any]) -> str:
          "markers": False},
         {"name": "exit bar", "color": "#c8463d", "values": col("exit_bar"), "dash": "3 3",
          "markers": False},
-    ], fmt=ratio, label=f"{verdict['channel']} ROI vs baseline per cycle", width=600,
-        height=240)
+    ], fmt=ratio, label=f"{verdict['channel']} ROI vs baseline per cycle", y_title=ROI_TITLE,
+        width=600, height=240)
 
 
 def plan_channels(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -416,19 +490,27 @@ def plan_channels(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(plan["channels"], key=lambda c: -c["spend"])
 
 
-def plan_split_chart(plan: dict[str, Any]) -> str:
+def plan_split_chart(plan: dict[str, Any], currency: str | None = None) -> str:
     """Planned spend per channel with last quarter's marked (a ``/v1/budget/plan`` document)."""
     return split_bars_svg([(c["channel"], c["spend"], c["previous_spend"])
                            for c in plan_channels(plan)],
-                          label="Planned spend per channel", width=700)
+                          label="Planned spend per channel",
+                          x_title=money_title("spend per quarter", currency), width=700)
 
 
-def scenario_chart(scenarios: dict[str, Any]) -> str:
-    """Expected revenue against budget over the feasible scenarios (``/v1/budget/scenarios``)."""
+def scenario_chart(scenarios: dict[str, Any], currency: str | None = None) -> str:
+    """Expected revenue against budget over the feasible scenarios (``/v1/budget/scenarios``).
+
+    The base budget (multiplier 1) is ringed and labelled ``current budget X``.
+    """
     ok = sorted((r for r in scenarios["scenarios"] if _num(r["expected_revenue"])),
                 key=lambda r: r["budget"])
+    marks = [(i, f"current budget {amount3(r['budget'])}") for i, r in enumerate(ok)
+             if r.get("multiplier") == 1.0]
     return line_chart_svg([r["budget"] for r in ok], [
         {"name": "expected revenue", "color": PALETTE[2],
          "values": [r["expected_revenue"] for r in ok], "width": 2.5}],
         xs=[r["budget"] for r in ok], fmt=compact, x_fmt=amount3,
-        label="Expected revenue at other budgets", width=700, height=260)
+        y_title=money_title("expected revenue", currency),
+        x_title=money_title("budget", currency), marks=marks,
+        label="Expected revenue at other budgets", width=640, height=280)

@@ -154,7 +154,9 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     dict
         ``health``, ``paths``, ``compare``, ``roi``, ``lifecycle``, ``plan``,
         ``scenarios`` (each the document its endpoint answers, without the
-        ``data_version`` that ``health`` holds once), ``options``, and
+        ``data_version`` that ``health`` holds once), ``options`` (with the
+        ``currency`` of the money labels), ``curves`` (the fit of each curve
+        behind the plan, :func:`curves_document`; empty without a plan), and
         ``plan_problem``: why there is no plan when ``plan`` is ``None``.
 
     Raises
@@ -169,7 +171,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     spec = options.model_spec
     doc: dict[str, Any] = {"options": {
         "period": options.period, "model": spec, "models": list(options.models),
-        "ci": options.ci, "level": options.level, "lookback_days": options.lookback_days}}
+        "ci": options.ci, "level": options.level, "lookback_days": options.lookback_days,
+        "currency": DEFAULTS.currency}}
     doc["health"] = health_document(warehouse)
     doc["paths"] = paths_document(service.paths_overview(warehouse, journeys, limit=TOP_PATHS,
                                                          memo=memo))
@@ -182,6 +185,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc["lifecycle"] = lifecycle_document(
         service.lifecycle(warehouse, None, spec, options.period, journeys, memo=memo))
     doc["plan"] = doc["scenarios"] = doc["plan_problem"] = None
+    doc["curves"] = []
     settings = service.CurveSettings(model=spec, period=options.period, options=journeys)
     params = options.plan_params()
     try:
@@ -193,6 +197,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
         return doc
     doc["plan"] = plan.to_dict()
     doc["scenarios"] = scenarios.to_dict()
+    doc["curves"] = curves_document(inputs)
     return doc
 
 
@@ -224,7 +229,20 @@ def compare_document(comparison: ModelComparison, journeys: JourneyOptions) -> d
         "rows": records(comparison.to_frame(include_direct=True)),
         "rank_agreement": records(comparison.rank_agreement()),
         "skipped": [{"model": m, "reason": why} for m, why in comparison.skipped],
+        "warnings": list(comparison.warnings),
     }
+
+
+def curves_document(inputs: service.PlanInputs) -> list[dict[str, Any]]:
+    """The fit facts of the curves behind a plan, one per channel (as ``curves`` of the plan).
+
+    ``channel, form, method`` (fit / fallback), ``note`` (why a fallback, or
+    which form won), ``r2``, ``n_periods``, ``spend_min``, ``spend_max``
+    (the observed range of period spend); undefined numbers as ``None``.
+    """
+    return [{"channel": c.channel, "form": c.form, "method": c.method, "note": c.note,
+             "r2": plain(c.r2), "n_periods": c.n_periods, "spend_min": plain(c.spend_min),
+             "spend_max": plain(c.spend_max)} for c in inputs.curves.values()]
 
 
 def lifecycle_document(report: service.LifecycleReport) -> dict[str, Any]:

@@ -112,21 +112,51 @@ def _attribution_view(doc: dict[str, Any]) -> dict[str, Any]:
         "agreement": agreement,
         "direct": next((r for r in c["rows"] if r["channel"] == "(direct)"), None),
         "skipped": c["skipped"],
+        "warnings": c.get("warnings", []),
         "ci": doc["options"]["ci"],
         "level": doc["options"]["level"],
     }
 
 
+def channel_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-channel totals of ROI table rows, in the rows' channel order.
+
+    Spend, attributed conversions and revenue are sums over the channel's
+    periods; ``roi``, ``net_roi`` and ``cpa`` are recomputed from those sums
+    (revenue ÷ spend, (revenue − spend) ÷ spend, spend ÷ conversions), not
+    averaged; undefined (``None``) without spend (or conversions for ``cpa``).
+    """
+    out = []
+    for ch in dict.fromkeys(r["channel"] for r in rows):
+        mine = [r for r in rows if r["channel"] == ch]
+        spend, conv = _sum(mine, "spend"), _sum(mine, "attributed_conversions")
+        revenue = _sum(mine, "attributed_revenue")
+        out.append({"channel": ch, "periods": len(mine), "spend": spend,
+                    "attributed_conversions": conv, "attributed_revenue": revenue,
+                    "roi": revenue / spend if spend > 0 else None,
+                    "net_roi": (revenue - spend) / spend if spend > 0 else None,
+                    "cpa": spend / conv if spend > 0 and conv > 0 else None})
+    return out
+
+
 def _roi_view(doc: dict[str, Any]) -> dict[str, Any]:
     r = doc["roi"]
     rows = r["rows"]
+    totals = channel_totals(rows)
+    spend, revenue = _sum(rows, "spend"), _sum(rows, "attributed_revenue")
     return {
-        "model": r["model"], "period": r["period"], "rows": rows,
+        "model": r["model"], "period": r["period"], "rows": rows, "totals": totals,
         "chart": charts.roi_chart(r), "small": charts.roi_small_channels(r),
+        "currency": doc["options"]["currency"],
+        "totals_footer": {"channel": "All channels", "periods": count(len(rows)) + " rows",
+                          "spend": money(spend),
+                          "attributed_conversions": count(
+                              _sum(rows, "attributed_conversions"), 1),
+                          "attributed_revenue": money(revenue)},
         "footer": {"period": "Total", "channel": f"{count(len(rows))} rows",
-                   "spend": money(_sum(rows, "spend")),
+                   "spend": money(spend),
                    "attributed_conversions": count(_sum(rows, "attributed_conversions"), 1),
-                   "attributed_revenue": money(_sum(rows, "attributed_revenue"))},
+                   "attributed_revenue": money(revenue)},
     }
 
 
@@ -138,6 +168,7 @@ def _lifecycle_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _budget_view(doc: dict[str, Any]) -> dict[str, Any]:
     p, s = doc["plan"], doc["scenarios"]
+    currency = doc["options"]["currency"]
     if p is None:
         return {"plan": None, "problem": doc["plan_problem"]}
     chans = charts.plan_channels(p)
@@ -147,7 +178,10 @@ def _budget_view(doc: dict[str, Any]) -> dict[str, Any]:
                                             else {})} for c in chans]
     return {
         "plan": p,
-        "split_chart": charts.plan_split_chart(p),
+        "split_chart": charts.plan_split_chart(p, currency),
+        "currency": currency,
+        "curves": doc["curves"],
+        "fallbacks": [c["channel"] for c in doc["curves"] if c["method"] != "fit"],
         "channels": rows,
         "footer": {"channel": "Total", "previous_spend": money(_sum(chans, "previous_spend")),
                    "spend": money(_sum(chans, "spend")), "share": pct(_sum(chans, "share")),
@@ -158,7 +192,7 @@ def _budget_view(doc: dict[str, Any]) -> dict[str, Any]:
                            **{m: money(_sum(monthly, m)) for m in p["months"]}},
         "scenarios": (None if s is None
                       else sorted(s["scenarios"], key=lambda r: r["budget"])),
-        "scenario_chart": None if s is None else charts.scenario_chart(s),
+        "scenario_chart": None if s is None else charts.scenario_chart(s, currency),
     }
 
 
@@ -178,7 +212,8 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
     """
     when = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     o = doc["options"]
-    subtitle = (f"Model {o['model']} · period {o['period']} · data version "
+    subtitle = (f"Model {o['model']} · period {o['period']} · money in {o['currency']} · "
+                f"data version "
                 f"{doc['health']['data_version']} · generated {when}"
                 + (f" · {source}" if source else ""))
     return _ENV.get_template("report.html.j2").render(

@@ -87,6 +87,8 @@ class Defaults:
     solver: Literal["cbc", "highs", "auto"] = "cbc"
     #: Budget multipliers of the scenarios.
     scenario_multipliers: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
+    #: Currency of every money amount (labels only; amounts are not converted).
+    currency: str = "CNY"
 
 
 #: The defaults in force.

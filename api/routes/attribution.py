@@ -137,6 +137,7 @@ def attribution(
             additive=result.additive,
             ci_level=result.ci_level,
             channels=_credit_rows(result.to_records()),
+            warnings=list(result.warnings),
         )
 
     return session.cached_json("attribution", key, compute)
@@ -217,6 +218,7 @@ def compare_response(comparison: Any, version: int, journeys: JourneyQuery) -> C
         rows=rows,
         rank_agreement=agreement,
         skipped=[SkippedModel(model=m, reason=why) for m, why in comparison.skipped],
+        warnings=list(comparison.warnings),
     )
 
 

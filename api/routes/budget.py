@@ -19,6 +19,7 @@ request body). These endpoints change nothing, so a ``read`` key suffices.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Body
@@ -28,6 +29,7 @@ from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.routes.common import records
 from touchpath.api.schemas import (
+    CurveFit,
     GoalRequest,
     GoalResponse,
     PlanRequest,
@@ -82,9 +84,24 @@ def plan_params(settings: PlanSettings, budget: float | None = None,
         monthly=settings.monthly, solver=settings.solver, min_roi=settings.min_roi)
 
 
-def plan_response(plan: BudgetPlan, version: int) -> PlanResponse:
-    """The wire form of a :class:`~touchpath.optimizer.plan.BudgetPlan`."""
-    return PlanResponse(data_version=version, **plan.to_dict())
+def plan_response(plan: BudgetPlan, version: int,
+                  inputs: service.PlanInputs | None = None) -> PlanResponse:
+    """The wire form of a :class:`~touchpath.optimizer.plan.BudgetPlan`.
+
+    With ``inputs``, ``curves`` lists the fitted curve behind each channel
+    (form, fit or fallback and why, R², observed spend range).
+    """
+    return PlanResponse(data_version=version, **plan.to_dict(),
+                        curves=[] if inputs is None else curve_fits(inputs))
+
+
+def curve_fits(inputs: service.PlanInputs) -> list[CurveFit]:
+    """The fit facts of the plan inputs' per-period curves, one per channel."""
+    return [CurveFit(channel=c.channel, form=c.form, method=c.method, note=c.note,
+                     r2=c.r2 if math.isfinite(c.r2) else None, n_periods=c.n_periods,
+                     spend_min=c.spend_min if math.isfinite(c.spend_min) else None,
+                     spend_max=c.spend_max if math.isfinite(c.spend_max) else None)
+            for c in inputs.curves.values()]
 
 
 @router.post(
@@ -105,9 +122,9 @@ def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> Respons
     """
 
     def compute() -> PlanResponse:
-        result = service.plan(_inputs(session, body),
-                              plan_params(body, body.budget, body.spend_all))
-        return plan_response(result, session.version)
+        inputs = _inputs(session, body)
+        result = service.plan(inputs, plan_params(body, body.budget, body.spend_all))
+        return plan_response(result, session.version, inputs)
 
     return session.cached_json("plan", body.model_dump(mode="json"), compute)
 

@@ -168,6 +168,25 @@
     root.append(g);
   }
 
+  /** Axis titles (with their unit): y rotated along the left edge, x under the plot area. */
+  function axisTitles(root, { yTitle, xTitle, width, height, m }) {
+    if (yTitle) {
+      const cy = m.t + (height - m.t - m.b) / 2;
+      root.append(svg("text", { x: 12, y: cy, "text-anchor": "middle", class: "axis-title y-title",
+        transform: `rotate(-90 12 ${cy})` }, yTitle));
+    }
+    if (xTitle) {
+      root.append(svg("text", { x: m.l + (width - m.l - m.r) / 2, y: height - 6, "text-anchor": "middle",
+        class: "axis-title x-title" }, xTitle));
+    }
+  }
+
+  /** A money axis title with the currency of GET /v1/defaults ("budget" → "budget (CNY)"). */
+  function moneyTitle(text) {
+    const cur = state.defaults?.currency;
+    return cur ? `${text} (${cur})` : text;
+  }
+
   function legend(items, onToggle) {
     return el("div", { class: "legend" }, items.map((it) => {
       const swatch = el("span", { class: `swatch${it.dash ? " dashed" : ""}`, "data-color": it.color });
@@ -183,10 +202,10 @@
   }
 
   /** Grouped vertical bars: one group per category, one bar per series, optional CI whiskers. */
-  function groupedBars(container, { categories, series, format, label }) {
+  function groupedBars(container, { categories, series, format, label, yTitle }) {
     container.replaceChildren();
     const { width, height } = chartBox(container, 340);
-    const m = { l: 64, r: 12, t: 14, b: 62 };
+    const m = { l: 72, r: 12, t: 14, b: 62 };
     let hi = 0;
     let lo = 0;
     for (const s of series) {
@@ -203,6 +222,7 @@
     const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "chart",
       role: "img", "aria-label": label });
     yAxis(root, ticks, y, m.l, width - m.r, format);
+    axisTitles(root, { yTitle, width, height, m });
     const band = (width - m.l - m.r) / Math.max(1, categories.length);
     const inner = band * 0.8;
     const bw = inner / Math.max(1, series.length);
@@ -242,11 +262,12 @@
    * Line chart. `x` are category labels (evenly spaced) unless `xs` gives numeric positions.
    * Series values may be null: the line breaks there.
    */
-  function lineChart(container, { x, xs, series: allSeries, format, xFormat, label, height = 300, onToggle }) {
+  function lineChart(container, { x, xs, series: allSeries, format, xFormat, label, height = 300, onToggle,
+    yTitle, xTitle, marks = [], showLegend = true }) {
     const series = allSeries.filter((s) => !s.hidden);
     container.replaceChildren();
     const { width } = chartBox(container, height);
-    const m = { l: 64, r: 16, t: 14, b: 44 };
+    const m = { l: 72, r: 16, t: 14, b: xTitle ? 58 : 44 };
     const vals = series.flatMap((s) => s.values.filter(isNum));
     const lo = Math.min(0, ...vals);
     const hi = vals.length ? Math.max(...vals) : 1;
@@ -266,6 +287,7 @@
     const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "chart",
       role: "img", "aria-label": label });
     yAxis(root, ticks, y, m.l, width - m.r, format);
+    axisTitles(root, { yTitle, xTitle, width, height, m });
     const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor((width - m.l) / 64))));
     const xa = svg("g", { class: "axis x-axis" });
     for (let i = 0; i < n; i += 1) {
@@ -294,16 +316,28 @@
       }
       root.append(g);
     }
-    container.append(legend(allSeries.map((s) => ({ name: s.name, color: s.color, dash: !!s.dash,
-      hidden: !!s.hidden })), onToggle), root);
+    for (const [i, text] of marks) {  // ringed, labelled points of the first series
+      const v = series[0]?.values[i];
+      if (!isNum(v)) continue;
+      const right = px(i) > width / 2;
+      root.append(svg("g", { class: "mark" },
+        svg("circle", { cx: px(i), cy: y(v), r: 6, fill: "none", class: "mark-ring" }),
+        svg("text", { x: px(i) + (right ? -8 : 8), y: y(v) - 8, "text-anchor": right ? "end" : "start",
+          class: "mark-label" }, text)));
+    }
+    if (showLegend) {
+      container.append(legend(allSeries.map((s) => ({ name: s.name, color: s.color, dash: !!s.dash,
+        hidden: !!s.hidden })), onToggle));
+    }
+    container.append(root);
     paintSwatches(container);
   }
 
   /** Horizontal bars (budget split) with an optional marker for the previous value. */
-  function splitBars(container, rows, { format, label }) {
+  function splitBars(container, rows, { format, label, xTitle }) {
     container.replaceChildren();
     const rowH = 30;
-    const m = { l: 130, r: 120, t: 8, b: 26 };
+    const m = { l: 130, r: 120, t: 8, b: xTitle ? 42 : 26 };
     const height = m.t + m.b + rowH * rows.length;
     const { width } = chartBox(container, height);
     const hi = Math.max(1, ...rows.map((r) => Math.max(r.value || 0, r.previous || 0)));
@@ -315,9 +349,10 @@
     const axis = svg("g", { class: "axis x-axis" });
     for (const t of ticks) {
       axis.append(svg("line", { x1: x(t), x2: x(t), y1: m.t, y2: height - m.b, class: t === 0 ? "zero" : "grid" }));
-      axis.append(svg("text", { x: x(t), y: height - 8, "text-anchor": "middle" }, fmt.compact(t)));
+      axis.append(svg("text", { x: x(t), y: height - m.b + 18, "text-anchor": "middle" }, fmt.compact(t)));
     }
     root.append(axis);
+    axisTitles(root, { xTitle, width, height, m });
     rows.forEach((r, i) => {
       const yy = m.t + i * rowH;
       const g = svg("g", { class: "split-bar", "data-channel": r.label, "data-spend": r.value });
@@ -483,7 +518,9 @@
       });
       const f = metric === "share" ? fmt.pct : metric === "value" ? fmt.compact : fmt.num1;
       groupedBars($("#attr-chart"), { categories: channels, series, format: f,
-        label: `Attributed ${metric} per channel and model` });
+        label: `Attributed ${metric} per channel and model`,
+        yTitle: metric === "share" ? "share of conversions (%)" : metric === "value"
+          ? moneyTitle("attributed revenue") : "attributed conversions" });
       const cellFmt = metric === "share" ? fmt.pct : metric === "value" ? fmt.money : fmt.num1;
       const rows = channels.map((c) => {
         const o = { channel: c };
@@ -499,6 +536,7 @@
         el("h3", { text: "Rank agreement of channel shares (Spearman ρ; Kendall τ on hover)" }),
         agreementMatrix(r.models, r.rank_agreement, short),
         r.skipped.length ? el("p", { class: "warn" }, `Skipped: ${r.skipped.map((s) => `${s.model} (${s.reason})`).join("; ")}`) : "",
+        ...(r.warnings || []).map((w) => el("p", { class: "warn model-warning" }, `⚠ ${w}`)),
       );
       setStatus("attribution", Number(ci) > 0 ? `Whiskers: ${Math.round(100 * state.defaults.level)}% bootstrap intervals (${ci} resamples).` : "No intervals (0 resamples).", "muted");
       sectionState("attribution", "ready");
@@ -544,9 +582,8 @@
       const idx = new Map(r.rows.map((x) => [`${x.period}|${x.channel}`, x]));
       const spendOf = (c) => r.rows.filter((x) => x.channel === c).reduce((s, x) => s + (x.spend || 0), 0);
       const totalSpend = channels.reduce((s, c) => s + spendOf(c), 0);
-      // Channels with under 1% of all spend have ROIs on tiny denominators; they start hidden.
+      // Channels with under 1% of all spend have ROIs on tiny denominators: said under the panels.
       const small = channels.filter((c) => spendOf(c) < 0.01 * totalSpend);
-      state.roiHidden = new Set(small);
       state.roiSeries = channels.map((c, i) => ({ name: c, color: PALETTE[i % PALETTE.length],
         values: periods.map((p) => idx.get(`${p}|${c}`)?.roi ?? null) }));
       state.roiPeriods = periods;
@@ -554,22 +591,49 @@
       $("#roi-model-label").textContent = `${r.model}, per ${r.period}`;
       renderROITable();
       setStatus("roi", `ROI = attributed revenue ÷ spend; channels without spend have no ROI.${small.length
-        ? ` Hidden at first (under 1% of spend): ${small.join(", ")}.` : ""} Click the legend to show or hide a channel, a column to sort.`, "muted");
+        ? ` Under 1% of spend, so their ROI rests on a tiny denominator: ${small.join(", ")}.` : ""} One panel per paid channel, each on its own scale (a far higher ROI does not flatten the others); dashed: break-even (ROI 1). Click a column to sort.`, "muted");
       sectionState("roi", "ready");
     } catch (err) {
       fail("roi", err);
     }
   }
 
+  /** Small multiples: one ROI panel per paid channel, each on its own y scale. */
   function renderROIChart() {
-    const series = state.roiSeries.map((s) => ({ ...s, hidden: state.roiHidden.has(s.name) }));
-    lineChart($("#roi-chart"), { x: state.roiPeriods, series, format: fmt.ratio,
-      label: `ROI per channel per ${state.roi.period}`,
-      onToggle: (name) => {
-        if (state.roiHidden.has(name)) state.roiHidden.delete(name);
-        else state.roiHidden.add(name);
-        renderROIChart();
-      } });
+    const box = $("#roi-chart");
+    box.replaceChildren();
+    box.classList.add("small-multiples");
+    for (const s of state.roiSeries) {
+      const panel = el("figure", { class: "roi-panel", "data-channel": s.name },
+        el("figcaption", { text: s.name }));
+      const plot = el("div", { class: "chart-box" });
+      panel.append(plot);
+      box.append(panel);
+      const top = Math.max(0, ...s.values.filter(isNum));
+      const series = [{ ...s, width: 2 }];
+      if (top >= 0.5) {
+        series.push({ name: "break-even (ROI 1)", color: "#9ca3af", dash: "4 3", markers: false, width: 1,
+          values: state.roiPeriods.map(() => 1) });
+      }
+      lineChart(plot, { x: state.roiPeriods, series, format: fmt.ratio, height: 220, showLegend: false,
+        label: `${s.name}: ROI per ${state.roi.period}`, yTitle: "ROI (revenue ÷ spend)" });
+    }
+  }
+
+  /** Per-channel totals of ROI rows: sums of spend, conversions, revenue; ratios from the sums. */
+  function channelTotals(rows) {
+    const out = [];
+    for (const ch of [...new Set(rows.map((x) => x.channel))]) {
+      const mine = rows.filter((x) => x.channel === ch);
+      const sum = (k) => mine.reduce((t, x) => t + (isNum(x[k]) ? x[k] : 0), 0);
+      const spend = sum("spend");
+      const conv = sum("attributed_conversions");
+      const revenue = sum("attributed_revenue");
+      out.push({ channel: ch, periods: mine.length, spend, attributed_conversions: conv, attributed_revenue: revenue,
+        roi: spend > 0 ? revenue / spend : null, net_roi: spend > 0 ? (revenue - spend) / spend : null,
+        cpa: spend > 0 && conv > 0 ? spend / conv : null });
+    }
+    return out;
   }
 
   function renderROITable() {
@@ -583,16 +647,23 @@
       sel.value = periods.includes(only) ? only : "";
     }
     const rows = sortRows(r.rows.filter((x) => !sel.value || x.period === sel.value), state.roiSort);
-    const cols = [
-      { key: "period", label: "Period" },
-      { key: "channel", label: "Channel" },
-      { key: "spend", label: "Spend", num: true, fmt: fmt.money },
+    const money = [
+      { key: "spend", label: moneyTitle("Spend"), num: true, fmt: fmt.money },
       { key: "attributed_conversions", label: "Attr. conversions", num: true, fmt: fmt.num1 },
-      { key: "attributed_revenue", label: "Attr. revenue", num: true, fmt: fmt.money },
+      { key: "attributed_revenue", label: moneyTitle("Attr. revenue"), num: true, fmt: fmt.money },
       { key: "roi", label: "ROI", num: true, fmt: fmt.ratio },
       { key: "net_roi", label: "Net ROI", num: true, fmt: fmt.ratio },
-      { key: "cpa", label: "CPA", num: true, fmt: fmt.money },
+      { key: "cpa", label: moneyTitle("CPA"), num: true, fmt: fmt.money },
     ];
+    const cols = [{ key: "period", label: "Period" }, { key: "channel", label: "Channel" }, ...money];
+    const totals = channelTotals(rows);
+    const allSum = (k) => rows.reduce((t, x) => t + (isNum(x[k]) ? x[k] : 0), 0);
+    $("#roi-totals").replaceChildren(table(
+      [{ key: "channel", label: "Channel" }, { key: "periods", label: "Periods", num: true, fmt: fmt.int }, ...money],
+      totals, { id: "roi-totals-el", footer: { channel: "All channels", periods: `${fmt.int(rows.length)} rows`,
+        spend: fmt.money(allSum("spend")), attributed_conversions: fmt.num1(allSum("attributed_conversions")),
+        attributed_revenue: fmt.money(allSum("attributed_revenue")) } }));
+    $("#roi-periods-summary").textContent = `Per ${r.period}: ${fmt.int(rows.length)} rows`;
     const sum = (k) => rows.reduce((s, x) => s + (isNum(x[k]) ? x[k] : 0), 0);
     const spend = sum("spend");
     const footer = { period: "Total", channel: `${fmt.int(rows.length)} rows`, spend: fmt.money(spend),
@@ -756,7 +827,7 @@
     $("#plan-total").dataset.value = String(p.total_spend);
     const chans = [...p.channels].sort((a, b) => b.spend - a.spend);
     splitBars($("#plan-split"), chans.map((c) => ({ label: c.channel, value: c.spend, previous: c.previous_spend, color: PALETTE[0] })),
-      { format: fmt.money, label: "Planned spend per channel" });
+      { format: fmt.money, label: "Planned spend per channel", xTitle: moneyTitle("spend per quarter") });
     const cols = [
       { key: "channel", label: "Channel" },
       { key: "group", label: "Group" },
@@ -781,6 +852,23 @@
       p.months.length ? el("h3", { text: `Monthly split of ${p.quarter}` }) : "",
       p.months.length ? table([{ key: "channel", label: "Channel" }, ...monthCols], monthly, { footer: monthFooter }) : "",
     );
+    const curves = p.curves || [];
+    const fallbacks = curves.filter((c) => c.method !== "fit").map((c) => c.channel);
+    $("#plan-curves").replaceChildren(curves.length
+      ? el("div", {},
+        el("p", { class: "muted" }, "Fitted on the per-period ROI points; a fallback is a constant ROI, so the plan assumes no diminishing returns there. Spend beyond the observed range is extrapolated.",
+          fallbacks.length ? el("span", { class: "warn" }, ` Fallbacks: ${fallbacks.join(", ")}.`) : ""),
+        el("div", { class: "table-scroll" }, table([
+          { key: "channel", label: "Channel" },
+          { key: "form", label: "Form" },
+          { key: "method", label: "Method", cls: (v) => (v === "fit" ? null : "bad") },
+          { key: "r2", label: "R²", num: true, fmt: fmt.ratio },
+          { key: "n_periods", label: "Periods", num: true, fmt: fmt.int },
+          { key: "spend_min", label: moneyTitle("Observed spend from"), num: true, fmt: fmt.money },
+          { key: "spend_max", label: "to", num: true, fmt: fmt.money },
+          { key: "note", label: "Why", cls: () => "wrap" },
+        ], curves, { id: "plan-curves-el" })))
+      : el("p", { class: "muted", text: "The plan comes from a curves document: no fits to show." }));
     const binding = $("#plan-binding");
     const warnings = p.warnings || [];
     binding.replaceChildren(
@@ -810,14 +898,16 @@
     const okRows = rows.filter((r) => isNum(r.expected_revenue));
     lineChart($("#plan-scenarios"), {
       x: okRows.map((r) => r.budget), xs: okRows.map((r) => r.budget), xFormat: fmt.compact, format: fmt.compact,
-      label: "Expected revenue at other budgets", height: 260,
+      label: "Expected revenue at other budgets", height: 280,
+      yTitle: moneyTitle("expected revenue"), xTitle: moneyTitle("budget"),
+      marks: okRows.flatMap((r, i) => (r.multiplier === 1 ? [[i, `current budget ${fmt.compact(r.budget)}`]] : [])),
       series: [{ name: "expected revenue", color: PALETTE[2], values: okRows.map((r) => r.expected_revenue), width: 2.5 }],
     });
     $("#plan-scenarios-table").replaceChildren(table([
       { key: "budget", label: "Budget", num: true, fmt: fmt.money },
       { key: "total_spend", label: "Spend", num: true, fmt: fmt.money },
       { key: "expected_revenue", label: "Exp. revenue", num: true, fmt: fmt.money },
-      { key: "incremental_roi", label: "Incremental ROI", num: true, fmt: fmt.ratio3 },
+      { key: "incremental_roi", label: "Incr. ROI", num: true, fmt: fmt.ratio3 },
       { key: "budget_shadow_price", label: "Shadow price", num: true, fmt: fmt.ratio3 },
       { key: "status", label: "Status", cls: (v) => (v === "optimal" ? null : "bad") },
     ], rows));

@@ -159,6 +159,63 @@ def test_planner_split_follows_the_new_budget_and_spends_it_exactly(session, ser
                     clip=page.locator("#budget").bounding_box())
 
 
+def test_roi_table_is_collapsed_behind_per_channel_totals(session, server):
+    page, _, key = session
+    params = {"period": page.input_value("#global-period"),
+              "model": page.input_value("#global-model")}
+    doc = httpx.get(f"{server}/v1/roi", params=params, headers={"X-API-Key": key},
+                    timeout=60).json()
+    channels = list(dict.fromkeys(r["channel"] for r in doc["rows"]))
+    # one ROI panel per paid channel, each with its y-axis title
+    paid = sorted({r["channel"] for r in doc["rows"]
+                   if r["channel"] != "(direct)" and (r["spend"] or 0) > 0})
+    panels = page.locator("#roi-chart figure.roi-panel")
+    assert sorted(panels.evaluate_all("fs => fs.map(f => f.dataset.channel)")) == paid
+    assert page.locator("#roi-chart text.y-title").count() == len(paid)
+    # the totals table shows first, one row per channel, spend summed over the periods
+    totals = page.locator("#roi-totals-el tbody tr")
+    assert totals.count() == len(channels)
+    shown = {}
+    for row in totals.all():
+        cells = row.locator("td").all_inner_texts()
+        shown[cells[0]] = cells
+    for ch in channels:
+        spend = sum(r["spend"] or 0.0 for r in doc["rows"] if r["channel"] == ch)
+        assert shown[ch][2] == f"{spend:,.2f}"
+    # the per-period rows sit in a closed expander, and open on a click
+    assert page.eval_on_selector("#roi-periods", "d => d.open") is False
+    assert not page.locator("#roi-table-el").is_visible()
+    page.click("#roi-periods-summary")
+    assert page.locator("#roi-table-el").is_visible()
+    summary = page.inner_text("#roi-periods-summary")
+    assert summary == f"Per {doc['period']}: {len(doc['rows'])} rows"
+    page.click("#roi-periods-summary")
+
+
+def test_budget_panel_lists_the_curve_fits_and_the_scenarios_fit_the_window(session, server,
+                                                                            artifacts):
+    page, _, key = session
+    plan = httpx.post(f"{server}/v1/budget/plan", json={"model": page.input_value("#global-model")},
+                      headers={"X-API-Key": key}, timeout=60).json()
+    rows = page.locator("#plan-curves-el tbody tr")
+    assert rows.count() == len(plan["curves"]) > 0
+    for row, fit in zip(rows.all(), plan["curves"], strict=True):
+        cells = row.locator("td").all_inner_texts()
+        assert cells[:3] == [fit["channel"], fit["form"], fit["method"]]
+    currency = httpx.get(f"{server}/v1/defaults", timeout=10).json()["currency"]
+    assert page.locator(f"#plan-scenarios text.y-title:text-is('expected revenue ({currency})')"
+                        ).count() == 1
+    assert page.locator("#plan-scenarios text.mark-label").text_content().startswith(
+        "current budget ")
+    # at 1400 px the scenarios table is not clipped: it is as wide as its content
+    assert page.eval_on_selector("#plan-scenarios-table",
+                                 "d => d.scrollWidth <= d.clientWidth + 1")
+    page.evaluate("window.scrollTo(0, 0)")
+    for section in ("roi", "budget"):
+        page.screenshot(path=str(artifacts / f"{section}-readable.png"), full_page=True,
+                        clip=page.locator(f"#{section}").bounding_box())
+
+
 def test_csv_download_is_the_roi_table(session, server, tmp_path):
     page, _, key = session
     with page.expect_download() as dl:
@@ -207,8 +264,12 @@ def test_report_opens_offline_and_shows_every_chart(browser, demo, tmp_path, art
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(out.as_uri())
-    # attribution, ROI, one per test channel, budget split, scenario curve
-    assert page.locator("svg.chart").count() == 4 + n_test
+    # attribution, one ROI panel per paid channel, one per test channel, budget split,
+    # scenario curve
+    paid = {r["channel"] for r in doc["roi"]["rows"]
+            if r["channel"] != "(direct)" and (r["spend"] or 0) > 0}
+    assert page.locator("svg.chart").count() == 3 + len(paid) + n_test
+    assert page.locator("#roi svg.roi-panel").count() == len(paid)
     assert page.locator("img").count() == 0
     for chart in page.locator("svg.chart").all():
         box = chart.bounding_box()

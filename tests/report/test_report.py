@@ -117,8 +117,9 @@ def test_cli_report_on_seed_matches_hand_worked_roi(seeded_db, tmp_path):
     assert row_cells(html, "roi-table-el", "2026-Q1", "search")[2:6] == [
         "150.00", "0.0", "0.00", "0.00"]
     assert row_cells(html, "roi-table-el", "2026-Q1", "(direct)")[4] == "50.00"
-    # charts: attribution, ROI, one lifecycle chart (tiktok is in test), split, scenarios
-    assert html.count("<svg") == 5
+    # charts: attribution, one ROI panel per paid channel (search, social, email, tiktok),
+    # one lifecycle chart (tiktok is in test), split, scenarios
+    assert html.count("<svg") == 1 + 4 + 1 + 1 + 1
     assert 'data-channel="tiktok"' in html and "<script" not in html
     assert external_urls(html) == []
     # one bar group per channel with a touch: email, search, social, tiktok
