@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from touchpath import service
@@ -501,6 +502,13 @@ def render_comparison(comparison: ModelComparison, console: Console,
 def _print_skipped(comparison: ModelComparison, console: Console) -> None:
     for name, reason in comparison.skipped:
         console.print(f"[yellow]note:[/] skipped {name}: {reason}")
+    _print_warnings(comparison.warnings, console)
+
+
+def _print_warnings(warnings: Sequence[str], console: Console) -> None:
+    """The models' warnings (e.g. negative credit), one line each, under the table."""
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def _parse_params(items: Sequence[str] | None) -> dict[str, Any]:
@@ -596,6 +604,7 @@ def _draw_result(result: AttributionResult, console: Console, details: bool) -> 
     if fit is not None and fit.order_selection is not None:
         console.print(order_selection_table(fit.order_selection))
     console.print(_result_table(result))
+    _print_warnings(result.warnings, console)
     if details:
         _print_details(result, console)
 
@@ -641,7 +650,7 @@ def compare_cmd(
         if not comparison.results:
             raise CliUsageError("no model could run on this input")
         if plot is not None:
-            comparison.plot(plot, metric=metric)
+            comparison.plot(plot, metric=metric, currency=DEFAULTS.currency)
         if fmt is OutputFormat.table:
             _print_rich(lambda c: render_comparison(comparison, c, metric), out)
         else:
@@ -686,5 +695,5 @@ def show_comparison(comparison: ModelComparison, console: Console,
     """
     render_comparison(comparison, console)
     if plot_path is not None:
-        comparison.plot(plot_path)
+        comparison.plot(plot_path, currency=DEFAULTS.currency)
         console.print(f"comparison chart written to {plot_path}")

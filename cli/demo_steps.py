@@ -207,7 +207,7 @@ def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     ctx.plan_inputs = service.plan_inputs(ctx.warehouse, settings, memo=ctx.memo)
     progress(0.9)
     path = ctx.out_dir / "curves.png"
-    plot_curves(ctx.plan_inputs.curves, path)
+    plot_curves(ctx.plan_inputs.curves, path, currency=DEFAULTS.currency)
     ctx.outputs["response curves chart"] = path
     t = Table(title=f"Response curves (attributed revenue vs spend per {settings.period})",
               title_justify="left")
@@ -234,9 +234,9 @@ def _step_plan(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     ctx.plan_params, ctx.plan, ctx.scenarios = params, plan, scen
     if plan.ok:
         ctx.outputs["plan split chart"] = ctx.out_dir / "plan.png"
-        plan.plot_split(ctx.outputs["plan split chart"])
+        plan.plot_split(ctx.outputs["plan split chart"], currency=DEFAULTS.currency)
     ctx.outputs["scenario curve chart"] = ctx.out_dir / "scenarios.png"
-    scen.plot(ctx.outputs["scenario curve chart"])
+    scen.plot(ctx.outputs["scenario curve chart"], currency=DEFAULTS.currency)
     ctx.renderables.append(plan_renderable(plan, scen, params, found))
 
 

@@ -446,9 +446,10 @@ def plan_command(
             raise typer.BadParameter("--out needs --format json or csv", param_hint="--out")
         _render_table(plan, scen)
     if plot is not None and plan.ok:
-        plan.plot_split(plot)
+        plan.plot_split(plot, currency=DEFAULTS.currency)
         if scen is not None:
-            scen.plot(plot.with_name(f"{plot.stem}_scenarios{plot.suffix or '.png'}"))
+            scen.plot(plot.with_name(f"{plot.stem}_scenarios{plot.suffix or '.png'}"),
+                      currency=DEFAULTS.currency)
     if not plan.ok:
         raise typer.Exit(code=1)
 

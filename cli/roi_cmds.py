@@ -432,7 +432,7 @@ def curves_cmd(
         if out is not None:
             out.write_text(json.dumps(found.document, indent=2), encoding="utf-8")
         if png is not None:
-            plot_curves(found.curves, png, n=segments)
+            plot_curves(found.curves, png, n=segments, currency=DEFAULTS.currency)
         summary = curves_frame(found.curves)
         console = _console(None)
         t = Table(title="Response curves (revenue vs spend per period)", title_justify="left")
