@@ -51,6 +51,7 @@ from rich.table import Table
 from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
+    PIPE_WIDTH,
     CliUsageError,
     CollapseOpt,
     FormatOpt,
@@ -65,6 +66,7 @@ from touchpath.cli.common import (
     emit,
     model_choice,
     open_warehouse,
+    output_console,
 )
 from touchpath.service import DEFAULTS
 
@@ -673,9 +675,9 @@ def _tidy_records(tidy: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _print_rich(draw: Any, out: Path | None) -> None:
     if out is None:
-        draw(Console(highlight=False))
+        draw(output_console(highlight=False))
         return
-    console = Console(record=True, file=io.StringIO(), width=150, highlight=False)
+    console = Console(record=True, file=io.StringIO(), width=PIPE_WIDTH, highlight=False)
     draw(console)
     out.write_text(console.export_text(), encoding="utf-8")
 

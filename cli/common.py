@@ -81,6 +81,7 @@ __all__ = [
     "model_choice",
     "open_warehouse",
     "order_value",
+    "output_console",
 ]
 
 
@@ -221,6 +222,22 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     Console(stderr=True, highlight=False, soft_wrap=True).print(
         f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code=code)
+
+
+#: Width of tables written to a pipe or a file (logs, ``| less``, CI): wide enough that no
+#: cell is cut; a table is never wider than its content.
+PIPE_WIDTH = 1000
+
+
+def output_console(**options: Any) -> Console:
+    """The console for a command's tables on stdout.
+
+    On a terminal, its width; anywhere else (a pipe, a file, CI) :data:`PIPE_WIDTH`,
+    so that no cell is truncated to fit 80 columns.
+    """
+    if "width" not in options and not sys.stdout.isatty():
+        options["width"] = PIPE_WIDTH
+    return Console(**options)
 
 
 @contextmanager

@@ -34,6 +34,7 @@ from touchpath.cli.common import (
     LookbackOpt,
     clean_errors,
     open_warehouse,
+    output_console,
 )
 from touchpath.service import DEFAULTS, LocalMemo
 
@@ -86,7 +87,7 @@ def ingest(
     # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.data.warehouse import IngestError, Warehouse
 
-    console, errors = Console(), Console(stderr=True)
+    console, errors = output_console(), Console(stderr=True)
     try:
         with Warehouse.open(db) as wh:
             report = wh.ingest(table.value, file, max_problems=max_problems)
@@ -136,7 +137,7 @@ def paths(
         table = service.path_table(wh, options)
     table.to_csv(out)
     t = table.totals()
-    Console().print(
+    output_console().print(
         f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "
         f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions"
     )
@@ -292,7 +293,7 @@ def run_demo(ctx: DemoContext, steps: list[DemoStep] | None = None,
              console: Console | None = None) -> DemoContext:
     """Run the demo steps under one progress bar, then print what they queued."""
     steps = DEMO_STEPS if steps is None else steps
-    console = console or Console()
+    console = console or output_console()
     total = sum(s.weight for s in steps)
     try:
         with Progress(TextColumn("{task.description:<32}"), BarColumn(),
@@ -340,10 +341,8 @@ def demo(
     models, reports monthly ROI and lifecycle verdicts, fits response curves
     and plans the next quarter; every file written is listed at the end.
     """
-    import sys
-
     # Piped output is not squeezed to 80 columns (the tables are wide).
-    console = Console() if sys.stdout.isatty() else Console(width=150)
+    console = output_console()
     ctx = DemoContext(db=db, out_dir=out_dir, users=users, seed=seed, ci=ci,
                       resamples=resamples)
     # Before the progress bar: a warehouse the demo may not replace stops it at once.

@@ -60,6 +60,7 @@ from touchpath.cli.common import (
     max_change_value,
     model_choice,
     open_warehouse,
+    output_console,
 )
 from touchpath.service import DEFAULTS
 
@@ -208,13 +209,12 @@ def _next_unit(channel: Any) -> str:
 
 
 def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.optimizer.model import fmt_money
 
-    console = Console(markup=False, highlight=False)
+    console = output_console(markup=False, highlight=False)
     if not plan.ok:
         console.print(f"No budget plan: solver status {plan.status}.")
         for c in plan.conflicts or (plan.status_text,):

@@ -40,6 +40,7 @@ from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
+    PIPE_WIDTH,
     CliUsageError,
     LookbackOpt,
     ModelOpt,
@@ -51,6 +52,7 @@ from touchpath.cli.common import (
     emit,
     model_choice,
     open_warehouse,
+    output_console,
 )
 from touchpath.data.statuses import ChannelStatus
 from touchpath.service import DEFAULTS
@@ -213,8 +215,8 @@ def _short_note(note: str) -> str:
 
 
 def _console(out: Path | None) -> Console:
-    wide = out is not None or not sys.stdout.isatty()
-    return Console(record=out is not None, width=150 if wide else None)
+    """Stdout's console, or a recording one for ``--out FILE`` (as wide as a pipe's)."""
+    return Console(record=True, width=PIPE_WIDTH) if out is not None else output_console()
 
 
 def _print_roi(table: Any, console: Console) -> None:

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from touchpath.cli.app import app
-from touchpath.cli.common import FormatOpt, OutputFormat, emit
+from touchpath.cli.common import FormatOpt, OutputFormat, emit, output_console
 
 __all__ = ["keys_app", "keys_create", "keys_list", "keys_revoke", "serve"]
 
@@ -147,7 +147,7 @@ def keys_list(
         for row in rows:
             table.add_row(escape(row["label"]) or "-", row["role"],
                           row["created"] or "unknown", row["id"])
-        Console(highlight=False).print(table)
+        output_console(highlight=False).print(table)
 
 
 @keys_app.command("revoke")

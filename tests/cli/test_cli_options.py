@@ -217,3 +217,26 @@ def test_curves_old_horizon_is_accepted_as_the_quarter_and_refused_otherwise(see
     assert res.exit_code == 2
     assert "scaled to the quarter the plan covers (3 month periods)" in " ".join(
         res.output.split())
+
+
+def test_tables_written_to_a_pipe_are_never_truncated(tmp_path):
+    """Piped output (logs, ``| less``, CI) used to cut cells to fit 80 columns (``email_s…``):
+    a long channel name and every column must come through whole."""
+
+    from touchpath.data.warehouse import Warehouse
+
+    long_name = "marketplace_tmall_flagship_store_campaign_spring"
+    db = tmp_path / "wide.duckdb"
+    with Warehouse.open(db) as wh:
+        wh.ingest("touchpoints", pd.DataFrame({
+            "event_id": ["e1", "e2"], "user_id": ["u1", "u2"],
+            "ts": ["2026-01-02T10:00:00", "2026-01-03T10:00:00"], "channel": [long_name, "search"]}))
+        wh.ingest("conversions", pd.DataFrame({
+            "conversion_id": ["c1"], "user_id": ["u1"], "ts": ["2026-01-04T10:00:00"],
+            "value": ["120.50"]}))
+        wh.ingest("spend", pd.DataFrame({"channel": [long_name], "day": ["2026-01-02"],
+                                         "amount": ["40.00"]}))
+    for args in (["roi", "--db", str(db)], ["attribute", "--db", str(db)]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert long_name in res.output and "…" not in res.output, res.output
