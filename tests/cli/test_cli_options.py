@@ -230,7 +230,8 @@ def test_tables_written_to_a_pipe_are_never_truncated(tmp_path):
     with Warehouse.open(db) as wh:
         wh.ingest("touchpoints", pd.DataFrame({
             "event_id": ["e1", "e2"], "user_id": ["u1", "u2"],
-            "ts": ["2026-01-02T10:00:00", "2026-01-03T10:00:00"], "channel": [long_name, "search"]}))
+            "ts": ["2026-01-02T10:00:00", "2026-01-03T10:00:00"],
+            "channel": [long_name, "search"]}))
         wh.ingest("conversions", pd.DataFrame({
             "conversion_id": ["c1"], "user_id": ["u1"], "ts": ["2026-01-04T10:00:00"],
             "value": ["120.50"]}))
