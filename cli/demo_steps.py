@@ -200,6 +200,7 @@ def verdict_table(v: Any) -> Table:
 def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.attribution.curves import plot_curves
+    from touchpath.optimizer.curves import breakpoints
 
     progress(0.05)
     settings = service.CurveSettings(options=demo_journey_options(ctx), resamples=ctx.resamples,
@@ -207,7 +208,9 @@ def _step_curves(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     ctx.plan_inputs = service.plan_inputs(ctx.warehouse, settings, memo=ctx.memo)
     progress(0.9)
     path = ctx.out_dir / "curves.png"
-    plot_curves(ctx.plan_inputs.curves, path, currency=DEFAULTS.currency)
+    plot_curves(ctx.plan_inputs.curves, path, currency=DEFAULTS.currency,
+                breakpoints={c: breakpoints(curve, settings.segments)
+                             for c, curve in ctx.plan_inputs.curves.items()})
     ctx.outputs["response curves chart"] = path
     t = Table(title=f"Response curves (attributed revenue vs spend per {settings.period})",
               title_justify="left")

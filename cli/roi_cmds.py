@@ -417,6 +417,7 @@ def curves_cmd(
     # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.attribution.curves import curves_frame, plot_curves
     from touchpath.attribution.roi import PERIODS_PER_QUARTER
+    from touchpath.optimizer.curves import breakpoints
 
     with clean_errors():
         per_quarter = PERIODS_PER_QUARTER[period.value]
@@ -434,7 +435,9 @@ def curves_cmd(
         if out is not None:
             out.write_text(json.dumps(found.document, indent=2), encoding="utf-8")
         if png is not None:
-            plot_curves(found.curves, png, n=segments, currency=DEFAULTS.currency)
+            plot_curves(found.curves, png, currency=DEFAULTS.currency,
+                        breakpoints={c: breakpoints(curve, segments)
+                                     for c, curve in found.curves.items()})
         summary = curves_frame(found.curves)
         console = _console(None)
         t = Table(title="Response curves (revenue vs spend per period)", title_justify="left")
