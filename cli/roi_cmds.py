@@ -139,6 +139,18 @@ def _require_data(wh: Any, table: Any, lo: date | None, hi: date | None) -> None
     if len(totals) and (float(totals["conversions"].sum()) > 0
                         or float(totals["spend"].sum()) > 0):
         return
+    _no_data(wh, lo, hi)
+
+
+def _require_overlap(wh: Any, lo: date | None, hi: date | None) -> None:
+    """:func:`_require_data` before any work: a range entirely outside the data stops here."""
+    first, last = wh.activity_range()
+    if first is None or (hi is not None and hi <= first) or (lo is not None and lo > last):
+        _no_data(wh, lo, hi)
+
+
+def _no_data(wh: Any, lo: date | None, hi: date | None) -> None:
+    """The warning of :func:`_require_data`, then exit code 1."""
     first, last = wh.activity_range()
     asked = ("in the warehouse" if lo is None and hi is None else
              f"between {lo or 'the start'} and "
@@ -176,6 +188,7 @@ def roi_cmd(
         lo, hi = _range(start, end)
         spec = model_choice(model, order)
         with open_warehouse(db) as wh:
+            _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
                 table = service.roi_table(wh, spec, period.value, _options(lookback), start=lo,
                                           end=hi, fiscal_year_start_month=fiscal_start,
@@ -318,6 +331,7 @@ def lifecycle_cmd(
         lo, hi = _range(start, end)
         spec = model_choice(model, order)
         with open_warehouse(db, read_only=not record) as wh:
+            _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
                 report = service.lifecycle(wh, rules, spec, period.value, _options(lookback),
                                            start=lo, end=hi,

@@ -13,7 +13,7 @@ lifecycle rules"). The steps: the range (by default all the data,
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from touchpath.attribution.base import AttributionModel, StopCheck
 from touchpath.attribution.roi import ChannelROITable, Period, ROIError, channel_roi, period_bounds
@@ -57,8 +57,9 @@ def compute_roi_table(
         ``start`` / ``end`` are replaced by each period's.
     start, end : date, optional
         Range of conversion days, ``end`` exclusive (default: from the first to
-        the day after the last conversion or spend day in the warehouse).
-        Periods are clipped to the range.
+        the day after the last conversion or spend day in the warehouse); a range
+        reaching beyond the data is clipped to the data. Periods are clipped to
+        the range.
     fiscal_year_start_month, on_period, should_stop
         As :func:`touchpath.attribution.roi.channel_roi` (``should_stop`` is asked
         before each period's attribution).
@@ -74,16 +75,33 @@ def compute_roi_table(
     """
     model = build_model(model)
     options = options or journey_options()
-    if start is None or end is None:
-        rng = roi_range(wh)
-        if rng is None:
-            raise ROIError("the warehouse has no conversions or spend; nothing to report")
-        start = rng[0] if start is None else start
-        end = rng[1] if end is None else end
-    bounds = period_bounds(start, end, period, fiscal_year_start_month)
+    rng = roi_range(wh)
+    if rng is None:
+        raise ROIError("the warehouse has no conversions or spend; nothing to report")
+    # A range reaching beyond the data is clipped to it: the periods outside hold
+    # nothing, and an absurd range (from=0163-01-04) would otherwise mean tens of
+    # thousands of empty periods.
+    first = rng[0] if start is None else max(_day(start, "start"), rng[0])
+    last = rng[1] if end is None else min(_day(end, "end"), rng[1])
+    if first >= last:
+        raise ROIError(f"no conversions or spend in the range {start} .. {end}; the data covers "
+                       f"{rng[0]} .. {rng[1] - timedelta(days=1)}")
+    bounds = period_bounds(first, last, period, fiscal_year_start_month)
     inputs = roi_inputs(wh, options, bounds)
     return channel_roi(inputs, model, period, fiscal_year_start_month=fiscal_year_start_month,
                        on_period=on_period, should_stop=should_stop)
+
+
+def _day(value: date | datetime | str, name: str) -> date:
+    """A range end as a date (a datetime's day, an ISO text's day)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ROIError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
 def roi_table(
