@@ -458,18 +458,28 @@ def _baselines(frame: pd.DataFrame, established: set[str], which: str = "paid") 
     return g
 
 
-def _roi_bounds(n: float, revenue: float, spend: float, fallback_rpc: float,
-                level: float) -> tuple[float, float]:
-    """One-sided bounds of a cycle's ROI: the Poisson bounds × revenue per conversion ÷ spend."""
-    if not spend > 0:
-        return math.nan, math.nan
+def _roi_bounds(n: np.ndarray, revenue: np.ndarray, spend: np.ndarray,
+                fallback_rpc: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided bounds of each cycle's ROI: the Poisson bounds × revenue per conversion ÷ spend.
+
+    NaN where the cycle has no spend, or no revenue per conversion to scale by.
+    """
+    paid = spend > 0
+    safe_spend = np.where(paid, spend, 1.0)
     if level == 0:
-        return revenue / spend, revenue / spend
-    low, high = poisson_bounds(max(n, 0.0), level)
-    rpc = revenue / n if n > 0 else fallback_rpc
-    if not math.isfinite(rpc):
-        return (0.0 if n <= 0 else math.nan), math.nan
-    return low * rpc / spend, high * rpc / spend
+        roi = np.where(paid, revenue / safe_spend, np.nan)
+        return roi, roi.copy()
+    from scipy.stats import gamma  # deferred, as in poisson_bounds
+
+    n = np.maximum(n, 0.0)
+    alpha = 1.0 - level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = np.where(n > 0, gamma.ppf(alpha, np.where(n > 0, n, 1.0)), 0.0)
+        high = gamma.ppf(level, n + 1.0)
+        rpc = np.where(n > 0, revenue / np.where(n > 0, n, 1.0), fallback_rpc)
+        roi_low = np.where(paid, np.where(n > 0, low * rpc, 0.0) / safe_spend, np.nan)
+        roi_high = np.where(paid & np.isfinite(rpc), high * rpc / safe_spend, np.nan)
+    return roi_low, roi_high
 
 
 def _channel_cycles(
@@ -502,10 +512,8 @@ def _channel_cycles(
         roi = np.where(spend > 0, rev / np.where(spend > 0, spend, 1.0), np.nan)
         ratio = np.where(base > 0, roi / np.where(base > 0, base, 1.0), np.nan)
     conv = cyc["attributed_conversions"].to_numpy(float)
-    bounds = [_roi_bounds(conv[i], rev[i], spend[i], float(cyc["established_rpc"].iat[i]),
-                          rules.level) for i in range(len(cyc))]
-    roi_low = np.array([b[0] for b in bounds], float)
-    roi_high = np.array([b[1] for b in bounds], float)
+    roi_low, roi_high = _roi_bounds(conv, rev, spend, cyc["established_rpc"].to_numpy(float),
+                                    rules.level)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio_low = np.where(base > 0, roi_low / np.where(base > 0, base, 1.0), np.nan)
         ratio_high = np.where(base > 0, roi_high / np.where(base > 0, base, 1.0), np.nan)
@@ -552,7 +560,7 @@ def _channel_cycles(
 def _evidence(ratio: float, low: float, high: float, n: float, level: float) -> str:
     """``ratio 2.55, 90% bounds 0.645 – 6.96 on 1.9 conversions`` (the ratio alone at level 0)."""
     if not level:
-        return f"ratio {ratio:.4g} on {n:.3g} conversions (no bound: level 0)"
+        return f"ratio {ratio:.4g} on {n:.3g} conversions, no bound (level 0)"
 
     def f(x: float) -> str:
         return f"{x:.3g}" if math.isfinite(x) else "undefined"
@@ -620,7 +628,8 @@ def _decide(channel: str, cyc: pd.DataFrame, rules: LifecycleRules) -> Verdict:
     if not (math.isfinite(low) and _ge(low, factor)):
         short.append(f"lower bound {low:.3g} < {factor:g}")
     more = ("" if needed is None else
-            f"; about {needed:,} more conversions needed at this ratio")
+            f"; about {needed:,} more conversion{'' if needed == 1 else 's'} needed at this "
+            "ratio")
     why = f"{evidence}: not enough evidence to {aim} ({'; '.join(short)}){more}"
     if (aim == "scale" and enough and math.isfinite(low)
             and _ge(low, rules.admit)):

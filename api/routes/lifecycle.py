@@ -77,13 +77,14 @@ def lifecycle(
                                                                  "insufficient data.")]
     = _RULES.min_spend,
     min_conversions: Annotated[float, Query(
-        ge=0, le=1e9, description="Admit or scale needs at least this many attributed "
-                                  "conversions in the cycle.")] = _RULES.min_conversions,
+        ge=0, le=1e9, examples=[30],
+        description="Admit or scale needs at least this many attributed conversions in the "
+                    "cycle.")] = _RULES.min_conversions,
     level: Annotated[float, Query(
-        ge=0, lt=1, description="One-sided confidence level of the bounds on the ratio "
-                                "(admit/scale need the lower bound at the bar, exit the upper "
-                                "bound under it); 0.5 to below 1, or 0 for none.")]
-    = _RULES.level,
+        ge=0, lt=1, examples=[0.9],
+        description="One-sided confidence level of the bounds on the ratio (admit/scale need "
+                    "the lower bound at the bar, exit the upper bound under it); 0.5 to below "
+                    "1, or 0 for none.")] = _RULES.level,
     baseline: Annotated[Literal["paid", "all"], Query(
         description="Established channels in the baseline: those with spend in the cycle "
                     "(paid) or all (all; unpaid channels' revenue inflates it).")]

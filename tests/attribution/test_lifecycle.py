@@ -217,7 +217,7 @@ def test_demo_test_channel_gets_a_verdict():
 
     The latest cycle's baseline and ROI are recomputed here from the ROI table
     rows (established channels with spend: Σ revenue / Σ spend), and the verdict from the
-    bars, independently of the rules engine.
+    bars on the point ratio (``POINT``), independently of the rules engine.
     """
     from touchpath.attribution.rules import Linear
     from touchpath.data.synth import TEST_CHANNEL, SynthConfig, generate
