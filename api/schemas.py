@@ -459,9 +459,14 @@ class VerdictCycle(BaseModel):
 
     period: str | None = None
     spend: Money | None = None
+    attributed_conversions: float | None = None
     roi: float | None = None
+    roi_low: float | None = Field(None, description="One-sided lower bound of ROI at the level.")
+    roi_high: float | None = Field(None, description="One-sided upper bound of ROI at the level.")
     baseline: float | None = None
     ratio: float | None = None
+    ratio_low: float | None = Field(None, description="Lower bound of ratio (admit, scale).")
+    ratio_high: float | None = Field(None, description="Upper bound of ratio (exit).")
 
 
 class VerdictOut(BaseModel):
@@ -475,6 +480,15 @@ class VerdictOut(BaseModel):
     roi: float | None = None
     baseline: float | None = None
     ratio: float | None = None
+    ratio_low: float | None = Field(None, description="One-sided lower bound of the ratio at "
+                                    "`level`: admit and scale need it at the bar.")
+    ratio_high: float | None = Field(None, description="One-sided upper bound of the ratio at "
+                                     "`level`: exit needs it under the exit bar.")
+    level: float = Field(description="Confidence level of each bound (0: no bound).")
+    conversions: float | None = Field(None, description="Attributed conversions of the cycle.")
+    conversions_needed: int | None = Field(None, description="More attributed conversions "
+                                           "needed for the bar the ratio reaches, at the "
+                                           "observed ratio; null when not estimable.")
     low_streak: int
     cycles: list[VerdictCycle]
 
@@ -487,9 +501,12 @@ class LifecycleResponse(BaseModel):
         "rules": "admit ≥ 1.15× baseline, scale ≥ 1.3× baseline (multiple reading); ...",
         "verdicts": [{"channel": "kol", "verdict": "admit", "rule": "admit_bar",
                       "reason": "ROI 4.2 ≥ admit bar 3.9 in 2026-03", "period": "2026-03",
-                      "roi": 4.2, "baseline": 3.4, "ratio": 1.24, "low_streak": 0,
+                      "roi": 4.2, "baseline": 3.4, "ratio": 1.24, "ratio_low": 1.16,
+                      "ratio_high": 1.32, "level": 0.9, "conversions": 310.0,
+                      "conversions_needed": 0, "low_streak": 0,
                       "cycles": [{"period": "2026-03", "spend": 5000.0, "roi": 4.2,
-                                  "baseline": 3.4, "ratio": 1.24}]}],
+                                  "baseline": 3.4, "ratio": 1.24, "ratio_low": 1.16,
+                                  "ratio_high": 1.32}]}],
     })
 
     data_version: int

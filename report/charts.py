@@ -254,13 +254,15 @@ def line_chart_svg(x: Sequence[Any], series: Sequence[dict[str, Any]], *,
     """Lines over categorical (or numeric ``xs``) positions, as an SVG string.
 
     Series are ``{"name", "color", "values", "dash" (optional), "markers"
-    (default True)}``; a ``None`` value breaks the line. ``y_title`` /
+    (default True), "lo" / "hi" (optional: a whisker from ``lo`` to ``hi`` at
+    each point)}``; a ``None`` value breaks the line. ``y_title`` /
     ``x_title`` name the axes (with their unit); ``marks`` are ``(i, text)``:
     the point ``i`` of the first series ringed and labelled; ``css_class`` is
     added to the ``svg`` element's class.
     """
     m_l, m_r, m_t, m_b = 72, 16, 14, 44 + (14 if x_title else 0)
-    vals = [v for s in series for v in s["values"] if _num(v)]
+    vals = [v for s in series for k in ("values", "lo", "hi") for v in s.get(k) or []
+            if _num(v)]
     lo = min([0.0, *vals])
     hi = max(vals) if vals else 1.0
     ticks = nice_ticks(lo, hi * 1.05)
@@ -305,12 +307,22 @@ def line_chart_svg(x: Sequence[Any], series: Sequence[dict[str, Any]], *,
         out.append(f'<g class="series" data-series="{_e(s["name"])}">'
                    f'<path class="line" d="{"".join(d)}" fill="none" stroke="{s["color"]}" '
                    f'stroke-width="{s.get("width", 2)}"{dash}/>')
+        lows, highs = s.get("lo") or [None] * n, s.get("hi") or [None] * n
+        for i in range(n):
+            lo_i, hi_i = lows[i], highs[i]
+            if _num(lo_i) and _num(hi_i):
+                out.append(f'<path class="whisker" stroke="{s["color"]}" fill="none" '
+                           f'd="M{px(i):.1f},{y(lo_i):.1f}V{y(hi_i):.1f}'
+                           f'M{px(i) - 4:.1f},{y(lo_i):.1f}H{px(i) + 4:.1f}'
+                           f'M{px(i) - 4:.1f},{y(hi_i):.1f}H{px(i) + 4:.1f}"/>')
         if s.get("markers", True):
             for i, v in enumerate(s["values"]):
                 if _num(v):
+                    band = (f" [{fmt(lows[i])} – {fmt(highs[i])}]"
+                            if _num(lows[i]) and _num(highs[i]) else "")
                     out.append(f'<circle cx="{px(i):.1f}" cy="{y(v):.1f}" r="3" '
                                f'fill="{s["color"]}"><title>{_e(s["name"])} · '
-                               f'{_e(x_fmt(x[i]))}: {_e(fmt(v))}</title></circle>')
+                               f'{_e(x_fmt(x[i]))}: {_e(fmt(v))}{_e(band)}</title></circle>')
         out.append("</g>")
     for i, text in marks:
         v = series[0]["values"][i] if series else None
@@ -464,16 +476,22 @@ def roi_chart(roi: dict[str, Any]) -> str:
 
 
 def verdict_chart(verdict: dict[str, Any]) -> str:
-    """A test channel's ROI per cycle against the baseline and the admit / scale / exit bars."""
+    """A test channel's ROI per cycle against the baseline and the admit / scale / exit bars.
+
+    Whiskers span each cycle's one-sided bounds of ROI at the rules' level (the
+    lower one decides admit and scale, the upper one exit).
+    """
     cycles = verdict["cycles"]
     x = [c["period"] for c in cycles]
 
     def col(key: str) -> list[Any]:
         return [c.get(key) for c in cycles]
 
+    level = verdict.get("level")
+    name = f"{verdict['channel']} ROI" + (f" ({level:.0%} bounds)" if level else "")
     return line_chart_svg(x, [
-        {"name": f"{verdict['channel']} ROI", "color": PALETTE[0], "values": col("roi"),
-         "width": 3},
+        {"name": name, "color": PALETTE[0], "values": col("roi"), "width": 3,
+         "lo": col("roi_low") if level else None, "hi": col("roi_high") if level else None},
         {"name": "baseline (established)", "color": "#6b7280", "values": col("baseline")},
         {"name": "scale bar", "color": "#2e9e6a", "values": col("scale_bar"), "dash": "6 4",
          "markers": False},

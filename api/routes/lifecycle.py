@@ -76,7 +76,15 @@ def lifecycle(
     min_spend: Annotated[float, Query(ge=0, le=1e13, description="Less spend in a cycle is "
                                                                  "insufficient data.")]
     = _RULES.min_spend,
-    min_conversions: Annotated[float, Query(ge=0, le=1e9)] = _RULES.min_conversions,
+    min_conversions: Annotated[float, Query(
+        ge=0, le=1e9, examples=[30],
+        description="Admit or scale needs at least this many attributed conversions in the "
+                    "cycle.")] = _RULES.min_conversions,
+    level: Annotated[float, Query(
+        ge=0, lt=1, examples=[0.9],
+        description="One-sided confidence level of the bounds on the ratio (admit/scale need "
+                    "the lower bound at the bar, exit the upper bound under it); 0.5 to below "
+                    "1, or 0 for none.")] = _RULES.level,
     baseline: Annotated[Literal["paid", "all"], Query(
         description="Established channels in the baseline: those with spend in the cycle "
                     "(paid) or all (all; unpaid channels' revenue inflates it).")]
@@ -84,11 +92,11 @@ def lifecycle(
     fiscal_year_start_month: Annotated[int, Query(ge=1, le=12)]
     = DEFAULTS.fiscal_year_start_month,
 ) -> Response:
-    """One verdict per test channel, with the per-cycle ROI, baseline and ratio behind it."""
+    """One verdict per test channel, with the per-cycle ROI, baseline, ratio and its bounds."""
     rules = LifecycleRules(
         admit=admit, scale=scale, reading=reading, exit_fraction=exit_fraction,
         exit_cycles=exit_cycles, exit_target="admit" if exit_target is None else exit_target,
-        min_spend=min_spend, min_conversions=min_conversions, baseline=baseline,
+        min_spend=min_spend, min_conversions=min_conversions, level=level, baseline=baseline,
     )
     spec = model_spec(model, order=_order(order))
     key = {"model": spec, "period": period, "rules": repr(rules),
@@ -107,7 +115,10 @@ def lifecycle(
             out.append(VerdictOut(
                 channel=v.channel, verdict=v.verdict, rule=v.rule, reason=v.reason,
                 period=v.period, roi=_finite(v.roi), baseline=_finite(v.baseline),
-                ratio=_finite(v.ratio), low_streak=v.low_streak, cycles=cycles,
+                ratio=_finite(v.ratio), ratio_low=_finite(v.ratio_low),
+                ratio_high=_finite(v.ratio_high), level=v.level,
+                conversions=_finite(v.conversions), conversions_needed=v.conversions_needed,
+                low_streak=v.low_streak, cycles=cycles,
             ))
         return LifecycleResponse(data_version=session.version, period=period,
                                  model=table.model, rules=rules.describe(), verdicts=out)

@@ -268,7 +268,7 @@
     container.replaceChildren();
     const { width } = chartBox(container, height);
     const m = { l: 72, r: 16, t: 14, b: xTitle ? 58 : 44 };
-    const vals = series.flatMap((s) => s.values.filter(isNum));
+    const vals = series.flatMap((s) => [...s.values, ...(s.lo || []), ...(s.hi || [])].filter(isNum));
     const lo = Math.min(0, ...vals);
     const hi = vals.length ? Math.max(...vals) : 1;
     const ticks = niceTicks(lo, hi * 1.05);
@@ -307,11 +307,24 @@
       const g = svg("g", { class: "series", "data-series": s.name });
       g.append(svg("path", { d, fill: "none", stroke: s.color, "stroke-width": s.width || 2,
         "stroke-dasharray": s.dash || null, class: "line" }));
+      // optional whiskers: s.lo[i] – s.hi[i] at each point (e.g. a verdict's bounds)
+      const band = (i) => (s.lo && s.hi && isNum(s.lo[i]) && isNum(s.hi[i]) ? [s.lo[i], s.hi[i]] : null);
+      s.values.forEach((v, i) => {
+        const b = band(i);
+        if (!b) return;
+        const cx = px(i);
+        g.append(svg("path", { class: "whisker", stroke: s.color, fill: "none",
+          d: `M${cx.toFixed(1)},${y(b[0]).toFixed(1)}V${y(b[1]).toFixed(1)}` +
+             `M${(cx - 4).toFixed(1)},${y(b[0]).toFixed(1)}H${(cx + 4).toFixed(1)}` +
+             `M${(cx - 4).toFixed(1)},${y(b[1]).toFixed(1)}H${(cx + 4).toFixed(1)}` }));
+      });
       if (s.markers !== false) {
         s.values.forEach((v, i) => {
           if (!isNum(v)) return;
+          const b = band(i);
+          const range = b ? ` [${format(b[0])} – ${format(b[1])}]` : "";
           g.append(svg("circle", { cx: px(i), cy: y(v), r: s.dash ? 2 : 3, fill: s.color },
-            tip(`${s.name} · ${xFormat ? xFormat(x[i]) : x[i]}: ${format(v)}`)));
+            tip(`${s.name} · ${xFormat ? xFormat(x[i]) : x[i]}: ${format(v)}${range}`)));
         });
       }
       root.append(g);
@@ -721,13 +734,19 @@
             el("span", { class: `badge verdict-${v.verdict}`, text: v.verdict.toUpperCase() })),
           el("p", { class: "reason", text: v.reason }),
           chart,
-          el("p", { class: "muted" }, `Latest cycle ${v.period || dash}: ROI ${fmt.ratio(v.roi)} vs baseline ${fmt.ratio(v.baseline)} (ratio ${fmt.ratio(v.ratio)}); low-cycle streak ${v.low_streak}.`));
+          el("p", { class: "muted" }, `Latest cycle ${v.period || dash}: ROI ${fmt.ratio(v.roi)} vs baseline ${fmt.ratio(v.baseline)} (ratio ${fmt.ratio(v.ratio)}` +
+            (v.level ? `, ${Math.round(v.level * 100)}% bounds ${fmt.ratio(v.ratio_low)} – ${fmt.ratio(v.ratio_high)}` : "") +
+            `) on ${isNum(v.conversions) ? v.conversions.toFixed(1) : dash} attributed conversions` +
+            (v.conversions_needed ? `; about ${v.conversions_needed} more needed` : "") +
+            `; low-cycle streak ${v.low_streak}.`));
         box.append(card);
         const x = v.cycles.map((c) => c.period);
         const col = (k) => v.cycles.map((c) => (isNum(c[k]) ? c[k] : null));
         lineChart(chart, { x, height: 240, format: fmt.ratio, label: `${v.channel} ROI vs baseline per cycle`,
           series: [
-            { name: `${v.channel} ROI`, color: PALETTE[0], values: col("roi"), width: 3 },
+            { name: `${v.channel} ROI` + (v.level ? ` (${Math.round(v.level * 100)}% bounds)` : ""),
+              color: PALETTE[0], values: col("roi"), width: 3,
+              lo: v.level ? col("roi_low") : null, hi: v.level ? col("roi_high") : null },
             { name: "baseline (established)", color: "#6b7280", values: col("baseline") },
             { name: "scale bar", color: "#2e9e6a", values: col("scale_bar"), dash: "6 4", markers: false },
             { name: "admit bar", color: "#1fa3b5", values: col("admit_bar"), dash: "6 4", markers: false },

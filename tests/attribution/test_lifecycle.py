@@ -20,6 +20,11 @@ from touchpath.service.lifecycle import change_status, verdict_rows
 
 CHANNELS = pd.DataFrame({"channel": ["est", "t"], "status": ["established", "test"]})
 
+#: The bars on the point ratio alone (no bound, one conversion enough): what the tests of
+#: the bars, readings and exit streaks read; the evidence rules are tested in
+#: test_lifecycle_evidence.py.
+POINT = LifecycleRules(min_conversions=1, level=0)
+
 
 def _frame(test_revenue, test_spend=None, test_conv=None):
     rows = []
@@ -58,21 +63,21 @@ def test_good_cycle_in_between_resets_the_count():
 
 def test_admit_exactly_at_115_percent_of_baseline():
     # 345 / 100 = 3.45 while 1.15 × 3.0 = 3.4499999999999997 in floats
-    assert _one(_frame([345])).verdict == "admit"
-    assert _one(_frame([344.99])).verdict == "test"
+    assert _one(_frame([345]), POINT).verdict == "admit"
+    assert _one(_frame([344.99]), POINT).verdict == "test"
 
 
 def test_scale_exactly_at_130_percent_of_baseline():
     # 390 / 100 = 3.9 while 1.30 × 3.0 = 3.9000000000000004: ≥ holds with the tolerance
-    v = _one(_frame([390]))
+    v = _one(_frame([390]), POINT)
     assert v.verdict == "scale" and v.rule == "scale_bar"
     assert v.ratio == pytest.approx(1.30)
-    below = _one(_frame([389.99]))
+    below = _one(_frame([389.99]), POINT)
     assert below.verdict == "admit"
 
 
 def test_verdict_carries_its_evidence():
-    v = _one(_frame([200, 400]))
+    v = _one(_frame([200, 400]), POINT)
     assert v.period == "2026-02"
     assert v.roi == pytest.approx(4.0) and v.baseline == pytest.approx(3.0)
     assert v.ratio == pytest.approx(4.0 / 3.0)
@@ -113,7 +118,8 @@ def test_fraction_reading_gives_different_verdicts_on_same_data():
     """
     data = _frame([100, 100, 100])
     assert _one(data, LifecycleRules()).verdict == "exit"
-    frac = LifecycleRules(reading="fraction")
+    assert _one(data, POINT).verdict == "exit"
+    frac = LifecycleRules(reading="fraction", min_conversions=1, level=0)
     assert (frac.admit, frac.scale) == (0.15, 0.30)
     assert _one(data, frac).verdict == "scale"
     assert _one(_frame([50, 50, 50]), frac).verdict == "admit"
@@ -121,13 +127,14 @@ def test_fraction_reading_gives_different_verdicts_on_same_data():
 
 def test_fixed_exit_target():
     # target ROI 2.0 -> exit bar 1.0: ROI 1.0 is not low, 0.99 is
-    rules = LifecycleRules(exit_target=2.0)
+    rules = LifecycleRules(exit_target=2.0, min_conversions=1, level=0)
     assert _one(_frame([100, 100, 100]), rules).verdict == "test"
     assert _one(_frame([99, 99, 99]), rules).verdict == "exit"
 
 
 def test_exit_cycles_and_fraction_are_configurable():
-    rules = LifecycleRules(exit_cycles=2, exit_fraction=0.2)  # exit bar 0.2 × 3.45 = 0.69
+    rules = LifecycleRules(exit_cycles=2, exit_fraction=0.2, min_conversions=1,
+                           level=0)  # exit bar 0.2 × 3.45 = 0.69
     assert _one(_frame([60, 60]), rules).verdict == "exit"
     assert _one(_frame([100, 100]), rules).verdict == "test"
 
@@ -164,7 +171,7 @@ def _conn():
 
 def test_verdicts_are_recorded_in_the_warehouse():
     conn = _conn()
-    v = _one(_frame([200, 400]))
+    v = _one(_frame([200, 400]), POINT)
     assert record_verdicts(conn, verdict_rows([v], datetime(2026, 3, 1))) == 1
     hist = verdict_history(conn, "t")
     assert hist["verdict"].tolist() == ["scale"]
@@ -210,7 +217,7 @@ def test_demo_test_channel_gets_a_verdict():
 
     The latest cycle's baseline and ROI are recomputed here from the ROI table
     rows (established channels with spend: Σ revenue / Σ spend), and the verdict from the
-    bars, independently of the rules engine.
+    bars on the point ratio (``POINT``), independently of the rules engine.
     """
     from touchpath.attribution.rules import Linear
     from touchpath.data.synth import TEST_CHANNEL, SynthConfig, generate
@@ -220,7 +227,7 @@ def test_demo_test_channel_gets_a_verdict():
         generate(SynthConfig(n_users=20_000, seed=11)).load_into(wh)
         table = compute_roi_table(wh, Linear(), "month")
         channels = wh.channels()
-    verdicts = evaluate(table, channels)
+    verdicts = evaluate(table, channels, POINT)
     assert [v.channel for v in verdicts] == [TEST_CHANNEL]
     (v,) = verdicts
     assert v.verdict in ("exit", "test", "admit", "scale")
@@ -258,10 +265,10 @@ def test_paid_baseline_leaves_out_unpaid_established_revenue():
     admit bar 1.15 × 4.0 = 4.6 > 3.6 → test.
     """
     frame, chans = _with_owned([360.0])
-    paid = _one(frame, None, chans)
+    paid = _one(frame, POINT, chans)
     assert paid.baseline == pytest.approx(3.0) and paid.ratio == pytest.approx(1.2)
     assert paid.verdict == "admit"
-    literal = _one(frame, LifecycleRules(baseline="all"), chans)
+    literal = _one(frame, LifecycleRules(baseline="all", min_conversions=1, level=0), chans)
     assert literal.baseline == pytest.approx(4.0) and literal.ratio == pytest.approx(0.9)
     assert literal.verdict == "test" and literal.rule == "below_admit"
 

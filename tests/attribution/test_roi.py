@@ -356,15 +356,16 @@ def test_lifecycle_on_the_roi_table(table, wh):
     """February baseline: established revenue 160 / spend 80 + 10 = 16/9; live ROI 2.5.
 
     Ratio 2.5 / (16/9) = 1.40625 ≥ 1.30 -> scale (with live's 0.5 conversion
-    accepted); the default minimum of 1 conversion makes it insufficient data.
-    January ends at the launch day, so it is not a cycle.
+    accepted, and the bars read on the ratio alone: level 0); the default minimum of
+    30 conversions keeps it in test. January ends at the launch day, so it is not a cycle.
     """
-    (v,) = evaluate(table, wh.channels(), LifecycleRules(min_conversions=0.5))
+    (v,) = evaluate(table, wh.channels(), LifecycleRules(min_conversions=0.5, level=0))
     assert v.channel == "live" and v.verdict == "scale"
     assert v.baseline == pytest.approx(16 / 9) and v.ratio == pytest.approx(1.40625)
     assert v.cycles["period"].tolist() == ["2026-02"]
     (w,) = evaluate(table, wh.channels())
-    assert w.verdict == "test" and "insufficient data" in w.reason
+    assert w.verdict == "test" and w.rule == "insufficient_evidence"
+    assert "0.5 attributed conversions < min_conversions 30" in w.reason
 
 
 def test_period_bounds_week_month_quarter_fiscal():

@@ -127,6 +127,30 @@ def test_attribution_chart_has_one_bar_group_per_channel(session, server):
     assert bars.count() == len(models)
 
 
+def test_lifecycle_cards_show_each_verdicts_interval_as_text_and_whiskers(session, server):
+    """Each card states the API's bounds and level, and draws one whisker per bounded cycle."""
+    page, _, key = session
+    params = {"period": page.input_value("#global-period"),
+              "model": page.input_value("#global-model"),
+              "interaction": page.eval_on_selector("#journey-form", "f => f.interaction.value")}
+    lookback = page.eval_on_selector("#journey-form", "f => f.lookback_days.value")
+    if lookback:
+        params["lookback_days"] = lookback
+    doc = httpx.get(f"{server}/v1/lifecycle", headers={"X-API-Key": key}, params=params,
+                    timeout=60).json()
+    assert doc["verdicts"]
+    for v in doc["verdicts"]:
+        card = page.locator(f'#lifecycle-cards .verdict-card[data-channel="{v["channel"]}"]')
+        text = card.inner_text()
+        assert v["reason"] in text
+        assert (f"{round(v['level'] * 100)}% bounds {v['ratio_low']:.2f} – "
+                f"{v['ratio_high']:.2f}") in text
+        assert f"on {v['conversions']:.1f} attributed conversions" in text
+        bounded = [c for c in v["cycles"]
+                   if c.get("roi_low") is not None and c.get("roi_high") is not None]
+        assert card.locator("svg path.whisker").count() == len(bounded) > 0
+
+
 def test_planner_split_follows_the_new_budget_and_spends_it_exactly(session, server, artifacts):
     page, _, key = session
 
