@@ -290,6 +290,10 @@ def lifecycle_cmd(
     baseline: Annotated[BaselineKind | None, typer.Option(
         "--baseline", help="Baseline ROI over established channels with spend in the cycle "
         "(paid) or over all of them (all) (default: the rules').")] = None,
+    level: Annotated[float | None, typer.Option(
+        "--level", help="One-sided confidence level of the bounds on the ROI ratio that admit, "
+                        "scale and exit need (0.5 to below 1, or 0 for no bound; default: the "
+                        "rules').")] = None,
     model: ModelOpt = DEFAULTS.model,
     order: OrderOpt = None,
     start: FromOpt = None,
@@ -325,7 +329,7 @@ def lifecycle_cmd(
         given = {"admit": admit, "scale": scale, "exit_fraction": exit_fraction,
                  "exit_cycles": exit_cycles, "exit_target": target,
                  "reading": None if reading is None else reading.value,
-                 "min_spend": min_spend, "min_conversions": min_conversions,
+                 "min_spend": min_spend, "min_conversions": min_conversions, "level": level,
                  "baseline": None if baseline is None else baseline.value}
         rules = LifecycleRules(**{k: v for k, v in given.items() if v is not None})
         lo, hi = _range(start, end)
@@ -370,13 +374,21 @@ _STYLE = {"exit": "bold red", "test": "yellow", "admit": "green", "scale": "bold
 def _print_verdict(v: Any, console: Console) -> None:
     console.print(f"[{_STYLE[v.verdict]}]{v.channel}: {v.verdict.upper()}[/] — {v.reason}")
     t = Table(show_header=True, title_justify="left")
-    for col in ("cycle", "spend", "conv.", "revenue", "ROI", "baseline", "ratio", "note"):
+    for col in ("cycle", "spend", "conv.", "revenue", "ROI", "baseline", "ratio", "ratio low",
+                "ratio high", "note"):
         t.add_column(col, justify="left" if col in ("cycle", "note") else "right")
     for r in v.cycles.itertuples(index=False):
         t.add_row(str(r.period), _fmt(r.spend), _fmt(r.attributed_conversions, 1),
                   _fmt(r.attributed_revenue), _fmt(r.roi), _fmt(r.baseline), _fmt(r.ratio),
+                  _fmt(getattr(r, "ratio_low", None)), _fmt(getattr(r, "ratio_high", None)),
                   r.note)
     console.print(t)
+    if v.level:
+        needed = ("" if not v.conversions_needed
+                  else f"; about {v.conversions_needed:,.0f} more needed")
+        console.print(f"latest {v.period}: ratio {_fmt(v.ratio)}, {v.level:.0%} bounds "
+                      f"{_fmt(v.ratio_low)} – {_fmt(v.ratio_high)} on "
+                      f"{_fmt(v.conversions, 1)} attributed conversions{needed}")
 
 
 @app.command("channel-status")
