@@ -13,11 +13,12 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from touchpath.attribution.lifecycle import VerdictKind
 from touchpath.data.statuses import ChannelStatus
+from touchpath.money import money_float
 from touchpath.service import DEFAULTS, default_model_spec
 from touchpath.service.defaults import Period
 
@@ -60,7 +61,12 @@ __all__ = [
     "problem_responses",
 ]
 
-Money = float
+#: An amount of money. In JSON responses a number with at most 6 decimals and no
+#: binary-float artifact: the float of the amount quantized half-to-even to the
+#: millionth (:func:`touchpath.money.money_float`), whose shortest repr is the
+#: amount's digits (amounts below 10^9). Requests read it as a plain number.
+Money = Annotated[float, PlainSerializer(money_float, return_type=float | None,
+                                         when_used="json")]
 Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
@@ -196,7 +202,7 @@ class DefaultsResponse(BaseModel):
                            "markov1", "markov2", "shapley"],
         "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
         "spend_all": False, "objective": "revenue", "scenario_multipliers": [0.8, 0.9, 1.1, 1.2],
-        "segments": 8,
+        "segments": 8, "currency": "CNY",
     })
 
     model: str = Field(description="Attribution model spec of single-model answers, ROI, "
@@ -219,6 +225,7 @@ class DefaultsResponse(BaseModel):
         description="What a plan maximises.")
     scenario_multipliers: list[float] = Field(description="Budget multipliers of the scenarios.")
     segments: int = Field(description="Segments per piecewise-linear response curve.")
+    currency: str = Field(description="Currency of every amount (ISO 4217 code).")
 
 
 # ---------------------------------------------------------------------- ingest
@@ -433,6 +440,8 @@ class ROIResponse(BaseModel):
     fiscal_year_start_month: int = Field(ge=1, le=12)
     first_purchase_split: str = Field(
         description="How attributed conversions were split into first and repeat purchases.")
+    currency: str = Field(default=DEFAULTS.currency,
+                          description="Currency of every amount (ISO 4217 code).")
     options: JourneyOptionsOut
     rows: list[ROIRow] = Field(description="Per channel per period, plus a (direct) row.")
     totals: list[dict[str, Any]] = Field(
@@ -678,6 +687,8 @@ class PlanResponse(BaseModel):
     revenue_range: dict[str, float | int] | None = None
     solver: str | None = None
     notes: list[str] = Field(default_factory=list)
+    currency: str = Field(default=DEFAULTS.currency,
+                          description="Currency of every amount (ISO 4217 code).")
     channels: list[PlanChannel]
 
 

@@ -19,6 +19,8 @@ Which defaults won when the surfaces were unified, and why:
   lead can execute, and the curves are not trusted far outside the spend they
   were fitted on), test channels at most 5 % of the budget each, scale channels
   may double.
+- **currency** CNY: amounts are exact decimals in one currency, named on every
+  table and export (:mod:`touchpath.money`).
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from touchpath.attribution.roi import Period
+from touchpath.money import CURRENCY
 
 __all__ = ["DEFAULTS", "Defaults", "Objective", "Period"]
 
@@ -81,6 +84,8 @@ class Defaults:
     solver: Literal["cbc", "highs", "auto"] = "cbc"
     #: Budget multipliers of the scenarios.
     scenario_multipliers: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
+    #: Currency of every amount (ISO 4217 code): a label of tables, exports and charts.
+    currency: str = CURRENCY
 
 
 #: The defaults in force.

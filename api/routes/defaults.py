@@ -29,7 +29,8 @@ def defaults_response() -> DefaultsResponse:
         period=d.period, compare_models=list(d.compare_models), ci=d.ci, level=d.level,
         max_change=d.max_change, test_budget=d.test_budget, scale_growth=d.scale_growth,
         spend_all=d.spend_all, objective=d.objective,
-        scenario_multipliers=list(d.scenario_multipliers), segments=d.segments)
+        scenario_multipliers=list(d.scenario_multipliers), segments=d.segments,
+        currency=d.currency)
 
 
 @router.get(

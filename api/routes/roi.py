@@ -114,6 +114,7 @@ def roi(
             period=period,
             fiscal_year_start_month=table.fiscal_year_start_month,
             first_purchase_split=table.first_purchase_split,
+            currency=table.currency,
             options=journeys.out(),
             rows=[ROIRow(**r) for r in doc["rows"]],
             totals=records_from(doc["totals"]),
