@@ -606,6 +606,7 @@ class ChannelROITable:
 
     def to_parquet(self, path: str | PathLike[str]) -> None:
         """Write Parquet: money as decimal128(18, 6), a ``currency`` column, NaN as null."""
+        # pyarrow only when writing Parquet: keeps importing the ROI table light
         import pyarrow as pa
         import pyarrow.parquet as papq
 
