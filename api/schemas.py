@@ -13,12 +13,13 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from touchpath.attribution.lifecycle import VerdictKind
 from touchpath.attribution.roi import Period
 from touchpath.data.statuses import ChannelStatus
+from touchpath.money import money_float
 from touchpath.service import DEFAULTS, default_model_spec
 
 __all__ = [
@@ -60,7 +61,12 @@ __all__ = [
     "problem_responses",
 ]
 
-Money = float
+#: An amount of money. In JSON responses a number with at most 6 decimals and no
+#: binary-float artifact: the float of the amount quantized half-to-even to the
+#: millionth (:func:`touchpath.money.money_float`), whose shortest repr is the
+#: amount's digits (amounts below 10^9). Requests read it as a plain number.
+Money = Annotated[float, PlainSerializer(money_float, return_type=float | None,
+                                         when_used="json")]
 Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
@@ -445,6 +451,8 @@ class ROIResponse(BaseModel):
     fiscal_year_start_month: int = Field(ge=1, le=12)
     first_purchase_split: str = Field(
         description="How attributed conversions were split into first and repeat purchases.")
+    currency: str = Field(default=DEFAULTS.currency,
+                          description="Currency of every amount (ISO 4217 code).")
     options: JourneyOptionsOut
     rows: list[ROIRow] = Field(description="Per channel per period, plus a (direct) row.")
     totals: list[dict[str, Any]] = Field(
@@ -736,6 +744,8 @@ class PlanResponse(BaseModel):
         default_factory=list,
         description="Loss-making margins, fallback or poorly fitting curves (with R²), spend "
                     "beyond the observed range, channels held by the end of their curve.")
+    currency: str = Field(default=DEFAULTS.currency,
+                          description="Currency of every amount (ISO 4217 code).")
     channels: list[PlanChannel]
     curves: list[CurveFit] = Field(
         default_factory=list,

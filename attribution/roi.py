@@ -68,8 +68,26 @@ in the lookback window (revenue and count; no spend; its first purchases are
 the period's first purchases in the conversions table minus those on paths).
 Channel rows plus the ``(direct)`` row reconcile with the conversions table:
 Σ attributed conversions = the period's conversions, Σ attributed revenue = the
-period's revenue, Σ spend = the spend table's — to float precision, checked by
-:meth:`ChannelROITable.reconcile`. Money is never rounded.
+period's revenue, Σ spend = the spend table's, checked by
+:meth:`ChannelROITable.reconcile`.
+
+Money (:mod:`touchpath.money`). Spend per channel per period and the period
+totals (revenue, spend) are exact: sums of the warehouse's DECIMAL(18, 6)
+amounts as :class:`~decimal.Decimal` (:attr:`ChannelROITable.exact`). The
+``(direct)`` revenue is the exact DECIMAL sum of its conversions (read back from
+the path table's double by :func:`touchpath.money.money`, exact for amounts below
+10^9). The channels' attributed revenue is a model result: the period's
+attributed revenue (its exact revenue minus the exact ``(direct)`` revenue) is
+apportioned across the channel rows in proportion to the model's credit by the
+largest remainder (Hamilton) method to the millionth
+(:func:`touchpath.money.apportion`), so channel rows plus ``(direct)`` sum to the
+period's revenue exactly and each channel is within 10^-6 of the model's
+credit. (When the model's credit does not sum to the attributed revenue within
+:data:`RECONCILE_RTOL`, each credit is quantized on its own instead and
+:meth:`ChannelROITable.reconcile` reports the gap.) The frame's ``spend`` and
+``attributed_revenue`` are the floats of those amounts; the exports (CSV,
+Parquet as decimal128(18, 6), JSON) write the exact amounts, with at most 6
+decimals. Ratios (ROI, shares, CPA, CAC) are floats.
 """
 
 from __future__ import annotations
@@ -80,6 +98,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from os import PathLike
 from typing import Any, Literal
@@ -99,12 +118,14 @@ from touchpath.data.journeys import JourneyOptions
 from touchpath.data.paths import DIRECT, PathTable
 from touchpath.data.periods import ROIInputs
 from touchpath.errors import TouchpathError
+from touchpath.money import CURRENCY, apportion, money, money_float, money_text
 
 __all__ = [
     "PERIODS",
     "PERIODS_PER_QUARTER",
     "RECONCILE_RTOL",
     "ROI_COLUMNS",
+    "ROI_MONEY_COLUMNS",
     "ChannelROITable",
     "Period",
     "ROIError",
@@ -134,6 +155,12 @@ ROI_COLUMNS = (
 
 _TOTAL_COLUMNS = ("period", "period_start", "period_end", "conversions", "revenue",
                   "first_purchases", "spend")
+
+#: Money columns of the table (exact amounts in :attr:`ChannelROITable.exact`).
+ROI_MONEY_COLUMNS = ("spend", "attributed_revenue")
+
+#: Money columns of :attr:`ChannelROITable.totals`.
+_TOTAL_MONEY_COLUMNS = ("revenue", "spend")
 
 #: Relative tolerance of :meth:`ChannelROITable.reconcile` (float summation order only).
 RECONCILE_RTOL = 1e-9
@@ -316,27 +343,55 @@ class _PeriodTotals:
     revenue: float
     first_purchases: float
     spend: float
+    revenue_exact: Decimal = Decimal(0)
+
+
+def _attributed_money(result: AttributionResult, paths: PathTable, names: Sequence[str],
+                      totals: _PeriodTotals, label: str) -> tuple[dict[str, Decimal], Decimal]:
+    """Exact attributed revenue per channel row and the exact ``(direct)`` revenue.
+
+    See the module docstring: the period's revenue minus the ``(direct)``
+    revenue, apportioned over the model's credit (largest remainder).
+    """
+    credit = dict(zip(result.channels, result.value, strict=True))
+    weights = [float(credit.get(ch, 0.0)) for ch in names]
+    direct = money(float(paths.direct_value))
+    attributed = totals.revenue_exact - direct
+    credit_sum = math.fsum(weights)
+    if math.isclose(credit_sum, float(attributed), rel_tol=RECONCILE_RTOL, abs_tol=1e-6):
+        try:
+            parts = apportion(attributed, weights)
+        except ValueError as exc:
+            raise ROIError(f"period {label}: attributed revenue {attributed} cannot be "
+                           f"apportioned over the model's credit: {exc}") from exc
+    else:
+        parts = [money(w) for w in weights]
+    return dict(zip(names, parts, strict=True)), direct
 
 
 def _rows_for_period(
     label: str, lo: date, hi: date, paths: PathTable, result: AttributionResult,
-    first: np.ndarray, spend: pd.Series, registered: Sequence[str], totals: _PeriodTotals,
+    first: np.ndarray, spend: dict[str, Decimal], registered: Sequence[str],
+    totals: _PeriodTotals, exact: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     credit_c = dict(zip(result.channels, result.conversions, strict=True))
-    credit_v = dict(zip(result.channels, result.value, strict=True))
     first_by = dict(zip(result.channels, first, strict=True))
     touch = paths.channel_matrix().astype(np.float64)
     journeys = dict(zip(paths.channels, touch.T @ paths.journeys, strict=True))
     converting = dict(zip(paths.channels, touch.T @ paths.conversions, strict=True))
     names = list(dict.fromkeys([*registered, *paths.channels, *result.channels,
-                                *spend.index.astype(str)]))
-    total_spend = float(spend.sum())
+                                *(str(c) for c in spend)]))
+    revenue_exact, direct_exact = _attributed_money(result, paths, names, totals, label)
+    total_spend = totals.spend
     total_revenue = totals.revenue
     rows = []
     for ch in names:
-        s = float(spend.get(ch, 0.0))
+        s_exact = spend.get(ch, Decimal(0))
+        exact.append({"period": label, "channel": ch, "spend": s_exact,
+                      "attributed_revenue": revenue_exact[ch]})
+        s = float(s_exact)
         conv = float(credit_c.get(ch, 0.0))
-        rev = float(credit_v.get(ch, 0.0))
+        rev = float(revenue_exact[ch])
         fp = float(first_by.get(ch, 0.0 if paths.first_conversions is not None else np.nan))
         j = float(journeys.get(ch, 0.0))
         cj = float(converting.get(ch, 0.0))
@@ -372,7 +427,9 @@ def _rows_for_period(
             "first_purchases": fp, "repeat_purchases": conv - fp, "cac": cac,
             "note": "; ".join(notes),
         })
-    dconv, dval = float(paths.direct_conversions), float(paths.direct_value)
+    dconv, dval = float(paths.direct_conversions), float(direct_exact)
+    exact.append({"period": label, "channel": DIRECT, "spend": Decimal(0),
+                  "attributed_revenue": direct_exact})
     dfirst = (totals.first_purchases - float(paths.first_conversions.sum())
               if paths.first_conversions is not None else math.nan)
     rows.append({
@@ -410,6 +467,15 @@ class ChannelROITable:
         ``unknown`` or ``mixed`` (periods differ; see the module docstring).
     options : dict
         The journey options used.
+    exact : DataFrame or None
+        The exact money of ``frame``, row for row: ``period``, ``channel``,
+        ``spend``, ``attributed_revenue`` as :class:`~decimal.Decimal` (see the
+        module docstring); ``None`` for a table built from floats only (the
+        exports then quantize the floats by :func:`touchpath.money.money`).
+    exact_totals : DataFrame or None
+        Per period: ``period``, ``revenue``, ``spend`` summed exactly (Decimal).
+    currency : str
+        Currency of every amount (ISO 4217 code), in the exports' metadata.
     """
 
     frame: pd.DataFrame
@@ -419,6 +485,9 @@ class ChannelROITable:
     model: str
     first_purchase_split: str = "proportional"
     options: dict[str, Any] = field(default_factory=dict)
+    exact: pd.DataFrame | None = None
+    exact_totals: pd.DataFrame | None = None
+    currency: str = CURRENCY
 
     def to_frame(self, include_direct: bool = True) -> pd.DataFrame:
         """A copy of the table (optionally without the ``(direct)`` rows)."""
@@ -443,8 +512,11 @@ class ChannelROITable:
 
         Columns ``period``, ``conversions_table``, ``conversions_warehouse``,
         ``revenue_table``, ``revenue_warehouse``, ``spend_table``,
-        ``spend_warehouse``, ``ok`` (all three equal within a relative
-        :data:`RECONCILE_RTOL`, i.e. up to float summation order).
+        ``spend_warehouse``, ``ok``: the conversions equal within a relative
+        :data:`RECONCILE_RTOL` (float summation order), and the revenue and
+        spend equal exactly as Decimal sums (:meth:`money_frame`,
+        :meth:`money_totals`; within :data:`RECONCILE_RTOL` for a table without
+        exact amounts).
         """
         sums = self.frame.groupby("period", sort=False)[
             ["attributed_conversions", "attributed_revenue", "spend"]].sum()
@@ -456,9 +528,19 @@ class ChannelROITable:
         out["spend_table"] = out["period"].map(sums["spend"]).fillna(0.0)
         out["spend_warehouse"] = self.totals["spend"].to_numpy()
         ok = np.ones(len(out), dtype=bool)
-        for k in ("conversions", "revenue", "spend"):
+        inexact = ("revenue", "spend") if self.exact is None else ()
+        for k in ("conversions", *inexact):
             ok &= np.isclose(out[f"{k}_table"], out[f"{k}_warehouse"], rtol=RECONCILE_RTOL,
                              atol=1e-9)
+        if self.exact is not None:
+            money_rows, money_totals = self.money_frame(), self.money_totals()
+            for k, col in (("revenue", "attributed_revenue"), ("spend", "spend")):
+                sums_exact: dict[str, Decimal] = {}
+                for p, v in zip(money_rows["period"], money_rows[col], strict=True):
+                    sums_exact[p] = sums_exact.get(p, Decimal(0)) + v
+                ok &= np.array([sums_exact.get(p, Decimal(0)) == w for p, w in
+                                zip(money_totals["period"], money_totals[k], strict=True)],
+                               dtype=bool)
         out["ok"] = ok
         return out
 
@@ -467,37 +549,102 @@ class ChannelROITable:
         """``True`` when every period reconciles (see :meth:`reconcile`)."""
         return bool(self.reconcile()["ok"].all())
 
-    # ----------------------------------------------------------------- exports
-    def _export_frame(self) -> pd.DataFrame:
+    # ----------------------------------------------------------------- money
+    def money_frame(self) -> pd.DataFrame:
+        """The table with its money columns as exact :class:`~decimal.Decimal` amounts.
+
+        ``spend`` and ``attributed_revenue`` from :attr:`exact` (or the floats
+        quantized by :func:`touchpath.money.money` when the table has none);
+        every other column as in :meth:`to_frame`.
+        """
         frame = self.to_frame()
-        for c in ("period_start", "period_end"):
-            frame[c] = [d.isoformat() for d in frame[c]]
+        for c in ROI_MONEY_COLUMNS:
+            if self.exact is not None:
+                frame[c] = list(self.exact[c])
+            else:
+                frame[c] = [money(float(v)) for v in frame[c]]
         return frame
 
-    def to_csv(self, path: str | PathLike[str]) -> None:
-        """Write CSV (undefined numbers as empty cells; floats in shortest round-trip form)."""
-        self._export_frame().to_csv(path, index=False)
+    def money_totals(self) -> pd.DataFrame:
+        """:attr:`totals` with ``revenue`` and ``spend`` as exact Decimal amounts."""
+        totals = self.totals.reset_index(drop=True).copy()
+        for c in _TOTAL_MONEY_COLUMNS:
+            if self.exact_totals is not None:
+                totals[c] = list(self.exact_totals[c])
+            else:
+                totals[c] = [money(float(v)) for v in totals[c]]
+        return totals
+
+    def spend_by_channel(self, periods: Sequence[str]) -> dict[str, Decimal]:
+        """Exact Σ spend per channel over ``periods`` (e.g. the previous quarter's)."""
+        frame = self.money_frame()
+        frame = frame[frame["period"].isin(list(periods)) & (frame["channel"] != DIRECT)]
+        out: dict[str, Decimal] = {}
+        for ch, s in zip(frame["channel"], frame["spend"], strict=True):
+            out[ch] = out.get(ch, Decimal(0)) + s
+        return out
+
+    # ----------------------------------------------------------------- exports
+    def _export_frame(self) -> pd.DataFrame:
+        frame = self.money_frame()
+        for c in ("period_start", "period_end"):
+            frame[c] = [d.isoformat() for d in frame[c]]
+        frame["currency"] = self.currency
+        return frame
+
+    def to_csv(self, path: str | PathLike[str] | Any) -> None:
+        """Write CSV to a path or text buffer.
+
+        Money (``spend``, ``attributed_revenue``) as exact decimals with at most
+        6 places and trailing zeros dropped; a last ``currency`` column; other
+        floats in shortest round-trip form; undefined numbers as empty cells.
+        """
+        frame = self._export_frame()
+        for c in ROI_MONEY_COLUMNS:
+            frame[c] = [money_text(v) for v in frame[c]]
+        frame.to_csv(path, index=False)
 
     def to_parquet(self, path: str | PathLike[str]) -> None:
-        """Write Parquet (undefined numbers as null)."""
-        self._export_frame().to_parquet(path, index=False)
+        """Write Parquet: money as decimal128(18, 6), a ``currency`` column, NaN as null."""
+        # pyarrow only when writing Parquet: keeps importing the ROI table light
+        import pyarrow as pa
+        import pyarrow.parquet as papq
+
+        frame = self._export_frame()
+        money_cols = {c: frame.pop(c) for c in ROI_MONEY_COLUMNS}
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for c in ROI_MONEY_COLUMNS:
+            arr = pa.array(list(money_cols[c]), type=pa.decimal128(18, 6))
+            table = table.add_column(ROI_COLUMNS.index(c), c, arr)
+        meta = dict(table.schema.metadata or {})
+        meta[b"touchpath.currency"] = self.currency.encode("utf-8")
+        papq.write_table(table.replace_schema_metadata(meta), path)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready document: settings, ``rows`` and ``totals`` (NaN → ``None``)."""
+        """JSON-ready document: settings, ``currency``, ``rows`` and ``totals`` (NaN → ``None``).
 
-        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        Money as JSON numbers with at most 6 decimals (the floats of the exact
+        amounts, :func:`touchpath.money.money_float`); ratios as floats.
+        """
+
+        def records(frame: pd.DataFrame, money_cols: Sequence[str]) -> list[dict[str, Any]]:
             frame = frame.copy()
             for c in ("period_start", "period_end"):
                 if c in frame.columns:
                     frame[c] = [d.isoformat() for d in frame[c]]
             obj = frame.astype(object)
-            return obj.where(pd.notna(obj), None).to_dict(orient="records")
+            recs = obj.where(pd.notna(obj), None).to_dict(orient="records")
+            for r in recs:
+                for c in money_cols:
+                    r[c] = money_float(r[c])
+            return recs
 
         return {
             "period": self.period, "fiscal_year_start_month": self.fiscal_year_start_month,
             "model": self.model, "first_purchase_split": self.first_purchase_split,
-            "options": self.options, "rows": records(self.frame),
-            "totals": records(self.totals),
+            "currency": self.currency,
+            "options": self.options, "rows": records(self.money_frame(), ROI_MONEY_COLUMNS),
+            "totals": records(self.money_totals(), _TOTAL_MONEY_COLUMNS),
         }
 
     def to_json(self, path: str | PathLike[str] | None = None, *, indent: int = 2) -> str:
@@ -522,6 +669,7 @@ def channel_roi(
     fiscal_year_start_month: int = 1,
     on_period: Callable[[str], None] | None = None,
     should_stop: StopCheck | None = None,
+    currency: str = CURRENCY,
 ) -> ChannelROITable:
     """Attribute every period's conversions and build the channel ROI table.
 
@@ -548,6 +696,8 @@ def channel_roi(
     should_stop : callable, optional
         Asked before each period's attribution; True stops with
         :class:`~touchpath.attribution.base.ComputationStopped` (no partial table).
+    currency : str
+        Currency of the amounts (a label in the exports).
 
     Returns
     -------
@@ -569,28 +719,33 @@ def channel_roi(
     lo_all, hi_all = bounds[0][1], bounds[-1][2]
     spend, daily = inputs.spend, inputs.daily
     rows: list[dict[str, Any]] = []
+    exact: list[dict[str, Any]] = []
     totals = []
+    exact_totals = []
     split = "unknown"
     seen_label: str | None = None
     for k, (label, lo, hi) in enumerate(bounds):
         check_stop(should_stop, f"after {k} of {len(bounds)} periods of the ROI table")
         in_period = spend[(spend["day"] >= lo) & (spend["day"] < hi)]
-        spend_by = in_period.groupby("channel", sort=True)["amount"].sum()
+        spend_by = _exact_sums(in_period["channel"], _exact_column(in_period, "amount"))
         paths = inputs.paths[label]
         result = attribute_period(model, paths, partial(inputs.touches, label))
         day_rows = daily[(daily["day"] >= lo) & (daily["day"] < hi)]
-        pt = _PeriodTotals(float(day_rows["conversions"].sum()),
-                           float(day_rows["revenue"].sum()),
-                           float(day_rows["first_purchases"].sum()), float(spend_by.sum()))
+        revenue_exact = sum(_exact_column(day_rows, "revenue"), Decimal(0))
+        spend_exact = sum(spend_by.values(), Decimal(0))
+        pt = _PeriodTotals(float(day_rows["conversions"].sum()), float(revenue_exact),
+                           float(day_rows["first_purchases"].sum()), float(spend_exact),
+                           revenue_exact)
         first, method = _first_split(model, result, paths)
         if paths.total_conversions > 0:
             split = method if split in ("unknown", method) else "mixed"
             seen_label = seen_label or result.label
         rows.extend(_rows_for_period(label, lo, hi, paths, result, first, spend_by,
-                                     inputs.channels, pt))
+                                     inputs.channels, pt, exact))
         totals.append({"period": label, "period_start": lo, "period_end": hi,
                        "conversions": pt.conversions, "revenue": pt.revenue,
                        "first_purchases": pt.first_purchases, "spend": pt.spend})
+        exact_totals.append({"period": label, "revenue": revenue_exact, "spend": spend_exact})
         if on_period is not None:
             on_period(label)
     frame = pd.DataFrame(rows, columns=list(ROI_COLUMNS))
@@ -598,4 +753,24 @@ def channel_roi(
     opts_out.update(start=lo_all.isoformat(), end=hi_all.isoformat())
     return ChannelROITable(frame, pd.DataFrame(totals, columns=list(_TOTAL_COLUMNS)), period,
                            int(fiscal_year_start_month), seen_label or model_label(model),
-                           split, opts_out)
+                           split, opts_out,
+                           exact=pd.DataFrame(exact, columns=["period", "channel",
+                                                              *ROI_MONEY_COLUMNS]),
+                           exact_totals=pd.DataFrame(exact_totals,
+                                                     columns=["period", *_TOTAL_MONEY_COLUMNS]),
+                           currency=currency)
+
+
+def _exact_column(frame: pd.DataFrame, name: str) -> list[Decimal]:
+    """``frame[name + "_exact"]`` (Decimal), else ``frame[name]`` quantized by ``money``."""
+    if f"{name}_exact" in frame.columns:
+        return list(frame[f"{name}_exact"])
+    return [money(float(v)) for v in frame[name]]
+
+
+def _exact_sums(keys: pd.Series, amounts: Sequence[Decimal]) -> dict[str, Decimal]:
+    """Σ ``amounts`` per key (exact), keys sorted."""
+    out: dict[str, Decimal] = {}
+    for k, a in zip(keys.astype(str), amounts, strict=True):
+        out[k] = out.get(k, Decimal(0)) + a
+    return dict(sorted(out.items()))

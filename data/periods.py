@@ -4,7 +4,8 @@ DESIGN.md, "ROI and lifecycle rules". :func:`roi_inputs` reads, for a list of
 periods, everything :func:`touchpath.attribution.roi.channel_roi` needs -- each
 period's path table (all periods in one pass over the journeys,
 :func:`touchpath.data.journeys.build_paths_by_period`), the conversions per day
-(``roi_daily_conversions.sql``), the daily spend and the registered channels --
+(``roi_daily_conversions.sql``), the daily spend (``roi_daily_spend.sql``; money
+as exact decimals beside the floats) and the registered channels --
 so the ROI computation itself runs no query. :func:`roi_range` is the default
 range of the table (``roi_data_range.sql``).
 """
@@ -15,6 +16,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,8 @@ from touchpath.data.journeys import JourneyOptions, build_paths_by_period, journ
 from touchpath.data.paths import PathTable
 from touchpath.data.warehouse import Warehouse, load_sql
 
-__all__ = ["PeriodBounds", "ROIInputs", "daily_conversions", "roi_inputs", "roi_range"]
+__all__ = ["PeriodBounds", "ROIInputs", "daily_conversions", "daily_spend", "roi_inputs",
+           "roi_range"]
 
 #: One period: ``(label, first day, day after the last)``.
 PeriodBounds = tuple[str, date, date]
@@ -46,9 +49,11 @@ class ROIInputs:
         channels its own paths use).
     daily : DataFrame
         Conversions per day over the whole warehouse: ``day`` (date),
-        ``conversions``, ``revenue``, ``first_purchases`` (float64).
+        ``conversions``, ``revenue``, ``first_purchases`` (float64), and
+        ``revenue_exact`` (the exact DECIMAL sum as :class:`~decimal.Decimal`).
     spend : DataFrame
-        Daily spend: ``channel``, ``day`` (date), ``amount`` (float64).
+        Daily spend: ``channel``, ``day`` (date), ``amount`` (float64) and
+        ``amount_exact`` (the stored DECIMAL(18, 6) as :class:`~decimal.Decimal`).
     channels : tuple of str
         The registered channels, by name (each gets a row in every period).
     touches : callable
@@ -86,14 +91,34 @@ def roi_range(wh: Warehouse) -> tuple[date, date] | None:
 def daily_conversions(wh: Warehouse) -> pd.DataFrame:
     """Per day: conversions, revenue, first purchases (``roi_daily_conversions.sql``).
 
-    ``day`` is a date; the counts and revenue are float64. A first purchase
-    is a user's first conversion in the whole table.
+    ``day`` is a date; the counts and revenue are float64, and
+    ``revenue_exact`` is the day's revenue summed exactly as DECIMAL in DuckDB
+    (a :class:`~decimal.Decimal`). A first purchase is a user's first
+    conversion in the whole table.
     """
-    daily = wh.conn.execute(load_sql("roi_daily_conversions")).df()
+    cur = wh.conn.execute(load_sql("roi_daily_conversions"))
+    cols = [d[0] for d in cur.description]
+    daily = pd.DataFrame(cur.fetchall(), columns=cols)
     daily["day"] = pd.to_datetime(daily["day"]).dt.date
+    daily["revenue_exact"] = [Decimal(v) for v in daily["revenue"]]
     for c in ("conversions", "revenue", "first_purchases"):
-        daily[c] = pd.to_numeric(daily[c]).astype(np.float64)
+        daily[c] = pd.to_numeric(daily[c].astype(np.float64))
     return daily
+
+
+def daily_spend(wh: Warehouse) -> pd.DataFrame:
+    """Daily spend ``channel, day, amount, amount_exact`` (``roi_daily_spend.sql``).
+
+    ``amount`` is float64, ``amount_exact`` the stored DECIMAL(18, 6) as a
+    :class:`~decimal.Decimal`, so period sums of it are exact.
+    """
+    cur = wh.conn.execute(load_sql("roi_daily_spend"))
+    rows = cur.fetchall()
+    spend = pd.DataFrame(rows, columns=["channel", "day", "amount_exact"])
+    spend["day"] = pd.to_datetime(spend["day"]).dt.date
+    spend["amount_exact"] = [Decimal(v) for v in spend["amount_exact"]]
+    spend["amount"] = np.array([float(v) for v in spend["amount_exact"]], dtype=np.float64)
+    return spend[["channel", "day", "amount", "amount_exact"]]
 
 
 def roi_inputs(wh: Warehouse, options: JourneyOptions,
@@ -122,9 +147,7 @@ def roi_inputs(wh: Warehouse, options: JourneyOptions,
     """
     options = dataclasses.replace(options, start=None, end=None)
     bounds = tuple((str(label), lo, hi) for label, lo, hi in bounds)
-    spend = wh.spend()
-    spend = spend.assign(day=pd.to_datetime(spend["day"]).dt.date,
-                         amount=pd.to_numeric(spend["amount"]).astype(np.float64))
+    spend = daily_spend(wh)
     channels = wh.channels()
     registered = tuple(str(c) for c in channels["channel"]) if len(channels) else ()
     daily = daily_conversions(wh)

@@ -32,10 +32,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from touchpath.data.statuses import ChannelStatus
+from touchpath.money import money_float
 from touchpath.optimizer.curves import (
     ChannelInput,
     CurveError,
@@ -234,14 +236,22 @@ def segment_entries(curve: FittedRevenue, n: int = 8, max_spend: float | None = 
         ``m · R(S / m)``, whose segments have the same slopes and ``m`` × the
         widths.
 
+    Widths are money: quantized to the millionth
+    (:func:`touchpath.money.money_float`); a segment narrower than half a
+    millionth (width 0 once quantized) is left out.
+
     Raises
     ------
     CurveError
         ``periods`` not a positive number, or a bad ``n`` / ``max_spend``.
     """
     periods = _check_periods(periods)
-    return [{"width": s.width * periods, "slope": s.slope}
-            for s in segments_from(curve, n, max_spend)]
+    out = []
+    for s in segments_from(curve, n, max_spend):
+        width = money_float(s.width * periods)
+        if width is not None and width > 0:
+            out.append({"width": width, "slope": s.slope})
+    return out
 
 
 def curves_document(
@@ -249,7 +259,7 @@ def curves_document(
     *,
     n: int = 8,
     max_spend: float | Mapping[str, float] | None = None,
-    previous_spend: Mapping[str, float] | None = None,
+    previous_spend: Mapping[str, float | Decimal] | None = None,
     groups: Mapping[str, str] | None = None,
     statuses: Mapping[str, str] | None = None,
     verdicts: Mapping[str, str] | None = None,
@@ -265,7 +275,11 @@ def curves_document(
         channels or per channel).
     previous_spend, groups, statuses, verdicts : mapping channel → value, optional
         Added as ``previous_spend``, ``group``, ``status`` and ``verdict`` where
-        given; ``previous_spend`` is taken as given (already per horizon).
+        given; ``previous_spend`` is taken as given (already per horizon): an
+        exact Decimal sum, or a float quantized to the millionth
+        (:func:`touchpath.money.money_float`, which gives a float sum of exact
+        6-place amounts back exactly below 10^9), written as a JSON number
+        with at most 6 decimals.
 
     Returns
     -------
@@ -280,7 +294,7 @@ def curves_document(
         hi = max_spend.get(ch) if isinstance(max_spend, Mapping) else max_spend
         item: dict[str, Any] = {"channel": ch}
         if previous_spend is not None and ch in previous_spend:
-            item["previous_spend"] = float(previous_spend[ch])
+            item["previous_spend"] = money_float(previous_spend[ch])
         if groups is not None and ch in groups:
             item["group"] = str(groups[ch])
         if statuses is not None and ch in statuses:

@@ -37,8 +37,19 @@ expected_revenue
     Sum over modelled channels only. Channels without a curve have their spend
     counted in ``total_spend`` (and in ``unmodelled_spend``) but their revenue
     is *not modelled* and reported as ``None``, never as 0.
-Money is reported as solver floats after polishing (see
-:mod:`touchpath.optimizer.model`); nothing is rounded except for display.
+Money. The plan's fields hold the solver's floats after polishing (see
+:mod:`touchpath.optimizer.model`). Its documents (:meth:`BudgetPlan.to_dict`,
+:meth:`BudgetPlan.to_frame`, :meth:`BudgetPlan.monthly_frame`) carry money
+quantized to the millionth by :mod:`touchpath.money` (no binary-float
+artifacts): the total spend is ``money(total_spend)``, the channels' spend is
+that total apportioned over the solver's spends by the largest remainder
+(Hamilton) method, and each channel's months are its spend apportioned the same
+way -- so channel spends sum to ``total_spend`` and months to the channel's spend
+exactly, as decimals. ``previous_spend`` (exact sums of the warehouse's
+spend, read back from their floats) is quantized, and ``change`` is spend minus
+previous spend, exactly. ``unmodelled_spend`` is the sum of the unmodelled
+channels' spend. Budget, expected revenue (per channel and total), the revenue
+range and a money objective value are quantized. Ratios stay floats.
 """
 
 from __future__ import annotations
@@ -56,6 +67,7 @@ import pandas as pd
 from touchpath.attribution.lifecycle import VerdictKind
 from touchpath.attribution.plotting import money_axis
 from touchpath.data.statuses import ChannelStatus
+from touchpath.money import CURRENCY, apportion, money, money_float, money_or_none
 from touchpath.optimizer.constraints import PlanConstraints
 from touchpath.optimizer.curves import ChannelInput, CurveError, ResponseCurve
 from touchpath.optimizer.model import (
@@ -271,6 +283,7 @@ class BudgetPlan:
     unallocated_reason: str | None = None
     warnings: tuple[str, ...] = ()
     inputs: tuple[ChannelInput, ...] = field(default=(), repr=False)
+    currency: str = CURRENCY
 
     @property
     def ok(self) -> bool:
@@ -289,10 +302,9 @@ class BudgetPlan:
         raise KeyError(f"no channel {name!r} in the plan")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per channel (monthly split as ``spend_<month>`` columns)."""
+        """One row per channel (monthly split as ``spend_<month>`` columns; money quantized)."""
         recs = []
-        for c in self.channels:
-            d = c.to_dict()
+        for d in _money_channels(self, ()):
             monthly = d.pop("monthly")
             labels = self.months or tuple(f"m{i + 1}" for i in range(len(monthly)))
             for label, v in zip(labels, monthly, strict=True):
@@ -301,17 +313,21 @@ class BudgetPlan:
         return pd.DataFrame.from_records(recs)
 
     def monthly_frame(self) -> pd.DataFrame:
-        """Long table ``channel, month, spend`` of the per-month split."""
+        """Long table ``channel, month, spend`` of the per-month split (money quantized)."""
         recs = []
-        for c in self.channels:
+        for c, d in zip(self.channels, _money_channels(self, ()), strict=True):
             labels = self.months or tuple(f"m{i + 1}" for i in range(len(c.monthly)))
-            for label, v in zip(labels, c.monthly, strict=True):
+            for label, v in zip(labels, d["monthly"], strict=True):
                 recs.append({"channel": c.channel, "month": label, "spend": v})
         return pd.DataFrame.from_records(recs, columns=["channel", "month", "spend"])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict with the keys of the CLI and API output."""
-        return {
+        """JSON-safe dict with the keys of the CLI and API output.
+
+        Money quantized to the millionth, channel spends summing exactly to
+        ``total_spend`` (see the module docstring); ``currency`` names it.
+        """
+        doc = {
             "status": self.status,
             "status_text": self.status_text,
             "objective": self.objective,
@@ -338,6 +354,7 @@ class BudgetPlan:
             "warnings": list(self.warnings),
             "channels": [c.to_dict(self.months) for c in self.channels],
         }
+        return _with_money(self, doc)
 
     def raise_for_status(self) -> BudgetPlan:
         """Return ``self`` when optimal, else raise :class:`PlanInfeasible` / :class:`PlanError`."""
@@ -379,6 +396,59 @@ class BudgetPlan:
         ax.legend(loc="lower right")
         finish_figure(fig, path)
         return ax
+
+
+def _apportioned(total: Any, weights: Sequence[float]) -> list[Any]:
+    """:func:`touchpath.money.apportion` of ``total`` over ``weights``.
+
+    Each weight quantized on its own instead when the weights do not describe
+    ``total`` (they sum to zero, or differ from it by more than 10^-6).
+    """
+    if weights and math.isclose(math.fsum(weights), float(total), rel_tol=1e-9, abs_tol=1e-6):
+        try:
+            return apportion(total, weights)
+        except ValueError:
+            pass
+    return [money(float(w)) for w in weights]
+
+
+def _money_channels(plan: BudgetPlan, months: Sequence[str]) -> list[dict[str, Any]]:
+    """The channels' dicts with money quantized (see the module docstring)."""
+    total = money(float(plan.total_spend))
+    spends = _apportioned(total, [float(c.spend) for c in plan.channels])
+    out = []
+    for c, spend in zip(plan.channels, spends, strict=True):
+        d = c.to_dict(months)
+        prev = money_or_none(c.previous_spend)
+        d["spend"] = float(spend)
+        d["previous_spend"] = None if prev is None else float(prev)
+        if c.change is not None:
+            d["change"] = float(spend - prev) if prev is not None else money_float(c.change)
+        d["expected_revenue"] = money_float(c.expected_revenue)
+        parts = [float(p) for p in _apportioned(spend, [float(m) for m in c.monthly])]
+        d["monthly"] = dict(zip(months, parts, strict=True)) if months else parts
+        out.append(d)
+    return out
+
+
+def _with_money(plan: BudgetPlan, doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (the plan's dict) with its money quantized and its ``currency``."""
+    channels = _money_channels(plan, plan.months)
+    doc["channels"] = channels
+    doc["total_spend"] = money_float(plan.total_spend)
+    doc["budget"] = money_float(plan.budget)
+    doc["expected_revenue"] = money_float(plan.expected_revenue)
+    unmodelled = [money(d["spend"]) for d, c in zip(channels, plan.channels, strict=True)
+                  if not c.modelled]
+    doc["unmodelled_spend"] = (float(sum(unmodelled, money(0))) if unmodelled
+                               else money_float(plan.unmodelled_spend))
+    if plan.objective != "conversions":
+        doc["objective_value"] = money_float(plan.objective_value)
+    if doc.get("revenue_range") is not None:
+        for k in ("low", "median", "high"):
+            doc["revenue_range"][k] = money_float(doc["revenue_range"][k])
+    doc["currency"] = plan.currency
+    return doc
 
 
 def evaluate_revenue(spend: Mapping[str, float], curves: Mapping[str, ResponseCurve]) -> float:

@@ -22,6 +22,8 @@ Which defaults won when the surfaces were unified, and why:
   **1.0** (``min_roi``: a unit that returns less revenue than it costs loses
   money before any other cost); budget left unplaced is reported as
   ``unallocated`` with the reason.
+- **currency** CNY: amounts are exact decimals in one currency, named on every
+  table and export (:mod:`touchpath.money`).
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # the defaults load without the numerical stack (fast CLI start-up)
     from touchpath.attribution.roi import Period
+
+from touchpath.money import CURRENCY
 
 __all__ = ["DEFAULTS", "Defaults", "Objective"]
 
@@ -87,8 +91,8 @@ class Defaults:
     solver: Literal["cbc", "highs", "auto"] = "cbc"
     #: Budget multipliers of the scenarios.
     scenario_multipliers: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
-    #: Currency of every money amount (labels only; amounts are not converted).
-    currency: str = "CNY"
+    #: Currency of every amount (ISO 4217 code): a label of tables, exports and charts.
+    currency: str = CURRENCY
 
 
 #: The defaults in force.

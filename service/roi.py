@@ -89,7 +89,7 @@ def compute_roi_table(
     bounds = period_bounds(first, last, period, fiscal_year_start_month)
     inputs = roi_inputs(wh, options, bounds)
     return channel_roi(inputs, model, period, fiscal_year_start_month=fiscal_year_start_month,
-                       on_period=on_period, should_stop=should_stop)
+                       on_period=on_period, should_stop=should_stop, currency=DEFAULTS.currency)
 
 
 def _day(value: date | datetime | str, name: str) -> date:

@@ -2,7 +2,8 @@
 
 CSV is chosen by ``format=csv`` or an ``Accept`` header preferring
 ``text/csv``; it has the same columns as the CLI's CSV export (undefined
-numbers as empty cells, full float precision).
+numbers as empty cells; money exact with at most 6 decimals, ratios in full
+float precision; a ``currency`` column).
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def roi(
             period=period,
             fiscal_year_start_month=table.fiscal_year_start_month,
             first_purchase_split=table.first_purchase_split,
+            currency=table.currency,
             options=journeys.out(),
             rows=[ROIRow(**r) for r in doc["rows"]],
             totals=records_from(doc["totals"]),

@@ -1,6 +1,7 @@
 -- Conversions per day (UTC): count, revenue, and first purchases, where a first
 -- purchase is a user's first conversion in the whole table (earliest ts, ties
--- by conversion_id). Used to reconcile the channel ROI table per period.
+-- by conversion_id). Used to reconcile the channel ROI table per period;
+-- revenue stays the exact DECIMAL sum.
 WITH ranked AS (
     SELECT
         ts,
@@ -11,7 +12,7 @@ WITH ranked AS (
 SELECT
     CAST(ts AS DATE)                        AS day,
     count(*)                                AS conversions,
-    CAST(sum(value) AS DOUBLE)              AS revenue,
+    sum(value)                              AS revenue,
     count(*) FILTER (WHERE nth = 1)         AS first_purchases
 FROM ranked
 GROUP BY 1
