@@ -302,13 +302,13 @@ class ChannelCredit(BaseModel):
 
     channel: str
     conversions: float
-    value: Money
+    value: float = Field(description="Attributed revenue (a model's credit).")
     share: float | None = None
     value_share: float | None = None
     conversions_lo: float | None = None
     conversions_hi: float | None = None
-    value_lo: Money | None = None
-    value_hi: Money | None = None
+    value_lo: float | None = None
+    value_hi: float | None = None
 
 
 class AttributionResponse(BaseModel):
@@ -427,7 +427,7 @@ class ROIRow(BaseModel):
     attributed_revenue: Money | None = None
     roi: float | None = Field(default=None, description="Undefined (null) without spend.")
     net_roi: float | None = None
-    cpa: Money | None = None
+    cpa: float | None = None
 
 
 class ROIResponse(BaseModel):

@@ -173,7 +173,7 @@ def test_report_numbers_are_the_services_for_the_same_parameters(seeded_db):
     assert tile(html, "Budget") == money(plan.budget) == "220.00"
     assert f'<strong id="plan-total">{money(plan.total_spend)}</strong>' in html
     assert tile(html, "Expected revenue") == money(plan.expected_revenue)
-    assert doc["plan"]["channels"] == [c.to_dict(plan.months) for c in plan.channels]
+    assert doc["plan"]["channels"] == plan.to_dict()["channels"]
     # scenarios at the default multipliers of that budget, the base included
     budgets = sorted(r["budget"] for r in doc["scenarios"]["scenarios"])
     assert budgets == pytest.approx(sorted(220.0 * m for m in {1.0,
