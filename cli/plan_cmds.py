@@ -227,7 +227,8 @@ def _render_table(plan: BudgetPlan, scen: ScenarioSet | None) -> None:
         console.print("warnings:")
         for warning in plan.warnings:
             console.print(f"  - {warning}")
-    t = Table(title=f"Budget plan {plan.quarter or ''}".strip())
+    t = Table(title=f"Budget plan {plan.quarter or ''} (money in {DEFAULTS.currency})"
+              .replace("  ", " "))
     cols = ("channel", "rule", "spend", "share", "change", "exp. revenue", "mROI next", "last")
     for col in cols:
         t.add_column(col, justify="left" if col in ("channel", "rule") else "right")

@@ -236,7 +236,8 @@ def _print_roi(table: Any, console: Console) -> None:
     frame = table.to_frame()
     for label in table.periods:
         rows = frame[frame["period"] == label]
-        t = Table(title=f"{label} — {table.model}", title_justify="left")
+        t = Table(title=f"{label} — {table.model}, money in {DEFAULTS.currency}",
+                  title_justify="left")
         for col, just in (("channel", "left"), ("spend", "right"), ("conv.", "right"),
                           ("revenue", "right"), ("ROI", "right"), ("net ROI", "right"),
                           ("CPA", "right"), ("CAC", "right"), ("first", "right"),
