@@ -1,18 +1,21 @@
 """Loopback tests: readers during an ingest see one whole data version; a real server."""
 
-import os
 import random
-import subprocess
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
 
 import httpx
 import pytest
 
-from tests.api.conftest import COUNTS_A, COUNTS_B, DATA, live_server, make_settings
-from touchpath.api.testing import free_port, stop_process, touchpath_command
+from tests.api.conftest import (
+    COUNTS_A,
+    COUNTS_B,
+    DATA,
+    live_server,
+    make_settings,
+    touchpath_serve,
+)
 
 N_THREADS, N_REQUESTS = 16, 50
 
@@ -131,36 +134,9 @@ def test_readers_see_whole_versions_while_an_ingest_runs(db_copy, keys):
     assert elapsed < 60
 
 
-@contextmanager
-def touchpath_serve(db, keys, cwd, **env_extra: str):
-    """Run ``touchpath serve`` on ``db`` in its own process; yield its base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOUCHPATH_")}
-    env.update({"TOUCHPATH_API_KEYS_FILE": str(keys.path), **env_extra})
-    proc = subprocess.Popen(
-        [*touchpath_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--db", str(db), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stdout.read().decode()
-            try:
-                httpx.get(f"{base}/v1/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "touchpath serve did not come up"
-                time.sleep(0.1)
-        yield base
-    finally:
-        stop_process(proc)
-    assert proc.returncode is not None
-
-
 def test_touchpath_serve_answers_on_loopback(db_copy, keys, tmp_path):
-    with touchpath_serve(db_copy, keys, tmp_path) as base:
+    with touchpath_serve(db_copy, keys, tmp_path) as served:
+        base = served.base
         r = httpx.get(f"{base}/v1/health", timeout=5)
         assert r.status_code == 200 and r.json()["counts"] == COUNTS_A
         r = httpx.get(f"{base}/v1/attribution?model=first_touch", headers=keys.headers("read"))
@@ -194,7 +170,8 @@ def test_a_long_read_and_a_waiting_ingest_do_not_hold_up_health(synth_db, keys, 
     got: dict[str, dict] = {}
 
     with touchpath_serve(synth_db, keys, tmp_path, TOUCHPATH_MAX_BOOTSTRAP_WORK="5000",
-                         TOUCHPATH_REQUEST_TIME_BUDGET_S=str(BUDGET_S)) as base:
+                         TOUCHPATH_REQUEST_TIME_BUDGET_S=str(BUDGET_S)) as served:
+        base = served.base
         before = httpx.get(f"{base}/v1/health", timeout=5).json()
         assert httpx.get(f"{base}/v1/paths?limit=1", headers=read, timeout=60).status_code == 200
 
