@@ -286,8 +286,8 @@ def lifecycle_cmd(
         "--min-spend", min=0, help="Spend per cycle below which data is insufficient "
                                    "(default: the rules').")] = None,
     min_conversions: Annotated[float | None, typer.Option(
-        "--min-conversions", min=0, help="Attributed conversions per cycle below which data "
-        "is insufficient (default: the rules').")] = None,
+        "--min-conversions", min=0, help="Admit or scale needs at least this many attributed "
+        "conversions in the cycle (default: the rules').")] = None,
     baseline: Annotated[BaselineKind | None, typer.Option(
         "--baseline", help="Baseline ROI over established channels with spend in the cycle "
         "(paid) or over all of them (all) (default: the rules').")] = None,
