@@ -58,12 +58,13 @@ def version() -> None:
 
 
 class TableChoice(StrEnum):
-    """Warehouse tables a file can be loaded into."""
+    """Warehouse tables a file can be loaded into, or ``events`` (touches and conversions)."""
 
     touchpoints = "touchpoints"
     conversions = "conversions"
     spend = "spend"
     channels = "channels"
+    events = "events"
 
 
 class InteractionChoice(StrEnum):
@@ -79,18 +80,49 @@ DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet file (.parquet/.pq).")],
-    table: Annotated[TableChoice, typer.Option("--table", "-t", help="Target table.")],
+    table: Annotated[TableChoice, typer.Option(
+        "--table", "-t", help="Target table, or events: one file of touches and conversions "
+                              "split into touchpoints and conversions.")],
     db: DbOption = Path("touchpath.duckdb"),
     max_problems: Annotated[int, typer.Option(min=1, help="Problems to list.")] = 20,
+    column_map: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="OURS=THEIRS",
+        help="Read our column OURS from the file's column THEIRS, e.g. --map "
+             "user_id=customer_id (repeatable).")] = None,
+    conversion_events: Annotated[str | None, typer.Option(
+        "--conversion-events", metavar="NAMES",
+        help="events table: event names that are conversions, comma-separated, any case "
+             "[default: purchase,conversion,order].")] = None,
 ) -> None:
-    """Validate a file and load it into the warehouse, all or nothing."""
-    # Deferred: the numerical stack loads when a command runs, not for --help.
-    from touchpath.data.warehouse import IngestError, Warehouse
+    """Validate a file and load it into the warehouse, all or nothing.
 
+    A file without ids (event_id, conversion_id) gets ids derived from each row's
+    content: loading the same file again is a no-op.
+    """
+    # Deferred: the numerical stack loads when a command runs, not for --help.
+    from touchpath.data.warehouse import (
+        DEFAULT_CONVERSION_EVENTS,
+        ColumnMapError,
+        IngestError,
+        Warehouse,
+        parse_column_map,
+        parse_conversion_events,
+    )
+
+    try:
+        mapping = parse_column_map(column_map or [], table.value)
+    except ColumnMapError as err:
+        raise typer.BadParameter(str(err), param_hint="--map") from None
+    try:
+        events = (DEFAULT_CONVERSION_EVENTS if conversion_events is None
+                  else parse_conversion_events(conversion_events))
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--conversion-events") from None
     console, errors = output_console(), Console(stderr=True)
     try:
         with Warehouse.open(db) as wh:
-            report = wh.ingest(table.value, file, max_problems=max_problems)
+            report = wh.ingest(table.value, file, max_problems=max_problems,  # type: ignore[arg-type]
+                               column_map=mapping, conversion_events=events)
     except IngestError as err:
         errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -103,6 +135,14 @@ def ingest(
     out.add_row("rows in file", f"{report.rows_in_file:,}")
     out.add_row("rows inserted", f"{report.rows_inserted:,}")
     out.add_row("already stored (skipped)", f"{report.rows_skipped_existing:,}")
+    if len(report.loads) > 1:
+        for load in report.loads:
+            out.add_row(f"-> {load.table}", f"{load.rows:,} rows: {load.rows_inserted:,} inserted,"
+                                            f" {load.rows_skipped_existing:,} already stored")
+    if report.derived_ids:
+        out.add_row("ids", "derived from row content")
+    if report.column_map:
+        out.add_row("column map", ", ".join(f"{k}={v}" for k, v in report.column_map.items()))
     out.add_row("new channels", ", ".join(report.new_channels) or "-")
     out.add_row("ignored columns", ", ".join(report.ignored_columns) or "-")
     console.print(out)

@@ -18,12 +18,18 @@ import os
 import tempfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from touchpath.api.deps import AppState, StateDep, WriterKey
-from touchpath.api.schemas import IngestResponse, Table, problem_responses
+from touchpath.api.problems import InvalidParameter
+from touchpath.api.schemas import (
+    IngestResponse,
+    IngestTable,
+    IngestTableLoad,
+    problem_responses,
+)
 from touchpath.api.upload import detect, stage_upload, upload_dir_prefix
 
 __all__ = ["router"]
@@ -80,7 +86,9 @@ def _without_path(problem: Any, tmp: str, target: str, name: str) -> Any:
     return problem._replace(reason=scrub(problem.reason), value=scrub(problem.value))
 
 
-def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> IngestResponse:
+def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
+                 column_map: dict[str, str],
+                 conversion_events: tuple[str, ...]) -> IngestResponse:
     """Stage the upload in a temp folder (limits checked) and ingest it under the data lock."""
     from touchpath.data.warehouse import IngestError
 
@@ -101,7 +109,9 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> 
         with state.lock.write():
             view, cursor = state.view()
             try:
-                report = view.ingest(table, target)  # type: ignore[arg-type]
+                report = view.ingest(table, target,  # type: ignore[arg-type]
+                                     column_map=column_map,
+                                     conversion_events=conversion_events)
                 version = int(view.data_version)
             except IngestError as exc:
                 # Name the client's file, never the server's temp path.
@@ -118,6 +128,12 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> 
         rows_in_file=report.rows_in_file,
         rows_inserted=report.rows_inserted,
         rows_skipped_existing=report.rows_skipped_existing,
+        tables=[IngestTableLoad(table=load.table,  # type: ignore[arg-type]
+                                rows=load.rows, rows_inserted=load.rows_inserted,
+                                rows_skipped_existing=load.rows_skipped_existing)
+                for load in report.loads],
+        derived_ids=report.derived_ids,
+        column_map=dict(report.column_map),
         new_channels=list(report.new_channels),
         ignored_columns=list(report.ignored_columns),
         data_version=version,
@@ -133,22 +149,47 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str) -> 
 )
 async def ingest(
     request: Request,
-    table: Annotated[Table, Path(description="Target table.", examples=["touchpoints"])],
+    table: Annotated[IngestTable, Path(description="Target table, or events (touches and "
+                                                   "conversions in one file).",
+                                       examples=["touchpoints"])],
     _key: WriterKey,
     state: StateDep,
+    column_map: Annotated[list[str], Query(
+        alias="map", description="OURS=THEIRS: read our column OURS from the file's column "
+                                 "THEIRS (repeatable), e.g. map=user_id=customer_id.")] = [],  # noqa: B006
+    conversion_events: Annotated[str | None, Query(
+        description="events: event names that are conversions, comma-separated, any case "
+                    "(default purchase,conversion,order).")] = None,
 ) -> IngestResponse:
     """Validate and load one file, all or nothing (needs a ``write`` key).
 
-    Columns as in the warehouse tables (``touchpoints``: event_id, user_id, ts,
-    channel, and optionally campaign, interaction, cost; ``conversions``:
-    conversion_id, user_id, ts, value, optionally kind; ``spend``: channel,
+    Columns as in the warehouse tables (``touchpoints``: user_id, ts, channel,
+    and optionally event_id, campaign, interaction, cost; ``conversions``:
+    user_id, ts, value, optionally conversion_id, kind; ``spend``: channel,
     day, amount; ``channels``: channel, status, optionally group_name,
-    launched_on). A file with any bad row is refused whole: 422 with
-    ``problems`` (row, column, reason, value) for the first 20 and ``total``.
-    Re-sending a loaded file is a no-op (``rows_inserted`` 0). The upload
-    limit counts bytes received and the bytes a gzip or Parquet file
-    decompresses to: over it, 413 and nothing is read.
+    launched_on), or ``events``: user_id, ts, event, channel, optionally value,
+    campaign, cost, event_id, source, medium, referrer, interaction; rows whose
+    event is a conversion event go to conversions, the others to touchpoints.
+    ``map`` names the file's columns for ours (an unknown column of ours is
+    422). A file without ids gets ids derived from each row's content. A file
+    with any bad row is refused whole: 422 with ``problems`` (row, column,
+    reason, value) for the first 20 and ``total``. Re-sending a loaded file is
+    a no-op (``rows_inserted`` 0). The upload limit counts bytes received and
+    the bytes a gzip or Parquet file decompresses to: over it, 413 and nothing
+    is read.
     """
+    from touchpath.data.warehouse import (
+        DEFAULT_CONVERSION_EVENTS,
+        parse_column_map,
+        parse_conversion_events,
+    )
+
+    try:
+        mapping = parse_column_map(column_map, table)
+        events = (DEFAULT_CONVERSION_EVENTS if conversion_events is None
+                  else parse_conversion_events(conversion_events))
+    except ValueError as exc:  # a ColumnMapError or a bad conversion event name
+        raise InvalidParameter(str(exc)) from None
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise HTTPException(status_code=422,
@@ -161,6 +202,7 @@ async def ingest(
                                 detail="multipart field 'file' with the CSV or Parquet file "
                                        "is required")
         name = _safe_name(upload.filename)
-        return await run_in_threadpool(_ingest_file, state, table, upload, name)
+        return await run_in_threadpool(_ingest_file, state, table, upload, name, mapping,
+                                       events)
     finally:
         await form.close()

@@ -1,0 +1,88 @@
+"""``POST /v1/ingest/{table}`` with ``map``, the events shape and derived ids, in process
+and through a real ``touchpath serve``.
+
+The public-log fixture (tests/data/fixtures/public_log.csv) has 7 rows: 5
+impressions (c2's two identical) and 2 conversions, c1 worth 4.5 and c3 12.25.
+"""
+
+from pathlib import Path
+
+import httpx
+
+from tests.api.conftest import COUNTS_A, touchpath_serve
+
+PUBLIC_LOG = Path(__file__).parents[1] / "data" / "fixtures" / "public_log.csv"
+ISSUE_MAP = [("map", "user_id=customer_id"), ("map", "ts=time"), ("map", "event=interaction"),
+             ("map", "value=conversion_value")]
+
+
+def log_file():
+    return {"file": ("log.csv", PUBLIC_LOG.read_bytes(), "text/csv")}
+
+
+def test_an_events_file_with_a_map_loads_into_two_tables(client, write_h):
+    r = client.post("/v1/ingest/events", params=ISSUE_MAP, files=log_file(), headers=write_h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["table"], body["rows_in_file"], body["rows_inserted"]) == ("events", 7, 7)
+    assert body["tables"] == [
+        {"table": "touchpoints", "rows": 5, "rows_inserted": 5, "rows_skipped_existing": 0},
+        {"table": "conversions", "rows": 2, "rows_inserted": 2, "rows_skipped_existing": 0}]
+    assert body["derived_ids"] is True and body["ignored_columns"] == ["conversion"]
+    assert body["column_map"] == {"user_id": "customer_id", "ts": "time",
+                                  "event": "interaction", "value": "conversion_value"}
+    counts = client.get("/v1/health").json()["counts"]
+    assert counts["touchpoints"] == COUNTS_A["touchpoints"] + 5
+    assert counts["conversions"] == COUNTS_A["conversions"] + 2
+    again = client.post("/v1/ingest/events", params=ISSUE_MAP, files=log_file(), headers=write_h)
+    assert again.status_code == 200 and again.json()["rows_inserted"] == 0
+    assert [t["rows_skipped_existing"] for t in again.json()["tables"]] == [5, 2]
+
+
+def test_a_single_table_response_has_one_table_entry(client, write_h):
+    body = b"cust,when,channel\nu9,2026-02-01T10:00:00Z,search\n"
+    r = client.post("/v1/ingest/touchpoints", params=[("map", "user_id=cust"), ("map", "ts=when")],
+                    files={"file": ("tp.csv", body, "text/csv")}, headers=write_h)
+    assert r.status_code == 200, r.text
+    assert r.json()["tables"] == [
+        {"table": "touchpoints", "rows": 1, "rows_inserted": 1, "rows_skipped_existing": 0}]
+
+
+def test_an_unknown_column_of_ours_is_422_before_the_file_is_read(client, write_h):
+    r = client.post("/v1/ingest/events", params=[("map", "customer=customer_id")],
+                    files=log_file(), headers=write_h)
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("cannot map 'customer': events has no such column")
+    assert client.get("/v1/health").json()["counts"] == COUNTS_A
+
+
+def test_a_bad_row_names_the_users_column(client, write_h):
+    body = b"cust,when,channel\nu9,2026-02-01T10:00:00Z,search\nu9,someday,search\n"
+    r = client.post("/v1/ingest/touchpoints", params=[("map", "user_id=cust"), ("map", "ts=when")],
+                    files={"file": ("tp.csv", body, "text/csv")}, headers=write_h)
+    assert r.status_code == 422
+    assert [(p["row"], p["column"], p["value"]) for p in r.json()["problems"]] == [
+        (2, "when", "someday")]
+
+
+def test_the_public_log_through_a_real_server(db_copy, keys, tmp_path):
+    with touchpath_serve(db_copy, keys, tmp_path) as served:
+        url = f"{served.base}/v1/ingest/events"
+        missing_value = httpx.post(url, params=ISSUE_MAP[:3], files=log_file(),
+                                   headers=keys.headers("write"), timeout=60)
+        assert missing_value.status_code == 422
+        assert [(p["row"], p["column"], p["reason"]) for p in missing_value.json()["problems"]] == [
+            (3, "value", "conversion event 'conversion' has no value (map a value column with"
+                         " --map value=...)"),
+            (7, "value", "conversion event 'conversion' has no value (map a value column with"
+                         " --map value=...)")]
+        r = httpx.post(url, params=[*ISSUE_MAP, ("conversion_events", "conversion")],
+                       files=log_file(), headers=keys.headers("write"), timeout=60)
+        assert r.status_code == 200, r.text
+        assert [(t["table"], t["rows_inserted"]) for t in r.json()["tables"]] == [
+            ("touchpoints", 5), ("conversions", 2)]
+        assert r.json()["new_channels"] == ["Facebook", "Instagram", "Online Display",
+                                            "Paid Search"]
+        health = httpx.get(f"{served.base}/v1/health", timeout=30).json()
+        assert health["counts"]["conversions"] == COUNTS_A["conversions"] + 2
+        assert health["first_day"] == "2018-07-03"
