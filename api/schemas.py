@@ -37,6 +37,7 @@ __all__ = [
     "GroupLimitIn",
     "HealthResponse",
     "IngestProblemOut",
+    "IngestOtherTraffic",
     "IngestResponse",
     "IngestTableLoad",
     "IsoDate",
@@ -244,6 +245,14 @@ class IngestTableLoad(BaseModel):
     rows_skipped_existing: int = Field(ge=0)
 
 
+class IngestOtherTraffic(BaseModel):
+    """Touches of one source and medium that no channel rule matched (channel ``(other)``)."""
+
+    source: str | None
+    medium: str | None
+    rows: int = Field(ge=0)
+
+
 class IngestResponse(BaseModel):
     """What an accepted file did to the warehouse."""
 
@@ -252,7 +261,7 @@ class IngestResponse(BaseModel):
         "rows_in_file": 1000, "rows_inserted": 990, "rows_skipped_existing": 10,
         "tables": [{"table": "touchpoints", "rows": 1000, "rows_inserted": 990,
                     "rows_skipped_existing": 10}],
-        "derived_ids": False, "column_map": {},
+        "derived_ids": False, "column_map": {}, "channel_rules": None, "other_channel": [],
         "new_channels": ["kol"], "ignored_columns": [], "data_version": 4,
     })
 
@@ -270,6 +279,12 @@ class IngestResponse(BaseModel):
     derived_ids: bool = Field(
         description="The file had no id column: ids were derived from each row's content.")
     column_map: dict[str, str] = Field(description="The mapping applied, ours to the file's.")
+    channel_rules: str | None = Field(
+        default=None, description="Where the rules that derived the channels came from "
+                                  "(null: the file had a channel column).")
+    other_channel: list[IngestOtherTraffic] = Field(
+        default_factory=list, description="Touches no channel rule matched (channel "
+                                          "'(other)'), by source and medium, largest first.")
     new_channels: list[str] = Field(description="Channels first seen in this file.")
     ignored_columns: list[str] = Field(description="Input columns not used.")
     data_version: int = Field(description="Data version after the ingest.")

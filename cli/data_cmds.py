@@ -93,6 +93,11 @@ def ingest(
         "--conversion-events", metavar="NAMES",
         help="events table: event names that are conversions, comma-separated, any case "
              "[default: purchase,conversion,order].")] = None,
+    channel_rules: Annotated[Path | None, typer.Option(
+        "--channel-rules", metavar="RULES.TOML",
+        help="Channel rules for a touchpoints or events file without a channel column "
+             "(derived from source, medium, campaign, referrer) [default: the built-in "
+             "rules].")] = None,
 ) -> None:
     """Validate a file and load it into the warehouse, all or nothing.
 
@@ -118,11 +123,20 @@ def ingest(
                   else parse_conversion_events(conversion_events))
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--conversion-events") from None
+    from touchpath.data.channel_rules import ChannelRules, ChannelRulesError
+
     console, errors = output_console(), Console(stderr=True)
+    try:
+        rules = ChannelRules.default() if channel_rules is None else ChannelRules.load(
+            channel_rules)
+    except ChannelRulesError as err:
+        errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     try:
         with Warehouse.open(db) as wh:
             report = wh.ingest(table.value, file, max_problems=max_problems,  # type: ignore[arg-type]
-                               column_map=mapping, conversion_events=events)
+                               column_map=mapping, conversion_events=events,
+                               channel_rules=rules)
     except IngestError as err:
         errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -143,6 +157,11 @@ def ingest(
         out.add_row("ids", "derived from row content")
     if report.column_map:
         out.add_row("column map", ", ".join(f"{k}={v}" for k, v in report.column_map.items()))
+    if report.channel_rules is not None:
+        out.add_row("channels", f"derived by channel rules ({report.channel_rules})")
+        out.add_row("(other) channel", "; ".join(
+            f"{o.source or '(none)'} / {o.medium or '(none)'}: {o.rows:,} rows"
+            for o in report.other_channel) or "-")
     out.add_row("new channels", ", ".join(report.new_channels) or "-")
     out.add_row("ignored columns", ", ".join(report.ignored_columns) or "-")
     console.print(out)

@@ -41,6 +41,10 @@ Conventions
   ts, event, channel`` and optional columns); its rows are split by event
   name into ``touchpoints`` and ``conversions`` and both load in one
   transaction (:meth:`Warehouse.ingest`).
+- A ``touchpoints`` or ``events`` file without ``channel`` gets each touch's
+  channel from its ``source``, ``medium``, ``campaign`` and ``referrer`` by
+  channel rules (:mod:`touchpath.data.channel_rules`; ``(other)`` when no rule
+  matches, counted in :attr:`IngestReport.other_channel`).
 - ``interaction`` is ``click`` or ``view`` (any case, stored lower-case; blank
   means ``click``). Any other value refuses the row like any validation
   failure ("unknown interaction (expected click or view)"): the click-only
@@ -104,7 +108,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -112,7 +116,11 @@ import pandas as pd
 from touchpath.data.paths import PATH_SEP, separator_mark
 from touchpath.errors import TouchpathError
 
+if TYPE_CHECKING:
+    from touchpath.data.channel_rules import ChannelRules
+
 __all__ = [
+    "CHANNEL_INPUTS",
     "DEFAULT_CONVERSION_EVENTS",
     "DEFAULT_TS_WINDOW",
     "INGEST_TABLES",
@@ -124,6 +132,7 @@ __all__ = [
     "IngestReport",
     "NotADemoWarehouseError",
     "OPTIONAL_COLUMNS",
+    "OtherTraffic",
     "REQUIRED_COLUMNS",
     "TABLES",
     "TableLoad",
@@ -150,23 +159,28 @@ TABLES: tuple[TableName, ...] = ("channels", "touchpoints", "conversions", "spen
 
 #: Required input columns per input shape (a warehouse table or ``events``).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "touchpoints": ("user_id", "ts", "channel"),
+    "touchpoints": ("user_id", "ts"),
     "conversions": ("user_id", "ts", "value"),
     "spend": ("channel", "day", "amount"),
     "channels": ("channel", "status"),
-    "events": ("user_id", "ts", "event", "channel"),
+    "events": ("user_id", "ts", "event"),
 }
 
 #: Optional input columns per input shape (may be absent from the file). Without
 #: its id column (``event_id``, ``conversion_id``) a file gets derived ids.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "touchpoints": ("event_id", "campaign", "interaction", "cost"),
+    "touchpoints": ("channel", "event_id", "campaign", "interaction", "cost", "source",
+                    "medium", "referrer"),
     "conversions": ("conversion_id", "kind"),
     "spend": (),
     "channels": ("group_name", "launched_on"),
-    "events": ("value", "campaign", "cost", "event_id", "source", "medium", "referrer",
-               "interaction"),
+    "events": ("channel", "value", "campaign", "cost", "event_id", "source", "medium",
+               "referrer", "interaction"),
 }
+
+#: The columns a missing ``channel`` is derived from by channel rules
+#: (:mod:`touchpath.data.channel_rules`), for the shapes that have touches.
+CHANNEL_INPUTS: tuple[str, ...] = ("source", "medium", "campaign", "referrer")
 
 #: The input shapes :meth:`Warehouse.ingest` takes.
 INGEST_TABLES: tuple[str, ...] = (*TABLES, "events")
@@ -365,6 +379,23 @@ class TableLoad:
 
 
 @dataclass(frozen=True)
+class OtherTraffic:
+    """Touches of one source and medium that no channel rule matched (channel ``(other)``).
+
+    Attributes
+    ----------
+    source, medium : str or None
+        The values (``None`` when the row had none).
+    rows : int
+        How many touches of the file had them.
+    """
+
+    source: str | None
+    medium: str | None
+    rows: int
+
+
+@dataclass(frozen=True)
 class IngestReport:
     """What one ingest did.
 
@@ -391,6 +422,12 @@ class IngestReport:
         derived from the rows' content (see :meth:`Warehouse.ingest`).
     column_map : dict of str to str
         The mapping applied, our column to the file's.
+    channel_rules : str or None
+        Where the rules that derived the channels came from (a file, or
+        ``"built-in defaults"``); ``None`` when the file had a channel column.
+    other_channel : tuple of OtherTraffic
+        Touches no channel rule matched (channel ``(other)``), counted by
+        source and medium, largest first: add rules for them.
     """
 
     table: str
@@ -403,6 +440,8 @@ class IngestReport:
     loads: tuple[TableLoad, ...] = ()
     derived_ids: bool = False
     column_map: dict[str, str] = field(default_factory=dict)
+    channel_rules: str | None = None
+    other_channel: tuple[OtherTraffic, ...] = ()
 
 
 def check_column_map(table: str, column_map: Mapping[str, str] | None) -> dict[str, str]:
@@ -674,14 +713,15 @@ class Warehouse:
     # ------------------------------------------------------------------ ingest
     def ingest(self, table: IngestTable, source: str | os.PathLike[str] | pd.DataFrame, *,
                max_problems: int = 20, column_map: Mapping[str, str] | None = None,
-               conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS) -> IngestReport:
+               conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS,
+               channel_rules: ChannelRules | None = None) -> IngestReport:
         """Validate and load one file (CSV or Parquet) or DataFrame into ``table``.
 
         Parameters
         ----------
         table : {"touchpoints", "conversions", "spend", "channels", "events"}
             Target table, or ``events``: one file of touches and conversions
-            (required ``user_id, ts, event, channel``; optional ``value,
+            (required ``user_id, ts, event``; optional ``channel, value,
             campaign, cost, event_id, source, medium, referrer, interaction``).
             A row whose ``event`` (trimmed, any case) is one of
             ``conversion_events`` goes to ``conversions`` (``kind`` the event
@@ -703,6 +743,14 @@ class Warehouse:
             file's column.
         conversion_events : sequence of str, default :data:`DEFAULT_CONVERSION_EVENTS`
             The conversion events of an ``events`` file.
+        channel_rules : ChannelRules, optional
+            For a ``touchpoints`` or ``events`` file without a ``channel``
+            column: the rules deriving each touch's channel from its
+            ``source``, ``medium``, ``campaign`` and ``referrer`` (at least one
+            of them must be in the file); default
+            :meth:`~touchpath.data.channel_rules.ChannelRules.default`.
+            Touches no rule matches get ``(other)``, counted in
+            :attr:`IngestReport.other_channel`.
 
         Returns
         -------
@@ -744,28 +792,36 @@ class Warehouse:
         events = parse_conversion_events(conversion_events)
         if self.read_only:
             raise RuntimeError(f"warehouse {self.path!r} is open read-only")
+        if channel_rules is None:
+            from touchpath.data.channel_rules import ChannelRules
+
+            channel_rules = ChannelRules.default()
         label = "DataFrame" if isinstance(source, pd.DataFrame) else str(source)
         cur = self.cursor()
         try:
-            return self._ingest(cur, table, source, label, max_problems, mapping, events)
+            return self._ingest(cur, table, source, label, max_problems, mapping, events,
+                                channel_rules)
         finally:
             cur.close()
 
     def _ingest(self, cur: duckdb.DuckDBPyConnection, table: str,
                 source: str | os.PathLike[str] | pd.DataFrame, label: str,
                 max_problems: int, column_map: Mapping[str, str] | None = None,
-                conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS) -> IngestReport:
+                conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS,
+                channel_rules: ChannelRules | None = None) -> IngestReport:
         """Ingest on ``cur``; loaded or refused, nothing the ingest made stays on it."""
         try:
             return self._check_and_load(cur, table, source, label, max_problems,
-                                        dict(column_map or {}), tuple(conversion_events))
+                                        dict(column_map or {}), tuple(conversion_events),
+                                        channel_rules)
         finally:
             _drop_ingest_objects(cur, registered=isinstance(source, pd.DataFrame))
 
     def _check_and_load(self, cur: duckdb.DuckDBPyConnection, table: str,
                         source: str | os.PathLike[str] | pd.DataFrame, label: str,
                         max_problems: int, column_map: dict[str, str],
-                        conversion_events: tuple[str, ...]) -> IngestReport:
+                        conversion_events: tuple[str, ...],
+                        channel_rules: ChannelRules | None) -> IngestReport:
         is_frame = isinstance(source, pd.DataFrame)
         start, end = self.ts_window
         cur.execute(load_sql("ingest_settings"), {
@@ -800,6 +856,13 @@ class Warehouse:
                                                 f" (name yours with --map {c}=COLUMN)")
                             for c in missing]
             raise IngestError(problems, len(problems), label)
+        derive_channel = table in ("touchpoints", "events") and "channel" not in sources
+        if derive_channel and not any(c in sources for c in CHANNEL_INPUTS):
+            problem = IngestProblem(
+                0, "channel", "missing column, and no source, medium, campaign or referrer"
+                              f" column to derive it from by channel rules; the file has {found}"
+                              " (name yours with --map channel=COLUMN)")
+            raise IngestError([problem], 1, label)
         used = set(sources.values())
         ignored = [c for c in header if c not in used]
         id_column = _ID_COLUMN.get(table)
@@ -809,8 +872,17 @@ class Warehouse:
             "conversion_events": list(conversion_events),
             "view_events": list(VIEW_EVENTS),
         })
-        cur.register("_source", _source_relation(cur, known, header, sources))
         cur.execute(load_sql("ingest_macros"))
+        relation = _source_relation(cur, known, header, sources)
+        other: tuple[OtherTraffic, ...] = ()
+        if derive_channel:
+            if channel_rules is None:
+                from touchpath.data.channel_rules import ChannelRules
+
+                channel_rules = ChannelRules.default()
+            other = _derive_channels(cur, table, relation, channel_rules, label)
+        else:
+            cur.register("_source", relation)
         cur.execute(load_sql(f"stage_{table}"))
         _create_staged(cur, table, derived)
         theirs = {ours: col for ours, col in sources.items() if ours != col}
@@ -862,6 +934,8 @@ class Warehouse:
             loads=tuple(loads),
             derived_ids=derived,
             column_map=dict(column_map),
+            channel_rules=channel_rules.origin if derive_channel and channel_rules else None,
+            other_channel=other,
         )
 
     # ----------------------------------------------------------------- lookups
@@ -989,8 +1063,13 @@ def _unopenable(exc: duckdb.Error) -> str:
 
 
 def _expected_header(table: str) -> str:
+    columns = ", ".join(REQUIRED_COLUMNS[table])
     optional = OPTIONAL_COLUMNS[table]
-    return ("expected a header line with columns " + ", ".join(REQUIRED_COLUMNS[table])
+    if table in ("touchpoints", "events"):
+        # channel, or the columns channel rules derive it from
+        columns += ", channel (or " + ", ".join(CHANNEL_INPUTS) + " to derive it from)"
+        optional = tuple(c for c in optional if c != "channel" and c not in CHANNEL_INPUTS)
+    return ("expected a header line with columns " + columns
             + (f" (optional: {', '.join(optional)})" if optional else ""))
 
 
@@ -1016,8 +1095,12 @@ def _misfit_records(cur: duckdb.DuckDBPyConnection, n_columns: int,
 
 def _drop_ingest_objects(cur: duckdb.DuckDBPyConnection, *, registered: bool) -> None:
     """Drop the views, tables, macros and settings of an ingest (``ingest_cleanup.sql``)."""
+    from touchpath.data.channel_rules import ChannelRules
+
+    ChannelRules.drop(cur)
     cur.execute(load_sql("ingest_cleanup"))
     cur.unregister("_source")
+    cur.unregister("_source_mapped")
     if registered:
         cur.unregister("_raw_frame")
 
@@ -1061,6 +1144,32 @@ def _load(cur: duckdb.DuckDBPyConnection, table: str, header: dict[str, str],
     if table in ("touchpoints", "spend", "events"):
         new_channels = sorted(r[0] for r in cur.execute(load_sql("register_channels")).fetchall())
     return loads, new_channels
+
+
+def _derive_channels(cur: duckdb.DuckDBPyConnection, table: str,
+                     relation: duckdb.DuckDBPyRelation, rules: ChannelRules,
+                     label: str) -> tuple[OtherTraffic, ...]:
+    """The view ``_source`` over ``relation`` with each touch's channel derived by ``rules``.
+
+    ``relation`` (our columns) is registered as ``_source_mapped``; the touches'
+    source, medium, campaign and referrer (``channel_inputs_<table>.sql``) are
+    matched once per distinct combination (:meth:`ChannelRules.stage`, the
+    table ``_channel_map``), and the channels looked up per row from a map
+    held in a session variable (``derived_channel_source.sql``), which keeps
+    the rows in file order. Returns the touches left ``(other)``, by source
+    and medium, largest first.
+    """
+    from touchpath.data.channel_rules import OTHER_CHANNEL
+
+    cur.register("_source_mapped", relation)
+    try:
+        cur.execute(load_sql(f"channel_inputs_{table}"))
+        rules.stage(cur)
+    except duckdb.Error as exc:
+        raise _unreadable(exc, label) from exc
+    cur.execute(load_sql("derived_channel_source"))
+    return tuple(OtherTraffic(src, medium, int(n)) for src, medium, n in cur.execute(
+        load_sql("channel_other_counts"), {"other": OTHER_CHANNEL}).fetchall())
 
 
 def _create_staged(cur: duckdb.DuckDBPyConnection, table: str, derived: bool) -> None:
@@ -1145,7 +1254,8 @@ def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
                      header: dict[str, str], sources: Mapping[str, str]) -> duckdb.DuckDBPyRelation:
     """The rows of ``_raw`` with our column names: every known column as text.
 
-    Absent columns are NULL. A ``ts`` column the source already types as a
+    Absent columns are NULL; ``channel_key`` (NULL here) is the channel's
+    stand-in in derived ids when channels are derived. A ``ts`` column the source already types as a
     timestamp (Parquet, DataFrame) is passed through as ``ts_native`` (naive
     timestamps are UTC) instead of being printed and parsed again. The file's
     column names are used only as DuckDB column expressions, never as SQL text.
@@ -1167,6 +1277,7 @@ def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
                 exprs.append(duckdb.FunctionExpression("make_timestamp", epoch).alias("ts_native"))
             else:
                 exprs.append(duckdb.ColumnExpression(src).cast(stamp).alias("ts_native"))
+    exprs.append(duckdb.ConstantExpression(None).cast(text).alias("channel_key"))
     return cur.sql("SELECT * FROM _raw").select(*exprs)
 
 

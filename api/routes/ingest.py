@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -25,12 +25,16 @@ from starlette.datastructures import UploadFile
 from touchpath.api.deps import AppState, StateDep, WriterKey
 from touchpath.api.problems import InvalidParameter
 from touchpath.api.schemas import (
+    IngestOtherTraffic,
     IngestResponse,
     IngestTable,
     IngestTableLoad,
     problem_responses,
 )
 from touchpath.api.upload import detect, stage_upload, upload_dir_prefix
+
+if TYPE_CHECKING:
+    from touchpath.data.channel_rules import ChannelRules
 
 __all__ = ["router"]
 
@@ -54,7 +58,13 @@ _BODY_SCHEMA: dict[str, Any] = {
                         "format": "binary",
                         "description": "A CSV (header row; optionally gzip-compressed) or "
                                        "Parquet file with the table's columns.",
-                    }
+                    },
+                    "channel_rules": {
+                        "type": "string",
+                        "description": "Channel rules (TOML, [[rule]] tables) for a file "
+                                       "without a channel column; default: the built-in "
+                                       "rules.",
+                    },
                 },
             },
             "encoding": {"file": {"contentType": "text/csv, application/octet-stream"}},
@@ -87,8 +97,8 @@ def _without_path(problem: Any, tmp: str, target: str, name: str) -> Any:
 
 
 def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
-                 column_map: dict[str, str],
-                 conversion_events: tuple[str, ...]) -> IngestResponse:
+                 column_map: dict[str, str], conversion_events: tuple[str, ...],
+                 rules: ChannelRules) -> IngestResponse:
     """Stage the upload in a temp folder (limits checked) and ingest it under the data lock."""
     from touchpath.data.warehouse import IngestError
 
@@ -111,7 +121,8 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
             try:
                 report = view.ingest(table, target,  # type: ignore[arg-type]
                                      column_map=column_map,
-                                     conversion_events=conversion_events)
+                                     conversion_events=conversion_events,
+                                     channel_rules=rules)
                 version = int(view.data_version)
             except IngestError as exc:
                 # Name the client's file, never the server's temp path.
@@ -134,10 +145,38 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
                 for load in report.loads],
         derived_ids=report.derived_ids,
         column_map=dict(report.column_map),
+        channel_rules=report.channel_rules,
+        other_channel=[IngestOtherTraffic(source=o.source, medium=o.medium, rows=o.rows)
+                       for o in report.other_channel],
         new_channels=list(report.new_channels),
         ignored_columns=list(report.ignored_columns),
         data_version=version,
     )
+
+
+#: The largest channel rules text a request may send (bytes).
+_MAX_RULES_BYTES = 1 << 20
+
+
+async def _channel_rules(field: UploadFile | str | None) -> ChannelRules:
+    """The channel rules of the optional multipart field ``channel_rules`` (TOML text).
+
+    Absent: the built-in rules. A rules text that does not parse is a
+    :class:`~touchpath.data.channel_rules.ChannelRulesError` (422, its message).
+    """
+    from touchpath.data.channel_rules import ChannelRules
+
+    if field is None:
+        return ChannelRules.default()
+    data = await field.read(_MAX_RULES_BYTES + 1) if isinstance(field, UploadFile) else field
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    if len(raw) > _MAX_RULES_BYTES:
+        raise InvalidParameter(f"channel_rules is larger than {_MAX_RULES_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidParameter("channel_rules is not UTF-8 text") from None
+    return ChannelRules.parse(text, "channel_rules")
 
 
 @router.post(
@@ -171,7 +210,11 @@ async def ingest(
     campaign, cost, event_id, source, medium, referrer, interaction; rows whose
     event is a conversion event go to conversions, the others to touchpoints.
     ``map`` names the file's columns for ours (an unknown column of ours is
-    422). A file without ids gets ids derived from each row's content. A file
+    422). A file without ids gets ids derived from each row's content. A
+    touchpoints or events file without channel gets channels derived from
+    source, medium, campaign and referrer by the channel rules of the optional
+    field ``channel_rules`` (TOML), else the built-in rules; the response counts
+    the touches left ``(other)`` by source and medium. A file
     with any bad row is refused whole: 422 with ``problems`` (row, column,
     reason, value) for the first 20 and ``total``. Re-sending a loaded file is
     a no-op (``rows_inserted`` 0). The upload limit counts bytes received and
@@ -194,15 +237,16 @@ async def ingest(
     if not content_type.startswith("multipart/form-data"):
         raise HTTPException(status_code=422,
                             detail="send the file as multipart/form-data in the field 'file'")
-    form = await request.form(max_files=1, max_fields=4)
+    form = await request.form(max_files=2, max_fields=4)
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise HTTPException(status_code=422,
                                 detail="multipart field 'file' with the CSV or Parquet file "
                                        "is required")
+        rules = await _channel_rules(form.get("channel_rules"))
         name = _safe_name(upload.filename)
         return await run_in_threadpool(_ingest_file, state, table, upload, name, mapping,
-                                       events)
+                                       events, rules)
     finally:
         await form.close()

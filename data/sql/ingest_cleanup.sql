@@ -1,9 +1,12 @@
 -- Drop everything an ingest made on its connection (views over the source,
 -- staging tables, CSV reject tables, macros, the settings variables), whether
--- the file loaded or was refused. The DataFrame registration _raw_frame and
--- the view _source (a registered relation) are removed by the caller.
+-- the file loaded or was refused. The DataFrame registration _raw_frame, the
+-- registered relations _source / _source_mapped and the channel rules' tables
+-- (ChannelRules.drop) are removed by the caller.
 DROP VIEW IF EXISTS temp._staged;
 DROP VIEW IF EXISTS temp._parsed;
+DROP VIEW IF EXISTS temp._source;
+DROP VIEW IF EXISTS temp._channel_inputs;
 DROP VIEW IF EXISTS temp._raw;
 DROP TABLE IF EXISTS temp._stage;
 DROP TABLE IF EXISTS temp._stage_rows;
@@ -25,4 +28,5 @@ DROP MACRO IF EXISTS temp.tp_iso;
 DROP MACRO IF EXISTS temp.tp_text;
 RESET VARIABLE tp_ingest;
 RESET VARIABLE tp_shape;
+RESET VARIABLE tp_channels;
 RESET SESSION preserve_insertion_order;

@@ -22,7 +22,8 @@ parsed AS (
         lower(tp_text(interaction)) AS p_given_interaction,
         tp_money(cost) AS p_cost,
         tp_money(value) AS p_value,
-        event_id, user_id, ts, ts_native, event, channel, interaction, cost, value
+        event_id, user_id, ts, ts_native, event, channel, interaction, cost, value,
+        channel_key
     FROM _source
 ),
 bound AS (
@@ -81,8 +82,9 @@ SELECT
         WHEN target = 'conversions'
             THEN tp_row_key(['conversion', p_user_id, tp_ts_text(p_ts),
                              CAST(p_value AS VARCHAR), p_name])
-        ELSE tp_row_key(['touchpoint', p_user_id, tp_ts_text(p_ts), p_channel, p_campaign,
-                         p_interaction, CAST(p_cost AS VARCHAR)])
+        ELSE tp_row_key(['touchpoint', p_user_id, tp_ts_text(p_ts),
+                         coalesce(channel_key, p_channel), p_campaign, p_interaction,
+                         CAST(p_cost AS VARCHAR)])
     END AS event_id,
     p_user_id AS user_id,
     p_ts AS ts,

@@ -18,7 +18,7 @@ parsed AS (
         coalesce(lower(tp_text(interaction)), 'click') AS p_interaction,
         tp_money(cost) AS p_cost,
         tp_money_problem(cost) AS cost_problem,
-        event_id, user_id, ts, ts_native, channel, interaction, cost
+        event_id, user_id, ts, ts_native, channel, interaction, cost, channel_key
     FROM _source
 ),
 checked AS (
@@ -46,8 +46,9 @@ checked AS (
 SELECT
     CASE
         WHEN getvariable('tp_shape').derive_ids
-            THEN tp_row_key(['touchpoint', p_user_id, tp_ts_text(p_ts), p_channel, p_campaign,
-                             p_interaction, CAST(p_cost AS VARCHAR)])
+            THEN tp_row_key(['touchpoint', p_user_id, tp_ts_text(p_ts),
+                             coalesce(channel_key, p_channel), p_campaign, p_interaction,
+                             CAST(p_cost AS VARCHAR)])
         ELSE p_event_id
     END AS event_id,
     p_user_id AS user_id,

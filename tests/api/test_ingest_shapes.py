@@ -86,3 +86,29 @@ def test_the_public_log_through_a_real_server(db_copy, keys, tmp_path):
         health = httpx.get(f"{served.base}/v1/health", timeout=30).json()
         assert health["counts"]["conversions"] == COUNTS_A["conversions"] + 2
         assert health["first_day"] == "2018-07-03"
+
+
+TRAFFIC = (b"user_id,ts,event,source,medium,value\n"
+           b"u1,2026-01-02T10:00:00Z,session_start,google,cpc,\n"
+           b"u1,2026-01-02T11:00:00Z,session_start,nowhere,nothing,\n"
+           b"u1,2026-01-02T12:00:00Z,purchase,,,10\n"
+           b"u2,2026-01-03T10:00:00Z,session_start,nowhere,nothing,\n")
+
+
+def test_channel_rules_field_derives_channels(client, write_h):
+    rules = '[[rule]]\nchannel = "Paid Search"\nmedium = "cpc"\n'
+    r = client.post("/v1/ingest/events", data={"channel_rules": rules},
+                    files={"file": ("t.csv", TRAFFIC, "text/csv")}, headers=write_h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["channel_rules"] == "channel_rules"
+    assert body["other_channel"] == [{"source": "nowhere", "medium": "nothing", "rows": 2}]
+    assert body["new_channels"] == ["(other)", "Paid Search"]
+
+
+def test_channel_rules_that_do_not_parse_are_422(client, write_h):
+    r = client.post("/v1/ingest/events", data={"channel_rules": "[[rule]]\nsource = 'x'\n"},
+                    files={"file": ("t.csv", TRAFFIC, "text/csv")}, headers=write_h)
+    assert r.status_code == 422
+    assert "channel_rules: rule 1" in r.json()["detail"]
+    assert client.get("/v1/health").json()["counts"] == COUNTS_A

@@ -110,3 +110,36 @@ def test_the_help_names_the_default_conversion_events():
     command = typer.main.get_command(app).commands["ingest"]  # type: ignore[attr-defined]
     option = next(p for p in command.params if p.name == "conversion_events")
     assert f"[default: {','.join(DEFAULT_CONVERSION_EVENTS)}]" in option.help
+
+
+TRAFFIC = ("user_id,ts,event,source,medium,value\n"
+           "u1,2026-01-02T10:00:00Z,session_start,google,cpc,\n"
+           "u1,2026-01-02T11:00:00Z,session_start,nowhere,nothing,\n"
+           "u1,2026-01-02T12:00:00Z,purchase,,,10\n"
+           "u2,2026-01-03T10:00:00Z,session_start,nowhere,nothing,\n")
+
+
+def test_channel_rules_file_derives_channels_and_counts_other(tmp_path):
+    (tmp_path / "t.csv").write_text(TRAFFIC)
+    (tmp_path / "rules.toml").write_text('[[rule]]\nchannel = "Paid Search"\nmedium = "cpc"\n')
+    db = tmp_path / "wh.duckdb"
+    res = runner.invoke(app, ["ingest", str(tmp_path / "t.csv"), "--table", "events",
+                              "--db", str(db), "--channel-rules", str(tmp_path / "rules.toml")],
+                        terminal_width=200)
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert f"channels │ derived by channel rules ({tmp_path / 'rules.toml'})" in out
+    assert "(other) channel │ nowhere / nothing: 2 rows" in out
+    assert stored(db, "SELECT channel, count(*) FROM touchpoints GROUP BY 1 ORDER BY 1") == [
+        ("(other)", 2), ("Paid Search", 1)]
+
+
+def test_a_rules_file_that_does_not_parse_is_refused(tmp_path):
+    (tmp_path / "t.csv").write_text(TRAFFIC)
+    (tmp_path / "bad.toml").write_text('[[rule]]\nchannel = "X"\nsource = "("\n')
+    db = tmp_path / "wh.duckdb"
+    res = runner.invoke(app, ["ingest", str(tmp_path / "t.csv"), "--table", "events",
+                              "--db", str(db), "--channel-rules", str(tmp_path / "bad.toml")])
+    assert res.exit_code == 1
+    assert "bad.toml: rule 1 (channel 'X'): source: not a valid regular expression" in res.output
+    assert "Traceback" not in res.output and not db.exists()

@@ -75,7 +75,7 @@ def test_an_unknown_column_of_ours_is_refused_naming_the_tables_columns(wh, writ
         wh.ingest("touchpoints", path, column_map={"customer_id": "customer"})
     assert str(info.value) == (
         "cannot map 'customer_id': touchpoints has no such column (its columns are "
-        "user_id, ts, channel, event_id, campaign, interaction, cost)")
+        "user_id, ts, channel, event_id, campaign, interaction, cost, source, medium, referrer)")
     assert wh.counts()["touchpoints"] == 0
 
 
@@ -338,3 +338,83 @@ def test_a_given_id_column_with_a_blank_cell_is_still_refused(wh, write_csv):
     err = refused(wh, "touchpoints", path)
     assert [(p.row, p.column, p.reason) for p in err.problems] == [
         (2, "event_id", "empty event_id")]
+
+
+# ------------------------------------------------------------ derived channels
+RULES = """
+[[rule]]
+channel = "Paid Search"
+source = "google|baidu"
+medium = "cpc"
+
+[[rule]]
+channel = "Email"
+medium = "e-?mail"
+"""
+
+TRAFFIC = [["user_id", "ts", "event", "source", "medium", "value"],
+           ["u1", "2026-01-02T10:00:00Z", "session_start", "Baidu", "CPC", ""],
+           ["u1", "2026-01-02T11:00:00Z", "session_start", "nowhere", "nothing", ""],
+           ["u1", "2026-01-02T12:00:00Z", "purchase", "", "", "10"],
+           ["u2", "2026-01-03T10:00:00Z", "session_start", "nowhere", "nothing", ""],
+           ["u2", "2026-01-03T11:00:00Z", "session_start", "news", "email", ""],
+           ["u3", "2026-01-03T11:00:00Z", "session_start", "", "", ""]]
+
+
+def test_channels_are_derived_by_the_rules_when_the_file_has_none(wh, write_csv):
+    from touchpath.data.channel_rules import ChannelRules
+    from touchpath.data.warehouse import OtherTraffic
+
+    rules = ChannelRules.parse(RULES, "rules.toml")
+    report = wh.ingest("events", write_csv("t.csv", TRAFFIC), channel_rules=rules)
+    assert report.loads == (TableLoad("touchpoints", 5, 5, 0), TableLoad("conversions", 1, 1, 0))
+    assert report.channel_rules == "rules.toml"
+    # nowhere/nothing twice, then the row with neither: largest first
+    assert report.other_channel == (OtherTraffic("nowhere", "nothing", 2),
+                                    OtherTraffic(None, None, 1))
+    assert rows(wh, "SELECT user_id, channel FROM touchpoints ORDER BY ts, user_id") == [
+        ("u1", "Paid Search"), ("u1", "(other)"), ("u2", "(other)"), ("u2", "Email"),
+        ("u3", "(other)")]
+    assert report.new_channels == ["(other)", "Email", "Paid Search"]
+    assert wh.ingest("events", write_csv("t.csv", TRAFFIC), channel_rules=rules).rows_inserted == 0
+
+
+def test_the_built_in_rules_apply_by_default(wh, write_csv):
+    from touchpath.data.channel_rules import ChannelRules
+
+    report = wh.ingest("touchpoints", write_csv("t.csv", [
+        ["user_id", "ts", "source", "medium"], ["u1", "2026-01-02", "baidu", "cpc"],
+        ["u1", "2026-01-03", "google", "organic"]]))
+    assert report.channel_rules == "built-in defaults"
+    default = ChannelRules.default()
+    assert rows(wh, "SELECT channel FROM touchpoints ORDER BY ts") == [
+        (default.match("baidu", "cpc"),), (default.match("google", "organic"),)]
+
+
+def test_other_rules_for_stored_touches_are_refused_not_duplicated(wh, write_csv):
+    from touchpath.data.channel_rules import ChannelRules
+
+    path = write_csv("t.csv", TRAFFIC)
+    wh.ingest("events", path, channel_rules=ChannelRules.parse(RULES, "rules.toml"))
+    catch_all = ChannelRules.parse('[[rule]]\nchannel = "Any"\nsource = ".*"\n', "all.toml")
+    err = refused(wh, "events", path, channel_rules=catch_all)
+    # every touch changes channel under the catch-all rule: same derived id, other values
+    assert [(p.row, p.reason) for p in err.problems] == [
+        (r, "event_id already stored in touchpoints with different values")
+        for r in (1, 2, 4, 5, 6)]
+
+
+def test_a_file_with_nothing_to_derive_a_channel_from_is_refused(wh, write_csv):
+    err = refused(wh, "events", write_csv("t.csv", [["user_id", "ts", "event"],
+                                                    ["u1", "2026-01-02", "click"]]))
+    assert [(p.row, p.column, p.reason) for p in err.problems] == [
+        (0, "channel", "missing column, and no source, medium, campaign or referrer column to"
+                       " derive it from by channel rules; the file has user_id, ts, event"
+                       " (name yours with --map channel=COLUMN)")]
+
+
+def test_rows_keep_their_numbers_when_channels_are_derived(wh, write_csv):
+    bad = [row[:] for row in TRAFFIC]
+    bad[5][1] = "not a time"
+    err = refused(wh, "events", write_csv("t.csv", bad))
+    assert [(p.row, p.column) for p in err.problems] == [(5, "ts")]
