@@ -9,6 +9,7 @@ are checked against that page's lists in ``test_fixture_fields_are_the_documente
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import subprocess
 import sys
@@ -487,3 +488,17 @@ def test_importing_either_module_first_works():
         code = (f"import touchpath.data.{first}, touchpath.data.{second}; "
                 "from touchpath.data.ga4 import register_ga4_source")
         subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fixture_files_are_the_generators_output():
+    """The committed files are what make_fixtures.py writes from its one list of events."""
+    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    strings = gen.ndjson(gen.int64_as_strings(gen.EVENTS))
+    assert (FIXTURES / "events.json").read_text(encoding="utf-8") == strings
+    assert (FIXTURES / "events_numbers.json").read_text(encoding="utf-8") == gen.ndjson(gen.EVENTS)
+    assert gzip.decompress((FIXTURES / "events.json.gz").read_bytes()).decode() == strings
+    table = pq.read_table(FIXTURES / "events.parquet")
+    assert table.equals(pa.Table.from_pylist(gen.EVENTS, schema=gen.SCHEMA))
