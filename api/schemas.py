@@ -24,6 +24,7 @@ from touchpath.service import DEFAULTS, default_model_spec
 
 __all__ = [
     "AttributionResponse",
+    "CensoringOut",
     "ChannelCredit",
     "ChannelCurve",
     "ChannelStatusRequest",
@@ -201,7 +202,7 @@ class DefaultsResponse(BaseModel):
     """The service's defaults: what every endpoint, the CLI and the report assume unless told."""
 
     model_config = _examples({
-        "model": "markov1", "order": 1, "lookback_days": 30, "period": "month",
+        "model": "markov1", "order": 1, "lookback_days": 30, "censor": True, "period": "month",
         "compare_models": ["first_touch", "last_touch", "linear", "time_decay", "position",
                            "markov1", "markov2", "shapley"],
         "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
@@ -213,6 +214,8 @@ class DefaultsResponse(BaseModel):
                                    "lifecycle and plans (the model at its default order).")
     order: int | Literal["auto"] = Field(description="Markov order of that model.")
     lookback_days: int = Field(description="Journey lookback window, days.")
+    censor: bool = Field(description="Non-converting journeys still open at the end of the data "
+                                     "are left out (false: every one is a failure).")
     period: Literal["week", "month", "quarter"] = Field(
         description="ROI period and lifecycle test cycle.")
     compare_models: list[str] = Field(description="Models compared side by side.")
@@ -300,6 +303,7 @@ class JourneyOptionsOut(BaseModel):
     max_path_length: int | None = None
     start: date | None = Field(default=None, description="First conversion day (`from`).")
     end: date | None = Field(default=None, description="Last conversion day (`to`).")
+    censor: bool = Field(default=True, description="Open non-converting journeys left out.")
 
 
 class PathRow(BaseModel):
@@ -311,19 +315,38 @@ class PathRow(BaseModel):
     nulls: float
 
 
+class CensoringOut(BaseModel):
+    """What censoring did to the non-converting journeys."""
+
+    censor: bool = Field(description="Were open journeys left out?")
+    non_converting_journeys: int = Field(ge=0, description="Kept: the path table's nulls.")
+    censored_journeys: int = Field(ge=0, description="Left out (0 when censor is false).")
+    open_journeys: int = Field(
+        ge=0, description="Non-converting journeys whose last touch + lookback lies after the "
+                          "end of the data (censored when censor is true).")
+    converting_journeys: int = Field(ge=0)
+    lookback_days: int
+    data_start: datetime | None = Field(description="First timestamp in the data (UTC).")
+    data_end: datetime | None = Field(description="Last timestamp in the data (UTC).")
+
+
 class PathsResponse(BaseModel):
     """Journey summary per channel, path-table totals and the most common paths."""
 
     model_config = _examples({
         "data_version": 3,
         "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
-                    "max_path_length": None, "start": None, "end": None},
+                    "max_path_length": None, "start": None, "end": None, "censor": True},
         "totals": {"paths": 2.0, "journeys": 5.0, "path_conversions": 3.0, "path_value": 230.0,
                    "nulls": 2.0, "direct_conversions": 1.0, "direct_value": 30.0,
                    "conversions": 4.0, "value": 260.0},
         "summary": [{"channel": "search", "touches": 3, "journeys": 2, "conversions": 2,
                      "revenue": 180.0, "spend": 90.0}],
         "paths": [{"path": "search > email", "conversions": 2.0, "value": 180.0, "nulls": 1.0}],
+        "censored_journeys": 1, "warnings": [],
+        "censoring": {"censor": True, "non_converting_journeys": 2, "censored_journeys": 1,
+                      "open_journeys": 1, "converting_journeys": 4, "lookback_days": 30,
+                      "data_start": "2026-01-01T08:00:00", "data_end": "2026-03-31T21:10:00"},
     })
 
     data_version: int
@@ -331,6 +354,13 @@ class PathsResponse(BaseModel):
     totals: dict[str, float]
     summary: list[dict[str, Any]] = Field(description="Per channel: the journey summary.")
     paths: list[PathRow] = Field(description="Most frequent paths, by journeys.")
+    censored_journeys: int = Field(
+        ge=0, description="Non-converting journeys left out because still open at the end of "
+                          "the data (0 with censor=false).")
+    warnings: list[str] = Field(
+        description="Plain-words warnings: censoring left out most or all non-converting "
+                    "journeys, or there is none, and what to do.")
+    censoring: CensoringOut
 
 
 # ----------------------------------------------------------------- attribution

@@ -52,6 +52,7 @@ from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
     PIPE_WIDTH,
+    CensorOpt,
     CliUsageError,
     CollapseOpt,
     FormatOpt,
@@ -67,6 +68,7 @@ from touchpath.cli.common import (
     model_choice,
     open_warehouse,
     output_console,
+    print_censoring,
 )
 from touchpath.service import DEFAULTS
 
@@ -132,10 +134,11 @@ def read_paths_file(paths_file: Path, db: Path | None) -> PathTable:
 
 
 def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
-                     max_length: int | None, start: Any, end: Any) -> Any:
+                     max_length: int | None, start: Any, end: Any, censor: bool) -> Any:
     return service.journey_options(lookback_days=lookback, collapse_repeats=collapse_repeats,
                                    interaction=interaction,  # type: ignore[arg-type]
-                                   max_path_length=max_length, start=start, end=end)
+                                   max_path_length=max_length, start=start, end=end,
+                                   censor=censor)
 
 
 def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
@@ -146,7 +149,8 @@ def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, 
     ``on_table(paths, what, **settings)`` for a path file,
     ``on_warehouse(wh, what, options, **settings)`` for the warehouse (read
     only; default ``touchpath.duckdb``) with the journey options ``journeys``
-    (lookback, repeats, interaction, length, from, to).
+    (lookback, repeats, interaction, length, from, to, censor); then the censoring
+    warnings, if any, on stderr (Markov on journeys that never fail, and why).
     """
     if paths_file is not None:
         return on_table(read_paths_file(paths_file, db), what, **settings)
@@ -154,7 +158,9 @@ def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, 
     db = db or DEFAULT_DB
     with open_warehouse(db, missing=f"{db}: no such warehouse; load data with "
                                     "`touchpath ingest` or pass --paths FILE") as wh:
-        return on_warehouse(wh, what, options, **settings)
+        result = on_warehouse(wh, what, options, **settings)
+        print_censoring(service.censoring(wh, options))
+        return result
 
 
 # ----------------------------------------------------------------- output
@@ -554,6 +560,7 @@ def attribute(
     max_length: MaxLengthOpt = None,
     start: JourneyFromOpt = None,
     end: JourneyToOpt = None,
+    censor: CensorOpt = DEFAULTS.censor,
     progress: ProgressOpt = True,
     list_models: Annotated[bool, typer.Option("--list", help="List the models and exit.")] = False,
     details: Annotated[bool, typer.Option(
@@ -573,7 +580,7 @@ def attribute(
         settings = _parse_params(param)
         if half_life is not None:
             settings["half_life_days"] = half_life
-        journeys = (lookback, collapse_repeats, interaction, max_length, start, end)
+        journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor)
         result = _on_journeys(paths, db, journeys, service.attribute_paths, service.attribute,
                               model_choice(model, order, **settings), ci=ci, level=level,
                               seed=seed, progress=progress)
@@ -635,6 +642,7 @@ def compare_cmd(
     max_length: MaxLengthOpt = None,
     start: JourneyFromOpt = None,
     end: JourneyToOpt = None,
+    censor: CensorOpt = DEFAULTS.censor,
     progress: ProgressOpt = True,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
@@ -645,7 +653,7 @@ def compare_cmd(
         specs = split_specs(models)
         if not specs:
             raise CliUsageError("--models: give at least one model")
-        journeys = (lookback, collapse_repeats, interaction, max_length, start, end)
+        journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor)
         comparison = _on_journeys(paths, db, journeys, service.compare_paths,
                                   service.compare_models, specs, ci=ci, level=level, seed=seed,
                                   progress=progress)

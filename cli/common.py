@@ -19,7 +19,12 @@ in every command that takes it:
 - ``--collapse-repeats/--keep-repeats`` and ``--from`` / ``--to`` of the journey
   commands (``attribute``, ``compare``, ``paths``): journeys whose end time
   (conversion time, or last touch of a journey without conversion; naive =
-  UTC) lies in ``[--from, --to)`` — ``--to`` is exclusive.
+  UTC) lies in ``[--from, --to)`` — ``--to`` is exclusive;
+- ``--censor/--no-censor`` of every command that builds journeys (``paths``,
+  ``attribute``, ``compare``, ``roi``, ``lifecycle``, ``curves``, ``report``):
+  leave out non-converting journeys still open at the end of the data (the
+  default), or count every one as a failure (ChannelAttribution's convention);
+  :func:`print_censoring` says on stderr what censoring did when it matters.
 
 The ROI commands read ``--from`` / ``--to`` differently (whole conversion
 days, both inclusive), so they keep their own options in
@@ -61,6 +66,7 @@ __all__ = [
     "JOURNEY_DATE_FORMATS",
     "MAX_CHANGE_DEFAULT",
     "CliUsageError",
+    "CensorOpt",
     "CollapseOpt",
     "FormatOpt",
     "JourneyFromOpt",
@@ -82,6 +88,7 @@ __all__ = [
     "open_warehouse",
     "order_value",
     "output_console",
+    "print_censoring",
 ]
 
 
@@ -209,12 +216,37 @@ MaxChangeOpt = Annotated[str, typer.Option(
          "'none' for no limit.")]
 CollapseOpt = Annotated[bool, typer.Option(
     "--collapse-repeats/--keep-repeats", help="Collapse consecutive repeats of a channel.")]
+CensorOpt = Annotated[bool, typer.Option(
+    "--censor/--no-censor",
+    help="Leave out journeys without a conversion whose last touch is less than the lookback "
+         "before the end of the data (still open), or count every journey without a "
+         "conversion as a failure (--no-censor: ChannelAttribution's convention).")]
 JourneyFromOpt = Annotated[datetime | None, typer.Option(
     "--from", formats=JOURNEY_DATE_FORMATS,
     help="Journeys ending at or after this day/time (UTC, inclusive).")]
 JourneyToOpt = Annotated[datetime | None, typer.Option(
     "--to", formats=JOURNEY_DATE_FORMATS,
     help="Journeys ending before this day/time (UTC, exclusive).")]
+
+
+def print_censoring(report: Any, *, counts: bool = False) -> None:
+    """What censoring did, on stderr: its warnings, and with ``counts`` the count line.
+
+    ``report`` is a :class:`~touchpath.data.journeys.CensoringReport`.
+    """
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if counts:
+        if report.censor:
+            console.print(
+                f"censoring: {report.censored:,} non-converting journeys censored (still open: "
+                f"last touch less than {report.lookback_days} days before the end of the data), "
+                f"{report.non_converting_kept:,} kept as nulls", markup=False)
+        else:
+            console.print(
+                f"censoring off: all {report.non_converting:,} non-converting journeys kept as "
+                f"nulls ({report.still_open:,} of them still open)", markup=False)
+    for text in report.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape(text)}")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -28,6 +28,7 @@ from rich.table import Table
 from touchpath import service
 from touchpath.cli.app import WAREHOUSE_ERROR_EXIT, app
 from touchpath.cli.common import (
+    CensorOpt,
     CollapseOpt,
     JourneyFromOpt,
     JourneyToOpt,
@@ -35,6 +36,7 @@ from touchpath.cli.common import (
     clean_errors,
     open_warehouse,
     output_console,
+    print_censoring,
 )
 from touchpath.service import DEFAULTS, LocalMemo
 
@@ -182,24 +184,31 @@ def paths(
         min=1, help="Keep the last N touches of a journey.")] = None,
     date_from: JourneyFromOpt = None,
     date_to: JourneyToOpt = None,
+    censor: CensorOpt = DEFAULTS.censor,
 ) -> None:
-    """Build journeys and write the path table (path, conversions, value, nulls)."""
+    """Build journeys and write the path table (path, conversions, value, nulls).
+
+    Says how many non-converting journeys censoring left out (stderr), with a
+    warning when that is most or all of them.
+    """
     try:
         options = service.journey_options(
             lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
             interaction=interaction.value,  # type: ignore[arg-type]
-            max_path_length=max_length, start=date_from, end=date_to)
+            max_path_length=max_length, start=date_from, end=date_to, censor=censor)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
     missing = f"no warehouse at {db} (run `touchpath ingest` first)"
     with clean_errors(code=1), open_warehouse(db, missing=missing) as wh:
         table = service.path_table(wh, options)
+        censoring = service.censoring(wh, options)
     table.to_csv(out)
     t = table.totals()
     output_console().print(
         f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "
         f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions"
     )
+    print_censoring(censoring, counts=True)
 
 
 # ---------------------------------------------------------------------- demo

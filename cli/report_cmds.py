@@ -19,6 +19,7 @@ from touchpath.cli.app import app
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     MAX_CHANGE_DEFAULT,
+    CensorOpt,
     MaxChangeOpt,
     ModelOpt,
     OrderOpt,
@@ -63,6 +64,7 @@ def report_cmd(
     lookback_days: Annotated[int | None, typer.Option(
         "--lookback-days", min=1, max=3650, hidden=True, help="Old name of --lookback.")]
     = None,
+    censor: CensorOpt = DEFAULTS.censor,
 ) -> None:
     """Write one HTML report (charts embedded, works offline) and print its path."""
     # Deferred: the report pulls in the API's routes and the numerical stack.
@@ -76,6 +78,7 @@ def report_cmd(
             models=tuple(split_specs(models)), ci=ci, budget=budget, quarter=quarter,
             spend_all=exact_budget or spend_all, max_change=max_change_value(max_change),
             lookback_days=lookback if lookback_days is None else lookback_days,
+            censor=censor,
         )
         path = write_report(db, out, options)
     typer.echo(str(path))

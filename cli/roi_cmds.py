@@ -41,6 +41,7 @@ from touchpath.cli.app import app
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     PIPE_WIDTH,
+    CensorOpt,
     CliUsageError,
     LookbackOpt,
     ModelOpt,
@@ -108,8 +109,8 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:,.{digits}f}"
 
 
-def _options(lookback: int) -> Any:
-    return service.journey_options(lookback_days=lookback)
+def _options(lookback: int, censor: bool) -> Any:
+    return service.journey_options(lookback_days=lookback, censor=censor)
 
 
 @contextmanager
@@ -171,6 +172,7 @@ def roi_cmd(
     end: ToOpt = None,
     fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
     lookback: LookbackOpt = DEFAULTS.lookback_days,
+    censor: CensorOpt = DEFAULTS.censor,
     fmt: Annotated[RoiFormat, typer.Option("--format", "-f", help="Output format.")] = (
         RoiFormat.table),
     out: OutOpt = None,
@@ -190,8 +192,9 @@ def roi_cmd(
         with open_warehouse(db) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                table = service.roi_table(wh, spec, period.value, _options(lookback), start=lo,
-                                          end=hi, fiscal_year_start_month=fiscal_start,
+                options = _options(lookback, censor)
+                table = service.roi_table(wh, spec, period.value, options, start=lo, end=hi,
+                                          fiscal_year_start_month=fiscal_start,
                                           on_period=tick)
             _require_data(wh, table, lo, hi)
         if fmt is RoiFormat.parquet:
@@ -301,6 +304,7 @@ def lifecycle_cmd(
     end: ToOpt = None,
     fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
     lookback: LookbackOpt = DEFAULTS.lookback_days,
+    censor: CensorOpt = DEFAULTS.censor,
     record: Annotated[bool, typer.Option(
         "--record/--no-record", help="Also append the verdicts to the warehouse's "
                                      "channel_verdicts table (default: read only).")] = False,
@@ -338,7 +342,8 @@ def lifecycle_cmd(
         with open_warehouse(db, read_only=not record) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                report = service.lifecycle(wh, rules, spec, period.value, _options(lookback),
+                options = _options(lookback, censor)
+                report = service.lifecycle(wh, rules, spec, period.value, options,
                                            start=lo, end=hi,
                                            fiscal_year_start_month=fiscal_start,
                                            on_period=tick)
@@ -428,6 +433,7 @@ def curves_cmd(
              "covers; accepted only as the periods per quarter (3 for months).")] = None,
     fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
     lookback: LookbackOpt = DEFAULTS.lookback_days,
+    censor: CensorOpt = DEFAULTS.censor,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Curves JSON for `touchpath plan --curves`.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
@@ -454,7 +460,7 @@ def curves_cmd(
                 f"covers ({per_quarter:g} {period.value} periods); leave --horizon out")
         lo, hi = _range(start, end)
         settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
-                                         segments=segments, options=_options(lookback),
+                                         segments=segments, options=_options(lookback, censor),
                                          fiscal_year_start_month=fiscal_start, start=lo, end=hi)
         with open_warehouse(db) as wh, _period_progress(lo, hi, period.value,
                                                         fiscal_start) as tick:

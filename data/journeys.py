@@ -12,6 +12,9 @@ Rules (``data/sql/journeys.sql`` holds the query):
   -- neither null nor conversion -- while still open, i.e. when
   ``last touch + lookback_days`` lies after the end of the data (the latest
   timestamp in touchpoints and conversions): a conversion could still claim it.
+  ``JourneyOptions(censor=False)`` keeps every such journey as a null
+  (ChannelAttribution's convention); :func:`censoring_report` counts how many
+  the censoring leaves out and warns when that is most or all of them.
 - A conversion with no touch in its window is a ``(direct)`` conversion,
   carried apart in :attr:`PathTable.direct_conversions` / ``direct_value``.
 - Touches older than the window of the conversion that follows them belong to
@@ -42,9 +45,11 @@ from touchpath.data.paths import PathTable
 from touchpath.data.warehouse import Warehouse, load_sql
 
 __all__ = [
+    "CensoringReport",
     "JourneyOptions",
     "build_paths",
     "build_paths_by_period",
+    "censoring_report",
     "journey_summary",
     "journey_touches",
 ]
@@ -85,6 +90,11 @@ class JourneyOptions:
         Journeys ending in ``[start, end)``: converting journeys by conversion
         time, non-converting ones by their last touch. A date means midnight;
         a naive datetime is UTC.
+    censor : bool, default True
+        Leave out non-converting journeys that are still open (last touch +
+        ``lookback_days`` after the end of the data: a conversion could still
+        close them). ``False``: every non-converting journey is a null
+        (ChannelAttribution's convention).
 
     Raises
     ------
@@ -98,6 +108,7 @@ class JourneyOptions:
     max_path_length: int | None = None
     start: date | datetime | None = None
     end: date | datetime | None = None
+    censor: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.lookback_days, bool) or not isinstance(self.lookback_days, int):
@@ -106,6 +117,8 @@ class JourneyOptions:
             raise ValueError(f"lookback_days must be at least 1, got {self.lookback_days}")
         if not isinstance(self.collapse_repeats, bool):
             raise TypeError(f"collapse_repeats must be a bool, got {self.collapse_repeats!r}")
+        if not isinstance(self.censor, bool):
+            raise TypeError(f"censor must be a bool, got {self.censor!r}")
         if self.interaction not in ("all", "click"):
             raise ValueError(f"interaction must be 'all' or 'click', got {self.interaction!r}")
         n = self.max_path_length
@@ -128,6 +141,7 @@ class JourneyOptions:
             "max_path_length": self.max_path_length,
             "range_start": _as_utc_naive(self.start, "JourneyOptions.start"),
             "range_end": _as_utc_naive(self.end, "JourneyOptions.end"),
+            "censor": self.censor,
         }
 
 
@@ -388,3 +402,156 @@ def journey_summary(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -
     for col in ("touches", "journeys", "converting_journeys", "conversions"):
         frame[col] = frame[col].astype(np.int64)
     return frame
+
+
+#: Share of the non-converting journeys above which censoring them earns a warning.
+MOST_CENSORED = 0.5
+
+_WHAT_TO_DO = ("Use a shorter lookback (--lookback / lookback_days), or --no-censor "
+               "(censor=false) to count every non-converting journey as a failure "
+               "(ChannelAttribution's convention)")
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """A naive UTC datetime as ISO 8601 text marked UTC (``...Z``, as the API writes it)."""
+    return None if value is None else value.isoformat() + "Z"
+
+
+def _journeys(n: int) -> str:
+    return f"{n:,} non-converting journey" + ("" if n == 1 else "s")
+
+
+@dataclass(frozen=True)
+class CensoringReport:
+    """What censoring did to the non-converting journeys of some options.
+
+    Attributes
+    ----------
+    censor : bool
+        The options' ``censor``: were open journeys left out?
+    non_converting : int
+        Non-converting journeys in the range, censored or not (the nulls of
+        ChannelAttribution's convention, ``censor=False``).
+    still_open : int
+        Of them, those whose last touch + ``lookback_days`` lies after the end
+        of the data: the ones censoring leaves out.
+    converting : int
+        Converting journeys in the range (direct conversions included).
+    lookback_days : int
+    data_start, data_end : datetime or None
+        First and last timestamp in touchpoints and conversions (``None``: no data).
+    """
+
+    censor: bool
+    non_converting: int
+    still_open: int
+    converting: int
+    lookback_days: int
+    data_start: datetime | None
+    data_end: datetime | None
+
+    @property
+    def censored(self) -> int:
+        """Non-converting journeys left out: the open ones when ``censor``, else none."""
+        return self.still_open if self.censor else 0
+
+    @property
+    def non_converting_kept(self) -> int:
+        """Non-converting journeys in the path table: its nulls."""
+        return self.non_converting - self.censored
+
+    @property
+    def data_days(self) -> int:
+        """Calendar days the data covers, first and last included (0 without data)."""
+        if self.data_start is None or self.data_end is None:
+            return 0
+        return (self.data_end.date() - self.data_start.date()).days + 1
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Plain-words warnings: censoring left out most or all failures, or there are none.
+
+        - all non-converting journeys censored (the lookback is as long as the
+          data, or longer than the quiet tail of it);
+        - more than :data:`MOST_CENSORED` of them censored;
+        - the path table has no null at all though journeys convert (no user
+          went without converting).
+        """
+        n, c, kept, lb = self.non_converting, self.censored, self.non_converting_kept, \
+            self.lookback_days
+        end = "" if self.data_end is None else f"{self.data_end:%Y-%m-%d %H:%M}"
+        span = (f"the data covers {self.data_days:,} day" + ("" if self.data_days == 1 else "s")
+                + ("" if self.data_start is None else
+                   f" ({self.data_start:%Y-%m-%d} to {self.data_end:%Y-%m-%d})"))
+        out: list[str] = []
+        if n > 0 and kept == 0:
+            subject = ("the only non-converting journey was" if n == 1
+                       else f"all {_journeys(n)} were")
+            out.append(
+                f"{subject} censored: {span} and the lookback is {lb} days, so no journey "
+                f"without a conversion is old enough to count as a failure (its last touch at "
+                f"least {lb} days before the end of the data, {end}); Markov and the "
+                f"conversion-rate Shapley then see no failures. {_WHAT_TO_DO}.")
+        elif n > 0 and c > MOST_CENSORED * n:
+            out.append(
+                f"{c:,} of {_journeys(n)} ({c / n:.0%}) were censored: their last touch is "
+                f"less than {lb} days before the end of the data ({end}), so a conversion "
+                f"could still close them; {span}. Markov and the conversion-rate Shapley "
+                f"count only the other {kept:,} as failures. {_WHAT_TO_DO}.")
+        elif n == 0 and self.converting > 0:
+            out.append(
+                "the path table has no non-converting journeys (nulls): every journey in the "
+                "range ends in a conversion, so Markov and the conversion-rate Shapley see no "
+                "failures. Load the touchpoints of users who did not convert, or widen the "
+                "date range.")
+        return tuple(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts, settings and warnings as plain values (JSON-ready; times in UTC, ISO 8601)."""
+        return {
+            "censor": self.censor,
+            "non_converting_journeys": self.non_converting_kept,
+            "censored_journeys": self.censored,
+            "open_journeys": self.still_open,
+            "converting_journeys": self.converting,
+            "lookback_days": self.lookback_days,
+            "data_start": _utc_text(self.data_start),
+            "data_end": _utc_text(self.data_end),
+            "warnings": list(self.warnings),
+        }
+
+
+def censoring_report(wh: Warehouse,
+                     options: JourneyOptions = JourneyOptions()) -> CensoringReport:  # noqa: B008
+    """How many non-converting journeys censoring leaves out under ``options``, and why.
+
+    One count query (``data/sql/censoring.sql``) over the journeys of
+    ``options`` without censoring: every non-converting journey in the range,
+    and those still open (last touch + lookback after the end of the data).
+    With ``options.censor`` the open ones are the censored ones; without it
+    none is censored and the path table's nulls are all of them.
+
+    Examples
+    --------
+    >>> wh = Warehouse(":memory:")
+    >>> _ = wh.ingest("touchpoints", pd.DataFrame({"event_id": ["e1", "e2"],
+    ...     "user_id": ["u", "v"], "ts": ["2024-01-01", "2024-01-20"],
+    ...     "channel": ["search", "email"]}))
+    >>> r = censoring_report(wh, JourneyOptions(lookback_days=7))
+    >>> (r.non_converting_kept, r.censored)
+    (1, 1)
+    >>> censoring_report(wh, JourneyOptions(lookback_days=7, censor=False)).censored
+    0
+    >>> wh.close()
+    """
+    frame = _run(wh, "censoring", options)
+    row = frame.iloc[0]
+
+    def when(value: Any) -> datetime | None:
+        return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+    return CensoringReport(
+        censor=bool(row["censor"]), non_converting=int(row["non_converting"]),
+        still_open=int(row["still_open"]), converting=int(row["converting"]),
+        lookback_days=options.lookback_days, data_start=when(row["data_start"]),
+        data_end=when(row["data_end"]))

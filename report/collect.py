@@ -24,7 +24,7 @@ import pandas as pd
 from touchpath import service
 from touchpath.attribution.compare import ModelComparison
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, Period
-from touchpath.data.journeys import JourneyOptions
+from touchpath.data.journeys import CensoringReport, JourneyOptions
 from touchpath.data.warehouse import Warehouse
 from touchpath.errors import InvalidRequest
 from touchpath.service import DEFAULTS
@@ -68,6 +68,9 @@ class ReportOptions:
         Plan to spend exactly the budget (else at most).
     lookback_days : int
         Journey lookback window.
+    censor : bool
+        Leave out non-converting journeys still open at the end of the data
+        (``False``: every one is a null, ChannelAttribution's convention).
     max_change : float, optional
         Largest change of a channel's planned spend vs last quarter
         (``0.3`` = ±30%); ``None``: no limit.
@@ -87,6 +90,7 @@ class ReportOptions:
     quarter: str | None = None
     spend_all: bool = DEFAULTS.spend_all
     lookback_days: int = DEFAULTS.lookback_days
+    censor: bool = DEFAULTS.censor
     max_change: float | None = DEFAULTS.max_change
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
     min_roi: float = DEFAULTS.min_roi
@@ -122,8 +126,8 @@ class ReportOptions:
         return service.model_spec(self.model, order=self.order)
 
     def journeys(self) -> JourneyOptions:
-        """The journey options of every section (the service's, with this lookback)."""
-        return service.journey_options(lookback_days=self.lookback_days)
+        """The journey options of every section: the service's, with this lookback and censor."""
+        return service.journey_options(lookback_days=self.lookback_days, censor=self.censor)
 
     def plan_params(self) -> service.PlanParams:
         """The plan's parameters: these options, the service's defaults for the rest."""
@@ -172,7 +176,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc: dict[str, Any] = {"options": {
         "period": options.period, "model": spec, "models": list(options.models),
         "ci": options.ci, "level": options.level, "lookback_days": options.lookback_days,
-        "currency": DEFAULTS.currency}}
+        "censor": options.censor, "currency": DEFAULTS.currency}}
     doc["health"] = health_document(warehouse)
     doc["paths"] = paths_document(service.paths_overview(warehouse, journeys, limit=TOP_PATHS,
                                                          memo=memo))
@@ -218,7 +222,17 @@ def health_document(warehouse: Warehouse) -> dict[str, Any]:
 def paths_document(overview: service.PathsOverview) -> dict[str, Any]:
     """The ``/v1/paths`` document of a :class:`~touchpath.service.PathsOverview`."""
     return {"options": options_key(overview.options), "totals": overview.totals,
-            "summary": records(overview.summary), "paths": records(overview.top)}
+            "summary": records(overview.summary), "paths": records(overview.top),
+            "censored_journeys": overview.censored_journeys,
+            "warnings": list(overview.warnings),
+            "censoring": censoring_document(overview.censoring)}
+
+
+def censoring_document(report: CensoringReport) -> dict[str, Any]:
+    """The ``censoring`` object of ``/v1/paths``: counts and settings (warnings apart)."""
+    doc = report.to_dict()
+    del doc["warnings"]
+    return doc
 
 
 def compare_document(comparison: ModelComparison, journeys: JourneyOptions) -> dict[str, Any]:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
         PathsOverview,
         attribute,
         attribute_paths,
+        censoring,
         compare_models,
         compare_paths,
         journey_options,
@@ -63,8 +64,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The submodule each workflow and result type lives in (loaded on first use).
 _HOMES = {
-    **dict.fromkeys(("PathsOverview", "attribute", "attribute_paths", "compare_models",
-                     "compare_paths", "journey_options", "path_table", "paths_overview"),
+    **dict.fromkeys(("PathsOverview", "attribute", "attribute_paths", "censoring",
+                     "compare_models", "compare_paths", "journey_options", "path_table",
+                     "paths_overview"),
                     "attribution"),
     **dict.fromkeys(("LifecycleReport", "StatusChange", "change_status", "lifecycle", "record"),
                     "lifecycle"),
@@ -87,6 +89,7 @@ __all__ = [
     "StatusChange",
     "attribute",
     "attribute_paths",
+    "censoring",
     "change_status",
     "compare_models",
     "compare_paths",

@@ -4,8 +4,10 @@ Every surface asks these questions through the functions here, with the defaults
 of :data:`~touchpath.service.defaults.DEFAULTS`:
 
 - :func:`journey_options` — the journey options (lookback, repeats, interaction,
-  length, date range) with the one set of defaults;
+  length, date range, censoring) with the one set of defaults;
 - :func:`path_table`, :func:`paths_overview` — the path table and its summary;
+- :func:`censoring` — how many non-converting journeys censoring left out, with
+  warnings when that is most or all of them;
 - :func:`attribute` / :func:`attribute_paths` — one model, from the warehouse or
   from a path table (with bootstrap intervals when ``ci > 0``);
 - :func:`compare_models` / :func:`compare_paths` — several models on the same
@@ -31,7 +33,14 @@ from touchpath.attribution.base import AttributionModel, AttributionResult, Stop
 from touchpath.attribution.bootstrap import ProgressArg, run_model
 from touchpath.attribution.compare import ModelComparison, compare
 from touchpath.attribution.registry import ModelSpecError, needs_touches
-from touchpath.data.journeys import JourneyOptions, build_paths, journey_summary, journey_touches
+from touchpath.data.journeys import (
+    CensoringReport,
+    JourneyOptions,
+    build_paths,
+    censoring_report,
+    journey_summary,
+    journey_touches,
+)
 from touchpath.data.paths import PathTable
 from touchpath.data.warehouse import Warehouse
 from touchpath.errors import InvalidRequest
@@ -43,6 +52,7 @@ __all__ = [
     "PathsOverview",
     "attribute",
     "attribute_paths",
+    "censoring",
     "compare_models",
     "compare_paths",
     "journey_options",
@@ -60,10 +70,13 @@ def journey_options(
     max_path_length: int | None = None,
     start: date | datetime | None = None,
     end: date | datetime | None = None,
+    censor: bool = DEFAULTS.censor,
 ) -> JourneyOptions:
     """Journey options with the service defaults (DESIGN.md, "Journeys").
 
-    ``start`` / ``end``: journeys ending in ``[start, end)``.
+    ``start`` / ``end``: journeys ending in ``[start, end)``. ``censor``: leave
+    out non-converting journeys still open at the end of the data (``False``:
+    every non-converting journey is a null, ChannelAttribution's convention).
 
     Raises
     ------
@@ -72,7 +85,7 @@ def journey_options(
     """
     return JourneyOptions(lookback_days=lookback_days, collapse_repeats=collapse_repeats,
                           interaction=interaction, max_path_length=max_path_length,
-                          start=start, end=end)
+                          start=start, end=end, censor=censor)
 
 
 def options_key(options: JourneyOptions) -> dict[str, Any]:
@@ -86,6 +99,19 @@ def path_table(wh: Warehouse, options: JourneyOptions | None = None, *,
     """The path table of the warehouse's journeys under ``options`` (memoised)."""
     options = options or journey_options()
     return memo("path_table", options_key(options), lambda: build_paths(wh, options))
+
+
+def censoring(wh: Warehouse, options: JourneyOptions | None = None, *,
+              memo: Memo = no_memo) -> CensoringReport:
+    """How many non-converting journeys ``options`` censor, and warnings (memoised).
+
+    :attr:`~touchpath.data.journeys.CensoringReport.censored` are left out of
+    :func:`path_table`; ``non_converting_kept`` are its nulls; ``warnings`` say
+    in plain words when censoring removed most or all of them, or when there
+    is no null at all.
+    """
+    options = options or journey_options()
+    return memo("censoring", options_key(options), lambda: censoring_report(wh, options))
 
 
 def _touches(wh: Warehouse, models: Sequence[AttributionModel],
@@ -272,12 +298,25 @@ class PathsOverview:
         ``path, conversions, value, nulls`` of the ``limit`` most frequent paths
         (by journeys, then conversions).
     options : JourneyOptions
+    censoring : CensoringReport
+        How many non-converting journeys the options censored, and warnings.
     """
 
     paths: PathTable
     summary: pd.DataFrame
     top: pd.DataFrame
     options: JourneyOptions
+    censoring: CensoringReport
+
+    @property
+    def censored_journeys(self) -> int:
+        """Non-converting journeys censoring left out of :attr:`paths`."""
+        return self.censoring.censored
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The censoring warnings (:attr:`CensoringReport.warnings`)."""
+        return self.censoring.warnings
 
     @property
     def totals(self) -> dict[str, float]:
@@ -300,6 +339,7 @@ def paths_overview(wh: Warehouse, options: JourneyOptions | None = None, *, limi
             "value": table.value[order].astype(np.float64),
             "nulls": table.nulls[order].astype(np.float64),
         })
-        return PathsOverview(table, journey_summary(wh, options), top, options)
+        return PathsOverview(table, journey_summary(wh, options), top, options,
+                             censoring(wh, options, memo=memo))
 
     return memo("paths_overview", {"limit": limit, **options_key(options)}, compute)

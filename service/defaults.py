@@ -12,6 +12,12 @@ Which defaults won when the surfaces were unified, and why:
   fewest states, so the per-period fits behind ROI tables, curves and plans stay
   stable on a month of data; higher orders are one option away (``--order 2``).
 - **lookback** 30 days, **period** month, calendar quarters.
+- **censor** on: a journey without a conversion whose last touch is less than
+  the lookback before the end of the data is still open (a conversion could
+  close it) and is left out rather than counted as a failure; every surface
+  says how many it left out and warns when that is most of them
+  (``--no-censor`` / ``censor=false``: ChannelAttribution's convention, every
+  non-converting journey is a failure).
 - **plan**: budget = last quarter's spend of the planned channels, spent *at
   most* (``spend_all`` off: an optimal plan may leave money unspent rather than
   buy revenue below its cost), each channel within **±30 %** of last quarter
@@ -54,6 +60,8 @@ class Defaults:
     order: int | Literal["auto"] = 1
     #: Journey lookback window, days.
     lookback_days: int = 30
+    #: Leave out non-converting journeys still open at the end of the data.
+    censor: bool = True
     #: ROI period and lifecycle test cycle.
     period: Period = "month"
     #: First month of the fiscal year (1: calendar quarters).

@@ -67,6 +67,7 @@ def test_every_surface_starts_from_the_service_defaults(report):
     assert report["options"]["model"] == default_model_spec()
     assert report["options"]["period"] == DEFAULTS.period
     assert report["options"]["lookback_days"] == DEFAULTS.lookback_days
+    assert report["options"]["censor"] is DEFAULTS.censor
 
 
 def test_attribution_is_the_same_on_cli_and_api(db, api):
@@ -76,6 +77,45 @@ def test_attribution_is_the_same_on_cli_and_api(db, api):
     assert {r["model"] for r in from_cli} == {default_model_spec()}
     fields = ("conversions", "value", "share")
     assert _by_channel(from_cli, *fields) == _by_channel(from_api["channels"], *fields)
+
+
+@pytest.mark.parametrize("censor", [True, False])
+def test_censoring_counts_are_the_same_on_cli_api_and_report(db, api, censor, tmp_path):
+    flag, query = ("--censor", "true") if censor else ("--no-censor", "false")
+    res = CliRunner().invoke(cli_app, ["paths", "--db", str(db), "--out",
+                                       str(tmp_path / "paths.csv"), flag],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    from_api = api.get("/v1/paths", params={"censor": query}).json()
+    with Warehouse.open(db, read_only=True) as wh:
+        from_report = collect(wh, ReportOptions(censor=censor))["paths"]
+    c = from_api["censoring"]
+    assert from_api["censored_journeys"] == from_report["censored_journeys"]
+    assert c == from_report["censoring"]
+    assert from_api["warnings"] == from_report["warnings"]
+    assert c["open_journeys"] > 0  # the synthetic data ends with journeys still open
+    err = " ".join(res.stderr.split())
+    if censor:
+        assert from_api["censored_journeys"] == c["open_journeys"]
+        assert (f"censoring: {c['censored_journeys']:,} non-converting journeys censored"
+                in err)
+        assert f"{c['non_converting_journeys']:,} kept as nulls" in err
+    else:
+        assert from_api["censored_journeys"] == 0
+        assert (f"censoring off: all {c['non_converting_journeys']:,} non-converting journeys "
+                f"kept as nulls ({c['open_journeys']:,} of them still open)") in err
+    assert f"{from_api['totals']['nulls']:,.0f} nulls" in res.stdout
+
+
+def test_uncensored_attribution_is_the_same_on_cli_and_api(db, api):
+    from_cli = cli("attribute", "--db", str(db), "--no-censor")
+    from_api = api.get("/v1/attribution", params={"censor": "false"}).json()
+    assert from_api["options"]["censor"] is False
+    fields = ("conversions", "value", "share")
+    assert _by_channel(from_cli, *fields) == _by_channel(from_api["channels"], *fields)
+    censored = api.get("/v1/attribution").json()
+    assert _by_channel(censored["channels"], *fields) != _by_channel(from_api["channels"],
+                                                                     *fields)
 
 
 def test_comparison_is_the_same_on_cli_api_and_report(db, api, report):

@@ -70,8 +70,9 @@ class JourneyQuery:
 
     def __init__(self, lookback_days: int, collapse_repeats: bool,
                  interaction: Literal["all", "click"], max_path_length: int | None,
-                 dates: DateRange) -> None:
+                 dates: DateRange, censor: bool = DEFAULTS.censor) -> None:
         self.lookback_days = lookback_days
+        self.censor = censor
         self.collapse_repeats = collapse_repeats
         self.interaction = interaction
         self.max_path_length = max_path_length
@@ -95,6 +96,7 @@ class JourneyQuery:
                 max_path_length=self.max_path_length,
                 start=self.dates.start,
                 end=self.dates.end,
+                censor=self.censor,
             )
         except (TypeError, ValueError) as exc:
             raise InvalidParameter(f"journey options: {exc}") from exc
@@ -108,6 +110,7 @@ class JourneyQuery:
             "max_path_length": self.max_path_length,
             "from": self.dates.first,
             "to": self.dates.last,
+            "censor": self.censor,
         }
 
     def out(self) -> JourneyOptionsOut:
@@ -119,6 +122,7 @@ class JourneyQuery:
             max_path_length=self.max_path_length,
             start=self.dates.first,
             end=self.dates.last,
+            censor=self.censor,
         )
 
 
@@ -133,9 +137,15 @@ async def journey_query(
         description="`click` keeps only clicks.")] = "all",
     max_path_length: Annotated[int | None, Query(
         ge=1, le=1000, description="Keep the last N touches of each journey.")] = None,
+    censor: Annotated[bool, Query(
+        description="Leave out journeys without a conversion that are still open (last touch "
+                    "less than the lookback before the end of the data); false counts every "
+                    "journey without a conversion as a failure (ChannelAttribution's "
+                    "convention).")] = DEFAULTS.censor,
 ) -> JourneyQuery:
     """The journey options of a request."""
-    return JourneyQuery(lookback_days, collapse_repeats, interaction, max_path_length, dates)
+    return JourneyQuery(lookback_days, collapse_repeats, interaction, max_path_length, dates,
+                        censor)
 
 
 JourneyDep = Annotated[JourneyQuery, Depends(journey_query)]

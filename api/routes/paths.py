@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSessionDep
 from touchpath.api.routes.common import JourneyDep, records
-from touchpath.api.schemas import PathRow, PathsResponse, problem_responses
+from touchpath.api.schemas import CensoringOut, PathRow, PathsResponse, problem_responses
 
 __all__ = ["router"]
 
@@ -33,8 +33,10 @@ def paths(
     """Per channel: touches, journeys, last-touch conversions, revenue and spend.
 
     Also the path table's totals (journeys, conversions on paths, the
-    ``(direct)`` baseline) and its ``limit`` most frequent paths (by journeys,
-    then conversions).
+    ``(direct)`` baseline), its ``limit`` most frequent paths (by journeys,
+    then conversions), how many non-converting journeys censoring left out
+    (``censored_journeys``; ``censor=false`` keeps them all) and ``warnings``
+    when that is most or all of them, or when there is no null at all.
     """
 
     def compute() -> PathsResponse:
@@ -46,6 +48,10 @@ def paths(
             totals=overview.totals,
             summary=records(overview.summary),
             paths=[PathRow(**r) for r in records(overview.top)],
+            censored_journeys=overview.censored_journeys,
+            warnings=list(overview.warnings),
+            censoring=CensoringOut(**{k: v for k, v in overview.censoring.to_dict().items()
+                                      if k != "warnings"}),
         )
 
     return session.cached_json("paths", {**journeys.params(), "limit": limit}, compute)

@@ -427,6 +427,7 @@
     const f = $("#journey-form");
     if (f.lookback_days.value) p.set("lookback_days", f.lookback_days.value);
     if (f.collapse_repeats.checked) p.set("collapse_repeats", "true");
+    p.set("censor", f.censor.checked ? "true" : "false");
     p.set("interaction", f.interaction.value);
     if (f.max_path_length.value) p.set("max_path_length", f.max_path_length.value);
     if (f.from.value) p.set("from", f.from.value);
@@ -463,18 +464,27 @@
   }
 
   async function loadPaths() {
+    sectionState("data", "loading");
     try {
       const p = await api(`/v1/paths?${journeyParams()}&limit=8`);
       const t = p.totals;
       const opts = p.options;
+      const c = p.censoring;
       $("#journey-summary").replaceChildren(
         el("p", {}, `Journeys: ${fmt.int(t.journeys)} · converting: ${fmt.int(t.path_conversions)}`
           + ` · non-converting: ${fmt.int(t.nulls)} · direct conversions (no touch in window):`
           + ` ${fmt.int(t.direct_conversions)} · revenue on paths: ${fmt.money(t.path_value)}`),
         el("p", { class: "muted" }, `Journey options: lookback ${opts.lookback_days} days, `
           + `${opts.collapse_repeats ? "repeats collapsed" : "repeats kept"}, ${opts.interaction} interactions, `
-          + `${opts.max_path_length ? `last ${opts.max_path_length} touches` : "full paths"}`
+          + `${opts.max_path_length ? `last ${opts.max_path_length} touches` : "full paths"}, `
+          + `${opts.censor ? "open journeys censored" : "no censoring"}`
           + `${opts.start || opts.end ? `, conversions ${opts.start || "…"} to ${opts.end || "…"}` : ""}.`),
+        el("p", { id: "censoring" }, c.censor
+          ? `Censored (still open at the end of the data, left out): ${fmt.int(c.censored_journeys)}`
+            + ` non-converting journeys · kept as non-converting: ${fmt.int(c.non_converting_journeys)}`
+          : `Censoring off: all ${fmt.int(c.non_converting_journeys)} non-converting journeys count`
+            + ` as non-converting (${fmt.int(c.open_journeys)} of them still open)`),
+        ...(p.warnings || []).map((w) => el("p", { class: "warn censoring-warning" }, `⚠ ${w}`)),
         table([
           { key: "path", label: "Most frequent paths" },
           { key: "conversions", label: "Conversions", num: true, fmt: fmt.int },
@@ -939,6 +949,7 @@
     state.defaults = d;
     $("#global-period").value = d.period;
     $("#journey-form").lookback_days.value = String(d.lookback_days);
+    $("#journey-form").censor.checked = d.censor;
     $("#attr-ci").value = String(d.ci);
     const f = $("#plan-form");
     f.objective.value = d.objective;

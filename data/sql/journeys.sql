@@ -1,6 +1,7 @@
 -- Journeys (DESIGN.md, "Journeys"), one row per journey, as the table macro
 -- tp_journeys(lookback_days, click_only, collapse_repeats, max_path_length,
---             range_start, range_end).
+--             range_start, range_end, censor), and the data's span as the scalar
+-- macros tp_data_start() and tp_data_end().
 --
 -- Per user, in time order, a conversion closes a journey made of the user's
 -- touches since the previous conversion and within the lookback window
@@ -8,10 +9,11 @@
 -- timestamp as a conversion counts before it). Several conversions at the same
 -- timestamp: the first by conversion_id takes the touches, the others have none.
 -- Touches after a user's last conversion form one non-converting journey: those
--- within the lookback window before its last touch. It is censored (left out)
--- while still open: when last touch + lookback reaches past the end of the data
--- (the latest timestamp in touchpoints and conversions), a conversion could
--- still claim it. A conversion with no touch in its window is a direct
+-- within the lookback window before its last touch. With censor it is censored
+-- (left out) while still open: when last touch + lookback reaches past the end
+-- of the data (tp_data_end(): the latest timestamp in touchpoints and
+-- conversions), a conversion could still claim it. Without censor every such
+-- journey is kept (ChannelAttribution's convention). A conversion with no touch in its window is a direct
 -- conversion: converted with an empty touch list. Touches older than the window
 -- of the conversion that follows them belong to no journey.
 --
@@ -20,17 +22,21 @@
 -- first_purchase (the user's first conversion in the data), touches
 -- (list of {ts, event_id, channel} in time order; ties between touches by
 -- event_id).
+CREATE OR REPLACE TEMP MACRO tp_data_end() AS
+    greatest((SELECT max(ts) FROM touchpoints), (SELECT max(ts) FROM conversions));
+
+CREATE OR REPLACE TEMP MACRO tp_data_start() AS
+    least((SELECT min(ts) FROM touchpoints), (SELECT min(ts) FROM conversions));
+
 CREATE OR REPLACE TEMP MACRO tp_journeys(
-    lookback_days, click_only, collapse_repeats, max_path_length, range_start, range_end
+    lookback_days, click_only, collapse_repeats, max_path_length, range_start, range_end,
+    censor
 ) AS TABLE
 WITH
 settings AS (
     SELECT
         to_days(CAST(lookback_days AS INTEGER)) AS lookback,
-        greatest(
-            (SELECT max(ts) FROM touchpoints),
-            (SELECT max(ts) FROM conversions)
-        ) AS data_end
+        tp_data_end() AS data_end
 ),
 ordered_conversions AS (
     SELECT
@@ -98,7 +104,7 @@ non_converting AS (
         FALSE AS first_purchase,
         list_filter(l.touches, lambda t: t.ts >= l.last_ts - s.lookback) AS touches
     FROM trailing_lists AS l, settings AS s
-    WHERE l.last_ts + s.lookback <= s.data_end
+    WHERE NOT censor OR l.last_ts + s.lookback <= s.data_end
 ),
 all_journeys AS (
     SELECT * FROM converting

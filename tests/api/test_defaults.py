@@ -16,8 +16,9 @@ def defaults(ro_client):
 
 def test_defaults_are_the_services(defaults):
     wanted = dataclasses.asdict(DEFAULTS)
-    for name in ("order", "lookback_days", "period", "ci", "level", "max_change", "test_budget",
-                 "scale_growth", "spend_all", "objective", "segments", "currency"):
+    for name in ("order", "lookback_days", "censor", "period", "ci", "level", "max_change",
+                 "test_budget", "scale_growth", "spend_all", "objective", "segments",
+                 "currency"):
         assert defaults[name] == wanted[name], name
     assert defaults["compare_models"] == list(DEFAULTS.compare_models)
     assert defaults["scenario_multipliers"] == list(DEFAULTS.scenario_multipliers)

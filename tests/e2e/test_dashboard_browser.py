@@ -84,6 +84,7 @@ def test_dashboard_opens_on_the_services_defaults(session, server, demo):
     assert page.input_value("#global-model") == d["model"] == "markov1"
     assert page.input_value("#global-period") == d["period"]
     assert page.input_value("#journey-form input[name=lookback_days]") == str(d["lookback_days"])
+    assert page.is_checked("#journey-form input[name=censor]") is d["censor"]
     assert page.input_value("#attr-ci") == str(d["ci"])
     checked = page.eval_on_selector_all("#attr-models input:checked",
                                         "els => els.map(e => e.value)")
@@ -259,6 +260,71 @@ def test_csv_download_is_the_roi_table(session, server, tmp_path):
         sum(r["spend"] or 0 for r in doc["rows"]))
     # the table on the page lists the same rows
     assert page.locator("#roi-table-el tbody tr").count() == len(doc["rows"])
+
+
+def _apply_journey_options(page, *, lookback: str, censor: bool) -> None:
+    """Set the lookback and the censor switch, apply, and wait for every section."""
+    page.fill("#journey-form input[name=lookback_days]", lookback)
+    page.set_checked("#journey-form input[name=censor]", censor)
+    with page.expect_response(lambda r: "/v1/paths?" in r.url
+                              and f"censor={'true' if censor else 'false'}" in r.url
+                              and f"lookback_days={lookback}" in r.url):
+        page.click("#journey-form button[type=submit]")
+    for section in SECTIONS:
+        page.wait_for_selector(f"#{section}[data-state=ready]", timeout=READY_TIMEOUT_MS)
+
+
+def test_data_section_shows_the_censored_journeys_and_the_switch_brings_them_back(
+        session, server, artifacts):
+    """The count and the warning are the API's; unchecking the switch asks censor=false."""
+    page, seen, key = session
+
+    def api_paths(lookback, censor):
+        return httpx.get(f"{server}/v1/paths", headers={"X-API-Key": key}, timeout=60, params={
+            "lookback_days": lookback, "censor": "true" if censor else "false",
+            "interaction": "all", "limit": 8}).json()
+
+    def shown():
+        return (page.inner_text("#censoring"),
+                page.eval_on_selector_all("#journey-summary .censoring-warning",
+                                          "ps => ps.map(p => p.textContent)"))
+
+    # the first view: the defaults (lookback 30, censoring on)
+    doc = api_paths(30, True)
+    text, warnings = shown()
+    c = doc["censoring"]
+    assert text == (f"Censored (still open at the end of the data, left out): "
+                    f"{c['censored_journeys']:,} non-converting journeys · kept as "
+                    f"non-converting: {c['non_converting_journeys']:,}")
+    assert c["censored_journeys"] > 0
+    assert warnings == [f"⚠ {w}" for w in doc["warnings"]]
+    try:
+        # a lookback as long as the data: every journey without a conversion is censored
+        _apply_journey_options(page, lookback="365", censor=True)
+        doc = api_paths(365, True)
+        text, warnings = shown()
+        assert doc["censoring"]["non_converting_journeys"] == 0
+        assert doc["warnings"] and warnings == [f"⚠ {w}" for w in doc["warnings"]]
+        assert warnings[0].startswith(
+            f"⚠ all {doc['censored_journeys']:,} non-converting journeys were censored")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(artifacts / "data-all-censored.png"), full_page=True,
+                        clip=page.locator("#data").bounding_box())
+        # the switch off: they come back as non-converting journeys, no warning
+        _apply_journey_options(page, lookback="365", censor=False)
+        doc = api_paths(365, False)
+        text, warnings = shown()
+        c = doc["censoring"]
+        assert text == (f"Censoring off: all {c['non_converting_journeys']:,} non-converting "
+                        f"journeys count as non-converting ({c['open_journeys']:,} of them "
+                        "still open)")
+        assert c["non_converting_journeys"] == doc["totals"]["nulls"] > 0
+        assert warnings == []
+        assert f"non-converting: {doc['totals']['nulls']:,.0f}" in page.inner_text(
+            "#journey-summary")
+    finally:
+        _apply_journey_options(page, lookback="30", censor=True)
+    assert seen["page_errors"] == [] and seen["http_errors"] == []
 
 
 def test_report_opens_offline_and_shows_every_chart(browser, demo, tmp_path, artifacts):
