@@ -270,7 +270,7 @@ class IngestResponse(BaseModel):
 
     table: IngestTable
     source: str = Field(description="The uploaded file name.")
-    format: Literal["csv", "parquet"]
+    format: Literal["csv", "parquet", "ga4"]
     rows_in_file: int = Field(ge=0)
     rows_inserted: int = Field(
         ge=0, description="New rows over all tables (channels: new or changed).")

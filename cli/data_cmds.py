@@ -59,6 +59,13 @@ def version() -> None:
     print(_version("touchpath"))
 
 
+class FormatChoice(StrEnum):
+    """How ``touchpath ingest`` reads its file."""
+
+    auto = "auto"
+    ga4 = "ga4"
+
+
 class TableChoice(StrEnum):
     """Warehouse tables a file can be loaded into, or ``events`` (touches and conversions)."""
 
@@ -81,10 +88,16 @@ DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(help="CSV or Parquet file (.parquet/.pq).")],
-    table: Annotated[TableChoice, typer.Option(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file (.parquet/.pq), or a GA4 "
+                                              "export with --format ga4.")],
+    table: Annotated[TableChoice | None, typer.Option(
         "--table", "-t", help="Target table, or events: one file of touches and conversions "
-                              "split into touchpoints and conversions.")],
+                              "split into touchpoints and conversions (required, except "
+                              "with --format ga4: events).")] = None,
+    file_format: Annotated[FormatChoice, typer.Option(
+        "--format", help="auto: CSV or Parquet by the file name; ga4: a GA4 BigQuery export "
+                         "(newline-delimited JSON, gzip or not, or Parquet) read as events.")
+    ] = FormatChoice.auto,
     db: DbOption = Path("touchpath.duckdb"),
     max_problems: Annotated[int, typer.Option(min=1, help="Problems to list.")] = 20,
     column_map: Annotated[list[str] | None, typer.Option(
@@ -116,6 +129,15 @@ def ingest(
         parse_conversion_events,
     )
 
+    if file_format is FormatChoice.ga4:
+        if table not in (None, TableChoice.events):
+            raise typer.BadParameter("--format ga4 loads the events table", param_hint="--table")
+        if column_map:
+            raise typer.BadParameter("--format ga4 reads the export's own fields; no --map",
+                                     param_hint="--map")
+        table = TableChoice.events
+    elif table is None:
+        raise typer.BadParameter("name the table the file goes to", param_hint="--table")
     try:
         mapping = parse_column_map(column_map or [], table.value)
     except ColumnMapError as err:
@@ -138,7 +160,7 @@ def ingest(
         with Warehouse.open(db) as wh:
             report = wh.ingest(table.value, file, max_problems=max_problems,  # type: ignore[arg-type]
                                column_map=mapping, conversion_events=events,
-                               channel_rules=rules)
+                               channel_rules=rules, format=file_format.value)
     except IngestError as err:
         errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

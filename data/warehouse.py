@@ -714,7 +714,8 @@ class Warehouse:
     def ingest(self, table: IngestTable, source: str | os.PathLike[str] | pd.DataFrame, *,
                max_problems: int = 20, column_map: Mapping[str, str] | None = None,
                conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS,
-               channel_rules: ChannelRules | None = None) -> IngestReport:
+               channel_rules: ChannelRules | None = None,
+               format: Literal["auto", "ga4"] = "auto") -> IngestReport:
         """Validate and load one file (CSV or Parquet) or DataFrame into ``table``.
 
         Parameters
@@ -751,6 +752,12 @@ class Warehouse:
             :meth:`~touchpath.data.channel_rules.ChannelRules.default`.
             Touches no rule matches get ``(other)``, counted in
             :attr:`IngestReport.other_channel`.
+        format : {"auto", "ga4"}, default "auto"
+            ``ga4``: ``source`` is a GA4 BigQuery export (newline-delimited
+            JSON, gzip or not, or Parquet) read by
+            :func:`touchpath.data.ga4.register_ga4_source` as an ``events``
+            file (``table`` must be ``events``; no ``column_map``); problems
+            name the export's records.
 
         Returns
         -------
@@ -790,6 +797,12 @@ class Warehouse:
             raise ValueError(f"max_problems must be at least 1, got {max_problems}")
         mapping = check_column_map(table, column_map)
         events = parse_conversion_events(conversion_events)
+        if format not in ("auto", "ga4"):
+            raise ValueError(f"unknown format {format!r}; expected 'auto' or 'ga4'")
+        if format == "ga4" and (table != "events" or mapping
+                                or isinstance(source, pd.DataFrame)):
+            raise ValueError("format 'ga4' reads a GA4 export file as the events table,"
+                             " with no column map")
         if self.read_only:
             raise RuntimeError(f"warehouse {self.path!r} is open read-only")
         if channel_rules is None:
@@ -800,7 +813,7 @@ class Warehouse:
         cur = self.cursor()
         try:
             return self._ingest(cur, table, source, label, max_problems, mapping, events,
-                                channel_rules)
+                                channel_rules, format)
         finally:
             cur.close()
 
@@ -808,21 +821,25 @@ class Warehouse:
                 source: str | os.PathLike[str] | pd.DataFrame, label: str,
                 max_problems: int, column_map: Mapping[str, str] | None = None,
                 conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS,
-                channel_rules: ChannelRules | None = None) -> IngestReport:
+                channel_rules: ChannelRules | None = None,
+                format: str = "auto") -> IngestReport:
         """Ingest on ``cur``; loaded or refused, nothing the ingest made stays on it."""
         try:
             return self._check_and_load(cur, table, source, label, max_problems,
                                         dict(column_map or {}), tuple(conversion_events),
-                                        channel_rules)
+                                        channel_rules, format)
         finally:
-            _drop_ingest_objects(cur, registered=isinstance(source, pd.DataFrame))
+            _drop_ingest_objects(cur, registered=isinstance(source, pd.DataFrame),
+                                 ga4=format == "ga4")
 
     def _check_and_load(self, cur: duckdb.DuckDBPyConnection, table: str,
                         source: str | os.PathLike[str] | pd.DataFrame, label: str,
                         max_problems: int, column_map: dict[str, str],
                         conversion_events: tuple[str, ...],
-                        channel_rules: ChannelRules | None) -> IngestReport:
+                        channel_rules: ChannelRules | None,
+                        format: str = "auto") -> IngestReport:
         is_frame = isinstance(source, pd.DataFrame)
+        ga4 = format == "ga4"
         start, end = self.ts_window
         cur.execute(load_sql("ingest_settings"), {
             "path": None if is_frame else str(source),
@@ -831,8 +848,14 @@ class Warehouse:
             "path_sep": PATH_SEP,
             "sep_mark": separator_mark(),
         })
-        header = _register_source(cur, table, source, label)
-        is_csv = not is_frame and not _is_parquet(source)
+        if ga4:
+            from touchpath.data.ga4 import register_ga4_source
+
+            header = register_ga4_source(cur, source, label,  # type: ignore[arg-type]
+                                         max_problems=max_problems)
+        else:
+            header = _register_source(cur, table, source, label)
+        is_csv = not is_frame and not ga4 and not _is_parquet(source)
         required, optional = REQUIRED_COLUMNS[table], OPTIONAL_COLUMNS[table]
         known = required + optional
         found = ", ".join(header) or "nothing"
@@ -864,7 +887,7 @@ class Warehouse:
                               " (name yours with --map channel=COLUMN)")
             raise IngestError([problem], 1, label)
         used = set(sources.values())
-        ignored = [c for c in header if c not in used]
+        ignored = [c for c in header if c not in used and not (ga4 and c == "ga_row")]
         id_column = _ID_COLUMN.get(table)
         derived = id_column is not None and id_column not in sources
         cur.execute(load_sql("ingest_shape"), {
@@ -873,7 +896,8 @@ class Warehouse:
             "view_events": list(VIEW_EVENTS),
         })
         cur.execute(load_sql("ingest_macros"))
-        relation = _source_relation(cur, known, header, sources)
+        relation = _source_relation(cur, known, header, sources,
+                                    record="ga_row" if ga4 else None)
         other: tuple[OtherTraffic, ...] = ()
         if derive_channel:
             if channel_rules is None:
@@ -1093,8 +1117,13 @@ def _misfit_records(cur: duckdb.DuckDBPyConnection, n_columns: int,
     return problems, int(report[0][4])
 
 
-def _drop_ingest_objects(cur: duckdb.DuckDBPyConnection, *, registered: bool) -> None:
+def _drop_ingest_objects(cur: duckdb.DuckDBPyConnection, *, registered: bool,
+                         ga4: bool = False) -> None:
     """Drop the views, tables, macros and settings of an ingest (``ingest_cleanup.sql``)."""
+    if ga4:
+        from touchpath.data.ga4 import drop_ga4_objects
+
+        drop_ga4_objects(cur)
     from touchpath.data.channel_rules import ChannelRules
 
     ChannelRules.drop(cur)
@@ -1194,6 +1223,8 @@ def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
     cur.execute("SET SESSION preserve_insertion_order = true")
     try:
         cur.execute(load_sql("stage_rows"))
+        if table == "events":
+            cur.execute(load_sql("stage_rows_records"))
         _create_staged(cur, table, derived)
         cur.execute("CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _staged")
         cur.execute(load_sql("row_problems"))
@@ -1251,11 +1282,14 @@ def _mapped_sources(known: tuple[str, ...], header: dict[str, str],
 
 
 def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
-                     header: dict[str, str], sources: Mapping[str, str]) -> duckdb.DuckDBPyRelation:
+                     header: dict[str, str], sources: Mapping[str, str],
+                     record: str | None = None) -> duckdb.DuckDBPyRelation:
     """The rows of ``_raw`` with our column names: every known column as text.
 
     Absent columns are NULL; ``channel_key`` (NULL here) is the channel's
-    stand-in in derived ids when channels are derived. A ``ts`` column the source already types as a
+    stand-in in derived ids when channels are derived; ``_record`` is the
+    source's own record number when it has one (``record``, a GA4 export's
+    ``ga_row``), which problems then name. A ``ts`` column the source already types as a
     timestamp (Parquet, DataFrame) is passed through as ``ts_native`` (naive
     timestamps are UTC) instead of being printed and parsed again. The file's
     column names are used only as DuckDB column expressions, never as SQL text.
@@ -1278,6 +1312,9 @@ def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
             else:
                 exprs.append(duckdb.ColumnExpression(src).cast(stamp).alias("ts_native"))
     exprs.append(duckdb.ConstantExpression(None).cast(text).alias("channel_key"))
+    number = duckdb.sqltype("BIGINT")
+    exprs.append((duckdb.ColumnExpression(record).cast(number) if record is not None
+                  else duckdb.ConstantExpression(None).cast(number)).alias("_record"))
     return cur.sql("SELECT * FROM _raw").select(*exprs)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -98,7 +98,7 @@ def _without_path(problem: Any, tmp: str, target: str, name: str) -> Any:
 
 def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
                  column_map: dict[str, str], conversion_events: tuple[str, ...],
-                 rules: ChannelRules) -> IngestResponse:
+                 rules: ChannelRules, file_format: str = "auto") -> IngestResponse:
     """Stage the upload in a temp folder (limits checked) and ingest it under the data lock."""
     from touchpath.data.warehouse import IngestError
 
@@ -109,8 +109,10 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
     kind = detect(head, name)
     fmt = "parquet" if kind == "parquet" else "csv"
     with tempfile.TemporaryDirectory(prefix=upload_dir_prefix()) as tmp:
-        # gzip is decompressed while staging: the warehouse reads a plain CSV.
-        target = os.path.join(tmp, "upload." + fmt)
+        # gzip is decompressed while staging: the warehouse reads a plain CSV
+        # (a GA4 export: plain newline-delimited JSON).
+        suffix = "json" if file_format == "ga4" and fmt == "csv" else fmt
+        target = os.path.join(tmp, "upload." + suffix)
         try:
             stage_upload(src, target, kind, state.settings.max_upload_bytes, name)
         except IngestError as exc:
@@ -122,7 +124,8 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
                 report = view.ingest(table, target,  # type: ignore[arg-type]
                                      column_map=column_map,
                                      conversion_events=conversion_events,
-                                     channel_rules=rules)
+                                     channel_rules=rules,
+                                     format=file_format)  # type: ignore[arg-type]
                 version = int(view.data_version)
             except IngestError as exc:
                 # Name the client's file, never the server's temp path.
@@ -135,7 +138,7 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
     return IngestResponse(
         table=table,  # type: ignore[arg-type]
         source=name,
-        format=fmt,
+        format="ga4" if file_format == "ga4" else fmt,  # type: ignore[arg-type]
         rows_in_file=report.rows_in_file,
         rows_inserted=report.rows_inserted,
         rows_skipped_existing=report.rows_skipped_existing,
@@ -199,6 +202,10 @@ async def ingest(
     conversion_events: Annotated[str | None, Query(
         description="events: event names that are conversions, comma-separated, any case "
                     "(default purchase,conversion,order).")] = None,
+    file_format: Annotated[Literal["auto", "ga4"], Query(
+        alias="format", description="auto: CSV or Parquet; ga4: a GA4 BigQuery export "
+                                    "(newline-delimited JSON, gzip or not, or Parquet), "
+                                    "for the events table only.")] = "auto",
 ) -> IngestResponse:
     """Validate and load one file, all or nothing (needs a ``write`` key).
 
@@ -233,6 +240,9 @@ async def ingest(
                   else parse_conversion_events(conversion_events))
     except ValueError as exc:  # a ColumnMapError or a bad conversion event name
         raise InvalidParameter(str(exc)) from None
+    if file_format == "ga4" and (table != "events" or mapping):
+        raise InvalidParameter("format=ga4 reads a GA4 export into the events table, with no "
+                               "map")
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise HTTPException(status_code=422,
@@ -247,6 +257,6 @@ async def ingest(
         rules = await _channel_rules(form.get("channel_rules"))
         name = _safe_name(upload.filename)
         return await run_in_threadpool(_ingest_file, state, table, upload, name, mapping,
-                                       events, rules)
+                                       events, rules, file_format)
     finally:
         await form.close()

@@ -23,7 +23,7 @@ parsed AS (
         tp_money(cost) AS p_cost,
         tp_money(value) AS p_value,
         event_id, user_id, ts, ts_native, event, channel, interaction, cost, value,
-        channel_key
+        channel_key, _record
     FROM _source
 ),
 bound AS (
@@ -77,6 +77,7 @@ checked AS (
 )
 SELECT
     target AS _target,
+    _record,
     CASE
         WHEN NOT getvariable('tp_shape').derive_ids THEN p_event_id
         WHEN target = 'conversions'

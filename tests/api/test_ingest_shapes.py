@@ -112,3 +112,24 @@ def test_channel_rules_that_do_not_parse_are_422(client, write_h):
     assert r.status_code == 422
     assert "channel_rules: rule 1" in r.json()["detail"]
     assert client.get("/v1/health").json()["counts"] == COUNTS_A
+
+
+GA4 = Path(__file__).parents[1] / "data" / "fixtures" / "ga4"
+
+
+def test_a_ga4_export_loads_as_events(client, write_h):
+    # 5 sessions (touches) and 2 purchases, T-1001 129.99 and T-1002 45 (fixture README)
+    for name in ("events.json", "events.json.gz", "events.parquet"):
+        r = client.post("/v1/ingest/events", params={"format": "ga4"}, headers=write_h,
+                        files={"file": (name, (GA4 / name).read_bytes(),
+                                        "application/octet-stream")})
+        assert r.status_code == 200, r.text
+        assert r.json()["format"] == "ga4"
+        assert [(t["table"], t["rows"]) for t in r.json()["tables"]] == [
+            ("touchpoints", 5), ("conversions", 2)]
+    counts = client.get("/v1/health").json()["counts"]
+    assert counts["conversions"] == COUNTS_A["conversions"] + 2
+    r = client.post("/v1/ingest/touchpoints", params={"format": "ga4"}, headers=write_h,
+                    files={"file": ("e.json", (GA4 / "events.json").read_bytes(),
+                                    "application/json")})
+    assert r.status_code == 422

@@ -6,6 +6,7 @@ impressions (c2's two identical) and 2 conversions, c1 worth 4.5 and c3 12.25.
 
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -143,3 +144,23 @@ def test_a_rules_file_that_does_not_parse_is_refused(tmp_path):
     assert res.exit_code == 1
     assert "bad.toml: rule 1 (channel 'X'): source: not a valid regular expression" in res.output
     assert "Traceback" not in res.output and not db.exists()
+
+
+GA4 = Path(__file__).parents[1] / "data" / "fixtures" / "ga4"
+
+
+def test_format_ga4_loads_sessions_and_purchases(tmp_path):
+    db = tmp_path / "wh.duckdb"
+    res = runner.invoke(app, ["ingest", str(GA4 / "events.json"), "--format", "ga4",
+                              "--db", str(db)], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    # the fixture README: 5 sessions, purchases T-1001 (129.99) and T-1002 (45)
+    assert stored(db, "SELECT conversion_id, value FROM conversions ORDER BY 1") == [
+        ("T-1001", Decimal("129.99")), ("T-1002", Decimal("45"))]
+    assert stored(db, "SELECT count(*) FROM touchpoints") == [(5,)]
+    res = runner.invoke(app, ["ingest", str(GA4 / "events.parquet"), "--format", "ga4",
+                              "--db", str(db)], terminal_width=200)
+    assert res.exit_code == 0 and "5 rows: 0 inserted, 5 already stored" in res.output
+    res = runner.invoke(app, ["ingest", str(GA4 / "events.json"), "--format", "ga4",
+                              "--table", "spend", "--db", str(db)])
+    assert res.exit_code == 2

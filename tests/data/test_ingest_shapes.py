@@ -8,6 +8,7 @@ import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -418,3 +419,36 @@ def test_rows_keep_their_numbers_when_channels_are_derived(wh, write_csv):
     bad[5][1] = "not a time"
     err = refused(wh, "events", write_csv("t.csv", bad))
     assert [(p.row, p.column) for p in err.problems] == [(5, "ts")]
+
+
+# ------------------------------------------------------------------------ GA4
+GA4 = Path(__file__).parent / "fixtures" / "ga4"
+
+
+def test_a_ga4_export_is_ingested_as_events_in_every_export_form(wh):
+    # fixture README: 5 sessions (touches), purchases T-1001 129.99 and T-1002 45
+    first = wh.ingest("events", GA4 / "events.json", format="ga4")
+    assert first.loads == (TableLoad("touchpoints", 5, 5, 0), TableLoad("conversions", 2, 2, 0))
+    assert first.channel_rules == "built-in defaults" and first.ignored_columns == []
+    for name in ("events_numbers.json", "events.json.gz", "events.parquet"):
+        report = wh.ingest("events", GA4 / name, format="ga4")
+        assert report.rows_inserted == 0 and report.rows_skipped_existing == 7, name
+    assert rows(wh, "SELECT conversion_id, value FROM conversions ORDER BY 1") == [
+        ("T-1001", Decimal("129.99")), ("T-1002", Decimal("45"))]
+
+
+def test_a_ga4_row_problem_names_the_exports_record(wh, tmp_path):
+    records = [json.loads(line) for line in (GA4 / "events.json").read_text().splitlines()]
+    records[12]["event_timestamp"] = "315532800000000"  # record 13: 1980-01-01, before 1990
+    path = tmp_path / "events.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    err = refused(wh, "events", path, format="ga4")
+    assert [(p.row, p.column) for p in err.problems] == [(13, "ts")]
+    assert "is outside 1990-01-01 .. 2100-01-01" in err.problems[0].reason
+
+
+def test_format_ga4_is_for_the_events_table_only(wh):
+    with pytest.raises(ValueError, match="format 'ga4'"):
+        wh.ingest("touchpoints", GA4 / "events.json", format="ga4")
+    with pytest.raises(ValueError, match="format 'ga4'"):
+        wh.ingest("events", GA4 / "events.json", format="ga4", column_map={"ts": "x"})
