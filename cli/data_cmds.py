@@ -147,6 +147,7 @@ def ingest(
                   else parse_conversion_events(conversion_events))
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--conversion-events") from None
+    # Deferred with the warehouse: the numerical stack loads when a command runs.
     from touchpath.data.channel_rules import ChannelRules, ChannelRulesError
 
     console, errors = output_console(), Console(stderr=True)

@@ -117,6 +117,7 @@ from touchpath.data.paths import PATH_SEP, separator_mark
 from touchpath.errors import TouchpathError
 
 if TYPE_CHECKING:
+    # Annotations only: touchpath.data.channel_rules imports this module.
     from touchpath.data.channel_rules import ChannelRules
 
 __all__ = [
@@ -806,6 +807,7 @@ class Warehouse:
         if self.read_only:
             raise RuntimeError(f"warehouse {self.path!r} is open read-only")
         if channel_rules is None:
+            # Deferred: touchpath.data.channel_rules imports this module (a cycle).
             from touchpath.data.channel_rules import ChannelRules
 
             channel_rules = ChannelRules.default()
@@ -849,6 +851,7 @@ class Warehouse:
             "sep_mark": separator_mark(),
         })
         if ga4:
+            # Deferred: touchpath.data.ga4 imports this module (a cycle).
             from touchpath.data.ga4 import register_ga4_source
 
             header = register_ga4_source(cur, source, label,  # type: ignore[arg-type]
@@ -901,6 +904,7 @@ class Warehouse:
         other: tuple[OtherTraffic, ...] = ()
         if derive_channel:
             if channel_rules is None:
+                # Deferred: touchpath.data.channel_rules imports this module (a cycle).
                 from touchpath.data.channel_rules import ChannelRules
 
                 channel_rules = ChannelRules.default()
@@ -1121,9 +1125,11 @@ def _drop_ingest_objects(cur: duckdb.DuckDBPyConnection, *, registered: bool,
                          ga4: bool = False) -> None:
     """Drop the views, tables, macros and settings of an ingest (``ingest_cleanup.sql``)."""
     if ga4:
+        # Deferred: touchpath.data.ga4 imports this module (a cycle).
         from touchpath.data.ga4 import drop_ga4_objects
 
         drop_ga4_objects(cur)
+    # Deferred: touchpath.data.channel_rules imports this module (a cycle).
     from touchpath.data.channel_rules import ChannelRules
 
     ChannelRules.drop(cur)
@@ -1188,6 +1194,7 @@ def _derive_channels(cur: duckdb.DuckDBPyConnection, table: str,
     the rows in file order. Returns the touches left ``(other)``, by source
     and medium, largest first.
     """
+    # Deferred: touchpath.data.channel_rules imports this module (a cycle).
     from touchpath.data.channel_rules import OTHER_CHANNEL
 
     cur.register("_source_mapped", relation)

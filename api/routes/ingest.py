@@ -167,6 +167,7 @@ async def _channel_rules(field: UploadFile | str | None) -> ChannelRules:
     Absent: the built-in rules. A rules text that does not parse is a
     :class:`~touchpath.data.channel_rules.ChannelRulesError` (422, its message).
     """
+    # Deferred like the warehouse's: the app starts without the numerical stack.
     from touchpath.data.channel_rules import ChannelRules
 
     if field is None:
