@@ -38,7 +38,9 @@ __all__ = [
     "GroupLimitIn",
     "HealthResponse",
     "IngestProblemOut",
+    "IngestOtherTraffic",
     "IngestResponse",
+    "IngestTableLoad",
     "IsoDate",
     "JourneyOptionsOut",
     "LifecycleResponse",
@@ -72,6 +74,8 @@ Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Table = Literal["touchpoints", "conversions", "spend", "channels"]
+#: What ``POST /v1/ingest/{table}`` loads: a table, or ``events`` (touches and conversions).
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events"]
 
 #: ISO 8601 day text, optionally a datetime (checked further by pydantic: midnight only).
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")
@@ -235,22 +239,55 @@ class DefaultsResponse(BaseModel):
 
 
 # ---------------------------------------------------------------------- ingest
+class IngestTableLoad(BaseModel):
+    """What an accepted file did to one warehouse table."""
+
+    table: Table
+    rows: int = Field(ge=0, description="Rows of the file that went to this table.")
+    rows_inserted: int = Field(ge=0)
+    rows_skipped_existing: int = Field(ge=0)
+
+
+class IngestOtherTraffic(BaseModel):
+    """Touches of one source and medium that no channel rule matched (channel ``(other)``)."""
+
+    source: str | None
+    medium: str | None
+    rows: int = Field(ge=0)
+
+
 class IngestResponse(BaseModel):
     """What an accepted file did to the warehouse."""
 
     model_config = _examples({
         "table": "touchpoints", "source": "touchpoints.csv", "format": "csv",
         "rows_in_file": 1000, "rows_inserted": 990, "rows_skipped_existing": 10,
+        "tables": [{"table": "touchpoints", "rows": 1000, "rows_inserted": 990,
+                    "rows_skipped_existing": 10}],
+        "derived_ids": False, "column_map": {}, "channel_rules": None, "other_channel": [],
         "new_channels": ["kol"], "ignored_columns": [], "data_version": 4,
     })
 
-    table: Table
+    table: IngestTable
     source: str = Field(description="The uploaded file name.")
-    format: Literal["csv", "parquet"]
+    format: Literal["csv", "parquet", "ga4"]
     rows_in_file: int = Field(ge=0)
-    rows_inserted: int = Field(ge=0, description="New rows (channels: new or changed).")
+    rows_inserted: int = Field(
+        ge=0, description="New rows over all tables (channels: new or changed).")
     rows_skipped_existing: int = Field(
         ge=0, description="Rows already stored with the same values (re-ingest is a no-op).")
+    tables: list[IngestTableLoad] = Field(
+        description="Per warehouse table the file went to (an events file: touchpoints and "
+                    "conversions); their rows add up to rows_in_file.")
+    derived_ids: bool = Field(
+        description="The file had no id column: ids were derived from each row's content.")
+    column_map: dict[str, str] = Field(description="The mapping applied, ours to the file's.")
+    channel_rules: str | None = Field(
+        default=None, description="Where the rules that derived the channels came from "
+                                  "(null: the file had a channel column).")
+    other_channel: list[IngestOtherTraffic] = Field(
+        default_factory=list, description="Touches no channel rule matched (channel "
+                                          "'(other)'), by source and medium, largest first.")
     new_channels: list[str] = Field(description="Channels first seen in this file.")
     ignored_columns: list[str] = Field(description="Input columns not used.")
     data_version: int = Field(description="Data version after the ingest.")

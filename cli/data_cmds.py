@@ -59,13 +59,21 @@ def version() -> None:
     print(_version("touchpath"))
 
 
+class FormatChoice(StrEnum):
+    """How ``touchpath ingest`` reads its file."""
+
+    auto = "auto"
+    ga4 = "ga4"
+
+
 class TableChoice(StrEnum):
-    """Warehouse tables a file can be loaded into."""
+    """Warehouse tables a file can be loaded into, or ``events`` (touches and conversions)."""
 
     touchpoints = "touchpoints"
     conversions = "conversions"
     spend = "spend"
     channels = "channels"
+    events = "events"
 
 
 class InteractionChoice(StrEnum):
@@ -80,19 +88,80 @@ DbOption = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.")]
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(help="CSV or Parquet file (.parquet/.pq).")],
-    table: Annotated[TableChoice, typer.Option("--table", "-t", help="Target table.")],
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file (.parquet/.pq), or a GA4 "
+                                              "export with --format ga4.")],
+    table: Annotated[TableChoice | None, typer.Option(
+        "--table", "-t", help="Target table, or events: one file of touches and conversions "
+                              "split into touchpoints and conversions (required, except "
+                              "with --format ga4: events).")] = None,
+    file_format: Annotated[FormatChoice, typer.Option(
+        "--format", help="auto: CSV or Parquet by the file name; ga4: a GA4 BigQuery export "
+                         "(newline-delimited JSON, gzip or not, or Parquet) read as events.")
+    ] = FormatChoice.auto,
     db: DbOption = Path("touchpath.duckdb"),
     max_problems: Annotated[int, typer.Option(min=1, help="Problems to list.")] = 20,
+    column_map: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="OURS=THEIRS",
+        help="Read our column OURS from the file's column THEIRS, e.g. --map "
+             "user_id=customer_id (repeatable).")] = None,
+    conversion_events: Annotated[str | None, typer.Option(
+        "--conversion-events", metavar="NAMES",
+        help="events table: event names that are conversions, comma-separated, any case "
+             "[default: purchase,conversion,order].")] = None,
+    channel_rules: Annotated[Path | None, typer.Option(
+        "--channel-rules", metavar="RULES.TOML",
+        help="Channel rules for a touchpoints or events file without a channel column "
+             "(derived from source, medium, campaign, referrer) [default: the built-in "
+             "rules].")] = None,
 ) -> None:
-    """Validate a file and load it into the warehouse, all or nothing."""
+    """Validate a file and load it into the warehouse, all or nothing.
+
+    A file without ids (event_id, conversion_id) gets ids derived from each row's
+    content: loading the same file again is a no-op.
+    """
     # Deferred: the numerical stack loads when a command runs, not for --help.
-    from touchpath.data.warehouse import IngestError, Warehouse
+    from touchpath.data.warehouse import (
+        DEFAULT_CONVERSION_EVENTS,
+        ColumnMapError,
+        IngestError,
+        Warehouse,
+        parse_column_map,
+        parse_conversion_events,
+    )
+
+    if file_format is FormatChoice.ga4:
+        if table not in (None, TableChoice.events):
+            raise typer.BadParameter("--format ga4 loads the events table", param_hint="--table")
+        if column_map:
+            raise typer.BadParameter("--format ga4 reads the export's own fields; no --map",
+                                     param_hint="--map")
+        table = TableChoice.events
+    elif table is None:
+        raise typer.BadParameter("name the table the file goes to", param_hint="--table")
+    try:
+        mapping = parse_column_map(column_map or [], table.value)
+    except ColumnMapError as err:
+        raise typer.BadParameter(str(err), param_hint="--map") from None
+    try:
+        events = (DEFAULT_CONVERSION_EVENTS if conversion_events is None
+                  else parse_conversion_events(conversion_events))
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--conversion-events") from None
+    # Deferred with the warehouse: the numerical stack loads when a command runs.
+    from touchpath.data.channel_rules import ChannelRules, ChannelRulesError
 
     console, errors = output_console(), Console(stderr=True)
     try:
+        rules = ChannelRules.default() if channel_rules is None else ChannelRules.load(
+            channel_rules)
+    except ChannelRulesError as err:
+        errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    try:
         with Warehouse.open(db) as wh:
-            report = wh.ingest(table.value, file, max_problems=max_problems)
+            report = wh.ingest(table.value, file, max_problems=max_problems,  # type: ignore[arg-type]
+                               column_map=mapping, conversion_events=events,
+                               channel_rules=rules, format=file_format.value)
     except IngestError as err:
         errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -105,6 +174,19 @@ def ingest(
     out.add_row("rows in file", f"{report.rows_in_file:,}")
     out.add_row("rows inserted", f"{report.rows_inserted:,}")
     out.add_row("already stored (skipped)", f"{report.rows_skipped_existing:,}")
+    if len(report.loads) > 1:
+        for load in report.loads:
+            out.add_row(f"-> {load.table}", f"{load.rows:,} rows: {load.rows_inserted:,} inserted,"
+                                            f" {load.rows_skipped_existing:,} already stored")
+    if report.derived_ids:
+        out.add_row("ids", "derived from row content")
+    if report.column_map:
+        out.add_row("column map", ", ".join(f"{k}={v}" for k, v in report.column_map.items()))
+    if report.channel_rules is not None:
+        out.add_row("channels", f"derived by channel rules ({report.channel_rules})")
+        out.add_row("(other) channel", "; ".join(
+            f"{o.source or '(none)'} / {o.medium or '(none)'}: {o.rows:,} rows"
+            for o in report.other_channel) or "-")
     out.add_row("new channels", ", ".join(report.new_channels) or "-")
     out.add_row("ignored columns", ", ".join(report.ignored_columns) or "-")
     console.print(out)

@@ -30,8 +30,21 @@ Conventions
   exactly midnight). Spend reported per week or month must be given per day.
 - Optional input columns may be absent: ``campaign`` (NULL), ``interaction``
   (``click``; stored lower-case), ``cost`` (NULL), ``kind`` (``purchase``),
-  ``group_name`` and ``launched_on`` (NULL). Other columns are not used and
-  are listed in :attr:`IngestReport.ignored_columns`.
+  ``group_name`` and ``launched_on`` (NULL), and the ids ``event_id`` and
+  ``conversion_id`` (derived from each row's content, see
+  :meth:`Warehouse.ingest`). Other columns are not used and are listed in
+  :attr:`IngestReport.ignored_columns`.
+- A file may name the columns its own way: ``column_map`` (``--map OURS=THEIRS``)
+  says which of its columns holds which of ours; problems then name the
+  file's column.
+- An ``events`` file holds touches and conversions in one table (``user_id,
+  ts, event, channel`` and optional columns); its rows are split by event
+  name into ``touchpoints`` and ``conversions`` and both load in one
+  transaction (:meth:`Warehouse.ingest`).
+- A ``touchpoints`` or ``events`` file without ``channel`` gets each touch's
+  channel from its ``source``, ``medium``, ``campaign`` and ``referrer`` by
+  channel rules (:mod:`touchpath.data.channel_rules`; ``(other)`` when no rule
+  matches, counted in :attr:`IngestReport.other_channel`).
 - ``interaction`` is ``click`` or ``view`` (any case, stored lower-case; blank
   means ``click``). Any other value refuses the row like any validation
   failure ("unknown interaction (expected click or view)"): the click-only
@@ -88,14 +101,14 @@ import copy
 import gzip
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -103,44 +116,89 @@ import pandas as pd
 from touchpath.data.paths import PATH_SEP, separator_mark
 from touchpath.errors import TouchpathError
 
+if TYPE_CHECKING:
+    # Annotations only: touchpath.data.channel_rules imports this module.
+    from touchpath.data.channel_rules import ChannelRules
+
 __all__ = [
+    "CHANNEL_INPUTS",
+    "DEFAULT_CONVERSION_EVENTS",
     "DEFAULT_TS_WINDOW",
+    "INGEST_TABLES",
+    "IngestTable",
+    "VIEW_EVENTS",
+    "ColumnMapError",
     "IngestError",
     "IngestProblem",
     "IngestReport",
     "NotADemoWarehouseError",
     "OPTIONAL_COLUMNS",
+    "OtherTraffic",
     "REQUIRED_COLUMNS",
     "TABLES",
+    "TableLoad",
     "TableName",
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseError",
     "bump_data_version",
+    "check_column_map",
     "load_sql",
+    "parse_column_map",
+    "parse_conversion_events",
 ]
 
 TableName = Literal["touchpoints", "conversions", "spend", "channels"]
+
+#: What :meth:`Warehouse.ingest` loads: a warehouse table, or ``events``, one file
+#: of touches and conversions split into ``touchpoints`` and ``conversions``.
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events"]
 
 #: The warehouse tables, in load order (channels first lets a channels file set
 #: statuses before touchpoints register unknown channels).
 TABLES: tuple[TableName, ...] = ("channels", "touchpoints", "conversions", "spend")
 
-#: Required input columns per table.
+#: Required input columns per input shape (a warehouse table or ``events``).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "touchpoints": ("event_id", "user_id", "ts", "channel"),
-    "conversions": ("conversion_id", "user_id", "ts", "value"),
+    "touchpoints": ("user_id", "ts"),
+    "conversions": ("user_id", "ts", "value"),
     "spend": ("channel", "day", "amount"),
     "channels": ("channel", "status"),
+    "events": ("user_id", "ts", "event"),
 }
 
-#: Optional input columns per table (may be absent from the file).
+#: Optional input columns per input shape (may be absent from the file). Without
+#: its id column (``event_id``, ``conversion_id``) a file gets derived ids.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "touchpoints": ("campaign", "interaction", "cost"),
-    "conversions": ("kind",),
+    "touchpoints": ("channel", "event_id", "campaign", "interaction", "cost", "source",
+                    "medium", "referrer"),
+    "conversions": ("conversion_id", "kind"),
     "spend": (),
     "channels": ("group_name", "launched_on"),
+    "events": ("channel", "value", "campaign", "cost", "event_id", "source", "medium",
+               "referrer", "interaction"),
 }
+
+#: The columns a missing ``channel`` is derived from by channel rules
+#: (:mod:`touchpath.data.channel_rules`), for the shapes that have touches.
+CHANNEL_INPUTS: tuple[str, ...] = ("source", "medium", "campaign", "referrer")
+
+#: The input shapes :meth:`Warehouse.ingest` takes.
+INGEST_TABLES: tuple[str, ...] = (*TABLES, "events")
+
+#: The id column of a shape: derived from the row's content when the file has none.
+_ID_COLUMN: dict[str, str] = {
+    "touchpoints": "event_id", "conversions": "conversion_id", "events": "event_id"}
+
+#: Event names (trimmed, any case) an ``events`` file's conversions have by default.
+DEFAULT_CONVERSION_EVENTS: tuple[str, ...] = ("purchase", "conversion", "order")
+
+#: Event names (trimmed, any case) of an ``events`` file that are view-through
+#: touches (interaction ``view``: an ad seen, not visited). Every other touch
+#: event is a ``click``, page and product views (``page_view``,
+#: ``view_item``, ``screen_view``) included: those are visits the user made.
+VIEW_EVENTS: tuple[str, ...] = (
+    "impression", "impressions", "ad_impression", "view", "views", "ad_view", "view_through")
 
 #: The time window ingest accepts unless a :class:`Warehouse` is given another:
 #: timestamps and dates from the first day (included) up to the second
@@ -289,6 +347,55 @@ class IngestError(TouchpathError, ValueError):
         return "\n".join(lines)
 
 
+class ColumnMapError(TouchpathError, ValueError):
+    """A column mapping that cannot apply to the table, whatever the file holds.
+
+    Raised before any file is read: a mapping written ``OURS=THEIRS`` without
+    the ``=`` or with an empty side, the same column of ours mapped twice, or a
+    column of ours the table does not have (the message names those it has).
+    The CLI reports it as a usage error (exit 2), the HTTP API as 422.
+    """
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """What one ingest did to one warehouse table.
+
+    Attributes
+    ----------
+    table : str
+        The warehouse table (``touchpoints``, ``conversions``, ``spend``, ``channels``).
+    rows : int
+        Rows of the file that went to this table.
+    rows_inserted : int
+        New rows (for ``channels``: rows new or changed).
+    rows_skipped_existing : int
+        Rows whose key was already stored with the same values.
+    """
+
+    table: str
+    rows: int
+    rows_inserted: int
+    rows_skipped_existing: int
+
+
+@dataclass(frozen=True)
+class OtherTraffic:
+    """Touches of one source and medium that no channel rule matched (channel ``(other)``).
+
+    Attributes
+    ----------
+    source, medium : str or None
+        The values (``None`` when the row had none).
+    rows : int
+        How many touches of the file had them.
+    """
+
+    source: str | None
+    medium: str | None
+    rows: int
+
+
 @dataclass(frozen=True)
 class IngestReport:
     """What one ingest did.
@@ -296,17 +403,32 @@ class IngestReport:
     Attributes
     ----------
     table, source : str
-        Target table and the file (or ``"DataFrame"``) read.
+        The input shape (a table, or ``events``) and the file (or ``"DataFrame"``) read.
     rows_in_file : int
         Data records in the file.
     rows_inserted : int
-        New rows (for ``channels``: rows new or changed).
+        New rows over all tables (for ``channels``: rows new or changed).
     rows_skipped_existing : int
-        Rows whose key was already stored with the same values.
+        Rows whose key was already stored with the same values, over all tables.
     new_channels : list of str
         Channels the warehouse did not know before this file.
     ignored_columns : list of str
         Input columns that are not part of the table and were not used.
+    loads : tuple of TableLoad
+        Per warehouse table the file went to: one entry for a table's file, two
+        (``touchpoints``, ``conversions``) for an ``events`` file. The rows of
+        the entries add up to ``rows_in_file``.
+    derived_ids : bool
+        The file had no id column (``event_id`` / ``conversion_id``): ids were
+        derived from the rows' content (see :meth:`Warehouse.ingest`).
+    column_map : dict of str to str
+        The mapping applied, our column to the file's.
+    channel_rules : str or None
+        Where the rules that derived the channels came from (a file, or
+        ``"built-in defaults"``); ``None`` when the file had a channel column.
+    other_channel : tuple of OtherTraffic
+        Touches no channel rule matched (channel ``(other)``), counted by
+        source and medium, largest first: add rules for them.
     """
 
     table: str
@@ -316,6 +438,86 @@ class IngestReport:
     rows_skipped_existing: int
     new_channels: list[str]
     ignored_columns: list[str]
+    loads: tuple[TableLoad, ...] = ()
+    derived_ids: bool = False
+    column_map: dict[str, str] = field(default_factory=dict)
+    channel_rules: str | None = None
+    other_channel: tuple[OtherTraffic, ...] = ()
+
+
+def check_column_map(table: str, column_map: Mapping[str, str] | None) -> dict[str, str]:
+    """``column_map`` checked against the columns of ``table``'s input shape.
+
+    Parameters
+    ----------
+    table : str
+        An input shape (:data:`INGEST_TABLES`).
+    column_map : mapping of str to str, optional
+        Our column (required or optional for ``table``) to the file's column.
+
+    Returns
+    -------
+    dict of str to str
+
+    Raises
+    ------
+    ColumnMapError
+        A column of ours the shape does not have, or an empty name.
+    """
+    if not column_map:
+        return {}
+    known = REQUIRED_COLUMNS[table] + OPTIONAL_COLUMNS[table]
+    checked: dict[str, str] = {}
+    for ours, theirs in column_map.items():
+        if not isinstance(ours, str) or not isinstance(theirs, str) or not theirs:
+            raise ColumnMapError(f"column map {ours!r}: {theirs!r}: both names must be "
+                                 "non-empty text")
+        if ours not in known:
+            raise ColumnMapError(
+                f"cannot map {ours!r}: {table} has no such column (its columns are "
+                f"{', '.join(known)})")
+        checked[ours] = theirs
+    return checked
+
+
+def parse_column_map(items: Sequence[str], table: str) -> dict[str, str]:
+    """``OURS=THEIRS`` items (``--map``, ``?map=``) as a checked column map.
+
+    The first ``=`` splits: the file's column name may hold ``=`` itself.
+
+    Raises
+    ------
+    ColumnMapError
+        An item without ``=`` or with an empty side, a column of ours mapped
+        twice, or one the table does not have.
+    """
+    mapping: dict[str, str] = {}
+    for item in items:
+        ours, sep, theirs = item.partition("=")
+        ours = ours.strip()
+        if not sep or not ours or not theirs:
+            raise ColumnMapError(f"bad column mapping {item!r}: expected OURS=THEIRS, e.g. "
+                                 "user_id=customer_id")
+        if ours in mapping:
+            raise ColumnMapError(f"column {ours!r} is mapped twice ({ours}={mapping[ours]}"
+                                 f" and {item})")
+        mapping[ours] = theirs
+    return check_column_map(table, mapping)
+
+
+def parse_conversion_events(text: str | Sequence[str]) -> tuple[str, ...]:
+    """Conversion event names from ``"purchase,order"`` text or a sequence, trimmed, lower-case.
+
+    Raises
+    ------
+    ValueError
+        No name, or an empty one (``"purchase,,order"``).
+    """
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names = tuple(str(n).strip().lower() for n in items)
+    if not names or any(not n for n in names):
+        raise ValueError(f"conversion events must be comma-separated event names, got {text!r}")
+    return tuple(dict.fromkeys(names))
 
 
 class Warehouse:
@@ -510,19 +712,53 @@ class Warehouse:
         return cur
 
     # ------------------------------------------------------------------ ingest
-    def ingest(self, table: TableName, source: str | os.PathLike[str] | pd.DataFrame, *,
-               max_problems: int = 20) -> IngestReport:
+    def ingest(self, table: IngestTable, source: str | os.PathLike[str] | pd.DataFrame, *,
+               max_problems: int = 20, column_map: Mapping[str, str] | None = None,
+               conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS,
+               channel_rules: ChannelRules | None = None,
+               format: Literal["auto", "ga4"] = "auto") -> IngestReport:
         """Validate and load one file (CSV or Parquet) or DataFrame into ``table``.
 
         Parameters
         ----------
-        table : {"touchpoints", "conversions", "spend", "channels"}
-            Target table.
+        table : {"touchpoints", "conversions", "spend", "channels", "events"}
+            Target table, or ``events``: one file of touches and conversions
+            (required ``user_id, ts, event``; optional ``channel, value,
+            campaign, cost, event_id, source, medium, referrer, interaction``).
+            A row whose ``event`` (trimmed, any case) is one of
+            ``conversion_events`` goes to ``conversions`` (``kind`` the event
+            name lower-cased, ``value`` required); every other row to
+            ``touchpoints``, interaction ``view`` for the events of
+            :data:`VIEW_EVENTS`, else ``click`` (an ``interaction`` column
+            wins). ``value`` is read on conversion rows, ``channel``,
+            ``campaign``, ``cost`` and ``interaction`` on touch rows. Both
+            tables load in the one transaction.
         source : path or DataFrame
             ``.parquet`` / ``.pq`` files are read as Parquet, any other file
             as CSV (delimiter sniffed, header required, compression by suffix).
         max_problems : int, default 20
             How many problems an :class:`IngestError` lists (all are counted).
+        column_map : mapping of str to str, optional
+            Our column to the file's (``{"user_id": "customer_id"}``). A file
+            column mapped to one of ours is read only as that column; the
+            file's other columns keep their own names. Problems name the
+            file's column.
+        conversion_events : sequence of str, default :data:`DEFAULT_CONVERSION_EVENTS`
+            The conversion events of an ``events`` file.
+        channel_rules : ChannelRules, optional
+            For a ``touchpoints`` or ``events`` file without a ``channel``
+            column: the rules deriving each touch's channel from its
+            ``source``, ``medium``, ``campaign`` and ``referrer`` (at least one
+            of them must be in the file); default
+            :meth:`~touchpath.data.channel_rules.ChannelRules.default`.
+            Touches no rule matches get ``(other)``, counted in
+            :attr:`IngestReport.other_channel`.
+        format : {"auto", "ga4"}, default "auto"
+            ``ga4``: ``source`` is a GA4 BigQuery export (newline-delimited
+            JSON, gzip or not, or Parquet) read by
+            :func:`touchpath.data.ga4.register_ga4_source` as an ``events``
+            file (``table`` must be ``events``; no ``column_map``); problems
+            name the export's records.
 
         Returns
         -------
@@ -533,39 +769,79 @@ class Warehouse:
         IngestError
             Any bad row (a timestamp outside :attr:`ts_window` included),
             repeated key or conflicting stored key, a missing required column,
-            a CSV record that does not fit the header, or an empty or
-            unreadable file. Nothing is loaded.
+            a mapped column the file does not have, a CSV record that does not
+            fit the header, or an empty or unreadable file. Nothing is loaded.
+        ColumnMapError
+            ``column_map`` names a column the table does not have.
         FileNotFoundError
             ``source`` is a path that does not exist.
         ValueError
-            Unknown ``table`` or ``max_problems < 1``.
+            Unknown ``table``, ``max_problems < 1`` or an empty conversion event name.
+
+        Notes
+        -----
+        Derived ids: a ``touchpoints``, ``conversions`` or ``events`` file
+        without its id column (``event_id``; ``conversion_id``) gets one per
+        row, ``d:`` + 16 hex digits + ``:`` + n. The digits are the first 16
+        of the SHA-256 of the stored row as JSON (a touch: ``["touchpoint",
+        user_id, ts, channel, campaign, interaction, cost]``, a conversion:
+        ``["conversion", user_id, ts, value, kind]``, ts in UTC as
+        ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, money with 6 decimals); n counts the
+        identical rows of the file from 1. The same data gives the same ids in
+        any row order, as CSV or Parquet, and from a table's file or an
+        ``events`` file: re-ingesting it is a no-op, and two identical rows
+        stay two rows.
         """
         if table not in REQUIRED_COLUMNS:
             raise ValueError(f"unknown table {table!r}; expected one of {sorted(REQUIRED_COLUMNS)}")
         if max_problems < 1:
             raise ValueError(f"max_problems must be at least 1, got {max_problems}")
+        mapping = check_column_map(table, column_map)
+        events = parse_conversion_events(conversion_events)
+        if format not in ("auto", "ga4"):
+            raise ValueError(f"unknown format {format!r}; expected 'auto' or 'ga4'")
+        if format == "ga4" and (table != "events" or mapping
+                                or isinstance(source, pd.DataFrame)):
+            raise ValueError("format 'ga4' reads a GA4 export file as the events table,"
+                             " with no column map")
         if self.read_only:
             raise RuntimeError(f"warehouse {self.path!r} is open read-only")
+        if channel_rules is None:
+            # Deferred: touchpath.data.channel_rules imports this module (a cycle).
+            from touchpath.data.channel_rules import ChannelRules
+
+            channel_rules = ChannelRules.default()
         label = "DataFrame" if isinstance(source, pd.DataFrame) else str(source)
         cur = self.cursor()
         try:
-            return self._ingest(cur, table, source, label, max_problems)
+            return self._ingest(cur, table, source, label, max_problems, mapping, events,
+                                channel_rules, format)
         finally:
             cur.close()
 
     def _ingest(self, cur: duckdb.DuckDBPyConnection, table: str,
                 source: str | os.PathLike[str] | pd.DataFrame, label: str,
-                max_problems: int) -> IngestReport:
+                max_problems: int, column_map: Mapping[str, str] | None = None,
+                conversion_events: Sequence[str] = DEFAULT_CONVERSION_EVENTS,
+                channel_rules: ChannelRules | None = None,
+                format: str = "auto") -> IngestReport:
         """Ingest on ``cur``; loaded or refused, nothing the ingest made stays on it."""
         try:
-            return self._check_and_load(cur, table, source, label, max_problems)
+            return self._check_and_load(cur, table, source, label, max_problems,
+                                        dict(column_map or {}), tuple(conversion_events),
+                                        channel_rules, format)
         finally:
-            _drop_ingest_objects(cur, registered=isinstance(source, pd.DataFrame))
+            _drop_ingest_objects(cur, registered=isinstance(source, pd.DataFrame),
+                                 ga4=format == "ga4")
 
     def _check_and_load(self, cur: duckdb.DuckDBPyConnection, table: str,
                         source: str | os.PathLike[str] | pd.DataFrame, label: str,
-                        max_problems: int) -> IngestReport:
+                        max_problems: int, column_map: dict[str, str],
+                        conversion_events: tuple[str, ...],
+                        channel_rules: ChannelRules | None,
+                        format: str = "auto") -> IngestReport:
         is_frame = isinstance(source, pd.DataFrame)
+        ga4 = format == "ga4"
         start, end = self.ts_window
         cur.execute(load_sql("ingest_settings"), {
             "path": None if is_frame else str(source),
@@ -574,28 +850,70 @@ class Warehouse:
             "path_sep": PATH_SEP,
             "sep_mark": separator_mark(),
         })
-        header = _register_source(cur, table, source, label)
-        is_csv = not is_frame and not _is_parquet(source)
+        if ga4:
+            # Deferred: touchpath.data.ga4 imports this module (a cycle).
+            from touchpath.data.ga4 import register_ga4_source
+
+            header = register_ga4_source(cur, source, label,  # type: ignore[arg-type]
+                                         max_problems=max_problems)
+        else:
+            header = _register_source(cur, table, source, label)
+        is_csv = not is_frame and not ga4 and not _is_parquet(source)
         required, optional = REQUIRED_COLUMNS[table], OPTIONAL_COLUMNS[table]
-        missing = [c for c in required if c not in header]
+        known = required + optional
+        found = ", ".join(header) or "nothing"
+        absent = [IngestProblem(0, theirs, f"not in the file (mapped to {ours}); the file"
+                                           f" has {found}")
+                  for ours, theirs in column_map.items() if theirs not in header]
+        if absent:
+            raise IngestError(absent, len(absent), label)
+        sources = _mapped_sources(known, header, column_map)
+        missing = [c for c in required if c not in sources]
         if missing:
             if is_csv and _header_not_utf8(Path(source)):
                 problems = [IngestProblem(0, "", "not UTF-8 text (invalid byte sequence in the"
                                                  " header line); save the file as UTF-8")]
-            elif len(missing) == len(required):
+            elif len(missing) == len(required) and not column_map:
                 # No required column at all: no header line, or not this table's file.
-                found = ", ".join(header) or "nothing"
                 problems = [IngestProblem(0, "", f"no required column in the header line"
                                                  f" (found {found}): {_expected_header(table)}")]
             else:
-                problems = [IngestProblem(0, c, "missing required column") for c in missing]
+                problems = [IngestProblem(0, c, f"missing required column; the file has {found}"
+                                                f" (name yours with --map {c}=COLUMN)")
+                            for c in missing]
             raise IngestError(problems, len(problems), label)
-        known = required + optional
-        ignored = [c for c in header if c not in known]
-        select_list = _source_columns(known, header)
-        cur.execute(f"CREATE OR REPLACE TEMP VIEW _source AS SELECT {select_list} FROM _raw")
+        derive_channel = table in ("touchpoints", "events") and "channel" not in sources
+        if derive_channel and not any(c in sources for c in CHANNEL_INPUTS):
+            problem = IngestProblem(
+                0, "channel", "missing column, and no source, medium, campaign or referrer"
+                              f" column to derive it from by channel rules; the file has {found}"
+                              " (name yours with --map channel=COLUMN)")
+            raise IngestError([problem], 1, label)
+        used = set(sources.values())
+        ignored = [c for c in header if c not in used and not (ga4 and c == "ga_row")]
+        id_column = _ID_COLUMN.get(table)
+        derived = id_column is not None and id_column not in sources
+        cur.execute(load_sql("ingest_shape"), {
+            "derive_ids": derived,
+            "conversion_events": list(conversion_events),
+            "view_events": list(VIEW_EVENTS),
+        })
         cur.execute(load_sql("ingest_macros"))
+        relation = _source_relation(cur, known, header, sources,
+                                    record="ga_row" if ga4 else None)
+        other: tuple[OtherTraffic, ...] = ()
+        if derive_channel:
+            if channel_rules is None:
+                # Deferred: touchpath.data.channel_rules imports this module (a cycle).
+                from touchpath.data.channel_rules import ChannelRules
+
+                channel_rules = ChannelRules.default()
+            other = _derive_channels(cur, table, relation, channel_rules, label)
+        else:
+            cur.register("_source", relation)
         cur.execute(load_sql(f"stage_{table}"))
+        _create_staged(cur, table, derived)
+        theirs = {ours: col for ours, col in sources.items() if ours != col}
         # Happy path: one checking pass and one loading pass over the source, in
         # parallel and without keeping row order. Only a refused file is
         # materialised in order to name its bad rows (see _diagnose). A CSV
@@ -615,17 +933,18 @@ class Warehouse:
         if misfits is not None:
             cur.execute("ROLLBACK")
             raise IngestError(misfits[0], misfits[1], label)
-        rows_in_file, bad_rows, repeated_keys, conflicts = (int(x) for x in row)
+        rows_in_file, bad_rows, repeated_keys, conflicts = (int(x) for x in row[:4])
         if bad_rows or repeated_keys or conflicts:
             cur.execute("ROLLBACK")
-            _diagnose(cur, table, label, max_problems)
+            _diagnose(cur, table, label, max_problems, derived, theirs)
             cur.execute("BEGIN TRANSACTION")
         try:
-            inserted, new_channels = _load(cur, table, header)
+            loads, new_channels = _load(cur, table, header, rows_in_file, row[4:])
             if is_csv and _scalar(cur, load_sql("csv_rejects_count")):
                 # The file changed between the passes: never load part of it.
                 raise IngestError([IngestProblem(
                     0, "", "the file changed while it was being loaded; send it again")], 1, label)
+            inserted = sum(load.rows_inserted for load in loads)
             if inserted or new_channels:
                 bump_data_version(cur, ingest=True)
             cur.execute("COMMIT")
@@ -637,9 +956,14 @@ class Warehouse:
             source=label,
             rows_in_file=rows_in_file,
             rows_inserted=inserted,
-            rows_skipped_existing=rows_in_file - inserted,
+            rows_skipped_existing=sum(load.rows_skipped_existing for load in loads),
             new_channels=new_channels,
             ignored_columns=ignored,
+            loads=tuple(loads),
+            derived_ids=derived,
+            column_map=dict(column_map),
+            channel_rules=channel_rules.origin if derive_channel and channel_rules else None,
+            other_channel=other,
         )
 
     # ----------------------------------------------------------------- lookups
@@ -767,7 +1091,14 @@ def _unopenable(exc: duckdb.Error) -> str:
 
 
 def _expected_header(table: str) -> str:
-    return "expected a header line with columns " + ", ".join(REQUIRED_COLUMNS[table])
+    columns = ", ".join(REQUIRED_COLUMNS[table])
+    optional = OPTIONAL_COLUMNS[table]
+    if table in ("touchpoints", "events"):
+        # channel, or the columns channel rules derive it from
+        columns += ", channel (or " + ", ".join(CHANNEL_INPUTS) + " to derive it from)"
+        optional = tuple(c for c in optional if c != "channel" and c not in CHANNEL_INPUTS)
+    return ("expected a header line with columns " + columns
+            + (f" (optional: {', '.join(optional)})" if optional else ""))
 
 
 def _unreadable(exc: duckdb.Error, label: str) -> IngestError:
@@ -790,9 +1121,21 @@ def _misfit_records(cur: duckdb.DuckDBPyConnection, n_columns: int,
     return problems, int(report[0][4])
 
 
-def _drop_ingest_objects(cur: duckdb.DuckDBPyConnection, *, registered: bool) -> None:
+def _drop_ingest_objects(cur: duckdb.DuckDBPyConnection, *, registered: bool,
+                         ga4: bool = False) -> None:
     """Drop the views, tables, macros and settings of an ingest (``ingest_cleanup.sql``)."""
+    if ga4:
+        # Deferred: touchpath.data.ga4 imports this module (a cycle).
+        from touchpath.data.ga4 import drop_ga4_objects
+
+        drop_ga4_objects(cur)
+    # Deferred: touchpath.data.channel_rules imports this module (a cycle).
+    from touchpath.data.channel_rules import ChannelRules
+
+    ChannelRules.drop(cur)
     cur.execute(load_sql("ingest_cleanup"))
+    cur.unregister("_source")
+    cur.unregister("_source_mapped")
     if registered:
         cur.unregister("_raw_frame")
 
@@ -808,9 +1151,13 @@ def _check_window(window: object) -> tuple[date, date]:
     return start, end
 
 
-def _load(cur: duckdb.DuckDBPyConnection, table: str,
-          header: dict[str, str]) -> tuple[int, list[str]]:
-    """Insert the checked staged rows; return (rows inserted or changed, new channels)."""
+def _load(cur: duckdb.DuckDBPyConnection, table: str, header: dict[str, str],
+          rows_in_file: int, split: Sequence[int]) -> tuple[list[TableLoad], list[str]]:
+    """Insert the checked staged rows; return what each table got and the new channels.
+
+    ``split`` is, for an ``events`` file, its (touch rows, conversion rows)
+    from ``events_check.sql``.
+    """
     if table == "channels":
         before = {r[0] for r in cur.execute("SELECT channel FROM channels").fetchall()}
         changed = [r[0] for r in cur.execute(
@@ -818,25 +1165,75 @@ def _load(cur: duckdb.DuckDBPyConnection, table: str,
             {"has_group_name": "group_name" in header,
              "has_launched_on": "launched_on" in header},
         ).fetchall()]
-        return len(changed), sorted(set(changed) - before)
-    inserted = _scalar(cur, load_sql(f"insert_{table}"))
+        return ([TableLoad(table, rows_in_file, len(changed), rows_in_file - len(changed))],
+                sorted(set(changed) - before))
+    if table == "events":
+        loads = []
+        for target, rows in zip(("touchpoints", "conversions"), split, strict=True):
+            inserted = _scalar(cur, load_sql(f"insert_events_{target}"))
+            loads.append(TableLoad(target, int(rows), inserted, int(rows) - inserted))
+    else:
+        inserted = _scalar(cur, load_sql(f"insert_{table}"))
+        loads = [TableLoad(table, rows_in_file, inserted, rows_in_file - inserted)]
     new_channels: list[str] = []
-    if table in ("touchpoints", "spend"):
+    if table in ("touchpoints", "spend", "events"):
         new_channels = sorted(r[0] for r in cur.execute(load_sql("register_channels")).fetchall())
-    return inserted, new_channels
+    return loads, new_channels
+
+
+def _derive_channels(cur: duckdb.DuckDBPyConnection, table: str,
+                     relation: duckdb.DuckDBPyRelation, rules: ChannelRules,
+                     label: str) -> tuple[OtherTraffic, ...]:
+    """The view ``_source`` over ``relation`` with each touch's channel derived by ``rules``.
+
+    ``relation`` (our columns) is registered as ``_source_mapped``; the touches'
+    source, medium, campaign and referrer (``channel_inputs_<table>.sql``) are
+    matched once per distinct combination (:meth:`ChannelRules.stage`, the
+    table ``_channel_map``), and the channels looked up per row from a map
+    held in a session variable (``derived_channel_source.sql``), which keeps
+    the rows in file order. Returns the touches left ``(other)``, by source
+    and medium, largest first.
+    """
+    # Deferred: touchpath.data.channel_rules imports this module (a cycle).
+    from touchpath.data.channel_rules import OTHER_CHANNEL
+
+    cur.register("_source_mapped", relation)
+    try:
+        cur.execute(load_sql(f"channel_inputs_{table}"))
+        rules.stage(cur)
+    except duckdb.Error as exc:
+        raise _unreadable(exc, label) from exc
+    cur.execute(load_sql("derived_channel_source"))
+    return tuple(OtherTraffic(src, medium, int(n)) for src, medium, n in cur.execute(
+        load_sql("channel_other_counts"), {"other": OTHER_CHANNEL}).fetchall())
+
+
+def _create_staged(cur: duckdb.DuckDBPyConnection, table: str, derived: bool) -> None:
+    """The view ``_staged`` over ``_parsed``: the rows with their final ids.
+
+    With ids in the file it is ``_parsed`` as it is; derived ids get their
+    occurrence number among identical rows (``derive_ids_<table>.sql``).
+    """
+    cur.execute(load_sql(f"derive_ids_{table}" if derived else "staged_as_parsed"))
 
 
 def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
-              max_problems: int) -> None:
+              max_problems: int, derived: bool, theirs: Mapping[str, str]) -> None:
     """Name the problems of a staged file and raise :class:`IngestError`.
 
-    The staged rows are materialised with insertion order kept, so that
-    ``rowid + 1`` is the data record number; nothing in the warehouse changes.
-    Returns without raising only if the precise check finds no problem after all.
+    The parsed rows are materialised with insertion order kept, so that
+    ``rowid + 1`` is the data record number, kept as ``_row`` through the id
+    derivation; nothing in the warehouse changes. ``theirs`` maps our columns
+    to the file's: problems name the file's column. Returns without raising
+    only if the precise check finds no problem after all.
     """
     cur.execute("SET SESSION preserve_insertion_order = true")
     try:
         cur.execute(load_sql("stage_rows"))
+        if table == "events":
+            cur.execute(load_sql("stage_rows_records"))
+        _create_staged(cur, table, derived)
+        cur.execute("CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _staged")
         cur.execute(load_sql("row_problems"))
         cur.execute(load_sql(f"{table}_key_problems"))
         report = cur.execute(load_sql("problem_report"),
@@ -846,7 +1243,8 @@ def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
         cur.execute("DROP TABLE IF EXISTS _stage")
         cur.execute("DROP TABLE IF EXISTS _problems")
     if report:
-        problems = [IngestProblem(int(r), str(c), str(why), v) for r, c, why, v, _ in report]
+        problems = [IngestProblem(int(r), theirs.get(str(c), str(c)), str(why), v)
+                    for r, c, why, v, _ in report]
         raise IngestError(problems, int(report[0][4]), label)
 
 
@@ -865,35 +1263,66 @@ def _as_date(value: date | datetime | None, name: str) -> date | None:
         f"Warehouse.spend: {name} must be a date or datetime, got {type(value).__name__}")
 
 
-#: Source column types that are already timestamps, and how each becomes UTC.
-_NATIVE_TIMESTAMP = {
-    "TIMESTAMP": 'CAST("ts" AS TIMESTAMP)',
-    "TIMESTAMP_S": 'CAST("ts" AS TIMESTAMP)',
-    "TIMESTAMP_MS": 'CAST("ts" AS TIMESTAMP)',
-    "TIMESTAMP_NS": 'CAST("ts" AS TIMESTAMP)',
-    "DATE": 'CAST("ts" AS TIMESTAMP)',
-    "TIMESTAMP WITH TIME ZONE": 'make_timestamp(epoch_us("ts"))',
-}
+#: Source column types that are already timestamps; the ``TIMESTAMP WITH TIME
+#: ZONE`` ones become UTC through their epoch, the others are cast (naive = UTC).
+_NATIVE_TIMESTAMP = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE",
+                     "TIMESTAMP WITH TIME ZONE")
 
 
-def _source_columns(known: tuple[str, ...], header: dict[str, str]) -> str:
-    """Select list of the ``_source`` view: every known column as text.
+def _mapped_sources(known: tuple[str, ...], header: dict[str, str],
+                    column_map: Mapping[str, str]) -> dict[str, str]:
+    """Our column -> the file's column it is read from, for the columns the file has.
 
-    Absent columns are NULL. A ``ts`` column the source already types as a
-    timestamp (Parquet, DataFrame) is passed through as ``ts_native`` (naive
-    timestamps are UTC) instead of being printed and parsed again. Identifiers
-    come only from the allow-list ``known``, never from the file.
+    A mapped column is read from its mapping; an unmapped one from the file's
+    column of the same name, unless that column is mapped to another of ours
+    (``--map event=interaction`` reads the file's ``interaction`` as ``event``
+    only).
     """
-    parts = []
+    claimed = set(column_map.values())
+    sources: dict[str, str] = {}
     for c in known:
-        native = _NATIVE_TIMESTAMP.get(header.get(c, "")) if c == "ts" else None
-        if c not in header or native is not None:
-            parts.append(f"CAST(NULL AS VARCHAR) AS {c}")
+        if c in column_map:
+            sources[c] = column_map[c]
+        elif c in header and c not in claimed:
+            sources[c] = c
+    return sources
+
+
+def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
+                     header: dict[str, str], sources: Mapping[str, str],
+                     record: str | None = None) -> duckdb.DuckDBPyRelation:
+    """The rows of ``_raw`` with our column names: every known column as text.
+
+    Absent columns are NULL; ``channel_key`` (NULL here) is the channel's
+    stand-in in derived ids when channels are derived; ``_record`` is the
+    source's own record number when it has one (``record``, a GA4 export's
+    ``ga_row``), which problems then name. A ``ts`` column the source already types as a
+    timestamp (Parquet, DataFrame) is passed through as ``ts_native`` (naive
+    timestamps are UTC) instead of being printed and parsed again. The file's
+    column names are used only as DuckDB column expressions, never as SQL text.
+    """
+    text, stamp = duckdb.sqltype("VARCHAR"), duckdb.sqltype("TIMESTAMP")
+    exprs = []
+    for c in known:
+        src = sources.get(c)
+        native = src is not None and c == "ts" and header[src] in _NATIVE_TIMESTAMP
+        if src is None or native:
+            exprs.append(duckdb.ConstantExpression(None).cast(text).alias(c))
         else:
-            parts.append(f'CAST("{c}" AS VARCHAR) AS {c}')
+            exprs.append(duckdb.ColumnExpression(src).cast(text).alias(c))
         if c == "ts":
-            parts.append(f"{native or 'CAST(NULL AS TIMESTAMP)'} AS ts_native")
-    return ", ".join(parts)
+            if not native:
+                exprs.append(duckdb.ConstantExpression(None).cast(stamp).alias("ts_native"))
+            elif header[src] == "TIMESTAMP WITH TIME ZONE":
+                epoch = duckdb.FunctionExpression("epoch_us", duckdb.ColumnExpression(src))
+                exprs.append(duckdb.FunctionExpression("make_timestamp", epoch).alias("ts_native"))
+            else:
+                exprs.append(duckdb.ColumnExpression(src).cast(stamp).alias("ts_native"))
+    exprs.append(duckdb.ConstantExpression(None).cast(text).alias("channel_key"))
+    number = duckdb.sqltype("BIGINT")
+    exprs.append((duckdb.ColumnExpression(record).cast(number) if record is not None
+                  else duckdb.ConstantExpression(None).cast(number)).alias("_record"))
+    return cur.sql("SELECT * FROM _raw").select(*exprs)
 
 
 def _is_parquet(source: str | os.PathLike[str]) -> bool:

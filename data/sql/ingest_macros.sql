@@ -100,3 +100,13 @@ CREATE OR REPLACE TEMP MACRO tp_problem(col, reason, raw) AS
         WHEN reason IS NOT NULL
             THEN {'column': col, 'reason': reason, 'value': CAST(raw AS VARCHAR)}
     END;
+
+-- A UTC timestamp as fixed-width text (2026-06-01T10:00:00.000000Z), for content keys.
+CREATE OR REPLACE TEMP MACRO tp_ts_text(p) AS strftime(p, '%Y-%m-%dT%H:%M:%S.%fZ');
+
+-- The content key of a parsed row given as a list of text (NULL kept as JSON
+-- null): 'd:' and the first 16 hex digits of the SHA-256 of the list as JSON.
+-- A derived id is this key, ':' and the row's occurrence number among the
+-- file's identical rows (derive_ids_<table>.sql).
+CREATE OR REPLACE TEMP MACRO tp_row_key(parts) AS
+    'd:' || left(sha256(CAST(to_json(parts) AS VARCHAR)), 16);

@@ -1,9 +1,9 @@
 -- The problems found while staging, one row per (record, column); record
--- numbers count data records from 1, the header not counted.
+-- numbers (_row) count data records from 1, the header not counted.
 CREATE OR REPLACE TEMP TABLE _problems AS
 WITH
 bad_rows AS (
-    SELECT rowid + 1 AS row, unnest(_problems) AS problem
+    SELECT _row AS row, unnest(_problems) AS problem
     FROM _stage
     WHERE _problems IS NOT NULL
 )

@@ -3,7 +3,7 @@
 INSERT INTO _problems
 WITH
 staged AS (
-    SELECT rowid + 1 AS row, * FROM _stage WHERE channel IS NOT NULL AND day IS NOT NULL
+    SELECT _row AS row, * FROM _stage WHERE channel IS NOT NULL AND day IS NOT NULL
 ),
 repeated AS (
     SELECT channel, day, min(row) AS first_row

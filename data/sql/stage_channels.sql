@@ -1,8 +1,8 @@
--- The view _staged: the channel rows of _source (name, lifecycle status, group,
+-- The view _parsed: the channel rows of _source (name, lifecycle status, group,
 -- launch date) parsed, with the list of problems of each bad row. A launch date
 -- must lie in the ingest's time window and a channel name must not hold the
 -- path separator (see ingest_macros.sql).
-CREATE OR REPLACE TEMP VIEW _staged AS
+CREATE OR REPLACE TEMP VIEW _parsed AS
 WITH
 parsed AS (
     SELECT

@@ -1,7 +1,9 @@
--- The view _staged: the conversion rows of _source parsed to warehouse types,
+-- The view _parsed: the conversion rows of _source parsed to warehouse types,
 -- with the list of problems of each bad row (NULL for good rows). A timestamp
--- must lie in the ingest's time window (see ingest_macros.sql).
-CREATE OR REPLACE TEMP VIEW _staged AS
+-- must lie in the ingest's time window (see ingest_macros.sql). A file without
+-- conversion_id (tp_shape.derive_ids) gets the content key of each row
+-- (tp_row_key), completed into its id by derive_ids_conversions.sql.
+CREATE OR REPLACE TEMP VIEW _parsed AS
 WITH
 parsed AS (
     SELECT
@@ -16,8 +18,10 @@ parsed AS (
 checked AS (
     SELECT
         *,
-        CASE WHEN p_conversion_id IS NULL THEN 'empty conversion_id' END
-            AS conversion_id_problem,
+        CASE
+            WHEN p_conversion_id IS NULL AND NOT getvariable('tp_shape').derive_ids
+                THEN 'empty conversion_id'
+        END AS conversion_id_problem,
         CASE WHEN p_user_id IS NULL THEN 'empty user_id' END AS user_id_problem,
         CASE
             WHEN tp_in_window(p_ts) THEN NULL
@@ -33,7 +37,12 @@ checked AS (
     FROM parsed
 )
 SELECT
-    p_conversion_id AS conversion_id,
+    CASE
+        WHEN getvariable('tp_shape').derive_ids
+            THEN tp_row_key(['conversion', p_user_id, tp_ts_text(p_ts),
+                             CAST(p_value AS VARCHAR), p_kind])
+        ELSE p_conversion_id
+    END AS conversion_id,
     p_user_id AS user_id,
     p_ts AS ts,
     p_value AS value,

@@ -1,8 +1,8 @@
--- The view _staged: the spend rows of _source (one per channel and calendar
+-- The view _parsed: the spend rows of _source (one per channel and calendar
 -- day) parsed to warehouse types, with the list of problems of each bad row.
 -- A day must lie in the ingest's time window and a channel name must not hold
 -- the path separator (see ingest_macros.sql).
-CREATE OR REPLACE TEMP VIEW _staged AS
+CREATE OR REPLACE TEMP VIEW _parsed AS
 WITH
 parsed AS (
     SELECT

@@ -1,10 +1,12 @@
--- The view _staged: the touchpoint rows of _source parsed to warehouse types,
+-- The view _parsed: the touchpoint rows of _source parsed to warehouse types,
 -- with the list of problems of each bad row (NULL for good rows). A timestamp
 -- must lie in the ingest's time window and a channel name must not hold the
 -- path separator (see ingest_macros.sql).
 -- interaction: blank or absent means 'click'; otherwise 'click' or 'view' in any
--- case, stored lower-case; any other value is a bad row.
-CREATE OR REPLACE TEMP VIEW _staged AS
+-- case, stored lower-case; any other value is a bad row. A file without
+-- event_id (tp_shape.derive_ids) gets the content key of each row (tp_row_key),
+-- completed into its id by derive_ids_touchpoints.sql.
+CREATE OR REPLACE TEMP VIEW _parsed AS
 WITH
 parsed AS (
     SELECT
@@ -16,13 +18,16 @@ parsed AS (
         coalesce(lower(tp_text(interaction)), 'click') AS p_interaction,
         tp_money(cost) AS p_cost,
         tp_money_problem(cost) AS cost_problem,
-        event_id, user_id, ts, ts_native, channel, interaction, cost
+        event_id, user_id, ts, ts_native, channel, interaction, cost, channel_key
     FROM _source
 ),
 checked AS (
     SELECT
         *,
-        CASE WHEN p_event_id IS NULL THEN 'empty event_id' END AS event_id_problem,
+        CASE
+            WHEN p_event_id IS NULL AND NOT getvariable('tp_shape').derive_ids
+                THEN 'empty event_id'
+        END AS event_id_problem,
         CASE WHEN p_user_id IS NULL THEN 'empty user_id' END AS user_id_problem,
         CASE
             WHEN tp_in_window(p_ts) THEN NULL
@@ -39,7 +44,13 @@ checked AS (
     FROM parsed
 )
 SELECT
-    p_event_id AS event_id,
+    CASE
+        WHEN getvariable('tp_shape').derive_ids
+            THEN tp_row_key(['touchpoint', p_user_id, tp_ts_text(p_ts),
+                             coalesce(channel_key, p_channel), p_campaign, p_interaction,
+                             CAST(p_cost AS VARCHAR)])
+        ELSE p_event_id
+    END AS event_id,
     p_user_id AS user_id,
     p_ts AS ts,
     p_channel AS channel,

@@ -78,8 +78,10 @@ def test_missing_column_is_row_zero(client, write_h):
     r = client.post("/v1/ingest/spend", files=upload("x.csv", b"channel,amount\nsearch,1\n"),
                     headers=write_h)
     assert r.status_code == 422
-    assert r.json()["problems"][0] == {"row": 0, "column": "day",
-                                       "reason": "missing required column", "value": None}
+    assert r.json()["problems"][0] == {
+        "row": 0, "column": "day", "value": None,
+        "reason": "missing required column; the file has channel, amount"
+                  " (name yours with --map day=COLUMN)"}
 
 
 def test_ingest_needs_a_write_key(client, read_h):

@@ -129,7 +129,8 @@ def test_broken_csv_structure_is_422_naming_the_row(served):
     assert r.json()["problems"] == [
         {"row": 0, "column": "", "value": None,
          "reason": "the file is empty (0 bytes): expected a header line with columns"
-                   " event_id, user_id, ts, channel"}]
+                   " user_id, ts, channel (or source, medium, campaign, referrer to derive it"
+                   " from) (optional: event_id, interaction, cost)"}]
     r = post(served, "touchpoints", b"event_id,user_id,ts,channel\n")
     assert r.status_code == 200, r.text
     assert (r.json()["rows_in_file"], r.json()["rows_inserted"]) == (0, 0)

@@ -39,7 +39,8 @@ def test_missing_required_column_names_it(wh, write_csv):
     path = write_csv("tp.csv", [["event_id", "user_id", "channel"], ["e1", "u1", "a"]])
     err = refused(wh, "touchpoints", path)
     assert [(p.row, p.column, p.reason) for p in err.problems] == [
-        (0, "ts", "missing required column")]
+        (0, "ts", "missing required column; the file has event_id, user_id, channel"
+                  " (name yours with --map ts=COLUMN)")]
 
 
 def test_bad_number_is_a_type_error(wh, write_csv):
@@ -418,7 +419,8 @@ def test_an_empty_file_says_so_and_a_header_only_file_is_a_noop(wh, tmp_path):
     err = refused(wh, "touchpoints", empty)
     assert [(p.row, p.column, p.reason) for p in err.problems] == [
         (0, "", "the file is empty (0 bytes): expected a header line with columns"
-                " event_id, user_id, ts, channel")]
+                " user_id, ts, channel (or source, medium, campaign, referrer to derive it"
+                " from) (optional: event_id, interaction, cost)")]
     header_only = tmp_path / "header.csv"
     header_only.write_text("channel,day,amount\n")
     version = wh.data_version
@@ -433,7 +435,8 @@ def test_a_file_without_any_required_column_gets_one_plain_problem(wh, tmp_path)
     err = refused(wh, "touchpoints", no_header)
     assert [(p.row, p.column, p.reason) for p in err.problems] == [
         (0, "", "no required column in the header line (found e1, u1, 2024-01-01, a):"
-                " expected a header line with columns event_id, user_id, ts, channel")]
+                " expected a header line with columns user_id, ts, channel (or source, medium,"
+                " campaign, referrer to derive it from) (optional: event_id, interaction, cost)")]
     empty_gz = tmp_path / "empty.csv.gz"
     empty_gz.write_bytes(gzip.compress(b""))
     err = refused(wh, "spend", empty_gz)
