@@ -236,14 +236,17 @@ def print_censoring(report: Any, *, counts: bool = False) -> None:
     """
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     if counts:
+        def journeys(n: int) -> str:
+            return f"{n:,} non-converting journey{'' if n == 1 else 's'}"
+
         if report.censor:
             console.print(
-                f"censoring: {report.censored:,} non-converting journeys censored (still open: "
+                f"censoring: {journeys(report.censored)} censored (still open: "
                 f"last touch less than {report.lookback_days} days before the end of the data), "
                 f"{report.non_converting_kept:,} kept as nulls", markup=False)
         else:
             console.print(
-                f"censoring off: all {report.non_converting:,} non-converting journeys kept as "
+                f"censoring off: all {journeys(report.non_converting)} kept as "
                 f"nulls ({report.still_open:,} of them still open)", markup=False)
     for text in report.warnings:
         console.print(f"[bold yellow]warning:[/] {escape(text)}")
