@@ -131,6 +131,18 @@ def _counts(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
+def _count_marks(arr: pa.StringArray, mark: str) -> int:
+    """How many times ``mark`` occurs in the paths (non-overlapping, as split counts)."""
+    data = arr.buffers()[2]
+    if len(mark) == 1 and ord(mark) < 128:  # one ASCII byte: count it on the raw bytes
+        if data is None:
+            return 0
+        offs = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:][:len(arr) + 1]
+        raw = np.frombuffer(data, dtype=np.uint8)[offs[0]:offs[-1]]
+        return int(np.count_nonzero(raw == ord(mark)))
+    return int(pc.sum(pc.count_substring(arr, pattern=mark)).as_py() or 0)
+
+
 def _split_paths(arr: pa.StringArray, sep: str, spaced: bool, keep: np.ndarray, source: str,
                  path_col: str) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Paths split into touches: path offsets, distinct names, each touch's name index.
@@ -143,7 +155,7 @@ def _split_paths(arr: pa.StringArray, sep: str, spaced: bool, keep: np.ndarray, 
     n = len(arr)
     offsets = np.zeros(n + 1, dtype=np.int64)
     names: dict[str, int] = {}
-    touches = n + int(pc.sum(pc.count_substring(arr, pattern=mark)).as_py() or 0) if n else 0
+    touches = n + _count_marks(arr, mark) if n else 0
     idx = np.empty(touches, dtype=np.int32)
     done = 0  # touches so far
     for r0 in range(0, n, _SPLIT_ROWS):
@@ -151,9 +163,10 @@ def _split_paths(arr: pa.StringArray, sep: str, spaced: bool, keep: np.ndarray, 
         # Split on the separator without its padding, then trim: "a>b" and "a > b" agree.
         split = pc.split_pattern(part, pattern=mark)
         flat = pc.utf8_trim_whitespace(split.flatten()) if spaced else split.flatten()
-        if pc.any(pc.equal(flat, "")).as_py():
+        ends = np.frombuffer(flat.buffers()[1], dtype=np.int32)[flat.offset:][:len(flat) + 1]
+        empty = ends[1:] == ends[:-1]
+        if empty.any():
             lengths = np.diff(np.asarray(split.offsets, dtype=np.int64))
-            empty = np.asarray(pc.equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
             owner = np.repeat(np.arange(len(lengths)), lengths)[int(np.flatnonzero(empty)[0])]
             row_numbers = np.flatnonzero(keep) + 1
             raise PathTableError(
