@@ -23,7 +23,9 @@ growth over the resident set at that point). The median over ``--repeats``
 processes is reported, with the ratios peer / Touchpath for time and Touchpath /
 peer for the cold peak (target: time ratio >= 5, peak ratio <= 1). Accuracy:
 the peer's largest per-channel deviation from the exact credit, as a share of
-total conversions.
+total conversions. Both fits run on one thread, so the CPU time of each fit
+(``time.process_time``; ``cold_cpu_x``, ``warm_cpu_x``) is reported beside the
+wall-clock ratios: on a shared, loaded machine it is the steadier of the two.
 
 Run: ``python -m bench.bench_markov`` (every case but 50 channels),
 ``--quick`` (12 and 6 channels, orders 1-3, a few minutes), ``--case 30ch`` or
@@ -142,17 +144,18 @@ def _worker(side: str, data: str, order: int) -> dict:
             return out.set_index("channel_name")["total_conversions"]
     import_s = time.perf_counter() - t0
     imported_rss = _status_kb("VmRSS")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     credit = fit()
-    cold_s = time.perf_counter() - t0
+    cold_s, cold_cpu = time.perf_counter() - t0, time.process_time() - c0
     cold_hwm = _status_kb("VmHWM")
     base = _reset_peak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     fit()
-    warm_s = time.perf_counter() - t0
+    warm_s, warm_cpu = time.perf_counter() - t0, time.process_time() - c0
     warm_growth = _status_kb("VmHWM") - base
     mb = 1 / 1024
     return {"import_s": import_s, "cold_s": cold_s, "warm_s": warm_s,
+            "cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu,
             "loaded_rss_mb": loaded_rss * mb, "loaded_hwm_mb": loaded_hwm * mb,
             "import_rss_mb": (imported_rss - loaded_rss) * mb,
             "cold_peak_mb": cold_hwm * mb, "cold_fit_mb": (cold_hwm - imported_rss) * mb,
@@ -215,11 +218,14 @@ def main(argv: list[str] | None = None) -> None:
             exact = pd.Series(ours[0]["credit"])
             sim = pd.Series(peer[0]["credit"]).reindex(exact.index)
             row = {"data": label, "order": order}
-            for key in ("cold_s", "cold_peak_mb", "cold_fit_mb", "warm_s", "warm_fit_mb"):
+            for key in ("cold_s", "cold_cpu_s", "cold_peak_mb", "cold_fit_mb", "warm_s",
+                        "warm_cpu_s", "warm_fit_mb"):
                 row[f"tp_{key}"] = _median(ours, key)
                 row[f"ca_{key}"] = _median(peer, key)
             row["cold_x"] = row["ca_cold_s"] / row["tp_cold_s"]
             row["warm_x"] = row["ca_warm_s"] / row["tp_warm_s"]
+            row["cold_cpu_x"] = row["ca_cold_cpu_s"] / row["tp_cold_cpu_s"]
+            row["warm_cpu_x"] = row["ca_warm_cpu_s"] / row["tp_warm_cpu_s"]
             row["peak_ratio"] = row["tp_cold_peak_mb"] / row["ca_cold_peak_mb"]
             row["tp_import_mb"] = _median(ours, "import_rss_mb")
             row["ca_import_mb"] = _median(peer, "import_rss_mb")
@@ -232,10 +238,10 @@ def main(argv: list[str] | None = None) -> None:
           f"median of {args.repeats}; tp = Touchpath, ca = ChannelAttribution;")
     print("cold = first fit after import (peak: whole-process VmHWM; fit: its growth), "
           "warm = second fit")
-    cols = ["data", "order", "tp_cold_s", "ca_cold_s", "cold_x", "tp_cold_peak_mb",
-            "ca_cold_peak_mb", "peak_ratio", "tp_warm_s", "ca_warm_s", "warm_x",
-            "tp_warm_fit_mb", "ca_warm_fit_mb", "tp_cold_fit_mb", "ca_cold_fit_mb",
-            "tp_import_mb", "ca_import_mb", "ca_err_%total"]
+    cols = ["data", "order", "tp_cold_s", "ca_cold_s", "cold_x", "cold_cpu_x",
+            "tp_cold_peak_mb", "ca_cold_peak_mb", "peak_ratio", "tp_warm_s", "ca_warm_s",
+            "warm_x", "warm_cpu_x", "tp_warm_fit_mb", "ca_warm_fit_mb", "tp_cold_fit_mb",
+            "ca_cold_fit_mb", "tp_import_mb", "ca_import_mb", "ca_err_%total"]
     print(table[cols].to_string(index=False, float_format="%.3f"))
 
 
