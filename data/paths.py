@@ -49,7 +49,6 @@ DIRECT = "(direct)"
 #: channel name must not contain ``">"``: ingest and the constructors refuse it.
 PATH_SEP = " > "
 
-#: Bytes of path text split per block by the ASCII fast path of ``from_frame``.
 #: Rows of a path table split at a time by ``from_frame`` (bounds the temporaries).
 _SPLIT_ROWS = 1 << 14
 
@@ -464,7 +463,6 @@ class PathTable:
             conv, val, nul = conv[keep], val[keep], nul[keep]
             if first is not None:
                 first = first[keep]
-        # Split on the separator without its padding, then trim: "a>b" and "a > b" agree.
         offsets, names, idx = _split_paths(arr, sep, spaced, keep, source, path_col)
         del arr
         # Split on ``sep``, a name cannot hold its mark; it may still hold the default one.
