@@ -112,7 +112,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
-from scipy.sparse import csgraph
 
 from touchpath.attribution.base import AttributionResult, ModelFit
 from touchpath.data.paths import PathTable
@@ -558,14 +557,14 @@ def _removal_solve(chain: _Chain, n_channels: int, max_iter: int,
     # Only channels with a state that can still reach a conversion can lose any; the
     # others have RE exactly 0 (e.g. a channel that is only ever the last touch of
     # non-converting journeys, or absent from every path).
-    reach = _can_reach(chain.counts, (chain.conv_end > 0) | (chain.value_end > 0))
+    inv_out = 1.0 / chain.out
+    q_t = (sp.diags(inv_out) @ chain.counts).T.tocsr()  # Q^T, rows = destination
+    reach = _can_reach(q_t, (chain.conv_end > 0) | (chain.value_end > 0))
     cols = np.flatnonzero((contains & reach[:, None]).any(axis=0))
     if cols.size == 0:
         return p_removed, v_removed, 0, 0.0
     keep = np.ascontiguousarray(~contains[:, cols], dtype=np.float64)
 
-    inv_out = 1.0 / chain.out
-    q_t = (sp.diags(inv_out) @ chain.counts).T.tocsr()  # Q^T, rows = destination
     r = chain.conv_end * inv_out
     rv = chain.value_end * inv_out
     # Allowed absolute error of the visit mass so that both removal effects are within tol.
@@ -620,19 +619,28 @@ def _removal_solve(chain: _Chain, n_channels: int, max_iter: int,
     return p_removed, v_removed, sweeps, err
 
 
-def _can_reach(counts: sp.csr_matrix, targets: np.ndarray) -> np.ndarray:
-    """States with a path of positive counts to a state flagged in ``targets``."""
-    n = len(targets)
-    sink = n  # virtual node fed by every target state
-    rows = np.concatenate([counts.indices, np.full(int(targets.sum()), sink)])
-    cols = np.concatenate([np.repeat(np.arange(n), np.diff(counts.indptr)),
-                           np.flatnonzero(targets)])
-    reverse = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
-    seen = csgraph.breadth_first_order(reverse, sink, directed=True,
-                                       return_predecessors=False)
-    mask = np.zeros(n + 1, dtype=bool)
-    mask[seen] = True
-    return mask[:n]
+def _can_reach(q_t: sp.csr_matrix, targets: np.ndarray) -> np.ndarray:
+    """States with a path of positive transitions to a state flagged in ``targets``.
+
+    Breadth-first search backwards from the targets: row ``t`` of ``q_t`` (the
+    transposed transition matrix) lists the states that step into ``t``; one
+    vectorised step per BFS level.
+    """
+    indptr, indices, data = q_t.indptr, q_t.indices, q_t.data
+    mask = np.asarray(targets, dtype=bool).copy()
+    frontier = np.flatnonzero(mask)
+    while frontier.size:
+        lo = indptr[frontier]
+        sizes = indptr[frontier + 1] - lo
+        total = int(sizes.sum())
+        if total == 0:
+            break
+        at = np.arange(total, dtype=np.int64)
+        at += np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
+        found = np.unique(indices[at[data[at] > 0]])
+        frontier = found[~mask[found]]
+        mask[frontier] = True
+    return mask
 
 
 def _effects(base: float, removed: np.ndarray) -> np.ndarray:

@@ -49,6 +49,9 @@ DIRECT = "(direct)"
 #: channel name must not contain ``">"``: ingest and the constructors refuse it.
 PATH_SEP = " > "
 
+#: Rows of a path table split at a time by ``from_frame`` (bounds the temporaries).
+_SPLIT_ROWS = 1 << 14
+
 #: Column names of the ChannelAttribution path table shape.
 CA_COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
 
@@ -125,6 +128,62 @@ def _counts(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray
         return values.astype(np.int64)
     missing = np.isnan(values)
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+
+
+def _count_marks(arr: pa.StringArray, mark: str) -> int:
+    """How many times ``mark`` occurs in the paths (non-overlapping, as split counts)."""
+    data = arr.buffers()[2]
+    if len(mark) == 1 and ord(mark) < 128:  # one ASCII byte: count it on the raw bytes
+        if data is None:
+            return 0
+        offs = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:][:len(arr) + 1]
+        raw = np.frombuffer(data, dtype=np.uint8)[offs[0]:offs[-1]]
+        return int(np.count_nonzero(raw == ord(mark)))
+    return int(pc.sum(pc.count_substring(arr, pattern=mark)).as_py() or 0)
+
+
+def _split_paths(arr: pa.StringArray, sep: str, spaced: bool, keep: np.ndarray, source: str,
+                 path_col: str) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Paths split into touches: path offsets, distinct names, each touch's name index.
+
+    Arrow's string kernels split and dictionary-encode :data:`_SPLIT_ROWS` rows at a
+    time, so the list of touch strings exists for one block only (a few MB) rather
+    than for the whole table; names are numbered in order of first appearance.
+    """
+    mark = sep.strip() or sep
+    n = len(arr)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    names: dict[str, int] = {}
+    touches = n + _count_marks(arr, mark) if n else 0
+    idx = np.empty(touches, dtype=np.int32)
+    done = 0  # touches so far
+    for r0 in range(0, n, _SPLIT_ROWS):
+        part = arr.slice(r0, min(_SPLIT_ROWS, n - r0))
+        # Split on the separator without its padding, then trim: "a>b" and "a > b" agree.
+        split = pc.split_pattern(part, pattern=mark)
+        flat = pc.utf8_trim_whitespace(split.flatten()) if spaced else split.flatten()
+        ends = np.frombuffer(flat.buffers()[1], dtype=np.int32)[flat.offset:][:len(flat) + 1]
+        empty = ends[1:] == ends[:-1]
+        if empty.any():
+            lengths = np.diff(np.asarray(split.offsets, dtype=np.int64))
+            owner = np.repeat(np.arange(len(lengths)), lengths)[int(np.flatnonzero(empty)[0])]
+            row_numbers = np.flatnonzero(keep) + 1
+            raise PathTableError(
+                f"{source}: row {int(row_numbers[r0 + owner])}, column {path_col!r}:"
+                f" empty channel name in path {part[int(owner)].as_py()!r}"
+            )
+        # Path offsets straight from the list offsets (no per-row length pass).
+        ends = np.asarray(split.offsets, dtype=np.int64)[1:]
+        offsets[r0 + 1:r0 + 1 + len(ends)] = ends - int(split.offsets[0].as_py()) + done
+        encoded = flat.dictionary_encode()
+        del split, flat
+        lut = np.array([names.setdefault(str(x), len(names))
+                        for x in encoded.dictionary.to_pylist()], dtype=np.int32)
+        got = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+        idx[done:done + len(got)] = lut[got] if len(lut) else got
+        done += len(got)
+        del encoded, got
+    return offsets, list(names), idx
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,26 +463,8 @@ class PathTable:
             conv, val, nul = conv[keep], val[keep], nul[keep]
             if first is not None:
                 first = first[keep]
-        # Split on the separator without its padding, then trim: "a>b" and "a > b" agree.
-        split = pc.split_pattern(arr, pattern=sep.strip() or sep)
-        flat = pc.utf8_trim_whitespace(split.flatten()) if spaced else split.flatten()
-        if pc.any(pc.equal(flat, "")).as_py():
-            lengths = np.diff(np.asarray(split.offsets, dtype=np.int64))
-            empty = np.asarray(pc.equal(flat, "").to_numpy(zero_copy_only=False), dtype=bool)
-            owner = np.repeat(np.arange(len(lengths)), lengths)[int(np.flatnonzero(empty)[0])]
-            row_numbers = np.flatnonzero(keep) + 1
-            raise PathTableError(
-                f"{source}: row {int(row_numbers[owner])}, column {path_col!r}:"
-                f" empty channel name in path {arr[int(owner)].as_py()!r}"
-            )
-        # Path offsets straight from the list offsets (no per-row length pass).
-        offsets = np.asarray(split.offsets, dtype=np.int64)
-        if len(offsets) and offsets[0]:
-            offsets -= offsets[0]
-        encoded = flat.dictionary_encode()
-        del split, flat, arr
-        names = [str(x) for x in encoded.dictionary.to_pylist()]
-        idx = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+        offsets, names, idx = _split_paths(arr, sep, spaced, keep, source, path_col)
+        del arr
         # Split on ``sep``, a name cannot hold its mark; it may still hold the default one.
         bad = [k for k, c in enumerate(names) if _separator_problem(c, sep) is not None]
         if bad:
@@ -447,8 +488,9 @@ class PathTable:
             if missing:
                 raise PathTableError(f"{source}: channels not listed in `channels`: {missing}")
             remap = np.array([pos[c] for c in names], dtype=np.int32)
-        codes = np.take(remap, idx) if len(idx) else np.zeros(0, dtype=np.int32)
-        del encoded, idx
+        # Indexing with the int32 indices as they are (np.take would copy them to int64).
+        codes = remap[idx] if len(idx) else np.zeros(0, dtype=np.int32)
+        del idx
         table = cls(final, offsets, codes, conv, val, nul, direct_conv, direct_val, first,
                     direct_first)
         return table.aggregate()

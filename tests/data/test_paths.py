@@ -221,3 +221,27 @@ def test_a_channel_name_holding_the_separator_is_refused_by_from_frame():
     ok = pd.DataFrame({"path": ["a > b"], "total_conversions": [1]})
     with pytest.raises(PathTableError, match=r"channels: channel name 'a > b' contains '>'"):
         PathTable.from_frame(ok, channels=["a", "b", "a > b"])
+
+
+def test_from_frame_splits_block_by_block_like_one_block(monkeypatch):
+    """Paths are split a few rows at a time; blocks join into the same table."""
+    import touchpath.data.paths as paths_module
+
+    frame = pd.DataFrame({"path": ["a>b", "b", "(direct)", "c > a", "b>b>c"],
+                          "total_conversions": [1, 0, 4, 2, 1],
+                          "total_null": [0, 3, 0, 1, 2]})
+    monkeypatch.setattr(paths_module, "_SPLIT_ROWS", 2)
+    pt = PathTable.from_frame(frame, sep=">")
+    assert pt.channels == ("a", "b", "c")
+    assert pt.offsets.tolist() == [0, 2, 3, 5, 8]
+    assert pt.codes.tolist() == [0, 1, 1, 2, 0, 1, 1, 2]
+    assert pt.codes.dtype == np.int32
+    np.testing.assert_array_equal(pt.conversions, [1, 0, 2, 1])
+    np.testing.assert_array_equal(pt.nulls, [0, 3, 1, 2])
+    assert pt.direct_conversions == 4
+    # an empty channel name in a later block is reported at its row in the file
+    bad = pd.DataFrame({"path": ["(direct)", "a", "b", "c>", "d"],
+                        "total_conversions": [1, 1, 1, 1, 1]})
+    with pytest.raises(PathTableError, match=r"row 4, column 'path': empty channel name in "
+                                             r"path 'c>'"):
+        PathTable.from_frame(bad, sep=">")
