@@ -133,3 +133,23 @@ def hold_file():
         stop_process(proc)
         proc.stdout.close()
         proc.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (``local[2]``, 2 shuffle partitions, no UI) for the whole run.
+
+    Skips the test when pyspark is not installed (the ``spark`` extra); stopped at the end.
+    """
+    pytest.importorskip("pyspark")
+    from touchpath.data.engines import spark_session
+
+    session = spark_session("local[2]", conf={
+        "spark.sql.shuffle.partitions": "2",
+        "spark.default.parallelism": "2",
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": "1g",
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    })
+    yield session
+    session.stop()
