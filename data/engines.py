@@ -142,12 +142,15 @@ class EnginePaths:
 
 # ------------------------------------------------------------------ the query
 @cache
-def engine_sql(dialect: Literal["duckdb", "spark"]) -> str:
-    """The query of ``engine_paths.sql`` in ``dialect``, comments left out (sqlglot).
+def engine_sql(dialect: Literal["duckdb", "spark"], name: str = "engine_paths") -> str:
+    """A query of ``data/sql`` (``engine_paths.sql``) in ``dialect``, comments left out.
+
+    The source is DuckDB's dialect; sqlglot writes it for ``dialect``.
 
     Parameters
     ----------
     dialect : {"duckdb", "spark"}
+    name : {"engine_paths", "engine_checks"}
 
     Returns
     -------
@@ -157,7 +160,7 @@ def engine_sql(dialect: Literal["duckdb", "spark"]) -> str:
     """
     if dialect not in ENGINES:
         raise ValueError(f"dialect must be one of {ENGINES}, got {dialect!r}")
-    source = load_sql("engine_paths")
+    source = load_sql(name)
     return sqlglot.transpile(source, read="duckdb", write=dialect, comments=False)[0]
 
 
@@ -252,29 +255,31 @@ def _tables(rows: pa.Table, touchpoints: str,
 
 
 def _merged(rows: pa.Table) -> PathTable:
-    """The table of all periods together: each path's counts summed, rows ordered by path."""
-    paths = rows["path"].to_pylist()
-    sums: dict[tuple[str, ...], list[Any]] = {}
-    for k, path in enumerate(paths):
-        key = tuple(path or ())
-        acc = sums.setdefault(key, [0, Decimal(0), 0, 0])
-        acc[0] += rows["conversions"][k].as_py()
-        acc[1] += rows["value"][k].as_py()
-        acc[2] += rows["nulls"][k].as_py()
-        acc[3] += rows["first_conversions"][k].as_py()
-    keys = sorted(sums)
-    merged = pa.table({
-        "path": pa.array([list(k) for k in keys], type=pa.list_(pa.string())),
-        "conversions": pa.array([sums[k][0] for k in keys], type=pa.int64()),
-        "value": pa.array([sums[k][1] for k in keys], type=pa.decimal128(38, 6)),
-        "nulls": pa.array([sums[k][2] for k in keys], type=pa.int64()),
-        "first_conversions": pa.array([sums[k][3] for k in keys], type=pa.int64()),
-    })
-    # the direct row (no path) sorts last, as ORDER BY path puts NULL last
-    if keys and keys[0] == ():
-        merged = pa.concat_tables([merged.slice(1), merged.slice(0, 1)])
+    """The table of all periods together (``engine_merge_periods.sql``, exact sums)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("period_rows", rows)
+        merged = con.sql(load_sql("engine_merge_periods")).to_arrow_table()
+    finally:
+        con.close()
     names, codes, lengths = _encode_paths(merged)
     return _path_table(merged, names, codes, lengths, 0, merged.num_rows)
+
+
+_CHECKED = {
+    "event_id": "an empty event_id", "user_id": "an empty user_id", "ts": "an empty ts",
+    "channel": "an empty channel", "conversion_id": "an empty conversion_id",
+    "value": "an empty value", "negative_value": "a negative value",
+}
+
+
+def _check_rows(counts: dict[str, int], uris: dict[str, str]) -> None:
+    """Refuse rows the journeys cannot place (``engine_checks.sql``'s counts)."""
+    for key, n in counts.items():
+        if n:
+            dataset, column = key.split("_", 1)
+            raise EngineError(f"{dataset} ({uris[dataset]}): {n:,} rows with "
+                              f"{_CHECKED[column]}; every row needs one")
 
 
 def _missing(columns: Sequence[str], dataset: str, uri: str) -> None:
@@ -367,6 +372,9 @@ def paths_duckdb(
         _duckdb_view(con, conversions, "conversions")
         started = time.perf_counter()
         try:
+            checks = con.sql(engine_sql("duckdb", "engine_checks"))
+            _check_rows(dict(zip(checks.columns, checks.fetchall()[0], strict=True)),
+                        {"touchpoints": touchpoints, "conversions": conversions})
             raw = con.sql(engine_sql("duckdb"), params=params).to_arrow_table()
         except duckdb.ConversionException as err:
             raise EngineError(f"touchpoints ({touchpoints}) / conversions ({conversions}): "
@@ -535,6 +543,9 @@ def paths_spark(
         _spark_frame(session, conversions, "conversions").createOrReplaceTempView("conversions")
         started = time.perf_counter()
         with _spark_progress(session, progress):
+            checks = session.sql(engine_sql("spark", "engine_checks")).first()
+            _check_rows(checks.asDict() if checks is not None else {},
+                        {"touchpoints": touchpoints, "conversions": conversions})
             frame = session.sql(engine_sql("spark"), args=params)
             raw = frame.toArrow()
         seconds = time.perf_counter() - started

@@ -373,3 +373,17 @@ def test_spark_missing_column_names_the_dataset(spark, tmp_path, dataset):
     with pytest.raises(EngineError, match=r"conversions \(.*cv\.parquet\): missing column "
                                           r"'value'"):
         paths_spark(dataset[0], str(tmp_path / "cv.parquet"), spark=spark)
+
+
+def test_rows_without_a_user_or_with_a_negative_value_are_refused(tmp_path, dataset):
+    tp, cv = frames()
+    tp.loc[[1, 4], "user_id"] = None
+    tp.to_parquet(tmp_path / "tp.parquet")
+    with pytest.raises(EngineError, match=r"touchpoints \(.*tp\.parquet\): 2 rows with an "
+                                          r"empty user_id"):
+        paths_duckdb(str(tmp_path / "tp.parquet"), dataset[1])
+    cv.loc[0, "value"] = "-1"
+    cv.to_parquet(tmp_path / "cv.parquet")
+    with pytest.raises(EngineError, match=r"conversions \(.*cv\.parquet\): 1 rows with a "
+                                          r"negative value"):
+        paths_duckdb(dataset[0], str(tmp_path / "cv.parquet"))
