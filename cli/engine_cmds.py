@@ -143,7 +143,7 @@ def run_engine_paths(
     output_console().print(
         f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "
         f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions{where} "
-        f"[{result.engine}, {result.seconds:.1f} s]"
+        f"({result.engine}, {result.seconds:.1f} s)", markup=False
     )
 
 
