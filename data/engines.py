@@ -125,6 +125,8 @@ class EnginePaths:
     engine : str
     seconds : float
         Wall time of the query.
+    details : dict
+        What the engine reports of its run (Spark: ``shuffle_partitions``).
     """
 
     paths: PathTable
@@ -524,7 +526,8 @@ def paths_spark(
     Returns
     -------
     EnginePaths
-        ``details`` has ``partitions`` (of the input scan and of the shuffles).
+        ``details`` has ``shuffle_partitions``. The session's time zone is set
+        to UTC (timestamps are UTC wall-clock times, as in the warehouse).
 
     Raises
     ------
