@@ -33,11 +33,13 @@ from touchpath.cli.common import (
     JourneyFromOpt,
     JourneyToOpt,
     LookbackOpt,
+    PeriodChoice,
     clean_errors,
     open_warehouse,
     output_console,
     print_censoring,
 )
+from touchpath.cli.engine_cmds import run_engine_paths, write_table
 from touchpath.service import DEFAULTS, LocalMemo
 
 __all__ = ["DEMO_CI", "DEMO_RESAMPLES", "DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step",
@@ -64,6 +66,13 @@ class FormatChoice(StrEnum):
 
     auto = "auto"
     ga4 = "ga4"
+
+
+class EngineChoice(StrEnum):
+    """Engine of ``touchpath paths`` over Parquet datasets."""
+
+    duckdb = "duckdb"
+    spark = "spark"
 
 
 class TableChoice(StrEnum):
@@ -207,10 +216,27 @@ def paths(
         min=1, help="Keep the last N touches of a journey.")] = None,
     date_from: JourneyFromOpt = None,
     date_to: JourneyToOpt = None,
+    engine: Annotated[EngineChoice | None, typer.Option(
+        help="Read Parquet datasets (--touchpoints, --conversions) without a warehouse, on "
+             "DuckDB (default) or Spark.")] = None,
+    touchpoints: Annotated[str | None, typer.Option(
+        help="Touchpoints dataset: a Parquet file or a directory of part files (hive "
+             "partitions); for Spark any URI it reads (s3a://, hdfs://, abfss://).")] = None,
+    conversions: Annotated[str | None, typer.Option(
+        help="Conversions dataset, as --touchpoints.")] = None,
+    spark_master: Annotated[str, typer.Option(
+        help="Spark master: local[*], a cluster URL, or Spark Connect sc://host:port.")
+    ] = "local[*]",
     censor: CensorOpt = DEFAULTS.censor,
+    period: Annotated[PeriodChoice | None, typer.Option(
+        help="Also write one path table per period of the journey's end.")] = None,
+    by_period_out: Annotated[Path | None, typer.Option(
+        help="Where --period writes its tables (CSV, or Parquet for .parquet).")] = None,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls).
 
+    CSV, or Parquet when --out ends in .parquet. With --touchpoints and
+    --conversions, from Parquet on the chosen --engine instead of the warehouse.
     Says how many non-converting journeys censoring left out (stderr), with a
     warning when that is most or all of them.
     """
@@ -221,11 +247,17 @@ def paths(
             max_path_length=max_length, start=date_from, end=date_to, censor=censor)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
+    if engine or touchpoints or conversions or period or by_period_out:
+        run_engine_paths(out=out, options=options, engine=engine and engine.value,
+                         touchpoints=touchpoints, conversions=conversions,
+                         spark_master=spark_master,
+                         period=period and period.value, by_period_out=by_period_out, db=db)
+        return
     missing = f"no warehouse at {db} (run `touchpath ingest` first)"
     with clean_errors(code=1), open_warehouse(db, missing=missing) as wh:
         table = service.path_table(wh, options)
         censoring = service.censoring(wh, options)
-    table.to_csv(out)
+    write_table(table.to_frame(), out)
     t = table.totals()
     output_console().print(
         f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "

@@ -133,3 +133,30 @@ def hold_file():
         stop_process(proc)
         proc.stdout.close()
         proc.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (``local[2]``, 2 shuffle partitions, no UI) for the whole run.
+
+    Skips the test when pyspark is not installed (the ``spark`` extra), except on CI (the
+    ``CI`` variable set), where it fails: CI installs the extra and Java. Stopped at the end.
+    """
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("Spark tests cannot run on CI: pyspark is not installed (the spark "
+                        "extra)", pytrace=False)
+        pytest.skip("pyspark is not installed (pip install 'touchpath[spark]')")
+    from touchpath.data.engines import spark_session
+
+    session = spark_session("local[2]", conf={
+        "spark.sql.shuffle.partitions": "2",
+        "spark.default.parallelism": "2",
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": "1g",
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    })
+    yield session
+    session.stop()
