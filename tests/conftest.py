@@ -149,6 +149,10 @@ def spark():
             pytest.fail("Spark tests cannot run on CI: pyspark is not installed (the spark "
                         "extra)", pytrace=False)
         pytest.skip("pyspark is not installed (pip install 'touchpath[spark]')")
+    if shutil.which("java") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Spark tests cannot run on CI: no java on PATH", pytrace=False)
+        pytest.skip("Spark needs a Java 17 runtime (apt-get install openjdk-17-jre-headless)")
     from touchpath.data.engines import spark_session
 
     session = spark_session("local[2]", conf={
