@@ -71,6 +71,8 @@ class ReportOptions:
     censor : bool
         Leave out non-converting journeys still open at the end of the data
         (``False``: every one is a null, ChannelAttribution's convention).
+    kind : str or None
+        Conversion kind that closes journeys and is attributed (``None``: every kind).
     max_change : float, optional
         Largest change of a channel's planned spend vs last quarter
         (``0.3`` = ±30%); ``None``: no limit.
@@ -91,6 +93,7 @@ class ReportOptions:
     spend_all: bool = DEFAULTS.spend_all
     lookback_days: int = DEFAULTS.lookback_days
     censor: bool = DEFAULTS.censor
+    kind: str | None = DEFAULTS.kind
     max_change: float | None = DEFAULTS.max_change
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
     min_roi: float = DEFAULTS.min_roi
@@ -126,8 +129,9 @@ class ReportOptions:
         return service.model_spec(self.model, order=self.order)
 
     def journeys(self) -> JourneyOptions:
-        """The journey options of every section: the service's, with this lookback and censor."""
-        return service.journey_options(lookback_days=self.lookback_days, censor=self.censor)
+        """The journey options of every section: the service's, with this lookback, censor, kind."""
+        return service.journey_options(lookback_days=self.lookback_days, censor=self.censor,
+                                       kind=self.kind)
 
     def plan_params(self) -> service.PlanParams:
         """The plan's parameters: these options, the service's defaults for the rest."""
@@ -176,7 +180,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc: dict[str, Any] = {"options": {
         "period": options.period, "model": spec, "models": list(options.models),
         "ci": options.ci, "level": options.level, "lookback_days": options.lookback_days,
-        "censor": options.censor, "currency": DEFAULTS.currency}}
+        "censor": options.censor, "kind": options.kind, "currency": DEFAULTS.currency}}
     doc["health"] = health_document(warehouse)
     doc["paths"] = paths_document(service.paths_overview(warehouse, journeys, limit=TOP_PATHS,
                                                          memo=memo))
