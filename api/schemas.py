@@ -409,6 +409,23 @@ class FunnelRow(BaseModel):
     drop_off: float | None = Field(description="1 − rate.")
 
 
+class ConversionKind(BaseModel):
+    """A conversion kind in the warehouse: a possible funnel stage."""
+
+    kind: str
+    conversions: int = Field(ge=0)
+
+
+class FunnelKindsResponse(BaseModel):
+    """The conversion kinds in the warehouse, most conversions first (a funnel's natural order)."""
+
+    model_config = _examples({"data_version": 3, "kinds": [
+        {"kind": "add_to_cart", "conversions": 10}, {"kind": "purchase", "conversions": 4}]})
+
+    data_version: int
+    kinds: list[ConversionKind]
+
+
 class FunnelResponse(BaseModel):
     """Funnel stages as conversion kinds, each attributed with one model."""
 

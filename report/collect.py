@@ -24,7 +24,7 @@ import pandas as pd
 from touchpath import service
 from touchpath.attribution.compare import ModelComparison
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, Period
-from touchpath.data.journeys import CensoringReport, JourneyOptions
+from touchpath.data.journeys import CensoringReport, JourneyOptions, conversion_kinds
 from touchpath.data.warehouse import Warehouse
 from touchpath.errors import InvalidRequest
 from touchpath.service import DEFAULTS
@@ -160,7 +160,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     Returns
     -------
     dict
-        ``health``, ``paths``, ``compare``, ``roi``, ``lifecycle``, ``plan``,
+        ``health``, ``paths``, ``compare``, ``funnel`` (``None`` unless the
+        warehouse has conversions of several kinds), ``roi``, ``lifecycle``, ``plan``,
         ``scenarios`` (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
@@ -188,6 +189,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
         comparison = service.compare_models(warehouse, list(options.models), journeys,
                                             ci=options.ci, level=options.level, memo=memo)
     doc["compare"] = compare_document(comparison, journeys)
+    doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
@@ -230,6 +232,23 @@ def paths_document(overview: service.PathsOverview) -> dict[str, Any]:
             "censored_journeys": overview.censored_journeys,
             "warnings": list(overview.warnings),
             "censoring": censoring_document(overview.censoring)}
+
+
+def funnel_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                   memo: service.Memo) -> dict[str, Any] | None:
+    """The funnel over every conversion kind, most conversions first; ``None`` for one kind."""
+    kinds = list(conversion_kinds(warehouse))
+    if len(kinds) < 2:
+        return None
+    return funnel_document(service.funnel(warehouse, kinds, model, journeys, memo=memo))
+
+
+def funnel_document(result: service.FunnelResult) -> dict[str, Any]:
+    """The ``/v1/funnel`` document of a funnel (without ``data_version`` and options)."""
+    frame = result.to_frame()
+    overall = frame[frame["channel"] == "(all)"].drop(columns=["channel"])
+    return {"model": result.model, "stages": records(overall),
+            "overall_rate": plain(result.overall_rate()), "rows": records(frame)}
 
 
 def censoring_document(report: CensoringReport) -> dict[str, Any]:

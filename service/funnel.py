@@ -49,16 +49,17 @@ def funnel_stages(text: str | Sequence[str]) -> tuple[str, ...]:
     Raises
     ------
     InvalidRequest
-        Fewer than two stages, a blank one, or one given twice.
+        No stage, a blank one, or one given twice. (One stage is a funnel
+        without steps: its conversions, no rate.)
     """
     items = text.split(",") if isinstance(text, str) else list(text)
     stages = tuple(str(s).strip() for s in items)
+    if not any(stages):
+        raise InvalidRequest("stages: give conversion kinds in funnel order, separated by "
+                             "commas, e.g. add_to_cart,purchase")
     if any(not s for s in stages):
         raise InvalidRequest(f"stages: a stage is blank in {','.join(stages)!r}; give conversion "
                              "kinds separated by commas, e.g. add_to_cart,purchase")
-    if len(stages) < 2:
-        raise InvalidRequest(f"stages: a funnel needs at least two stages, got {len(stages)} "
-                             f"({','.join(stages) or 'none'}); e.g. add_to_cart,purchase")
     seen = [s for k, s in enumerate(stages) if s in stages[:k]]
     if seen:
         raise InvalidRequest(f"stages: {seen[0]!r} is given twice; each stage is one kind")
@@ -151,7 +152,7 @@ def funnel(
     ----------
     wh : Warehouse
     stages : str or sequence of str
-        Conversion kinds in funnel order (``"add_to_cart,purchase"``), at least two.
+        Conversion kinds in funnel order (``"add_to_cart,purchase"``).
     model : str, optional
         A registry spec; default the service's model.
     options : JourneyOptions, optional
@@ -165,7 +166,7 @@ def funnel(
     Raises
     ------
     InvalidRequest
-        Fewer than two stages, one repeated, or a stage no conversion has (the
+        No stage, one repeated, or a stage no conversion has (the
         message names the kinds present).
     ModelSpecError
         Unknown model.

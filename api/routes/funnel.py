@@ -5,7 +5,8 @@ The route over :func:`touchpath.service.funnel` (``touchpath funnel`` is the CLI
 journeys with one model; per stage the conversions of the kind, per channel and
 stage the attributed conversions, each step's rate and drop-off. The journey
 options are those of every read route; ``kind`` is replaced by each stage's.
-Cached by (data version, stages, model, journey options).
+Cached by (data version, stages, model, journey options). ``GET /v1/funnel/kinds``
+lists the kinds a funnel can use, most conversions first.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSessionDep
 from touchpath.api.routes.attribution import _SPEC, DEFAULT_MODEL, _order
 from touchpath.api.routes.common import JourneyDep, clean, records
-from touchpath.api.schemas import FunnelResponse, FunnelRow, FunnelStageOut, problem_responses
+from touchpath.api.schemas import (
+    ConversionKind,
+    FunnelKindsResponse,
+    FunnelResponse,
+    FunnelRow,
+    FunnelStageOut,
+    problem_responses,
+)
 from touchpath.service import model_spec
 
 __all__ = ["router"]
@@ -38,8 +46,8 @@ def funnel(
     session: ReadSessionDep,
     journeys: JourneyDep,
     stages: Annotated[str, Query(
-        min_length=3, max_length=500,
-        description="Conversion kinds in funnel order, comma-separated (at least two).",
+        min_length=1, max_length=500,
+        description="Conversion kinds in funnel order, comma-separated.",
         examples=["add_to_cart,purchase"])],
     model: Annotated[str, Query(
         max_length=200, pattern=_SPEC,
@@ -70,3 +78,21 @@ def funnel(
         )
 
     return session.cached_json("funnel", key, compute)
+
+
+@router.get(
+    "/kinds",
+    response_model=FunnelKindsResponse,
+    summary="The conversion kinds in the warehouse: the stages a funnel can use",
+    responses=problem_responses(401, 403, 500, 503),
+)
+def funnel_kinds(_key: ReaderKey, session: ReadSessionDep) -> Response:
+    """Each conversion kind with its conversions, most first (carts before purchases)."""
+    from touchpath.data.journeys import conversion_kinds
+
+    def compute() -> FunnelKindsResponse:
+        kinds = conversion_kinds(session.warehouse)
+        return FunnelKindsResponse(data_version=session.version, kinds=[
+            ConversionKind(kind=k, conversions=n) for k, n in kinds.items()])
+
+    return session.cached_json("funnel_kinds", {}, compute)

@@ -76,7 +76,13 @@ def test_funnel_by_hand(funnel_api):
     assert display[1]["rate"] is None
 
 
-@pytest.mark.parametrize("stages", ["purchase", "view,purchase", "purchase,purchase"])
+@pytest.mark.parametrize("stages", [",,,", "view,purchase", "purchase,purchase"])
 def test_funnel_bad_stages_are_422(funnel_api, stages):
     res = funnel_api.get("/v1/funnel", params={"stages": stages})
     assert res.status_code == 422, res.text
+
+
+def test_the_kinds_most_conversions_first(funnel_api):
+    body = funnel_api.get("/v1/funnel/kinds").json()
+    assert body["kinds"] == [{"kind": "add_to_cart", "conversions": 10},
+                             {"kind": "purchase", "conversions": 4}]

@@ -109,13 +109,19 @@ def test_the_purchase_stage_is_the_purchase_attribution(wh):
 
 
 @pytest.mark.parametrize(("stages", "message"), [
-    ("purchase", "at least two stages"),
+    ("", "give conversion kinds"),
     ("add_to_cart,,purchase", "blank"),
     ("purchase,purchase", "given twice"),
 ])
 def test_bad_stages_are_refused(stages, message):
     with pytest.raises(InvalidRequest, match=message):
         funnel_stages(stages)
+
+
+def test_one_stage_is_a_funnel_without_steps(wh):
+    frame = service.funnel(wh, "purchase", "last_touch").to_frame()
+    overall = frame[frame["channel"] == "(all)"]
+    assert overall["conversions"].tolist() == [4.0] and overall["rate"].isna().all()
 
 
 def test_a_stage_without_conversions_names_the_kinds_present(wh):
