@@ -162,3 +162,21 @@ def _next_up(value: float) -> float:
     import math
 
     return math.nextafter(value, math.inf)
+
+
+def test_the_readmes_channel_rules_example_means_what_it_says():
+    from touchpath.data.channel_rules import OTHER_CHANNEL, ChannelRules
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Channel rules\n", 1)[1].split("\n### ", 1)[0]
+    rules = ChannelRules.parse(section.split("```toml", 1)[1].split("```", 1)[0], "README.md")
+    assert [r.channel for r in rules.rules] == ["Newsletter", "Baidu"]
+    assert rules.match(source="MailChimp", medium="email") == "Newsletter"
+    assert rules.match(source="百度", medium="PPC") == "Baidu"
+    assert rules.match(source="baidu", medium="organic") == OTHER_CHANNEL
+    assert rules.match(source="baidu.com", medium="cpc") == OTHER_CHANNEL  # a full match
+    shown = section.split("```bash", 1)[1].split("```", 1)[0].strip()
+    assert shown.startswith('python -c "') and shown.endswith('"')
+    code = shown[len('python -c "'):-1]
+    assert "ChannelRules.default().to_frame()" in code
+    exec(compile(code.replace("print(", "str("), "README.md", "exec"), {})
