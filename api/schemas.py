@@ -259,6 +259,22 @@ class IngestOtherTraffic(BaseModel):
     rows: int = Field(ge=0)
 
 
+class IngestGA4Summary(BaseModel):
+    """What reading a GA4 export found."""
+
+    events_read: int = Field(ge=0, description="Records (events) in the file.")
+    sessions: int = Field(ge=0, description="Session touches made (user_pseudo_id + "
+                                            "ga_session_id).")
+    purchases: int = Field(ge=0, description="Purchase conversions made.")
+    duplicate_purchases: int = Field(
+        ge=0, description="Purchases dropped as repeats of an earlier transaction_id.")
+    events_without_session: int = Field(
+        ge=0, description="Events (not purchases) without ga_session_id: they made no touch.")
+    revenues_rounded: int = Field(
+        ge=0, description="Purchase revenues with more than 6 decimal places (FLOAT64 "
+                          "artifacts) rounded half-up to the millionth.")
+
+
 class IngestResponse(BaseModel):
     """What an accepted file did to the warehouse."""
 
@@ -291,6 +307,8 @@ class IngestResponse(BaseModel):
     other_channel: list[IngestOtherTraffic] = Field(
         default_factory=list, description="Touches no channel rule matched (channel "
                                           "'(other)'), by source and medium, largest first.")
+    ga4: IngestGA4Summary | None = Field(
+        default=None, description="What reading a GA4 export found (null unless format=ga4).")
     new_channels: list[str] = Field(description="Channels first seen in this file.")
     ignored_columns: list[str] = Field(description="Input columns not used.")
     data_version: int = Field(description="Data version after the ingest.")

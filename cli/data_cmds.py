@@ -190,6 +190,14 @@ def ingest(
         for load in report.loads:
             out.add_row(f"-> {load.table}", f"{load.rows:,} rows: {load.rows_inserted:,} inserted,"
                                             f" {load.rows_skipped_existing:,} already stored")
+    if report.ga4 is not None:
+        g = report.ga4
+        out.add_row("GA4 events read", f"{g.events_read:,}")
+        out.add_row("GA4 sessions (touches)", f"{g.sessions:,}")
+        out.add_row("GA4 purchases (conversions)", f"{g.purchases:,}")
+        out.add_row("repeated transaction ids (dropped)", f"{g.duplicate_purchases:,}")
+        out.add_row("events without a session (no touch)", f"{g.events_without_session:,}")
+        out.add_row("revenues rounded to the millionth", f"{g.revenues_rounded:,}")
     if report.derived_ids:
         out.add_row("ids", "derived from row content")
     if report.column_map:

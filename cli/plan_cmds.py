@@ -48,7 +48,9 @@ from touchpath.cli.app import app
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     MAX_CHANGE_DEFAULT,
+    CensorOpt,
     CliUsageError,
+    LookbackOpt,
     MaxChangeOpt,
     ModelOpt,
     OrderOpt,
@@ -375,6 +377,8 @@ def plan_command(
         int,
         typer.Option(min=0, help="Bootstrap resamples for a revenue range (fitted curves)."),
     ] = DEFAULTS.resamples,
+    lookback: LookbackOpt = DEFAULTS.lookback_days,
+    censor: CensorOpt = DEFAULTS.censor,
     solver: Annotated[
         Solver, typer.Option(help="LP solver (auto: HiGHS when installed, else CBC).")
     ] = _SOLVER,
@@ -408,9 +412,10 @@ def plan_command(
             if curves is not None:
                 inputs = service.inputs_from_curves(_read_curves(curves))
             else:
-                settings = service.CurveSettings(model=model_choice(model, order),
-                                                 period=period.value, segments=segments,
-                                                 resamples=resamples)
+                settings = service.CurveSettings(
+                    model=model_choice(model, order), period=period.value, segments=segments,
+                    resamples=resamples,
+                    options=service.journey_options(lookback_days=lookback, censor=censor))
                 inputs = _warehouse_inputs(db, settings)
             params = service.PlanParams(
                 budget=budget, spend_all=exact_budget, quarter=quarter,

@@ -17,7 +17,12 @@ reads (:data:`GA4_COLUMNS`):
   ``page_referrer`` parameter of the session's first event;
 * one conversion per ``purchase`` event, id ``ecommerce.transaction_id`` (a
   repeated transaction_id is GA4's duplicate purchase and counted, not kept),
-  value ``ecommerce.purchase_revenue`` as exact decimal text.
+  value ``ecommerce.purchase_revenue`` as exact decimal text. GA4 keeps that
+  revenue as FLOAT64, so an export holds binary-float artifacts such as
+  ``29.990000000000002``: a revenue with more than 6 decimal places is rounded
+  to the millionth, half-up on the exported text (``1.0000005`` -> ``1.000001``),
+  and counted (:attr:`GA4Summary.revenues_rounded`). Only GA4 revenues are
+  rounded; every other money input with more decimals is refused.
 
 Events without ``ga_session_id`` make no touch (a purchase among them still
 makes its conversion); :func:`ga4_summary` says how many there were. The user's
@@ -86,6 +91,10 @@ class GA4Summary:
     events_without_session : int
         Events other than purchases without a ``ga_session_id`` parameter: they
         belong to no session and made no row.
+    revenues_rounded : int
+        Purchases kept whose revenue had more than 6 decimal places (a FLOAT64
+        artifact such as ``29.990000000000002``) and was rounded half-up to the
+        millionth.
     """
 
     events_read: int
@@ -93,6 +102,7 @@ class GA4Summary:
     purchases: int
     duplicate_purchases: int
     events_without_session: int
+    revenues_rounded: int = 0
 
 
 def is_parquet_file(path: str | os.PathLike[str]) -> bool:
@@ -136,7 +146,8 @@ def register_ga4_source(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[
         When the file is empty, is not valid JSON or Parquet, no event in it
         has ``user_pseudo_id`` or ``event_timestamp``, or an event lacks one of
         them, has a timestamp that is not a whole number, or is a purchase
-        without revenue or with a revenue that is not money. Nothing is left
+        without revenue or with a revenue that is not money (not a number,
+        negative, or 12 digits or more before the decimal point). Nothing is left
         on ``cur`` then.
     """
     file = Path(path)

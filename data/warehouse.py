@@ -25,7 +25,9 @@ Conventions
   (:data:`touchpath.data.paths.PATH_SEP`): paths are written ``a > b`` and read back by
   splitting on ``>``, so ``search > email`` would come back as two channels.
 - Money (``cost``, ``value``, ``amount``) is ``DECIMAL(18, 6)``: exact to a
-  millionth. A value with more decimal places is refused, never rounded.
+  millionth. A value with more decimal places is refused, never rounded (one
+  exception: a GA4 export's revenue, a FLOAT64 in BigQuery, is rounded to the
+  millionth and the rounding counted, see :mod:`touchpath.data.ga4`).
 - Spend is daily: ``day`` is a calendar date (``YYYY-MM-DD``, or a timestamp at
   exactly midnight). Spend reported per week or month must be given per day.
 - Optional input columns may be absent: ``campaign`` (NULL), ``interaction``
@@ -119,6 +121,7 @@ from touchpath.errors import TouchpathError
 if TYPE_CHECKING:
     # Annotations only: touchpath.data.channel_rules imports this module.
     from touchpath.data.channel_rules import ChannelRules
+    from touchpath.data.ga4 import GA4Summary
 
 __all__ = [
     "CHANNEL_INPUTS",
@@ -429,6 +432,10 @@ class IngestReport:
     other_channel : tuple of OtherTraffic
         Touches no channel rule matched (channel ``(other)``), counted by
         source and medium, largest first: add rules for them.
+    ga4 : GA4Summary or None
+        What reading a GA4 export found (events read, sessions, purchases,
+        repeated transaction ids dropped, events without a session, revenues
+        rounded); ``None`` unless the file was read with ``format="ga4"``.
     """
 
     table: str
@@ -443,6 +450,7 @@ class IngestReport:
     column_map: dict[str, str] = field(default_factory=dict)
     channel_rules: str | None = None
     other_channel: tuple[OtherTraffic, ...] = ()
+    ga4: GA4Summary | None = None
 
 
 def check_column_map(table: str, column_map: Mapping[str, str] | None) -> dict[str, str]:
@@ -850,12 +858,14 @@ class Warehouse:
             "path_sep": PATH_SEP,
             "sep_mark": separator_mark(),
         })
+        ga4_found: GA4Summary | None = None
         if ga4:
             # Deferred: touchpath.data.ga4 imports this module (a cycle).
-            from touchpath.data.ga4 import register_ga4_source
+            from touchpath.data.ga4 import ga4_summary, register_ga4_source
 
             header = register_ga4_source(cur, source, label,  # type: ignore[arg-type]
                                          max_problems=max_problems)
+            ga4_found = ga4_summary(cur)
         else:
             header = _register_source(cur, table, source, label)
         is_csv = not is_frame and not ga4 and not _is_parquet(source)
@@ -964,6 +974,7 @@ class Warehouse:
             column_map=dict(column_map),
             channel_rules=channel_rules.origin if derive_channel and channel_rules else None,
             other_channel=other,
+            ga4=ga4_found,
         )
 
     # ----------------------------------------------------------------- lookups

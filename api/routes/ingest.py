@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -25,6 +26,7 @@ from starlette.datastructures import UploadFile
 from touchpath.api.deps import AppState, StateDep, WriterKey
 from touchpath.api.problems import InvalidParameter
 from touchpath.api.schemas import (
+    IngestGA4Summary,
     IngestOtherTraffic,
     IngestResponse,
     IngestTable,
@@ -151,6 +153,7 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
         channel_rules=report.channel_rules,
         other_channel=[IngestOtherTraffic(source=o.source, medium=o.medium, rows=o.rows)
                        for o in report.other_channel],
+        ga4=None if report.ga4 is None else IngestGA4Summary(**asdict(report.ga4)),
         new_channels=list(report.new_channels),
         ignored_columns=list(report.ignored_columns),
         data_version=version,

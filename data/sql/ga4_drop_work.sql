@@ -4,6 +4,7 @@ DROP TABLE IF EXISTS temp._ga4_records;
 DROP TABLE IF EXISTS temp._ga4_events;
 DROP MACRO IF EXISTS temp.tp_ga4_decimal;
 DROP MACRO IF EXISTS temp.tp_ga4_money_problem;
+DROP MACRO IF EXISTS temp.tp_ga4_rounded;
 DROP MACRO IF EXISTS temp.tp_ga4_set;
 DROP MACRO IF EXISTS temp.tp_ga4_int;
 DROP MACRO IF EXISTS temp.tp_ga4_param;

@@ -49,8 +49,11 @@ CREATE OR REPLACE TEMP MACRO tp_ga4_int(t) AS
 CREATE OR REPLACE TEMP MACRO tp_ga4_set(t) AS
     CASE WHEN t <> '(not set)' THEN t END;
 
--- Why a revenue is refused (NULL when it is fine): money is stored exactly, to
--- the millionth, never negative.
+-- Why a revenue is refused (NULL when it is fine): a number, never negative,
+-- at most 12 digits before the decimal point once rounded to the millionth.
+-- More than 6 decimal places are no reason: GA4 keeps purchase_revenue as
+-- FLOAT64, so an export holds binary-float artifacts such as 29.990000000000002
+-- (for 29.99); tp_ga4_decimal rounds them and tp_ga4_rounded counts them.
 CREATE OR REPLACE TEMP MACRO tp_ga4_money_problem(t) AS
     CASE
         WHEN t IS NULL THEN NULL
@@ -59,13 +62,19 @@ CREATE OR REPLACE TEMP MACRO tp_ga4_money_problem(t) AS
         WHEN TRY_CAST(t AS DOUBLE) < 0 THEN 'negative revenue'
         WHEN TRY_CAST(t AS DECIMAL(38, 18)) IS NULL
             OR TRY_CAST(t AS DECIMAL(38, 18)) >= 1000000000000
+            OR TRY_CAST(t AS DECIMAL(18, 6)) IS NULL
             THEN 'too large (at most 12 digits before the decimal point)'
-        WHEN TRY_CAST(t AS DECIMAL(38, 18)) <> TRY_CAST(t AS DECIMAL(18, 6))
-            THEN 'more than 6 decimal places (money is stored exactly, never rounded)'
     END;
 
--- A revenue that has no problem as plain decimal text: no exponent, no
--- trailing zeros after the point (45.0 -> 45, 1.5e2 -> 150).
+-- Whether a revenue (with no problem) has more than 6 decimal places, trailing
+-- zeros not counted: a binary-float artifact that tp_ga4_decimal rounds.
+CREATE OR REPLACE TEMP MACRO tp_ga4_rounded(t) AS
+    coalesce(TRY_CAST(t AS DECIMAL(38, 18)) <> TRY_CAST(t AS DECIMAL(18, 6)), false);
+
+-- A revenue that has no problem as plain decimal text, to the millionth: no
+-- exponent, no trailing zeros after the point (45.0 -> 45, 1.5e2 -> 150). More
+-- decimal places are rounded half-up on the exported text, as DuckDB's cast
+-- to DECIMAL does (29.990000000000002 -> 29.99, 1.0000005 -> 1.000001).
 CREATE OR REPLACE TEMP MACRO tp_ga4_decimal(t) AS
     regexp_replace(regexp_replace(CAST(CAST(t AS DECIMAL(18, 6)) AS VARCHAR),
                                   '(\.[0-9]*[1-9])0+$', '\1'), '\.0+$', '');

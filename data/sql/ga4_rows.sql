@@ -15,7 +15,8 @@
 --   seen is GA4's duplicate and is dropped, the earliest kept); without a
 --   transaction_id, 'ga4p:<user_pseudo_id>:<event_timestamp>' (':<n>' added for
 --   the n-th such purchase of the user in the same microsecond); value the
---   revenue as exact decimal text.
+--   revenue as exact decimal text, a revenue with more than 6 decimal places
+--   (GA4's FLOAT64 artifacts) rounded half-up to the millionth (rounded).
 --
 -- Events without ga_session_id make no touch (a purchase among them still
 -- makes its conversion); ga4_summary_table.sql counts them. ga_row is the
@@ -67,7 +68,8 @@ touches AS (
         END AS campaign,
         f.referrer,
         f.rn AS ga_row,
-        0 AS kind
+        0 AS kind,
+        false AS rounded
     FROM sessions AS s
     JOIN session_events AS f
         ON f.k = 1 AND f.user_pseudo_id = s.user_pseudo_id AND f.session_id = s.session_id
@@ -96,7 +98,8 @@ conversions AS (
         CAST(NULL AS VARCHAR) AS campaign,
         CAST(NULL AS VARCHAR) AS referrer,
         rn AS ga_row,
-        1 AS kind
+        1 AS kind,
+        tp_ga4_rounded(revenue_text) AS rounded
     FROM purchases
     WHERE transaction_id IS NULL OR repeat_k = 1
 )
@@ -111,6 +114,7 @@ SELECT
     campaign,
     referrer,
     ga_row,
-    kind
+    kind,
+    rounded
 FROM (SELECT * FROM touches UNION ALL SELECT * FROM conversions)
 ORDER BY ga_row, kind;

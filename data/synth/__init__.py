@@ -100,6 +100,37 @@ the date range.
    ``floor(cents / n)`` or one cent more — so touch costs sum exactly to the
    spend of every channel-day that has touches.
 
+9. **Segments.** After a chunk's journeys are simulated, a stream of its own
+   (spawn key ``(3, chunk)``) gives every user a ``device`` and a ``region``,
+   so none of the draws above changes. Device is drawn given the channel that
+   opened the user's first journey
+   (:data:`~touchpath.data.synth.config.DEVICE_BY_CHANNEL`: short video, app
+   push and livestream lean mobile, search and the owned site desktop); with
+   the defaults users are about 66% mobile, 27% desktop, 7% tablet. The chain
+   after the first touch is the same for every device, so a device's first
+   journeys follow the era's chain with its own start row and their removal
+   effects differ (search earns more on desktop, short video on mobile):
+   :attr:`SyntheticTruth.segments` has the exact numbers. Region is
+   independent of everything, with the shares of
+   :data:`~touchpath.data.synth.config.REGIONS` (East 0.30, South 0.20, North
+   0.15, Central 0.13, Southwest 0.10, Northwest 0.06, Northeast 0.06). Each
+   purchase carries its user's device and region and a ``customer_type``:
+   ``new`` for the user's first purchase in the data, ``returning`` after.
+   The ``users`` table (``user_id, device, region, first_seen``) is written
+   with the files; the warehouse does not load it yet.
+10. **Funnel stages** (only with :attr:`SynthConfig.funnel_stages`, off by
+    default). Every purchase is preceded by an ``add_to_cart`` conversion of
+    the same value, between the journey's last touch and the purchase (a
+    direct purchase's cart 60 s + Exponential(10 min) before it). A null
+    journey leaves an abandoned cart with probability
+    ``q = A / (1 − A) · purchases / null journeys`` of its chunk, 60 s +
+    Exponential(90 min) after its last touch, valued like an order with that
+    last channel, so about a share ``A = cart_abandonment`` (default 0.7) of
+    carts is never purchased. Cart ids are ``a<journey number>``; the ledger's
+    ``cart_id`` names them. :attr:`SyntheticTruth.funnel` counts carts and
+    purchases per last channel. The purchases, touches and spend are those of
+    the data without funnel stages.
+
 **True response.** For a bought channel, the truth's response is the expected
 revenue of the journeys its spend opens, ``a_c · (1 − exp(−s / k_c))`` per day
 with ``a_c = E_c · V_c`` and ``V_c`` the expected revenue of a journey that
@@ -127,7 +158,10 @@ Modules
 ``calibrate``
     Spend set to the target ROIs (step 8) and the truth it implies.
 ``truth``
-    :class:`SyntheticTruth`.
+    :class:`SyntheticTruth` with :class:`~touchpath.data.synth.truth.SegmentTruth`
+    and :class:`~touchpath.data.synth.truth.FunnelTruth`.
+``segments``
+    Devices, regions, customer types and carts of a chunk (steps 9 and 10).
 ``tables``
     Arrow tables of a chunk, whole-cent touch costs, the channel list.
 ``generate``

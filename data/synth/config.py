@@ -21,6 +21,8 @@ __all__ = [
     "CONVERSION",
     "CONVERSION_GAP",
     "DAY",
+    "DEVICES",
+    "DEVICE_BY_CHANNEL",
     "DIRECT_VALUE",
     "HOURS",
     "LEVEL_RANGE",
@@ -28,6 +30,7 @@ __all__ = [
     "NULL",
     "ORDER",
     "PROFILES",
+    "REGIONS",
     "RETURN",
     "SPRING_FESTIVAL",
     "START",
@@ -124,6 +127,28 @@ PROFILES: dict[str, Profile] = {
 }
 #: Where returning customers (a user's second and later journeys) start.
 RETURN: dict[str, float] = {"email_sms": 0.35, "app_push": 0.30, "owned_site": 0.35}
+#: Devices of the users, in this order (the columns of :data:`DEVICE_BY_CHANNEL`).
+DEVICES = ("mobile", "desktop", "tablet")
+#: ``P(device | channel that opened the user's first journey)``; a test channel of
+#: another name has ``livestream``'s row. Feeds, push and livestream lean mobile,
+#: search and the owned site lean desktop. With the default spend plan the users'
+#: device shares come to about 0.66 / 0.27 / 0.07 (exactly:
+#: :attr:`SegmentTruth.device_share <touchpath.data.synth.truth.SegmentTruth>`).
+DEVICE_BY_CHANNEL: dict[str, tuple[float, float, float]] = {
+    "search": (0.45, 0.48, 0.07),
+    "short_video": (0.80, 0.13, 0.07),
+    "social_kol": (0.72, 0.20, 0.08),
+    "marketplace": (0.60, 0.32, 0.08),
+    "email_sms": (0.55, 0.38, 0.07),
+    "app_push": (0.85, 0.05, 0.10),
+    "owned_site": (0.50, 0.42, 0.08),
+    "livestream": (0.82, 0.10, 0.08),
+}
+#: The seven regions of China and each one's share of users (independent of behaviour).
+REGIONS: dict[str, float] = {
+    "East": 0.30, "South": 0.20, "North": 0.15, "Central": 0.13,
+    "Southwest": 0.10, "Northwest": 0.06, "Northeast": 0.06,
+}
 #: Monthly budget levels of a bought channel span this range of its mean level.
 LEVEL_RANGE = (0.3, 1.7)
 CONVERSION_GAP = 1.5 / 24.0  # mean gap from last touch to purchase, relative to mean_gap_hours
@@ -180,6 +205,14 @@ class SynthConfig:
     chunk_users : int
         Users simulated together (memory bound); part of the random layout, so
         changing it changes the data.
+    funnel_stages : bool
+        Also emit ``add_to_cart`` conversions (package docstring, step 9): one
+        before every purchase and, on null journeys, abandoned carts at the rate
+        ``cart_abandonment``. Off by default: every conversion row is then a
+        purchase, as analyses that pool conversion kinds expect. Switching it on
+        changes no other row.
+    cart_abandonment : float
+        Target share of carts that never become a purchase, in [0, 1).
     """
 
     n_users: int = 100_000
@@ -199,6 +232,8 @@ class SynthConfig:
     direct_repeat: float = 0.15
     max_journeys: int = 8
     chunk_users: int = 250_000
+    funnel_stages: bool = False
+    cart_abandonment: float = 0.7
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> None:
@@ -224,7 +259,10 @@ class SynthConfig:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 bad(name, "must be a finite positive number")
-        for name in ("repeat_after_purchase", "return_after_null", "direct_repeat"):
+        if not isinstance(self.funnel_stages, bool):
+            bad("funnel_stages", "must be True or False")
+        for name in ("repeat_after_purchase", "return_after_null", "direct_repeat",
+                     "cart_abandonment"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 bad(name, "must be a probability in [0, 1)")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import Literal
@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 
 from touchpath.data.synth.calibrate import spend_and_truth
 from touchpath.data.synth.config import SynthConfig
-from touchpath.data.synth.plan import make_plan
+from touchpath.data.synth.plan import Plan, make_plan
+from touchpath.data.synth.segments import funnel_truth, segment_truth
 from touchpath.data.synth.simulate import (
     Stats,
     id_offsets,
@@ -48,6 +49,10 @@ def _write_table(table: pa.Table | pd.DataFrame, path: Path, fmt: str) -> None:
         frame.to_csv(path, index=False)
 
 
+def _with_segments(truth: SyntheticTruth, plan: Plan, stats: Stats) -> SyntheticTruth:
+    return replace(truth, segments=segment_truth(plan), funnel=funnel_truth(plan, stats.carts))
+
+
 def _check_fmt(fmt: str) -> str:
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"fmt={fmt!r}: expected 'parquet' or 'csv'")
@@ -65,7 +70,12 @@ class SyntheticData:
         (``click``/``view``), ``cost`` (the channel-day's spend split over its
         touches in whole cents; they sum to the spend exactly).
     conversions : DataFrame
-        ``conversion_id, user_id, ts, value, kind`` (``purchase``).
+        ``conversion_id, user_id, ts, value, kind`` (``purchase``; also
+        ``add_to_cart`` with :attr:`SynthConfig.funnel_stages`), then the
+        segment columns ``device, region, customer_type`` (``new`` for a
+        user's first purchase, else ``returning``; a cart is ``returning``
+        when the user purchased before it). The warehouse ignores these
+        columns at ingest today.
     spend : DataFrame
         ``channel, day, amount``: every paid channel-day (the test channel from
         its launch).
@@ -82,7 +92,12 @@ class SyntheticData:
         ``after_launch`` (which chain it followed), ``n_touches`` (inside the
         range) and ``conversion_id``. A direct purchase (package docstring,
         step 4) is a journey with ``outcome == "direct"``, no touches and
-        ``started_at == ended_at`` the purchase time.
+        ``started_at == ended_at`` the purchase time. With funnel stages it
+        has ``cart_id`` too (the journey's ``add_to_cart`` row, or null).
+    users : DataFrame
+        ``user_id, device, region, first_seen`` (start of the user's first
+        journey): one row per user (package docstring, step 9). Written to
+        files, not loaded into the warehouse, which has no ``users`` table yet.
     """
 
     touchpoints: pd.DataFrame
@@ -91,6 +106,7 @@ class SyntheticData:
     channels: pd.DataFrame
     truth: SyntheticTruth
     journeys: pd.DataFrame = field(default_factory=pd.DataFrame)
+    users: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The four warehouse tables by name, channels first."""
@@ -98,7 +114,7 @@ class SyntheticData:
 
     def write(self, directory: str | PathLike[str],
               fmt: Literal["parquet", "csv"] = "parquet") -> dict[str, Path]:
-        """Write ``channels``, ``touchpoints``, ``conversions``, ``spend`` files.
+        """Write ``channels``, ``touchpoints``, ``conversions``, ``spend`` and ``users`` files.
 
         Timestamps are written as ISO 8601 with a ``+00:00`` offset in CSV.
         Returns the path of each table's file (``<table>.<fmt>``).
@@ -107,7 +123,7 @@ class SyntheticData:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths: dict[str, Path] = {}
-        for name, frame in self.tables().items():
+        for name, frame in {**self.tables(), "users": self.users}.items():
             paths[name] = out / f"{name}.{fmt}"
             _write_table(frame, paths[name], fmt)
         return paths
@@ -117,6 +133,8 @@ class SyntheticData:
 
         Calls ``warehouse.ingest(table, frame)`` for ``channels``,
         ``touchpoints``, ``conversions`` and ``spend``, and returns the reports.
+        ``users`` is not loaded: the warehouse has no such table yet, and the
+        conversions' segment columns are ignored at ingest.
         """
         return [warehouse.ingest(name, frame) for name, frame in self.tables().items()]
 
@@ -156,7 +174,9 @@ def generate(config: SynthConfig = SynthConfig(), *,
         if progress is not None:
             progress(0.8 * len(chunks) / n)
     spend, cents, truth = spend_and_truth(plan, stats)
-    parts: dict[str, list[pa.Table]] = {"touchpoints": [], "conversions": [], "journeys": []}
+    truth = _with_segments(truth, plan, stats)
+    parts: dict[str, list[pa.Table]] = {"touchpoints": [], "conversions": [], "journeys": [],
+                                        "users": []}
     for chunk, offsets, prior in zip(chunks, id_offsets(stats), prior_touches(stats),
                                      strict=True):
         cost = touch_costs(chunk, cents, stats.touches, prior)
@@ -170,6 +190,7 @@ def generate(config: SynthConfig = SynthConfig(), *,
     return SyntheticData(
         touchpoints=frames["touchpoints"], conversions=frames["conversions"], spend=spend,
         channels=channels_frame(config), truth=truth, journeys=frames["journeys"],
+        users=frames["users"],
     )
 
 
@@ -200,6 +221,7 @@ def generate_to(directory: str | PathLike[str], config: SynthConfig = SynthConfi
     Returns
     -------
     (dict of table name to Path, SyntheticTruth)
+        The paths include ``users`` (always written) and ``journeys`` when asked.
     """
     _check_fmt(fmt)
     out = Path(directory)
@@ -212,8 +234,10 @@ def generate_to(directory: str | PathLike[str], config: SynthConfig = SynthConfi
         if progress is not None:
             progress(0.4 * (i + 1) / n)
     spend, cents, truth = spend_and_truth(plan, stats)
+    truth = _with_segments(truth, plan, stats)
     paths = {"channels": out / f"channels.{fmt}", "touchpoints": out / f"touchpoints.{fmt}",
-             "conversions": out / f"conversions.{fmt}", "spend": out / f"spend.{fmt}"}
+             "conversions": out / f"conversions.{fmt}", "spend": out / f"spend.{fmt}",
+             "users": out / f"users.{fmt}"}
     if include_journeys:
         paths["journeys"] = out / f"journeys.{fmt}"
     _write_table(channels_frame(config), paths["channels"], fmt)

@@ -9,7 +9,7 @@ the row counts that give each chunk its id offsets.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 from touchpath.data.synth.chain import draw
 from touchpath.data.synth.config import DAY, DIRECT_VALUE, HOURS, MIN_GAP, SynthConfig
 from touchpath.data.synth.plan import Plan
+from touchpath.data.synth.segments import Segments, draw_segments
 
 __all__ = [
     "Chunk",
@@ -58,6 +59,8 @@ class Chunk:
     j_after: np.ndarray
     j_touches: np.ndarray
     j_first_channel: np.ndarray
+    # segment attributes and carts (package docstring, steps 9-10), own stream
+    seg: Segments | None = None
 
 
 def simulate_chunk(plan: Plan, index: int) -> Chunk:
@@ -182,7 +185,7 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
     last_in = np.full(next_j, -1, dtype=np.int64)
     np.maximum.at(last_in, t_journey, t_ts)
     np.maximum.at(last_in, c_journey, c_ts)
-    return Chunk(
+    chunk = Chunk(
         index=index, user0=user0, n_users=n_users,
         t_user=t_user + user0, t_journey=t_journey, t_channel=t_channel, t_ts=t_ts,
         t_view=t_view, t_campaign=t_campaign,
@@ -192,6 +195,7 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
         j_end=last_in, j_outcome=j_outcome, j_after=cat(jaft, bool), j_touches=j_touches,
         j_first_channel=cat(jfirst, np.int16),
     )
+    return replace(chunk, seg=draw_segments(plan, chunk))
 
 
 @dataclass
@@ -206,6 +210,7 @@ class Stats:
     conversions: int = 0  # purchases, touch journeys' and direct
     direct: int = 0  # direct purchases
     direct_revenue: float = 0.0
+    carts: np.ndarray = field(init=False)  # (K + 1, 2): last channel (K = direct) × purchased
     counts: list[tuple[int, int, int]] = field(default_factory=list)  # per chunk: t, c, j
     chunk_touches: list[np.ndarray] = field(default_factory=list)  # per chunk: (K, days)
 
@@ -213,6 +218,7 @@ class Stats:
         self.touches = np.zeros((self.k, self.n_days), dtype=np.int64)
         self.revenue = np.zeros(2)
         self.starts = np.zeros((2, 2), dtype=np.int64)
+        self.carts = np.zeros((self.k + 1, 2), dtype=np.int64)
 
     def add(self, chunk: Chunk, plan: Plan) -> None:
         """Add a chunk's touches, revenue, journeys and row counts to the totals."""
@@ -234,6 +240,10 @@ class Stats:
         self.starts += np.bincount(kind, weights=opened, minlength=4).reshape(2, 2).astype(
             np.int64)
         self.counts.append((chunk.t_ts.size, chunk.c_ts.size, chunk.j_user.size))
+        if chunk.seg is not None and chunk.seg.k_ts.size:
+            last = np.where(chunk.seg.k_last_channel < 0, self.k, chunk.seg.k_last_channel)
+            key = last * 2 + chunk.seg.k_purchased
+            self.carts += np.bincount(key, minlength=2 * (self.k + 1)).reshape(self.k + 1, 2)
 
 
 def n_chunks(cfg: SynthConfig) -> int:

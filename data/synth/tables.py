@@ -7,8 +7,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from touchpath.data.synth.config import CHANNELS, DAY, TEST_CHANNEL_GROUP, SynthConfig
+from touchpath.data.synth.config import (
+    CHANNELS,
+    DAY,
+    DEVICES,
+    REGIONS,
+    TEST_CHANNEL_GROUP,
+    SynthConfig,
+)
 from touchpath.data.synth.plan import Plan
+from touchpath.data.synth.segments import CUSTOMER_TYPES, draw_segments
 from touchpath.data.synth.simulate import Chunk
 
 __all__ = [
@@ -51,9 +59,23 @@ def touch_costs(chunk: Chunk, cents: np.ndarray, touches: np.ndarray,
     return (total // n + (rank < total % n)) / 100.0
 
 
+def _users(numbers: np.ndarray) -> pa.Array:
+    return pc.binary_join_element_wise("u", pc.cast(pa.array(numbers), pa.string()), "")
+
+
+def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
+    return pa.array(list(names), type=pa.string()).take(pa.array(codes.astype(np.int32)))
+
+
 def chunk_tables(plan: Plan, chunk: Chunk, cost: np.ndarray,
                   offsets: tuple[int, int, int]) -> dict[str, pa.Table]:
-    """Arrow tables of one chunk; ``offsets`` = first event, conversion and journey id."""
+    """Arrow tables of one chunk; ``offsets`` = first event, conversion and journey id.
+
+    ``touchpoints``, ``conversions`` (with the segment columns ``device``,
+    ``region``, ``customer_type``; carts as ``add_to_cart`` rows, ids
+    ``a<journey number>``, when :attr:`SynthConfig.funnel_stages`), ``journeys``
+    (with ``cart_id`` when funnel stages are on) and ``users``.
+    """
     cfg = plan.config
     t0, c0, j0 = offsets
     names = pa.array(list(plan.channels), type=pa.string())
@@ -69,15 +91,34 @@ def chunk_tables(plan: Plan, chunk: Chunk, cost: np.ndarray,
         "interaction": pa.array(np.where(chunk.t_view, "view", "click"), type=pa.string()),
         "cost": pa.array(cost),
     })
+    seg = chunk.seg if chunk.seg is not None else draw_segments(plan, chunk)
     conv_ids = _ids("c", c0, chunk.c_ts.size)
+    local = chunk.c_user - chunk.user0
     conversions = pa.table({
         "conversion_id": conv_ids,
-        "user_id": pc.binary_join_element_wise("u", pc.cast(pa.array(chunk.c_user), pa.string()),
-                                               ""),
+        "user_id": _users(chunk.c_user),
         "ts": _timestamps(cfg, chunk.c_ts),
         "value": pa.array(chunk.c_value),
         "kind": pa.array(np.full(chunk.c_ts.size, "purchase"), type=pa.string()),
+        "device": _labels(DEVICES, seg.u_device[local]),
+        "region": _labels(tuple(REGIONS), seg.u_region[local]),
+        "customer_type": _labels(CUSTOMER_TYPES, seg.c_customer_type),
     })
+    if cfg.funnel_stages:
+        carts = pa.table({
+            "conversion_id": pc.binary_join_element_wise(
+                "a", pc.cast(pa.array(j0 + seg.k_journey), pa.string()), ""),
+            "user_id": _users(chunk.user0 + seg.k_user),
+            "ts": _timestamps(cfg, seg.k_ts),
+            "value": pa.array(seg.k_value),
+            "kind": pa.array(np.full(seg.k_ts.size, "add_to_cart"), type=pa.string()),
+            "device": _labels(DEVICES, seg.u_device[seg.k_user]),
+            "region": _labels(tuple(REGIONS), seg.u_region[seg.k_user]),
+            "customer_type": _labels(CUSTOMER_TYPES, seg.k_customer_type),
+        })
+        both = pa.concat_tables([conversions, carts])
+        order = np.argsort(np.r_[chunk.c_ts, seg.k_ts], kind="stable")
+        conversions = both.take(pa.array(order))
     n_j = chunk.j_user.size
     conv_of = np.full(n_j, -1, dtype=np.int64)
     conv_of[chunk.c_journey] = c0 + np.arange(chunk.c_ts.size)
@@ -99,7 +140,19 @@ def chunk_tables(plan: Plan, chunk: Chunk, cost: np.ndarray,
         "n_touches": pa.array(chunk.j_touches),
         "conversion_id": conv_col,
     })
-    return {"touchpoints": touch, "conversions": conversions, "journeys": journeys}
+    if cfg.funnel_stages:
+        cart_of = np.zeros(n_j, dtype=bool)
+        cart_of[seg.k_journey] = True
+        cart_col = pc.if_else(pa.array(cart_of), _ids("a", j0, n_j), pa.nulls(n_j, pa.string()))
+        journeys = journeys.append_column("cart_id", cart_col)
+    users = pa.table({
+        "user_id": _users(chunk.user0 + np.arange(chunk.n_users, dtype=np.int64)),
+        "device": _labels(DEVICES, seg.u_device),
+        "region": _labels(tuple(REGIONS), seg.u_region),
+        "first_seen": _timestamps(cfg, seg.u_first_seen),
+    })
+    return {"touchpoints": touch, "conversions": conversions, "journeys": journeys,
+            "users": users}
 
 
 def channels_frame(cfg: SynthConfig) -> pd.DataFrame:

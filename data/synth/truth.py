@@ -13,7 +13,149 @@ import pandas as pd
 from touchpath.data.synth.chain import absorption_probability, removal_effects
 from touchpath.data.synth.config import CHANNELS, CONVERSION, NULL, START, TEST_CHANNEL_GROUP
 
-__all__ = ["SyntheticTruth"]
+__all__ = ["FunnelTruth", "SegmentTruth", "SyntheticTruth"]
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentTruth:
+    """The true segment attributes (package docstring, step 9).
+
+    Device and region are drawn once per user from their own stream, after the
+    journeys: they change no journey, purchase or value. Region is independent
+    of everything. Device depends on the channel that opened the user's first
+    journey (:data:`~touchpath.data.synth.config.DEVICE_BY_CHANNEL`), so the
+    channel mix -- and with it every path-based credit -- differs per device,
+    while the chain after the first touch is the same for all devices.
+
+    Parameters
+    ----------
+    channels : tuple of str
+        Channel order of the arrays.
+    devices, regions : tuple of str
+        The attribute values.
+    device_given_channel : DataFrame
+        ``P(device | first channel)``: index channels, columns devices; rows sum to 1.
+    region_share : Series
+        Share of users per region (index: regions).
+    first_share : ndarray, shape (2, K)
+        Expected share of first journeys opened by each channel, per era
+        (0 before the launch, 1 after), from the spend plan's rates (exact).
+    first_share_all : ndarray, shape (K,)
+        The same over the whole range (every user's first journey).
+    chains : ndarray, shape (2, 1 + K, K + 2)
+        Channel rows of each era's chain (row 0, the start row, is replaced per device).
+    value_mean : ndarray, shape (K,)
+        Expected order value per last channel.
+    """
+
+    channels: tuple[str, ...]
+    devices: tuple[str, ...]
+    regions: tuple[str, ...]
+    device_given_channel: pd.DataFrame
+    region_share: pd.Series
+    first_share: np.ndarray
+    first_share_all: np.ndarray
+    chains: np.ndarray
+    value_mean: np.ndarray
+
+    @property
+    def device_share(self) -> pd.Series:
+        """Exact expected share of users per device, ``Σ_c π_c · P(d | c)``."""
+        share = self.first_share_all @ self.device_given_channel.to_numpy()
+        return pd.Series(share, index=list(self.devices), name="share")
+
+    def first_channel_share(self, *, era: int | None = None) -> pd.DataFrame:
+        """``P(first channel | device)`` of first journeys: index channels, columns devices.
+
+        Parameters
+        ----------
+        era : {None, 0, 1}
+            ``None``: all users; 0 / 1: first journeys started before / after the launch.
+        """
+        pi = self.first_share_all if era is None else self.first_share[era]
+        joint = pi[:, None] * self.device_given_channel.to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cond = joint / joint.sum(axis=0, keepdims=True)
+        return pd.DataFrame(cond, index=list(self.channels), columns=list(self.devices))
+
+    def first_journey_transition(self, device: str, *, before_launch: bool = False) -> np.ndarray:
+        """The exact chain of a device's first journeys in one era.
+
+        The era's channel rows with the start row ``P(first channel | device, era)``.
+
+        Raises
+        ------
+        ValueError
+            If ``device`` is not one of :attr:`devices`.
+        """
+        if device not in self.devices:
+            raise ValueError(f"first_journey_transition: {device!r} is not a device; "
+                             f"choose from {list(self.devices)}")
+        era = 0 if before_launch else 1
+        chain = self.chains[era].copy()
+        k = len(self.channels)
+        start = self.first_channel_share(era=era)[device].to_numpy()
+        chain[0, :k] = np.nan_to_num(start)
+        chain[0, k:] = 0.0
+        return chain
+
+    def first_journey_effects(self, *, before_launch: bool = False) -> pd.DataFrame:
+        """Exact removal effects of each device's first journeys, one row per device × channel.
+
+        Columns ``device``, ``channel``, ``removal_effect``, ``value_removal_effect``,
+        ``conversion_share`` and ``value_share`` (each normalised within the device):
+        what an order-1 Markov model fitted to one device's first journeys recovers.
+        """
+        rows = []
+        for device in self.devices:
+            chain = self.first_journey_transition(device, before_launch=before_launch)
+            re = removal_effects(chain)
+            rv = removal_effects(chain, self.value_mean)
+            rows.append(pd.DataFrame({
+                "device": device, "channel": list(self.channels), "removal_effect": re,
+                "value_removal_effect": rv, "conversion_share": re / re.sum(),
+                "value_share": rv / rv.sum(),
+            }))
+        return pd.concat(rows, ignore_index=True)
+
+
+@dataclass(frozen=True, eq=False)
+class FunnelTruth:
+    """The carts of a data set generated with ``funnel_stages`` (package docstring, step 10).
+
+    Parameters
+    ----------
+    abandonment_target : float
+        :attr:`SynthConfig.cart_abandonment`, the target share of carts never purchased.
+    by_channel : DataFrame
+        One row per last touch channel of the cart's journey, then ``(direct)``
+        (carts before direct purchases): ``last_channel``, ``carts``,
+        ``purchases`` (carts that became the journey's purchase) and
+        ``cart_to_purchase`` (their ratio).
+    """
+
+    abandonment_target: float
+    by_channel: pd.DataFrame
+
+    @property
+    def carts(self) -> int:
+        """``add_to_cart`` rows in the data."""
+        return int(self.by_channel["carts"].sum())
+
+    @property
+    def purchases(self) -> int:
+        """Carts that became a purchase (every purchase has one)."""
+        return int(self.by_channel["purchases"].sum())
+
+    @property
+    def abandoned(self) -> int:
+        """Carts never purchased."""
+        return self.carts - self.purchases
+
+    @property
+    def abandonment(self) -> float:
+        """Realised share of carts never purchased, ``abandoned / carts``."""
+        return self.abandoned / self.carts if self.carts else math.nan
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +227,10 @@ class SyntheticTruth:
         any lookback of a day or more they are never direct at the defaults.
     direct_revenue : float
         Their revenue.
+    segments : SegmentTruth or None
+        The true device and region attributes (step 9).
+    funnel : FunnelTruth or None
+        The carts, when generated with ``funnel_stages`` (step 10); else None.
     """
 
     channels: tuple[str, ...]
@@ -103,6 +249,8 @@ class SyntheticTruth:
     conversions: int = 0
     direct_conversions: int = 0
     direct_revenue: float = 0.0
+    segments: SegmentTruth | None = None
+    funnel: FunnelTruth | None = None
 
     @property
     def direct_share(self) -> float:

@@ -133,3 +133,31 @@ def test_a_ga4_export_loads_as_events(client, write_h):
                     files={"file": ("e.json", (GA4 / "events.json").read_bytes(),
                                     "application/json")})
     assert r.status_code == 422
+
+
+def test_a_ga4_export_says_what_it_held(client, write_h, tmp_path):
+    from tests.cli.test_cli_ingest_shapes import write_small_ga4
+
+    export = write_small_ga4(tmp_path / "events.json")
+    r = client.post("/v1/ingest/events", params={"format": "ga4"}, headers=write_h,
+                    files={"file": ("events.json", export.read_bytes(), "application/json")})
+    assert r.status_code == 200, r.text
+    assert r.json()["ga4"] == {"events_read": 6, "sessions": 2, "purchases": 1,
+                               "duplicate_purchases": 1, "events_without_session": 1,
+                               "revenues_rounded": 1}
+    r = client.post("/v1/ingest/events", params=ISSUE_MAP, files=log_file(), headers=write_h)
+    assert r.status_code == 200 and r.json()["ga4"] is None
+
+
+def test_a_ga4_summary_through_a_real_server(db_copy, keys, tmp_path):
+    from tests.cli.test_cli_ingest_shapes import write_small_ga4
+
+    export = write_small_ga4(tmp_path / "events.json")
+    with touchpath_serve(db_copy, keys, tmp_path) as served:
+        r = httpx.post(f"{served.base}/v1/ingest/events", params={"format": "ga4"},
+                       headers=keys.headers("write"), timeout=60,
+                       files={"file": ("events.json", export.read_bytes(), "application/json")})
+    assert r.status_code == 200, r.text
+    assert r.json()["ga4"] == {"events_read": 6, "sessions": 2, "purchases": 1,
+                               "duplicate_purchases": 1, "events_without_session": 1,
+                               "revenues_rounded": 1}

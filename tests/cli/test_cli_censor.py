@@ -23,7 +23,8 @@ from touchpath.data.warehouse import Warehouse
 
 runner = CliRunner()
 
-JOURNEY_COMMANDS = ("paths", "attribute", "compare", "roi", "lifecycle", "curves", "report")
+JOURNEY_COMMANDS = ("paths", "attribute", "compare", "roi", "lifecycle", "curves", "plan",
+                    "report")
 
 
 @pytest.fixture
@@ -141,3 +142,23 @@ def test_roi_echoes_the_censor_option(month_db):
 
     assert options()["censor"] is True
     assert options("--no-censor")["censor"] is False
+
+
+def test_plan_fits_its_curves_on_the_chosen_journeys(plan_db, tmp_path):
+    """`plan --no-censor --lookback 14` plans on the curves `curves` fits with those options."""
+    def run(*args):
+        res = runner.invoke(app, [*args, "--db", str(plan_db)] if args[0] == "curves" else
+                            [*args, "-f", "json"])
+        assert res.exit_code == 0, res.output
+        return res.stdout
+
+    curves = tmp_path / "curves.json"
+    run("curves", "--no-censor", "--lookback", "14", "--out", str(curves))
+    from_curves = json.loads(run("plan", "--curves", str(curves)))
+    direct = json.loads(run("plan", "--db", str(plan_db), "--no-censor", "--lookback", "14"))
+    default = json.loads(run("plan", "--db", str(plan_db)))
+    def split(plan):
+        return {r["channel"]: (r["spend"], r["expected_revenue"]) for r in plan["channels"]}
+
+    assert split(direct) == split(from_curves)
+    assert split(direct) != split(default)

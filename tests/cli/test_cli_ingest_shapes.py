@@ -4,6 +4,7 @@ The public-log fixture (tests/data/fixtures/public_log.csv) has 7 rows: 5
 impressions (c2's two identical) and 2 conversions, c1 worth 4.5 and c3 12.25.
 """
 
+import json
 import shutil
 import subprocess
 from decimal import Decimal
@@ -164,3 +165,52 @@ def test_format_ga4_loads_sessions_and_purchases(tmp_path):
     res = runner.invoke(app, ["ingest", str(GA4 / "events.json"), "--format", "ga4",
                               "--table", "spend", "--db", str(db)])
     assert res.exit_code == 2
+
+
+def write_small_ga4(path: Path) -> Path:
+    """Six GA4 events: 2 sessions, a purchase whose FLOAT64 revenue is 29.990000000000002,
+    its reload (the same transaction id), and one event outside any session."""
+    def event(user, ts, name, session=None, **extra):
+        params = [{"key": "ga_session_id", "value": {"int_value": session}}] if session else []
+        return {"event_timestamp": ts, "event_name": name, "user_pseudo_id": user,
+                "event_params": params, **extra}
+    records = [
+        event("u1", "1772445600000000", "session_start", "1"),
+        event("u1", "1772445601000000", "page_view", "1"),
+        event("u1", "1772445700000000", "purchase", "1",
+              ecommerce={"transaction_id": "T1", "purchase_revenue": "REV"}),
+        event("u1", "1772445760000000", "purchase", "1",
+              ecommerce={"transaction_id": "T1", "purchase_revenue": "REV"}),
+        event("u1", "1772445800000000", "user_engagement"),
+        event("u2", "1772450000000000", "session_start", "2"),
+    ]
+    text = "".join(json.dumps(r).replace('"REV"', "29.990000000000002") + "\n"
+                   for r in records)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_format_ga4_prints_what_the_export_held(tmp_path):
+    db = tmp_path / "wh.duckdb"
+    export = write_small_ga4(tmp_path / "events.json")
+    res = runner.invoke(app, ["ingest", str(export), "--format", "ga4", "--db", str(db)],
+                        terminal_width=200)
+    assert res.exit_code == 0, res.output
+    rows = {}
+    for line in res.output.splitlines():
+        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+        if len(cells) == 2:
+            rows[cells[0]] = cells[1]
+    assert rows["GA4 events read"] == "6"
+    assert rows["GA4 sessions (touches)"] == "2"
+    assert rows["GA4 purchases (conversions)"] == "1"
+    assert rows["repeated transaction ids (dropped)"] == "1"
+    assert rows["events without a session (no touch)"] == "1"
+    assert rows["revenues rounded to the millionth"] == "1"
+    assert stored(db, "SELECT conversion_id, value FROM conversions") == [
+        ("T1", Decimal("29.99"))]
+    res = runner.invoke(app, ["ingest", str(PUBLIC_LOG), "--table", "events",
+                              "--map", "user_id=customer_id", "--map", "ts=time",
+                              "--map", "event=interaction", "--map", "value=conversion_value",
+                              "--db", str(db)], terminal_width=200)
+    assert res.exit_code == 0 and "GA4" not in res.output

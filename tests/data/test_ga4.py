@@ -464,7 +464,10 @@ def test_bad_revenue(cur, tmp_path):
         ev(name="purchase", ecommerce={"transaction_id": "C", "purchase_revenue": "ten"}),
         ev(name="purchase", ecommerce={"transaction_id": "D"}),
         ev(name="purchase", params={"value": "-1"}),
-        ev(name="purchase", ecommerce={"transaction_id": "E", "purchase_revenue": 0.1234567}),
+        ev(name="purchase", ecommerce={"transaction_id": "E", "purchase_revenue": 1e12}),
+        # Rounded up to the millionth it reaches 12 digits: too large as well.
+        ev(name="purchase", ecommerce={"transaction_id": "F",
+                                       "purchase_revenue": "999999999999.9999995"}),
         # Not a purchase: its revenue is not read.
         ev(name="refund", ecommerce={"transaction_id": "A", "purchase_revenue": -10}),
     ])
@@ -477,9 +480,41 @@ def test_bad_revenue(cur, tmp_path):
                       " parameter is set)"),
         IngestProblem(5, "event_params.value", "negative revenue", "-1"),
         IngestProblem(6, "ecommerce.purchase_revenue",
-                      "more than 6 decimal places (money is stored exactly, never rounded)",
-                      "0.1234567"),
+                      "too large (at most 12 digits before the decimal point)",
+                      "1000000000000.0"),
+        IngestProblem(7, "ecommerce.purchase_revenue",
+                      "too large (at most 12 digits before the decimal point)",
+                      "999999999999.9999995"),
     ]
+
+
+def test_float_artifact_revenues_are_rounded_to_the_millionth_and_counted(cur, tmp_path):
+    """GA4 keeps purchase_revenue as FLOAT64: 29.99 arrives as 29.990000000000002.
+
+    A revenue with more than 6 decimal places is rounded half-up on its text
+    (a tie, 1.0000005, goes up to 1.000001) and counted; trailing zeros are not
+    decimal places (45.0000000 is 45, not rounded).
+    """
+    path = tmp_path / "e.json"
+    lines = [json.dumps(ev(name="purchase", ts=str(100 + i),
+                           ecommerce={"transaction_id": tid, "purchase_revenue": "REV"}))
+             .replace('"REV"', text)
+             for i, (tid, text) in enumerate([
+                 ("A", "29.990000000000002"),   # FLOAT64 artifact of 29.99
+                 ("B", "1.0000005"),            # a tie at the 7th decimal: half-up
+                 ("C", "0.30000000000000004"),  # 0.1 + 0.2
+                 ("D", "45.0000000"),           # 7 decimals, all zero: exact, not rounded
+                 ("E", "1234.000001"),          # 6 decimals: exact
+                 ("E", "1234.0000014"),         # repeated transaction id: dropped, not counted
+                 ("F", "\"7.1234564999\""),     # as a JSON string: rounded down
+             ])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    register_ga4_source(cur, path, "e.json")
+    rows = cur.execute("SELECT event_id, value FROM _raw WHERE event = 'purchase'").fetchall()
+    assert rows == [("A", "29.99"), ("B", "1.000001"), ("C", "0.3"), ("D", "45"),
+                    ("E", "1234.000001"), ("F", "7.123456")]
+    summary = ga4_summary(cur)
+    assert (summary.purchases, summary.duplicate_purchases, summary.revenues_rounded) == (6, 1, 4)
 
 
 def test_importing_either_module_first_works():

@@ -473,14 +473,14 @@ def test_without_test_channel_only_established_channels():
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_write_round_trip(small, tmp_path, fmt):
     paths = small.write(tmp_path, fmt=fmt)
-    assert set(paths) == {"channels", "touchpoints", "conversions", "spend"}
+    assert set(paths) == {"channels", "touchpoints", "conversions", "spend", "users"}
     for name, path in paths.items():
         expected = getattr(small, name)
         if fmt == "parquet":
             got = pd.read_parquet(path)
         else:
             got = pd.read_csv(path)
-            for col in ("ts",):
+            for col in ("ts", "first_seen"):
                 if col in got:
                     got[col] = pd.to_datetime(got[col], utc=True).astype(expected[col].dtype)
             for col in ("day", "launched_on"):
