@@ -20,7 +20,8 @@ from touchpath.data.warehouse import Warehouse
 
 runner = CliRunner()
 
-JOURNEY_COMMANDS = ("paths", "attribute", "compare", "roi", "lifecycle", "curves", "report")
+JOURNEY_COMMANDS = ("paths", "attribute", "compare", "roi", "lifecycle", "curves", "plan",
+                    "report")
 
 
 @pytest.fixture
