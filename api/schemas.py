@@ -202,7 +202,8 @@ class DefaultsResponse(BaseModel):
     """The service's defaults: what every endpoint, the CLI and the report assume unless told."""
 
     model_config = _examples({
-        "model": "markov1", "order": 1, "lookback_days": 30, "censor": True, "period": "month",
+        "model": "markov1", "order": 1, "lookback_days": 30, "censor": True, "kind": "purchase",
+        "period": "month",
         "compare_models": ["first_touch", "last_touch", "linear", "time_decay", "position",
                            "markov1", "markov2", "shapley"],
         "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
@@ -216,6 +217,8 @@ class DefaultsResponse(BaseModel):
     lookback_days: int = Field(description="Journey lookback window, days.")
     censor: bool = Field(description="Non-converting journeys still open at the end of the data "
                                      "are left out (false: every one is a failure).")
+    kind: str = Field(description="Conversion kind that closes journeys and is attributed "
+                                  "(`all`: every kind in one pool).")
     period: Literal["week", "month", "quarter"] = Field(
         description="ROI period and lifecycle test cycle.")
     compare_models: list[str] = Field(description="Models compared side by side.")
@@ -322,6 +325,8 @@ class JourneyOptionsOut(BaseModel):
     start: date | None = Field(default=None, description="First conversion day (`from`).")
     end: date | None = Field(default=None, description="Last conversion day (`to`).")
     censor: bool = Field(default=True, description="Open non-converting journeys left out.")
+    kind: str = Field(default="purchase", description="Conversion kind attributed (`all`: "
+                                                      "every kind).")
 
 
 class PathRow(BaseModel):
@@ -394,6 +399,76 @@ class ChannelCredit(BaseModel):
     conversions_hi: float | None = None
     value_lo: float | None = None
     value_hi: float | None = None
+
+
+class FunnelStageOut(BaseModel):
+    """One stage of the funnel: the conversions of its kind in the range."""
+
+    stage: str = Field(description="The conversion kind of the stage.")
+    step: int = Field(ge=1, description="Position in the funnel (1 = first stage).")
+    conversions: float = Field(description="Conversions of this kind (direct included).")
+    value: Money
+    rate: float | None = Field(description="This stage's conversions ÷ the previous stage's "
+                                           "(null on the first stage, or when that is 0).")
+    drop_off: float | None = Field(description="1 − rate.")
+
+
+class FunnelRow(BaseModel):
+    """One channel at one stage: the conversions of the stage the model attributes to it."""
+
+    channel: str = Field(description="A channel, `(direct)`, or `(all)` for the whole funnel.")
+    stage: str
+    step: int = Field(ge=1)
+    conversions: float
+    value: Money
+    rate: float | None = Field(description="Attributed conversions ÷ those of the previous "
+                                           "stage for this channel (null on the first stage "
+                                           "or when that is 0).")
+    drop_off: float | None = Field(description="1 − rate.")
+
+
+class ConversionKind(BaseModel):
+    """A conversion kind in the warehouse: a possible funnel stage."""
+
+    kind: str
+    conversions: int = Field(ge=0)
+
+
+class FunnelKindsResponse(BaseModel):
+    """The conversion kinds in the warehouse, most conversions first (a funnel's natural order)."""
+
+    model_config = _examples({"data_version": 3, "kinds": [
+        {"kind": "add_to_cart", "conversions": 10}, {"kind": "purchase", "conversions": 4}]})
+
+    data_version: int
+    kinds: list[ConversionKind]
+
+
+class FunnelResponse(BaseModel):
+    """Funnel stages as conversion kinds, each attributed with one model."""
+
+    model_config = _examples({
+        "data_version": 3, "model": "last_touch", "stages": [
+            {"stage": "add_to_cart", "step": 1, "conversions": 10.0, "value": 500.0,
+             "rate": None, "drop_off": None},
+            {"stage": "purchase", "step": 2, "conversions": 4.0, "value": 400.0,
+             "rate": 0.4, "drop_off": 0.6}],
+        "overall_rate": 0.4,
+        "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
+                    "max_path_length": None, "start": None, "end": None, "censor": True,
+                    "kind": "purchase"},
+        "rows": [{"channel": "search", "stage": "purchase", "step": 2, "conversions": 3.0,
+                  "value": 300.0, "rate": 0.5, "drop_off": 0.5}],
+    })
+
+    data_version: int
+    model: str
+    stages: list[FunnelStageOut]
+    overall_rate: float | None = Field(description="Last stage ÷ first stage.")
+    options: JourneyOptionsOut = Field(description="Journey options (each stage's kind "
+                                                   "replaces `kind`).")
+    rows: list[FunnelRow] = Field(description="Per channel and stage, the whole funnel "
+                                              "(`(all)`) first.")
 
 
 class AttributionResponse(BaseModel):

@@ -13,6 +13,7 @@ from touchpath.cli import (  # noqa: F401  (each import registers its commands)
     attribution_cmds,
     data_cmds,
     demo_steps,
+    funnel_cmds,
     plan_cmds,
     report_cmds,
     roi_cmds,

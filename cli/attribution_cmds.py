@@ -51,6 +51,7 @@ from rich.table import Table
 from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
+    KIND_DEFAULT,
     PIPE_WIDTH,
     CensorOpt,
     CliUsageError,
@@ -58,6 +59,7 @@ from touchpath.cli.common import (
     FormatOpt,
     JourneyFromOpt,
     JourneyToOpt,
+    KindOpt,
     LookbackOpt,
     ModelOpt,
     OrderOpt,
@@ -65,6 +67,7 @@ from touchpath.cli.common import (
     OutputFormat,
     clean_errors,
     emit,
+    kind_choice,
     model_choice,
     open_warehouse,
     output_console,
@@ -134,11 +137,12 @@ def read_paths_file(paths_file: Path, db: Path | None) -> PathTable:
 
 
 def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
-                     max_length: int | None, start: Any, end: Any, censor: bool) -> Any:
+                     max_length: int | None, start: Any, end: Any, censor: bool,
+                     kind: str) -> Any:
     return service.journey_options(lookback_days=lookback, collapse_repeats=collapse_repeats,
                                    interaction=interaction,  # type: ignore[arg-type]
                                    max_path_length=max_length, start=start, end=end,
-                                   censor=censor)
+                                   censor=censor, kind=kind_choice(kind))
 
 
 def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
@@ -149,7 +153,7 @@ def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, 
     ``on_table(paths, what, **settings)`` for a path file,
     ``on_warehouse(wh, what, options, **settings)`` for the warehouse (read
     only; default ``touchpath.duckdb``) with the journey options ``journeys``
-    (lookback, repeats, interaction, length, from, to, censor); then the censoring
+    (lookback, repeats, interaction, length, from, to, censor, kind); then the censoring
     warnings, if any, on stderr (Markov on journeys that never fail, and why).
     """
     if paths_file is not None:
@@ -561,6 +565,7 @@ def attribute(
     start: JourneyFromOpt = None,
     end: JourneyToOpt = None,
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
     progress: ProgressOpt = True,
     list_models: Annotated[bool, typer.Option("--list", help="List the models and exit.")] = False,
     details: Annotated[bool, typer.Option(
@@ -580,7 +585,8 @@ def attribute(
         settings = _parse_params(param)
         if half_life is not None:
             settings["half_life_days"] = half_life
-        journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor)
+        journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
+                    kind)
         result = _on_journeys(paths, db, journeys, service.attribute_paths, service.attribute,
                               model_choice(model, order, **settings), ci=ci, level=level,
                               seed=seed, progress=progress)
@@ -643,6 +649,7 @@ def compare_cmd(
     start: JourneyFromOpt = None,
     end: JourneyToOpt = None,
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
     progress: ProgressOpt = True,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
@@ -653,7 +660,8 @@ def compare_cmd(
         specs = split_specs(models)
         if not specs:
             raise CliUsageError("--models: give at least one model")
-        journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor)
+        journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
+                    kind)
         comparison = _on_journeys(paths, db, journeys, service.compare_paths,
                                   service.compare_models, specs, ci=ci, level=level, seed=seed,
                                   progress=progress)

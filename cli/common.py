@@ -24,7 +24,11 @@ in every command that takes it:
   ``attribute``, ``compare``, ``roi``, ``lifecycle``, ``curves``, ``report``):
   leave out non-converting journeys still open at the end of the data (the
   default), or count every one as a failure (ChannelAttribution's convention);
-  :func:`print_censoring` says on stderr what censoring did when it matters.
+  :func:`print_censoring` says on stderr what censoring did when it matters;
+- ``--kind K`` of the same commands: only conversions of kind ``K`` (default
+  ``purchase``) close journeys and are attributed, so a cart never cuts a
+  purchase path; ``--kind all`` pools every kind. :func:`kind_choice` turns it
+  into ``JourneyOptions.kind``.
 
 The ROI commands read ``--from`` / ``--to`` differently (whole conversion
 days, both inclusive), so they keep their own options in
@@ -71,6 +75,7 @@ __all__ = [
     "FormatOpt",
     "JourneyFromOpt",
     "JourneyToOpt",
+    "KindOpt",
     "LookbackOpt",
     "MaxChangeOpt",
     "ModelOpt",
@@ -83,6 +88,7 @@ __all__ = [
     "clean_errors",
     "emit",
     "fail",
+    "kind_choice",
     "max_change_value",
     "model_choice",
     "open_warehouse",
@@ -221,6 +227,22 @@ CensorOpt = Annotated[bool, typer.Option(
     help="Leave out journeys without a conversion whose last touch is less than the lookback "
          "before the end of the data (still open), or count every journey without a "
          "conversion as a failure (--no-censor: ChannelAttribution's convention).")]
+#: ``--kind`` default as typed: the service's kind (``all`` when it pools every kind).
+KIND_DEFAULT = DEFAULTS.kind or "all"
+KindOpt = Annotated[str, typer.Option(
+    "--kind", metavar="KIND",
+    help="Conversion kind that closes journeys and is attributed (e.g. purchase, "
+         "add_to_cart); 'all' pools every kind.")]
+
+
+def kind_choice(kind: str) -> str | None:
+    """``--kind`` as ``JourneyOptions.kind``: the kind, or ``None`` for ``all``."""
+    # Deferred: the journeys module loads the numerical stack.
+    from touchpath.data.journeys import kind_value
+
+    return kind_value(kind)
+
+
 JourneyFromOpt = Annotated[datetime | None, typer.Option(
     "--from", formats=JOURNEY_DATE_FORMATS,
     help="Journeys ending at or after this day/time (UTC, inclusive).")]

@@ -28,13 +28,16 @@ from rich.table import Table
 from touchpath import service
 from touchpath.cli.app import WAREHOUSE_ERROR_EXIT, app
 from touchpath.cli.common import (
+    KIND_DEFAULT,
     CensorOpt,
     CollapseOpt,
     JourneyFromOpt,
     JourneyToOpt,
+    KindOpt,
     LookbackOpt,
     PeriodChoice,
     clean_errors,
+    kind_choice,
     open_warehouse,
     output_console,
     print_censoring,
@@ -236,6 +239,7 @@ def paths(
         help="Spark master: local[*], a cluster URL, or Spark Connect sc://host:port.")
     ] = "local[*]",
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
     period: Annotated[PeriodChoice | None, typer.Option(
         help="Also write one path table per period of the journey's end.")] = None,
     by_period_out: Annotated[Path | None, typer.Option(
@@ -252,7 +256,8 @@ def paths(
         options = service.journey_options(
             lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
             interaction=interaction.value,  # type: ignore[arg-type]
-            max_path_length=max_length, start=date_from, end=date_to, censor=censor)
+            max_path_length=max_length, start=date_from, end=date_to, censor=censor,
+            kind=kind_choice(kind))
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
     if engine or touchpoints or conversions or period or by_period_out:

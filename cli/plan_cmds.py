@@ -47,9 +47,11 @@ from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
+    KIND_DEFAULT,
     MAX_CHANGE_DEFAULT,
     CensorOpt,
     CliUsageError,
+    KindOpt,
     LookbackOpt,
     MaxChangeOpt,
     ModelOpt,
@@ -59,6 +61,7 @@ from touchpath.cli.common import (
     PeriodChoice,
     clean_errors,
     emit,
+    kind_choice,
     max_change_value,
     model_choice,
     open_warehouse,
@@ -379,6 +382,7 @@ def plan_command(
     ] = DEFAULTS.resamples,
     lookback: LookbackOpt = DEFAULTS.lookback_days,
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
     solver: Annotated[
         Solver, typer.Option(help="LP solver (auto: HiGHS when installed, else CBC).")
     ] = _SOLVER,
@@ -415,7 +419,8 @@ def plan_command(
                 settings = service.CurveSettings(
                     model=model_choice(model, order), period=period.value, segments=segments,
                     resamples=resamples,
-                    options=service.journey_options(lookback_days=lookback, censor=censor))
+                    options=service.journey_options(lookback_days=lookback, censor=censor,
+                                                    kind=kind_choice(kind)))
                 inputs = _warehouse_inputs(db, settings)
             params = service.PlanParams(
                 budget=budget, spend_all=exact_budget, quarter=quarter,

@@ -18,13 +18,16 @@ import typer
 from touchpath.cli.app import app
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
+    KIND_DEFAULT,
     MAX_CHANGE_DEFAULT,
     CensorOpt,
+    KindOpt,
     MaxChangeOpt,
     ModelOpt,
     OrderOpt,
     PeriodChoice,
     clean_errors,
+    kind_choice,
     max_change_value,
     model_choice,
 )
@@ -65,6 +68,7 @@ def report_cmd(
         "--lookback-days", min=1, max=3650, hidden=True, help="Old name of --lookback.")]
     = None,
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
 ) -> None:
     """Write one HTML report (charts embedded, works offline) and print its path."""
     # Deferred: the report pulls in the API's routes and the numerical stack.
@@ -78,7 +82,7 @@ def report_cmd(
             models=tuple(split_specs(models)), ci=ci, budget=budget, quarter=quarter,
             spend_all=exact_budget or spend_all, max_change=max_change_value(max_change),
             lookback_days=lookback if lookback_days is None else lookback_days,
-            censor=censor,
+            censor=censor, kind=kind_choice(kind),
         )
         path = write_report(db, out, options)
     typer.echo(str(path))

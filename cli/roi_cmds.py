@@ -40,9 +40,11 @@ from touchpath import service
 from touchpath.cli.app import app
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
+    KIND_DEFAULT,
     PIPE_WIDTH,
     CensorOpt,
     CliUsageError,
+    KindOpt,
     LookbackOpt,
     ModelOpt,
     OrderOpt,
@@ -51,6 +53,7 @@ from touchpath.cli.common import (
     PeriodChoice,
     clean_errors,
     emit,
+    kind_choice,
     model_choice,
     open_warehouse,
     output_console,
@@ -109,8 +112,9 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:,.{digits}f}"
 
 
-def _options(lookback: int, censor: bool) -> Any:
-    return service.journey_options(lookback_days=lookback, censor=censor)
+def _options(lookback: int, censor: bool, kind: str) -> Any:
+    return service.journey_options(lookback_days=lookback, censor=censor,
+                                   kind=kind_choice(kind))
 
 
 @contextmanager
@@ -173,6 +177,7 @@ def roi_cmd(
     fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
     lookback: LookbackOpt = DEFAULTS.lookback_days,
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
     fmt: Annotated[RoiFormat, typer.Option("--format", "-f", help="Output format.")] = (
         RoiFormat.table),
     out: OutOpt = None,
@@ -192,7 +197,7 @@ def roi_cmd(
         with open_warehouse(db) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                options = _options(lookback, censor)
+                options = _options(lookback, censor, kind)
                 table = service.roi_table(wh, spec, period.value, options, start=lo, end=hi,
                                           fiscal_year_start_month=fiscal_start,
                                           on_period=tick)
@@ -305,6 +310,7 @@ def lifecycle_cmd(
     fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
     lookback: LookbackOpt = DEFAULTS.lookback_days,
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
     record: Annotated[bool, typer.Option(
         "--record/--no-record", help="Also append the verdicts to the warehouse's "
                                      "channel_verdicts table (default: read only).")] = False,
@@ -342,7 +348,7 @@ def lifecycle_cmd(
         with open_warehouse(db, read_only=not record) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                options = _options(lookback, censor)
+                options = _options(lookback, censor, kind)
                 report = service.lifecycle(wh, rules, spec, period.value, options,
                                            start=lo, end=hi,
                                            fiscal_year_start_month=fiscal_start,
@@ -434,6 +440,7 @@ def curves_cmd(
     fiscal_start: FiscalOpt = DEFAULTS.fiscal_year_start_month,
     lookback: LookbackOpt = DEFAULTS.lookback_days,
     censor: CensorOpt = DEFAULTS.censor,
+    kind: KindOpt = KIND_DEFAULT,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Curves JSON for `touchpath plan --curves`.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
@@ -460,7 +467,8 @@ def curves_cmd(
                 f"covers ({per_quarter:g} {period.value} periods); leave --horizon out")
         lo, hi = _range(start, end)
         settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
-                                         segments=segments, options=_options(lookback, censor),
+                                         segments=segments,
+                                         options=_options(lookback, censor, kind),
                                          fiscal_year_start_month=fiscal_start, start=lo, end=hi)
         with open_warehouse(db) as wh, _period_progress(lo, hi, period.value,
                                                         fiscal_start) as tick:

@@ -28,7 +28,9 @@ journey counts as a null (ChannelAttribution's convention).
 
 Inputs have the warehouse's columns: touchpoints ``event_id, user_id, ts,
 channel`` and optionally ``interaction`` (missing: every touch is a click);
-conversions ``conversion_id, user_id, ts, value``. Other columns are ignored.
+conversions ``conversion_id, user_id, ts, value`` and optionally ``kind``
+(missing: every conversion is a ``purchase``); only conversions of
+``options.kind`` close journeys (``None``: every kind). Other columns are ignored.
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ def engine_params(options: JourneyOptions, *, period: str | None = None) -> dict
     options : JourneyOptions
         ``options.censor`` leaves out a trailing non-converting journey still
         open at the end of the data; ``False`` counts it as a null.
+        ``options.kind``: the conversion kind that closes journeys (``None``: all).
     period : {"week", "month", "quarter"} or None
 
     Raises
@@ -194,6 +197,7 @@ def engine_params(options: JourneyOptions, *, period: str | None = None) -> dict
         "range_start": base["range_start"],
         "range_end": base["range_end"],
         "censor": options.censor,
+        "kind": options.kind,
         "period": period,
     }
 
@@ -314,6 +318,8 @@ def _duckdb_view(conn: duckdb.DuckDBPyConnection, uri: str, dataset: str) -> Non
     _missing(rel.columns, dataset, uri)
     if dataset == "touchpoints" and "interaction" not in rel.columns:
         rel = rel.project("*, 'click' AS interaction")
+    if dataset == "conversions" and "kind" not in rel.columns:
+        rel = rel.project("*, 'purchase' AS kind")
     rel.create_view(dataset)
 
 
@@ -451,6 +457,8 @@ def _spark_frame(spark: SparkSession, uri: str, dataset: str) -> SparkDataFrame:
     _missing(columns, dataset, uri)
     if dataset == "touchpoints" and "interaction" not in columns:
         frame = frame.withColumn("interaction", sql.functions.lit("click"))
+    if dataset == "conversions" and "kind" not in columns:
+        frame = frame.withColumn("kind", sql.functions.lit("purchase"))
     return frame
 
 

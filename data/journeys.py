@@ -24,6 +24,9 @@ Rules (``data/sql/journeys.sql`` holds the query):
   touch), maximum path length (the last N touches are kept).
 - A conversion is a first purchase when it is the user's first in the data
   (by time, then ``conversion_id``), whatever the date range.
+- Only conversions of ``JourneyOptions.kind`` (default ``purchase``) close
+  journeys: a conversion of another kind (an ``add_to_cart``) is not seen, so
+  it never cuts a purchase path. ``kind=None`` pools every kind.
 
 Every function reads the warehouse through its own cursor and runs in SQL
 (window functions, an as-of join and list functions); no row is looped in Python.
@@ -43,13 +46,19 @@ import pyarrow.compute as pc
 
 from touchpath.data.paths import PathTable
 from touchpath.data.warehouse import Warehouse, load_sql
+from touchpath.errors import InvalidRequest
 
 __all__ = [
+    "ALL_KINDS",
     "CensoringReport",
     "JourneyOptions",
+    "NoConversionsOfKind",
     "build_paths",
     "build_paths_by_period",
     "censoring_report",
+    "check_kind",
+    "conversion_kinds",
+    "kind_value",
     "journey_summary",
     "journey_touches",
 ]
@@ -95,6 +104,10 @@ class JourneyOptions:
         ``lookback_days`` after the end of the data: a conversion could still
         close them). ``False``: every non-converting journey is a null
         (ChannelAttribution's convention).
+    kind : str or None, default "purchase"
+        The conversion kind (``conversions.kind``) whose conversions close
+        journeys and are attributed; the others are ignored, so a cart never
+        cuts a purchase path. ``None``: conversions of every kind, one pool.
 
     Raises
     ------
@@ -109,6 +122,7 @@ class JourneyOptions:
     start: date | datetime | None = None
     end: date | datetime | None = None
     censor: bool = True
+    kind: str | None = "purchase"
 
     def __post_init__(self) -> None:
         if isinstance(self.lookback_days, bool) or not isinstance(self.lookback_days, int):
@@ -119,6 +133,11 @@ class JourneyOptions:
             raise TypeError(f"collapse_repeats must be a bool, got {self.collapse_repeats!r}")
         if not isinstance(self.censor, bool):
             raise TypeError(f"censor must be a bool, got {self.censor!r}")
+        if self.kind is not None:
+            if not isinstance(self.kind, str):
+                raise TypeError(f"kind must be a str or None, got {self.kind!r}")
+            if not self.kind.strip():
+                raise ValueError("kind must be a conversion kind such as 'purchase', got ''")
         if self.interaction not in ("all", "click"):
             raise ValueError(f"interaction must be 'all' or 'click', got {self.interaction!r}")
         n = self.max_path_length
@@ -142,7 +161,70 @@ class JourneyOptions:
             "range_start": _as_utc_naive(self.start, "JourneyOptions.start"),
             "range_end": _as_utc_naive(self.end, "JourneyOptions.end"),
             "censor": self.censor,
+            "kind": self.kind,
         }
+
+
+#: What ``--kind`` / ``kind=`` take for "every kind in one pool" (``JourneyOptions.kind=None``).
+ALL_KINDS = "all"
+
+
+def kind_value(text: str | None) -> str | None:
+    """A kind as typed on a surface: ``"all"`` (or ``None``) pools every kind, else the kind."""
+    if text is None:
+        return None
+    kind = text.strip()
+    return None if kind.lower() == ALL_KINDS else kind
+
+
+class NoConversionsOfKind(InvalidRequest):
+    """The warehouse has conversions, but none of the chosen kind (422 on the API)."""
+
+
+def conversion_kinds(wh: Warehouse) -> dict[str, int]:
+    """The conversion kinds in the warehouse and their counts, most conversions first.
+
+    Examples
+    --------
+    >>> wh = Warehouse(":memory:")
+    >>> _ = wh.ingest("conversions", pd.DataFrame({"conversion_id": ["c1", "c2"],
+    ...     "user_id": ["u", "v"], "ts": ["2024-01-03", "2024-01-04"], "value": ["1", "2"],
+    ...     "kind": ["add_to_cart", "purchase"]}))
+    >>> conversion_kinds(wh)
+    {'add_to_cart': 1, 'purchase': 1}
+    >>> wh.close()
+    """
+    cur = wh.cursor()
+    try:
+        rows = cur.execute(load_sql("conversion_kinds")).fetchall()
+    finally:
+        cur.close()
+    return {str(kind): int(n) for kind, n in rows}
+
+
+def check_kind(wh: Warehouse, options: JourneyOptions) -> None:
+    """Refuse a kind no conversion has when the warehouse has conversions of other kinds.
+
+    Without the check such a warehouse would give an empty table and no
+    reason. A warehouse with no conversions at all passes (nothing converts
+    whatever the kind; the surfaces say so their own way).
+
+    Raises
+    ------
+    NoConversionsOfKind
+        Naming the kinds present (with counts) and how to choose one.
+    """
+    if options.kind is None:
+        return
+    kinds = conversion_kinds(wh)
+    if not kinds or options.kind in kinds:
+        return
+    present = ", ".join(f"{k!r} ({n:,})" for k, n in kinds.items())
+    first = next(iter(kinds))
+    raise NoConversionsOfKind(
+        f"kind: the warehouse has no conversions of kind {options.kind!r}; its conversions "
+        f"are of kind {present}. Choose one with --kind (API: kind=), e.g. --kind {first}, "
+        f"or --kind {ALL_KINDS} to pool every kind")
 
 
 def _run(wh: Warehouse, query: str, options: JourneyOptions, *, arrow: bool = False) -> Any:

@@ -88,15 +88,18 @@ def roi_range(wh: Warehouse) -> tuple[date, date] | None:
     return first, last + timedelta(days=1)
 
 
-def daily_conversions(wh: Warehouse) -> pd.DataFrame:
+def daily_conversions(wh: Warehouse, kind: str | None = "purchase") -> pd.DataFrame:
     """Per day: conversions, revenue, first purchases (``roi_daily_conversions.sql``).
+
+    Only conversions of ``kind`` count (``None``: every kind), as in the
+    journeys of ``JourneyOptions(kind=...)``.
 
     ``day`` is a date; the counts and revenue are float64, and
     ``revenue_exact`` is the day's revenue summed exactly as DECIMAL in DuckDB
     (a :class:`~decimal.Decimal`). A first purchase is a user's first
     conversion in the whole table.
     """
-    cur = wh.conn.execute(load_sql("roi_daily_conversions"))
+    cur = wh.conn.execute(load_sql("roi_daily_conversions"), {"kind": kind})
     cols = [d[0] for d in cur.description]
     daily = pd.DataFrame(cur.fetchall(), columns=cols)
     daily["day"] = pd.to_datetime(daily["day"]).dt.date
@@ -150,7 +153,7 @@ def roi_inputs(wh: Warehouse, options: JourneyOptions,
     spend = daily_spend(wh)
     channels = wh.channels()
     registered = tuple(str(c) for c in channels["channel"]) if len(channels) else ()
-    daily = daily_conversions(wh)
+    daily = daily_conversions(wh, options.kind)
     # every period's paths from one pass over the journeys, each exactly build_paths's table
     paths = build_paths_by_period(
         wh, options, [(label, _midnight(lo), _midnight(hi)) for label, lo, hi in bounds],

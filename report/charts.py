@@ -4,8 +4,8 @@ The one place the report draws: the SVG builders (:func:`grouped_bars_svg`,
 :func:`line_chart_svg`, :func:`split_bars_svg`) and, on top of them, one function
 per chart of the report, each taking the document its section shows
 (:func:`attribution_chart`, :func:`roi_chart`, :func:`verdict_chart`,
-:func:`plan_split_chart`, :func:`scenario_chart`). Every text placed in the SVG
-is escaped here, so the templates include the returned markup as it is.
+:func:`plan_split_chart`, :func:`scenario_chart`, :func:`funnel_chart`). Every text
+placed in the SVG is escaped here, so the templates include the returned markup as it is.
 """
 
 from __future__ import annotations
@@ -532,3 +532,47 @@ def scenario_chart(scenarios: dict[str, Any], currency: str | None = None) -> st
         y_title=money_title("expected revenue", currency),
         x_title=money_title("budget", currency), marks=marks,
         label="Expected revenue at other budgets", width=640, height=280)
+
+
+def funnel_svg(stages: Sequence[tuple[str, float]], *, label: str = "",
+               width: int = 760) -> str:
+    """A funnel: one centred bar per ``(stage, conversions)``, width ∝ conversions.
+
+    Between two bars, the step's rate (next ÷ this) and drop-off (1 − rate);
+    a step from a stage without conversions has no rate (``–``).
+    """
+    bar_h, gap, m_t, m_b, m_l, m_r = 34, 26, 8, 8, 150, 150
+    height = m_t + m_b + bar_h * len(stages) + gap * max(0, len(stages) - 1)
+    top = max([1.0, *(v for _, v in stages if _num(v))])
+    span = width - m_l - m_r
+    mid = m_l + span / 2
+    out = [_svg_open(width, height, label)]
+    for i, (name, value) in enumerate(stages):
+        yy = m_t + i * (bar_h + gap)
+        w = max(2.0, span * (value / top)) if _num(value) else 2.0
+        out.append(f'<g class="funnel-stage" data-stage="{_e(name)}" data-conversions="{value!r}">'
+                   f'<text x="{m_l - 8}" y="{yy + bar_h / 2 + 4}" text-anchor="end" '
+                   f'fill="#111827">{_e(name)}</text>'
+                   f'<rect x="{mid - w / 2:.1f}" y="{yy}" width="{w:.1f}" height="{bar_h}" '
+                   f'fill="{PALETTE[i % len(PALETTE)]}" rx="3"><title>{_e(name)}: '
+                   f'{_e(count(value))} conversions</title></rect>'
+                   f'<text x="{width - m_r + 8}" y="{yy + bar_h / 2 + 4}" fill="#111827" '
+                   f'font-weight="600">{_e(count(value))}</text></g>')
+        if i + 1 < len(stages):
+            nxt = stages[i + 1][1]
+            rate = nxt / value if _num(value) and _num(nxt) and value > 0 else None
+            text = ("no rate (no conversions at this stage)" if rate is None
+                    else f"↓ {pct(rate)} go on · {pct(1 - rate)} drop off")
+            out.append(f'<text class="funnel-step" x="{mid:.1f}" y="{yy + bar_h + gap / 2 + 5}" '
+                       f'text-anchor="middle" fill="#4b5563">{_e(text)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def funnel_chart(funnel: dict[str, Any]) -> str:
+    """The report's funnel: its stages' conversions and the rate of each step.
+
+    ``funnel`` is a ``/v1/funnel`` document (``stages`` with ``stage`` and ``conversions``).
+    """
+    stages = [(s["stage"], float(s["conversions"])) for s in funnel["stages"]]
+    return funnel_svg(stages, label="Funnel: conversions per stage and the rate of each step")

@@ -24,7 +24,7 @@ import pandas as pd
 from touchpath import service
 from touchpath.attribution.compare import ModelComparison
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, Period
-from touchpath.data.journeys import CensoringReport, JourneyOptions
+from touchpath.data.journeys import CensoringReport, JourneyOptions, conversion_kinds
 from touchpath.data.warehouse import Warehouse
 from touchpath.errors import InvalidRequest
 from touchpath.service import DEFAULTS
@@ -71,6 +71,8 @@ class ReportOptions:
     censor : bool
         Leave out non-converting journeys still open at the end of the data
         (``False``: every one is a null, ChannelAttribution's convention).
+    kind : str or None
+        Conversion kind that closes journeys and is attributed (``None``: every kind).
     max_change : float, optional
         Largest change of a channel's planned spend vs last quarter
         (``0.3`` = ±30%); ``None``: no limit.
@@ -91,6 +93,7 @@ class ReportOptions:
     spend_all: bool = DEFAULTS.spend_all
     lookback_days: int = DEFAULTS.lookback_days
     censor: bool = DEFAULTS.censor
+    kind: str | None = DEFAULTS.kind
     max_change: float | None = DEFAULTS.max_change
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
     min_roi: float = DEFAULTS.min_roi
@@ -126,8 +129,9 @@ class ReportOptions:
         return service.model_spec(self.model, order=self.order)
 
     def journeys(self) -> JourneyOptions:
-        """The journey options of every section: the service's, with this lookback and censor."""
-        return service.journey_options(lookback_days=self.lookback_days, censor=self.censor)
+        """The journey options of every section: the service's, with this lookback, censor, kind."""
+        return service.journey_options(lookback_days=self.lookback_days, censor=self.censor,
+                                       kind=self.kind)
 
     def plan_params(self) -> service.PlanParams:
         """The plan's parameters: these options, the service's defaults for the rest."""
@@ -156,7 +160,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     Returns
     -------
     dict
-        ``health``, ``paths``, ``compare``, ``roi``, ``lifecycle``, ``plan``,
+        ``health``, ``paths``, ``compare``, ``funnel`` (``None`` unless the
+        warehouse has conversions of several kinds), ``roi``, ``lifecycle``, ``plan``,
         ``scenarios`` (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
@@ -176,7 +181,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc: dict[str, Any] = {"options": {
         "period": options.period, "model": spec, "models": list(options.models),
         "ci": options.ci, "level": options.level, "lookback_days": options.lookback_days,
-        "censor": options.censor, "currency": DEFAULTS.currency}}
+        "censor": options.censor, "kind": options.kind, "currency": DEFAULTS.currency}}
     doc["health"] = health_document(warehouse)
     doc["paths"] = paths_document(service.paths_overview(warehouse, journeys, limit=TOP_PATHS,
                                                          memo=memo))
@@ -184,6 +189,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
         comparison = service.compare_models(warehouse, list(options.models), journeys,
                                             ci=options.ci, level=options.level, memo=memo)
     doc["compare"] = compare_document(comparison, journeys)
+    doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
@@ -226,6 +232,23 @@ def paths_document(overview: service.PathsOverview) -> dict[str, Any]:
             "censored_journeys": overview.censored_journeys,
             "warnings": list(overview.warnings),
             "censoring": censoring_document(overview.censoring)}
+
+
+def funnel_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                   memo: service.Memo) -> dict[str, Any] | None:
+    """The funnel over every conversion kind, most conversions first; ``None`` for one kind."""
+    kinds = list(conversion_kinds(warehouse))
+    if len(kinds) < 2:
+        return None
+    return funnel_document(service.funnel(warehouse, kinds, model, journeys, memo=memo))
+
+
+def funnel_document(result: service.FunnelResult) -> dict[str, Any]:
+    """The ``/v1/funnel`` document of a funnel (without ``data_version`` and options)."""
+    frame = result.to_frame()
+    overall = frame[frame["channel"] == "(all)"].drop(columns=["channel"])
+    return {"model": result.model, "stages": records(overall),
+            "overall_rate": plain(result.overall_rate()), "rows": records(frame)}
 
 
 def censoring_document(report: CensoringReport) -> dict[str, Any]:

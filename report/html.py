@@ -160,6 +160,31 @@ def _roi_view(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _funnel_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    f = doc.get("funnel")
+    if f is None:
+        return None
+    stages = [s["stage"] for s in f["stages"]]
+    cell = {(r["channel"], r["stage"]): r for r in f["rows"]}
+    channels = list(dict.fromkeys(r["channel"] for r in f["rows"] if r["channel"] != "(all)"))
+    rows = []
+    for ch in ["(all)", *channels]:
+        row: dict[str, Any] = {"channel": "All conversions" if ch == "(all)" else ch}
+        for k, st in enumerate(stages):
+            r = cell[(ch, st)]
+            row[f"c{k}"] = r["conversions"]
+            row[f"r{k}"] = r["rate"]
+            row[f"d{k}"] = r["drop_off"]
+        rows.append(row)
+    columns: list[tuple[str, str, Any]] = [("channel", "Channel", None)]
+    columns += [(f"c{k}", st, lambda v: count(v, 1)) for k, st in enumerate(stages)]
+    for k in range(1, len(stages)):
+        columns += [(f"r{k}", f"{stages[k - 1]} → {stages[k]}", pct),
+                    (f"d{k}", "drop-off", pct)]
+    return {"model": f["model"], "stages": stages, "rows": rows, "columns": columns,
+            "chart": charts.funnel_chart(f), "overall_rate": f["overall_rate"]}
+
+
 def _lifecycle_view(doc: dict[str, Any]) -> dict[str, Any]:
     lc = doc["lifecycle"]
     return {"rules": lc["rules"], "period": lc["period"],
@@ -218,7 +243,7 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
                 + (f" · {source}" if source else ""))
     return _ENV.get_template("report.html.j2").render(
         css=stylesheet(), subtitle=subtitle, health=doc["health"], paths=doc["paths"],
-        attribution=_attribution_view(doc), roi=_roi_view(doc),
+        attribution=_attribution_view(doc), funnel=_funnel_view(doc), roi=_roi_view(doc),
         lifecycle=_lifecycle_view(doc), budget=_budget_view(doc))
 
 

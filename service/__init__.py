@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
         path_table,
         paths_overview,
     )
+    from touchpath.service.funnel import FunnelResult, funnel
     from touchpath.service.lifecycle import (
         LifecycleReport,
         StatusChange,
@@ -68,6 +69,7 @@ _HOMES = {
                      "compare_models", "compare_paths", "journey_options", "path_table",
                      "paths_overview"),
                     "attribution"),
+    **dict.fromkeys(("FunnelResult", "funnel"), "funnel"),
     **dict.fromkeys(("LifecycleReport", "StatusChange", "change_status", "lifecycle", "record"),
                     "lifecycle"),
     **dict.fromkeys(("default_model_spec", "model_spec"), "models"),
@@ -80,6 +82,7 @@ __all__ = [
     "DEFAULTS",
     "CurveSettings",
     "Defaults",
+    "FunnelResult",
     "LifecycleReport",
     "LocalMemo",
     "Memo",
@@ -95,6 +98,7 @@ __all__ = [
     "compare_paths",
     "compute_roi_table",
     "default_model_spec",
+    "funnel",
     "goal",
     "inputs_from_curves",
     "journey_options",

@@ -38,6 +38,7 @@ from touchpath.data.journeys import (
     JourneyOptions,
     build_paths,
     censoring_report,
+    check_kind,
     journey_summary,
     journey_touches,
 )
@@ -71,12 +72,14 @@ def journey_options(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
     censor: bool = DEFAULTS.censor,
+    kind: str | None = DEFAULTS.kind,
 ) -> JourneyOptions:
     """Journey options with the service defaults (DESIGN.md, "Journeys").
 
     ``start`` / ``end``: journeys ending in ``[start, end)``. ``censor``: leave
     out non-converting journeys still open at the end of the data (``False``:
     every non-converting journey is a null, ChannelAttribution's convention).
+    ``kind``: the conversion kind that closes journeys (``None``: every kind).
 
     Raises
     ------
@@ -85,7 +88,7 @@ def journey_options(
     """
     return JourneyOptions(lookback_days=lookback_days, collapse_repeats=collapse_repeats,
                           interaction=interaction, max_path_length=max_path_length,
-                          start=start, end=end, censor=censor)
+                          start=start, end=end, censor=censor, kind=kind)
 
 
 def options_key(options: JourneyOptions) -> dict[str, Any]:
@@ -96,9 +99,20 @@ def options_key(options: JourneyOptions) -> dict[str, Any]:
 
 def path_table(wh: Warehouse, options: JourneyOptions | None = None, *,
                memo: Memo = no_memo) -> PathTable:
-    """The path table of the warehouse's journeys under ``options`` (memoised)."""
+    """The path table of the warehouse's journeys under ``options`` (memoised).
+
+    Raises
+    ------
+    NoConversionsOfKind
+        The warehouse has conversions, none of ``options.kind``.
+    """
     options = options or journey_options()
-    return memo("path_table", options_key(options), lambda: build_paths(wh, options))
+
+    def compute() -> PathTable:
+        check_kind(wh, options)
+        return build_paths(wh, options)
+
+    return memo("path_table", options_key(options), compute)
 
 
 def censoring(wh: Warehouse, options: JourneyOptions | None = None, *,

@@ -18,6 +18,10 @@ Which defaults won when the surfaces were unified, and why:
   says how many it left out and warns when that is most of them
   (``--no-censor`` / ``censor=false``: ChannelAttribution's convention, every
   non-converting journey is a failure).
+- **kind** ``purchase``: only conversions of that kind close journeys and are
+  attributed (a cart never cuts a purchase path); ``--kind`` / ``kind=`` picks
+  another stage of the funnel, ``all`` pools every kind (the behaviour before
+  kinds were told apart).
 - **plan**: budget = last quarter's spend of the planned channels, spent *at
   most* (``spend_all`` off: an optimal plan may leave money unspent rather than
   buy revenue below its cost), each channel within **±30 %** of last quarter
@@ -62,6 +66,8 @@ class Defaults:
     lookback_days: int = 30
     #: Leave out non-converting journeys still open at the end of the data.
     censor: bool = True
+    #: Conversion kind whose conversions close journeys (``None``: every kind, one pool).
+    kind: str | None = "purchase"
     #: ROI period and lifecycle test cycle.
     period: Period = "month"
     #: First month of the fiscal year (1: calendar quarters).

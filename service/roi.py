@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from touchpath.attribution.base import AttributionModel, StopCheck
 from touchpath.attribution.roi import ChannelROITable, Period, ROIError, channel_roi, period_bounds
-from touchpath.data.journeys import JourneyOptions
+from touchpath.data.journeys import JourneyOptions, check_kind
 from touchpath.data.periods import roi_inputs, roi_range
 from touchpath.data.warehouse import Warehouse
 from touchpath.service.attribution import journey_options, options_key
@@ -68,6 +68,8 @@ def compute_roi_table(
     ------
     ROIError
         Bad period or range, no data, a non-additive model.
+    NoConversionsOfKind
+        The warehouse has conversions, none of ``options.kind``.
     ModelSpecError
         Unknown model spec.
     ComputationStopped
@@ -86,6 +88,7 @@ def compute_roi_table(
     if first >= last:
         raise ROIError(f"no conversions or spend in the range {start} .. {end}; the data covers "
                        f"{rng[0]} .. {rng[1] - timedelta(days=1)}")
+    check_kind(wh, options)
     bounds = period_bounds(first, last, period, fiscal_year_start_month)
     inputs = roi_inputs(wh, options, bounds)
     return channel_roi(inputs, model, period, fiscal_year_start_month=fiscal_year_start_month,

@@ -191,3 +191,22 @@ def test_an_explicit_plan_is_the_same_on_cli_and_api(db, api):
     assert from_cli["status"] == from_api["status"]
     assert from_cli["total_spend"] == from_api["total_spend"]
     assert _by_channel(from_cli["channels"], *fields) == _by_channel(from_api["channels"], *fields)
+
+
+def test_the_funnel_is_the_same_on_cli_and_api(tmp_path, keys):
+    from tests.service.test_funnel import funnel_warehouse
+
+    db = funnel_warehouse(tmp_path / "funnel.duckdb")
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(db, served)
+    from_cli = cli("funnel", "--db", str(db), "--stages", "add_to_cart,purchase")
+    with TestClient(create_app(Settings(db=str(served), api_keys_file=keys.path))) as client:
+        client.headers.update(keys.headers("read"))
+        res = client.get("/v1/funnel", params={"stages": "add_to_cart,purchase"})
+    assert res.status_code == 200, res.text
+    from_api = res.json()
+    assert from_api["model"] == default_model_spec()
+    fields = ("channel", "stage", "step", "conversions", "value", "rate", "drop_off")
+    assert [tuple(r[f] for f in fields) for r in from_cli] == \
+        [tuple(r[f] for f in fields) for r in from_api["rows"]]
+    assert [r["conversions"] for r in from_cli if r["channel"] == "(all)"] == [10.0, 4.0]

@@ -70,9 +70,11 @@ class JourneyQuery:
 
     def __init__(self, lookback_days: int, collapse_repeats: bool,
                  interaction: Literal["all", "click"], max_path_length: int | None,
-                 dates: DateRange, censor: bool = DEFAULTS.censor) -> None:
+                 dates: DateRange, censor: bool = DEFAULTS.censor,
+                 kind: str = DEFAULTS.kind or "all") -> None:
         self.lookback_days = lookback_days
         self.censor = censor
+        self.kind = kind
         self.collapse_repeats = collapse_repeats
         self.interaction = interaction
         self.max_path_length = max_path_length
@@ -86,7 +88,7 @@ class JourneyQuery:
         InvalidParameter
             ``JourneyOptions`` refused the combination (422 with its message).
         """
-        from touchpath.data.journeys import JourneyOptions
+        from touchpath.data.journeys import JourneyOptions, kind_value
 
         try:
             return JourneyOptions(
@@ -97,6 +99,7 @@ class JourneyQuery:
                 start=self.dates.start,
                 end=self.dates.end,
                 censor=self.censor,
+                kind=kind_value(self.kind),
             )
         except (TypeError, ValueError) as exc:
             raise InvalidParameter(f"journey options: {exc}") from exc
@@ -111,6 +114,7 @@ class JourneyQuery:
             "from": self.dates.first,
             "to": self.dates.last,
             "censor": self.censor,
+            "kind": self.kind,
         }
 
     def out(self) -> JourneyOptionsOut:
@@ -123,6 +127,7 @@ class JourneyQuery:
             start=self.dates.first,
             end=self.dates.last,
             censor=self.censor,
+            kind=self.kind,
         )
 
 
@@ -142,10 +147,15 @@ async def journey_query(
                     "less than the lookback before the end of the data); false counts every "
                     "journey without a conversion as a failure (ChannelAttribution's "
                     "convention).")] = DEFAULTS.censor,
+    kind: Annotated[str, Query(
+        min_length=1, max_length=200,
+        description="Conversion kind that closes journeys and is attributed (e.g. purchase, "
+                    "add_to_cart); `all` pools every kind.",
+        examples=["purchase"])] = DEFAULTS.kind or "all",
 ) -> JourneyQuery:
     """The journey options of a request."""
     return JourneyQuery(lookback_days, collapse_repeats, interaction, max_path_length, dates,
-                        censor)
+                        censor, kind)
 
 
 JourneyDep = Annotated[JourneyQuery, Depends(journey_query)]

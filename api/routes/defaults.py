@@ -26,8 +26,8 @@ def defaults_response() -> DefaultsResponse:
     d = service.DEFAULTS
     return DefaultsResponse(
         model=service.default_model_spec(), order=d.order, lookback_days=d.lookback_days,
-        censor=d.censor, period=d.period, compare_models=list(d.compare_models), ci=d.ci,
-        level=d.level,
+        censor=d.censor, kind=d.kind or "all", period=d.period,
+        compare_models=list(d.compare_models), ci=d.ci, level=d.level,
         max_change=d.max_change, test_budget=d.test_budget, scale_growth=d.scale_growth,
         spend_all=d.spend_all, objective=d.objective,
         scenario_multipliers=list(d.scenario_multipliers), segments=d.segments,

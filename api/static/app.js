@@ -384,6 +384,39 @@
     paintSwatches(container);
   }
 
+  /** A funnel: one centred bar per stage, width ∝ conversions, each step's rate between. */
+  function funnelChart(container, stages, { label }) {
+    container.replaceChildren();
+    const barH = 34;
+    const gap = 26;
+    const m = { l: 120, r: 90, t: 8, b: 8 };
+    const height = m.t + m.b + barH * stages.length + gap * Math.max(0, stages.length - 1);
+    const { width } = chartBox(container, height);
+    const top = Math.max(1, ...stages.map((s) => s.conversions || 0));
+    const span = width - m.l - m.r;
+    const mid = m.l + span / 2;
+    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "chart",
+      role: "img", "aria-label": label });
+    stages.forEach((s, i) => {
+      const yy = m.t + i * (barH + gap);
+      const w = Math.max(2, span * ((s.conversions || 0) / top));
+      const g = svg("g", { class: "funnel-stage", "data-stage": s.stage, "data-conversions": s.conversions });
+      g.append(svg("text", { x: m.l - 8, y: yy + barH / 2 + 4, "text-anchor": "end", class: "y-label" }, s.stage));
+      g.append(svg("rect", { x: mid - w / 2, y: yy, width: w, height: barH, rx: 3,
+        fill: PALETTE[i % PALETTE.length] }, tip(`${s.stage}: ${fmt.int(s.conversions)} conversions`)));
+      g.append(svg("text", { x: width - m.r + 8, y: yy + barH / 2 + 4, class: "value-label" }, fmt.int(s.conversions)));
+      root.append(g);
+      if (i + 1 < stages.length) {
+        const rate = stages[i + 1].rate;
+        const text = isNum(rate) ? `↓ ${fmt.pct(rate)} go on · ${fmt.pct(1 - rate)} drop off`
+          : "no rate (no conversions at this stage)";
+        root.append(svg("text", { x: mid, y: yy + barH + gap / 2 + 5, "text-anchor": "middle",
+          class: "funnel-step" }, text));
+      }
+    });
+    container.append(root);
+  }
+
   // ---------------------------------------------------------------- tables
   function table(columns, rows, { sort, onSort, footer, id } = {}) {
     const thead = el("thead", {}, el("tr", {}, columns.map((c) => {
@@ -429,6 +462,7 @@
     if (f.collapse_repeats.checked) p.set("collapse_repeats", "true");
     p.set("censor", f.censor.checked ? "true" : "false");
     p.set("interaction", f.interaction.value);
+    if (f.kind.value.trim()) p.set("kind", f.kind.value.trim());
     if (f.max_path_length.value) p.set("max_path_length", f.max_path_length.value);
     if (f.from.value) p.set("from", f.from.value);
     if (f.to.value) p.set("to", f.to.value);
@@ -592,6 +626,55 @@
     q.set("period", period());
     q.set("model", model());
     return q;
+  }
+
+  /** The funnel panel: the warehouse's kinds as stages (most conversions first), or those typed. */
+  async function loadFunnel() {
+    setStatus("funnel", "Computing…");
+    sectionState("funnel", "loading");
+    try {
+      const input = $("#funnel-stages");
+      if (!input.value.trim()) {
+        const k = await api("/v1/funnel/kinds");
+        if (k.kinds.length < 2) {
+          $("#funnel-chart").replaceChildren();
+          $("#funnel-table").replaceChildren();
+          const only = k.kinds.map((x) => x.kind).join(", ") || "none";
+          setStatus("funnel", `The warehouse has one conversion kind (${only}): no funnel to show. Load conversions with a kind column (e.g. add_to_cart and purchase) to see one.`, "muted");
+          sectionState("funnel", "ready");
+          return;
+        }
+        input.value = k.kinds.map((x) => x.kind).join(",");
+      }
+      const q = journeyParams();
+      q.delete("kind");
+      q.set("stages", input.value.trim());
+      q.set("model", model());
+      const f = await api(`/v1/funnel?${q}`);
+      state.funnel = f;
+      $("#funnel-model-label").textContent = f.model;
+      funnelChart($("#funnel-chart"), f.stages, { label: "Funnel: conversions per stage and the rate of each step" });
+      const names = f.stages.map((s) => s.stage);
+      const byChannel = new Map();
+      for (const r of f.rows) {
+        if (!byChannel.has(r.channel)) byChannel.set(r.channel, { channel: r.channel === "(all)" ? "All conversions" : r.channel });
+        const row = byChannel.get(r.channel);
+        row[`c${r.step}`] = r.conversions;
+        row[`r${r.step}`] = r.rate;
+        row[`d${r.step}`] = r.drop_off;
+      }
+      const columns = [{ key: "channel", label: "Channel" },
+        ...names.map((n, k) => ({ key: `c${k + 1}`, label: n, num: true, fmt: (v) => (isNum(v) ? nf1.format(v) : dash) }))];
+      for (let k = 2; k <= names.length; k += 1) {
+        columns.push({ key: `r${k}`, label: `${names[k - 2]} → ${names[k - 1]}`, num: true, fmt: fmt.pct },
+          { key: `d${k}`, label: "drop-off", num: true, fmt: fmt.pct });
+      }
+      $("#funnel-table").replaceChildren(table(columns, [...byChannel.values()], { id: "funnel-rows" }));
+      setStatus("funnel", `Each stage is attributed on its own journeys (only conversions of its kind close them). Rate: the next stage's conversions ÷ this stage's, per channel by attributed conversions; drop-off = 1 − rate. End to end: ${fmt.pct(f.overall_rate)}.`, "muted");
+      sectionState("funnel", "ready");
+    } catch (err) {
+      fail("funnel", err);
+    }
   }
 
   async function loadROI() {
@@ -950,6 +1033,7 @@
     $("#global-period").value = d.period;
     $("#journey-form").lookback_days.value = String(d.lookback_days);
     $("#journey-form").censor.checked = d.censor;
+    $("#journey-form").kind.value = d.kind;
     $("#attr-ci").value = String(d.ci);
     const f = $("#plan-form");
     f.objective.value = d.objective;
@@ -985,7 +1069,7 @@
 
   async function loadAll() {
     if (!state.key) {
-      for (const s of ["attribution", "roi", "lifecycle", "budget"]) setStatus(s, "Enter an API key above to load this section.", "muted");
+      for (const s of ["attribution", "funnel", "roi", "lifecycle", "budget"]) setStatus(s, "Enter an API key above to load this section.", "muted");
       return;
     }
     try {
@@ -994,7 +1078,7 @@
       return;
     }
     $("#key-state").textContent = "key set for this session";
-    await Promise.all([loadPaths(), loadAttribution(), loadROI().then(loadLifecycle)]);
+    await Promise.all([loadPaths(), loadAttribution(), loadFunnel(), loadROI().then(loadLifecycle)]);
     await runPlan();
   }
 
@@ -1015,15 +1099,18 @@
     });
     $("#global-form").addEventListener("submit", (e) => {
       e.preventDefault();
+      loadFunnel();
       loadROI().then(loadLifecycle);
     });
     $("#journey-form").addEventListener("submit", (e) => {
       e.preventDefault();
       loadPaths();
       loadAttribution();
+      loadFunnel();
       loadROI().then(loadLifecycle);
     });
     $("#attr-form").addEventListener("submit", (e) => { e.preventDefault(); loadAttribution(); });
+    $("#funnel-form").addEventListener("submit", (e) => { e.preventDefault(); loadFunnel(); });
     $("#attr-metric").addEventListener("change", loadAttribution);
     $("#roi-filter").addEventListener("change", renderROITable);
     $("#roi-csv").addEventListener("click", downloadCSV);

@@ -9,7 +9,7 @@ journeys AS (
     SELECT converted, end_ts
     FROM tp_journeys(
         $lookback_days, $click_only, $collapse_repeats, $max_path_length,
-        $range_start, $range_end, FALSE
+        $range_start, $range_end, FALSE, $kind
     )
 )
 SELECT

@@ -4,13 +4,16 @@
 -- so both engines run it as it stands, out of core and partitioned by user.
 --
 -- Inputs: the views `touchpoints` (event_id, user_id, ts, channel, interaction)
--- and `conversions` (conversion_id, user_id, ts, value). Parameters:
+-- and `conversions` (conversion_id, user_id, ts, value, kind). Parameters:
 -- $lookback_days, $click_only, $collapse_repeats, $max_path_length (NULL: no
--- limit), $range_start / $range_end (NULL: open), $censor, and $period (NULL,
+-- limit), $range_start / $range_end (NULL: open), $censor, $kind (the
+-- conversion kind that closes journeys; NULL: every kind), and $period (NULL,
 -- 'week', 'month' or 'quarter': the output's `period` is the start of the
 -- week (Monday) / month / quarter holding the journey's end, else NULL).
 --
 -- The rules are those of journeys.sql:
+-- * only conversions of $kind are read (a cart never cuts a purchase path);
+--   the end of the data stays the latest ts of every row;
 -- * per user, touches and conversions in one order: (ts, touch before
 --   conversion, id); a journey is the run of touches up to and including the
 --   conversion that closes it, numbered by the conversions before it, so each
@@ -48,13 +51,14 @@ events AS (
     WHERE NOT CAST($click_only AS BOOLEAN) OR interaction = 'click'
     UNION ALL
     SELECT
-        CAST(user_id AS VARCHAR) AS user_id,
-        CAST(ts AS TIMESTAMP) AS ts,
+        CAST(c.user_id AS VARCHAR) AS user_id,
+        CAST(c.ts AS TIMESTAMP) AS ts,
         1 AS kind,
-        CAST(conversion_id AS VARCHAR) AS id,
+        CAST(c.conversion_id AS VARCHAR) AS id,
         CAST(NULL AS VARCHAR) AS channel,
-        CAST(value AS DECIMAL(18, 6)) AS value
-    FROM conversions
+        CAST(c.value AS DECIMAL(18, 6)) AS value
+    FROM conversions AS c
+    WHERE CAST($kind AS VARCHAR) IS NULL OR CAST(c.kind AS VARCHAR) = CAST($kind AS VARCHAR)
 ),
 numbered AS (
     -- journey k of a user: the rows after its k-th conversion, up to its (k+1)-th

@@ -7,7 +7,7 @@ journeys AS (
     SELECT row_number() OVER () AS journey_no, *
     FROM tp_journeys(
         $lookback_days, $click_only, $collapse_repeats, $max_path_length,
-        $range_start, $range_end, $censor
+        $range_start, $range_end, $censor, $kind
     )
 ),
 touch_rows AS (

@@ -6,7 +6,7 @@ converting AS (
     SELECT *
     FROM tp_journeys(
         $lookback_days, $click_only, $collapse_repeats, $max_path_length,
-        $range_start, $range_end, $censor
+        $range_start, $range_end, $censor, $kind
     )
     WHERE converted AND len(touches) > 0
 ),

@@ -1,7 +1,12 @@
 -- Journeys (DESIGN.md, "Journeys"), one row per journey, as the table macro
 -- tp_journeys(lookback_days, click_only, collapse_repeats, max_path_length,
---             range_start, range_end, censor), and the data's span as the scalar
--- macros tp_data_start() and tp_data_end().
+--             range_start, range_end, censor, conversion_kind), and the data's
+-- span as the scalar macros tp_data_start() and tp_data_end().
+--
+-- Only conversions of conversion_kind (conversions.kind, e.g. 'purchase') close
+-- journeys; NULL: conversions of every kind, one pool. A conversion of another
+-- kind (an add-to-cart) is not seen at all, so it never cuts a purchase path.
+-- The data's span stays that of every row, whatever the kind.
 --
 -- Per user, in time order, a conversion closes a journey made of the user's
 -- touches since the previous conversion and within the lookback window
@@ -19,7 +24,7 @@
 --
 -- Columns: user_id, conversion_id (NULL when not converted), converted,
 -- end_ts (conversion time, or last touch time when not converted), value,
--- first_purchase (the user's first conversion in the data), touches
+-- first_purchase (the user's first conversion of the kind in the data), touches
 -- (list of {ts, event_id, channel} in time order; ties between touches by
 -- event_id).
 CREATE OR REPLACE TEMP MACRO tp_data_end() AS
@@ -30,7 +35,7 @@ CREATE OR REPLACE TEMP MACRO tp_data_start() AS
 
 CREATE OR REPLACE TEMP MACRO tp_journeys(
     lookback_days, click_only, collapse_repeats, max_path_length, range_start, range_end,
-    censor
+    censor, conversion_kind
 ) AS TABLE
 WITH
 settings AS (
@@ -49,6 +54,7 @@ ordered_conversions AS (
         row_number() OVER (PARTITION BY user_id, ts ORDER BY conversion_id) = 1
             AS takes_touches
     FROM conversions
+    WHERE conversion_kind IS NULL OR kind = conversion_kind
 ),
 kept_touches AS (
     SELECT event_id, user_id, ts, channel

@@ -19,7 +19,7 @@ journeys AS (
            list_transform(touches, lambda t: t.channel) AS path
     FROM tp_journeys(
         $lookback_days, $click_only, $collapse_repeats, $max_path_length,
-        $range_start, $range_end, $censor
+        $range_start, $range_end, $censor, $kind
     )
 )
 SELECT

@@ -71,6 +71,11 @@ def demo(tmp_path_factory):
 def server(demo, tmp_path_factory):
     """Base URL of a `touchpath serve` process on a free loopback port."""
     db, keys, _ = demo
+    yield from serve(db, keys, tmp_path_factory)
+
+
+def serve(db: Path, keys: Path, tmp_path_factory):
+    """Run `touchpath serve` over ``db``; yield its base URL, stop it after."""
     port = free_port()
     env = {**os.environ, "TOUCHPATH_API_KEYS_FILE": str(keys)}
     env.pop("TOUCHPATH_CONFIG", None)

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-SECTIONS = ("data", "attribution", "roi", "lifecycle", "budget")
+SECTIONS = ("data", "attribution", "funnel", "roi", "lifecycle", "budget")
 READY_TIMEOUT_MS = 60_000
 
 
