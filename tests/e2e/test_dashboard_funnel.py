@@ -32,7 +32,11 @@ def test_the_funnel_panel_draws_the_stages_and_the_step(browser, funnel_site, ar
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: errors.append((r.status, r.url)) if r.status >= 400 else None)
+    # This warehouse has no spend, so the budget panel's plan is a 422 (nothing to plan),
+    # the API's documented answer; whether it arrives before the test ends is timing.
+    # Every other failed response counts.
+    page.on("response", lambda r: errors.append((r.status, r.url))
+            if r.status >= 400 and "/v1/budget/" not in r.url else None)
     try:
         page.goto(f"{base}/")
         page.fill("#key-input", key)
