@@ -7,11 +7,11 @@ censored by default and nulls with ``censor=false``.
 """
 
 import httpx
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import make_settings, touchpath_serve
+from tests.seed.month import load_month
 from touchpath.data.warehouse import Warehouse
 
 
@@ -19,14 +19,7 @@ from touchpath.data.warehouse import Warehouse
 def month_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("month") / "month.duckdb"
     with Warehouse.open(db) as wh:
-        wh.ingest("touchpoints", pd.DataFrame({
-            "event_id": ["e1", "e2", "e3", "e4", "e5"], "user_id": ["u1", "u2", "u3", "u3", "u4"],
-            "ts": ["2024-01-01 09:00", "2024-01-03 10:00", "2024-01-10 11:00",
-                   "2024-01-20 12:00", "2024-01-25 13:00"],
-            "channel": ["search", "email", "search", "social", "display"]}))
-        wh.ingest("conversions", pd.DataFrame({
-            "conversion_id": ["c1", "c4"], "user_id": ["u1", "u4"],
-            "ts": ["2024-01-05 09:00", "2024-01-31 12:00"], "value": ["20", "5"]}))
+        load_month(wh)
     return db
 
 

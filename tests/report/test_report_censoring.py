@@ -8,10 +8,10 @@ open at the end of the data, so both are censored unless the report is told not 
 import html
 import re
 
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.seed.month import load_month
 from touchpath.cli import app
 from touchpath.data.warehouse import Warehouse
 from touchpath.report import ReportOptions, collect
@@ -21,17 +21,7 @@ from touchpath.report import ReportOptions, collect
 def month_db(tmp_path):
     db = tmp_path / "month.duckdb"
     with Warehouse.open(db) as wh:
-        wh.ingest("touchpoints", pd.DataFrame({
-            "event_id": ["e1", "e2", "e3", "e4", "e5"], "user_id": ["u1", "u2", "u3", "u3", "u4"],
-            "ts": ["2024-01-01 09:00", "2024-01-03 10:00", "2024-01-10 11:00",
-                   "2024-01-20 12:00", "2024-01-25 13:00"],
-            "channel": ["search", "email", "search", "social", "display"]}))
-        wh.ingest("conversions", pd.DataFrame({
-            "conversion_id": ["c1", "c4"], "user_id": ["u1", "u4"],
-            "ts": ["2024-01-05 09:00", "2024-01-31 12:00"], "value": ["20", "5"]}))
-        wh.ingest("spend", pd.DataFrame({
-            "day": ["2024-01-01", "2024-01-03"], "channel": ["search", "email"],
-            "amount": ["10", "5"]}))
+        load_month(wh, spend=True)
     return db
 
 

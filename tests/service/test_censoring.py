@@ -5,9 +5,9 @@ the two journeys without a conversion (u2 email 01-03, u3 search 01-10 > social
 01-20) are both still open at the end of the data (01-31 12:00).
 """
 
-import pandas as pd
 import pytest
 
+from tests.seed.month import load_month
 from touchpath import service
 from touchpath.data.warehouse import Warehouse
 from touchpath.service import DEFAULTS, LocalMemo
@@ -17,14 +17,7 @@ from touchpath.service.attribution import options_key
 @pytest.fixture
 def month():
     with Warehouse.open(":memory:") as wh:
-        wh.ingest("touchpoints", pd.DataFrame({
-            "event_id": ["e1", "e2", "e3", "e4", "e5"], "user_id": ["u1", "u2", "u3", "u3", "u4"],
-            "ts": ["2024-01-01 09:00", "2024-01-03 10:00", "2024-01-10 11:00",
-                   "2024-01-20 12:00", "2024-01-25 13:00"],
-            "channel": ["search", "email", "search", "social", "display"]}))
-        wh.ingest("conversions", pd.DataFrame({
-            "conversion_id": ["c1", "c4"], "user_id": ["u1", "u4"],
-            "ts": ["2024-01-05 09:00", "2024-01-31 12:00"], "value": ["20", "5"]}))
+        load_month(wh)
         yield wh
 
 
