@@ -155,7 +155,8 @@ TableName = Literal["touchpoints", "conversions", "spend", "channels"]
 
 #: What :meth:`Warehouse.ingest` loads: a warehouse table, or ``events``, one file
 #: of touches and conversions split into ``touchpoints`` and ``conversions``.
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events"]
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events",
+                      "identities"]
 
 #: The warehouse tables, in load order (channels first lets a channels file set
 #: statuses before touchpoints register unknown channels).
@@ -168,6 +169,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": ("channel", "day", "amount"),
     "channels": ("channel", "status"),
     "events": ("user_id", "ts", "event"),
+    "identities": ("id_a", "id_b"),
 }
 
 #: Optional input columns per input shape (may be absent from the file). Without
@@ -180,6 +182,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "channels": ("group_name", "launched_on"),
     "events": ("channel", "value", "campaign", "cost", "event_id", "source", "medium",
                "referrer", "interaction"),
+    "identities": ("source", "ts"),
 }
 
 #: The columns a missing ``channel`` is derived from by channel rules
@@ -187,7 +190,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 CHANNEL_INPUTS: tuple[str, ...] = ("source", "medium", "campaign", "referrer")
 
 #: The input shapes :meth:`Warehouse.ingest` takes.
-INGEST_TABLES: tuple[str, ...] = (*TABLES, "events")
+INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "identities")
 
 #: The id column of a shape: derived from the row's content when the file has none.
 _ID_COLUMN: dict[str, str] = {
@@ -729,7 +732,7 @@ class Warehouse:
 
         Parameters
         ----------
-        table : {"touchpoints", "conversions", "spend", "channels", "events"}
+        table : {"touchpoints", "conversions", "spend", "channels", "events", "identities"}
             Target table, or ``events``: one file of touches and conversions
             (required ``user_id, ts, event``; optional ``channel, value,
             campaign, cost, event_id, source, medium, referrer, interaction``).
@@ -740,7 +743,11 @@ class Warehouse:
             :data:`VIEW_EVENTS`, else ``click`` (an ``interaction`` column
             wins). ``value`` is read on conversion rows, ``channel``,
             ``campaign``, ``cost`` and ``interaction`` on touch rows. Both
-            tables load in the one transaction.
+            tables load in the one transaction. ``identities``: pairs of
+            ids of one person (required ``id_a, id_b``; optional ``source,
+            ts``), stored in order (``id_a <= id_b``); a pair repeated in the
+            file or already stored is skipped, and every ingest that adds a
+            pair rebuilds the persons (:mod:`touchpath.data.identities`).
         source : path or DataFrame
             ``.parquet`` / ``.pq`` files are read as Parquet, any other file
             as CSV (delimiter sniffed, header required, compression by suffix).
@@ -1186,6 +1193,11 @@ def _load(cur: duckdb.DuckDBPyConnection, table: str, header: dict[str, str],
     else:
         inserted = _scalar(cur, load_sql(f"insert_{table}"))
         loads = [TableLoad(table, rows_in_file, inserted, rows_in_file - inserted)]
+        if table == "identities" and inserted:
+            # Deferred: touchpath.data.identities imports this module (a cycle).
+            from touchpath.data.identities import rebuild_persons
+
+            rebuild_persons(cur)
     new_channels: list[str] = []
     if table in ("touchpoints", "spend", "events"):
         new_channels = sorted(r[0] for r in cur.execute(load_sql("register_channels")).fetchall())
@@ -1246,7 +1258,8 @@ def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
         _create_staged(cur, table, derived)
         cur.execute("CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _staged")
         cur.execute(load_sql("row_problems"))
-        cur.execute(load_sql(f"{table}_key_problems"))
+        if table != "identities":  # a repeated or stored pair is skipped, never a problem
+            cur.execute(load_sql(f"{table}_key_problems"))
         report = cur.execute(load_sql("problem_report"),
                              {"max_problems": max_problems}).fetchall()
     finally:

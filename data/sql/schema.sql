@@ -47,3 +47,22 @@ WHERE NOT EXISTS (SELECT 1 FROM touchpath_meta WHERE key = 'data_version');
 -- Earlier versions kept a view _raw over the last ingested file in the warehouse
 -- itself; ingest now reads through temporary views only.
 DROP VIEW IF EXISTS main._raw;
+
+-- Identity stitching: pairs of ids known to be one person (a login, a CRM
+-- match, an order e-mail), stored with id_a <= id_b; and the connected
+-- components over them (identity_components.sql), rebuilt by every identities
+-- ingest that adds a pair: each id with its component's label (its smallest
+-- id) and the component's size. Journeys merge a component's ids into one
+-- person unless it has more ids than the cap (JourneyOptions.stitch_max_ids).
+CREATE TABLE IF NOT EXISTS identities (
+    id_a   VARCHAR NOT NULL,
+    id_b   VARCHAR NOT NULL,
+    source VARCHAR,
+    ts     TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS identity_persons (
+    user_id   VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    ids       BIGINT NOT NULL
+);
