@@ -75,7 +75,8 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Table = Literal["touchpoints", "conversions", "spend", "channels"]
 #: What ``POST /v1/ingest/{table}`` loads: a table, or ``events`` (touches and conversions).
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events"]
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events",
+                      "identities"]
 
 #: ISO 8601 day text, optionally a datetime (checked further by pydantic: midnight only).
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")

@@ -65,6 +65,7 @@ from touchpath.cli.common import (
     OrderOpt,
     OutOpt,
     OutputFormat,
+    StitchOpt,
     clean_errors,
     emit,
     kind_choice,
@@ -138,11 +139,11 @@ def read_paths_file(paths_file: Path, db: Path | None) -> PathTable:
 
 def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
                      max_length: int | None, start: Any, end: Any, censor: bool,
-                     kind: str) -> Any:
+                     kind: str, stitch: bool = True) -> Any:
     return service.journey_options(lookback_days=lookback, collapse_repeats=collapse_repeats,
                                    interaction=interaction,  # type: ignore[arg-type]
                                    max_path_length=max_length, start=start, end=end,
-                                   censor=censor, kind=kind_choice(kind))
+                                   censor=censor, kind=kind_choice(kind), stitch=stitch)
 
 
 def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
@@ -153,7 +154,7 @@ def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, 
     ``on_table(paths, what, **settings)`` for a path file,
     ``on_warehouse(wh, what, options, **settings)`` for the warehouse (read
     only; default ``touchpath.duckdb``) with the journey options ``journeys``
-    (lookback, repeats, interaction, length, from, to, censor, kind); then the censoring
+    (lookback, repeats, interaction, length, from, to, censor, kind, stitch); then the censoring
     warnings, if any, on stderr (Markov on journeys that never fail, and why).
     """
     if paths_file is not None:
@@ -573,6 +574,7 @@ def attribute(
                           "transitions, Shapley standard errors, diagnostics).")] = False,
     transitions: Annotated[Path | None, typer.Option(
         "--transitions", help="Write the Markov transition table (tidy CSV) to FILE.")] = None,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Attribute conversions and revenue to channels with one model."""
     if list_models:
@@ -586,7 +588,7 @@ def attribute(
         if half_life is not None:
             settings["half_life_days"] = half_life
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
-                    kind)
+                    kind, stitch)
         result = _on_journeys(paths, db, journeys, service.attribute_paths, service.attribute,
                               model_choice(model, order, **settings), ci=ci, level=level,
                               seed=seed, progress=progress)
@@ -651,6 +653,7 @@ def compare_cmd(
     censor: CensorOpt = DEFAULTS.censor,
     kind: KindOpt = KIND_DEFAULT,
     progress: ProgressOpt = True,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -661,7 +664,7 @@ def compare_cmd(
         if not specs:
             raise CliUsageError("--models: give at least one model")
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
-                    kind)
+                    kind, stitch)
         comparison = _on_journeys(paths, db, journeys, service.compare_paths,
                                   service.compare_models, specs, ci=ci, level=level, seed=seed,
                                   progress=progress)

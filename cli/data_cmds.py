@@ -36,6 +36,7 @@ from touchpath.cli.common import (
     KindOpt,
     LookbackOpt,
     PeriodChoice,
+    StitchOpt,
     clean_errors,
     kind_choice,
     open_warehouse,
@@ -86,6 +87,7 @@ class TableChoice(StrEnum):
     spend = "spend"
     channels = "channels"
     events = "events"
+    identities = "identities"
 
 
 class InteractionChoice(StrEnum):
@@ -244,6 +246,10 @@ def paths(
         help="Also write one path table per period of the journey's end.")] = None,
     by_period_out: Annotated[Path | None, typer.Option(
         help="Where --period writes its tables (CSV, or Parquet for .parquet).")] = None,
+    stitch: StitchOpt = DEFAULTS.stitch,
+    identities: Annotated[str | None, typer.Option(
+        help="Identity pairs dataset (id_a, id_b) for --engine: journeys per person, "
+             "as in the warehouse.")] = None,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls).
 
@@ -257,14 +263,15 @@ def paths(
             lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
             interaction=interaction.value,  # type: ignore[arg-type]
             max_path_length=max_length, start=date_from, end=date_to, censor=censor,
-            kind=kind_choice(kind))
+            kind=kind_choice(kind), stitch=stitch)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
-    if engine or touchpoints or conversions or period or by_period_out:
+    if engine or touchpoints or conversions or period or by_period_out or identities:
         run_engine_paths(out=out, options=options, engine=engine and engine.value,
                          touchpoints=touchpoints, conversions=conversions,
                          spark_master=spark_master,
-                         period=period and period.value, by_period_out=by_period_out, db=db)
+                         period=period and period.value, by_period_out=by_period_out, db=db,
+                         identities=identities)
         return
     missing = f"no warehouse at {db} (run `touchpath ingest` first)"
     with clean_errors(code=1), open_warehouse(db, missing=missing) as wh:

@@ -59,6 +59,7 @@ from touchpath.cli.common import (
     OutOpt,
     OutputFormat,
     PeriodChoice,
+    StitchOpt,
     clean_errors,
     emit,
     kind_choice,
@@ -402,6 +403,7 @@ def plan_command(
         Path | None,
         typer.Option(help="PNG of the split (and <name>_scenarios.png with --scenarios)."),
     ] = None,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Split a quarter's budget across channels (the help text is :func:`_plan_help`)."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -420,7 +422,7 @@ def plan_command(
                     model=model_choice(model, order), period=period.value, segments=segments,
                     resamples=resamples,
                     options=service.journey_options(lookback_days=lookback, censor=censor,
-                                                    kind=kind_choice(kind)))
+                                                    kind=kind_choice(kind), stitch=stitch))
                 inputs = _warehouse_inputs(db, settings)
             params = service.PlanParams(
                 budget=budget, spend_all=exact_budget, quarter=quarter,

@@ -51,6 +51,7 @@ from touchpath.cli.common import (
     OutOpt,
     OutputFormat,
     PeriodChoice,
+    StitchOpt,
     clean_errors,
     emit,
     kind_choice,
@@ -112,9 +113,9 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:,.{digits}f}"
 
 
-def _options(lookback: int, censor: bool, kind: str) -> Any:
+def _options(lookback: int, censor: bool, kind: str, stitch: bool = True) -> Any:
     return service.journey_options(lookback_days=lookback, censor=censor,
-                                   kind=kind_choice(kind))
+                                   kind=kind_choice(kind), stitch=stitch)
 
 
 @contextmanager
@@ -182,6 +183,7 @@ def roi_cmd(
         RoiFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC.
 
@@ -197,7 +199,7 @@ def roi_cmd(
         with open_warehouse(db) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                options = _options(lookback, censor, kind)
+                options = _options(lookback, censor, kind, stitch)
                 table = service.roi_table(wh, spec, period.value, options, start=lo, end=hi,
                                           fiscal_year_start_month=fiscal_start,
                                           on_period=tick)
@@ -318,6 +320,7 @@ def lifecycle_cmd(
         OutputFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Lifecycle verdicts (exit / test / admit / scale) for channels in test status.
 
@@ -348,7 +351,7 @@ def lifecycle_cmd(
         with open_warehouse(db, read_only=not record) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                options = _options(lookback, censor, kind)
+                options = _options(lookback, censor, kind, stitch)
                 report = service.lifecycle(wh, rules, spec, period.value, options,
                                            start=lo, end=hi,
                                            fiscal_year_start_month=fiscal_start,
@@ -445,6 +448,7 @@ def curves_cmd(
         "--out", "-o", help="Curves JSON for `touchpath plan --curves`.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Fit response curves (revenue vs period spend) per channel and export segments.
 
@@ -468,7 +472,7 @@ def curves_cmd(
         lo, hi = _range(start, end)
         settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
                                          segments=segments,
-                                         options=_options(lookback, censor, kind),
+                                         options=_options(lookback, censor, kind, stitch),
                                          fiscal_year_start_month=fiscal_start, start=lo, end=hi)
         with open_warehouse(db) as wh, _period_progress(lo, hi, period.value,
                                                         fiscal_start) as tick:

@@ -97,6 +97,7 @@ class ReportOptions:
     max_change: float | None = DEFAULTS.max_change
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
     min_roi: float = DEFAULTS.min_roi
+    stitch: bool = DEFAULTS.stitch
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS_PER_QUARTER:
@@ -131,7 +132,7 @@ class ReportOptions:
     def journeys(self) -> JourneyOptions:
         """The journey options of every section: the service's, with this lookback, censor, kind."""
         return service.journey_options(lookback_days=self.lookback_days, censor=self.censor,
-                                       kind=self.kind)
+                                       kind=self.kind, stitch=self.stitch)
 
     def plan_params(self) -> service.PlanParams:
         """The plan's parameters: these options, the service's defaults for the rest."""

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
         paths_overview,
     )
     from touchpath.service.funnel import FunnelResult, funnel
+    from touchpath.service.identities import IdentitiesResult, identities
     from touchpath.service.lifecycle import (
         LifecycleReport,
         StatusChange,
@@ -76,6 +77,7 @@ _HOMES = {
     **dict.fromkeys(("CurveSettings", "PlanInputs", "PlanParams", "goal", "inputs_from_curves",
                      "plan", "plan_inputs", "scenarios"), "planning"),
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
+    **dict.fromkeys(("IdentitiesResult", "identities"), "identities"),
 }
 
 __all__ = [
@@ -83,6 +85,7 @@ __all__ = [
     "CurveSettings",
     "Defaults",
     "FunnelResult",
+    "IdentitiesResult",
     "LifecycleReport",
     "LocalMemo",
     "Memo",
@@ -100,6 +103,7 @@ __all__ = [
     "default_model_spec",
     "funnel",
     "goal",
+    "identities",
     "inputs_from_curves",
     "journey_options",
     "lifecycle",
