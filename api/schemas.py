@@ -73,7 +73,7 @@ Money = Annotated[float, PlainSerializer(money_float, return_type=float | None,
 Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
-Table = Literal["touchpoints", "conversions", "spend", "channels"]
+Table = Literal["touchpoints", "conversions", "spend", "channels", "identities"]
 #: What ``POST /v1/ingest/{table}`` loads: a table, or ``events`` (touches and conversions).
 IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events",
                       "identities"]
@@ -240,6 +240,10 @@ class DefaultsResponse(BaseModel):
                                        "buys (0: pure maximisation).")
     currency: str = Field(description="Currency of every money amount (a label; amounts are "
                                      "not converted).")
+    stitch: bool = Field(default=True, description="Journeys per person: the ids the "
+                                                   "identities table links are one customer.")
+    stitch_max_ids: int = Field(default=50, description="Largest identity component merged "
+                                                        "into one person (ids).")
 
 
 # ---------------------------------------------------------------------- ingest
@@ -328,6 +332,7 @@ class JourneyOptionsOut(BaseModel):
     censor: bool = Field(default=True, description="Open non-converting journeys left out.")
     kind: str = Field(default="purchase", description="Conversion kind attributed (`all`: "
                                                       "every kind).")
+    stitch: bool = Field(default=True, description="Journeys per person (false: per id).")
 
 
 class PathRow(BaseModel):
