@@ -47,7 +47,8 @@ def _credit(api, **params):
 
 
 def test_ingest_then_stitch_on_the_journey_routes(api, keys):
-    assert _credit(api) == ({"search": 0.0, "(direct)": 1.0}, True)  # no pairs yet: nothing to stitch
+    # no pairs yet: nothing to stitch
+    assert _credit(api) == ({"search": 0.0, "(direct)": 1.0}, True)
     res = _ingest(api, keys)
     assert res.status_code == 200, res.text
     body = res.json()
