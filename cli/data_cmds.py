@@ -329,11 +329,18 @@ class DemoStep:
     weight: float = 1.0
 
 
+#: Share of the demo's customers who buy logged in on a second device (their login
+#: pairs load into the identities table, so the demo's journeys are stitched).
+DEMO_CROSS_DEVICE_SHARE = 0.5
+
+
 def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.data.synth import SynthConfig, generate
 
-    ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed), progress=progress)
+    ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed,
+                                    cross_device_share=DEMO_CROSS_DEVICE_SHARE),
+                        progress=progress)
 
 
 def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
@@ -342,6 +349,8 @@ def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
         ctx.warehouse = open_demo_warehouse(ctx.db)
     ctx.outputs["warehouse"] = ctx.db
     tables = ctx.data.tables()
+    if len(ctx.data.identities):
+        tables = {**tables, "identities": ctx.data.identities}
     for i, (name, frame) in enumerate(tables.items()):
         ctx.warehouse.ingest(name, frame)
         ctx.warehouse.mark_demo()  # still only what the demo wrote

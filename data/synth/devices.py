@@ -9,7 +9,8 @@ channel's users are on mobile (:data:`~touchpath.data.synth.config.DEVICE_BY_CHA
 the ``mobile`` column: short video, app push and livestream mostly on the
 phone, search and the owned site often on the desktop), else it happens on the
 account id. The login links the two ids: one pair per cross-device customer
-(``id_a`` the phone id, ``id_b`` the account id, ``source`` ``login``).
+whose account id was used (``id_a`` the phone id, ``id_b`` the account id,
+``source`` ``login``).
 
 Nothing else changes: event ids, times, channels, values and every other row
 are those of the data without the option, so journeys stitched per person are
@@ -66,7 +67,7 @@ def split_devices(touchpoints: pd.DataFrame, conversions: pd.DataFrame, share: f
     -------
     (touchpoints, conversions, identities)
         New frames; ``identities`` has one ``login`` pair per cross-device
-        customer, sorted by phone id.
+        customer with a purchase or a touch on the account id, sorted by phone id.
     """
     if share <= 0.0:
         return touchpoints, conversions, empty_identities()
@@ -81,6 +82,9 @@ def split_devices(touchpoints: pd.DataFrame, conversions: pd.DataFrame, share: f
     cv = conversions.copy()
     buys = cv["user_id"].isin(cross).to_numpy()
     cv.loc[buys, "user_id"] = ACCOUNT_PREFIX + cv.loc[buys, "user_id"]
-    phone = pd.Series(cross, dtype=object)
+    # a login is seen only where the account id was used (a purchase or a desktop touch)
+    used = np.unique(np.concatenate([touchpoints["user_id"].to_numpy(dtype=object)[moved],
+                                     conversions["user_id"].to_numpy(dtype=object)[buys]]))
+    phone = pd.Series(used, dtype=object)
     identities = pd.DataFrame({"id_a": phone, "id_b": ACCOUNT_PREFIX + phone, "source": "login"})
     return tp, cv, identities

@@ -42,17 +42,25 @@ def test_the_option_moves_user_ids_only_and_pairs_each_cross_device_customer(pai
     pd.testing.assert_frame_equal(plain.conversions.drop(columns="user_id"),
                                   cross.conversions.drop(columns="user_id"))
     ids = cross.identities
-    customers = plain.users["user_id"].nunique()
-    # the share of customers made cross-device, within a 4-sigma binomial band
-    assert abs(len(ids) / customers - SHARE) < 4 * np.sqrt(SHARE * (1 - SHARE) / customers)
     assert (ids["id_b"] == "acct:" + ids["id_a"]).all() and set(ids["source"]) == {"login"}
+    # one pair for each account id in use, and no pair for an account id never used
+    used = set(cross.touchpoints["user_id"]) | set(cross.conversions["user_id"])
+    accounts = {u for u in used if u.startswith("acct:")}
+    assert set(ids["id_b"]) == accounts and ids["id_a"].is_unique
+    # a customer is cross-device with probability SHARE: the customers with an account in
+    # use are at most that share (4-sigma binomial band) and most of it (those who bought)
+    customers = plain.users["user_id"].nunique()
+    assert len(ids) / customers < SHARE + 4 * np.sqrt(SHARE * (1 - SHARE) / customers)
+    buyers = plain.conversions["user_id"].nunique() / customers
+    assert len(ids) / customers > SHARE * buyers
     # every purchase of a cross-device customer is on the account id
     moved = cross.conversions["user_id"] != plain.conversions["user_id"]
     assert set(plain.conversions.loc[moved, "user_id"]) <= set(ids["id_a"])
-    # a touch stays on the phone with its channel's mobile share (4-sigma band per channel)
+    # a touch stays on the phone with its channel's mobile share (4-sigma band per channel),
+    # counted over the cross-device buyers (buying does not depend on the device draws)
     tp = plain.touchpoints.assign(phone=plain.touchpoints["user_id"]
                                   == cross.touchpoints["user_id"])
-    tp = tp[tp["user_id"].isin(ids["id_a"])]
+    tp = tp[tp["user_id"].isin(plain.conversions.loc[moved, "user_id"])]
     for channel, group in tp.groupby("channel"):
         p = DEVICE_BY_CHANNEL[channel][0]
         assert abs(group["phone"].mean() - p) < 4 * np.sqrt(p * (1 - p) / len(group)), channel
