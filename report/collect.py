@@ -191,6 +191,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
                                             ci=options.ci, level=options.level, memo=memo)
     doc["compare"] = compare_document(comparison, journeys)
     doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
+    doc["identities"] = identities_section(warehouse, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
@@ -250,6 +251,16 @@ def funnel_document(result: service.FunnelResult) -> dict[str, Any]:
     overall = frame[frame["channel"] == "(all)"].drop(columns=["channel"])
     return {"model": result.model, "stages": records(overall),
             "overall_rate": plain(result.overall_rate()), "rows": records(frame)}
+
+
+def identities_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                       memo: service.Memo) -> dict[str, Any] | None:
+    """The ``/v1/identities`` document (report, effect, credit); ``None`` without identity pairs."""
+    result = service.identities(warehouse, journeys, model=model, memo=memo)
+    if result.report.pairs == 0:
+        return None
+    return {"model": result.model, "report": result.report.to_dict(),
+            "effect": result.effect.to_dict(), "credit": records(result.credit_frame())}
 
 
 def censoring_document(report: CensoringReport) -> dict[str, Any]:
