@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from touchpath.api.schemas import JourneyOptionsOut
+from touchpath.api.schemas import JourneyOptionsOut, _examples
 
 __all__ = ["IdentitiesResponse", "IdentityCreditRow", "IdentityEffectOut",
            "IdentityReportOut", "IdentitySize", "OversizedOut"]
@@ -71,6 +71,27 @@ class IdentityCreditRow(BaseModel):
 
 class IdentitiesResponse(BaseModel):
     """Persons, what stitching changed, and one model's credit with and without it."""
+
+    model_config = _examples({
+        "data_version": 4, "model": "markov1",
+        "options": {"lookback_days": 30, "collapse_repeats": False, "interaction": "all",
+                    "max_path_length": None, "start": None, "end": None, "censor": True,
+                    "kind": "purchase", "stitch": True},
+        "report": {"pairs": 1, "self_pairs": 0, "unknown_pairs": 0, "ids_linked": 2,
+                   "components": 1, "persons": 1, "ids_merged": 2, "ids_per_person": 2.0,
+                   "max_ids": 2, "sizes": [{"ids": 2, "persons": 1}], "oversized": [],
+                   "stitch_max_ids": 50, "warnings": []},
+        "effect": {"journeys_before": 2, "journeys_after": 1, "converting_before": 0,
+                   "converting_after": 1, "direct_before": 1, "direct_after": 0,
+                   "direct_now_touched": 1, "channels_before": 0.0, "channels_after": 1.0,
+                   "conversions": 1},
+        "credit": [{"channel": "search", "conversions_per_id": 0.0,
+                    "conversions_per_person": 1.0, "change": 1.0, "share_per_id": 0.0,
+                    "share_per_person": 1.0},
+                   {"channel": "(direct)", "conversions_per_id": 1.0,
+                    "conversions_per_person": 0.0, "change": -1.0, "share_per_id": 1.0,
+                    "share_per_person": 0.0}],
+    })
 
     data_version: int
     model: str

@@ -45,6 +45,8 @@ __all__ = [
     "IdentityReport",
     "OversizedComponent",
     "StitchEffect",
+    "drop_work",
+    "duckdb_components",
     "identity_report",
     "label_components",
     "rebuild_persons",
