@@ -86,6 +86,7 @@ class TableChoice(StrEnum):
     spend = "spend"
     channels = "channels"
     events = "events"
+    users = "users"
 
 
 class InteractionChoice(StrEnum):
@@ -209,6 +210,10 @@ def ingest(
             for o in report.other_channel) or "-")
     out.add_row("new channels", ", ".join(report.new_channels) or "-")
     out.add_row("ignored columns", ", ".join(report.ignored_columns) or "-")
+    for a in report.attributes:
+        note = "" if a.segmentable else ", not segmentable (more than 1,000 values)"
+        out.add_row(f"attribute {a.name} ({a.scope})",
+                    f"{a.distinct:,} distinct values{note}")
     console.print(out)
 
 

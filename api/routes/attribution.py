@@ -23,6 +23,7 @@ from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, clean, records
+from touchpath.api.routes.segments import ByQuery, segmented_attribution, segmented_compare
 from touchpath.api.schemas import (
     AttributionResponse,
     ChannelCredit,
@@ -34,6 +35,7 @@ from touchpath.api.schemas import (
     SkippedModel,
     problem_responses,
 )
+from touchpath.api.schemas_segments import SegmentedAttributionResponse, SegmentedCompareResponse
 from touchpath.service import DEFAULTS, default_model_spec, model_spec
 from touchpath.service.models import build_model
 
@@ -81,7 +83,7 @@ def _credit_rows(frame_records: list[dict[str, Any]]) -> list[ChannelCredit]:
 
 @router.get(
     "",
-    response_model=AttributionResponse,
+    response_model=AttributionResponse | SegmentedAttributionResponse,
     summary="Attribute conversions and revenue to channels with one model",
     responses=problem_responses(401, 403, 422, 500, 503),
 )
@@ -106,8 +108,12 @@ def attribution(
     = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")]
     = DEFAULTS.seed,
+    by: ByQuery = None,
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
+
+    With ``by=ATTRIBUTE`` the model is fitted per segment (rows carry
+    ``segment``; small segments always carry a bootstrap interval).
 
     The ``(direct)`` row carries conversions with no touch in the lookback
     window; it is reported apart and has no share. A bootstrap of a model
@@ -116,6 +122,9 @@ def attribution(
     request time budget is stopped (503 with ``Retry-After``).
     """
     spec = model_spec(model, order=_order(order), half_life_days=half_life_days)
+    if by is not None:
+        _check_work(session, [spec], [build_model(spec)], max(ci, DEFAULTS.segment_ci))
+        return segmented_attribution(session, journeys, by, spec, ci, level, seed)
     options = journeys.options()
     key = {"model": spec, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
@@ -145,7 +154,7 @@ def attribution(
 
 @router.get(
     "/compare",
-    response_model=CompareResponse,
+    response_model=CompareResponse | SegmentedCompareResponse,
     summary="Several models side by side, with rank agreement",
     responses=problem_responses(401, 403, 422, 500, 503),
 )
@@ -163,6 +172,7 @@ def compare_models(
     = DEFAULTS.ci,
     level: Annotated[float, Query(gt=0.5, lt=1)] = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = DEFAULTS.seed,
+    by: ByQuery = None,
 ) -> Response:
     """Every model on the same journeys: one tidy table and Spearman / Kendall agreement.
 
@@ -182,6 +192,10 @@ def compare_models(
     repeated = sorted({s for s in specs if specs.count(s) > 1})
     if repeated:
         raise InvalidParameter(f"models: each model once, {', '.join(repeated)} repeated")
+    if by is not None:
+        _check_work(session, specs, [build_model(s) for s in specs],
+                    max(ci, DEFAULTS.segment_ci))
+        return segmented_compare(session, journeys, by, specs, ci, level, seed)
     key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
     def compute() -> CompareResponse:
