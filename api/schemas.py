@@ -241,6 +241,13 @@ class DefaultsResponse(BaseModel):
                                        "buys (0: pure maximisation).")
     currency: str = Field(description="Currency of every money amount (a label; amounts are "
                                      "not converted).")
+    segment_min_conversions: int = Field(
+        description="by=: segments with fewer conversions are small_sample (shown with their "
+                    "bootstrap interval).")
+    segment_ci: int = Field(description="by=: bootstrap resamples of a small segment when "
+                                        "fewer were asked for.")
+    segment_by: str = Field(description="The attribute the report and the dashboard open "
+                                        "their segments on, when stored.")
 
 
 # ---------------------------------------------------------------------- ingest

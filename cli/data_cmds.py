@@ -213,7 +213,7 @@ def ingest(
     for a in report.attributes:
         note = "" if a.segmentable else ", not segmentable (more than 1,000 values)"
         out.add_row(f"attribute {a.name} ({a.scope})",
-                    f"{a.distinct:,} distinct values{note}")
+                    f"{a.distinct:,} distinct value{'' if a.distinct == 1 else 's'}{note}")
     console.print(out)
 
 

@@ -34,8 +34,16 @@ Conventions
   (``click``; stored lower-case), ``cost`` (NULL), ``kind`` (``purchase``),
   ``group_name`` and ``launched_on`` (NULL), and the ids ``event_id`` and
   ``conversion_id`` (derived from each row's content, see
-  :meth:`Warehouse.ingest`). Other columns are not used and are listed in
-  :attr:`IngestReport.ignored_columns`.
+  :meth:`Warehouse.ingest`). Other columns of a conversions file (and of an
+  ``events`` file's conversion rows) are kept as segment attributes of the
+  conversions (``conversion_attributes(conversion_id, name, value)``); a
+  ``users`` file (``user_id`` and any other columns) gives attributes of the
+  users (``user_attributes``). Both are in long form, so no column name becomes
+  SQL; a blank cell is no value; a stored value is never replaced (a different
+  one refuses the file, naming row and column). :attr:`IngestReport.attributes`
+  lists them with their distinct values (more than 1,000: kept, not
+  segmentable; see :mod:`touchpath.data.segments`). Other columns of the other
+  files are not used and are listed in :attr:`IngestReport.ignored_columns`.
 - A file may name the columns its own way: ``column_map`` (``--map OURS=THEIRS``)
   says which of its columns holds which of ours; problems then name the
   file's column.

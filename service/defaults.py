@@ -111,6 +111,9 @@ class Defaults:
     segment_min_conversions: int = 100
     #: Bootstrap resamples of a small segment's interval when fewer were asked for.
     segment_ci: int = 200
+    #: The attribute the report and the dashboard open their segments on (when stored;
+    #: else the first segmentable attribute by name).
+    segment_by: str = "device"
 
 
 #: The defaults in force.

@@ -35,7 +35,6 @@ from touchpath.api.schemas import (
     SkippedModel,
     problem_responses,
 )
-from touchpath.api.schemas_segments import SegmentedAttributionResponse, SegmentedCompareResponse
 from touchpath.service import DEFAULTS, default_model_spec, model_spec
 from touchpath.service.models import build_model
 
@@ -83,7 +82,7 @@ def _credit_rows(frame_records: list[dict[str, Any]]) -> list[ChannelCredit]:
 
 @router.get(
     "",
-    response_model=AttributionResponse | SegmentedAttributionResponse,
+    response_model=AttributionResponse,
     summary="Attribute conversions and revenue to channels with one model",
     responses=problem_responses(401, 403, 422, 500, 503),
 )
@@ -112,8 +111,11 @@ def attribution(
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
 
-    With ``by=ATTRIBUTE`` the model is fitted per segment (rows carry
-    ``segment``; small segments always carry a bootstrap interval).
+    With ``by=ATTRIBUTE`` (see ``GET /v1/segments``) the model is fitted per
+    segment and the body is a ``SegmentedAttributionResponse``: ``by``,
+    ``segments`` (journeys, conversions, revenue, direct, ``small_sample``) and
+    ``rows`` carrying ``segment``; small segments always carry a bootstrap
+    interval.
 
     The ``(direct)`` row carries conversions with no touch in the lookback
     window; it is reported apart and has no share. A bootstrap of a model
@@ -154,7 +156,7 @@ def attribution(
 
 @router.get(
     "/compare",
-    response_model=CompareResponse | SegmentedCompareResponse,
+    response_model=CompareResponse,
     summary="Several models side by side, with rank agreement",
     responses=problem_responses(401, 403, 422, 500, 503),
 )
@@ -179,7 +181,8 @@ def compare_models(
     ``ci`` times the models refitted on every resample (Markov, ``shapley_rate``)
     must stay within the server's limit of model fits per request (422 over
     it, naming the limit); a comparison past the request time budget is
-    stopped (503 with ``Retry-After``).
+    stopped (503 with ``Retry-After``). With ``by=ATTRIBUTE`` every model is
+    fitted per segment (body ``SegmentedCompareResponse``: rows carry ``segment``).
     """
     from touchpath.attribution.registry import split_specs
 

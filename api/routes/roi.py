@@ -20,7 +20,6 @@ from touchpath.api.routes.attribution import _SPEC, DEFAULT_MODEL, _order
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, records
 from touchpath.api.routes.segments import ByQuery, segmented_roi
 from touchpath.api.schemas import ROIResponse, ROIRow, problem_responses
-from touchpath.api.schemas_segments import SegmentedROIResponse
 from touchpath.attribution.roi import ChannelROITable, Period
 from touchpath.service import DEFAULTS, model_spec
 
@@ -54,7 +53,7 @@ def _wants_csv(request: Request, fmt: str | None) -> bool:
 
 @router.get(
     "",
-    response_model=ROIResponse | SegmentedROIResponse,
+    response_model=ROIResponse,
     summary="Channel ROI per week, month or quarter",
     responses={
         200: {"description": "The ROI table as JSON, or CSV with `format=csv` / "
@@ -92,6 +91,10 @@ def roi(
     ROI = attributed revenue ÷ spend; undefined (null, empty in CSV) without
     spend. Channel rows plus the ``(direct)`` row reconcile with the period's
     conversions, revenue and spend.
+
+    With ``by=ATTRIBUTE`` one table per segment (body ``SegmentedROIResponse``;
+    CSV rows with ``segment`` first): each channel's spend in a period is
+    allocated to the segments by their share of its touches (``spend_basis``).
     """
     key = {"model": model_spec(model, order=_order(order)), "period": period,
            "fiscal": fiscal_year_start_month, **journeys.params()}
