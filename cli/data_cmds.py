@@ -339,7 +339,9 @@ def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     if ctx.warehouse is None:
         ctx.warehouse = open_demo_warehouse(ctx.db)
     ctx.outputs["warehouse"] = ctx.db
-    tables = ctx.data.tables()
+    # the users file too: device and region become user attributes, so a segment
+    # holds its users' journeys without a conversion (touchpath segments lists them)
+    tables = {**ctx.data.tables(), "users": ctx.data.users}
     for i, (name, frame) in enumerate(tables.items()):
         ctx.warehouse.ingest(name, frame)
         ctx.warehouse.mark_demo()  # still only what the demo wrote

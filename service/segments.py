@@ -47,6 +47,7 @@ from touchpath.data.journeys import JourneyOptions, check_kind
 from touchpath.data.paths import PathTable
 from touchpath.data.periods import ROIInputs, daily_spend, roi_range
 from touchpath.data.segments import (
+    NO_VALUE,
     SegmentAttribute,
     build_paths_by_segment,
     build_paths_by_segment_and_period,
@@ -128,14 +129,31 @@ def _small_warning(s: SegmentSummary, min_conversions: int, ci: int, level: floa
 
 
 def _segment_ci(summary: SegmentSummary, paths: PathTable, ci: int) -> int:
-    """Resamples for one segment: at least ``DEFAULTS.segment_ci`` when it is small."""
-    if paths.total_conversions + paths.total_nulls <= 0:
-        return 0  # only direct conversions: nothing to resample
+    """Resamples for one segment: at least ``DEFAULTS.segment_ci`` when it is small.
+
+    None for a segment with no conversion on a path (only direct conversions or
+    only journeys without one): it has no credit to put an interval on.
+    """
+    if paths.total_conversions <= 0:
+        return 0
     return max(ci, DEFAULTS.segment_ci) if summary.small_sample else ci
 
 
 def _summaries(tables: dict[str, PathTable], min_conversions: int) -> tuple[SegmentSummary, ...]:
     return tuple(SegmentSummary.of(k, t, min_conversions) for k, t in tables.items())
+
+
+def _scope_warnings(attribute: SegmentAttribute,
+                    segments: Sequence[SegmentSummary]) -> list[str]:
+    """A conversion-only attribute leaves every non-converting journey in ``(none)``: say so."""
+    nulls = sum(s.nulls for s in segments if s.segment == NO_VALUE)
+    if attribute.scope != "conversion" or nulls == 0:
+        return []
+    return [f"{attribute.name!r} is an attribute of the conversions only: the {nulls:,} "
+            f"journeys without a conversion have no value and are all in {NO_VALUE!r}, so "
+            "within the other segments Markov and the conversion-rate Shapley see no "
+            "failures. Load it for the users too (touchpath ingest users.csv --table users) "
+            "to put those journeys in their users' segments"]
 
 
 def _summary_frame(segments: Sequence[SegmentSummary]) -> pd.DataFrame:
@@ -411,7 +429,7 @@ def attribute_segments(
         summaries = _summaries(tables, min_conversions)
         touches = _touch_reader(wh, options, attribute) if needs_touches(built) else None
         results: dict[str, AttributionResult] = {}
-        warnings: list[str] = []
+        warnings = _scope_warnings(attribute, summaries)
         for s in summaries:
             check_stop(should_stop, f"before segment {s.segment!r}")
             paths = tables[s.segment]
@@ -465,7 +483,7 @@ def compare_segments(
         reader = (_touch_reader(wh, options, attribute)
                   if any(needs_touches(m) for m in built) else None)
         comparisons: dict[str, ModelComparison] = {}
-        warnings: list[str] = []
+        warnings = _scope_warnings(attribute, summaries)
         for s in summaries:
             paths = tables[s.segment]
             n = _segment_ci(s, paths, ci)

@@ -147,3 +147,25 @@ def test_roi_per_segment_reconciles_on_synthetic_data(synth):
     assert roi.spend_totals() == want
     conv = sum(float(t.totals["conversions"].sum()) for t in roi.tables.values())
     assert conv == float(pooled.totals["conversions"].sum())
+
+
+@pytest.mark.parametrize("model", ["markov", "markov2", "shapley", "shapley_rate", "time_decay",
+                                   "first_touch", "position"])
+def test_every_model_runs_on_small_and_empty_segments(wh, model):
+    # (none) of plan holds only journeys without a conversion: listed, nothing to attribute
+    seg = service.attribute_segments(wh, "plan", model, OPTIONS)
+    assert [s.segment for s in seg.segments] == ["gold", "silver", NO_VALUE]
+    none = seg.results[NO_VALUE]
+    assert (none.total_conversions, none.conversions_ci) == (0, None)
+    for s in seg.segments:
+        result = seg.results[s.segment]
+        assert float(result.conversions.sum()) + result.direct_conversions == \
+            pytest.approx(s.conversions, abs=1e-9)
+
+
+def test_a_conversion_only_attribute_says_where_the_failures_went(wh):
+    plan = service.attribute_segments(wh, "plan", "markov", OPTIONS)
+    assert any("'plan' is an attribute of the conversions only: the 3 journeys without a "
+               "conversion" in w for w in plan.warnings)
+    device = service.attribute_segments(wh, "device", "markov", OPTIONS)
+    assert not any("attribute of the conversions only" in w for w in device.warnings)
