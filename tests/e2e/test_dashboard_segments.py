@@ -97,8 +97,10 @@ def test_segment_panel_shows_every_segment_and_drills_down_into_a_small_one(
         assert page.locator("#segments-size-table tr.selected").get_attribute(
             "data-segment") == "tablet"
         page.locator("#segments").screenshot(path=str(artifacts / "segments-drilldown.png"))
-        # another attribute: every region, each a segment
+        # another attribute and model: every region, each a segment (linear: its small
+        # segments' bootstrap is one vectorised pass, not a refit per resample)
         page.select_option("#segments-by", "region")
+        page.select_option("#segments-model", "linear")
         page.click("#segments-form button[type=submit]")
         page.wait_for_selector("#segments-size-table tbody tr[data-segment=Central]",
                                timeout=READY_TIMEOUT_MS)
@@ -107,6 +109,7 @@ def test_segment_panel_shows_every_segment_and_drills_down_into_a_small_one(
         assert regions == ["Central", "East", "North", "Northeast", "Northwest", "South",
                            "Southwest"]
         assert page.text_content("#segments-detail-title") == "region = Central"
+        assert page.text_content("#segments-model-label") == "linear per region"
         assert errors == []
     finally:
         context.close()
