@@ -40,6 +40,7 @@ __all__ = [
     "IngestProblemOut",
     "IngestOtherTraffic",
     "IngestResponse",
+    "IngestAttribute",
     "IngestTableLoad",
     "IsoDate",
     "JourneyOptionsOut",
@@ -74,8 +75,9 @@ Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Table = Literal["touchpoints", "conversions", "spend", "channels"]
-#: What ``POST /v1/ingest/{table}`` loads: a table, or ``events`` (touches and conversions).
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events"]
+#: What ``POST /v1/ingest/{table}`` loads: a table, ``events`` (touches and conversions) or
+#: ``users`` (user attributes).
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users"]
 
 #: ISO 8601 day text, optionally a datetime (checked further by pydantic: midnight only).
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")
@@ -239,13 +241,20 @@ class DefaultsResponse(BaseModel):
                                        "buys (0: pure maximisation).")
     currency: str = Field(description="Currency of every money amount (a label; amounts are "
                                      "not converted).")
+    segment_min_conversions: int = Field(
+        description="by=: segments with fewer conversions are small_sample (shown with their "
+                    "bootstrap interval).")
+    segment_ci: int = Field(description="by=: bootstrap resamples of a small segment when "
+                                        "fewer were asked for.")
+    segment_by: str = Field(description="The attribute the report and the dashboard open "
+                                        "their segments on, when stored.")
 
 
 # ---------------------------------------------------------------------- ingest
 class IngestTableLoad(BaseModel):
     """What an accepted file did to one warehouse table."""
 
-    table: Table
+    table: Table | Literal["users"]
     rows: int = Field(ge=0, description="Rows of the file that went to this table.")
     rows_inserted: int = Field(ge=0)
     rows_skipped_existing: int = Field(ge=0)
@@ -273,6 +282,19 @@ class IngestGA4Summary(BaseModel):
     revenues_rounded: int = Field(
         ge=0, description="Purchase revenues with more than 6 decimal places (FLOAT64 "
                           "artifacts) rounded half-up to the millionth.")
+
+
+class IngestAttribute(BaseModel):
+    """A segment attribute an ingest kept (an extra column of the file)."""
+
+    name: str = Field(description="The file's column.")
+    scope: Literal["conversion", "user"] = Field(
+        description="conversion: a conversions or events file's extra column; user: a users "
+                    "file's column.")
+    values_loaded: int = Field(ge=0, description="Values of this file newly stored.")
+    distinct: int = Field(ge=0, description="Distinct values in the warehouse after the ingest.")
+    segmentable: bool = Field(description="At most 1,000 distinct values: usable as by=; an "
+                                          "attribute with more is kept but not segmentable.")
 
 
 class IngestResponse(BaseModel):
@@ -312,6 +334,9 @@ class IngestResponse(BaseModel):
     new_channels: list[str] = Field(description="Channels first seen in this file.")
     ignored_columns: list[str] = Field(description="Input columns not used.")
     data_version: int = Field(description="Data version after the ingest.")
+    attributes: list[IngestAttribute] = Field(
+        default_factory=list, description="The file's extra columns kept as segment "
+                                          "attributes, with distinct values.")
 
 
 # ----------------------------------------------------------------------- paths

@@ -17,6 +17,7 @@ from touchpath.cli import (  # noqa: F401  (each import registers its commands)
     plan_cmds,
     report_cmds,
     roi_cmds,
+    segment_cmds,
     serve_cmds,
 )
 from touchpath.cli.app import app

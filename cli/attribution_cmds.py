@@ -53,6 +53,7 @@ from touchpath.cli.app import app
 from touchpath.cli.common import (
     KIND_DEFAULT,
     PIPE_WIDTH,
+    ByOpt,
     CensorOpt,
     CliUsageError,
     CollapseOpt,
@@ -165,6 +166,44 @@ def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, 
         result = on_warehouse(wh, what, options, **settings)
         print_censoring(service.censoring(wh, options))
         return result
+
+
+def _on_segments(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
+                 workflow: Callable[..., T], by: str, what: Any, **settings: Any) -> T:
+    """``workflow(wh, by, what, options, **settings)`` on the warehouse (``--by``).
+
+    Segments need the warehouse's attributes: a ``--paths`` file has none.
+    """
+    if paths_file is not None:
+        raise CliUsageError("--by needs the warehouse (its conversion and user attributes); "
+                            "a --paths file has no segments")
+    options = _journey_options(*journeys)
+    db = db or DEFAULT_DB
+    with open_warehouse(db, missing=f"{db}: no such warehouse; load data with "
+                                    "`touchpath ingest`") as wh:
+        result = workflow(wh, by, what, options, **settings)
+        print_censoring(service.censoring(wh, options))
+        return result
+
+
+def _emit_segmented(result: Any, fmt: OutputFormat, out: Path | None,
+                    metric: str = "share") -> None:
+    """A segmented attribution or comparison as a table, JSON or CSV (``segment`` first)."""
+    # Deferred: segment_cmds imports this module.
+    from touchpath.cli.segment_cmds import (
+        render_segmented_attribution,
+        render_segmented_comparison,
+        segments_json,
+    )
+
+    if fmt is OutputFormat.json:
+        emit(segments_json(result), out)
+    elif fmt is OutputFormat.csv:
+        emit(result.to_frame().to_csv(index=False), out)
+    elif hasattr(result, "comparisons"):
+        _print_rich(lambda c: render_segmented_comparison(result, c, metric), out)
+    else:
+        _print_rich(lambda c: render_segmented_attribution(result, c), out)
 
 
 # ----------------------------------------------------------------- output
@@ -573,12 +612,27 @@ def attribute(
                           "transitions, Shapley standard errors, diagnostics).")] = False,
     transitions: Annotated[Path | None, typer.Option(
         "--transitions", help="Write the Markov transition table (tidy CSV) to FILE.")] = None,
+    by: ByOpt = None,
 ) -> None:
     """Attribute conversions and revenue to channels with one model."""
     if list_models:
         typer.echo(_models_help())
         return
     with clean_errors():
+        if by is not None:
+            if details or transitions is not None:
+                raise CliUsageError("--by shows one table per segment; --details and "
+                                    "--transitions work without --by")
+            settings = _parse_params(param)
+            if half_life is not None:
+                settings["half_life_days"] = half_life
+            journeys = (lookback, collapse_repeats, interaction, max_length, start, end,
+                        censor, kind)
+            segmented = _on_segments(paths, db, journeys, service.attribute_segments, by,
+                                     model_choice(model, order, **settings), ci=ci,
+                                     level=level, seed=seed)
+            _emit_segmented(segmented, fmt, out)
+            return
         if details and fmt is OutputFormat.csv:
             raise CliUsageError("--details needs --format table or json (for the Markov "
                                 "transition table as CSV use --transitions FILE.csv)")
@@ -651,6 +705,7 @@ def compare_cmd(
     censor: CensorOpt = DEFAULTS.censor,
     kind: KindOpt = KIND_DEFAULT,
     progress: ProgressOpt = True,
+    by: ByOpt = None,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -660,6 +715,15 @@ def compare_cmd(
         specs = split_specs(models)
         if not specs:
             raise CliUsageError("--models: give at least one model")
+        if by is not None:
+            if plot is not None:
+                raise CliUsageError("--plot draws one comparison; it works without --by")
+            journeys = (lookback, collapse_repeats, interaction, max_length, start, end,
+                        censor, kind)
+            segmented = _on_segments(paths, db, journeys, service.compare_segments, by, specs,
+                                     ci=ci, level=level, seed=seed)
+            _emit_segmented(segmented, fmt, out, metric=metric)
+            return
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
                     kind)
         comparison = _on_journeys(paths, db, journeys, service.compare_paths,

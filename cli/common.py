@@ -349,3 +349,9 @@ def emit(text: str, out: Path | None) -> None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+ByOpt = Annotated[str | None, typer.Option(
+    "--by", metavar="ATTRIBUTE",
+    help="Fit per segment of a conversion or user attribute (e.g. device, region); rows "
+         "carry the segment. `touchpath segments` lists the attributes.")]

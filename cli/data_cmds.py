@@ -86,6 +86,7 @@ class TableChoice(StrEnum):
     spend = "spend"
     channels = "channels"
     events = "events"
+    users = "users"
 
 
 class InteractionChoice(StrEnum):
@@ -209,6 +210,10 @@ def ingest(
             for o in report.other_channel) or "-")
     out.add_row("new channels", ", ".join(report.new_channels) or "-")
     out.add_row("ignored columns", ", ".join(report.ignored_columns) or "-")
+    for a in report.attributes:
+        note = "" if a.segmentable else ", not segmentable (more than 1,000 values)"
+        out.add_row(f"attribute {a.name} ({a.scope})",
+                    f"{a.distinct:,} distinct value{'' if a.distinct == 1 else 's'}{note}")
     console.print(out)
 
 
@@ -334,7 +339,9 @@ def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     if ctx.warehouse is None:
         ctx.warehouse = open_demo_warehouse(ctx.db)
     ctx.outputs["warehouse"] = ctx.db
-    tables = ctx.data.tables()
+    # the users file too: device and region become user attributes, so a segment
+    # holds its users' journeys without a conversion (touchpath segments lists them)
+    tables = {**ctx.data.tables(), "users": ctx.data.users}
     for i, (name, frame) in enumerate(tables.items()):
         ctx.warehouse.ingest(name, frame)
         ctx.warehouse.mark_demo()  # still only what the demo wrote

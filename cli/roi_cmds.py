@@ -42,6 +42,7 @@ from touchpath.cli.common import (
     DEFAULT_PERIOD,
     KIND_DEFAULT,
     PIPE_WIDTH,
+    ByOpt,
     CensorOpt,
     CliUsageError,
     KindOpt,
@@ -182,18 +183,25 @@ def roi_cmd(
         RoiFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    by: ByOpt = None,
 ) -> None:
     """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC.
 
     A range with no conversions and no spend (e.g. ``--from 2030-01-01``
     beyond the data) prints no table: a warning naming the days the data
-    covers goes to stderr and the exit code is 1.
+    covers goes to stderr and the exit code is 1. With ``--by ATTRIBUTE`` one
+    table per segment, each channel's spend allocated to the segments by their
+    share of its touches (column ``spend_basis``).
     """
     with clean_errors():
         if fmt is RoiFormat.parquet and out is None:
             raise CliUsageError("--format parquet needs --out FILE")
         lo, hi = _range(start, end)
         spec = model_choice(model, order)
+        if by is not None:
+            _roi_segments(by, spec, period.value, lo, hi, fiscal_start,
+                          _options(lookback, censor, kind), fmt, out, db)
+            return
         with open_warehouse(db) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
@@ -220,6 +228,33 @@ def roi_cmd(
         if not rec["ok"].all():
             bad = ", ".join(rec.loc[~rec["ok"], "period"])
             Console(stderr=True).print(f"[yellow]warning:[/] totals do not reconcile in {bad}")
+
+
+def _roi_segments(by: str, spec: str, period: str, lo: date | None, hi: date | None,
+                  fiscal_start: int, options: Any, fmt: RoiFormat, out: Path | None,
+                  db: Path) -> None:
+    """``touchpath roi --by ATTRIBUTE``: the ROI table per segment."""
+    # Deferred: segment_cmds imports the CLI's command modules.
+    from touchpath.cli.segment_cmds import render_segmented_roi, segments_json
+
+    with open_warehouse(db) as wh:
+        _require_overlap(wh, lo, hi)
+        result = service.roi_segments(wh, by, spec, period, options, start=lo, end=hi,
+                                      fiscal_year_start_month=fiscal_start)
+    frame = result.to_frame()
+    if fmt is RoiFormat.parquet:
+        frame.to_parquet(out, index=False)
+    elif fmt is RoiFormat.csv:
+        emit(frame.to_csv(index=False), out)
+    elif fmt is RoiFormat.json:
+        emit(segments_json(result), out)
+    else:
+        console = _console(out)
+        render_segmented_roi(result, console)
+        if out is not None:
+            out.write_text(console.export_text(), encoding="utf-8")
+    if not result.reconciles:
+        Console(stderr=True).print("[yellow]warning:[/] a segment's totals do not reconcile")
 
 
 _SHORT_NOTES = (

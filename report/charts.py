@@ -576,3 +576,35 @@ def funnel_chart(funnel: dict[str, Any]) -> str:
     """
     stages = [(s["stage"], float(s["conversions"])) for s in funnel["stages"]]
     return funnel_svg(stages, label="Funnel: conversions per stage and the rate of each step")
+
+
+# ------------------------------------------------------------------- segments
+def segment_chart(segments: dict[str, Any]) -> str:
+    """Channel shares per segment: grouped bars, one series per segment, with intervals.
+
+    ``segments`` is a ``/v1/attribution?by=`` document (``rows`` with ``segment``,
+    ``channel``, ``share``, ``conversions_lo`` / ``_hi``; ``segments`` with
+    ``conversions`` and ``small_sample``). A share's whisker is the segment's
+    conversion interval divided by its attributed conversions; a small segment's
+    legend entry carries its ``n``.
+    """
+    rows = [r for r in segments["rows"] if r["channel"] != "(direct)"]
+    channels = list(dict.fromkeys(r["channel"] for r in rows))
+    series = []
+    for k, s in enumerate(segments["segments"]):
+        mine = {r["channel"]: r for r in rows if r["segment"] == s["segment"]}
+        total = sum(float(r["conversions"]) for r in mine.values())
+        if total <= 0:
+            continue
+
+        def bound(r: dict[str, Any] | None, key: str, total: float = total) -> float | None:
+            return None if r is None or r.get(key) is None else float(r[key]) / total
+
+        name = f"{s['segment']} (n={count(s['conversions'])}"
+        name += ", small)" if s["small_sample"] else ")"
+        series.append({"name": name, "color": PALETTE[k % len(PALETTE)],
+                       "values": [None if c not in mine else mine[c]["share"] for c in channels],
+                       "lo": [bound(mine.get(c), "conversions_lo") for c in channels],
+                       "hi": [bound(mine.get(c), "conversions_hi") for c in channels]})
+    return grouped_bars_svg(channels, series, fmt=pct, y_title="share of the segment's credit",
+                            label=f"Channel shares per {segments['by']['name']} segment")

@@ -80,6 +80,9 @@ class ReportOptions:
         Budget multipliers of the scenario curve (the base budget is added).
     min_roi : float
         Floor on the marginal revenue ROI of every unit the plan buys (0: none).
+    by : str, optional
+        The attribute of the segments section (default ``DEFAULTS.segment_by``
+        when stored, else the first segmentable attribute; none: no section).
     """
 
     period: Period = DEFAULTS.period
@@ -97,6 +100,7 @@ class ReportOptions:
     max_change: float | None = DEFAULTS.max_change
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
     min_roi: float = DEFAULTS.min_roi
+    by: str | None = None
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS_PER_QUARTER:
@@ -161,7 +165,9 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     -------
     dict
         ``health``, ``paths``, ``compare``, ``funnel`` (``None`` unless the
-        warehouse has conversions of several kinds), ``roi``, ``lifecycle``, ``plan``,
+        warehouse has conversions of several kinds), ``segments`` (the model
+        per segment of :attr:`ReportOptions.by`, ``None`` without a segmentable
+        attribute), ``roi``, ``lifecycle``, ``plan``,
         ``scenarios`` (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
@@ -190,6 +196,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
                                             ci=options.ci, level=options.level, memo=memo)
     doc["compare"] = compare_document(comparison, journeys)
     doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
+    doc["segments"] = segments_section(warehouse, options.by, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
@@ -241,6 +248,23 @@ def funnel_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
     if len(kinds) < 2:
         return None
     return funnel_document(service.funnel(warehouse, kinds, model, journeys, memo=memo))
+
+
+def segments_section(warehouse: Warehouse, by: str | None, model: str,
+                     journeys: JourneyOptions, memo: Any) -> dict[str, Any] | None:
+    """The model per segment of ``by`` (:func:`touchpath.service.attribute_segments`).
+
+    ``by`` ``None``: ``DEFAULTS.segment_by`` when the warehouse has it, else its
+    first segmentable attribute; ``None`` when it has none.
+    """
+    from touchpath.data.segments import segment_attributes
+
+    if by is None:
+        usable = [a.name for a in segment_attributes(warehouse) if a.segmentable]
+        if not usable:
+            return None
+        by = DEFAULTS.segment_by if DEFAULTS.segment_by in usable else usable[0]
+    return service.attribute_segments(warehouse, by, model, journeys, memo=memo).to_dict()
 
 
 def funnel_document(result: service.FunnelResult) -> dict[str, Any]:

@@ -185,6 +185,31 @@ def _funnel_view(doc: dict[str, Any]) -> dict[str, Any] | None:
             "chart": charts.funnel_chart(f), "overall_rate": f["overall_rate"]}
 
 
+def _segments_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    seg = doc.get("segments")
+    if seg is None:
+        return None
+    sizes = {s["segment"]: s for s in seg["segments"]}
+    rows = [{**r, "n": sizes[r["segment"]]["conversions"],
+             "small": "small" if r["small_sample"] else "",
+             "interval": (f"{count(r['conversions_lo'], 1)} – {count(r['conversions_hi'], 1)}"
+                          if r.get("conversions_lo") is not None else "")}
+            for r in seg["rows"]]
+    columns: list[tuple[str, str, Any]] = [
+        ("segment", "Segment", None), ("channel", "Channel", None),
+        ("conversions", "Conversions", lambda v: count(v, 1)), ("interval", "Interval", None),
+        ("value", "Revenue", money), ("share", "Share", pct), ("small", "Sample", None)]
+    size_columns: list[tuple[str, str, Any]] = [
+        ("segment", "Segment", None), ("journeys", "Journeys", count),
+        ("conversions", "Conversions (n)", count), ("revenue", "Revenue", money),
+        ("direct_conversions", "(direct)", count), ("small", "Sample", None)]
+    sizes_rows = [{**s, "small": "small: read the interval" if s["small_sample"] else ""}
+                  for s in seg["segments"]]
+    return {"by": seg["by"], "model": seg["model"], "min_conversions": seg["min_conversions"],
+            "chart": charts.segment_chart(seg), "columns": columns, "rows": rows,
+            "size_columns": size_columns, "sizes": sizes_rows, "warnings": seg["warnings"]}
+
+
 def _lifecycle_view(doc: dict[str, Any]) -> dict[str, Any]:
     lc = doc["lifecycle"]
     return {"rules": lc["rules"], "period": lc["period"],
@@ -244,6 +269,7 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
     return _ENV.get_template("report.html.j2").render(
         css=stylesheet(), subtitle=subtitle, health=doc["health"], paths=doc["paths"],
         attribution=_attribution_view(doc), funnel=_funnel_view(doc), roi=_roi_view(doc),
+        segments=_segments_view(doc),
         lifecycle=_lifecycle_view(doc), budget=_budget_view(doc))
 
 

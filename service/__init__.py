@@ -62,6 +62,15 @@ if TYPE_CHECKING:  # pragma: no cover
         scenarios,
     )
     from touchpath.service.roi import compute_roi_table, roi_table
+    from touchpath.service.segments import (
+        SegmentedAttribution,
+        SegmentedComparison,
+        SegmentedROITable,
+        SegmentSummary,
+        attribute_segments,
+        compare_segments,
+        roi_segments,
+    )
 
 #: The submodule each workflow and result type lives in (loaded on first use).
 _HOMES = {
@@ -76,6 +85,9 @@ _HOMES = {
     **dict.fromkeys(("CurveSettings", "PlanInputs", "PlanParams", "goal", "inputs_from_curves",
                      "plan", "plan_inputs", "scenarios"), "planning"),
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
+    **dict.fromkeys(("SegmentSummary", "SegmentedAttribution", "SegmentedComparison",
+                     "SegmentedROITable", "attribute_segments", "compare_segments",
+                     "roi_segments"), "segments"),
 }
 
 __all__ = [
@@ -112,6 +124,13 @@ __all__ = [
     "record",
     "roi_table",
     "scenarios",
+    "SegmentSummary",
+    "SegmentedAttribution",
+    "SegmentedComparison",
+    "SegmentedROITable",
+    "attribute_segments",
+    "compare_segments",
+    "roi_segments",
 ]
 
 

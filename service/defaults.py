@@ -107,6 +107,13 @@ class Defaults:
     scenario_multipliers: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
     #: Currency of every amount (ISO 4217 code): a label of tables, exports and charts.
     currency: str = CURRENCY
+    #: Segments (``--by``) with fewer conversions are flagged small and always get an interval.
+    segment_min_conversions: int = 100
+    #: Bootstrap resamples of a small segment's interval when fewer were asked for.
+    segment_ci: int = 200
+    #: The attribute the report and the dashboard open their segments on (when stored;
+    #: else the first segmentable attribute by name).
+    segment_by: str = "device"
 
 
 #: The defaults in force.

@@ -12,6 +12,7 @@ from touchpath.api.routes import (
     lifecycle,
     paths,
     roi,
+    segments,
 )
 
 __all__ = ["ROUTERS"]
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     lifecycle.router,
     lifecycle.channels_router,
     budget.router,
+    segments.router,
 )

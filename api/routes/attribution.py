@@ -23,6 +23,7 @@ from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, clean, records
+from touchpath.api.routes.segments import ByQuery, segmented_attribution, segmented_compare
 from touchpath.api.schemas import (
     AttributionResponse,
     ChannelCredit,
@@ -106,8 +107,15 @@ def attribution(
     = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")]
     = DEFAULTS.seed,
+    by: ByQuery = None,
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
+
+    With ``by=ATTRIBUTE`` (see ``GET /v1/segments``) the model is fitted per
+    segment and the body is a ``SegmentedAttributionResponse``: ``by``,
+    ``segments`` (journeys, conversions, revenue, direct, ``small_sample``) and
+    ``rows`` carrying ``segment``; small segments always carry a bootstrap
+    interval.
 
     The ``(direct)`` row carries conversions with no touch in the lookback
     window; it is reported apart and has no share. A bootstrap of a model
@@ -116,6 +124,9 @@ def attribution(
     request time budget is stopped (503 with ``Retry-After``).
     """
     spec = model_spec(model, order=_order(order), half_life_days=half_life_days)
+    if by is not None:
+        _check_work(session, [spec], [build_model(spec)], max(ci, DEFAULTS.segment_ci))
+        return segmented_attribution(session, journeys, by, spec, ci, level, seed)
     options = journeys.options()
     key = {"model": spec, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
@@ -163,13 +174,15 @@ def compare_models(
     = DEFAULTS.ci,
     level: Annotated[float, Query(gt=0.5, lt=1)] = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = DEFAULTS.seed,
+    by: ByQuery = None,
 ) -> Response:
     """Every model on the same journeys: one tidy table and Spearman / Kendall agreement.
 
     ``ci`` times the models refitted on every resample (Markov, ``shapley_rate``)
     must stay within the server's limit of model fits per request (422 over
     it, naming the limit); a comparison past the request time budget is
-    stopped (503 with ``Retry-After``).
+    stopped (503 with ``Retry-After``). With ``by=ATTRIBUTE`` every model is
+    fitted per segment (body ``SegmentedCompareResponse``: rows carry ``segment``).
     """
     from touchpath.attribution.registry import split_specs
 
@@ -182,6 +195,10 @@ def compare_models(
     repeated = sorted({s for s in specs if specs.count(s) > 1})
     if repeated:
         raise InvalidParameter(f"models: each model once, {', '.join(repeated)} repeated")
+    if by is not None:
+        _check_work(session, specs, [build_model(s) for s in specs],
+                    max(ci, DEFAULTS.segment_ci))
+        return segmented_compare(session, journeys, by, specs, ci, level, seed)
     key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
 
     def compute() -> CompareResponse:

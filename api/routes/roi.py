@@ -18,6 +18,7 @@ from touchpath import service
 from touchpath.api.deps import DATA_VERSION_HEADER, ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.routes.attribution import _SPEC, DEFAULT_MODEL, _order
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, records
+from touchpath.api.routes.segments import ByQuery, segmented_roi
 from touchpath.api.schemas import ROIResponse, ROIRow, problem_responses
 from touchpath.attribution.roi import ChannelROITable, Period
 from touchpath.service import DEFAULTS, model_spec
@@ -79,6 +80,7 @@ def roi(
     = DEFAULTS.fiscal_year_start_month,
     format: Annotated[Literal["json", "csv"] | None, Query(
         description="Response format; default from the Accept header, else JSON.")] = None,
+    by: ByQuery = None,
 ) -> Response:
     """The channel ROI table of each period, as JSON or CSV.
 
@@ -89,9 +91,19 @@ def roi(
     ROI = attributed revenue ÷ spend; undefined (null, empty in CSV) without
     spend. Channel rows plus the ``(direct)`` row reconcile with the period's
     conversions, revenue and spend.
+
+    With ``by=ATTRIBUTE`` one table per segment (body ``SegmentedROIResponse``;
+    CSV rows with ``segment`` first): each channel's spend in a period is
+    allocated to the segments by their share of its touches (``spend_basis``).
     """
     key = {"model": model_spec(model, order=_order(order)), "period": period,
            "fiscal": fiscal_year_start_month, **journeys.params()}
+    if by is not None:
+        if _wants_csv(request, format):
+            return _segmented_csv(session, journeys, by, model, order, period,
+                                  fiscal_year_start_month)
+        return segmented_roi(session, journeys, by, model_spec(model, order=_order(order)),
+                             period, fiscal_year_start_month)
     if _wants_csv(request, format):
 
         def encode_csv() -> bytes:
@@ -121,6 +133,27 @@ def roi(
         )
 
     return session.cached_json("roi", key, compute)
+
+
+def _segmented_csv(session: ReadSession, journeys: JourneyQuery, by: str, model: str,
+                   order: str | None, period: Period, fiscal_year_start_month: int) -> Response:
+    """``GET /v1/roi?by=...&format=csv``: every segment's rows, ``segment`` first."""
+    key = {"by": by, "model": model_spec(model, order=_order(order)), "period": period,
+           "fiscal": fiscal_year_start_month, **journeys.params()}
+
+    def encode_csv() -> bytes:
+        result = service.roi_segments(session.warehouse, by,
+                                      model_spec(model, order=_order(order)), period,
+                                      journeys.options(), start=journeys.dates.start,
+                                      end=journeys.dates.end,
+                                      fiscal_year_start_month=fiscal_year_start_month,
+                                      should_stop=session.should_stop, memo=session.cached)
+        return result.to_frame().to_csv(index=False).encode("utf-8")
+
+    body = session.cached("roi:by:csv", key, encode_csv)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="roi_segments.csv"',
+                             DATA_VERSION_HEADER: str(session.version)})
 
 
 def records_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

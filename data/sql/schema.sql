@@ -47,3 +47,19 @@ WHERE NOT EXISTS (SELECT 1 FROM touchpath_meta WHERE key = 'data_version');
 -- Earlier versions kept a view _raw over the last ingested file in the warehouse
 -- itself; ingest now reads through temporary views only.
 DROP VIEW IF EXISTS main._raw;
+
+-- Segments: attributes of conversions (a conversions file's extra columns) and of
+-- users (a users file), in long form: an attribute's name is data, never SQL.
+CREATE TABLE IF NOT EXISTS conversion_attributes (
+    conversion_id VARCHAR NOT NULL,
+    name          VARCHAR NOT NULL,
+    value         VARCHAR NOT NULL,
+    PRIMARY KEY (conversion_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS user_attributes (
+    user_id VARCHAR NOT NULL,
+    name    VARCHAR NOT NULL,
+    value   VARCHAR NOT NULL,
+    PRIMARY KEY (user_id, name)
+);

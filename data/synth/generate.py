@@ -74,8 +74,8 @@ class SyntheticData:
         ``add_to_cart`` with :attr:`SynthConfig.funnel_stages`), then the
         segment columns ``device, region, customer_type`` (``new`` for a
         user's first purchase, else ``returning``; a cart is ``returning``
-        when the user purchased before it). The warehouse ignores these
-        columns at ingest today.
+        when the user purchased before it). Ingest keeps them as the
+        conversions' segment attributes.
     spend : DataFrame
         ``channel, day, amount``: every paid channel-day (the test channel from
         its launch).
@@ -97,7 +97,8 @@ class SyntheticData:
     users : DataFrame
         ``user_id, device, region, first_seen`` (start of the user's first
         journey): one row per user (package docstring, step 9). Written to
-        files, not loaded into the warehouse, which has no ``users`` table yet.
+        files; :meth:`load_into` leaves it out (load it with
+        ``warehouse.ingest("users", data.users)`` for user attributes).
     """
 
     touchpoints: pd.DataFrame
@@ -133,8 +134,8 @@ class SyntheticData:
 
         Calls ``warehouse.ingest(table, frame)`` for ``channels``,
         ``touchpoints``, ``conversions`` and ``spend``, and returns the reports.
-        ``users`` is not loaded: the warehouse has no such table yet, and the
-        conversions' segment columns are ignored at ingest.
+        ``users`` is not loaded (``warehouse.ingest("users", data.users)``
+        does it); the conversions' segment columns are kept as attributes.
         """
         return [warehouse.ingest(name, frame) for name, frame in self.tables().items()]
 
