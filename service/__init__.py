@@ -42,6 +42,13 @@ if TYPE_CHECKING:  # pragma: no cover
         path_table,
         paths_overview,
     )
+    from touchpath.service.campaigns import (
+        CampaignAttribution,
+        CampaignComparison,
+        attribute_campaigns,
+        campaign_paths,
+        compare_campaigns,
+    )
     from touchpath.service.funnel import FunnelResult, funnel
     from touchpath.service.lifecycle import (
         LifecycleReport,
@@ -76,10 +83,17 @@ _HOMES = {
     **dict.fromkeys(("CurveSettings", "PlanInputs", "PlanParams", "goal", "inputs_from_curves",
                      "plan", "plan_inputs", "scenarios"), "planning"),
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
+    **dict.fromkeys(("CampaignAttribution", "CampaignComparison", "attribute_campaigns",
+                     "campaign_paths", "compare_campaigns"), "campaigns"),
 }
 
 __all__ = [
     "DEFAULTS",
+    "CampaignAttribution",
+    "CampaignComparison",
+    "attribute_campaigns",
+    "campaign_paths",
+    "compare_campaigns",
     "CurveSettings",
     "Defaults",
     "FunnelResult",
