@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from touchpath.data.warehouse import Warehouse
 
 __all__ = [
+    "DEFAULT_GRAIN",
     "DEFAULT_PERIOD",
     "JOURNEY_DATE_FORMATS",
     "MAX_CHANGE_DEFAULT",
@@ -73,6 +74,8 @@ __all__ = [
     "CensorOpt",
     "CollapseOpt",
     "FormatOpt",
+    "GrainChoice",
+    "GrainOpt",
     "JourneyFromOpt",
     "JourneyToOpt",
     "KindOpt",
@@ -349,3 +352,21 @@ def emit(text: str, out: Path | None) -> None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+class GrainChoice(StrEnum):
+    """What a touch's state is in attribution: its channel, or its channel and campaign."""
+
+    channel = "channel"
+    campaign = "campaign"
+
+
+#: ``--grain`` of ``paths``, ``attribute`` and ``compare``: credit per channel, or per channel
+#: and campaign (rows carry both, beside the channel roll-up). ROI and plans stay per channel.
+GrainOpt = Annotated[GrainChoice, typer.Option(
+    "--grain",
+    help="State of a touch: channel, or campaign (channel and campaign; rows carry both, "
+         "beside the channel roll-up).")]
+
+#: ``--grain`` default: the service's.
+DEFAULT_GRAIN = GrainChoice(DEFAULTS.grain)

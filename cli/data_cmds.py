@@ -28,9 +28,12 @@ from rich.table import Table
 from touchpath import service
 from touchpath.cli.app import WAREHOUSE_ERROR_EXIT, app
 from touchpath.cli.common import (
+    DEFAULT_GRAIN,
     KIND_DEFAULT,
     CensorOpt,
     CollapseOpt,
+    GrainChoice,
+    GrainOpt,
     JourneyFromOpt,
     JourneyToOpt,
     KindOpt,
@@ -244,6 +247,7 @@ def paths(
         help="Also write one path table per period of the journey's end.")] = None,
     by_period_out: Annotated[Path | None, typer.Option(
         help="Where --period writes its tables (CSV, or Parquet for .parquet).")] = None,
+    grain: GrainOpt = DEFAULT_GRAIN,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls).
 
@@ -257,9 +261,14 @@ def paths(
             lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
             interaction=interaction.value,  # type: ignore[arg-type]
             max_path_length=max_length, start=date_from, end=date_to, censor=censor,
-            kind=kind_choice(kind))
+            kind=kind_choice(kind), grain=grain.value)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
+    if (engine or touchpoints or conversions or period or by_period_out) \
+            and grain is GrainChoice.campaign:
+        raise typer.BadParameter("--grain campaign builds the warehouse's path table; the "
+                                 "engines and --period tables are per channel (spend has no "
+                                 "campaign)", param_hint="--grain")
     if engine or touchpoints or conversions or period or by_period_out:
         run_engine_paths(out=out, options=options, engine=engine and engine.value,
                          touchpoints=touchpoints, conversions=conversions,
@@ -272,9 +281,13 @@ def paths(
         censoring = service.censoring(wh, options)
     write_table(table.to_frame(), out)
     t = table.totals()
+    states = ""
+    if grain is GrainChoice.campaign:
+        states = (f" (campaign grain: {table.n_channels:,} channel / campaign states, "
+                  "named 'channel / campaign')")
     output_console().print(
         f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "
-        f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions"
+        f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions{states}"
     )
     print_censoring(censoring, counts=True)
 
