@@ -1,4 +1,4 @@
-"""``--grain campaign`` on ``paths``, ``attribute`` and ``compare`` (hand-worked campaign warehouse).
+"""``--grain campaign`` on ``paths``, ``attribute`` and ``compare`` (the campaign warehouse).
 
 The numbers are those of tests/seed/campaigns.py, worked out by hand there.
 """
