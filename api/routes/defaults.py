@@ -31,7 +31,7 @@ def defaults_response() -> DefaultsResponse:
         max_change=d.max_change, test_budget=d.test_budget, scale_growth=d.scale_growth,
         spend_all=d.spend_all, objective=d.objective,
         scenario_multipliers=list(d.scenario_multipliers), segments=d.segments,
-        min_roi=d.min_roi, currency=d.currency)
+        min_roi=d.min_roi, currency=d.currency, grain=d.grain)
 
 
 @router.get(
