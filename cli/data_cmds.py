@@ -49,7 +49,7 @@ from touchpath.cli.engine_cmds import run_engine_paths, write_table
 from touchpath.service import DEFAULTS, LocalMemo
 
 __all__ = ["DEMO_CI", "DEMO_RESAMPLES", "DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step",
-           "demo_journey_options", "open_demo_warehouse", "run_demo"]
+           "demo_config", "demo_journey_options", "open_demo_warehouse", "run_demo"]
 
 #: Bootstrap resamples of the demo comparison's intervals (``touchpath demo --ci``): the
 #: demo shows intervals, which the service leaves off by default (``DEFAULTS.ci``).
@@ -337,9 +337,22 @@ class DemoStep:
 
 def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     # Deferred: the numerical stack loads when a command runs, not for --help.
-    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.synth import generate
 
-    ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed), progress=progress)
+    ctx.data = generate(demo_config(ctx), progress=progress)
+
+
+def demo_config(ctx: DemoContext) -> Any:
+    """The demo's synthetic data: ``ctx.users`` customers from ``ctx.seed``, with funnel stages.
+
+    ``funnel_stages``: an ``add_to_cart`` conversion before every purchase and
+    abandoned carts (70 % of carts), so the funnel of the report and the
+    dashboard shows something true; purchases, touches and spend are those of
+    the data without them (the carts come from their own random stream).
+    """
+    from touchpath.data.synth import SynthConfig
+
+    return SynthConfig(n_users=ctx.users, seed=ctx.seed, funnel_stages=True)
 
 
 def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
