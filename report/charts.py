@@ -576,3 +576,38 @@ def funnel_chart(funnel: dict[str, Any]) -> str:
     """
     stages = [(s["stage"], float(s["conversions"])) for s in funnel["stages"]]
     return funnel_svg(stages, label="Funnel: conversions per stage and the rate of each step")
+
+
+# ------------------------------------------------------------------ campaigns
+def campaign_rollup_chart(campaigns: dict[str, Any]) -> str:
+    """Per channel: each model's campaigns summed, and each own-fit model's channel-level fit.
+
+    ``campaigns`` is the report's Campaigns document (``rollup`` rows of
+    ``/v1/attribution/compare?grain=campaign``). Shares of the attributed
+    conversions. A per-touch rule (``exact``) is one series, its campaigns
+    summed (equal to its channel credit); Markov and Shapley get two, their
+    campaign fit summed and their channel-level fit, side by side.
+    """
+    rows = campaigns["rollup"]
+    channels = list(dict.fromkeys(r["channel"] for r in rows))
+    series: list[dict[str, Any]] = []
+    for label in campaigns["models"]:
+        mine = {r["channel"]: r for r in rows if r["model"] == label}
+        total = math.fsum(r["conversions"] for r in mine.values())
+        summed = [mine[c]["conversions"] / total if c in mine and total else None
+                  for c in channels]
+        if campaigns["exact"][label]:
+            series.append({"name": f"{label}: campaigns summed = channel",
+                           "values": summed})
+            continue
+        at_channel = math.fsum(r["channel_conversions"] for r in mine.values())
+        series.append({"name": f"{label}: campaigns summed", "values": summed})
+        series.append({"name": f"{label}: channel-level fit",
+                       "values": [mine[c]["channel_conversions"] / at_channel
+                                  if c in mine and at_channel else None for c in channels]})
+    for i, s in enumerate(series):
+        s["color"] = PALETTE[i % len(PALETTE)]
+    return grouped_bars_svg(channels, series, fmt=pct,
+                            label="Channel roll-up of the campaign credit, beside the "
+                                  "channel-level fit",
+                            y_title="share of conversions (%)", width=1100)
