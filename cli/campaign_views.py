@@ -41,6 +41,11 @@ def _fmt(x: Any, digits: int = 2) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _zero(x: float) -> float:
+    """A float-precision difference (|x| < 1e-9) as 0, so a sum that is exact reads 0.00."""
+    return 0.0 if abs(x) < 1e-9 else x
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     import pandas as pd
 
@@ -98,7 +103,7 @@ def rollup_table(roll: pd.DataFrame, exact: bool, label: str) -> Table:
         table.add_column(name, justify="left" if name == "channel" else "right")
     for row in roll.itertuples(index=False):
         table.add_row(row.channel, str(row.campaigns), _fmt(row.conversions),
-                      _fmt(row.channel_conversions), _fmt(row.difference),
+                      _fmt(row.channel_conversions), _fmt(_zero(row.difference)),
                       _fmt(row.value), _fmt(row.channel_value))
     return table
 

@@ -192,7 +192,8 @@
       const rollColumns = [{ key: "channel", label: "Channel" }, { key: "campaigns", label: "Campaigns", num: true },
         { key: "conversions", label: "Campaigns summed", num: true, fmt: fmt.num1 },
         { key: "channel_conversions", label: "Channel-level fit", num: true, fmt: fmt.num1 },
-        { key: "difference", label: "Difference", num: true, fmt: fmt.num1 }];
+        // a float-precision difference reads 0.0, not -0.0
+        { key: "difference", label: "Difference", num: true, fmt: (v) => fmt.num1(Math.abs(v) < 1e-9 ? 0 : v) }];
       $("#campaign-rollup").replaceChildren(table(rollColumns, roll, "campaign-rollup-rows"));
       const columns = [{ key: "channel", label: "Channel" }, { key: "campaign", label: "Campaign" },
         { key: "conversions", label: "Conversions", num: true, fmt: fmt.num1 },

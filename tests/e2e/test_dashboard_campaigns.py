@@ -51,7 +51,7 @@ def test_linear_campaigns_sum_to_the_channel_credit(panel, server, artifacts):
     assert [r[0] for r in rollup] == [r["channel"] for r in api["rollup"]]
     for cells, want in zip(rollup, api["rollup"], strict=True):
         assert cells[2] == cells[3] == f"{want['channel_conversions']:,.1f}"
-        assert cells[4] in ("0.0", "-0.0")
+        assert cells[4] == "0.0"
     campaigns = _rows(page, "#campaign-rows")
     wanted = [c for c in api["campaigns"] if c["channel"] != "(direct)"]
     assert len(campaigns) == len(wanted) > 2 * len(rollup)
