@@ -210,7 +210,7 @@ class DefaultsResponse(BaseModel):
                            "markov1", "markov2", "shapley"],
         "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
         "spend_all": False, "objective": "revenue", "scenario_multipliers": [0.8, 0.9, 1.1, 1.2],
-        "segments": 8, "min_roi": 1.0, "currency": "CNY",
+        "segments": 8, "min_roi": 1.0, "currency": "CNY", "grain": "channel",
     })
 
     model: str = Field(description="Attribution model spec of single-model answers, ROI, "
@@ -248,6 +248,9 @@ class DefaultsResponse(BaseModel):
                                         "fewer were asked for.")
     segment_by: str = Field(description="The attribute the report and the dashboard open "
                                         "their segments on, when stored.")
+    grain: Literal["channel", "campaign"] = Field(
+        DEFAULTS.grain, description="State of a touch in attribution: its channel, or its "
+                                    "channel and campaign (`grain=campaign`).")
 
 
 # ---------------------------------------------------------------------- ingest
@@ -354,6 +357,10 @@ class JourneyOptionsOut(BaseModel):
                                                       "every kind).")
 
 
+#: Said of the fields only a `grain=campaign` answer has (the campaign grain, below).
+_AT_CAMPAIGN = "At `grain=campaign` only (null at the channel grain)."
+
+
 class PathRow(BaseModel):
     """One distinct path with its outcomes."""
 
@@ -409,6 +416,9 @@ class PathsResponse(BaseModel):
         description="Plain-words warnings: censoring left out most or all non-converting "
                     "journeys, or there is none, and what to do.")
     censoring: CensoringOut
+    grain: Literal["campaign"] | None = Field(None, description=_AT_CAMPAIGN)
+    states: list[CampaignState] | None = Field(
+        None, description=f"Every state of the campaign-level paths. {_AT_CAMPAIGN}")
 
 
 # ----------------------------------------------------------------- attribution
@@ -424,6 +434,52 @@ class ChannelCredit(BaseModel):
     conversions_hi: float | None = None
     value_lo: float | None = None
     value_hi: float | None = None
+
+
+# -------------------------------------------------------------- campaign grain
+class CampaignCredit(ChannelCredit):
+    """Credit of one channel / campaign state (the `(direct)` row has no campaign)."""
+
+    campaign: str | None = Field(
+        description="The touches' campaign; `(none)` for touches without one, null on the "
+                    "`(direct)` row.")
+
+
+class CampaignCompareRow(CampaignCredit):
+    """One campaign under one model of a comparison."""
+
+    model: str
+
+
+class ChannelRollupRow(BaseModel):
+    """One channel: its campaigns' credit summed, beside the channel-level fit of the model."""
+
+    model: str
+    channel: str
+    campaigns: int = Field(ge=0, description="Campaign states of the channel.")
+    conversions: float = Field(description="The campaigns' attributed conversions, summed.")
+    value: Money = Field(description="The campaigns' attributed revenue, summed.")
+    channel_conversions: float = Field(
+        description="The same model's conversions for the channel at the channel grain.")
+    channel_value: Money = Field(description="... and its revenue.")
+    difference: float = Field(description="conversions − channel_conversions (0 when exact).")
+    value_difference: float = Field(description="value − channel_value (0 when exact).")
+    conversions_lo: float | None = None
+    conversions_hi: float | None = None
+    value_lo: float | None = None
+    value_hi: float | None = None
+    exact: bool = Field(description="A per-touch rule (first / last touch, last non-direct, "
+                                    "linear, position, time decay): the campaigns sum exactly "
+                                    "to the channel credit. False: Markov and Shapley fit "
+                                    "campaign states of their own.")
+
+
+class CampaignState(BaseModel):
+    """A campaign-level state: its name in the paths, its channel and its campaign."""
+
+    state: str = Field(description="The name in `paths`: `channel / campaign`.")
+    channel: str
+    campaign: str
 
 
 class FunnelStageOut(BaseModel):
@@ -533,6 +589,16 @@ class AttributionResponse(BaseModel):
         default_factory=list,
         description="What to know before acting on the credit, e.g. negative credit from the "
                     "conversion-rate Shapley value (a relative signal, not conversions).")
+    grain: Literal["campaign"] | None = Field(None, description=_AT_CAMPAIGN)
+    exact: bool | None = Field(
+        None, description="The campaigns of each channel sum exactly to its credit (a "
+                          f"per-touch rule). {_AT_CAMPAIGN}")
+    campaigns: list[CampaignCredit] | None = Field(
+        None, description="Credit per channel / campaign state; `channels` is then the same "
+                          f"model at the channel grain. {_AT_CAMPAIGN}")
+    rollup: list[ChannelRollupRow] | None = Field(
+        None, description="Per channel: the campaigns summed, beside the channel-level fit. "
+                          f"{_AT_CAMPAIGN}")
 
 
 class CompareRow(ChannelCredit):
@@ -581,6 +647,13 @@ class CompareResponse(BaseModel):
         default_factory=list,
         description="The compared models' warnings (each names its model), e.g. negative "
                     "credit from the conversion-rate Shapley value.")
+    grain: Literal["campaign"] | None = Field(None, description=_AT_CAMPAIGN)
+    campaign_rows: list[CampaignCompareRow] | None = Field(
+        None, description="One row per (model, channel / campaign state); `rows` and "
+                          f"`rank_agreement` are then the channel grain's. {_AT_CAMPAIGN}")
+    rollup: list[ChannelRollupRow] | None = Field(
+        None, description="Per model and channel: the campaigns summed, beside the channel "
+                          f"fit. {_AT_CAMPAIGN}")
 
 
 class ModelInfo(BaseModel):

@@ -50,7 +50,9 @@ from rich.table import Table
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.campaign_views import attribute_campaigns_cmd, compare_campaigns_cmd
 from touchpath.cli.common import (
+    DEFAULT_GRAIN,
     KIND_DEFAULT,
     PIPE_WIDTH,
     ByOpt,
@@ -58,6 +60,8 @@ from touchpath.cli.common import (
     CliUsageError,
     CollapseOpt,
     FormatOpt,
+    GrainChoice,
+    GrainOpt,
     JourneyFromOpt,
     JourneyToOpt,
     KindOpt,
@@ -139,11 +143,12 @@ def read_paths_file(paths_file: Path, db: Path | None) -> PathTable:
 
 def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
                      max_length: int | None, start: Any, end: Any, censor: bool,
-                     kind: str) -> Any:
+                     kind: str, grain: str = DEFAULTS.grain) -> Any:
     return service.journey_options(lookback_days=lookback, collapse_repeats=collapse_repeats,
                                    interaction=interaction,  # type: ignore[arg-type]
                                    max_path_length=max_length, start=start, end=end,
-                                   censor=censor, kind=kind_choice(kind))
+                                   censor=censor, kind=kind_choice(kind),
+                                   grain=grain)  # type: ignore[arg-type]
 
 
 def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
@@ -584,6 +589,13 @@ def _models_help() -> str:
 
 
 # ---------------------------------------------------------------- commands
+
+def _check_by_and_grain(by: str | None, grain: GrainChoice) -> None:
+    """Refuse ``--by`` with ``--grain campaign``: segments are fitted at the channel grain."""
+    if by is not None and grain is GrainChoice.campaign:
+        raise CliUsageError("--by and --grain campaign together: segments are fitted at the "
+                            "channel grain; give one of them")
+
 @app.command()
 def attribute(
     model: ModelOpt = DEFAULTS.model,
@@ -613,12 +625,14 @@ def attribute(
     transitions: Annotated[Path | None, typer.Option(
         "--transitions", help="Write the Markov transition table (tidy CSV) to FILE.")] = None,
     by: ByOpt = None,
+    grain: GrainOpt = DEFAULT_GRAIN,
 ) -> None:
-    """Attribute conversions and revenue to channels with one model."""
+    """Attribute conversions and revenue to channels (or campaigns) with one model."""
     if list_models:
         typer.echo(_models_help())
         return
     with clean_errors():
+        _check_by_and_grain(by, grain)
         if by is not None:
             if details or transitions is not None:
                 raise CliUsageError("--by shows one table per segment; --details and "
@@ -641,15 +655,18 @@ def attribute(
             settings["half_life_days"] = half_life
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
                     kind)
+        if grain is GrainChoice.campaign:
+            found = attribute_campaigns_cmd(
+                spec=model_choice(model, order, **settings),
+                options=_journey_options(*journeys, grain=grain.value), db=db, paths=paths,
+                ci=ci, level=level, seed=seed, progress=progress, fmt=fmt, out=out,
+                details=details, print_rich=_print_rich, print_details=_print_details)
+            _write_transitions(found.result, transitions)
+            return
         result = _on_journeys(paths, db, journeys, service.attribute_paths, service.attribute,
                               model_choice(model, order, **settings), ci=ci, level=level,
                               seed=seed, progress=progress)
-        if transitions is not None:
-            fit = _markov_fit(result)
-            if fit is None:
-                raise CliUsageError(f"--transitions: model {result.label!r} has no transition "
-                                    "table (use --model markov)")
-            fit.transition_table.to_csv(transitions, index=False)
+        _write_transitions(result, transitions, quiet=True)
         if fmt is OutputFormat.json:
             if details:
                 doc = {"model": result.label, "title": result_title(result),
@@ -665,6 +682,20 @@ def attribute(
         if transitions is not None:
             Console(stderr=True, highlight=False).print(
                 f"transition table written to {transitions}")
+
+
+def _write_transitions(result: AttributionResult, transitions: Path | None,
+                       quiet: bool = False) -> None:
+    """Write ``--transitions FILE`` from a Markov result (``quiet``: say so later)."""
+    if transitions is None:
+        return
+    fit = _markov_fit(result)
+    if fit is None:
+        raise CliUsageError(f"--transitions: model {result.label!r} has no transition "
+                            "table (use --model markov)")
+    fit.transition_table.to_csv(transitions, index=False)
+    if not quiet:
+        Console(stderr=True, highlight=False).print(f"transition table written to {transitions}")
 
 
 def _draw_result(result: AttributionResult, console: Console, details: bool) -> None:
@@ -706,6 +737,7 @@ def compare_cmd(
     kind: KindOpt = KIND_DEFAULT,
     progress: ProgressOpt = True,
     by: ByOpt = None,
+    grain: GrainOpt = DEFAULT_GRAIN,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -715,6 +747,7 @@ def compare_cmd(
         specs = split_specs(models)
         if not specs:
             raise CliUsageError("--models: give at least one model")
+        _check_by_and_grain(by, grain)
         if by is not None:
             if plot is not None:
                 raise CliUsageError("--plot draws one comparison; it works without --by")
@@ -726,6 +759,12 @@ def compare_cmd(
             return
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
                     kind)
+        if grain is GrainChoice.campaign:
+            compare_campaigns_cmd(
+                specs=specs, options=_journey_options(*journeys, grain=grain.value), db=db,
+                paths=paths, ci=ci, level=level, seed=seed, progress=progress, fmt=fmt,
+                out=out, plot=plot, metric=metric, print_rich=_print_rich)
+            return
         comparison = _on_journeys(paths, db, journeys, service.compare_paths,
                                   service.compare_models, specs, ci=ci, level=level, seed=seed,
                                   progress=progress)

@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from touchpath.data.warehouse import Warehouse
 
 __all__ = [
+    "DEFAULT_GRAIN",
     "DEFAULT_PERIOD",
     "JOURNEY_DATE_FORMATS",
     "MAX_CHANGE_DEFAULT",
@@ -73,6 +74,8 @@ __all__ = [
     "CensorOpt",
     "CollapseOpt",
     "FormatOpt",
+    "GrainChoice",
+    "GrainOpt",
     "JourneyFromOpt",
     "JourneyToOpt",
     "KindOpt",
@@ -355,3 +358,19 @@ ByOpt = Annotated[str | None, typer.Option(
     "--by", metavar="ATTRIBUTE",
     help="Fit per segment of a conversion or user attribute (e.g. device, region); rows "
          "carry the segment. `touchpath segments` lists the attributes.")]
+class GrainChoice(StrEnum):
+    """What a touch's state is in attribution: its channel, or its channel and campaign."""
+
+    channel = "channel"
+    campaign = "campaign"
+
+
+#: ``--grain`` of ``paths``, ``attribute`` and ``compare``: credit per channel, or per channel
+#: and campaign (rows carry both, beside the channel roll-up). ROI and plans stay per channel.
+GrainOpt = Annotated[GrainChoice, typer.Option(
+    "--grain",
+    help="State of a touch: channel, or campaign (channel and campaign; rows carry both, "
+         "beside the channel roll-up).")]
+
+#: ``--grain`` default: the service's.
+DEFAULT_GRAIN = GrainChoice(DEFAULTS.grain)

@@ -28,9 +28,12 @@ from rich.table import Table
 from touchpath import service
 from touchpath.cli.app import WAREHOUSE_ERROR_EXIT, app
 from touchpath.cli.common import (
+    DEFAULT_GRAIN,
     KIND_DEFAULT,
     CensorOpt,
     CollapseOpt,
+    GrainChoice,
+    GrainOpt,
     JourneyFromOpt,
     JourneyToOpt,
     KindOpt,
@@ -46,7 +49,7 @@ from touchpath.cli.engine_cmds import run_engine_paths, write_table
 from touchpath.service import DEFAULTS, LocalMemo
 
 __all__ = ["DEMO_CI", "DEMO_RESAMPLES", "DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step",
-           "demo_journey_options", "open_demo_warehouse", "run_demo"]
+           "demo_config", "demo_journey_options", "open_demo_warehouse", "run_demo"]
 
 #: Bootstrap resamples of the demo comparison's intervals (``touchpath demo --ci``): the
 #: demo shows intervals, which the service leaves off by default (``DEFAULTS.ci``).
@@ -249,6 +252,7 @@ def paths(
         help="Also write one path table per period of the journey's end.")] = None,
     by_period_out: Annotated[Path | None, typer.Option(
         help="Where --period writes its tables (CSV, or Parquet for .parquet).")] = None,
+    grain: GrainOpt = DEFAULT_GRAIN,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls).
 
@@ -262,9 +266,14 @@ def paths(
             lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
             interaction=interaction.value,  # type: ignore[arg-type]
             max_path_length=max_length, start=date_from, end=date_to, censor=censor,
-            kind=kind_choice(kind))
+            kind=kind_choice(kind), grain=grain.value)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
+    if (engine or touchpoints or conversions or period or by_period_out) \
+            and grain is GrainChoice.campaign:
+        raise typer.BadParameter("--grain campaign builds the warehouse's path table; the "
+                                 "engines and --period tables are per channel (spend has no "
+                                 "campaign)", param_hint="--grain")
     if engine or touchpoints or conversions or period or by_period_out:
         run_engine_paths(out=out, options=options, engine=engine and engine.value,
                          touchpoints=touchpoints, conversions=conversions,
@@ -277,9 +286,13 @@ def paths(
         censoring = service.censoring(wh, options)
     write_table(table.to_frame(), out)
     t = table.totals()
+    states = ""
+    if grain is GrainChoice.campaign:
+        states = (f" (campaign grain: {table.n_channels:,} channel / campaign states, "
+                  "named 'channel / campaign')")
     output_console().print(
         f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "
-        f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions"
+        f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions{states}"
     )
     print_censoring(censoring, counts=True)
 
@@ -329,9 +342,22 @@ class DemoStep:
 
 def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     # Deferred: the numerical stack loads when a command runs, not for --help.
-    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.synth import generate
 
-    ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed), progress=progress)
+    ctx.data = generate(demo_config(ctx), progress=progress)
+
+
+def demo_config(ctx: DemoContext) -> Any:
+    """The demo's synthetic data: ``ctx.users`` customers from ``ctx.seed``, with funnel stages.
+
+    ``funnel_stages``: an ``add_to_cart`` conversion before every purchase and
+    abandoned carts (70 % of carts), so the funnel of the report and the
+    dashboard shows something true; purchases, touches and spend are those of
+    the data without them (the carts come from their own random stream).
+    """
+    from touchpath.data.synth import SynthConfig
+
+    return SynthConfig(n_users=ctx.users, seed=ctx.seed, funnel_stages=True)
 
 
 def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:

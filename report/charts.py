@@ -608,3 +608,36 @@ def segment_chart(segments: dict[str, Any]) -> str:
                        "hi": [bound(mine.get(c), "conversions_hi") for c in channels]})
     return grouped_bars_svg(channels, series, fmt=pct, y_title="share of the segment's credit",
                             label=f"Channel shares per {segments['by']['name']} segment")
+# ------------------------------------------------------------------ campaigns
+def campaign_rollup_chart(campaigns: dict[str, Any]) -> str:
+    """Per channel: each model's campaigns summed, and each own-fit model's channel-level fit.
+
+    ``campaigns`` is the report's Campaigns document (``rollup`` rows of
+    ``/v1/attribution/compare?grain=campaign``). Shares of the attributed
+    conversions. A per-touch rule (``exact``) is one series, its campaigns
+    summed (equal to its channel credit); Markov and Shapley get two, their
+    campaign fit summed and their channel-level fit, side by side.
+    """
+    rows = campaigns["rollup"]
+    channels = list(dict.fromkeys(r["channel"] for r in rows))
+    series: list[dict[str, Any]] = []
+    for label in campaigns["models"]:
+        mine = {r["channel"]: r for r in rows if r["model"] == label}
+        total = math.fsum(r["conversions"] for r in mine.values())
+        summed = [mine[c]["conversions"] / total if c in mine and total else None
+                  for c in channels]
+        if campaigns["exact"][label]:
+            series.append({"name": f"{label}: campaigns summed = channel",
+                           "values": summed})
+            continue
+        at_channel = math.fsum(r["channel_conversions"] for r in mine.values())
+        series.append({"name": f"{label}: campaigns summed", "values": summed})
+        series.append({"name": f"{label}: channel-level fit",
+                       "values": [mine[c]["channel_conversions"] / at_channel
+                                  if c in mine and at_channel else None for c in channels]})
+    for i, s in enumerate(series):
+        s["color"] = PALETTE[i % len(PALETTE)]
+    return grouped_bars_svg(channels, series, fmt=pct,
+                            label="Channel roll-up of the campaign credit, beside the "
+                                  "channel-level fit",
+                            y_title="share of conversions (%)", width=1100)

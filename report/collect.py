@@ -167,7 +167,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
         ``health``, ``paths``, ``compare``, ``funnel`` (``None`` unless the
         warehouse has conversions of several kinds), ``segments`` (the model
         per segment of :attr:`ReportOptions.by`, ``None`` without a segmentable
-        attribute), ``roi``, ``lifecycle``, ``plan``,
+        attribute), ``campaigns`` (``None`` unless the touches carry campaigns:
+        :func:`campaigns_section`), ``roi``, ``lifecycle``, ``plan``,
         ``scenarios`` (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
@@ -197,6 +198,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc["compare"] = compare_document(comparison, journeys)
     doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
     doc["segments"] = segments_section(warehouse, options.by, spec, journeys, memo)
+    doc["campaigns"] = campaigns_section(warehouse, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
@@ -273,6 +275,29 @@ def funnel_document(result: service.FunnelResult) -> dict[str, Any]:
     overall = frame[frame["channel"] == "(all)"].drop(columns=["channel"])
     return {"model": result.model, "stages": records(overall),
             "overall_rate": plain(result.overall_rate()), "rows": records(frame)}
+
+
+#: The per-touch rule the Campaigns section shows beside the report's model: its campaigns
+#: sum exactly to its channel credit.
+CAMPAIGN_RULE = "linear"
+
+
+def campaigns_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                      memo: service.Memo) -> dict[str, Any] | None:
+    """:data:`CAMPAIGN_RULE` and the report's model per campaign; ``None`` without campaigns.
+
+    The ``campaign_rows`` and ``rollup`` of ``/v1/attribution/compare?grain=campaign``
+    for those models, from :func:`touchpath.service.compare_campaigns`.
+    """
+    models = [CAMPAIGN_RULE] + ([model] if model != CAMPAIGN_RULE else [])
+    found = service.compare_campaigns(warehouse, models, journeys, memo=memo)
+    if all(c == "(none)" for c in found.table.campaign):
+        return None
+    return {"models": list(found.labels),
+            "exact": {label: found.exact(label) for label in found.labels},
+            "campaign_rows": records(found.to_frame(include_direct=False)),
+            "rollup": records(found.rollup()),
+            "states": len(found.table.campaign), "channels": len(found.table.channels)}
 
 
 def censoring_document(report: CensoringReport) -> dict[str, Any]:

@@ -210,6 +210,49 @@ def _segments_view(doc: dict[str, Any]) -> dict[str, Any] | None:
             "size_columns": size_columns, "sizes": sizes_rows, "warnings": seg["warnings"]}
 
 
+def _campaigns_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    c = doc.get("campaigns")
+    if c is None:
+        return None
+    models = c["models"]
+    cell = {(r["model"], r["channel"], r["campaign"]): r for r in c["campaign_rows"]}
+    keys = list(dict.fromkeys((r["channel"], r["campaign"]) for r in c["campaign_rows"]))
+    rows = []
+    for channel, campaign in keys:
+        row: dict[str, Any] = {"channel": channel, "campaign": campaign}
+        for k, label in enumerate(models):
+            got = cell.get((label, channel, campaign))
+            row[f"c{k}"] = got["conversions"] if got else None
+            row[f"s{k}"] = got["share"] if got else None
+        rows.append(row)
+    columns: list[tuple[str, str, Any]] = [("channel", "Channel", None),
+                                           ("campaign", "Campaign", None)]
+    for k, label in enumerate(models):
+        columns += [(f"c{k}", f"{label} conversions", partial(count, digits=1)),
+                    (f"s{k}", f"{label} share", pct)]
+    roll = {(r["model"], r["channel"]): r for r in c["rollup"]}
+    channels = list(dict.fromkeys(r["channel"] for r in c["rollup"]))
+    roll_rows = []
+    roll_cols: list[tuple[str, str, Any]] = [("channel", "Channel", None),
+                                             ("campaigns", "Campaigns", None)]
+    for k, label in enumerate(models):
+        roll_cols.append((f"sum{k}", f"{label}: campaigns summed", partial(count, digits=1)))
+        if not c["exact"][label]:
+            roll_cols += [(f"ch{k}", f"{label}: channel-level fit", partial(count, digits=1)),
+                          (f"d{k}", f"{label}: difference", partial(count, digits=1))]
+    for channel in channels:
+        row = {"channel": channel, "campaigns": roll[(models[0], channel)]["campaigns"]}
+        for k, label in enumerate(models):
+            r = roll[(label, channel)]
+            row[f"sum{k}"] = r["conversions"]
+            row[f"ch{k}"] = r["channel_conversions"]
+            row[f"d{k}"] = r["difference"]
+        roll_rows.append(row)
+    return {"models": models, "exact": c["exact"], "rows": rows, "columns": columns,
+            "rollup": roll_rows, "rollup_columns": roll_cols, "states": c["states"],
+            "channels": c["channels"], "chart": charts.campaign_rollup_chart(c)}
+
+
 def _lifecycle_view(doc: dict[str, Any]) -> dict[str, Any]:
     lc = doc["lifecycle"]
     return {"rules": lc["rules"], "period": lc["period"],
@@ -268,8 +311,8 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
                 + (f" · {source}" if source else ""))
     return _ENV.get_template("report.html.j2").render(
         css=stylesheet(), subtitle=subtitle, health=doc["health"], paths=doc["paths"],
-        attribution=_attribution_view(doc), funnel=_funnel_view(doc), roi=_roi_view(doc),
-        segments=_segments_view(doc),
+        attribution=_attribution_view(doc), funnel=_funnel_view(doc),
+        segments=_segments_view(doc), campaigns=_campaigns_view(doc), roi=_roi_view(doc),
         lifecycle=_lifecycle_view(doc), budget=_budget_view(doc))
 
 

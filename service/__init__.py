@@ -42,6 +42,13 @@ if TYPE_CHECKING:  # pragma: no cover
         path_table,
         paths_overview,
     )
+    from touchpath.service.campaigns import (
+        CampaignAttribution,
+        CampaignComparison,
+        attribute_campaigns,
+        campaign_paths,
+        compare_campaigns,
+    )
     from touchpath.service.funnel import FunnelResult, funnel
     from touchpath.service.lifecycle import (
         LifecycleReport,
@@ -88,10 +95,17 @@ _HOMES = {
     **dict.fromkeys(("SegmentSummary", "SegmentedAttribution", "SegmentedComparison",
                      "SegmentedROITable", "attribute_segments", "compare_segments",
                      "roi_segments"), "segments"),
+    **dict.fromkeys(("CampaignAttribution", "CampaignComparison", "attribute_campaigns",
+                     "campaign_paths", "compare_campaigns"), "campaigns"),
 }
 
 __all__ = [
     "DEFAULTS",
+    "CampaignAttribution",
+    "CampaignComparison",
+    "attribute_campaigns",
+    "campaign_paths",
+    "compare_campaigns",
     "CurveSettings",
     "Defaults",
     "FunnelResult",

@@ -36,6 +36,7 @@ from touchpath.attribution.registry import ModelSpecError, needs_touches
 from touchpath.data.journeys import (
     CensoringReport,
     JourneyOptions,
+    build_campaign_paths,
     build_paths,
     censoring_report,
     check_kind,
@@ -73,6 +74,7 @@ def journey_options(
     end: date | datetime | None = None,
     censor: bool = DEFAULTS.censor,
     kind: str | None = DEFAULTS.kind,
+    grain: Literal["channel", "campaign"] = DEFAULTS.grain,
 ) -> JourneyOptions:
     """Journey options with the service defaults (DESIGN.md, "Journeys").
 
@@ -80,6 +82,8 @@ def journey_options(
     out non-converting journeys still open at the end of the data (``False``:
     every non-converting journey is a null, ChannelAttribution's convention).
     ``kind``: the conversion kind that closes journeys (``None``: every kind).
+    ``grain``: a touch's state is its channel, or its channel and campaign
+    (:mod:`touchpath.service.campaigns`).
 
     Raises
     ------
@@ -88,7 +92,7 @@ def journey_options(
     """
     return JourneyOptions(lookback_days=lookback_days, collapse_repeats=collapse_repeats,
                           interaction=interaction, max_path_length=max_path_length,
-                          start=start, end=end, censor=censor, kind=kind)
+                          start=start, end=end, censor=censor, kind=kind, grain=grain)
 
 
 def options_key(options: JourneyOptions) -> dict[str, Any]:
@@ -130,10 +134,17 @@ def censoring(wh: Warehouse, options: JourneyOptions | None = None, *,
 
 def _touches(wh: Warehouse, models: Sequence[AttributionModel],
              options: JourneyOptions) -> pd.DataFrame | None:
-    """Journey touches when one of ``models`` needs timestamps, else ``None``."""
-    if any(needs_touches(m) for m in models):
-        return journey_touches(wh, options)
-    return None
+    """Journey touches when one of ``models`` needs timestamps, else ``None``.
+
+    At the campaign grain each touch's ``channel`` is its campaign state, as in
+    the path table (:meth:`~touchpath.data.journeys.CampaignPathTable.label_touches`).
+    """
+    if not any(needs_touches(m) for m in models):
+        return None
+    touches = journey_touches(wh, options)
+    if options.grain == "campaign":
+        return build_campaign_paths(wh, options).label_touches(touches)
+    return touches
 
 
 def attribute(

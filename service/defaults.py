@@ -34,6 +34,8 @@ Which defaults won when the surfaces were unified, and why:
   ``unallocated`` with the reason.
 - **currency** CNY: amounts are exact decimals in one currency, named on every
   table and export (:mod:`touchpath.money`).
+- **grain** ``channel``: credit per channel; ``campaign`` (``--grain campaign``)
+  splits it per channel and campaign, beside the channel roll-up.
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -114,6 +116,8 @@ class Defaults:
     #: The attribute the report and the dashboard open their segments on (when stored;
     #: else the first segmentable attribute by name).
     segment_by: str = "device"
+    #: What a touch's state is in attribution: its channel, or its channel and campaign.
+    grain: Literal["channel", "campaign"] = "channel"
 
 
 #: The defaults in force.

@@ -243,3 +243,33 @@ def test_segmented_roi_and_comparison_are_the_same_on_cli_and_api(db, api):
     key = ("segment", "model", "channel", "conversions", "value")
     assert [tuple(r[k] for k in key) for r in from_cli["rows"]] == \
         [tuple(r[k] for k in key) for r in from_api["rows"]]
+
+
+def test_campaign_attribution_is_the_same_on_cli_api_and_report(db, api, report):
+    """``--grain campaign``: campaign rows and the roll-up, number for number."""
+    models = report["campaigns"]["models"]
+    assert models == ["linear", default_model_spec()]
+    from_cli = cli("compare", "--db", str(db), "--grain", "campaign", "--models",
+                   ",".join(models), "--no-progress")
+    from_api = api.get("/v1/attribution/compare",
+                       params={"models": ",".join(models), "grain": "campaign"}).json()
+
+    def cells(rows):
+        return {(r["model"], r["channel"], r["campaign"]): (r["conversions"], r["value"])
+                for r in rows if r["channel"] != "(direct)"}
+
+    assert cells(from_cli["campaigns"]) == cells(from_api["campaign_rows"]) \
+        == cells(report["campaigns"]["campaign_rows"])
+    assert len(cells(from_cli["campaigns"])) > 2 * 8
+
+    def rollup(rows):
+        return {(r["model"], r["channel"]): (r["conversions"], r["channel_conversions"],
+                                             r["exact"]) for r in rows}
+
+    assert rollup(from_cli["channels"]) == rollup(from_api["rollup"]) \
+        == rollup(report["campaigns"]["rollup"])
+    one = cli("attribute", "--db", str(db), "--grain", "campaign")
+    api_one = api.get("/v1/attribution", params={"grain": "campaign"}).json()
+    pick = ("channel", "campaign", "conversions", "value")
+    assert [tuple(r[k] for k in pick) for r in one["campaigns"]] == \
+        [tuple(r[k] for k in pick) for r in api_one["campaigns"]]

@@ -22,11 +22,14 @@ from fastapi.responses import Response
 from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
-from touchpath.api.routes.common import JourneyDep, JourneyQuery, clean, records
+from touchpath.api.routes.common import GrainParam, JourneyDep, JourneyQuery, clean, records
 from touchpath.api.routes.segments import ByQuery, segmented_attribution, segmented_compare
 from touchpath.api.schemas import (
     AttributionResponse,
+    CampaignCompareRow,
+    CampaignCredit,
     ChannelCredit,
+    ChannelRollupRow,
     CompareResponse,
     CompareRow,
     ModelInfo,
@@ -38,7 +41,12 @@ from touchpath.api.schemas import (
 from touchpath.service import DEFAULTS, default_model_spec, model_spec
 from touchpath.service.models import build_model
 
-__all__ = ["compare_response", "router"]
+__all__ = ["campaign_attribution_response", "campaign_compare_response", "compare_response",
+           "router"]
+
+#: Segments are fitted per channel: ``by`` and ``grain=campaign`` are not combined.
+_BY_AND_GRAIN = ("by and grain=campaign together: segments are fitted at the channel grain; "
+                 "ask for one of them")
 
 router = APIRouter(prefix="/v1/attribution", tags=["attribution"])
 
@@ -108,6 +116,7 @@ def attribution(
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")]
     = DEFAULTS.seed,
     by: ByQuery = None,
+    grain: GrainParam = DEFAULTS.grain,
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
 
@@ -117,6 +126,10 @@ def attribution(
     ``rows`` carrying ``segment``; small segments always carry a bootstrap
     interval.
 
+    ``grain=campaign``: also ``campaigns`` (credit per channel and campaign) and
+    ``rollup`` (the campaigns summed per channel beside the channel-level fit,
+    which ``channels`` then holds; ``exact`` for the per-touch rules).
+
     The ``(direct)`` row carries conversions with no touch in the lookback
     window; it is reported apart and has no share. A bootstrap of a model
     refitted on every resample (Markov, ``shapley_rate``) counts ``ci`` fits
@@ -124,11 +137,22 @@ def attribution(
     request time budget is stopped (503 with ``Retry-After``).
     """
     spec = model_spec(model, order=_order(order), half_life_days=half_life_days)
+    if by is not None and grain == "campaign":
+        raise InvalidParameter(_BY_AND_GRAIN)
     if by is not None:
         _check_work(session, [spec], [build_model(spec)], max(ci, DEFAULTS.segment_ci))
         return segmented_attribution(session, journeys, by, spec, ci, level, seed)
     options = journeys.options()
     key = {"model": spec, "ci": ci, "level": level, "seed": seed, **journeys.params()}
+    if grain == "campaign":
+        def campaigns() -> AttributionResponse:
+            _check_work(session, [spec], [build_model(spec)], ci)
+            found = service.attribute_campaigns(
+                session.warehouse, spec, options, ci=ci, level=level, seed=seed,
+                should_stop=session.should_stop, memo=session.cached)
+            return campaign_attribution_response(found, session.version, journeys)
+
+        return session.cached_json("attribution", {**key, "grain": grain}, campaigns)
 
     def compute() -> AttributionResponse:
         _check_work(session, [spec], [build_model(spec)], ci)
@@ -175,8 +199,13 @@ def compare_models(
     level: Annotated[float, Query(gt=0.5, lt=1)] = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = DEFAULTS.seed,
     by: ByQuery = None,
+    grain: GrainParam = DEFAULTS.grain,
 ) -> Response:
     """Every model on the same journeys: one tidy table and Spearman / Kendall agreement.
+
+    ``grain=campaign``: also ``campaign_rows`` (each model per channel and
+    campaign) and ``rollup`` (the campaigns summed per channel beside the
+    channel-level fit; ``rows`` and ``rank_agreement`` are the channel grain's).
 
     ``ci`` times the models refitted on every resample (Markov, ``shapley_rate``)
     must stay within the server's limit of model fits per request (422 over
@@ -195,11 +224,22 @@ def compare_models(
     repeated = sorted({s for s in specs if specs.count(s) > 1})
     if repeated:
         raise InvalidParameter(f"models: each model once, {', '.join(repeated)} repeated")
+    if by is not None and grain == "campaign":
+        raise InvalidParameter(_BY_AND_GRAIN)
     if by is not None:
         _check_work(session, specs, [build_model(s) for s in specs],
                     max(ci, DEFAULTS.segment_ci))
         return segmented_compare(session, journeys, by, specs, ci, level, seed)
     key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
+    if grain == "campaign":
+        def campaigns() -> CompareResponse:
+            _check_work(session, specs, [build_model(s) for s in specs], ci)
+            found = service.compare_campaigns(
+                session.warehouse, specs, journeys.options(), ci=ci, level=level, seed=seed,
+                should_stop=session.should_stop, memo=session.cached)
+            return campaign_compare_response(found, session.version, journeys)
+
+        return session.cached_json("compare", {**key, "grain": grain}, campaigns)
 
     def compute() -> CompareResponse:
         _check_work(session, specs, [build_model(s) for s in specs], ci)
@@ -237,6 +277,42 @@ def compare_response(comparison: Any, version: int, journeys: JourneyQuery) -> C
         skipped=[SkippedModel(model=m, reason=why) for m, why in comparison.skipped],
         warnings=list(comparison.warnings),
     )
+
+
+def _rollup_rows(frame: Any) -> list[ChannelRollupRow]:
+    return [ChannelRollupRow(**r) for r in records(frame)]
+
+
+def campaign_attribution_response(found: Any, version: int,
+                                  journeys: JourneyQuery) -> AttributionResponse:
+    """The wire form of a :class:`~touchpath.service.campaigns.CampaignAttribution`."""
+    result, channel = found.result, found.channel_result
+    keep = CampaignCredit.model_fields
+    return AttributionResponse(
+        data_version=version, model=result.model, label=result.label,
+        params={k: clean(v) for k, v in result.params.items()}, options=journeys.out(),
+        total_conversions=result.total_conversions, total_value=result.total_value,
+        direct_conversions=result.direct_conversions, direct_value=result.direct_value,
+        additive=result.additive, ci_level=result.ci_level,
+        channels=_credit_rows(channel.to_records()), warnings=list(found.warnings),
+        grain="campaign", exact=found.exact,
+        campaigns=[CampaignCredit(**{k: v for k, v in r.items() if k in keep})
+                   for r in found.to_records()],
+        rollup=_rollup_rows(found.rollup()))
+
+
+def campaign_compare_response(found: Any, version: int,
+                              journeys: JourneyQuery) -> CompareResponse:
+    """The wire form of a :class:`~touchpath.service.campaigns.CampaignComparison`."""
+    base = compare_response(found.channel_comparison, version, journeys)
+    keep = CampaignCompareRow.model_fields
+    rows = [CampaignCompareRow(**{k: v for k, v in r.items() if k in keep})
+            for r in records(found.to_frame(include_direct=True))]
+    return base.model_copy(update={
+        "models": list(found.labels),
+        "skipped": [SkippedModel(model=m, reason=why) for m, why in found.skipped],
+        "warnings": list(found.warnings), "grain": "campaign", "campaign_rows": rows,
+        "rollup": _rollup_rows(found.rollup())})
 
 
 @router.get(

@@ -33,7 +33,7 @@ def defaults_response() -> DefaultsResponse:
         scenario_multipliers=list(d.scenario_multipliers), segments=d.segments,
         min_roi=d.min_roi, currency=d.currency,
         segment_min_conversions=d.segment_min_conversions, segment_ci=d.segment_ci,
-        segment_by=d.segment_by)
+        segment_by=d.segment_by, grain=d.grain)
 
 
 @router.get(
