@@ -349,3 +349,10 @@ def emit(text: str, out: Path | None) -> None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+#: ``--record`` of ``touchpath plan``: store the plan in the warehouse for pacing.
+RecordOpt = Annotated[bool, typer.Option(
+    "--record/--no-record", help="Store the plan (parameters, data version, spend and "
+                                 "expected revenue per channel and month) in the warehouse "
+                                 "and print its id; `touchpath pacing` tracks it.")]

@@ -31,6 +31,14 @@ from touchpath.service.defaults import DEFAULTS, Defaults
 from touchpath.service.memo import LocalMemo, Memo, no_memo
 
 if TYPE_CHECKING:  # pragma: no cover
+    from touchpath.service.alerts import (
+        AlertsResult,
+        AnomalyReport,
+        anomalies,
+        check_alerts,
+        daily_table,
+        deliver,
+    )
     from touchpath.service.attribution import (
         PathsOverview,
         attribute,
@@ -51,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
         record,
     )
     from touchpath.service.models import default_model_spec, model_spec
+    from touchpath.service.pacing import PacingReport, pacing, record_plan, recorded_plans
     from touchpath.service.planning import (
         CurveSettings,
         PlanInputs,
@@ -76,6 +85,9 @@ _HOMES = {
     **dict.fromkeys(("CurveSettings", "PlanInputs", "PlanParams", "goal", "inputs_from_curves",
                      "plan", "plan_inputs", "scenarios"), "planning"),
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
+    **dict.fromkeys(("PacingReport", "pacing", "record_plan", "recorded_plans"), "pacing"),
+    **dict.fromkeys(("AlertsResult", "AnomalyReport", "anomalies", "check_alerts",
+                     "daily_table", "deliver"), "alerts"),
 }
 
 __all__ = [
@@ -112,6 +124,16 @@ __all__ = [
     "record",
     "roi_table",
     "scenarios",
+    "PacingReport",
+    "pacing",
+    "record_plan",
+    "recorded_plans",
+    "AlertsResult",
+    "AnomalyReport",
+    "anomalies",
+    "check_alerts",
+    "daily_table",
+    "deliver",
 ]
 
 

@@ -10,6 +10,7 @@ from touchpath.api.routes import (
     health,
     ingest,
     lifecycle,
+    monitoring,
     paths,
     roi,
 )
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     lifecycle.router,
     lifecycle.channels_router,
     budget.router,
+    monitoring.router,
 )
