@@ -26,14 +26,17 @@ are not anomalies. With ``n >= min_history`` such values::
 
     median = median(values)
     MAD    = median(|values − median|)
-    scale  = max(1.4826 · MAD, min_relative_scale · |median|)
+    scale  = max(1.4826 · MAD, min_relative_scale · |median|)   (√median too, for counts)
     z      = (value − median) / scale
     expected range = [max(0, median − threshold · scale), median + threshold · scale]
 
 1.4826 · MAD estimates the standard deviation of normal data, and a median and
 a MAD are not moved by the anomalies they are meant to catch (a mean and a
 standard deviation are). The floor ``min_relative_scale · |median|`` keeps a
-perfectly regular series (MAD 0) from flagging every cent of change. A day is
+perfectly regular series (MAD 0) from flagging every cent of change. For a
+count (conversions) the scale is at least √median, the standard deviation of a
+Poisson count of that mean: a channel converting twice a day on average that
+converts five times has not had an anomaly. A day is
 flagged when its value is outside the expected range (``|z| > threshold``); a
 series with scale 0 (median and MAD 0) flags any value other than 0.
 """
@@ -252,12 +255,15 @@ class AnomalySettings:
         Robust z beyond which a day is flagged (3.5, Iglewicz and Hoaglin's cut).
     min_relative_scale : float
         Floor of the scale as a share of the median.
+    count_metrics : tuple of str
+        Metrics that are counts: their scale is at least √median (Poisson).
     """
 
     window_weeks: int = 8
     min_history: int = 4
     threshold: float = 3.5
     min_relative_scale: float = 0.05
+    count_metrics: tuple[str, ...] = ("conversions",)
 
     def __post_init__(self) -> None:
         if int(self.window_weeks) != self.window_weeks or self.window_weeks < 1:
@@ -273,9 +279,11 @@ class AnomalySettings:
 
     def describe(self) -> str:
         """The rule in words, as outputs state it."""
+        counts = (f"; for {', '.join(self.count_metrics)} at least √median"
+                  if self.count_metrics else "")
         return (f"value outside median ± {self.threshold:g} × max(1.4826·MAD, "
-                f"{self.min_relative_scale:g}·median) of the same weekday over the trailing "
-                f"{self.window_weeks} weeks (at least {self.min_history} of them)")
+                f"{self.min_relative_scale:g}·median{counts}) of the same weekday over the "
+                f"trailing {self.window_weeks} weeks (at least {self.min_history} of them)")
 
 
 def daily_anomalies(series: pd.DataFrame, settings: AnomalySettings | None = None,
@@ -320,6 +328,8 @@ def daily_anomalies(series: pd.DataFrame, settings: AnomalySettings | None = Non
             med = float(np.median(hist))
             mad = float(np.median(np.abs(hist - med)))
             scale = max(ROBUST_SCALE * mad, settings.min_relative_scale * abs(med))
+            if metric in settings.count_metrics:
+                scale = max(scale, math.sqrt(max(med, 0.0)))
             v = float(values[i])
             if scale > 0:
                 z = (v - med) / scale

@@ -576,3 +576,19 @@ def funnel_chart(funnel: dict[str, Any]) -> str:
     """
     stages = [(s["stage"], float(s["conversions"])) for s in funnel["stages"]]
     return funnel_svg(stages, label="Funnel: conversions per stage and the rate of each step")
+
+
+def pacing_chart(pacing: dict[str, Any], currency: str | None = None) -> str:
+    """Planned (quarter), actual to date and projected spend per channel (a ``/v1/pacing`` doc)."""
+    chans = pacing["channels"]
+    series = [
+        {"name": "planned (quarter)", "color": "#9aa5b1",
+         "values": [c["planned_spend"] for c in chans]},
+        {"name": "actual to date", "color": PALETTE[0],
+         "values": [c["actual_spend"] for c in chans]},
+        {"name": "projected", "color": PALETTE[1], "values": [c["projected_spend"] for c in chans]},
+    ]
+    return grouped_bars_svg([c["channel"] for c in chans], series, fmt=compact,
+                            label=f"Planned, actual and projected spend per channel, "
+                                  f"{pacing['quarter']}",
+                            y_title=money_title("spend", currency))

@@ -162,7 +162,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     dict
         ``health``, ``paths``, ``compare``, ``funnel`` (``None`` unless the
         warehouse has conversions of several kinds), ``roi``, ``lifecycle``, ``plan``,
-        ``scenarios`` (each the document its endpoint answers, without the
+        ``scenarios``, ``monitoring`` (the latest recorded plan's pacing and the
+        anomalies of the last four weeks) (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
         behind the plan, :func:`curves_document`; empty without a plan), and
@@ -194,6 +195,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
         service.lifecycle(warehouse, None, spec, options.period, journeys, memo=memo))
+    doc["monitoring"] = service.monitoring(warehouse, model=spec, options=journeys,
+                                           memo=memo).to_dict()
     doc["plan"] = doc["scenarios"] = doc["plan_problem"] = None
     doc["curves"] = []
     settings = service.CurveSettings(model=spec, period=options.period, options=journeys)

@@ -34,10 +34,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from touchpath.service.alerts import (
         AlertsResult,
         AnomalyReport,
+        MonitoringSummary,
         anomalies,
         check_alerts,
         daily_table,
         deliver,
+        monitoring,
     )
     from touchpath.service.attribution import (
         PathsOverview,
@@ -87,7 +89,7 @@ _HOMES = {
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
     **dict.fromkeys(("PacingReport", "pacing", "record_plan", "recorded_plans"), "pacing"),
     **dict.fromkeys(("AlertsResult", "AnomalyReport", "anomalies", "check_alerts",
-                     "daily_table", "deliver"), "alerts"),
+                     "daily_table", "deliver", "MonitoringSummary", "monitoring"), "alerts"),
 }
 
 __all__ = [
@@ -134,6 +136,8 @@ __all__ = [
     "check_alerts",
     "daily_table",
     "deliver",
+    "MonitoringSummary",
+    "monitoring",
 ]
 
 

@@ -44,8 +44,8 @@ from touchpath.service.models import build_model, default_model_spec, model_spec
 from touchpath.service.pacing import pacing
 from touchpath.service.roi import roi_table
 
-__all__ = ["AlertsResult", "AnomalyReport", "Breach", "Delivery", "anomalies", "check_alerts",
-           "daily_table", "deliver"]
+__all__ = ["AlertsResult", "AnomalyReport", "Breach", "Delivery", "MonitoringSummary",
+           "anomalies", "check_alerts", "daily_table", "deliver", "monitoring"]
 
 #: ROI table column of each metric.
 _COLUMNS = {"spend": "spend", "revenue": "attributed_revenue", "roi": "roi", "cpa": "cpa",
@@ -341,3 +341,40 @@ def deliver(webhook: Webhook, document: dict[str, Any]) -> Delivery:
     if 200 <= status < 300:
         return Delivery(webhook.url, True, status)
     return Delivery(webhook.url, False, status, f"the receiver answered HTTP {status}")
+
+
+@dataclass(frozen=True)
+class MonitoringSummary:
+    """What the report's tracking section shows: the latest plan's pacing, recent anomalies."""
+
+    pacing: Any
+    anomalies: AnomalyReport
+    days: int
+    first_day: date | None
+    last_day: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict: the pacing document (or ``None``) and the flagged anomalies."""
+        return {"pacing": None if self.pacing is None else self.pacing.to_dict(),
+                "days": self.days,
+                "from": None if self.first_day is None else self.first_day.isoformat(),
+                "to": None if self.last_day is None else self.last_day.isoformat(),
+                "anomaly_rule": self.anomalies.settings.describe(),
+                "judged": len(self.anomalies.frame), "anomalies": self.anomalies.records()}
+
+
+def monitoring(wh: Warehouse, *, days: int = 28, model: str | None = None,
+               options: JourneyOptions | None = None, memo: Memo = no_memo) -> MonitoringSummary:
+    """The latest recorded plan's pacing and the anomalies of the data's last ``days`` days.
+
+    ``pacing`` is ``None`` when no plan is recorded; the anomalies are judged
+    under ``model`` (default the service's) over the last four weeks by default.
+    """
+    try:
+        report = pacing(wh, memo=memo)
+    except NoRecordedPlan:
+        report = None
+    _, last = wh.activity_range()
+    first = None if last is None else last - timedelta(days=days - 1)
+    found = anomalies(wh, None, model, options, start=first, end=last, memo=memo)
+    return MonitoringSummary(report, found, days, first, last)

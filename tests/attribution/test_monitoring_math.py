@@ -87,3 +87,16 @@ def test_a_flat_zero_series_flags_any_other_value_and_missing_days_are_zero():
 def test_bad_settings(kw):
     with pytest.raises(ValueError):
         AnomalySettings(**kw)
+
+
+def test_a_count_is_judged_with_at_least_its_poisson_spread():
+    # Mondays 2, 2, 2, 2 (MAD 0) then 5: 5 is within 2 + 3.5 * sqrt(2) = 6.95 for a count,
+    # far outside for spend (scale 0.05 * 2 = 0.1)
+    values = ([2] + [0] * 6) * 4 + [5]
+    frame = _series(values)
+    settings = AnomalySettings(window_weeks=4, min_history=4)
+    spend = daily_anomalies(frame, settings)
+    counts = daily_anomalies(frame.assign(metric="conversions"), settings)
+    assert spend["flagged"].iloc[-1] and not counts["flagged"].iloc[-1]
+    assert counts["scale"].iloc[-1] == pytest.approx(math.sqrt(2))
+    assert counts["high"].iloc[-1] == pytest.approx(2 + 3.5 * math.sqrt(2))
