@@ -41,7 +41,7 @@ from touchpath.data.plans import (
 from touchpath.data.plans import record_plan as store_plan
 from touchpath.data.warehouse import Warehouse
 from touchpath.errors import InvalidRequest
-from touchpath.money import apportion, money
+from touchpath.money import apportion, money, money_float
 from touchpath.optimizer import BudgetPlan
 from touchpath.service.attribution import journey_options
 from touchpath.service.defaults import DEFAULTS
@@ -50,6 +50,11 @@ from touchpath.service.planning import CurveSettings, PlanParams
 from touchpath.service.roi import roi_table
 
 __all__ = ["PacingReport", "pacing", "record_plan", "recorded_plans"]
+
+#: Money fields of the pacing rows (quantized where they leave, :mod:`touchpath.money`).
+_MONEY = frozenset({"planned_spend", "planned_to_date", "actual_spend", "projected_spend",
+                    "expected_revenue", "expected_to_date", "attributed_revenue",
+                    "projected_revenue"})
 
 
 def _plain(value: Any) -> Any:
@@ -167,13 +172,16 @@ class PacingReport:
                              for m in ch.months], columns=list(cols))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict with the keys of the CLI and API output."""
+        """JSON-safe dict with the keys of the CLI and API output (money to the millionth)."""
         def num(x: Any) -> Any:
             return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
 
         def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: num(v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-                    for r in frame.to_dict(orient="records")]
+            out = []
+            for r in frame.to_dict(orient="records"):
+                d = {k: num(v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                out.append({k: money_float(v) if k in _MONEY else v for k, v in d.items()})
+            return out
 
         return {
             "plan_id": self.plan.plan_id, "quarter": self.plan.quarter,

@@ -210,3 +210,26 @@ def test_the_funnel_is_the_same_on_cli_and_api(tmp_path, keys):
     assert [tuple(r[f] for f in fields) for r in from_cli] == \
         [tuple(r[f] for f in fields) for r in from_api["rows"]]
     assert [r["conversions"] for r in from_cli if r["channel"] == "(all)"] == [10.0, 4.0]
+
+
+def test_pacing_of_a_recorded_plan_is_the_same_on_every_surface(monitoring_copy, keys,
+                                                                 tmp_path):
+    from touchpath import service
+
+    with Warehouse.open(monitoring_copy) as wh:
+        settings = service.CurveSettings(model="last_touch")
+        params = service.PlanParams(quarter="2026Q1")
+        service.record_plan(wh, service.plan(service.plan_inputs(wh, settings), params),
+                            params, settings)
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(monitoring_copy, served)
+    by_cli = cli("pacing", "--db", str(monitoring_copy))
+    with Warehouse.open(monitoring_copy, read_only=True) as wh:
+        by_report = collect(wh, ReportOptions(model="last_touch",
+                                              models=("last_touch",)))["monitoring"]["pacing"]
+    with TestClient(create_app(Settings(db=str(served), api_keys_file=keys.path))) as client:
+        by_api = client.get("/v1/pacing", headers=keys.headers("read")).json()
+    assert by_api.pop("data_version") >= 1
+    assert by_cli == by_api == by_report
+    search = next(c for c in by_cli["channels"] if c["channel"] == "search")
+    assert search["actual_spend"] == 740.0 and search["attributed_revenue"] == 2650.0
