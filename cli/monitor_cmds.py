@@ -169,8 +169,9 @@ def pacing_command(
 
 def render_alerts(result: Any, console: Console) -> None:
     """The breaches (and flagged anomaly days) as tables, with what was checked."""
-    console.print(f"{len(result.rules)} rule(s), {result.checked} value(s) checked under "
-                  f"{result.model}: {len(result.breaches)} breach(es)", markup=False)
+    if result.rules:
+        console.print(f"{len(result.rules)} rule(s), {result.checked} value(s) checked under "
+                      f"{result.model}: {len(result.breaches)} breach(es)", markup=False)
     if result.breaches:
         t = Table(title="Alerts fired", title_justify="left")
         for col in ("alert", "metric", "channel", "period", "value", "threshold"):
