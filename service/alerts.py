@@ -274,8 +274,8 @@ def anomalies(wh: Warehouse, settings: AnomalySettings | None = None, model: str
               memo: Memo = no_memo) -> AnomalyReport:
     """Daily spend, attributed conversions and revenue per channel against the weekday baseline.
 
-    Every day of the data serves as baseline; days in ``start`` .. ``end``
-    (inclusive; default all) are judged. Spend comes from the spend table as
+    Days in ``start`` .. ``end`` (inclusive; default all) are judged, each
+    against the ``window_weeks`` before it (only those days are attributed). Spend comes from the spend table as
     loaded, conversions and revenue from :func:`daily_table` under ``model``.
     A channel's series starts on its first day with a value.
 
@@ -299,7 +299,9 @@ def anomalies(wh: Warehouse, settings: AnomalySettings | None = None, model: str
                                    "metric": "spend", "value": spend["amount"]}))
     credit = [m for m in metrics if m != "spend"]
     if credit:
-        daily = daily_table(wh, spec, options, memo=memo)
+        # Days before the first judged day's baseline are never looked at: not attributed.
+        since = None if start is None else start - timedelta(days=7 * settings.window_weeks)
+        daily = daily_table(wh, spec, options, start=since, end=end, memo=memo)
         days = pd.to_datetime(daily["period"]).dt.date
         for m in credit:
             values = pd.to_numeric(daily[ANOMALY_METRICS[m]], errors="coerce").fillna(0.0)
