@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from touchpath.data.warehouse import load_sql
+from touchpath.data.warehouse import bump_data_version, load_sql
 from touchpath.errors import InvalidRequest
 
 __all__ = [
@@ -110,6 +110,10 @@ def record_plan(conn: duckdb.DuckDBPyConnection, *, quarter: str, data_version: 
     """Store a plan and its lines in one transaction; its new id.
 
     Nothing is written when any row fails (the transaction is rolled back).
+    The plan keeps ``data_version``, the version it was fitted on; recording it
+    moves the warehouse's data version on by one in the same transaction
+    (:func:`~touchpath.data.warehouse.bump_data_version`), as a status change
+    does, so ``touchpath demo`` never replaces a warehouse holding a recorded plan.
 
     Raises
     ------
@@ -134,6 +138,11 @@ def record_plan(conn: duckdb.DuckDBPyConnection, *, quarter: str, data_version: 
             {"plan_id": plan_id, "channel": ln.channel, "month": ln.month, "spend": str(ln.spend),
              "expected_revenue": None if ln.expected_revenue is None
              else str(ln.expected_revenue)} for ln in lines])
+        # A recorded plan is the user's work: a new data version, so the warehouse is no
+        # longer the demo's to replace (and nothing cached under the old one is served).
+        found = conn.execute(load_sql("has_data_version")).fetchone()
+        if found and found[0]:
+            bump_data_version(conn)
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

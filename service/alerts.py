@@ -275,9 +275,10 @@ def anomalies(wh: Warehouse, settings: AnomalySettings | None = None, model: str
     """Daily spend, attributed conversions and revenue per channel against the weekday baseline.
 
     Days in ``start`` .. ``end`` (inclusive; default all) are judged, each
-    against the ``window_weeks`` before it (only those days are attributed). Spend comes from the spend table as
-    loaded, conversions and revenue from :func:`daily_table` under ``model``.
-    A channel's series starts on its first day with a value.
+    against the ``window_weeks`` before it (only those days are attributed).
+    Spend comes from the spend table as loaded, conversions and revenue from
+    :func:`daily_table` under ``model``. A channel's series starts on its first
+    day with a value.
 
     Raises
     ------

@@ -2,8 +2,8 @@
 
 * ``POST /v1/plans`` solves a plan exactly as ``POST /v1/budget/plan`` (same body)
   and records it (a ``write`` key); ``GET /v1/plans`` lists the recorded plans.
-  Recording a plan changes no data: the data version stays and no cached
-  result is dropped.
+  Recording moves the data version on by one (a user's decision, like a status
+  change); the plan keeps the version it was fitted on.
 * ``GET /v1/pacing`` holds a recorded plan (default the latest) against the data
   (:func:`touchpath.service.pacing`); cached by (data version, plan id, parameters).
 * ``POST /v1/alerts`` checks alert rules given in the body — JSON tables or an
@@ -69,7 +69,7 @@ def record_plan(body: PlanRequest, _key: WriterKey, session: WriteSessionDep) ->
     params = plan_params(body, body.budget, body.spend_all)
     result = service.plan(inputs, params)
     recorded = service.record_plan(session.warehouse, result, params, settings)
-    version = session.unchanged()
+    version = session.finish()
     return RecordPlanResponse(plan_id=recorded.plan_id,
                               recorded=RecordedPlanOut(**recorded.to_dict()),
                               plan=plan_response(result, version, inputs))

@@ -225,16 +225,19 @@ def test_a_plan_of_the_current_quarter_is_recorded_and_listed(monitoring_copy):
         inputs = service.plan_inputs(wh, settings)
         params = service.PlanParams(quarter="2026Q1")  # the quarter the data is in
         plan = service.plan(inputs, params)
+        version = wh.data_version
         first = service.record_plan(wh, plan, params, settings)
         second = service.record_plan(wh, plan, service.PlanParams(quarter="2026q2"), settings)
         listed = service.recorded_plans(wh)
-        version = wh.data_version
+        after = wh.data_version
+        assert wh.conn.execute("SELECT count(*) FROM plan_lines").fetchone()[0] == 2 * 6
         with pytest.raises(NoRecordedPlan, match="no recorded plan 9; recorded plans: 1, 2"):
             get_plan(wh.conn, 9)
         report = service.pacing(wh, first.plan_id)
     assert (first.plan_id, second.plan_id) == (1, 2)
     assert [p.plan_id for p in listed] == [2, 1]
     assert first.quarter == "2026Q1" and first.data_version == version
+    assert (second.data_version, after) == (version + 1, version + 2)  # each record bumps it
     assert first.params["plan"]["quarter"] == "2026Q1" and first.model == "last_touch"
     assert sum(ln.spend for ln in first.lines) == first.total_spend
     assert first.total_spend == Decimal(str(plan.to_dict()["total_spend"]))
@@ -244,3 +247,14 @@ def test_a_plan_of_the_current_quarter_is_recorded_and_listed(monitoring_copy):
         assert float(sum(ln.expected_revenue for ln in mine)) == pytest.approx(
             ch["expected_revenue"], abs=1e-6)
     assert {c.channel for c in report.channels} == {"search", "display"}
+
+
+def test_a_recorded_plan_makes_the_warehouse_the_users(tmp_path):
+    from tests.seed.monitoring import load_monitoring
+
+    with Warehouse.replace_demo(tmp_path / "demo.duckdb") as wh:
+        load_monitoring(wh)
+        wh.mark_demo()
+        assert wh.made_by_demo
+        _record_by_hand(wh)
+        assert not wh.made_by_demo  # `touchpath demo` will not replace it now
