@@ -251,6 +251,16 @@ class DefaultsResponse(BaseModel):
     grain: Literal["channel", "campaign"] = Field(
         DEFAULTS.grain, description="State of a touch in attribution: its channel, or its "
                                     "channel and campaign (`grain=campaign`).")
+    pacing_tolerance: float = Field(
+        default=DEFAULTS.pacing_tolerance,
+        description="A channel is off pace when its projected quarter spend is more than this "
+                    "share off its recorded plan.")
+    anomaly_window_weeks: int = Field(default=DEFAULTS.anomaly_window_weeks,
+                                      description="Same-weekday weeks in an anomaly baseline.")
+    anomaly_min_history: int = Field(default=DEFAULTS.anomaly_min_history,
+                                     description="Fewer same-weekday values: not judged.")
+    anomaly_threshold: float = Field(default=DEFAULTS.anomaly_threshold,
+                                     description="Robust z beyond which a day is an anomaly.")
 
 
 # ---------------------------------------------------------------------- ingest

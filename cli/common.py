@@ -358,6 +358,8 @@ ByOpt = Annotated[str | None, typer.Option(
     "--by", metavar="ATTRIBUTE",
     help="Fit per segment of a conversion or user attribute (e.g. device, region); rows "
          "carry the segment. `touchpath segments` lists the attributes.")]
+
+
 class GrainChoice(StrEnum):
     """What a touch's state is in attribution: its channel, or its channel and campaign."""
 
@@ -374,3 +376,9 @@ GrainOpt = Annotated[GrainChoice, typer.Option(
 
 #: ``--grain`` default: the service's.
 DEFAULT_GRAIN = GrainChoice(DEFAULTS.grain)
+
+#: ``--record`` of ``touchpath plan``: store the plan in the warehouse for pacing.
+RecordOpt = Annotated[bool, typer.Option(
+    "--record/--no-record", help="Store the plan (parameters, data version, spend and "
+                                 "expected revenue per channel and month) in the warehouse "
+                                 "and print its id; `touchpath pacing` tracks it.")]

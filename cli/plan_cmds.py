@@ -26,6 +26,7 @@ Examples::
         --scenarios 0.8,0.9,1.1,1.2 --format table --plot plan.png
     touchpath plan --curves curves.json --target-revenue 5000000     # smallest budget
     touchpath plan --curves curves.json --goal-marginal-roi 2.0       # largest budget
+    touchpath plan --db touchpath.duckdb --quarter 2026Q2 --record    # store it for pacing
 
 Value syntax, read here into the bounds and group limits the API body spells
 ``mins`` / ``maxs`` / ``min_shares`` / ``max_shares`` and ``group_caps``:
@@ -59,6 +60,7 @@ from touchpath.cli.common import (
     OutOpt,
     OutputFormat,
     PeriodChoice,
+    RecordOpt,
     clean_errors,
     emit,
     kind_choice,
@@ -402,6 +404,7 @@ def plan_command(
         Path | None,
         typer.Option(help="PNG of the split (and <name>_scenarios.png with --scenarios)."),
     ] = None,
+    record: RecordOpt = False,
 ) -> None:
     """Split a quarter's budget across channels (the help text is :func:`_plan_help`)."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -409,6 +412,9 @@ def plan_command(
 
     with clean_errors():
         try:
+            if record and curves is not None:
+                raise CliUsageError("--record tracks a plan against the warehouse it is fitted "
+                                    "from: drop --curves (fit from --db)")
             goals = [g for g in (budget, target_revenue, goal_marginal_roi) if g is not None]
             if len(goals) > 1:
                 raise CliUsageError("give at most one of --budget, --target-revenue, "
@@ -441,9 +447,18 @@ def plan_command(
                     scen = service.scenarios(inputs, params, multipliers=_multipliers(scenarios))
         except PlanError as exc:
             raise CliUsageError(str(exc)) from None
+        recorded = None
+        if record:
+            if not plan.ok:
+                raise CliUsageError(f"not recorded: the plan is {plan.status} "
+                                    f"({plan.status_text})")
+            with open_warehouse(db, read_only=False) as wh:
+                recorded = service.record_plan(wh, plan, params, settings)
 
     if fmt is OutputFormat.json:
         payload: dict[str, Any] = plan.to_dict()
+        if recorded is not None:
+            payload["plan_id"] = recorded.plan_id
         if scen is not None:
             payload["scenarios"] = scen.to_dict()["scenarios"]
         text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
@@ -456,6 +471,10 @@ def plan_command(
         if out is not None:
             raise typer.BadParameter("--out needs --format json or csv", param_hint="--out")
         _render_table(plan, scen)
+    if recorded is not None:
+        typer.echo(f"recorded plan {recorded.plan_id} ({recorded.quarter}, data version "
+                   f"{recorded.data_version}); track it with `touchpath pacing --plan "
+                   f"{recorded.plan_id}`", err=fmt is not OutputFormat.table)
     if plot is not None and plan.ok:
         plan.plot_split(plot, currency=DEFAULTS.currency)
         if scen is not None:

@@ -608,6 +608,8 @@ def segment_chart(segments: dict[str, Any]) -> str:
                        "hi": [bound(mine.get(c), "conversions_hi") for c in channels]})
     return grouped_bars_svg(channels, series, fmt=pct, y_title="share of the segment's credit",
                             label=f"Channel shares per {segments['by']['name']} segment")
+
+
 # ------------------------------------------------------------------ campaigns
 def campaign_rollup_chart(campaigns: dict[str, Any]) -> str:
     """Per channel: each model's campaigns summed, and each own-fit model's channel-level fit.
@@ -641,3 +643,19 @@ def campaign_rollup_chart(campaigns: dict[str, Any]) -> str:
                             label="Channel roll-up of the campaign credit, beside the "
                                   "channel-level fit",
                             y_title="share of conversions (%)", width=1100)
+
+
+def pacing_chart(pacing: dict[str, Any], currency: str | None = None) -> str:
+    """Planned (quarter), actual to date and projected spend per channel (a ``/v1/pacing`` doc)."""
+    chans = pacing["channels"]
+    series = [
+        {"name": "planned (quarter)", "color": "#9aa5b1",
+         "values": [c["planned_spend"] for c in chans]},
+        {"name": "actual to date", "color": PALETTE[0],
+         "values": [c["actual_spend"] for c in chans]},
+        {"name": "projected", "color": PALETTE[1], "values": [c["projected_spend"] for c in chans]},
+    ]
+    return grouped_bars_svg([c["channel"] for c in chans], series, fmt=compact,
+                            label=f"Planned, actual and projected spend per channel, "
+                                  f"{pacing['quarter']}",
+                            y_title=money_title("spend", currency))

@@ -169,7 +169,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
         per segment of :attr:`ReportOptions.by`, ``None`` without a segmentable
         attribute), ``campaigns`` (``None`` unless the touches carry campaigns:
         :func:`campaigns_section`), ``roi``, ``lifecycle``, ``plan``,
-        ``scenarios`` (each the document its endpoint answers, without the
+        ``scenarios``, ``monitoring`` (the latest recorded plan's pacing and the
+        anomalies of the last four weeks) (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
         behind the plan, :func:`curves_document`; empty without a plan), and
@@ -203,6 +204,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
         service.lifecycle(warehouse, None, spec, options.period, journeys, memo=memo))
+    doc["monitoring"] = service.monitoring(warehouse, model=spec, options=journeys,
+                                           memo=memo).to_dict()
     doc["plan"] = doc["scenarios"] = doc["plan_problem"] = None
     doc["curves"] = []
     settings = service.CurveSettings(model=spec, period=options.period, options=journeys)

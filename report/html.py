@@ -253,6 +253,33 @@ def _campaigns_view(doc: dict[str, Any]) -> dict[str, Any] | None:
             "channels": c["channels"], "chart": charts.campaign_rollup_chart(c)}
 
 
+def _monitoring_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    mon = doc.get("monitoring")
+    if mon is None:
+        return None
+    p = mon["pacing"]
+    view: dict[str, Any] = {**mon, "chart": None, "rows": [], "columns": []}
+    if p is not None:
+        view["chart"] = charts.pacing_chart(p, doc["options"]["currency"])
+        view["rows"] = [{**c, "status": ("off pace: " if c["off_pace"] else "") + c["reason"]}
+                        for c in p["channels"]]
+        view["columns"] = [("channel", "Channel", None),
+                           ("planned_spend", "Planned (quarter)", money),
+                           ("planned_to_date", "Planned to date", money),
+                           ("actual_spend", "Actual to date", money),
+                           ("projected_spend", "Projected", money), ("spend_pace", "Pace", pct),
+                           ("status", "Status", None),
+                           ("expected_to_date", "Exp. revenue to date", money),
+                           ("attributed_revenue", "Attributed revenue", money),
+                           ("revenue_pace", "Revenue pace", pct)]
+    view["anomaly_columns"] = [("day", "Day", None), ("weekday", "Weekday", None),
+                               ("channel", "Channel", None), ("metric", "Series", None),
+                               ("value", "Value", money), ("low", "Expected from", money),
+                               ("high", "to", money), ("median", "Median", money),
+                               ("z", "Robust z", partial(ratio, digits=1))]
+    return view
+
+
 def _lifecycle_view(doc: dict[str, Any]) -> dict[str, Any]:
     lc = doc["lifecycle"]
     return {"rules": lc["rules"], "period": lc["period"],
@@ -313,7 +340,8 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
         css=stylesheet(), subtitle=subtitle, health=doc["health"], paths=doc["paths"],
         attribution=_attribution_view(doc), funnel=_funnel_view(doc),
         segments=_segments_view(doc), campaigns=_campaigns_view(doc), roi=_roi_view(doc),
-        lifecycle=_lifecycle_view(doc), budget=_budget_view(doc))
+        lifecycle=_lifecycle_view(doc), budget=_budget_view(doc),
+        monitoring=_monitoring_view(doc))
 
 
 def write_report(db: str | Path | Warehouse, out: str | Path,

@@ -31,6 +31,16 @@ from touchpath.service.defaults import DEFAULTS, Defaults
 from touchpath.service.memo import LocalMemo, Memo, no_memo
 
 if TYPE_CHECKING:  # pragma: no cover
+    from touchpath.service.alerts import (
+        AlertsResult,
+        AnomalyReport,
+        MonitoringSummary,
+        anomalies,
+        check_alerts,
+        daily_table,
+        deliver,
+        monitoring,
+    )
     from touchpath.service.attribution import (
         PathsOverview,
         attribute,
@@ -58,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
         record,
     )
     from touchpath.service.models import default_model_spec, model_spec
+    from touchpath.service.pacing import PacingReport, pacing, record_plan, recorded_plans
     from touchpath.service.planning import (
         CurveSettings,
         PlanInputs,
@@ -97,6 +108,9 @@ _HOMES = {
                      "roi_segments"), "segments"),
     **dict.fromkeys(("CampaignAttribution", "CampaignComparison", "attribute_campaigns",
                      "campaign_paths", "compare_campaigns"), "campaigns"),
+    **dict.fromkeys(("PacingReport", "pacing", "record_plan", "recorded_plans"), "pacing"),
+    **dict.fromkeys(("AlertsResult", "AnomalyReport", "anomalies", "check_alerts",
+                     "daily_table", "deliver", "MonitoringSummary", "monitoring"), "alerts"),
 }
 
 __all__ = [
@@ -145,6 +159,18 @@ __all__ = [
     "attribute_segments",
     "compare_segments",
     "roi_segments",
+    "PacingReport",
+    "pacing",
+    "record_plan",
+    "recorded_plans",
+    "AlertsResult",
+    "AnomalyReport",
+    "anomalies",
+    "check_alerts",
+    "daily_table",
+    "deliver",
+    "MonitoringSummary",
+    "monitoring",
 ]
 
 

@@ -36,6 +36,12 @@ Which defaults won when the surfaces were unified, and why:
   table and export (:mod:`touchpath.money`).
 - **grain** ``channel``: credit per channel; ``campaign`` (``--grain campaign``)
   splits it per channel and campaign, beside the channel roll-up.
+- **monitoring**: a channel is off pace when its spend projected to the end
+  of the quarter at the run rate is more than **15 %** off its recorded plan
+  (a month's delay or a doubled campaign shows, a week's noise does not); a
+  day is an anomaly when it lies more than **3.5** robust standard deviations
+  (1.4826 · MAD, Iglewicz and Hoaglin's cut) from the median of the same
+  weekday over the trailing **8 weeks**, judged once 4 such weeks exist.
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -118,6 +124,14 @@ class Defaults:
     segment_by: str = "device"
     #: What a touch's state is in attribution: its channel, or its channel and campaign.
     grain: Literal["channel", "campaign"] = "channel"
+    #: Largest share a channel's projected quarter spend may be off its recorded plan.
+    pacing_tolerance: float = 0.15
+    #: Same-weekday values in an anomaly baseline (trailing weeks).
+    anomaly_window_weeks: int = 8
+    #: Fewer same-weekday values than this: the day is not judged.
+    anomaly_min_history: int = 4
+    #: Robust z (median / 1.4826·MAD) beyond which a day is an anomaly.
+    anomaly_threshold: float = 3.5
 
 
 #: The defaults in force.

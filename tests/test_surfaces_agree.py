@@ -273,3 +273,26 @@ def test_campaign_attribution_is_the_same_on_cli_api_and_report(db, api, report)
     pick = ("channel", "campaign", "conversions", "value")
     assert [tuple(r[k] for k in pick) for r in one["campaigns"]] == \
         [tuple(r[k] for k in pick) for r in api_one["campaigns"]]
+
+
+def test_pacing_of_a_recorded_plan_is_the_same_on_every_surface(monitoring_copy, keys,
+                                                                 tmp_path):
+    from touchpath import service
+
+    with Warehouse.open(monitoring_copy) as wh:
+        settings = service.CurveSettings(model="last_touch")
+        params = service.PlanParams(quarter="2026Q1")
+        service.record_plan(wh, service.plan(service.plan_inputs(wh, settings), params),
+                            params, settings)
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(monitoring_copy, served)
+    by_cli = cli("pacing", "--db", str(monitoring_copy))
+    with Warehouse.open(monitoring_copy, read_only=True) as wh:
+        by_report = collect(wh, ReportOptions(model="last_touch",
+                                              models=("last_touch",)))["monitoring"]["pacing"]
+    with TestClient(create_app(Settings(db=str(served), api_keys_file=keys.path))) as client:
+        by_api = client.get("/v1/pacing", headers=keys.headers("read")).json()
+    assert by_api.pop("data_version") >= 1
+    assert by_cli == by_api == by_report
+    search = next(c for c in by_cli["channels"] if c["channel"] == "search")
+    assert search["actual_spend"] == 740.0 and search["attributed_revenue"] == 2650.0

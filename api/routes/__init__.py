@@ -10,6 +10,7 @@ from touchpath.api.routes import (
     health,
     ingest,
     lifecycle,
+    monitoring,
     paths,
     roi,
     segments,
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     lifecycle.channels_router,
     budget.router,
     segments.router,
+    monitoring.router,
 )

@@ -33,7 +33,9 @@ def defaults_response() -> DefaultsResponse:
         scenario_multipliers=list(d.scenario_multipliers), segments=d.segments,
         min_roi=d.min_roi, currency=d.currency,
         segment_min_conversions=d.segment_min_conversions, segment_ci=d.segment_ci,
-        segment_by=d.segment_by, grain=d.grain)
+        segment_by=d.segment_by, grain=d.grain, pacing_tolerance=d.pacing_tolerance,
+        anomaly_window_weeks=d.anomaly_window_weeks, anomaly_min_history=d.anomaly_min_history,
+        anomaly_threshold=d.anomaly_threshold)
 
 
 @router.get(

@@ -63,3 +63,26 @@ CREATE TABLE IF NOT EXISTS user_attributes (
     value   VARCHAR NOT NULL,
     PRIMARY KEY (user_id, name)
 );
+
+-- Recorded plans (plan, track, re-allocate): the plans and their channel-months.
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id          INTEGER PRIMARY KEY,
+    recorded_at      TIMESTAMP NOT NULL,
+    quarter          VARCHAR NOT NULL,
+    data_version     BIGINT NOT NULL,
+    model            VARCHAR NOT NULL,
+    params           VARCHAR NOT NULL,
+    budget           DECIMAL(18, 6),
+    total_spend      DECIMAL(18, 6) NOT NULL,
+    expected_revenue DECIMAL(18, 6) NOT NULL,
+    currency         VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS plan_lines (
+    plan_id          INTEGER NOT NULL,
+    channel          VARCHAR NOT NULL,
+    month            VARCHAR NOT NULL,
+    spend            DECIMAL(18, 6) NOT NULL CHECK (spend >= 0),
+    expected_revenue DECIMAL(18, 6),
+    PRIMARY KEY (plan_id, channel, month)
+);
