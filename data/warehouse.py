@@ -155,7 +155,8 @@ TableName = Literal["touchpoints", "conversions", "spend", "channels"]
 
 #: What :meth:`Warehouse.ingest` loads: a warehouse table, or ``events``, one file
 #: of touches and conversions split into ``touchpoints`` and ``conversions``.
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events"]
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events",
+                      "experiments"]
 
 #: The warehouse tables, in load order (channels first lets a channels file set
 #: statuses before touchpoints register unknown channels).
@@ -168,6 +169,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": ("channel", "day", "amount"),
     "channels": ("channel", "status"),
     "events": ("user_id", "ts", "event"),
+    "experiments": ("channel", "start", "end"),
 }
 
 #: Optional input columns per input shape (may be absent from the file). Without
@@ -180,6 +182,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "channels": ("group_name", "launched_on"),
     "events": ("channel", "value", "campaign", "cost", "event_id", "source", "medium",
                "referrer", "interaction"),
+    "experiments": ("incremental_conversions", "incremental_revenue", "lower", "upper", "kind"),
 }
 
 #: The columns a missing ``channel`` is derived from by channel rules
@@ -187,7 +190,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 CHANNEL_INPUTS: tuple[str, ...] = ("source", "medium", "campaign", "referrer")
 
 #: The input shapes :meth:`Warehouse.ingest` takes.
-INGEST_TABLES: tuple[str, ...] = (*TABLES, "events")
+INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "experiments")
 
 #: The id column of a shape: derived from the row's content when the file has none.
 _ID_COLUMN: dict[str, str] = {
@@ -729,7 +732,7 @@ class Warehouse:
 
         Parameters
         ----------
-        table : {"touchpoints", "conversions", "spend", "channels", "events"}
+        table : {"touchpoints", "conversions", "spend", "channels", "events", "experiments"}
             Target table, or ``events``: one file of touches and conversions
             (required ``user_id, ts, event``; optional ``channel, value,
             campaign, cost, event_id, source, medium, referrer, interaction``).

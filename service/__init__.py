@@ -42,6 +42,14 @@ if TYPE_CHECKING:  # pragma: no cover
         path_table,
         paths_overview,
     )
+    from touchpath.service.calibration import (
+        CalibratedAttribution,
+        Calibration,
+        attribute_calibrated,
+        calibrated_roi_table,
+        calibration,
+        experiments_frame,
+    )
     from touchpath.service.funnel import FunnelResult, funnel
     from touchpath.service.lifecycle import (
         LifecycleReport,
@@ -52,9 +60,11 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from touchpath.service.models import default_model_spec, model_spec
     from touchpath.service.planning import (
+        CalibratedPlan,
         CurveSettings,
         PlanInputs,
         PlanParams,
+        calibrated_plan,
         goal,
         inputs_from_curves,
         plan,
@@ -76,6 +86,9 @@ _HOMES = {
     **dict.fromkeys(("CurveSettings", "PlanInputs", "PlanParams", "goal", "inputs_from_curves",
                      "plan", "plan_inputs", "scenarios"), "planning"),
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
+    **dict.fromkeys(("CalibratedAttribution", "Calibration", "attribute_calibrated",
+                     "calibrated_roi_table", "calibration", "experiments_frame"), "calibration"),
+    **dict.fromkeys(("CalibratedPlan", "calibrated_plan"), "planning"),
 }
 
 __all__ = [
@@ -112,6 +125,14 @@ __all__ = [
     "record",
     "roi_table",
     "scenarios",
+    "CalibratedAttribution",
+    "CalibratedPlan",
+    "Calibration",
+    "attribute_calibrated",
+    "calibrated_plan",
+    "calibrated_roi_table",
+    "calibration",
+    "experiments_frame",
 ]
 
 

@@ -34,6 +34,10 @@ Which defaults won when the surfaces were unified, and why:
   ``unallocated`` with the reason.
 - **currency** CNY: amounts are exact decimals in one currency, named on every
   table and export (:mod:`touchpath.money`).
+- **calibration** ``nearest``: with ``--calibrate``, a channel's credit outside
+  its experiments' windows is scaled by the factor of the experiment nearest in
+  time (a lift test speaks first for its own season); ``weighted`` pools every
+  experiment of the channel by precision.
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -49,9 +53,12 @@ if TYPE_CHECKING:  # the defaults load without the numerical stack (fast CLI sta
 
 from touchpath.money import CURRENCY
 
-__all__ = ["DEFAULTS", "Defaults", "Objective"]
+__all__ = ["DEFAULTS", "CalibrationRule", "Defaults", "Objective"]
 
 Objective = Literal["revenue", "conversions", "profit"]
+
+#: How calibration scales a channel's credit outside its experiments' windows.
+CalibrationRule = Literal["nearest", "weighted"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,9 @@ class Defaults:
     scenario_multipliers: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
     #: Currency of every amount (ISO 4217 code): a label of tables, exports and charts.
     currency: str = CURRENCY
+    #: Calibration outside the experiments' windows: the nearest experiment's factor, or the
+    #: precision-weighted mean of the channel's factors.
+    calibration: CalibrationRule = "nearest"
 
 
 #: The defaults in force.
