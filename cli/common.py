@@ -349,3 +349,10 @@ def emit(text: str, out: Path | None) -> None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+CalibrateOpt = Annotated[bool, typer.Option(
+    "--calibrate",
+    help="Calibrate to the experiments table: a channel's credit in an experiment's window "
+         "becomes the experiment's incremental estimate, and outside it is scaled by the "
+         "factor incremental ÷ attributed; the credit freed is reported, not spread.")]

@@ -86,6 +86,7 @@ class TableChoice(StrEnum):
     spend = "spend"
     channels = "channels"
     events = "events"
+    experiments = "experiments"
 
 
 class InteractionChoice(StrEnum):

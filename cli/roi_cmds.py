@@ -38,10 +38,12 @@ from rich.table import Table
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.calibration_cmds import print_calibration
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     KIND_DEFAULT,
     PIPE_WIDTH,
+    CalibrateOpt,
     CensorOpt,
     CliUsageError,
     KindOpt,
@@ -182,6 +184,7 @@ def roi_cmd(
         RoiFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    calibrate: CalibrateOpt = False,
 ) -> None:
     """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC.
 
@@ -202,6 +205,11 @@ def roi_cmd(
                                           fiscal_year_start_month=fiscal_start,
                                           on_period=tick)
             _require_data(wh, table, lo, hi)
+            cal = None
+            if calibrate:
+                table, cal = service.calibrated_roi_table(wh, table, model=spec,
+                                                          options=options,
+                                                          memo=service.LocalMemo())
         if fmt is RoiFormat.parquet:
             table.to_parquet(out)
         elif fmt is RoiFormat.csv:
@@ -214,6 +222,8 @@ def roi_cmd(
         else:
             console = _console(out)
             _print_roi(table, console)
+            if cal is not None:
+                print_calibration(cal, console)
             if out is not None:
                 out.write_text(console.export_text(), encoding="utf-8")
         rec = table.reconcile()
@@ -228,6 +238,8 @@ _SHORT_NOTES = (
     ("no spend and no attributed conversions", "no activity"),
     ("no attributed first purchases", "no first purchases"),
     ("unattributed", "no touch in window"),
+    ("calibrated:", "calibrated"),
+    ("credit the experiments took", "freed by calibration"),
 )
 
 
@@ -445,6 +457,7 @@ def curves_cmd(
         "--out", "-o", help="Curves JSON for `touchpath plan --curves`.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    calibrate: CalibrateOpt = False,
 ) -> None:
     """Fit response curves (revenue vs period spend) per channel and export segments.
 
@@ -469,10 +482,14 @@ def curves_cmd(
         settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
                                          segments=segments,
                                          options=_options(lookback, censor, kind),
-                                         fiscal_year_start_month=fiscal_start, start=lo, end=hi)
+                                         fiscal_year_start_month=fiscal_start, start=lo, end=hi,
+                                         calibrate=calibrate)
+        memo = service.LocalMemo()
         with open_warehouse(db) as wh, _period_progress(lo, hi, period.value,
                                                         fiscal_start) as tick:
-            found = service.plan_inputs(wh, settings, on_period=tick)
+            found = service.plan_inputs(wh, settings, on_period=tick, memo=memo)
+            cal = (service.calibration(wh, settings.model, settings.options, memo=memo)
+                   if calibrate else None)
         if out is not None:
             out.write_text(json.dumps(found.document, indent=2), encoding="utf-8")
         if png is not None:
@@ -491,5 +508,8 @@ def curves_cmd(
         for r in summary.itertuples(index=False):
             if r.method == "fallback":
                 console.print(f"[yellow]{r.channel}:[/] {r.note}")
+        if cal is not None:
+            console.print("curves fitted to the calibrated ROI table:")
+            print_calibration(cal, console)
         if out is not None:
             console.print(f"curves for `touchpath plan --curves`: {out}")
