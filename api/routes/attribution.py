@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
+from touchpath.api.routes.budget import clean_json
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, clean, records
 from touchpath.api.schemas import (
     AttributionResponse,
@@ -106,6 +107,10 @@ def attribution(
     = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")]
     = DEFAULTS.seed,
+    calibrate: Annotated[bool, Query(
+        description="Also calibrate to the experiments table: per channel the calibrated "
+                    "credit with its interval and factor, and the freed credit, in "
+                    "`calibration`.")] = False,
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
 
@@ -117,10 +122,14 @@ def attribution(
     """
     spec = model_spec(model, order=_order(order), half_life_days=half_life_days)
     options = journeys.options()
-    key = {"model": spec, "ci": ci, "level": level, "seed": seed, **journeys.params()}
+    key = {"model": spec, "ci": ci, "level": level, "seed": seed, "calibrate": calibrate,
+           **journeys.params()}
 
     def compute() -> AttributionResponse:
         _check_work(session, [spec], [build_model(spec)], ci)
+        calibrated = (clean_json(service.attribute_calibrated(
+            session.warehouse, spec, options, memo=session.cached).to_dict())
+            if calibrate else None)
         result = service.attribute(session.warehouse, spec, options, ci=ci, level=level,
                                    seed=seed, should_stop=session.should_stop,
                                    memo=session.cached)
@@ -138,6 +147,7 @@ def attribution(
             ci_level=result.ci_level,
             channels=_credit_rows(result.to_records()),
             warnings=list(result.warnings),
+            calibration=calibrated,
         )
 
     return session.cached_json("attribution", key, compute)
