@@ -61,6 +61,7 @@ __all__ = [
     "CalibratedCredit",
     "CalibrationError",
     "Factor",
+    "NoExperiments",
     "calibrate_credit",
     "calibration_factor",
     "nearest_window",
@@ -74,6 +75,10 @@ CALIBRATION_RULES: tuple[str, ...] = ("nearest", "weighted")
 
 class CalibrationError(InvalidRequest):
     """Calibration is not possible as asked: says what and where."""
+
+
+class NoExperiments(CalibrationError):
+    """The warehouse has no experiment of the journeys' kind to calibrate to."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from touchpath import service
+from touchpath.attribution.calibration import CalibrationError, NoExperiments
 from touchpath.attribution.compare import ModelComparison
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, Period
 from touchpath.data.journeys import CensoringReport, JourneyOptions, conversion_kinds
@@ -161,7 +162,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     -------
     dict
         ``health``, ``paths``, ``compare``, ``funnel`` (``None`` unless the
-        warehouse has conversions of several kinds), ``roi``, ``lifecycle``, ``plan``,
+        warehouse has conversions of several kinds), ``calibration`` (``None``
+        without experiments, :func:`calibration_section`), ``roi``, ``lifecycle``, ``plan``,
         ``scenarios`` (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
@@ -190,6 +192,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
                                             ci=options.ci, level=options.level, memo=memo)
     doc["compare"] = compare_document(comparison, journeys)
     doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
+    doc["calibration"] = calibration_section(warehouse, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
@@ -241,6 +244,31 @@ def funnel_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
     if len(kinds) < 2:
         return None
     return funnel_document(service.funnel(warehouse, kinds, model, journeys, memo=memo))
+
+
+def calibration_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                        memo: service.Memo) -> dict[str, Any] | None:
+    """The calibrated attribution (``/v1/attribution?calibrate=true``'s ``calibration``).
+
+    ``None`` when the warehouse has no experiments; ``{"problem": ...}`` when
+    they give no factor (the section then says why).
+    """
+    try:
+        found = service.attribute_calibrated(warehouse, model, journeys, memo=memo)
+    except NoExperiments:
+        return None
+    except CalibrationError as exc:
+        return {"problem": str(exc)}
+    return _plain_doc(found.to_dict())
+
+
+def _plain_doc(value: Any) -> Any:
+    """:func:`plain` through nested dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain_doc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_doc(v) for v in value]
+    return plain(value)
 
 
 def funnel_document(result: service.FunnelResult) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from touchpath.attribution.calibration import (
     CalibratedCredit,
     CalibrationError,
     Factor,
+    NoExperiments,
     calibrate_credit,
     calibration_factor,
     nearest_window,
@@ -202,8 +203,10 @@ def calibration(wh: Warehouse, model: str | None = None,
 
     Raises
     ------
+    NoExperiments
+        No experiment of the kind.
     CalibrationError
-        No experiment of the kind, none giving a factor, or an unknown ``rule``.
+        No experiment giving a factor, or an unknown ``rule``.
     """
     if rule not in CALIBRATION_RULES:
         raise CalibrationError(f"calibration rule must be one of {CALIBRATION_RULES}, "
@@ -216,7 +219,7 @@ def calibration(wh: Warehouse, model: str | None = None,
         experiments = read_experiments(wh, options.kind)
         kind_text = "any kind" if options.kind is None else f"kind {options.kind!r}"
         if not experiments:
-            raise CalibrationError(
+            raise NoExperiments(
                 f"no experiments of {kind_text} in the warehouse to calibrate to; load them with "
                 "touchpath ingest FILE --table experiments (columns channel, start, end, "
                 "incremental_conversions or incremental_revenue, optional lower, upper, kind)")
