@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from touchpath.api.routes import (
     attribution,
     budget,
+    calibration,
     defaults,
     funnel,
     health,
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     lifecycle.router,
     lifecycle.channels_router,
     budget.router,
+    calibration.router,
 )

@@ -109,6 +109,22 @@
     const repeats = document.querySelector("#journey-form [name=collapse_repeats]");
     if (repeats && repeats.checked) q.set("collapse_repeats", "true");
     try {
+      const kindInput = document.querySelector("#journey-form [name=kind]");
+      const kind = kindInput && kindInput.value.trim() ? kindInput.value.trim() : "";
+      const listed = await fetch(`/v1/experiments${kind ? `?kind=${encodeURIComponent(kind)}` : ""}`,
+        { headers: { Accept: "application/json", "X-API-Key": key } });
+      const found = await listed.json();
+      if (!listed.ok) {
+        status(found.detail || `${listed.status} ${listed.statusText}`, "error");
+        section.dataset.state = "error";
+        return;
+      }
+      if (!found.experiments.length) {
+        for (const id of ["#cal-chart", "#cal-experiments", "#cal-channels", "#cal-freed"]) $(id).replaceChildren();
+        status(`No experiments of kind '${found.kind || "any"}' in the warehouse to calibrate to. Load lift tests or geo holdouts with touchpath ingest FILE --table experiments (or POST /v1/ingest/experiments): columns channel, start, end, incremental_conversions or incremental_revenue, optional lower, upper, kind.`, "muted");
+        section.dataset.state = "ready";
+        return;
+      }
       const res = await fetch(`/v1/attribution?${q}`, { headers: { Accept: "application/json", "X-API-Key": key } });
       const body = await res.json();
       if (!res.ok) {

@@ -52,6 +52,17 @@ def test_ingest_refuses_an_unknown_channel_then_loads(served, keys):
     assert ok.json()["rows_inserted"] == 1
 
 
+def test_the_stored_experiments_are_listed(served, keys):
+    _ingest(served, keys, CSV)
+    doc = _get(served, keys, "/v1/experiments")
+    assert doc["kind"] == "purchase"
+    assert doc["experiments"] == [{"channel": "search", "kind": "purchase",
+                                   "start": "2024-03-01", "end": "2024-03-31",
+                                   "metric": "conversions", "incremental": 34.0,
+                                   "lower": 25.5, "upper": 42.5}]
+    assert _get(served, keys, "/v1/experiments", kind="add_to_cart")["experiments"] == []
+
+
 def _get(served, keys, path, **params):
     r = httpx.get(f"{served.base}{path}", params=params, headers=keys.headers("read"),
                   timeout=120)

@@ -46,6 +46,7 @@ def _open(browser, base, key):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append((r.status, r.url)) if r.status >= 400 else None)
     page.goto(f"{base}/")
     page.fill("#key-input", key)
     page.click("#key-save")
@@ -98,7 +99,7 @@ def test_without_experiments_the_panel_says_how_to_load_them(browser, plain_site
     context, page, errors = _open(browser, base, key)
     try:
         text = page.text_content("#calibration .status")
-        assert "no experiments of kind 'purchase'" in text
+        assert "No experiments of kind 'purchase'" in text
         assert "--table experiments" in text
         assert page.eval_on_selector_all("#cal-chart .calibration-row", "gs => gs.length") == 0
         assert errors == []
