@@ -26,6 +26,7 @@ PROTECTED = {
     ("post", "/v1/ingest/{table}"): ("write", "/v1/ingest/spend", "upload"),
     ("post", "/v1/channels/{channel}/status"): (
         "write", "/v1/channels/tiktok/status", {"status": "exited", "reason": "audit"}),
+    ("get", "/v1/experiments"): ("read", "/v1/experiments", None),
 }
 CASES = [(m, p, *v) for (m, p), v in PROTECTED.items()]
 IDS = [f"{m.upper()} {p}" for m, p in PROTECTED]
