@@ -95,3 +95,9 @@ def test_estimate_and_window_problems(wh_channels):
         (3, "end", "end 2024-05-01 is before start 2024-05-10"),
         (4, "upper", "missing upper: give both lower and upper, or neither"),
     ]
+
+
+def test_a_repeated_row_in_one_file_is_refused_not_a_crash(wh_channels):
+    problems = _problems(wh_channels, [_exp(), _exp(channel="social"), _exp()])
+    assert [(r, c) for r, c, _ in problems] == [(3, "start")]
+    assert "overlaps the experiment on search (purchase) at row 1" in problems[0][2]
