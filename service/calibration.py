@@ -206,7 +206,8 @@ def calibration(wh: Warehouse, model: str | None = None,
     NoExperiments
         No experiment of the kind.
     CalibrationError
-        No experiment giving a factor, or an unknown ``rule``.
+        Every kind pooled (``options.kind`` is ``None``), no experiment giving a
+        factor, or an unknown ``rule``.
     """
     if rule not in CALIBRATION_RULES:
         raise CalibrationError(f"calibration rule must be one of {CALIBRATION_RULES}, "
@@ -215,9 +216,13 @@ def calibration(wh: Warehouse, model: str | None = None,
     options = options or journey_options()
     key = {"model": spec, "rule": rule, "version": wh.data_version, **options_key(options)}
 
+    if options.kind is None:
+        raise CalibrationError("calibration needs one conversion kind (an experiment measures "
+                               "one, e.g. purchase): choose it with --kind / kind=, not all")
+
     def compute() -> Calibration:
         experiments = read_experiments(wh, options.kind)
-        kind_text = "any kind" if options.kind is None else f"kind {options.kind!r}"
+        kind_text = f"kind {options.kind!r}"
         if not experiments:
             raise NoExperiments(
                 f"no experiments of {kind_text} in the warehouse to calibrate to; load them with "

@@ -130,3 +130,8 @@ def test_no_experiments_is_a_plain_error(tmp_path):
         load_calibration(wh, experiment=False)
         with pytest.raises(CalibrationError, match="no experiments of kind 'purchase'"):
             service.attribute_calibrated(wh)
+
+
+def test_calibration_needs_one_conversion_kind(cal_wh):
+    with pytest.raises(CalibrationError, match="needs one conversion kind"):
+        service.attribute_calibrated(cal_wh, options=service.journey_options(kind=None))
