@@ -250,9 +250,12 @@ def calibration_section(warehouse: Warehouse, model: str, journeys: JourneyOptio
                         memo: service.Memo) -> dict[str, Any] | None:
     """The calibrated attribution (``/v1/attribution?calibrate=true``'s ``calibration``).
 
-    ``None`` when the warehouse has no experiments; ``{"problem": ...}`` when
-    they give no factor (the section then says why).
+    ``None`` when the warehouse has no experiments of the journeys' kind, or
+    when every kind is pooled (an experiment measures one kind);
+    ``{"problem": ...}`` when they give no factor (the section then says why).
     """
+    if journeys.kind is None:
+        return None
     try:
         found = service.attribute_calibrated(warehouse, model, journeys, memo=memo)
     except NoExperiments:
