@@ -75,9 +75,10 @@ Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Table = Literal["touchpoints", "conversions", "spend", "channels"]
-#: What ``POST /v1/ingest/{table}`` loads: a table, ``events`` (touches and conversions) or
-#: ``users`` (user attributes).
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users"]
+#: What ``POST /v1/ingest/{table}`` loads: a table, ``events`` (touches and conversions),
+#: ``users`` (user attributes) or ``experiments`` (lift tests for calibration).
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users",
+                      "experiments"]
 
 #: ISO 8601 day text, optionally a datetime (checked further by pydantic: midnight only).
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")
@@ -267,7 +268,7 @@ class DefaultsResponse(BaseModel):
 class IngestTableLoad(BaseModel):
     """What an accepted file did to one warehouse table."""
 
-    table: Table | Literal["users"]
+    table: Table | Literal["users", "experiments"]
     rows: int = Field(ge=0, description="Rows of the file that went to this table.")
     rows_inserted: int = Field(ge=0)
     rows_skipped_existing: int = Field(ge=0)
@@ -609,6 +610,10 @@ class AttributionResponse(BaseModel):
     rollup: list[ChannelRollupRow] | None = Field(
         None, description="Per channel: the campaigns summed, beside the channel-level fit. "
                           f"{_AT_CAMPAIGN}")
+    calibration: dict[str, Any] | None = Field(
+        default=None,
+        description="With calibrate=true: per channel attributed vs calibrated credit with "
+                    "interval and factor, the freed credit, and the experiments.")
 
 
 class CompareRow(ChannelCredit):
@@ -725,6 +730,10 @@ class ROIResponse(BaseModel):
     rows: list[ROIRow] = Field(description="Per channel per period, plus a (direct) row.")
     totals: list[dict[str, Any]] = Field(
         description="Per period, from the warehouse: conversions, revenue, spend.")
+    calibration: dict[str, Any] | None = Field(
+        default=None,
+        description="With calibrate=true: the experiments and factors; the rows are calibrated "
+                    "and a (freed) row per period carries the credit calibration freed.")
 
 
 # ------------------------------------------------------------------- lifecycle
@@ -913,6 +922,10 @@ class PlanSettings(BaseModel):
     curves: list[ChannelCurve] | None = Field(
         default=None, max_length=500,
         description="Plan from these curves instead of fitting them from the warehouse.")
+    calibrate: bool = Field(
+        default=False,
+        description="Fit the curves to the ROI table calibrated to the experiments table "
+                    "(not with curves).")
 
 
 class PlanRequest(PlanSettings):
@@ -1019,6 +1032,12 @@ class PlanResponse(BaseModel):
         default_factory=list,
         description="The fitted curve of each channel the plan rests on (none when the plan "
                     "is computed from a curves document).")
+    calibration: dict[str, Any] | None = Field(
+        default=None,
+        description="With calibrate: the plan on calibrated curves (this plan) beside the same "
+                    "request on uncalibrated curves (comparison rows: spend and expected "
+                    "revenue, uncalibrated and calibrated), and which channels were calibrated "
+                    "by what.")
 
 
 class ScenariosRequest(PlanSettings):

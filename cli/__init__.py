@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from touchpath.cli import (  # noqa: F401  (each import registers its commands)
     attribution_cmds,
+    calibration_cmds,
     data_cmds,
     demo_steps,
     funnel_cmds,

@@ -50,12 +50,14 @@ from rich.table import Table
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.calibration_cmds import calibrated_json, print_calibrated_attribution
 from touchpath.cli.campaign_views import attribute_campaigns_cmd, compare_campaigns_cmd
 from touchpath.cli.common import (
     DEFAULT_GRAIN,
     KIND_DEFAULT,
     PIPE_WIDTH,
     ByOpt,
+    CalibrateOpt,
     CensorOpt,
     CliUsageError,
     CollapseOpt,
@@ -626,10 +628,24 @@ def attribute(
         "--transitions", help="Write the Markov transition table (tidy CSV) to FILE.")] = None,
     by: ByOpt = None,
     grain: GrainOpt = DEFAULT_GRAIN,
+    calibrate: CalibrateOpt = False,
 ) -> None:
     """Attribute conversions and revenue to channels (or campaigns) with one model."""
     if list_models:
         typer.echo(_models_help())
+        return
+    if calibrate:
+        with clean_errors():
+            if by is not None or grain is GrainChoice.campaign:
+                raise CliUsageError("--calibrate with --by or --grain campaign: experiments "
+                                    "calibrate a channel's credit over all its journeys; "
+                                    "give --calibrate on its own")
+            chosen = _parse_params(param)
+            if half_life is not None:
+                chosen["half_life_days"] = half_life
+            _attribute_calibrated(model_choice(model, order, **chosen), db,
+                                  paths, (lookback, collapse_repeats, interaction, max_length,
+                                          start, end, censor, kind), fmt, out)
         return
     with clean_errors():
         _check_by_and_grain(by, grain)
@@ -696,6 +712,24 @@ def _write_transitions(result: AttributionResult, transitions: Path | None,
     fit.transition_table.to_csv(transitions, index=False)
     if not quiet:
         Console(stderr=True, highlight=False).print(f"transition table written to {transitions}")
+
+
+def _attribute_calibrated(spec: str, db: Path | None, paths: Path | None,
+                          journeys: tuple[Any, ...], fmt: OutputFormat,
+                          out: Path | None) -> None:
+    """``attribute --calibrate``: attributed vs calibrated credit (service.attribute_calibrated)."""
+    if paths is not None:
+        raise CliUsageError("--calibrate needs the warehouse (its experiments table), not "
+                            "--paths FILE")
+    found = _on_journeys(None, db, journeys, service.attribute_paths,
+                         lambda wh, what, options: service.attribute_calibrated(
+                             wh, what, options, memo=service.LocalMemo()), spec)
+    if fmt is OutputFormat.json:
+        emit(calibrated_json(found.to_dict()), out)
+    elif fmt is OutputFormat.csv:
+        emit(found.to_frame().to_csv(index=False), out)
+    else:
+        _print_rich(lambda c: print_calibrated_attribution(found, c), out)
 
 
 def _draw_result(result: AttributionResult, console: Console, details: bool) -> None:

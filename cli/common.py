@@ -382,3 +382,8 @@ RecordOpt = Annotated[bool, typer.Option(
     "--record/--no-record", help="Store the plan (parameters, data version, spend and "
                                  "expected revenue per channel and month) in the warehouse "
                                  "and print its id; `touchpath pacing` tracks it.")]
+CalibrateOpt = Annotated[bool, typer.Option(
+    "--calibrate",
+    help="Calibrate to the experiments table: a channel's credit in an experiment's window "
+         "becomes the experiment's incremental estimate, and outside it is scaled by the "
+         "factor incremental ÷ attributed; the credit freed is reported, not spread.")]

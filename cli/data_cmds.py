@@ -90,6 +90,7 @@ class TableChoice(StrEnum):
     channels = "channels"
     events = "events"
     users = "users"
+    experiments = "experiments"
 
 
 class InteractionChoice(StrEnum):

@@ -46,10 +46,12 @@ import typer
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.calibration_cmds import calibrated_json, print_plan_comparison
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     KIND_DEFAULT,
     MAX_CHANGE_DEFAULT,
+    CalibrateOpt,
     CensorOpt,
     CliUsageError,
     KindOpt,
@@ -205,6 +207,19 @@ def _warehouse_inputs(db: Path, settings: Any) -> PlanInputs:
             console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("fitting curves per period", total=None)
         return service.plan_inputs(wh, settings, on_period=lambda _: progress.advance(task))
+
+
+def _calibrated_plan(db: Path, settings: Any, params: Any) -> Any:
+    """``plan --calibrate``: the plan on calibrated curves beside the uncalibrated one."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with open_warehouse(db) as wh, Progress(console=Console(stderr=True),
+                                            transient=True) as progress:
+        task = progress.add_task("fitting calibrated and uncalibrated curves", total=None)
+        return service.calibrated_plan(wh, settings, params,
+                                       on_period=lambda _: progress.advance(task),
+                                       memo=service.LocalMemo())
 
 
 def _next_unit(channel: Any) -> str:
@@ -405,6 +420,7 @@ def plan_command(
         typer.Option(help="PNG of the split (and <name>_scenarios.png with --scenarios)."),
     ] = None,
     record: RecordOpt = False,
+    calibrate: CalibrateOpt = False,
 ) -> None:
     """Split a quarter's budget across channels (the help text is :func:`_plan_help`)."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -419,15 +435,6 @@ def plan_command(
             if len(goals) > 1:
                 raise CliUsageError("give at most one of --budget, --target-revenue, "
                                     "--goal-marginal-roi")
-            if curves is not None:
-                inputs = service.inputs_from_curves(_read_curves(curves))
-            else:
-                settings = service.CurveSettings(
-                    model=model_choice(model, order), period=period.value, segments=segments,
-                    resamples=resamples,
-                    options=service.journey_options(lookback_days=lookback, censor=censor,
-                                                    kind=kind_choice(kind)))
-                inputs = _warehouse_inputs(db, settings)
             params = service.PlanParams(
                 budget=budget, spend_all=exact_budget, quarter=quarter,
                 objective=objective.value, margin=margin,
@@ -437,10 +444,32 @@ def plan_command(
                 test_budget=test_budget, scale_growth=scale_growth,
                 unmodelled=unmodelled.value, monthly=monthly.value, solver=solver.value,
                 min_roi=min_roi)
+            compared = None
+            if curves is not None:
+                if calibrate:
+                    raise CliUsageError("--calibrate fits calibrated curves from the warehouse; "
+                                        "leave out --curves")
+                inputs = service.inputs_from_curves(_read_curves(curves))
+            else:
+                settings = service.CurveSettings(
+                    model=model_choice(model, order), period=period.value, segments=segments,
+                    resamples=resamples,
+                    options=service.journey_options(lookback_days=lookback, censor=censor,
+                                                    kind=kind_choice(kind)),
+                    calibrate=calibrate)
+                if calibrate:
+                    compared = _calibrated_plan(db, settings, params)
+                    inputs = compared.inputs
+                else:
+                    inputs = _warehouse_inputs(db, settings)
             scen = None
             if target_revenue is not None or goal_marginal_roi is not None:
                 plan = service.goal(inputs, params, target_revenue=target_revenue,
                                     min_marginal_roi=goal_marginal_roi)
+            elif compared is not None:
+                plan = compared.plan
+                if scenarios:
+                    scen = service.scenarios(inputs, params, multipliers=_multipliers(scenarios))
             else:
                 plan = service.plan(inputs, params)
                 if scenarios:
@@ -461,6 +490,8 @@ def plan_command(
             payload["plan_id"] = recorded.plan_id
         if scen is not None:
             payload["scenarios"] = scen.to_dict()["scenarios"]
+        if compared is not None:
+            payload["calibration"] = json.loads(calibrated_json(compared.to_dict()))
         text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
         emit(text, out)
     elif fmt is OutputFormat.csv:
@@ -471,6 +502,8 @@ def plan_command(
         if out is not None:
             raise typer.BadParameter("--out needs --format json or csv", param_hint="--out")
         _render_table(plan, scen)
+        if compared is not None:
+            print_plan_comparison(compared, output_console(highlight=False))
     if recorded is not None:
         typer.echo(f"recorded plan {recorded.plan_id} ({recorded.quarter}, data version "
                    f"{recorded.data_version}); track it with `touchpath pacing --plan "

@@ -38,11 +38,13 @@ from rich.table import Table
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.calibration_cmds import print_calibration
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     KIND_DEFAULT,
     PIPE_WIDTH,
     ByOpt,
+    CalibrateOpt,
     CensorOpt,
     CliUsageError,
     KindOpt,
@@ -184,6 +186,7 @@ def roi_cmd(
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
     by: ByOpt = None,
+    calibrate: CalibrateOpt = False,
 ) -> None:
     """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC.
 
@@ -198,6 +201,9 @@ def roi_cmd(
             raise CliUsageError("--format parquet needs --out FILE")
         lo, hi = _range(start, end)
         spec = model_choice(model, order)
+        if by is not None and calibrate:
+            raise CliUsageError("--calibrate with --by: experiments calibrate a channel's "
+                                "credit over all its journeys; give --calibrate on its own")
         if by is not None:
             _roi_segments(by, spec, period.value, lo, hi, fiscal_start,
                           _options(lookback, censor, kind), fmt, out, db)
@@ -210,6 +216,11 @@ def roi_cmd(
                                           fiscal_year_start_month=fiscal_start,
                                           on_period=tick)
             _require_data(wh, table, lo, hi)
+            cal = None
+            if calibrate:
+                table, cal = service.calibrated_roi_table(wh, table, model=spec,
+                                                          options=options,
+                                                          memo=service.LocalMemo())
         if fmt is RoiFormat.parquet:
             table.to_parquet(out)
         elif fmt is RoiFormat.csv:
@@ -222,6 +233,8 @@ def roi_cmd(
         else:
             console = _console(out)
             _print_roi(table, console)
+            if cal is not None:
+                print_calibration(cal, console)
             if out is not None:
                 out.write_text(console.export_text(), encoding="utf-8")
         rec = table.reconcile()
@@ -263,6 +276,8 @@ _SHORT_NOTES = (
     ("no spend and no attributed conversions", "no activity"),
     ("no attributed first purchases", "no first purchases"),
     ("unattributed", "no touch in window"),
+    ("calibrated:", "calibrated"),
+    ("credit the experiments took", "freed by calibration"),
 )
 
 
@@ -480,6 +495,7 @@ def curves_cmd(
         "--out", "-o", help="Curves JSON for `touchpath plan --curves`.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    calibrate: CalibrateOpt = False,
 ) -> None:
     """Fit response curves (revenue vs period spend) per channel and export segments.
 
@@ -504,10 +520,14 @@ def curves_cmd(
         settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
                                          segments=segments,
                                          options=_options(lookback, censor, kind),
-                                         fiscal_year_start_month=fiscal_start, start=lo, end=hi)
+                                         fiscal_year_start_month=fiscal_start, start=lo, end=hi,
+                                         calibrate=calibrate)
+        memo = service.LocalMemo()
         with open_warehouse(db) as wh, _period_progress(lo, hi, period.value,
                                                         fiscal_start) as tick:
-            found = service.plan_inputs(wh, settings, on_period=tick)
+            found = service.plan_inputs(wh, settings, on_period=tick, memo=memo)
+            cal = (service.calibration(wh, settings.model, settings.options, memo=memo)
+                   if calibrate else None)
         if out is not None:
             out.write_text(json.dumps(found.document, indent=2), encoding="utf-8")
         if png is not None:
@@ -526,5 +546,8 @@ def curves_cmd(
         for r in summary.itertuples(index=False):
             if r.method == "fallback":
                 console.print(f"[yellow]{r.channel}:[/] {r.note}")
+        if cal is not None:
+            console.print("curves fitted to the calibrated ROI table:")
+            print_calibration(cal, console)
         if out is not None:
             console.print(f"curves for `touchpath plan --curves`: {out}")

@@ -164,9 +164,11 @@ __all__ = [
 TableName = Literal["touchpoints", "conversions", "spend", "channels"]
 
 #: What :meth:`Warehouse.ingest` loads: a warehouse table, ``events``, one file
-#: of touches and conversions split into ``touchpoints`` and ``conversions``, or
-#: ``users``: ``user_id`` and any attribute columns (segment attributes).
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users"]
+#: of touches and conversions split into ``touchpoints`` and ``conversions``,
+#: ``users``: ``user_id`` and any attribute columns (segment attributes), or
+#: ``experiments``: lift-test results for calibration.
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users",
+                      "experiments"]
 
 #: The warehouse tables, in load order (channels first lets a channels file set
 #: statuses before touchpoints register unknown channels).
@@ -180,6 +182,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "channels": ("channel", "status"),
     "events": ("user_id", "ts", "event"),
     "users": ("user_id",),
+    "experiments": ("channel", "start", "end"),
 }
 
 #: Optional input columns per input shape (may be absent from the file). Without
@@ -193,6 +196,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("channel", "value", "campaign", "cost", "event_id", "source", "medium",
                "referrer", "interaction"),
     "users": (),
+    "experiments": ("incremental_conversions", "incremental_revenue", "lower", "upper", "kind"),
 }
 
 #: The columns a missing ``channel`` is derived from by channel rules
@@ -200,7 +204,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 CHANNEL_INPUTS: tuple[str, ...] = ("source", "medium", "campaign", "referrer")
 
 #: The input shapes :meth:`Warehouse.ingest` takes.
-INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "users")
+INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "users", "experiments")
 
 #: The input shapes whose other columns are kept as segment attributes, and
 #: who owns the values: a conversion (``conversion_attributes``) or a user
@@ -780,7 +784,7 @@ class Warehouse:
 
         Parameters
         ----------
-        table : {"touchpoints", "conversions", "spend", "channels", "events"}
+        table : {"touchpoints", "conversions", "spend", "channels", "events", "experiments"}
             Target table, or ``events``: one file of touches and conversions
             (required ``user_id, ts, event``; optional ``channel, value,
             campaign, cost, event_id, source, medium, referrer, interaction``).

@@ -659,3 +659,71 @@ def pacing_chart(pacing: dict[str, Any], currency: str | None = None) -> str:
                             label=f"Planned, actual and projected spend per channel, "
                                   f"{pacing['quarter']}",
                             y_title=money_title("spend", currency))
+
+
+# ----------------------------------------------------------------- calibration
+def calibration_svg(rows: Sequence[dict[str, Any]], *, label: str = "",
+                    width: int = 760) -> str:
+    """Per experiment: the credit attributed in its window beside the experiment's estimate.
+
+    ``rows``: ``name``, ``attributed``, ``incremental``, ``lower``, ``upper``
+    (``None`` bounds: no interval) and ``factor`` text. Two bars per row on
+    one scale from 0: attributed (grey), incremental (blue) with its interval
+    as a whisker.
+    """
+    bar_h, pair_gap, row_gap, m_t, m_b, m_l, m_r = 16, 4, 22, 8, 24, 190, 330
+    row_h = 2 * bar_h + pair_gap
+    height = m_t + m_b + row_h * len(rows) + row_gap * max(0, len(rows) - 1)
+    values = [v for r in rows for v in (r["attributed"], r["incremental"], r.get("upper"))
+              if _num(v)]
+    top = max([1.0, *values])
+    span = width - m_l - m_r
+
+    def x(v: float) -> float:
+        return m_l + span * (v / top)
+
+    out = [_svg_open(width, height, label)]
+    for i, r in enumerate(rows):
+        yy = m_t + i * (row_h + row_gap)
+        att, inc = r["attributed"], r["incremental"]
+        out.append(f'<g class="calibration-row" data-name="{_e(r["name"])}" '
+                   f'data-attributed="{att!r}" data-incremental="{inc!r}">'
+                   f'<text x="{m_l - 8}" y="{yy + row_h / 2 + 4}" text-anchor="end" '
+                   f'fill="#111827">{_e(r["name"])}</text>'
+                   f'<rect x="{m_l}" y="{yy}" width="{max(1.0, x(att) - m_l):.1f}" '
+                   f'height="{bar_h}" fill="#9ca3af" rx="2"><title>attributed '
+                   f'{_e(count(att, 1))}</title></rect>'
+                   f'<rect x="{m_l}" y="{yy + bar_h + pair_gap}" '
+                   f'width="{max(1.0, x(inc) - m_l):.1f}" height="{bar_h}" fill="{PALETTE[0]}" '
+                   f'rx="2"><title>incremental {_e(count(inc, 1))}</title></rect>')
+        lo, hi = r.get("lower"), r.get("upper")
+        if _num(lo) and _num(hi):
+            cy = yy + bar_h + pair_gap + bar_h / 2
+            out.append(f'<path class="calibration-interval" d="M{x(lo):.1f} {cy:.1f} '
+                       f'H{x(hi):.1f} M{x(lo):.1f} {cy - 5:.1f} V{cy + 5:.1f} '
+                       f'M{x(hi):.1f} {cy - 5:.1f} V{cy + 5:.1f}" stroke="#111827" '
+                       f'stroke-width="1.5" fill="none"/>')
+        out.append(f'<text x="{width - m_r + 8}" y="{yy + bar_h - 3}" fill="#4b5563">'
+                   f'attributed {_e(count(att, 1))}</text>'
+                   f'<text x="{width - m_r + 8}" y="{yy + row_h - 3}" fill="#111827" '
+                   f'font-weight="600">incremental {_e(count(inc, 1))} · {_e(r["factor"])}'
+                   f'</text></g>')
+    out.append(f'<text x="{m_l}" y="{height - 6}" fill="#4b5563">grey: attributed in the '
+               'window · blue: the experiment, with its interval</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def calibration_chart(calibration: dict[str, Any]) -> str:
+    """The report's calibration chart from the ``calibration`` document of the attribution."""
+    rows = []
+    for e in calibration["calibration"]["experiments"]:
+        interval = (f" [{ratio(e['factor_lower'], 3)}, {ratio(e['factor_upper'], 3)}]"
+                    if _num(e.get("factor_lower")) and _num(e.get("factor_upper")) else "")
+        rows.append({"name": f"{e['channel']} {e['start']}..{e['end']}",
+                     "attributed": float(e["attributed"]),
+                     "incremental": float(e["incremental"]),
+                     "lower": e.get("lower"), "upper": e.get("upper"),
+                     "factor": f"factor {ratio(e['factor'], 3)}{interval}"})
+    return calibration_svg(rows, label="Calibration: attributed credit vs the experiments' "
+                                       "incremental estimates")

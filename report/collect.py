@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from touchpath import service
+from touchpath.attribution.calibration import CalibrationError, NoExperiments
 from touchpath.attribution.compare import ModelComparison
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, Period
 from touchpath.data.journeys import CensoringReport, JourneyOptions, conversion_kinds
@@ -168,7 +169,8 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
         warehouse has conversions of several kinds), ``segments`` (the model
         per segment of :attr:`ReportOptions.by`, ``None`` without a segmentable
         attribute), ``campaigns`` (``None`` unless the touches carry campaigns:
-        :func:`campaigns_section`), ``roi``, ``lifecycle``, ``plan``,
+        :func:`campaigns_section`), ``calibration`` (``None`` without
+        experiments, :func:`calibration_section`), ``roi``, ``lifecycle``, ``plan``,
         ``scenarios``, ``monitoring`` (the latest recorded plan's pacing and the
         anomalies of the last four weeks) (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
@@ -200,6 +202,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
     doc["segments"] = segments_section(warehouse, options.by, spec, journeys, memo)
     doc["campaigns"] = campaigns_section(warehouse, spec, journeys, memo)
+    doc["calibration"] = calibration_section(warehouse, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
@@ -270,6 +273,34 @@ def segments_section(warehouse: Warehouse, by: str | None, model: str,
             return None
         by = DEFAULTS.segment_by if DEFAULTS.segment_by in usable else usable[0]
     return service.attribute_segments(warehouse, by, model, journeys, memo=memo).to_dict()
+
+
+def calibration_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                        memo: service.Memo) -> dict[str, Any] | None:
+    """The calibrated attribution (``/v1/attribution?calibrate=true``'s ``calibration``).
+
+    ``None`` when the warehouse has no experiments of the journeys' kind, or
+    when every kind is pooled (an experiment measures one kind);
+    ``{"problem": ...}`` when they give no factor (the section then says why).
+    """
+    if journeys.kind is None:
+        return None
+    try:
+        found = service.attribute_calibrated(warehouse, model, journeys, memo=memo)
+    except NoExperiments:
+        return None
+    except CalibrationError as exc:
+        return {"problem": str(exc)}
+    return _plain_doc(found.to_dict())
+
+
+def _plain_doc(value: Any) -> Any:
+    """:func:`plain` through nested dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain_doc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_doc(v) for v in value]
+    return plain(value)
 
 
 def funnel_document(result: service.FunnelResult) -> dict[str, Any]:

@@ -280,6 +280,51 @@ def _monitoring_view(doc: dict[str, Any]) -> dict[str, Any] | None:
     return view
 
 
+def _calibration_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    c = doc.get("calibration")
+    if c is None:
+        return None
+    if "problem" in c:
+        return {"problem": c["problem"]}
+    experiments = c["calibration"]["experiments"]
+    columns: list[tuple[str, str, Any]] = [
+        ("channel", "Channel", None), ("window", "Window", None), ("metric", "Metric", None),
+        ("attributed", "Attributed in window", lambda v: count(v, 1)),
+        ("incremental", "Incremental (experiment)", lambda v: count(v, 1)),
+        ("interval", "Its interval", None), ("factor", "Factor", lambda v: ratio(v, 3)),
+        ("factor_interval", "Factor interval", None)]
+    rows = [{"channel": e["channel"], "window": f"{e['start']} .. {e['end']}",
+             "metric": e["metric"], "attributed": e["attributed"],
+             "incremental": e["incremental"],
+             "interval": (f"{count(e['lower'], 1)} – {count(e['upper'], 1)}"
+                          if e["lower"] is not None else "—"),
+             "factor": e["factor"],
+             "factor_interval": (f"{ratio(e['factor_lower'], 3)} – "
+                                 f"{ratio(e['factor_upper'], 3)}"
+                                 if e["factor_lower"] is not None else "—")}
+            for e in experiments]
+    range_columns: list[tuple[str, str, Any]] = [
+        ("channel", "Channel", None),
+        ("attributed_conversions", "Attributed conv.", lambda v: count(v, 1)),
+        ("calibrated_conversions", "Calibrated conv.", lambda v: count(v, 1)),
+        ("interval", "Interval", None),
+        ("attributed_revenue", "Attributed revenue", money),
+        ("calibrated_revenue", "Calibrated revenue", money),
+        ("calibrated_by", "Calibrated by", None)]
+    range_rows = [{**r, "interval": (f"{count(r['conversions_lower'], 1)} – "
+                                     f"{count(r['conversions_upper'], 1)}"
+                                     if r["conversions_lower"] is not None else "—"),
+                   "calibrated_by": r["calibrated_by"] or "not calibrated (no experiment)"}
+                  for r in c["channels"]]
+    return {"chart": charts.calibration_chart(c), "columns": columns, "rows": rows,
+            "range_columns": range_columns, "range_rows": range_rows,
+            "start": c["start"], "end": c["end"], "model": c["model"],
+            "rule": c["calibration"]["rule"], "skipped": c["calibration"]["skipped"],
+            "freed_conversions": count(c["freed_conversions"], 1),
+            "freed_revenue": money(c["freed_revenue"]),
+            "currency": doc["options"]["currency"]}
+
+
 def _lifecycle_view(doc: dict[str, Any]) -> dict[str, Any]:
     lc = doc["lifecycle"]
     return {"rules": lc["rules"], "period": lc["period"],
@@ -340,8 +385,8 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
         css=stylesheet(), subtitle=subtitle, health=doc["health"], paths=doc["paths"],
         attribution=_attribution_view(doc), funnel=_funnel_view(doc),
         segments=_segments_view(doc), campaigns=_campaigns_view(doc), roi=_roi_view(doc),
-        lifecycle=_lifecycle_view(doc), budget=_budget_view(doc),
-        monitoring=_monitoring_view(doc))
+        calibration=_calibration_view(doc), lifecycle=_lifecycle_view(doc),
+        budget=_budget_view(doc), monitoring=_monitoring_view(doc))
 
 
 def write_report(db: str | Path | Warehouse, out: str | Path,

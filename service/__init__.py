@@ -52,6 +52,14 @@ if TYPE_CHECKING:  # pragma: no cover
         path_table,
         paths_overview,
     )
+    from touchpath.service.calibration import (
+        CalibratedAttribution,
+        Calibration,
+        attribute_calibrated,
+        calibrated_roi_table,
+        calibration,
+        experiments_frame,
+    )
     from touchpath.service.campaigns import (
         CampaignAttribution,
         CampaignComparison,
@@ -70,9 +78,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from touchpath.service.models import default_model_spec, model_spec
     from touchpath.service.pacing import PacingReport, pacing, record_plan, recorded_plans
     from touchpath.service.planning import (
+        CalibratedPlan,
         CurveSettings,
         PlanInputs,
         PlanParams,
+        calibrated_plan,
         goal,
         inputs_from_curves,
         plan,
@@ -111,6 +121,9 @@ _HOMES = {
     **dict.fromkeys(("PacingReport", "pacing", "record_plan", "recorded_plans"), "pacing"),
     **dict.fromkeys(("AlertsResult", "AnomalyReport", "anomalies", "check_alerts",
                      "daily_table", "deliver", "MonitoringSummary", "monitoring"), "alerts"),
+    **dict.fromkeys(("CalibratedAttribution", "Calibration", "attribute_calibrated",
+                     "calibrated_roi_table", "calibration", "experiments_frame"), "calibration"),
+    **dict.fromkeys(("CalibratedPlan", "calibrated_plan"), "planning"),
 }
 
 __all__ = [
@@ -171,6 +184,14 @@ __all__ = [
     "deliver",
     "MonitoringSummary",
     "monitoring",
+    "CalibratedAttribution",
+    "CalibratedPlan",
+    "Calibration",
+    "attribute_calibrated",
+    "calibrated_plan",
+    "calibrated_roi_table",
+    "calibration",
+    "experiments_frame",
 ]
 
 

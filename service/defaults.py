@@ -42,6 +42,10 @@ Which defaults won when the surfaces were unified, and why:
   day is an anomaly when it lies more than **3.5** robust standard deviations
   (1.4826 · MAD, Iglewicz and Hoaglin's cut) from the median of the same
   weekday over the trailing **8 weeks**, judged once 4 such weeks exist.
+- **calibration** ``nearest``: with ``--calibrate``, a channel's credit outside
+  its experiments' windows is scaled by the factor of the experiment nearest in
+  time (a lift test speaks first for its own season); ``weighted`` pools every
+  experiment of the channel by precision.
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -57,9 +61,12 @@ if TYPE_CHECKING:  # the defaults load without the numerical stack (fast CLI sta
 
 from touchpath.money import CURRENCY
 
-__all__ = ["DEFAULTS", "Defaults", "Objective"]
+__all__ = ["DEFAULTS", "CalibrationRule", "Defaults", "Objective"]
 
 Objective = Literal["revenue", "conversions", "profit"]
+
+#: How calibration scales a channel's credit outside its experiments' windows.
+CalibrationRule = Literal["nearest", "weighted"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,9 @@ class Defaults:
     anomaly_min_history: int = 4
     #: Robust z (median / 1.4826·MAD) beyond which a day is an anomaly.
     anomaly_threshold: float = 3.5
+    #: Calibration outside the experiments' windows: the nearest experiment's factor, or the
+    #: precision-weighted mean of the channel's factors.
+    calibration: CalibrationRule = "nearest"
 
 
 #: The defaults in force.

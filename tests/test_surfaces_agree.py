@@ -296,3 +296,34 @@ def test_pacing_of_a_recorded_plan_is_the_same_on_every_surface(monitoring_copy,
     assert by_cli == by_api == by_report
     search = next(c for c in by_cli["channels"] if c["channel"] == "search")
     assert search["actual_spend"] == 740.0 and search["attributed_revenue"] == 2650.0
+
+
+def test_calibrated_attribution_roi_and_plan_are_the_same_on_cli_api_and_report(tmp_path, keys):
+    from tests.seed.calibration import load_calibration
+
+    path = tmp_path / "cal.duckdb"
+    with Warehouse.open(path) as wh:
+        load_calibration(wh)
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(path, served)
+    with Warehouse.open(path, read_only=True) as wh:
+        doc = collect(wh, ReportOptions())["calibration"]
+    with TestClient(create_app(Settings(db=str(served), api_keys_file=keys.path))) as client:
+        client.headers.update(keys.headers("read"))
+        api_att = client.get("/v1/attribution", params={"calibrate": "true"}).json()
+        api_roi = client.get("/v1/roi", params={"calibrate": "true"}).json()
+        api_plan = client.post("/v1/budget/plan", json={"calibrate": True}).json()
+    cli_att = cli("attribute", "--db", str(path), "--calibrate")
+    cli_roi = cli("roi", "--db", str(path), "--calibrate")
+    cli_plan = cli("plan", "--db", str(path), "--calibrate")
+    fields = ("calibrated_conversions", "conversions_lower", "conversions_upper",
+              "calibrated_revenue", "factor")
+    assert _by_channel(cli_att["channels"], *fields) == _by_channel(
+        api_att["calibration"]["channels"], *fields) == _by_channel(doc["channels"], *fields)
+    assert cli_att["freed_conversions"] == api_att["calibration"]["freed_conversions"] \
+        == doc["freed_conversions"]
+    key = [(r["period"], r["channel"], r["attributed_conversions"], r["attributed_revenue"])
+           for r in cli_roi["rows"]]
+    assert key == [(r["period"], r["channel"], r["attributed_conversions"],
+                    r["attributed_revenue"]) for r in api_roi["rows"]]
+    assert cli_plan["calibration"]["comparison"] == api_plan["calibration"]["comparison"]

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from touchpath.api.routes import (
     attribution,
     budget,
+    calibration,
     defaults,
     funnel,
     health,
@@ -32,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     budget.router,
     segments.router,
     monitoring.router,
+    calibration.router,
 )

@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
+from touchpath.api.routes.budget import clean_json
 from touchpath.api.routes.common import GrainParam, JourneyDep, JourneyQuery, clean, records
 from touchpath.api.routes.segments import ByQuery, segmented_attribution, segmented_compare
 from touchpath.api.schemas import (
@@ -47,6 +48,9 @@ __all__ = ["campaign_attribution_response", "campaign_compare_response", "compar
 #: Segments are fitted per channel: ``by`` and ``grain=campaign`` are not combined.
 _BY_AND_GRAIN = ("by and grain=campaign together: segments are fitted at the channel grain; "
                  "ask for one of them")
+#: Experiments calibrate channels: ``calibrate`` goes without ``by`` and ``grain=campaign``.
+_CALIBRATE_ALONE = ("calibrate with by or grain=campaign: experiments calibrate a channel's "
+                    "credit over all its journeys; ask for the calibration on its own")
 
 router = APIRouter(prefix="/v1/attribution", tags=["attribution"])
 
@@ -117,6 +121,10 @@ def attribution(
     = DEFAULTS.seed,
     by: ByQuery = None,
     grain: GrainParam = DEFAULTS.grain,
+    calibrate: Annotated[bool, Query(
+        description="Also calibrate to the experiments table: per channel the calibrated "
+                    "credit with its interval and factor, and the freed credit, in "
+                    "`calibration`.")] = False,
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
 
@@ -139,11 +147,14 @@ def attribution(
     spec = model_spec(model, order=_order(order), half_life_days=half_life_days)
     if by is not None and grain == "campaign":
         raise InvalidParameter(_BY_AND_GRAIN)
+    if calibrate and (by is not None or grain == "campaign"):
+        raise InvalidParameter(_CALIBRATE_ALONE)
     if by is not None:
         _check_work(session, [spec], [build_model(spec)], max(ci, DEFAULTS.segment_ci))
         return segmented_attribution(session, journeys, by, spec, ci, level, seed)
     options = journeys.options()
-    key = {"model": spec, "ci": ci, "level": level, "seed": seed, **journeys.params()}
+    key = {"model": spec, "ci": ci, "level": level, "seed": seed, "calibrate": calibrate,
+           **journeys.params()}
     if grain == "campaign":
         def campaigns() -> AttributionResponse:
             _check_work(session, [spec], [build_model(spec)], ci)
@@ -156,6 +167,9 @@ def attribution(
 
     def compute() -> AttributionResponse:
         _check_work(session, [spec], [build_model(spec)], ci)
+        calibrated = (clean_json(service.attribute_calibrated(
+            session.warehouse, spec, options, memo=session.cached).to_dict())
+            if calibrate else None)
         result = service.attribute(session.warehouse, spec, options, ci=ci, level=level,
                                    seed=seed, should_stop=session.should_stop,
                                    memo=session.cached)
@@ -173,6 +187,7 @@ def attribution(
             ci_level=result.ci_level,
             channels=_credit_rows(result.to_records()),
             warnings=list(result.warnings),
+            calibration=calibrated,
         )
 
     return session.cached_json("attribution", key, compute)

@@ -86,3 +86,20 @@ CREATE TABLE IF NOT EXISTS plan_lines (
     expected_revenue DECIMAL(18, 6),
     PRIMARY KEY (plan_id, channel, month)
 );
+
+-- Experiments (calibration to measured incrementality): one lift test or geo
+-- holdout per row, its window [start_day, end_day] inclusive, its estimate of
+-- the channel's incremental conversions or revenue (metric) in that window and
+-- optionally its interval. Windows of one channel and kind never overlap
+-- (ingest refuses them).
+CREATE TABLE IF NOT EXISTS experiments (
+    channel     VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL DEFAULT 'purchase',
+    start_day   DATE NOT NULL,
+    end_day     DATE NOT NULL CHECK (end_day >= start_day),
+    metric      VARCHAR NOT NULL CHECK (metric IN ('conversions', 'revenue')),
+    incremental DOUBLE NOT NULL,
+    lower       DOUBLE,
+    upper       DOUBLE,
+    PRIMARY KEY (channel, kind, start_day)
+);

@@ -34,6 +34,7 @@ PROTECTED = {
         {"name": "r", "metric": "spend", "channel": "*", "op": ">", "threshold": 0,
          "period": "month"}]}),
     ("get", "/v1/anomalies"): ("read", "/v1/anomalies", None),
+    ("get", "/v1/experiments"): ("read", "/v1/experiments", None),
 }
 
 
