@@ -40,6 +40,7 @@ __all__ = [
     "IngestProblemOut",
     "IngestOtherTraffic",
     "IngestResponse",
+    "IngestAttribute",
     "IngestTableLoad",
     "IsoDate",
     "JourneyOptionsOut",
@@ -74,9 +75,11 @@ Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Table = Literal["touchpoints", "conversions", "spend", "channels", "identities"]
-#: What ``POST /v1/ingest/{table}`` loads: a table, or ``events`` (touches and conversions).
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events",
-                      "identities"]
+#: What ``POST /v1/ingest/{table}`` loads: a table, ``events`` (touches and conversions),
+#: ``users`` (user attributes), ``experiments`` (lift tests for calibration) or
+#: ``identities`` (pairs of ids of one person).
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users",
+                      "experiments", "identities"]
 
 #: ISO 8601 day text, optionally a datetime (checked further by pydantic: midnight only).
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")
@@ -209,7 +212,7 @@ class DefaultsResponse(BaseModel):
                            "markov1", "markov2", "shapley"],
         "ci": 0, "level": 0.95, "max_change": 0.3, "test_budget": 0.05, "scale_growth": 1.0,
         "spend_all": False, "objective": "revenue", "scenario_multipliers": [0.8, 0.9, 1.1, 1.2],
-        "segments": 8, "min_roi": 1.0, "currency": "CNY",
+        "segments": 8, "min_roi": 1.0, "currency": "CNY", "grain": "channel",
     })
 
     model: str = Field(description="Attribution model spec of single-model answers, ROI, "
@@ -244,13 +247,33 @@ class DefaultsResponse(BaseModel):
                                                    "identities table links are one customer.")
     stitch_max_ids: int = Field(default=50, description="Largest identity component merged "
                                                         "into one person (ids).")
+    segment_min_conversions: int = Field(
+        description="by=: segments with fewer conversions are small_sample (shown with their "
+                    "bootstrap interval).")
+    segment_ci: int = Field(description="by=: bootstrap resamples of a small segment when "
+                                        "fewer were asked for.")
+    segment_by: str = Field(description="The attribute the report and the dashboard open "
+                                        "their segments on, when stored.")
+    grain: Literal["channel", "campaign"] = Field(
+        DEFAULTS.grain, description="State of a touch in attribution: its channel, or its "
+                                    "channel and campaign (`grain=campaign`).")
+    pacing_tolerance: float = Field(
+        default=DEFAULTS.pacing_tolerance,
+        description="A channel is off pace when its projected quarter spend is more than this "
+                    "share off its recorded plan.")
+    anomaly_window_weeks: int = Field(default=DEFAULTS.anomaly_window_weeks,
+                                      description="Same-weekday weeks in an anomaly baseline.")
+    anomaly_min_history: int = Field(default=DEFAULTS.anomaly_min_history,
+                                     description="Fewer same-weekday values: not judged.")
+    anomaly_threshold: float = Field(default=DEFAULTS.anomaly_threshold,
+                                     description="Robust z beyond which a day is an anomaly.")
 
 
 # ---------------------------------------------------------------------- ingest
 class IngestTableLoad(BaseModel):
     """What an accepted file did to one warehouse table."""
 
-    table: Table
+    table: Table | Literal["users", "experiments"]
     rows: int = Field(ge=0, description="Rows of the file that went to this table.")
     rows_inserted: int = Field(ge=0)
     rows_skipped_existing: int = Field(ge=0)
@@ -278,6 +301,19 @@ class IngestGA4Summary(BaseModel):
     revenues_rounded: int = Field(
         ge=0, description="Purchase revenues with more than 6 decimal places (FLOAT64 "
                           "artifacts) rounded half-up to the millionth.")
+
+
+class IngestAttribute(BaseModel):
+    """A segment attribute an ingest kept (an extra column of the file)."""
+
+    name: str = Field(description="The file's column.")
+    scope: Literal["conversion", "user"] = Field(
+        description="conversion: a conversions or events file's extra column; user: a users "
+                    "file's column.")
+    values_loaded: int = Field(ge=0, description="Values of this file newly stored.")
+    distinct: int = Field(ge=0, description="Distinct values in the warehouse after the ingest.")
+    segmentable: bool = Field(description="At most 1,000 distinct values: usable as by=; an "
+                                          "attribute with more is kept but not segmentable.")
 
 
 class IngestResponse(BaseModel):
@@ -317,6 +353,9 @@ class IngestResponse(BaseModel):
     new_channels: list[str] = Field(description="Channels first seen in this file.")
     ignored_columns: list[str] = Field(description="Input columns not used.")
     data_version: int = Field(description="Data version after the ingest.")
+    attributes: list[IngestAttribute] = Field(
+        default_factory=list, description="The file's extra columns kept as segment "
+                                          "attributes, with distinct values.")
 
 
 # ----------------------------------------------------------------------- paths
@@ -333,6 +372,10 @@ class JourneyOptionsOut(BaseModel):
     kind: str = Field(default="purchase", description="Conversion kind attributed (`all`: "
                                                       "every kind).")
     stitch: bool = Field(default=True, description="Journeys per person (false: per id).")
+
+
+#: Said of the fields only a `grain=campaign` answer has (the campaign grain, below).
+_AT_CAMPAIGN = "At `grain=campaign` only (null at the channel grain)."
 
 
 class PathRow(BaseModel):
@@ -390,6 +433,9 @@ class PathsResponse(BaseModel):
         description="Plain-words warnings: censoring left out most or all non-converting "
                     "journeys, or there is none, and what to do.")
     censoring: CensoringOut
+    grain: Literal["campaign"] | None = Field(None, description=_AT_CAMPAIGN)
+    states: list[CampaignState] | None = Field(
+        None, description=f"Every state of the campaign-level paths. {_AT_CAMPAIGN}")
 
 
 # ----------------------------------------------------------------- attribution
@@ -405,6 +451,52 @@ class ChannelCredit(BaseModel):
     conversions_hi: float | None = None
     value_lo: float | None = None
     value_hi: float | None = None
+
+
+# -------------------------------------------------------------- campaign grain
+class CampaignCredit(ChannelCredit):
+    """Credit of one channel / campaign state (the `(direct)` row has no campaign)."""
+
+    campaign: str | None = Field(
+        description="The touches' campaign; `(none)` for touches without one, null on the "
+                    "`(direct)` row.")
+
+
+class CampaignCompareRow(CampaignCredit):
+    """One campaign under one model of a comparison."""
+
+    model: str
+
+
+class ChannelRollupRow(BaseModel):
+    """One channel: its campaigns' credit summed, beside the channel-level fit of the model."""
+
+    model: str
+    channel: str
+    campaigns: int = Field(ge=0, description="Campaign states of the channel.")
+    conversions: float = Field(description="The campaigns' attributed conversions, summed.")
+    value: Money = Field(description="The campaigns' attributed revenue, summed.")
+    channel_conversions: float = Field(
+        description="The same model's conversions for the channel at the channel grain.")
+    channel_value: Money = Field(description="... and its revenue.")
+    difference: float = Field(description="conversions − channel_conversions (0 when exact).")
+    value_difference: float = Field(description="value − channel_value (0 when exact).")
+    conversions_lo: float | None = None
+    conversions_hi: float | None = None
+    value_lo: float | None = None
+    value_hi: float | None = None
+    exact: bool = Field(description="A per-touch rule (first / last touch, last non-direct, "
+                                    "linear, position, time decay): the campaigns sum exactly "
+                                    "to the channel credit. False: Markov and Shapley fit "
+                                    "campaign states of their own.")
+
+
+class CampaignState(BaseModel):
+    """A campaign-level state: its name in the paths, its channel and its campaign."""
+
+    state: str = Field(description="The name in `paths`: `channel / campaign`.")
+    channel: str
+    campaign: str
 
 
 class FunnelStageOut(BaseModel):
@@ -514,6 +606,20 @@ class AttributionResponse(BaseModel):
         default_factory=list,
         description="What to know before acting on the credit, e.g. negative credit from the "
                     "conversion-rate Shapley value (a relative signal, not conversions).")
+    grain: Literal["campaign"] | None = Field(None, description=_AT_CAMPAIGN)
+    exact: bool | None = Field(
+        None, description="The campaigns of each channel sum exactly to its credit (a "
+                          f"per-touch rule). {_AT_CAMPAIGN}")
+    campaigns: list[CampaignCredit] | None = Field(
+        None, description="Credit per channel / campaign state; `channels` is then the same "
+                          f"model at the channel grain. {_AT_CAMPAIGN}")
+    rollup: list[ChannelRollupRow] | None = Field(
+        None, description="Per channel: the campaigns summed, beside the channel-level fit. "
+                          f"{_AT_CAMPAIGN}")
+    calibration: dict[str, Any] | None = Field(
+        default=None,
+        description="With calibrate=true: per channel attributed vs calibrated credit with "
+                    "interval and factor, the freed credit, and the experiments.")
 
 
 class CompareRow(ChannelCredit):
@@ -562,6 +668,13 @@ class CompareResponse(BaseModel):
         default_factory=list,
         description="The compared models' warnings (each names its model), e.g. negative "
                     "credit from the conversion-rate Shapley value.")
+    grain: Literal["campaign"] | None = Field(None, description=_AT_CAMPAIGN)
+    campaign_rows: list[CampaignCompareRow] | None = Field(
+        None, description="One row per (model, channel / campaign state); `rows` and "
+                          f"`rank_agreement` are then the channel grain's. {_AT_CAMPAIGN}")
+    rollup: list[ChannelRollupRow] | None = Field(
+        None, description="Per model and channel: the campaigns summed, beside the channel "
+                          f"fit. {_AT_CAMPAIGN}")
 
 
 class ModelInfo(BaseModel):
@@ -623,6 +736,10 @@ class ROIResponse(BaseModel):
     rows: list[ROIRow] = Field(description="Per channel per period, plus a (direct) row.")
     totals: list[dict[str, Any]] = Field(
         description="Per period, from the warehouse: conversions, revenue, spend.")
+    calibration: dict[str, Any] | None = Field(
+        default=None,
+        description="With calibrate=true: the experiments and factors; the rows are calibrated "
+                    "and a (freed) row per period carries the credit calibration freed.")
 
 
 # ------------------------------------------------------------------- lifecycle
@@ -811,6 +928,10 @@ class PlanSettings(BaseModel):
     curves: list[ChannelCurve] | None = Field(
         default=None, max_length=500,
         description="Plan from these curves instead of fitting them from the warehouse.")
+    calibrate: bool = Field(
+        default=False,
+        description="Fit the curves to the ROI table calibrated to the experiments table "
+                    "(not with curves).")
 
 
 class PlanRequest(PlanSettings):
@@ -917,6 +1038,12 @@ class PlanResponse(BaseModel):
         default_factory=list,
         description="The fitted curve of each channel the plan rests on (none when the plan "
                     "is computed from a curves document).")
+    calibration: dict[str, Any] | None = Field(
+        default=None,
+        description="With calibrate: the plan on calibrated curves (this plan) beside the same "
+                    "request on uncalibrated curves (comparison rows: spend and expected "
+                    "revenue, uncalibrated and calibrated), and which channels were calibrated "
+                    "by what.")
 
 
 class ScenariosRequest(PlanSettings):

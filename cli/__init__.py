@@ -11,13 +11,16 @@ from typing import Any, TextIO
 
 from touchpath.cli import (  # noqa: F401  (each import registers its commands)
     attribution_cmds,
+    calibration_cmds,
     data_cmds,
     demo_steps,
     funnel_cmds,
     identity_cmds,
+    monitor_cmds,
     plan_cmds,
     report_cmds,
     roi_cmds,
+    segment_cmds,
     serve_cmds,
 )
 from touchpath.cli.app import app

@@ -50,13 +50,20 @@ from rich.table import Table
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.calibration_cmds import calibrated_json, print_calibrated_attribution
+from touchpath.cli.campaign_views import attribute_campaigns_cmd, compare_campaigns_cmd
 from touchpath.cli.common import (
+    DEFAULT_GRAIN,
     KIND_DEFAULT,
     PIPE_WIDTH,
+    ByOpt,
+    CalibrateOpt,
     CensorOpt,
     CliUsageError,
     CollapseOpt,
     FormatOpt,
+    GrainChoice,
+    GrainOpt,
     JourneyFromOpt,
     JourneyToOpt,
     KindOpt,
@@ -139,11 +146,12 @@ def read_paths_file(paths_file: Path, db: Path | None) -> PathTable:
 
 def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
                      max_length: int | None, start: Any, end: Any, censor: bool,
-                     kind: str, stitch: bool = True) -> Any:
+                     kind: str, stitch: bool = True, grain: str = DEFAULTS.grain) -> Any:
     return service.journey_options(lookback_days=lookback, collapse_repeats=collapse_repeats,
                                    interaction=interaction,  # type: ignore[arg-type]
                                    max_path_length=max_length, start=start, end=end,
-                                   censor=censor, kind=kind_choice(kind), stitch=stitch)
+                                   censor=censor, kind=kind_choice(kind), stitch=stitch,
+                                   grain=grain)  # type: ignore[arg-type]
 
 
 def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
@@ -166,6 +174,44 @@ def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, 
         result = on_warehouse(wh, what, options, **settings)
         print_censoring(service.censoring(wh, options))
         return result
+
+
+def _on_segments(paths_file: Path | None, db: Path | None, journeys: tuple[Any, ...],
+                 workflow: Callable[..., T], by: str, what: Any, **settings: Any) -> T:
+    """``workflow(wh, by, what, options, **settings)`` on the warehouse (``--by``).
+
+    Segments need the warehouse's attributes: a ``--paths`` file has none.
+    """
+    if paths_file is not None:
+        raise CliUsageError("--by needs the warehouse (its conversion and user attributes); "
+                            "a --paths file has no segments")
+    options = _journey_options(*journeys)
+    db = db or DEFAULT_DB
+    with open_warehouse(db, missing=f"{db}: no such warehouse; load data with "
+                                    "`touchpath ingest`") as wh:
+        result = workflow(wh, by, what, options, **settings)
+        print_censoring(service.censoring(wh, options))
+        return result
+
+
+def _emit_segmented(result: Any, fmt: OutputFormat, out: Path | None,
+                    metric: str = "share") -> None:
+    """A segmented attribution or comparison as a table, JSON or CSV (``segment`` first)."""
+    # Deferred: segment_cmds imports this module.
+    from touchpath.cli.segment_cmds import (
+        render_segmented_attribution,
+        render_segmented_comparison,
+        segments_json,
+    )
+
+    if fmt is OutputFormat.json:
+        emit(segments_json(result), out)
+    elif fmt is OutputFormat.csv:
+        emit(result.to_frame().to_csv(index=False), out)
+    elif hasattr(result, "comparisons"):
+        _print_rich(lambda c: render_segmented_comparison(result, c, metric), out)
+    else:
+        _print_rich(lambda c: render_segmented_attribution(result, c), out)
 
 
 # ----------------------------------------------------------------- output
@@ -546,6 +592,13 @@ def _models_help() -> str:
 
 
 # ---------------------------------------------------------------- commands
+
+def _check_by_and_grain(by: str | None, grain: GrainChoice) -> None:
+    """Refuse ``--by`` with ``--grain campaign``: segments are fitted at the channel grain."""
+    if by is not None and grain is GrainChoice.campaign:
+        raise CliUsageError("--by and --grain campaign together: segments are fitted at the "
+                            "channel grain; give one of them")
+
 @app.command()
 def attribute(
     model: ModelOpt = DEFAULTS.model,
@@ -574,13 +627,44 @@ def attribute(
                           "transitions, Shapley standard errors, diagnostics).")] = False,
     transitions: Annotated[Path | None, typer.Option(
         "--transitions", help="Write the Markov transition table (tidy CSV) to FILE.")] = None,
+    by: ByOpt = None,
+    grain: GrainOpt = DEFAULT_GRAIN,
+    calibrate: CalibrateOpt = False,
     stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
-    """Attribute conversions and revenue to channels with one model."""
+    """Attribute conversions and revenue to channels (or campaigns) with one model."""
     if list_models:
         typer.echo(_models_help())
         return
+    if calibrate:
+        with clean_errors():
+            if by is not None or grain is GrainChoice.campaign:
+                raise CliUsageError("--calibrate with --by or --grain campaign: experiments "
+                                    "calibrate a channel's credit over all its journeys; "
+                                    "give --calibrate on its own")
+            chosen = _parse_params(param)
+            if half_life is not None:
+                chosen["half_life_days"] = half_life
+            _attribute_calibrated(model_choice(model, order, **chosen), db,
+                                  paths, (lookback, collapse_repeats, interaction, max_length,
+                                          start, end, censor, kind), fmt, out)
+        return
     with clean_errors():
+        _check_by_and_grain(by, grain)
+        if by is not None:
+            if details or transitions is not None:
+                raise CliUsageError("--by shows one table per segment; --details and "
+                                    "--transitions work without --by")
+            settings = _parse_params(param)
+            if half_life is not None:
+                settings["half_life_days"] = half_life
+            journeys = (lookback, collapse_repeats, interaction, max_length, start, end,
+                        censor, kind)
+            segmented = _on_segments(paths, db, journeys, service.attribute_segments, by,
+                                     model_choice(model, order, **settings), ci=ci,
+                                     level=level, seed=seed)
+            _emit_segmented(segmented, fmt, out)
+            return
         if details and fmt is OutputFormat.csv:
             raise CliUsageError("--details needs --format table or json (for the Markov "
                                 "transition table as CSV use --transitions FILE.csv)")
@@ -589,15 +673,18 @@ def attribute(
             settings["half_life_days"] = half_life
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
                     kind, stitch)
+        if grain is GrainChoice.campaign:
+            found = attribute_campaigns_cmd(
+                spec=model_choice(model, order, **settings),
+                options=_journey_options(*journeys, grain=grain.value), db=db, paths=paths,
+                ci=ci, level=level, seed=seed, progress=progress, fmt=fmt, out=out,
+                details=details, print_rich=_print_rich, print_details=_print_details)
+            _write_transitions(found.result, transitions)
+            return
         result = _on_journeys(paths, db, journeys, service.attribute_paths, service.attribute,
                               model_choice(model, order, **settings), ci=ci, level=level,
                               seed=seed, progress=progress)
-        if transitions is not None:
-            fit = _markov_fit(result)
-            if fit is None:
-                raise CliUsageError(f"--transitions: model {result.label!r} has no transition "
-                                    "table (use --model markov)")
-            fit.transition_table.to_csv(transitions, index=False)
+        _write_transitions(result, transitions, quiet=True)
         if fmt is OutputFormat.json:
             if details:
                 doc = {"model": result.label, "title": result_title(result),
@@ -613,6 +700,38 @@ def attribute(
         if transitions is not None:
             Console(stderr=True, highlight=False).print(
                 f"transition table written to {transitions}")
+
+
+def _write_transitions(result: AttributionResult, transitions: Path | None,
+                       quiet: bool = False) -> None:
+    """Write ``--transitions FILE`` from a Markov result (``quiet``: say so later)."""
+    if transitions is None:
+        return
+    fit = _markov_fit(result)
+    if fit is None:
+        raise CliUsageError(f"--transitions: model {result.label!r} has no transition "
+                            "table (use --model markov)")
+    fit.transition_table.to_csv(transitions, index=False)
+    if not quiet:
+        Console(stderr=True, highlight=False).print(f"transition table written to {transitions}")
+
+
+def _attribute_calibrated(spec: str, db: Path | None, paths: Path | None,
+                          journeys: tuple[Any, ...], fmt: OutputFormat,
+                          out: Path | None) -> None:
+    """``attribute --calibrate``: attributed vs calibrated credit (service.attribute_calibrated)."""
+    if paths is not None:
+        raise CliUsageError("--calibrate needs the warehouse (its experiments table), not "
+                            "--paths FILE")
+    found = _on_journeys(None, db, journeys, service.attribute_paths,
+                         lambda wh, what, options: service.attribute_calibrated(
+                             wh, what, options, memo=service.LocalMemo()), spec)
+    if fmt is OutputFormat.json:
+        emit(calibrated_json(found.to_dict()), out)
+    elif fmt is OutputFormat.csv:
+        emit(found.to_frame().to_csv(index=False), out)
+    else:
+        _print_rich(lambda c: print_calibrated_attribution(found, c), out)
 
 
 def _draw_result(result: AttributionResult, console: Console, details: bool) -> None:
@@ -653,6 +772,8 @@ def compare_cmd(
     censor: CensorOpt = DEFAULTS.censor,
     kind: KindOpt = KIND_DEFAULT,
     progress: ProgressOpt = True,
+    by: ByOpt = None,
+    grain: GrainOpt = DEFAULT_GRAIN,
     stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
@@ -663,8 +784,24 @@ def compare_cmd(
         specs = split_specs(models)
         if not specs:
             raise CliUsageError("--models: give at least one model")
+        _check_by_and_grain(by, grain)
+        if by is not None:
+            if plot is not None:
+                raise CliUsageError("--plot draws one comparison; it works without --by")
+            journeys = (lookback, collapse_repeats, interaction, max_length, start, end,
+                        censor, kind)
+            segmented = _on_segments(paths, db, journeys, service.compare_segments, by, specs,
+                                     ci=ci, level=level, seed=seed)
+            _emit_segmented(segmented, fmt, out, metric=metric)
+            return
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
                     kind, stitch)
+        if grain is GrainChoice.campaign:
+            compare_campaigns_cmd(
+                specs=specs, options=_journey_options(*journeys, grain=grain.value), db=db,
+                paths=paths, ci=ci, level=level, seed=seed, progress=progress, fmt=fmt,
+                out=out, plot=plot, metric=metric, print_rich=_print_rich)
+            return
         comparison = _on_journeys(paths, db, journeys, service.compare_paths,
                                   service.compare_models, specs, ci=ci, level=level, seed=seed,
                                   progress=progress)

@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from touchpath.data.warehouse import Warehouse
 
 __all__ = [
+    "DEFAULT_GRAIN",
     "DEFAULT_PERIOD",
     "JOURNEY_DATE_FORMATS",
     "MAX_CHANGE_DEFAULT",
@@ -76,6 +77,8 @@ __all__ = [
     "StitchOpt",
     "CollapseOpt",
     "FormatOpt",
+    "GrainChoice",
+    "GrainOpt",
     "JourneyFromOpt",
     "JourneyToOpt",
     "KindOpt",
@@ -356,3 +359,38 @@ def emit(text: str, out: Path | None) -> None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+ByOpt = Annotated[str | None, typer.Option(
+    "--by", metavar="ATTRIBUTE",
+    help="Fit per segment of a conversion or user attribute (e.g. device, region); rows "
+         "carry the segment. `touchpath segments` lists the attributes.")]
+
+
+class GrainChoice(StrEnum):
+    """What a touch's state is in attribution: its channel, or its channel and campaign."""
+
+    channel = "channel"
+    campaign = "campaign"
+
+
+#: ``--grain`` of ``paths``, ``attribute`` and ``compare``: credit per channel, or per channel
+#: and campaign (rows carry both, beside the channel roll-up). ROI and plans stay per channel.
+GrainOpt = Annotated[GrainChoice, typer.Option(
+    "--grain",
+    help="State of a touch: channel, or campaign (channel and campaign; rows carry both, "
+         "beside the channel roll-up).")]
+
+#: ``--grain`` default: the service's.
+DEFAULT_GRAIN = GrainChoice(DEFAULTS.grain)
+
+#: ``--record`` of ``touchpath plan``: store the plan in the warehouse for pacing.
+RecordOpt = Annotated[bool, typer.Option(
+    "--record/--no-record", help="Store the plan (parameters, data version, spend and "
+                                 "expected revenue per channel and month) in the warehouse "
+                                 "and print its id; `touchpath pacing` tracks it.")]
+CalibrateOpt = Annotated[bool, typer.Option(
+    "--calibrate",
+    help="Calibrate to the experiments table: a channel's credit in an experiment's window "
+         "becomes the experiment's incremental estimate, and outside it is scaled by the "
+         "factor incremental ÷ attributed; the credit freed is reported, not spread.")]

@@ -28,9 +28,12 @@ from rich.table import Table
 from touchpath import service
 from touchpath.cli.app import WAREHOUSE_ERROR_EXIT, app
 from touchpath.cli.common import (
+    DEFAULT_GRAIN,
     KIND_DEFAULT,
     CensorOpt,
     CollapseOpt,
+    GrainChoice,
+    GrainOpt,
     JourneyFromOpt,
     JourneyToOpt,
     KindOpt,
@@ -47,7 +50,7 @@ from touchpath.cli.engine_cmds import run_engine_paths, write_table
 from touchpath.service import DEFAULTS, LocalMemo
 
 __all__ = ["DEMO_CI", "DEMO_RESAMPLES", "DEMO_STEPS", "DemoContext", "DemoStep", "add_demo_step",
-           "demo_journey_options", "open_demo_warehouse", "run_demo"]
+           "demo_config", "demo_journey_options", "open_demo_warehouse", "run_demo"]
 
 #: Bootstrap resamples of the demo comparison's intervals (``touchpath demo --ci``): the
 #: demo shows intervals, which the service leaves off by default (``DEFAULTS.ci``).
@@ -88,6 +91,8 @@ class TableChoice(StrEnum):
     channels = "channels"
     events = "events"
     identities = "identities"
+    users = "users"
+    experiments = "experiments"
 
 
 class InteractionChoice(StrEnum):
@@ -211,6 +216,10 @@ def ingest(
             for o in report.other_channel) or "-")
     out.add_row("new channels", ", ".join(report.new_channels) or "-")
     out.add_row("ignored columns", ", ".join(report.ignored_columns) or "-")
+    for a in report.attributes:
+        note = "" if a.segmentable else ", not segmentable (more than 1,000 values)"
+        out.add_row(f"attribute {a.name} ({a.scope})",
+                    f"{a.distinct:,} distinct value{'' if a.distinct == 1 else 's'}{note}")
     console.print(out)
 
 
@@ -246,6 +255,7 @@ def paths(
         help="Also write one path table per period of the journey's end.")] = None,
     by_period_out: Annotated[Path | None, typer.Option(
         help="Where --period writes its tables (CSV, or Parquet for .parquet).")] = None,
+    grain: GrainOpt = DEFAULT_GRAIN,
     stitch: StitchOpt = DEFAULTS.stitch,
     identities: Annotated[str | None, typer.Option(
         help="Identity pairs dataset (id_a, id_b) for --engine: journeys per person, "
@@ -263,9 +273,14 @@ def paths(
             lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
             interaction=interaction.value,  # type: ignore[arg-type]
             max_path_length=max_length, start=date_from, end=date_to, censor=censor,
-            kind=kind_choice(kind), stitch=stitch)
+            kind=kind_choice(kind), grain=grain.value, stitch=stitch)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
+    if (engine or touchpoints or conversions or period or by_period_out or identities) \
+            and grain is GrainChoice.campaign:
+        raise typer.BadParameter("--grain campaign builds the warehouse's path table; the "
+                                 "engines and --period tables are per channel (spend has no "
+                                 "campaign)", param_hint="--grain")
     if engine or touchpoints or conversions or period or by_period_out or identities:
         run_engine_paths(out=out, options=options, engine=engine and engine.value,
                          touchpoints=touchpoints, conversions=conversions,
@@ -279,9 +294,13 @@ def paths(
         censoring = service.censoring(wh, options)
     write_table(table.to_frame(), out)
     t = table.totals()
+    states = ""
+    if grain is GrainChoice.campaign:
+        states = (f" (campaign grain: {table.n_channels:,} channel / campaign states, "
+                  "named 'channel / campaign')")
     output_console().print(
         f"wrote {out}: {int(t['paths']):,} paths, {t['path_conversions']:,.0f} conversions, "
-        f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions"
+        f"{t['nulls']:,.0f} nulls, {t['direct_conversions']:,.0f} direct conversions{states}"
     )
     print_censoring(censoring, counts=True)
 
@@ -336,11 +355,25 @@ DEMO_CROSS_DEVICE_SHARE = 0.5
 
 def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     # Deferred: the numerical stack loads when a command runs, not for --help.
-    from touchpath.data.synth import SynthConfig, generate
+    from touchpath.data.synth import generate
 
-    ctx.data = generate(SynthConfig(n_users=ctx.users, seed=ctx.seed,
-                                    cross_device_share=DEMO_CROSS_DEVICE_SHARE),
-                        progress=progress)
+    ctx.data = generate(demo_config(ctx), progress=progress)
+
+
+def demo_config(ctx: DemoContext) -> Any:
+    """The demo's synthetic data: ``ctx.users`` customers from ``ctx.seed``, with funnel stages.
+
+    ``funnel_stages``: an ``add_to_cart`` conversion before every purchase and
+    abandoned carts (70 % of carts), so the funnel of the report and the
+    dashboard shows something true; purchases, touches and spend are those of
+    the data without them (the carts come from their own random stream).
+    ``cross_device_share``: half the customers buy logged in on a second device
+    (:data:`DEMO_CROSS_DEVICE_SHARE`), their login pairs in the identities table.
+    """
+    from touchpath.data.synth import SynthConfig
+
+    return SynthConfig(n_users=ctx.users, seed=ctx.seed, funnel_stages=True,
+                       cross_device_share=DEMO_CROSS_DEVICE_SHARE)
 
 
 def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
@@ -348,7 +381,9 @@ def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     if ctx.warehouse is None:
         ctx.warehouse = open_demo_warehouse(ctx.db)
     ctx.outputs["warehouse"] = ctx.db
-    tables = ctx.data.tables()
+    # the users file too: device and region become user attributes, so a segment
+    # holds its users' journeys without a conversion (touchpath segments lists them)
+    tables = {**ctx.data.tables(), "users": ctx.data.users}
     if len(ctx.data.identities):
         tables = {**tables, "identities": ctx.data.identities}
     for i, (name, frame) in enumerate(tables.items()):

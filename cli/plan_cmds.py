@@ -26,6 +26,7 @@ Examples::
         --scenarios 0.8,0.9,1.1,1.2 --format table --plot plan.png
     touchpath plan --curves curves.json --target-revenue 5000000     # smallest budget
     touchpath plan --curves curves.json --goal-marginal-roi 2.0       # largest budget
+    touchpath plan --db touchpath.duckdb --quarter 2026Q2 --record    # store it for pacing
 
 Value syntax, read here into the bounds and group limits the API body spells
 ``mins`` / ``maxs`` / ``min_shares`` / ``max_shares`` and ``group_caps``:
@@ -45,10 +46,12 @@ import typer
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.calibration_cmds import calibrated_json, print_plan_comparison
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     KIND_DEFAULT,
     MAX_CHANGE_DEFAULT,
+    CalibrateOpt,
     CensorOpt,
     CliUsageError,
     KindOpt,
@@ -59,6 +62,7 @@ from touchpath.cli.common import (
     OutOpt,
     OutputFormat,
     PeriodChoice,
+    RecordOpt,
     StitchOpt,
     clean_errors,
     emit,
@@ -204,6 +208,19 @@ def _warehouse_inputs(db: Path, settings: Any) -> PlanInputs:
             console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("fitting curves per period", total=None)
         return service.plan_inputs(wh, settings, on_period=lambda _: progress.advance(task))
+
+
+def _calibrated_plan(db: Path, settings: Any, params: Any) -> Any:
+    """``plan --calibrate``: the plan on calibrated curves beside the uncalibrated one."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with open_warehouse(db) as wh, Progress(console=Console(stderr=True),
+                                            transient=True) as progress:
+        task = progress.add_task("fitting calibrated and uncalibrated curves", total=None)
+        return service.calibrated_plan(wh, settings, params,
+                                       on_period=lambda _: progress.advance(task),
+                                       memo=service.LocalMemo())
 
 
 def _next_unit(channel: Any) -> str:
@@ -403,6 +420,8 @@ def plan_command(
         Path | None,
         typer.Option(help="PNG of the split (and <name>_scenarios.png with --scenarios)."),
     ] = None,
+    record: RecordOpt = False,
+    calibrate: CalibrateOpt = False,
     stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Split a quarter's budget across channels (the help text is :func:`_plan_help`)."""
@@ -411,19 +430,13 @@ def plan_command(
 
     with clean_errors():
         try:
+            if record and curves is not None:
+                raise CliUsageError("--record tracks a plan against the warehouse it is fitted "
+                                    "from: drop --curves (fit from --db)")
             goals = [g for g in (budget, target_revenue, goal_marginal_roi) if g is not None]
             if len(goals) > 1:
                 raise CliUsageError("give at most one of --budget, --target-revenue, "
                                     "--goal-marginal-roi")
-            if curves is not None:
-                inputs = service.inputs_from_curves(_read_curves(curves))
-            else:
-                settings = service.CurveSettings(
-                    model=model_choice(model, order), period=period.value, segments=segments,
-                    resamples=resamples,
-                    options=service.journey_options(lookback_days=lookback, censor=censor,
-                                                    kind=kind_choice(kind), stitch=stitch))
-                inputs = _warehouse_inputs(db, settings)
             params = service.PlanParams(
                 budget=budget, spend_all=exact_budget, quarter=quarter,
                 objective=objective.value, margin=margin,
@@ -433,21 +446,54 @@ def plan_command(
                 test_budget=test_budget, scale_growth=scale_growth,
                 unmodelled=unmodelled.value, monthly=monthly.value, solver=solver.value,
                 min_roi=min_roi)
+            compared = None
+            if curves is not None:
+                if calibrate:
+                    raise CliUsageError("--calibrate fits calibrated curves from the warehouse; "
+                                        "leave out --curves")
+                inputs = service.inputs_from_curves(_read_curves(curves))
+            else:
+                settings = service.CurveSettings(
+                    model=model_choice(model, order), period=period.value, segments=segments,
+                    resamples=resamples,
+                    options=service.journey_options(lookback_days=lookback, censor=censor,
+                                                    kind=kind_choice(kind), stitch=stitch),
+                    calibrate=calibrate)
+                if calibrate:
+                    compared = _calibrated_plan(db, settings, params)
+                    inputs = compared.inputs
+                else:
+                    inputs = _warehouse_inputs(db, settings)
             scen = None
             if target_revenue is not None or goal_marginal_roi is not None:
                 plan = service.goal(inputs, params, target_revenue=target_revenue,
                                     min_marginal_roi=goal_marginal_roi)
+            elif compared is not None:
+                plan = compared.plan
+                if scenarios:
+                    scen = service.scenarios(inputs, params, multipliers=_multipliers(scenarios))
             else:
                 plan = service.plan(inputs, params)
                 if scenarios:
                     scen = service.scenarios(inputs, params, multipliers=_multipliers(scenarios))
         except PlanError as exc:
             raise CliUsageError(str(exc)) from None
+        recorded = None
+        if record:
+            if not plan.ok:
+                raise CliUsageError(f"not recorded: the plan is {plan.status} "
+                                    f"({plan.status_text})")
+            with open_warehouse(db, read_only=False) as wh:
+                recorded = service.record_plan(wh, plan, params, settings)
 
     if fmt is OutputFormat.json:
         payload: dict[str, Any] = plan.to_dict()
+        if recorded is not None:
+            payload["plan_id"] = recorded.plan_id
         if scen is not None:
             payload["scenarios"] = scen.to_dict()["scenarios"]
+        if compared is not None:
+            payload["calibration"] = json.loads(calibrated_json(compared.to_dict()))
         text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
         emit(text, out)
     elif fmt is OutputFormat.csv:
@@ -458,6 +504,12 @@ def plan_command(
         if out is not None:
             raise typer.BadParameter("--out needs --format json or csv", param_hint="--out")
         _render_table(plan, scen)
+        if compared is not None:
+            print_plan_comparison(compared, output_console(highlight=False))
+    if recorded is not None:
+        typer.echo(f"recorded plan {recorded.plan_id} ({recorded.quarter}, data version "
+                   f"{recorded.data_version}); track it with `touchpath pacing --plan "
+                   f"{recorded.plan_id}`", err=fmt is not OutputFormat.table)
     if plot is not None and plan.ok:
         plan.plot_split(plot, currency=DEFAULTS.currency)
         if scen is not None:

@@ -38,10 +38,13 @@ from rich.table import Table
 
 from touchpath import service
 from touchpath.cli.app import app
+from touchpath.cli.calibration_cmds import print_calibration
 from touchpath.cli.common import (
     DEFAULT_PERIOD,
     KIND_DEFAULT,
     PIPE_WIDTH,
+    ByOpt,
+    CalibrateOpt,
     CensorOpt,
     CliUsageError,
     KindOpt,
@@ -183,19 +186,30 @@ def roi_cmd(
         RoiFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    by: ByOpt = None,
+    calibrate: CalibrateOpt = False,
     stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC.
 
     A range with no conversions and no spend (e.g. ``--from 2030-01-01``
     beyond the data) prints no table: a warning naming the days the data
-    covers goes to stderr and the exit code is 1.
+    covers goes to stderr and the exit code is 1. With ``--by ATTRIBUTE`` one
+    table per segment, each channel's spend allocated to the segments by their
+    share of its touches (column ``spend_basis``).
     """
     with clean_errors():
         if fmt is RoiFormat.parquet and out is None:
             raise CliUsageError("--format parquet needs --out FILE")
         lo, hi = _range(start, end)
         spec = model_choice(model, order)
+        if by is not None and calibrate:
+            raise CliUsageError("--calibrate with --by: experiments calibrate a channel's "
+                                "credit over all its journeys; give --calibrate on its own")
+        if by is not None:
+            _roi_segments(by, spec, period.value, lo, hi, fiscal_start,
+                          _options(lookback, censor, kind, stitch), fmt, out, db)
+            return
         with open_warehouse(db) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
@@ -204,6 +218,11 @@ def roi_cmd(
                                           fiscal_year_start_month=fiscal_start,
                                           on_period=tick)
             _require_data(wh, table, lo, hi)
+            cal = None
+            if calibrate:
+                table, cal = service.calibrated_roi_table(wh, table, model=spec,
+                                                          options=options,
+                                                          memo=service.LocalMemo())
         if fmt is RoiFormat.parquet:
             table.to_parquet(out)
         elif fmt is RoiFormat.csv:
@@ -216,6 +235,8 @@ def roi_cmd(
         else:
             console = _console(out)
             _print_roi(table, console)
+            if cal is not None:
+                print_calibration(cal, console)
             if out is not None:
                 out.write_text(console.export_text(), encoding="utf-8")
         rec = table.reconcile()
@@ -224,12 +245,41 @@ def roi_cmd(
             Console(stderr=True).print(f"[yellow]warning:[/] totals do not reconcile in {bad}")
 
 
+def _roi_segments(by: str, spec: str, period: str, lo: date | None, hi: date | None,
+                  fiscal_start: int, options: Any, fmt: RoiFormat, out: Path | None,
+                  db: Path) -> None:
+    """``touchpath roi --by ATTRIBUTE``: the ROI table per segment."""
+    # Deferred: segment_cmds imports the CLI's command modules.
+    from touchpath.cli.segment_cmds import render_segmented_roi, segments_json
+
+    with open_warehouse(db) as wh:
+        _require_overlap(wh, lo, hi)
+        result = service.roi_segments(wh, by, spec, period, options, start=lo, end=hi,
+                                      fiscal_year_start_month=fiscal_start)
+    frame = result.to_frame()
+    if fmt is RoiFormat.parquet:
+        frame.to_parquet(out, index=False)
+    elif fmt is RoiFormat.csv:
+        emit(frame.to_csv(index=False), out)
+    elif fmt is RoiFormat.json:
+        emit(segments_json(result), out)
+    else:
+        console = _console(out)
+        render_segmented_roi(result, console)
+        if out is not None:
+            out.write_text(console.export_text(), encoding="utf-8")
+    if not result.reconciles:
+        Console(stderr=True).print("[yellow]warning:[/] a segment's totals do not reconcile")
+
+
 _SHORT_NOTES = (
     ("spend but no attributed conversions", "no conversions"),
     ("conversions but no spend", "no spend"),
     ("no spend and no attributed conversions", "no activity"),
     ("no attributed first purchases", "no first purchases"),
     ("unattributed", "no touch in window"),
+    ("calibrated:", "calibrated"),
+    ("credit the experiments took", "freed by calibration"),
 )
 
 
@@ -448,6 +498,7 @@ def curves_cmd(
         "--out", "-o", help="Curves JSON for `touchpath plan --curves`.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    calibrate: CalibrateOpt = False,
     stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Fit response curves (revenue vs period spend) per channel and export segments.
@@ -473,10 +524,14 @@ def curves_cmd(
         settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
                                          segments=segments,
                                          options=_options(lookback, censor, kind, stitch),
-                                         fiscal_year_start_month=fiscal_start, start=lo, end=hi)
+                                         fiscal_year_start_month=fiscal_start, start=lo, end=hi,
+                                         calibrate=calibrate)
+        memo = service.LocalMemo()
         with open_warehouse(db) as wh, _period_progress(lo, hi, period.value,
                                                         fiscal_start) as tick:
-            found = service.plan_inputs(wh, settings, on_period=tick)
+            found = service.plan_inputs(wh, settings, on_period=tick, memo=memo)
+            cal = (service.calibration(wh, settings.model, settings.options, memo=memo)
+                   if calibrate else None)
         if out is not None:
             out.write_text(json.dumps(found.document, indent=2), encoding="utf-8")
         if png is not None:
@@ -495,5 +550,8 @@ def curves_cmd(
         for r in summary.itertuples(index=False):
             if r.method == "fallback":
                 console.print(f"[yellow]{r.channel}:[/] {r.note}")
+        if cal is not None:
+            console.print("curves fitted to the calibrated ROI table:")
+            print_calibration(cal, console)
         if out is not None:
             console.print(f"curves for `touchpath plan --curves`: {out}")

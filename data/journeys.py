@@ -27,6 +27,12 @@ Rules (``data/sql/journeys.sql`` holds the query):
 - Only conversions of ``JourneyOptions.kind`` (default ``purchase``) close
   journeys: a conversion of another kind (an ``add_to_cart``) is not seen, so
   it never cuts a purchase path. ``kind=None`` pools every kind.
+- ``JourneyOptions.grain="campaign"``: a touch's state is its channel and
+  campaign (a NULL campaign is :data:`NO_CAMPAIGN`). Repeats still collapse by
+  channel (the run's last touch labels it) and the length cap counts the same
+  touches, so a campaign-level journey is the channel-level journey with each
+  touch labelled by its campaign. :func:`build_campaign_paths` returns the
+  path table with its states' channel and campaign (:class:`CampaignPathTable`).
 
 Every function reads the warehouse through its own cursor and runs in SQL
 (window functions, an as-of join and list functions); no row is looped in Python.
@@ -44,18 +50,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from touchpath.data.paths import PathTable
+from touchpath.data.paths import PATH_SEP, PathTable, separator_mark
 from touchpath.data.warehouse import Warehouse, load_sql
 from touchpath.errors import InvalidRequest
 
 __all__ = [
     "ALL_KINDS",
+    "GRAINS",
+    "NO_CAMPAIGN",
+    "STATE_SEP",
+    "CampaignNameError",
+    "CampaignPathTable",
     "CensoringReport",
     "JourneyOptions",
     "NoConversionsOfKind",
+    "build_campaign_paths",
     "build_paths",
     "build_paths_by_period",
     "censoring_report",
+    "state_name",
     "check_kind",
     "conversion_kinds",
     "kind_value",
@@ -117,6 +130,11 @@ class JourneyOptions:
     stitch_max_ids : int, default 50
         A component of more ids than this (a shared device, a test account)
         is not merged: its ids stay apart, and ``touchpath identities`` reports it.
+    grain : {"channel", "campaign"}, default "channel"
+        What a touch's state is: its channel, or its channel and campaign
+        (:func:`build_campaign_paths`). Collapsing repeats and the length cap
+        work on channels at both grains. Per-period tables (ROI) are per
+        channel only: spend has no campaign.
 
     Raises
     ------
@@ -134,6 +152,7 @@ class JourneyOptions:
     kind: str | None = "purchase"
     stitch: bool = True
     stitch_max_ids: int = 50
+    grain: Literal["channel", "campaign"] = "channel"
 
     def __post_init__(self) -> None:
         if isinstance(self.lookback_days, bool) or not isinstance(self.lookback_days, int):
@@ -156,6 +175,8 @@ class JourneyOptions:
                 raise TypeError(f"kind must be a str or None, got {self.kind!r}")
             if not self.kind.strip():
                 raise ValueError("kind must be a conversion kind such as 'purchase', got ''")
+        if self.grain not in GRAINS:
+            raise ValueError(f"grain must be 'channel' or 'campaign', got {self.grain!r}")
         if self.interaction not in ("all", "click"):
             raise ValueError(f"interaction must be 'all' or 'click', got {self.interaction!r}")
         n = self.max_path_length
@@ -181,6 +202,18 @@ class JourneyOptions:
             "censor": self.censor,
             "kind": self.kind,
         }
+
+
+#: The grains of a journey's states: channels, or channel and campaign.
+GRAINS = ("channel", "campaign")
+
+#: The campaign of a touch without one, at the campaign grain.
+NO_CAMPAIGN = "(none)"
+
+#: Between the channel and the campaign in a campaign-level state's name
+#: (``"search / brand"``). The name is a label only: a state's channel and
+#: campaign travel apart in :class:`CampaignPathTable`, never parsed back.
+STATE_SEP = " / "
 
 
 #: What ``--kind`` / ``kind=`` take for "every kind in one pool" (``JourneyOptions.kind=None``).
@@ -258,17 +291,19 @@ def prepare_journeys(cur: Any, options: JourneyOptions) -> None:
                 {"stitch": options.stitch, "max_ids": options.stitch_max_ids})
 
 
-def _run(wh: Warehouse, query: str, options: JourneyOptions, *, arrow: bool = False) -> Any:
+def _run(wh: Warehouse, query: str, options: JourneyOptions, *, arrow: bool = False,
+         extra: dict[str, Any] | None = None) -> Any:
     """Run a journey query on a fresh cursor: an Arrow table or a DataFrame.
 
     DataFrames get DECIMAL money as float64 (exact sums are taken in SQL first).
+    ``extra``: parameters of this query beyond :meth:`JourneyOptions.sql_params`.
     """
     if not isinstance(options, JourneyOptions):
         raise TypeError(f"options must be JourneyOptions, got {type(options).__name__}")
     cur = wh.cursor()
     try:
         prepare_journeys(cur, options)
-        rel = cur.sql(load_sql(query), params=options.sql_params())
+        rel = cur.sql(load_sql(query), params={**options.sql_params(), **(extra or {})})
         return rel.to_arrow_table() if arrow else rel.df()
     finally:
         cur.close()
@@ -302,7 +337,13 @@ def build_paths(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -> Pa
     >>> build_paths(wh).to_frame()["path"].tolist()
     ['search > email']
     >>> wh.close()
+
+    At ``options.grain == "campaign"`` the table's "channels" are the
+    campaign-level states (:func:`build_campaign_paths`, whose result also
+    names each state's channel and campaign).
     """
+    if isinstance(options, JourneyOptions) and options.grain == "campaign":
+        return build_campaign_paths(wh, options).paths
     table = _run(wh, "path_table", options, arrow=True)
     names, codes, lengths = _encode_paths(table)
     return _path_table(table, names, codes, lengths, 0, table.num_rows)
@@ -437,6 +478,9 @@ def build_paths_by_period(
     if options.start is not None or options.end is not None:
         raise ValueError("build_paths_by_period: options.start and options.end must be None "
                          f"(got {options.start!r}, {options.end!r}); the bounds give the ranges")
+    if options.grain != "channel":
+        raise ValueError("build_paths_by_period: per-period tables are per channel (spend has "
+                         f"no campaign); got grain={options.grain!r}")
     if channels not in ("all", "period"):
         raise ValueError(f"channels must be 'all' or 'period', got {channels!r}")
     labels: list[str] = []
@@ -479,6 +523,192 @@ def build_paths_by_period(
             for k, label in enumerate(labels)}
 
 
+class CampaignNameError(InvalidRequest):
+    """Campaign-level states that cannot be written as a path or told apart (422 on the API)."""
+
+
+def state_name(channel: str, campaign: str) -> str:
+    """The name of a campaign-level state: ``channel / campaign`` (a label, never parsed)."""
+    return f"{channel}{STATE_SEP}{campaign}"
+
+
+@dataclass(frozen=True, eq=False)
+class CampaignPathTable:
+    """A campaign-level path table, with the channel and campaign of each state.
+
+    Attributes
+    ----------
+    paths : PathTable
+        Its "channels" are the states, named :func:`state_name` (``"search /
+        brand"``) and ordered by channel, then campaign, so a channel's
+        campaigns are adjacent. Conversions, value, nulls and the direct
+        baseline are those of the channel-level table of the same options.
+    channel, campaign : tuple of str
+        The channel and campaign of each state, aligned with ``paths.channels``
+        (:data:`NO_CAMPAIGN` for touches without a campaign).
+    """
+
+    paths: PathTable
+    channel: tuple[str, ...]
+    campaign: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        n = self.paths.n_channels
+        if len(self.channel) != n or len(self.campaign) != n:
+            raise ValueError(f"one channel and campaign per state are needed: {n} states, "
+                             f"{len(self.channel)} channels, {len(self.campaign)} campaigns")
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The distinct channels of the states, in state order (sorted by name)."""
+        return tuple(dict.fromkeys(self.channel))
+
+    def state(self, channel: str, campaign: str) -> str:
+        """The state name of ``(channel, campaign)``.
+
+        Raises
+        ------
+        KeyError
+            No state has that channel and campaign.
+        """
+        index = self._index()
+        try:
+            return self.paths.channels[index[(channel, campaign)]]
+        except KeyError:
+            raise KeyError(f"no state for channel {channel!r}, campaign {campaign!r}") from None
+
+    def _index(self) -> dict[tuple[str, str], int]:
+        return {pair: k for k, pair in enumerate(zip(self.channel, self.campaign, strict=True))}
+
+    def states(self) -> pd.DataFrame:
+        """``state, channel, campaign``: one row per state, in state order."""
+        return pd.DataFrame({"state": list(self.paths.channels), "channel": list(self.channel),
+                             "campaign": list(self.campaign)})
+
+    def label_touches(self, touches: pd.DataFrame) -> pd.DataFrame:
+        """Journey touches (:func:`journey_touches` at the campaign grain) named by state.
+
+        Returns a copy whose ``channel`` column holds each touch's state name,
+        matched on the (channel, campaign) pair, so a model reading touches
+        (time decay) sees the states of :attr:`paths`.
+
+        Raises
+        ------
+        ValueError
+            A touch whose (channel, campaign) is no state of the table.
+        """
+        index = self._index()
+        pairs = list(zip(touches["channel"].astype(str), touches["campaign"].astype(str),
+                         strict=True))
+        codes = np.fromiter((index.get(p, -1) for p in pairs), dtype=np.int64, count=len(pairs))
+        if np.any(codes < 0):
+            row = int(np.flatnonzero(codes < 0)[0])
+            raise ValueError(f"touches: row {row}: channel {pairs[row][0]!r}, campaign "
+                             f"{pairs[row][1]!r} is not a state of the path table")
+        out = touches.copy()
+        out["channel"] = np.asarray(self.paths.channels, dtype=object)[codes] if len(codes) \
+            else pd.Series([], dtype=object)
+        return out
+
+
+def _campaign_states(table: pa.Table) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """States of a ``path_table_campaign.sql`` result: channel and campaign of each, codes.
+
+    Returns ``(channel, campaign, codes, lengths)``: states ordered by channel,
+    then campaign; ``codes`` index them touch by touch over the non-empty
+    paths in row order; ``lengths`` per row (0 for the direct row).
+
+    Raises
+    ------
+    CampaignNameError
+        A campaign holding the path separator, or two states whose names read alike.
+    """
+    def flat(column: str) -> pa.Array:
+        arr = table[column].combine_chunks()
+        if isinstance(arr, pa.ChunkedArray):  # empty result
+            arr = pa.array([], type=pa.list_(pa.string()))
+        return arr
+
+    paths, campaigns = flat("path"), flat("campaigns")
+    lengths = np.asarray(pc.list_value_length(paths).to_numpy(zero_copy_only=False),
+                         dtype=np.int64)
+    ch = pc.list_flatten(paths).dictionary_encode()
+    cp = pc.list_flatten(campaigns).dictionary_encode()
+    ch_names = [str(x) for x in ch.dictionary.to_pylist()]
+    cp_names = [str(x) for x in cp.dictionary.to_pylist()]
+    ch_idx = np.asarray(ch.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    cp_idx = np.asarray(cp.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    pair, inverse = np.unique(ch_idx * max(len(cp_names), 1) + cp_idx, return_inverse=True)
+    width = max(len(cp_names), 1)
+    pairs = [(ch_names[int(p) // width], cp_names[int(p) % width]) for p in pair]
+    order = sorted(range(len(pairs)), key=lambda k: pairs[k])
+    remap = np.empty(len(pairs), dtype=np.int32)
+    remap[np.asarray(order, dtype=np.int64)] = np.arange(len(pairs), dtype=np.int32)
+    codes = remap[inverse].astype(np.int32) if len(inverse) else np.zeros(0, dtype=np.int32)
+    channel = [pairs[k][0] for k in order]
+    campaign = [pairs[k][1] for k in order]
+    mark = separator_mark()
+    for c, name in zip(channel, campaign, strict=True):
+        if mark in name:
+            raise CampaignNameError(
+                f"campaign {name!r} of channel {c!r} contains {mark!r}, the path separator "
+                f"(states in a path are joined by {PATH_SEP!r}), so campaign-level paths "
+                "could not be written or read back; rename the campaign in the touchpoints "
+                "and ingest them again, or attribute at the channel grain")
+    seen: dict[str, tuple[str, str]] = {}
+    for c, name in zip(channel, campaign, strict=True):
+        label = state_name(c, name)
+        if label in seen:
+            a, b = seen[label]
+            raise CampaignNameError(
+                f"campaign-level states of channel {a!r}, campaign {b!r} and channel {c!r}, "
+                f"campaign {name!r} would both be named {label!r}; rename one of the "
+                "campaigns (or channels) so that they read apart")
+        seen[label] = (c, name)
+    return channel, campaign, codes, lengths
+
+
+def build_campaign_paths(wh: Warehouse,
+                         options: JourneyOptions = JourneyOptions(grain="campaign"),  # noqa: B008
+                         ) -> CampaignPathTable:
+    """The campaign-level :class:`PathTable` of the warehouse's journeys, with its states.
+
+    The journeys are those of ``build_paths(wh, replace(options,
+    grain="channel"))`` (the grain of ``options`` is not read): each touch's
+    state is its channel and campaign. Summing a state-level table's rows over
+    the campaigns of each touch gives the channel-level table back, so an
+    additive rule-based model (first / last touch, linear, position, time
+    decay) credits the campaigns of a channel exactly what it credits the
+    channel.
+
+    Raises
+    ------
+    CampaignNameError
+        A campaign holding the path separator (``">"``), or two states whose
+        names (:func:`state_name`) read alike.
+
+    Examples
+    --------
+    >>> wh = Warehouse(":memory:")
+    >>> _ = wh.ingest("touchpoints", pd.DataFrame({"event_id": ["e1", "e2"],
+    ...     "user_id": ["u", "u"], "ts": ["2024-01-01", "2024-01-02"],
+    ...     "channel": ["search", "search"], "campaign": ["brand", None]}))
+    >>> _ = wh.ingest("conversions", pd.DataFrame({"conversion_id": ["c1"],
+    ...     "user_id": ["u"], "ts": ["2024-01-03"], "value": ["25.5"]}))
+    >>> table = build_campaign_paths(wh)
+    >>> table.paths.path_strings()
+    ['search / brand > search / (none)']
+    >>> table.campaign
+    ('(none)', 'brand')
+    >>> wh.close()
+    """
+    table = _run(wh, "path_table_campaign", options, arrow=True)
+    channel, campaign, codes, lengths = _campaign_states(table)
+    names = [state_name(c, k) for c, k in zip(channel, campaign, strict=True)]
+    paths = _path_table(table, names, codes, lengths, 0, table.num_rows)
+    return CampaignPathTable(paths, tuple(channel), tuple(campaign))
+
+
 def journey_touches(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -> pd.DataFrame:  # noqa: B008
     """The touches of converting journeys, one row each (time-decay attribution reads this).
 
@@ -487,12 +717,15 @@ def journey_touches(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -
     DataFrame
         ``journey_id`` (the closing ``conversion_id``), ``user_id``,
         ``position`` (1 = first touch of the journey, after the options),
-        ``channel``, ``ts``, ``conversion_ts``, ``days_before`` (float days
-        from touch to conversion), ``value`` (the conversion's), and
-        ``first_purchase`` (bool). Ordered by journey and position. Direct
-        conversions have no touches and no rows.
+        ``channel``, ``campaign`` (at ``options.grain == "campaign"`` the
+        touch's campaign, :data:`NO_CAMPAIGN` when it has none; else missing),
+        ``ts``, ``conversion_ts``, ``days_before`` (float days from touch to
+        conversion), ``value`` (the conversion's), and ``first_purchase``
+        (bool). Ordered by journey and position. Direct conversions have no
+        touches and no rows.
     """
-    return _run(wh, "journey_touches", options)
+    return _run(wh, "journey_touches", options,
+                extra={"with_campaign": getattr(options, "grain", "channel") == "campaign"})
 
 
 def journey_summary(wh: Warehouse, options: JourneyOptions = JourneyOptions()) -> pd.DataFrame:  # noqa: B008

@@ -34,8 +34,16 @@ Conventions
   (``click``; stored lower-case), ``cost`` (NULL), ``kind`` (``purchase``),
   ``group_name`` and ``launched_on`` (NULL), and the ids ``event_id`` and
   ``conversion_id`` (derived from each row's content, see
-  :meth:`Warehouse.ingest`). Other columns are not used and are listed in
-  :attr:`IngestReport.ignored_columns`.
+  :meth:`Warehouse.ingest`). Other columns of a conversions file (and of an
+  ``events`` file's conversion rows) are kept as segment attributes of the
+  conversions (``conversion_attributes(conversion_id, name, value)``); a
+  ``users`` file (``user_id`` and any other columns) gives attributes of the
+  users (``user_attributes``). Both are in long form, so no column name becomes
+  SQL; a blank cell is no value; a stored value is never replaced (a different
+  one refuses the file, naming row and column). :attr:`IngestReport.attributes`
+  lists them with their distinct values (more than 1,000: kept, not
+  segmentable; see :mod:`touchpath.data.segments`). Other columns of the other
+  files are not used and are listed in :attr:`IngestReport.ignored_columns`.
 - A file may name the columns its own way: ``column_map`` (``--map OURS=THEIRS``)
   says which of its columns holds which of ours; problems then name the
   file's column.
@@ -127,7 +135,9 @@ __all__ = [
     "CHANNEL_INPUTS",
     "DEFAULT_CONVERSION_EVENTS",
     "DEFAULT_TS_WINDOW",
+    "ATTRIBUTE_OWNERS",
     "INGEST_TABLES",
+    "IngestedAttribute",
     "IngestTable",
     "VIEW_EVENTS",
     "ColumnMapError",
@@ -153,10 +163,13 @@ __all__ = [
 
 TableName = Literal["touchpoints", "conversions", "spend", "channels"]
 
-#: What :meth:`Warehouse.ingest` loads: a warehouse table, or ``events``, one file
-#: of touches and conversions split into ``touchpoints`` and ``conversions``.
-IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events",
-                      "identities"]
+#: What :meth:`Warehouse.ingest` loads: a warehouse table, ``events``, one file
+#: of touches and conversions split into ``touchpoints`` and ``conversions``,
+#: ``users``: ``user_id`` and any attribute columns (segment attributes), or
+#: ``experiments``: lift-test results for calibration, or ``identities``: pairs
+#: of ids of one person.
+IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users",
+                      "experiments", "identities"]
 
 #: The warehouse tables, in load order (channels first lets a channels file set
 #: statuses before touchpoints register unknown channels).
@@ -169,6 +182,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": ("channel", "day", "amount"),
     "channels": ("channel", "status"),
     "events": ("user_id", "ts", "event"),
+    "users": ("user_id",),
+    "experiments": ("channel", "start", "end"),
     "identities": ("id_a", "id_b"),
 }
 
@@ -182,6 +197,8 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "channels": ("group_name", "launched_on"),
     "events": ("channel", "value", "campaign", "cost", "event_id", "source", "medium",
                "referrer", "interaction"),
+    "users": (),
+    "experiments": ("incremental_conversions", "incremental_revenue", "lower", "upper", "kind"),
     "identities": ("source", "ts"),
 }
 
@@ -190,7 +207,14 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 CHANNEL_INPUTS: tuple[str, ...] = ("source", "medium", "campaign", "referrer")
 
 #: The input shapes :meth:`Warehouse.ingest` takes.
-INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "identities")
+INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "users", "experiments",
+                                 "identities")
+
+#: The input shapes whose other columns are kept as segment attributes, and
+#: who owns the values: a conversion (``conversion_attributes``) or a user
+#: (``user_attributes``).
+ATTRIBUTE_OWNERS: dict[str, Literal["conversion", "user"]] = {
+    "conversions": "conversion", "events": "conversion", "users": "user"}
 
 #: The id column of a shape: derived from the row's content when the file has none.
 _ID_COLUMN: dict[str, str] = {
@@ -403,6 +427,33 @@ class OtherTraffic:
 
 
 @dataclass(frozen=True)
+class IngestedAttribute:
+    """A segment attribute one ingest kept (an extra column of its file).
+
+    Attributes
+    ----------
+    name : str
+        The file's column.
+    scope : {"conversion", "user"}
+        Whose attribute it is: the conversions' (a conversions or events file)
+        or the users' (a users file).
+    values_loaded : int
+        Values of this file newly stored (blank cells are no value).
+    distinct : int
+        Distinct values of the attribute in the warehouse after the ingest.
+    segmentable : bool
+        ``distinct`` is at most :data:`touchpath.data.segments.MAX_SEGMENT_VALUES`;
+        an attribute with more is kept but cannot be a segment (``--by``).
+    """
+
+    name: str
+    scope: Literal["conversion", "user"]
+    values_loaded: int
+    distinct: int
+    segmentable: bool
+
+
+@dataclass(frozen=True)
 class IngestReport:
     """What one ingest did.
 
@@ -439,6 +490,10 @@ class IngestReport:
         What reading a GA4 export found (events read, sessions, purchases,
         repeated transaction ids dropped, events without a session, revenues
         rounded); ``None`` unless the file was read with ``format="ga4"``.
+    attributes : tuple of IngestedAttribute
+        The file's extra columns kept as segment attributes (conversions and
+        events files: attributes of the conversions; a users file: of the
+        users), with their distinct values and whether they are segmentable.
     """
 
     table: str
@@ -454,6 +509,7 @@ class IngestReport:
     channel_rules: str | None = None
     other_channel: tuple[OtherTraffic, ...] = ()
     ga4: GA4Summary | None = None
+    attributes: tuple[IngestedAttribute, ...] = ()
 
 
 def check_column_map(table: str, column_map: Mapping[str, str] | None) -> dict[str, str]:
@@ -732,7 +788,8 @@ class Warehouse:
 
         Parameters
         ----------
-        table : {"touchpoints", "conversions", "spend", "channels", "events", "identities"}
+        table : {"touchpoints", "conversions", "spend", "channels", "events", "experiments",
+                  "identities"}
             Target table, or ``events``: one file of touches and conversions
             (required ``user_id, ts, event``; optional ``channel, value,
             campaign, cost, event_id, source, medium, referrer, interaction``).
@@ -908,6 +965,9 @@ class Warehouse:
             raise IngestError([problem], 1, label)
         used = set(sources.values())
         ignored = [c for c in header if c not in used and not (ga4 and c == "ga_row")]
+        owner = None if ga4 else ATTRIBUTE_OWNERS.get(table)
+        attributes = ignored if owner is not None else []
+        cur.execute(load_sql("ingest_attributes"), {"names": attributes})
         id_column = _ID_COLUMN.get(table)
         derived = id_column is not None and id_column not in sources
         cur.execute(load_sql("ingest_shape"), {
@@ -917,7 +977,7 @@ class Warehouse:
         })
         cur.execute(load_sql("ingest_macros"))
         relation = _source_relation(cur, known, header, sources,
-                                    record="ga_row" if ga4 else None)
+                                    record="ga_row" if ga4 else None, attributes=attributes)
         other: tuple[OtherTraffic, ...] = ()
         if derive_channel:
             if channel_rules is None:
@@ -930,6 +990,8 @@ class Warehouse:
             cur.register("_source", relation)
         cur.execute(load_sql(f"stage_{table}"))
         _create_staged(cur, table, derived)
+        if attributes:
+            cur.execute(load_sql(f"attribute_rows_{table}"))
         theirs = {ours: col for ours, col in sources.items() if ours != col}
         # Happy path: one checking pass and one loading pass over the source, in
         # parallel and without keeping row order. Only a refused file is
@@ -941,6 +1003,9 @@ class Warehouse:
         try:
             row = cur.execute(load_sql(f"{table}_check")).fetchone()
             assert row is not None
+            if attributes:
+                stored_differ = _scalar(cur, load_sql(f"{owner}_attribute_conflicts"))
+                row = (*row[:3], int(row[3]) + stored_differ, *row[4:])
             misfits = _misfit_records(cur, len(header), max_problems) if is_csv else None
         except BaseException as exc:
             cur.execute("ROLLBACK")
@@ -953,16 +1018,22 @@ class Warehouse:
         rows_in_file, bad_rows, repeated_keys, conflicts = (int(x) for x in row[:4])
         if bad_rows or repeated_keys or conflicts:
             cur.execute("ROLLBACK")
-            _diagnose(cur, table, label, max_problems, derived, theirs)
+            _diagnose(cur, table, label, max_problems, derived, theirs,
+                      attributes=bool(attributes))
             cur.execute("BEGIN TRANSACTION")
+            if attributes:
+                cur.execute(load_sql(f"attribute_rows_{table}"))
         try:
             loads, new_channels = _load(cur, table, header, rows_in_file, row[4:])
             if is_csv and _scalar(cur, load_sql("csv_rejects_count")):
                 # The file changed between the passes: never load part of it.
                 raise IngestError([IngestProblem(
                     0, "", "the file changed while it was being loaded; send it again")], 1, label)
+            kept, owners = _keep_attributes(cur, table, attributes)
+            if table == "users":
+                loads = [TableLoad("users", rows_in_file, len(owners), rows_in_file - len(owners))]
             inserted = sum(load.rows_inserted for load in loads)
-            if inserted or new_channels:
+            if inserted or new_channels or any(a.values_loaded for a in kept):
                 bump_data_version(cur, ingest=True)
             cur.execute("COMMIT")
         except BaseException:
@@ -975,13 +1046,14 @@ class Warehouse:
             rows_inserted=inserted,
             rows_skipped_existing=sum(load.rows_skipped_existing for load in loads),
             new_channels=new_channels,
-            ignored_columns=ignored,
+            ignored_columns=[c for c in ignored if c not in {a.name for a in kept}],
             loads=tuple(loads),
             derived_ids=derived,
             column_map=dict(column_map),
             channel_rules=channel_rules.origin if derive_channel and channel_rules else None,
             other_channel=other,
             ga4=ga4_found,
+            attributes=kept,
         )
 
     # ----------------------------------------------------------------- lookups
@@ -1185,6 +1257,8 @@ def _load(cur: duckdb.DuckDBPyConnection, table: str, header: dict[str, str],
         ).fetchall()]
         return ([TableLoad(table, rows_in_file, len(changed), rows_in_file - len(changed))],
                 sorted(set(changed) - before))
+    if table == "users":
+        return [], []  # a users file holds attributes only (_keep_attributes)
     if table == "events":
         loads = []
         for target, rows in zip(("touchpoints", "conversions"), split, strict=True):
@@ -1202,6 +1276,35 @@ def _load(cur: duckdb.DuckDBPyConnection, table: str, header: dict[str, str],
     if table in ("touchpoints", "spend", "events"):
         new_channels = sorted(r[0] for r in cur.execute(load_sql("register_channels")).fetchall())
     return loads, new_channels
+
+
+def _keep_attributes(cur: duckdb.DuckDBPyConnection, table: str,
+                     names: Sequence[str]) -> tuple[tuple[IngestedAttribute, ...], set[str]]:
+    """Store the staged attribute values not stored yet; what was kept, and whose values.
+
+    Reads the view ``_attribute_rows`` (``attribute_rows_<table>.sql``).
+    Returns the attributes that have a value in the warehouse after the
+    ingest, with their distinct values (``attribute_summary.sql``), and the
+    owners (conversion ids or user ids) that got a new value. An extra column
+    with no value at all (blank, or only on an events file's touch rows) is not
+    an attribute: it stays among the ignored columns.
+    """
+    if not names:
+        return (), set()
+    # Deferred: touchpath.data.segments imports this module (a cycle).
+    from touchpath.data.segments import MAX_SEGMENT_VALUES
+
+    owner = ATTRIBUTE_OWNERS[table]
+    new = cur.execute(load_sql(f"insert_{owner}_attributes")).fetchall()
+    loaded: dict[str, int] = {}
+    for _, name in new:
+        loaded[str(name)] = loaded.get(str(name), 0) + 1
+    summary = cur.execute(load_sql("attribute_summary"), {"names": list(names)}).fetchall()
+    distinct = {str(name): int(n) for scope, name, n, _ in summary if scope == owner}
+    kept = tuple(IngestedAttribute(name, owner, loaded.get(name, 0), distinct[name],
+                                   distinct[name] <= MAX_SEGMENT_VALUES)
+                 for name in names if distinct.get(name, 0) > 0)
+    return kept, {str(o) for o, _ in new}
 
 
 def _derive_channels(cur: duckdb.DuckDBPyConnection, table: str,
@@ -1241,14 +1344,17 @@ def _create_staged(cur: duckdb.DuckDBPyConnection, table: str, derived: bool) ->
 
 
 def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
-              max_problems: int, derived: bool, theirs: Mapping[str, str]) -> None:
+              max_problems: int, derived: bool, theirs: Mapping[str, str], *,
+              attributes: bool = False) -> None:
     """Name the problems of a staged file and raise :class:`IngestError`.
 
     The parsed rows are materialised with insertion order kept, so that
     ``rowid + 1`` is the data record number, kept as ``_row`` through the id
     derivation; nothing in the warehouse changes. ``theirs`` maps our columns
     to the file's: problems name the file's column. Returns without raising
-    only if the precise check finds no problem after all.
+    only if the precise check finds no problem after all. With ``attributes``
+    the attribute values that differ from stored ones are named too
+    (``<table>_attribute_problems.sql``).
     """
     cur.execute("SET SESSION preserve_insertion_order = true")
     try:
@@ -1260,6 +1366,8 @@ def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
         cur.execute(load_sql("row_problems"))
         if table != "identities":  # a repeated or stored pair is skipped, never a problem
             cur.execute(load_sql(f"{table}_key_problems"))
+        if attributes:
+            cur.execute(load_sql(f"{table}_attribute_problems"))
         report = cur.execute(load_sql("problem_report"),
                              {"max_problems": max_problems}).fetchall()
     finally:
@@ -1314,7 +1422,8 @@ def _mapped_sources(known: tuple[str, ...], header: dict[str, str],
 
 def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
                      header: dict[str, str], sources: Mapping[str, str],
-                     record: str | None = None) -> duckdb.DuckDBPyRelation:
+                     record: str | None = None,
+                     attributes: Sequence[str] = ()) -> duckdb.DuckDBPyRelation:
     """The rows of ``_raw`` with our column names: every known column as text.
 
     Absent columns are NULL; ``channel_key`` (NULL here) is the channel's
@@ -1322,7 +1431,8 @@ def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
     source's own record number when it has one (``record``, a GA4 export's
     ``ga_row``), which problems then name. A ``ts`` column the source already types as a
     timestamp (Parquet, DataFrame) is passed through as ``ts_native`` (naive
-    timestamps are UTC) instead of being printed and parsed again. The file's
+    timestamps are UTC) instead of being printed and parsed again. ``_attrs``
+    lists the values of the ``attributes`` columns as text. The file's
     column names are used only as DuckDB column expressions, never as SQL text.
     """
     text, stamp = duckdb.sqltype("VARCHAR"), duckdb.sqltype("TIMESTAMP")
@@ -1346,6 +1456,12 @@ def _source_relation(cur: duckdb.DuckDBPyConnection, known: tuple[str, ...],
     number = duckdb.sqltype("BIGINT")
     exprs.append((duckdb.ColumnExpression(record).cast(number) if record is not None
                   else duckdb.ConstantExpression(None).cast(number)).alias("_record"))
+    # _attrs: the values of the attribute columns, as text, in the order of
+    # ``attributes`` (the session variable tp_attrs names them).
+    texts = duckdb.sqltype("VARCHAR[]")
+    exprs.append((duckdb.FunctionExpression(
+        "list_value", *(duckdb.ColumnExpression(c).cast(text) for c in attributes))
+        if attributes else duckdb.ConstantExpression(None).cast(texts)).alias("_attrs"))
     return cur.sql("SELECT * FROM _raw").select(*exprs)
 
 

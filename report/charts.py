@@ -593,3 +593,154 @@ def funnel_chart(funnel: dict[str, Any]) -> str:
     """
     stages = [(s["stage"], float(s["conversions"])) for s in funnel["stages"]]
     return funnel_svg(stages, label="Funnel: conversions per stage and the rate of each step")
+
+
+# ------------------------------------------------------------------- segments
+def segment_chart(segments: dict[str, Any]) -> str:
+    """Channel shares per segment: grouped bars, one series per segment, with intervals.
+
+    ``segments`` is a ``/v1/attribution?by=`` document (``rows`` with ``segment``,
+    ``channel``, ``share``, ``conversions_lo`` / ``_hi``; ``segments`` with
+    ``conversions`` and ``small_sample``). A share's whisker is the segment's
+    conversion interval divided by its attributed conversions; a small segment's
+    legend entry carries its ``n``.
+    """
+    rows = [r for r in segments["rows"] if r["channel"] != "(direct)"]
+    channels = list(dict.fromkeys(r["channel"] for r in rows))
+    series = []
+    for k, s in enumerate(segments["segments"]):
+        mine = {r["channel"]: r for r in rows if r["segment"] == s["segment"]}
+        total = sum(float(r["conversions"]) for r in mine.values())
+        if total <= 0:
+            continue
+
+        def bound(r: dict[str, Any] | None, key: str, total: float = total) -> float | None:
+            return None if r is None or r.get(key) is None else float(r[key]) / total
+
+        name = f"{s['segment']} (n={count(s['conversions'])}"
+        name += ", small)" if s["small_sample"] else ")"
+        series.append({"name": name, "color": PALETTE[k % len(PALETTE)],
+                       "values": [None if c not in mine else mine[c]["share"] for c in channels],
+                       "lo": [bound(mine.get(c), "conversions_lo") for c in channels],
+                       "hi": [bound(mine.get(c), "conversions_hi") for c in channels]})
+    return grouped_bars_svg(channels, series, fmt=pct, y_title="share of the segment's credit",
+                            label=f"Channel shares per {segments['by']['name']} segment")
+
+
+# ------------------------------------------------------------------ campaigns
+def campaign_rollup_chart(campaigns: dict[str, Any]) -> str:
+    """Per channel: each model's campaigns summed, and each own-fit model's channel-level fit.
+
+    ``campaigns`` is the report's Campaigns document (``rollup`` rows of
+    ``/v1/attribution/compare?grain=campaign``). Shares of the attributed
+    conversions. A per-touch rule (``exact``) is one series, its campaigns
+    summed (equal to its channel credit); Markov and Shapley get two, their
+    campaign fit summed and their channel-level fit, side by side.
+    """
+    rows = campaigns["rollup"]
+    channels = list(dict.fromkeys(r["channel"] for r in rows))
+    series: list[dict[str, Any]] = []
+    for label in campaigns["models"]:
+        mine = {r["channel"]: r for r in rows if r["model"] == label}
+        total = math.fsum(r["conversions"] for r in mine.values())
+        summed = [mine[c]["conversions"] / total if c in mine and total else None
+                  for c in channels]
+        if campaigns["exact"][label]:
+            series.append({"name": f"{label}: campaigns summed = channel",
+                           "values": summed})
+            continue
+        at_channel = math.fsum(r["channel_conversions"] for r in mine.values())
+        series.append({"name": f"{label}: campaigns summed", "values": summed})
+        series.append({"name": f"{label}: channel-level fit",
+                       "values": [mine[c]["channel_conversions"] / at_channel
+                                  if c in mine and at_channel else None for c in channels]})
+    for i, s in enumerate(series):
+        s["color"] = PALETTE[i % len(PALETTE)]
+    return grouped_bars_svg(channels, series, fmt=pct,
+                            label="Channel roll-up of the campaign credit, beside the "
+                                  "channel-level fit",
+                            y_title="share of conversions (%)", width=1100)
+
+
+def pacing_chart(pacing: dict[str, Any], currency: str | None = None) -> str:
+    """Planned (quarter), actual to date and projected spend per channel (a ``/v1/pacing`` doc)."""
+    chans = pacing["channels"]
+    series = [
+        {"name": "planned (quarter)", "color": "#9aa5b1",
+         "values": [c["planned_spend"] for c in chans]},
+        {"name": "actual to date", "color": PALETTE[0],
+         "values": [c["actual_spend"] for c in chans]},
+        {"name": "projected", "color": PALETTE[1], "values": [c["projected_spend"] for c in chans]},
+    ]
+    return grouped_bars_svg([c["channel"] for c in chans], series, fmt=compact,
+                            label=f"Planned, actual and projected spend per channel, "
+                                  f"{pacing['quarter']}",
+                            y_title=money_title("spend", currency))
+
+
+# ----------------------------------------------------------------- calibration
+def calibration_svg(rows: Sequence[dict[str, Any]], *, label: str = "",
+                    width: int = 760) -> str:
+    """Per experiment: the credit attributed in its window beside the experiment's estimate.
+
+    ``rows``: ``name``, ``attributed``, ``incremental``, ``lower``, ``upper``
+    (``None`` bounds: no interval) and ``factor`` text. Two bars per row on
+    one scale from 0: attributed (grey), incremental (blue) with its interval
+    as a whisker.
+    """
+    bar_h, pair_gap, row_gap, m_t, m_b, m_l, m_r = 16, 4, 22, 8, 24, 190, 330
+    row_h = 2 * bar_h + pair_gap
+    height = m_t + m_b + row_h * len(rows) + row_gap * max(0, len(rows) - 1)
+    values = [v for r in rows for v in (r["attributed"], r["incremental"], r.get("upper"))
+              if _num(v)]
+    top = max([1.0, *values])
+    span = width - m_l - m_r
+
+    def x(v: float) -> float:
+        return m_l + span * (v / top)
+
+    out = [_svg_open(width, height, label)]
+    for i, r in enumerate(rows):
+        yy = m_t + i * (row_h + row_gap)
+        att, inc = r["attributed"], r["incremental"]
+        out.append(f'<g class="calibration-row" data-name="{_e(r["name"])}" '
+                   f'data-attributed="{att!r}" data-incremental="{inc!r}">'
+                   f'<text x="{m_l - 8}" y="{yy + row_h / 2 + 4}" text-anchor="end" '
+                   f'fill="#111827">{_e(r["name"])}</text>'
+                   f'<rect x="{m_l}" y="{yy}" width="{max(1.0, x(att) - m_l):.1f}" '
+                   f'height="{bar_h}" fill="#9ca3af" rx="2"><title>attributed '
+                   f'{_e(count(att, 1))}</title></rect>'
+                   f'<rect x="{m_l}" y="{yy + bar_h + pair_gap}" '
+                   f'width="{max(1.0, x(inc) - m_l):.1f}" height="{bar_h}" fill="{PALETTE[0]}" '
+                   f'rx="2"><title>incremental {_e(count(inc, 1))}</title></rect>')
+        lo, hi = r.get("lower"), r.get("upper")
+        if _num(lo) and _num(hi):
+            cy = yy + bar_h + pair_gap + bar_h / 2
+            out.append(f'<path class="calibration-interval" d="M{x(lo):.1f} {cy:.1f} '
+                       f'H{x(hi):.1f} M{x(lo):.1f} {cy - 5:.1f} V{cy + 5:.1f} '
+                       f'M{x(hi):.1f} {cy - 5:.1f} V{cy + 5:.1f}" stroke="#111827" '
+                       f'stroke-width="1.5" fill="none"/>')
+        out.append(f'<text x="{width - m_r + 8}" y="{yy + bar_h - 3}" fill="#4b5563">'
+                   f'attributed {_e(count(att, 1))}</text>'
+                   f'<text x="{width - m_r + 8}" y="{yy + row_h - 3}" fill="#111827" '
+                   f'font-weight="600">incremental {_e(count(inc, 1))} · {_e(r["factor"])}'
+                   f'</text></g>')
+    out.append(f'<text x="{m_l}" y="{height - 6}" fill="#4b5563">grey: attributed in the '
+               'window · blue: the experiment, with its interval</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def calibration_chart(calibration: dict[str, Any]) -> str:
+    """The report's calibration chart from the ``calibration`` document of the attribution."""
+    rows = []
+    for e in calibration["calibration"]["experiments"]:
+        interval = (f" [{ratio(e['factor_lower'], 3)}, {ratio(e['factor_upper'], 3)}]"
+                    if _num(e.get("factor_lower")) and _num(e.get("factor_upper")) else "")
+        rows.append({"name": f"{e['channel']} {e['start']}..{e['end']}",
+                     "attributed": float(e["attributed"]),
+                     "incremental": float(e["incremental"]),
+                     "lower": e.get("lower"), "upper": e.get("upper"),
+                     "factor": f"factor {ratio(e['factor'], 3)}{interval}"})
+    return calibration_svg(rows, label="Calibration: attributed credit vs the experiments' "
+                                       "incremental estimates")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from touchpath import service
+from touchpath.attribution.calibration import CalibrationError, NoExperiments
 from touchpath.attribution.compare import ModelComparison
 from touchpath.attribution.roi import PERIODS_PER_QUARTER, Period
 from touchpath.data.journeys import CensoringReport, JourneyOptions, conversion_kinds
@@ -80,6 +81,9 @@ class ReportOptions:
         Budget multipliers of the scenario curve (the base budget is added).
     min_roi : float
         Floor on the marginal revenue ROI of every unit the plan buys (0: none).
+    by : str, optional
+        The attribute of the segments section (default ``DEFAULTS.segment_by``
+        when stored, else the first segmentable attribute; none: no section).
     """
 
     period: Period = DEFAULTS.period
@@ -98,6 +102,7 @@ class ReportOptions:
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
     min_roi: float = DEFAULTS.min_roi
     stitch: bool = DEFAULTS.stitch
+    by: str | None = None
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS_PER_QUARTER:
@@ -162,8 +167,13 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     -------
     dict
         ``health``, ``paths``, ``compare``, ``funnel`` (``None`` unless the
-        warehouse has conversions of several kinds), ``roi``, ``lifecycle``, ``plan``,
-        ``scenarios`` (each the document its endpoint answers, without the
+        warehouse has conversions of several kinds), ``segments`` (the model
+        per segment of :attr:`ReportOptions.by`, ``None`` without a segmentable
+        attribute), ``campaigns`` (``None`` unless the touches carry campaigns:
+        :func:`campaigns_section`), ``calibration`` (``None`` without
+        experiments, :func:`calibration_section`), ``roi``, ``lifecycle``, ``plan``,
+        ``scenarios``, ``monitoring`` (the latest recorded plan's pacing and the
+        anomalies of the last four weeks) (each the document its endpoint answers, without the
         ``data_version`` that ``health`` holds once), ``options`` (with the
         ``currency`` of the money labels), ``curves`` (the fit of each curve
         behind the plan, :func:`curves_document`; empty without a plan), and
@@ -192,10 +202,15 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
     doc["compare"] = compare_document(comparison, journeys)
     doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
     doc["identities"] = identities_section(warehouse, spec, journeys, memo)
+    doc["segments"] = segments_section(warehouse, options.by, spec, journeys, memo)
+    doc["campaigns"] = campaigns_section(warehouse, spec, journeys, memo)
+    doc["calibration"] = calibration_section(warehouse, spec, journeys, memo)
     table = service.roi_table(warehouse, spec, options.period, journeys, memo=memo)
     doc["roi"] = {**table.to_dict(), "options": options_key(journeys)}
     doc["lifecycle"] = lifecycle_document(
         service.lifecycle(warehouse, None, spec, options.period, journeys, memo=memo))
+    doc["monitoring"] = service.monitoring(warehouse, model=spec, options=journeys,
+                                           memo=memo).to_dict()
     doc["plan"] = doc["scenarios"] = doc["plan_problem"] = None
     doc["curves"] = []
     settings = service.CurveSettings(model=spec, period=options.period, options=journeys)
@@ -245,6 +260,51 @@ def funnel_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
     return funnel_document(service.funnel(warehouse, kinds, model, journeys, memo=memo))
 
 
+def segments_section(warehouse: Warehouse, by: str | None, model: str,
+                     journeys: JourneyOptions, memo: Any) -> dict[str, Any] | None:
+    """The model per segment of ``by`` (:func:`touchpath.service.attribute_segments`).
+
+    ``by`` ``None``: ``DEFAULTS.segment_by`` when the warehouse has it, else its
+    first segmentable attribute; ``None`` when it has none.
+    """
+    from touchpath.data.segments import segment_attributes
+
+    if by is None:
+        usable = [a.name for a in segment_attributes(warehouse) if a.segmentable]
+        if not usable:
+            return None
+        by = DEFAULTS.segment_by if DEFAULTS.segment_by in usable else usable[0]
+    return service.attribute_segments(warehouse, by, model, journeys, memo=memo).to_dict()
+
+
+def calibration_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                        memo: service.Memo) -> dict[str, Any] | None:
+    """The calibrated attribution (``/v1/attribution?calibrate=true``'s ``calibration``).
+
+    ``None`` when the warehouse has no experiments of the journeys' kind, or
+    when every kind is pooled (an experiment measures one kind);
+    ``{"problem": ...}`` when they give no factor (the section then says why).
+    """
+    if journeys.kind is None:
+        return None
+    try:
+        found = service.attribute_calibrated(warehouse, model, journeys, memo=memo)
+    except NoExperiments:
+        return None
+    except CalibrationError as exc:
+        return {"problem": str(exc)}
+    return _plain_doc(found.to_dict())
+
+
+def _plain_doc(value: Any) -> Any:
+    """:func:`plain` through nested dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain_doc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_doc(v) for v in value]
+    return plain(value)
+
+
 def funnel_document(result: service.FunnelResult) -> dict[str, Any]:
     """The ``/v1/funnel`` document of a funnel (without ``data_version`` and options)."""
     frame = result.to_frame()
@@ -261,6 +321,27 @@ def identities_section(warehouse: Warehouse, model: str, journeys: JourneyOption
         return None
     return {"model": result.model, "report": result.report.to_dict(),
             "effect": result.effect.to_dict(), "credit": records(result.credit_frame())}
+#: The per-touch rule the Campaigns section shows beside the report's model: its campaigns
+#: sum exactly to its channel credit.
+CAMPAIGN_RULE = "linear"
+
+
+def campaigns_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                      memo: service.Memo) -> dict[str, Any] | None:
+    """:data:`CAMPAIGN_RULE` and the report's model per campaign; ``None`` without campaigns.
+
+    The ``campaign_rows`` and ``rollup`` of ``/v1/attribution/compare?grain=campaign``
+    for those models, from :func:`touchpath.service.compare_campaigns`.
+    """
+    models = [CAMPAIGN_RULE] + ([model] if model != CAMPAIGN_RULE else [])
+    found = service.compare_campaigns(warehouse, models, journeys, memo=memo)
+    if all(c == "(none)" for c in found.table.campaign):
+        return None
+    return {"models": list(found.labels),
+            "exact": {label: found.exact(label) for label in found.labels},
+            "campaign_rows": records(found.to_frame(include_direct=False)),
+            "rollup": records(found.rollup()),
+            "states": len(found.table.campaign), "channels": len(found.table.channels)}
 
 
 def censoring_document(report: CensoringReport) -> dict[str, Any]:

@@ -197,6 +197,144 @@ def _identities_view(doc: dict[str, Any]) -> dict[str, Any] | None:
         ("share_per_id", "Share per id", pct),
         ("share_per_person", "Share per person", pct)]
     return {**ids, "columns": columns, "chart": charts.identity_credit_chart(ids)}
+def _segments_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    seg = doc.get("segments")
+    if seg is None:
+        return None
+    sizes = {s["segment"]: s for s in seg["segments"]}
+    rows = [{**r, "n": sizes[r["segment"]]["conversions"],
+             "small": "small" if r["small_sample"] else "",
+             "interval": (f"{count(r['conversions_lo'], 1)} – {count(r['conversions_hi'], 1)}"
+                          if r.get("conversions_lo") is not None else "")}
+            for r in seg["rows"]]
+    columns: list[tuple[str, str, Any]] = [
+        ("segment", "Segment", None), ("channel", "Channel", None),
+        ("conversions", "Conversions", lambda v: count(v, 1)), ("interval", "Interval", None),
+        ("value", "Revenue", money), ("share", "Share", pct), ("small", "Sample", None)]
+    size_columns: list[tuple[str, str, Any]] = [
+        ("segment", "Segment", None), ("journeys", "Journeys", count),
+        ("conversions", "Conversions (n)", count), ("revenue", "Revenue", money),
+        ("direct_conversions", "(direct)", count), ("small", "Sample", None)]
+    sizes_rows = [{**s, "small": "small: read the interval" if s["small_sample"] else ""}
+                  for s in seg["segments"]]
+    return {"by": seg["by"], "model": seg["model"], "min_conversions": seg["min_conversions"],
+            "chart": charts.segment_chart(seg), "columns": columns, "rows": rows,
+            "size_columns": size_columns, "sizes": sizes_rows, "warnings": seg["warnings"]}
+
+
+def _campaigns_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    c = doc.get("campaigns")
+    if c is None:
+        return None
+    models = c["models"]
+    cell = {(r["model"], r["channel"], r["campaign"]): r for r in c["campaign_rows"]}
+    keys = list(dict.fromkeys((r["channel"], r["campaign"]) for r in c["campaign_rows"]))
+    rows = []
+    for channel, campaign in keys:
+        row: dict[str, Any] = {"channel": channel, "campaign": campaign}
+        for k, label in enumerate(models):
+            got = cell.get((label, channel, campaign))
+            row[f"c{k}"] = got["conversions"] if got else None
+            row[f"s{k}"] = got["share"] if got else None
+        rows.append(row)
+    columns: list[tuple[str, str, Any]] = [("channel", "Channel", None),
+                                           ("campaign", "Campaign", None)]
+    for k, label in enumerate(models):
+        columns += [(f"c{k}", f"{label} conversions", partial(count, digits=1)),
+                    (f"s{k}", f"{label} share", pct)]
+    roll = {(r["model"], r["channel"]): r for r in c["rollup"]}
+    channels = list(dict.fromkeys(r["channel"] for r in c["rollup"]))
+    roll_rows = []
+    roll_cols: list[tuple[str, str, Any]] = [("channel", "Channel", None),
+                                             ("campaigns", "Campaigns", None)]
+    for k, label in enumerate(models):
+        roll_cols.append((f"sum{k}", f"{label}: campaigns summed", partial(count, digits=1)))
+        if not c["exact"][label]:
+            roll_cols += [(f"ch{k}", f"{label}: channel-level fit", partial(count, digits=1)),
+                          (f"d{k}", f"{label}: difference", partial(count, digits=1))]
+    for channel in channels:
+        row = {"channel": channel, "campaigns": roll[(models[0], channel)]["campaigns"]}
+        for k, label in enumerate(models):
+            r = roll[(label, channel)]
+            row[f"sum{k}"] = r["conversions"]
+            row[f"ch{k}"] = r["channel_conversions"]
+            row[f"d{k}"] = r["difference"]
+        roll_rows.append(row)
+    return {"models": models, "exact": c["exact"], "rows": rows, "columns": columns,
+            "rollup": roll_rows, "rollup_columns": roll_cols, "states": c["states"],
+            "channels": c["channels"], "chart": charts.campaign_rollup_chart(c)}
+
+
+def _monitoring_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    mon = doc.get("monitoring")
+    if mon is None:
+        return None
+    p = mon["pacing"]
+    view: dict[str, Any] = {**mon, "chart": None, "rows": [], "columns": []}
+    if p is not None:
+        view["chart"] = charts.pacing_chart(p, doc["options"]["currency"])
+        view["rows"] = [{**c, "status": ("off pace: " if c["off_pace"] else "") + c["reason"]}
+                        for c in p["channels"]]
+        view["columns"] = [("channel", "Channel", None),
+                           ("planned_spend", "Planned (quarter)", money),
+                           ("planned_to_date", "Planned to date", money),
+                           ("actual_spend", "Actual to date", money),
+                           ("projected_spend", "Projected", money), ("spend_pace", "Pace", pct),
+                           ("status", "Status", None),
+                           ("expected_to_date", "Exp. revenue to date", money),
+                           ("attributed_revenue", "Attributed revenue", money),
+                           ("revenue_pace", "Revenue pace", pct)]
+    view["anomaly_columns"] = [("day", "Day", None), ("weekday", "Weekday", None),
+                               ("channel", "Channel", None), ("metric", "Series", None),
+                               ("value", "Value", money), ("low", "Expected from", money),
+                               ("high", "to", money), ("median", "Median", money),
+                               ("z", "Robust z", partial(ratio, digits=1))]
+    return view
+
+
+def _calibration_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    c = doc.get("calibration")
+    if c is None:
+        return None
+    if "problem" in c:
+        return {"problem": c["problem"]}
+    experiments = c["calibration"]["experiments"]
+    columns: list[tuple[str, str, Any]] = [
+        ("channel", "Channel", None), ("window", "Window", None), ("metric", "Metric", None),
+        ("attributed", "Attributed in window", lambda v: count(v, 1)),
+        ("incremental", "Incremental (experiment)", lambda v: count(v, 1)),
+        ("interval", "Its interval", None), ("factor", "Factor", lambda v: ratio(v, 3)),
+        ("factor_interval", "Factor interval", None)]
+    rows = [{"channel": e["channel"], "window": f"{e['start']} .. {e['end']}",
+             "metric": e["metric"], "attributed": e["attributed"],
+             "incremental": e["incremental"],
+             "interval": (f"{count(e['lower'], 1)} – {count(e['upper'], 1)}"
+                          if e["lower"] is not None else "—"),
+             "factor": e["factor"],
+             "factor_interval": (f"{ratio(e['factor_lower'], 3)} – "
+                                 f"{ratio(e['factor_upper'], 3)}"
+                                 if e["factor_lower"] is not None else "—")}
+            for e in experiments]
+    range_columns: list[tuple[str, str, Any]] = [
+        ("channel", "Channel", None),
+        ("attributed_conversions", "Attributed conv.", lambda v: count(v, 1)),
+        ("calibrated_conversions", "Calibrated conv.", lambda v: count(v, 1)),
+        ("interval", "Interval", None),
+        ("attributed_revenue", "Attributed revenue", money),
+        ("calibrated_revenue", "Calibrated revenue", money),
+        ("calibrated_by", "Calibrated by", None)]
+    range_rows = [{**r, "interval": (f"{count(r['conversions_lower'], 1)} – "
+                                     f"{count(r['conversions_upper'], 1)}"
+                                     if r["conversions_lower"] is not None else "—"),
+                   "calibrated_by": r["calibrated_by"] or "not calibrated (no experiment)"}
+                  for r in c["channels"]]
+    return {"chart": charts.calibration_chart(c), "columns": columns, "rows": rows,
+            "range_columns": range_columns, "range_rows": range_rows,
+            "start": c["start"], "end": c["end"], "model": c["model"],
+            "rule": c["calibration"]["rule"], "skipped": c["calibration"]["skipped"],
+            "freed_conversions": count(c["freed_conversions"], 1),
+            "freed_revenue": money(c["freed_revenue"]),
+            "currency": doc["options"]["currency"]}
 
 
 def _lifecycle_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -257,8 +395,10 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
                 + (f" · {source}" if source else ""))
     return _ENV.get_template("report.html.j2").render(
         css=stylesheet(), subtitle=subtitle, health=doc["health"], paths=doc["paths"],
-        attribution=_attribution_view(doc), funnel=_funnel_view(doc), roi=_roi_view(doc),
-        lifecycle=_lifecycle_view(doc), budget=_budget_view(doc),
+        attribution=_attribution_view(doc), funnel=_funnel_view(doc),
+        segments=_segments_view(doc), campaigns=_campaigns_view(doc), roi=_roi_view(doc),
+        calibration=_calibration_view(doc), lifecycle=_lifecycle_view(doc),
+        budget=_budget_view(doc), monitoring=_monitoring_view(doc),
         identities=_identities_view(doc))
 
 

@@ -31,6 +31,16 @@ from touchpath.service.defaults import DEFAULTS, Defaults
 from touchpath.service.memo import LocalMemo, Memo, no_memo
 
 if TYPE_CHECKING:  # pragma: no cover
+    from touchpath.service.alerts import (
+        AlertsResult,
+        AnomalyReport,
+        MonitoringSummary,
+        anomalies,
+        check_alerts,
+        daily_table,
+        deliver,
+        monitoring,
+    )
     from touchpath.service.attribution import (
         PathsOverview,
         attribute,
@@ -42,6 +52,21 @@ if TYPE_CHECKING:  # pragma: no cover
         path_table,
         paths_overview,
     )
+    from touchpath.service.calibration import (
+        CalibratedAttribution,
+        Calibration,
+        attribute_calibrated,
+        calibrated_roi_table,
+        calibration,
+        experiments_frame,
+    )
+    from touchpath.service.campaigns import (
+        CampaignAttribution,
+        CampaignComparison,
+        attribute_campaigns,
+        campaign_paths,
+        compare_campaigns,
+    )
     from touchpath.service.funnel import FunnelResult, funnel
     from touchpath.service.identities import IdentitiesResult, identities
     from touchpath.service.lifecycle import (
@@ -52,10 +77,13 @@ if TYPE_CHECKING:  # pragma: no cover
         record,
     )
     from touchpath.service.models import default_model_spec, model_spec
+    from touchpath.service.pacing import PacingReport, pacing, record_plan, recorded_plans
     from touchpath.service.planning import (
+        CalibratedPlan,
         CurveSettings,
         PlanInputs,
         PlanParams,
+        calibrated_plan,
         goal,
         inputs_from_curves,
         plan,
@@ -63,6 +91,15 @@ if TYPE_CHECKING:  # pragma: no cover
         scenarios,
     )
     from touchpath.service.roi import compute_roi_table, roi_table
+    from touchpath.service.segments import (
+        SegmentedAttribution,
+        SegmentedComparison,
+        SegmentedROITable,
+        SegmentSummary,
+        attribute_segments,
+        compare_segments,
+        roi_segments,
+    )
 
 #: The submodule each workflow and result type lives in (loaded on first use).
 _HOMES = {
@@ -78,10 +115,26 @@ _HOMES = {
                      "plan", "plan_inputs", "scenarios"), "planning"),
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
     **dict.fromkeys(("IdentitiesResult", "identities"), "identities"),
+    **dict.fromkeys(("SegmentSummary", "SegmentedAttribution", "SegmentedComparison",
+                     "SegmentedROITable", "attribute_segments", "compare_segments",
+                     "roi_segments"), "segments"),
+    **dict.fromkeys(("CampaignAttribution", "CampaignComparison", "attribute_campaigns",
+                     "campaign_paths", "compare_campaigns"), "campaigns"),
+    **dict.fromkeys(("PacingReport", "pacing", "record_plan", "recorded_plans"), "pacing"),
+    **dict.fromkeys(("AlertsResult", "AnomalyReport", "anomalies", "check_alerts",
+                     "daily_table", "deliver", "MonitoringSummary", "monitoring"), "alerts"),
+    **dict.fromkeys(("CalibratedAttribution", "Calibration", "attribute_calibrated",
+                     "calibrated_roi_table", "calibration", "experiments_frame"), "calibration"),
+    **dict.fromkeys(("CalibratedPlan", "calibrated_plan"), "planning"),
 }
 
 __all__ = [
     "DEFAULTS",
+    "CampaignAttribution",
+    "CampaignComparison",
+    "attribute_campaigns",
+    "campaign_paths",
+    "compare_campaigns",
     "CurveSettings",
     "Defaults",
     "FunnelResult",
@@ -116,6 +169,33 @@ __all__ = [
     "record",
     "roi_table",
     "scenarios",
+    "SegmentSummary",
+    "SegmentedAttribution",
+    "SegmentedComparison",
+    "SegmentedROITable",
+    "attribute_segments",
+    "compare_segments",
+    "roi_segments",
+    "PacingReport",
+    "pacing",
+    "record_plan",
+    "recorded_plans",
+    "AlertsResult",
+    "AnomalyReport",
+    "anomalies",
+    "check_alerts",
+    "daily_table",
+    "deliver",
+    "MonitoringSummary",
+    "monitoring",
+    "CalibratedAttribution",
+    "CalibratedPlan",
+    "Calibration",
+    "attribute_calibrated",
+    "calibrated_plan",
+    "calibrated_roi_table",
+    "calibration",
+    "experiments_frame",
 ]
 
 

@@ -36,6 +36,7 @@ from touchpath.attribution.registry import ModelSpecError, needs_touches
 from touchpath.data.journeys import (
     CensoringReport,
     JourneyOptions,
+    build_campaign_paths,
     build_paths,
     censoring_report,
     check_kind,
@@ -75,6 +76,7 @@ def journey_options(
     kind: str | None = DEFAULTS.kind,
     stitch: bool = DEFAULTS.stitch,
     stitch_max_ids: int = DEFAULTS.stitch_max_ids,
+    grain: Literal["channel", "campaign"] = DEFAULTS.grain,
 ) -> JourneyOptions:
     """Journey options with the service defaults (DESIGN.md, "Journeys").
 
@@ -84,6 +86,8 @@ def journey_options(
     ``kind``: the conversion kind that closes journeys (``None``: every kind).
     ``stitch``: journeys per person (the ids the identities table links; ``False``:
     per id); components of more than ``stitch_max_ids`` ids stay apart.
+    ``grain``: a touch's state is its channel, or its channel and campaign
+    (:mod:`touchpath.service.campaigns`).
 
     Raises
     ------
@@ -93,7 +97,7 @@ def journey_options(
     return JourneyOptions(lookback_days=lookback_days, collapse_repeats=collapse_repeats,
                           interaction=interaction, max_path_length=max_path_length,
                           start=start, end=end, censor=censor, kind=kind, stitch=stitch,
-                          stitch_max_ids=stitch_max_ids)
+                          stitch_max_ids=stitch_max_ids, grain=grain)
 
 
 def options_key(options: JourneyOptions) -> dict[str, Any]:
@@ -135,10 +139,17 @@ def censoring(wh: Warehouse, options: JourneyOptions | None = None, *,
 
 def _touches(wh: Warehouse, models: Sequence[AttributionModel],
              options: JourneyOptions) -> pd.DataFrame | None:
-    """Journey touches when one of ``models`` needs timestamps, else ``None``."""
-    if any(needs_touches(m) for m in models):
-        return journey_touches(wh, options)
-    return None
+    """Journey touches when one of ``models`` needs timestamps, else ``None``.
+
+    At the campaign grain each touch's ``channel`` is its campaign state, as in
+    the path table (:meth:`~touchpath.data.journeys.CampaignPathTable.label_touches`).
+    """
+    if not any(needs_touches(m) for m in models):
+        return None
+    touches = journey_touches(wh, options)
+    if options.grain == "campaign":
+        return build_campaign_paths(wh, options).label_touches(touches)
+    return touches
 
 
 def attribute(

@@ -39,6 +39,18 @@ Which defaults won when the surfaces were unified, and why:
   one person and journeys are cut per person; ``--no-stitch`` / ``stitch=false``
   cuts them per id. A larger component is a shared device or a test account
   more often than a customer, so it is reported and left apart.
+- **grain** ``channel``: credit per channel; ``campaign`` (``--grain campaign``)
+  splits it per channel and campaign, beside the channel roll-up.
+- **monitoring**: a channel is off pace when its spend projected to the end
+  of the quarter at the run rate is more than **15 %** off its recorded plan
+  (a month's delay or a doubled campaign shows, a week's noise does not); a
+  day is an anomaly when it lies more than **3.5** robust standard deviations
+  (1.4826 · MAD, Iglewicz and Hoaglin's cut) from the median of the same
+  weekday over the trailing **8 weeks**, judged once 4 such weeks exist.
+- **calibration** ``nearest``: with ``--calibrate``, a channel's credit outside
+  its experiments' windows is scaled by the factor of the experiment nearest in
+  time (a lift test speaks first for its own season); ``weighted`` pools every
+  experiment of the channel by precision.
 - **comparison**: the rule-based models, time decay, position, Markov of
   orders 1 and 2 and the subset Shapley value; bootstrap intervals off unless
   asked for (``ci``), 95 % when on.
@@ -54,9 +66,12 @@ if TYPE_CHECKING:  # the defaults load without the numerical stack (fast CLI sta
 
 from touchpath.money import CURRENCY
 
-__all__ = ["DEFAULTS", "Defaults", "Objective"]
+__all__ = ["DEFAULTS", "CalibrationRule", "Defaults", "Objective"]
 
 Objective = Literal["revenue", "conversions", "profit"]
+
+#: How calibration scales a channel's credit outside its experiments' windows.
+CalibrationRule = Literal["nearest", "weighted"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +131,26 @@ class Defaults:
     stitch: bool = True
     #: Largest identity component merged into one person (ids); larger ones stay apart.
     stitch_max_ids: int = 50
+    #: Segments (``--by``) with fewer conversions are flagged small and always get an interval.
+    segment_min_conversions: int = 100
+    #: Bootstrap resamples of a small segment's interval when fewer were asked for.
+    segment_ci: int = 200
+    #: The attribute the report and the dashboard open their segments on (when stored;
+    #: else the first segmentable attribute by name).
+    segment_by: str = "device"
+    #: What a touch's state is in attribution: its channel, or its channel and campaign.
+    grain: Literal["channel", "campaign"] = "channel"
+    #: Largest share a channel's projected quarter spend may be off its recorded plan.
+    pacing_tolerance: float = 0.15
+    #: Same-weekday values in an anomaly baseline (trailing weeks).
+    anomaly_window_weeks: int = 8
+    #: Fewer same-weekday values than this: the day is not judged.
+    anomaly_min_history: int = 4
+    #: Robust z (median / 1.4826·MAD) beyond which a day is an anomaly.
+    anomaly_threshold: float = 3.5
+    #: Calibration outside the experiments' windows: the nearest experiment's factor, or the
+    #: precision-weighted mean of the channel's factors.
+    calibration: CalibrationRule = "nearest"
 
 
 #: The defaults in force.

@@ -85,6 +85,8 @@ from touchpath.optimizer.io import curves_document, curves_from_json, segment_en
 from touchpath.optimizer.model import fmt_money
 from touchpath.optimizer.plan import fmt_ratio
 from touchpath.service.attribution import journey_options, options_key
+from touchpath.service.calibration import Calibration, calibrated_by, calibrated_roi_table
+from touchpath.service.calibration import calibration as calibration_of
 from touchpath.service.defaults import DEFAULTS, Objective
 from touchpath.service.lifecycle import lifecycle
 from touchpath.service.memo import Memo, no_memo
@@ -92,7 +94,9 @@ from touchpath.service.models import build_model, default_model_spec, model_spec
 from touchpath.service.roi import roi_table
 
 __all__ = [
+    "CalibratedPlan",
     "CurveSettings",
+    "calibrated_plan",
     "PlanInputs",
     "capacity_reasons",
     "fit_warnings",
@@ -141,6 +145,8 @@ class CurveSettings:
     fiscal_year_start_month: int = DEFAULTS.fiscal_year_start_month
     start: date | None = None
     end: date | None = None
+    #: Calibrate the ROI table the curves are fitted to (:mod:`touchpath.service.calibration`).
+    calibrate: bool = False
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS_PER_QUARTER:
@@ -158,7 +164,7 @@ class CurveSettings:
                 "segments": self.segments, "resamples": self.resamples, "seed": self.seed,
                 "rules": repr(self.rules or LifecycleRules()),
                 "fiscal": self.fiscal_year_start_month, "start": self.start, "end": self.end,
-                **options_key(self.options or journey_options())}
+                "calibrate": self.calibrate, **options_key(self.options or journey_options())}
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,6 +263,9 @@ def _fit_inputs(wh: Warehouse, settings: CurveSettings,
     table = roi_table(wh, spec, period, options, start=settings.start, end=settings.end,
                       fiscal_year_start_month=settings.fiscal_year_start_month,
                       on_period=on_period, should_stop=should_stop, memo=memo)
+    uncalibrated = table
+    if settings.calibrate:
+        table, _ = calibrated_roi_table(wh, table, model=spec, options=options, memo=memo)
     curves = fit_curves(table)
     if not curves:
         raise InvalidRequest("cannot plan from the warehouse: no channel has spend in it; load "
@@ -285,9 +294,13 @@ def _fit_inputs(wh: Warehouse, settings: CurveSettings,
     for c, curve in curves.items():
         if curve.method == "fallback":
             notes.append(f"{c}: {curve.note}")
-    samples = (_resampled_revenue(wh, build_model(spec), table, options, settings.resamples,
-                                  settings.seed)
+    samples = (_resampled_revenue(wh, build_model(spec), uncalibrated, options,
+                                  settings.resamples, settings.seed)
                if settings.resamples else [])
+    if samples and settings.calibrate:
+        samples = _calibrated_samples(samples, uncalibrated, table)
+        notes.append("calibrated: each resample's revenue scaled by its row's calibration "
+                     "(calibrated ÷ attributed revenue)")
     for item in doc["channels"]:
         ch = item["channel"]
         item["segments"] = _clean_segments(item["segments"])
@@ -365,6 +378,21 @@ def _resampled_revenue(wh: Warehouse, model: AttributionModel, table: ChannelROI
             if rows.size:
                 revenue[:, rows[0]] = values[:, j]
     return [frame.assign(attributed_revenue=revenue[b]) for b in range(resamples)]
+
+
+def _calibrated_samples(samples: list[pd.DataFrame], table: ChannelROITable,
+                        calibrated: ChannelROITable) -> list[pd.DataFrame]:
+    """Resampled revenue scaled per (period, channel) by calibrated ÷ attributed revenue."""
+    before = table.to_frame(include_direct=False).set_index(["period", "channel"])
+    after = calibrated.to_frame(include_direct=False).set_index(["period", "channel"])
+    ratio = (after["attributed_revenue"] / before["attributed_revenue"]).replace(
+        [np.inf, -np.inf], np.nan).fillna(1.0)
+    out = []
+    for sample in samples:
+        keys = pd.MultiIndex.from_frame(sample[["period", "channel"]])
+        scale = ratio.reindex(keys).fillna(1.0).to_numpy(np.float64)
+        out.append(sample.assign(attributed_revenue=sample["attributed_revenue"] * scale))
+    return out
 
 
 def _add_resamples(doc: dict[str, Any], curves: Mapping[str, FittedCurve],
@@ -609,3 +637,100 @@ def goal(inputs: PlanInputs, params: PlanParams | None = None, *,
                                            quarter=quarter, monthly=params.monthly,
                                            solver=params.solver, on_infeasible="return")
     return _with_range(found, inputs)
+
+
+# ----------------------------------------------------------------- calibration
+@dataclass(frozen=True, eq=False)
+class CalibratedPlan:
+    """A plan on calibrated curves beside the same plan on the uncalibrated ones.
+
+    Attributes
+    ----------
+    plan : BudgetPlan
+        Solved on the curves fitted to the calibrated ROI table.
+    uncalibrated : BudgetPlan
+        The same parameters on the uncalibrated curves.
+    calibration : Calibration
+        The experiments and factors behind :attr:`plan`.
+    inputs : PlanInputs
+        The calibrated inputs.
+    """
+
+    plan: BudgetPlan
+    uncalibrated: BudgetPlan
+    calibration: Calibration
+    inputs: PlanInputs
+
+    @property
+    def calibrated_by(self) -> dict[str, str]:
+        """Per calibrated channel, its experiments and factors in words."""
+        return calibrated_by(self.calibration)
+
+    def comparison(self) -> pd.DataFrame:
+        """Per channel, side by side: spend and expected revenue, uncalibrated and calibrated.
+
+        Columns ``channel, spend_uncalibrated, spend_calibrated,
+        expected_revenue_uncalibrated, expected_revenue_calibrated, calibrated_by``
+        and a last ``(total)`` row; a channel missing from an infeasible plan has NaN.
+        """
+        before = {c.channel: c for c in self.uncalibrated.channels}
+        after = {c.channel: c for c in self.plan.channels}
+        by = self.calibrated_by
+        rows = []
+        for ch in dict.fromkeys([*after, *before]):
+            b, a = before.get(ch), after.get(ch)
+            rows.append({
+                "channel": ch,
+                "spend_uncalibrated": b.spend if b else math.nan,
+                "spend_calibrated": a.spend if a else math.nan,
+                "expected_revenue_uncalibrated": _num(b.expected_revenue if b else None),
+                "expected_revenue_calibrated": _num(a.expected_revenue if a else None),
+                "calibrated_by": by.get(ch, ""),
+            })
+        rows.append({"channel": "(total)",
+                     "spend_uncalibrated": self.uncalibrated.total_spend,
+                     "spend_calibrated": self.plan.total_spend,
+                     "expected_revenue_uncalibrated": self.uncalibrated.expected_revenue,
+                     "expected_revenue_calibrated": self.plan.expected_revenue,
+                     "calibrated_by": ""})
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the comparison rows, the calibrated channels and the calibration."""
+        frame = self.comparison().astype(object)
+        return {"comparison": frame.where(pd.notna(frame), None).to_dict(orient="records"),
+                "calibrated_by": self.calibrated_by,
+                "calibration": self.calibration.to_dict(),
+                "expected_revenue_calibrated": self.plan.expected_revenue,
+                "expected_revenue_uncalibrated": self.uncalibrated.expected_revenue}
+
+
+def _num(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def calibrated_plan(wh: Warehouse, settings: CurveSettings | None = None,
+                    params: PlanParams | None = None, *,
+                    on_period: Callable[[str], None] | None = None,
+                    should_stop: StopCheck | None = None,
+                    memo: Memo = no_memo) -> CalibratedPlan:
+    """The plan on calibrated curves and, beside it, on the uncalibrated ones.
+
+    Both plans are solved under the same ``params``; the budget defaults to
+    last quarter's spend, which calibration does not change.
+
+    Raises
+    ------
+    CalibrationError
+        No experiment to calibrate to.
+    InvalidRequest
+        As :func:`plan_inputs`.
+    """
+    settings = dataclasses.replace(settings or CurveSettings(), calibrate=True)
+    params = params or PlanParams()
+    spec = model_spec(settings.model or default_model_spec())
+    cal = calibration_of(wh, spec, settings.options or journey_options(), memo=memo)
+    inputs = plan_inputs(wh, settings, on_period=on_period, should_stop=should_stop, memo=memo)
+    plain = plan_inputs(wh, dataclasses.replace(settings, calibrate=False), on_period=on_period,
+                        should_stop=should_stop, memo=memo)
+    return CalibratedPlan(plan(inputs, params), plan(plain, params), cal, inputs)

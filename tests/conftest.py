@@ -164,3 +164,23 @@ def spark():
     })
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def monitoring_db(tmp_path_factory) -> Path:
+    """The constructed quarter of :mod:`tests.seed.monitoring`, built once (copy to write)."""
+    from tests.seed.monitoring import load_monitoring
+    from touchpath.data.warehouse import Warehouse
+
+    path = tmp_path_factory.mktemp("wh") / "monitoring.duckdb"
+    with Warehouse.open(path) as wh:
+        load_monitoring(wh)
+    return path
+
+
+@pytest.fixture
+def monitoring_copy(monitoring_db, tmp_path) -> Path:
+    """A private copy of :func:`monitoring_db` for tests that record plans."""
+    target = tmp_path / "monitoring.duckdb"
+    shutil.copyfile(monitoring_db, target)
+    return target

@@ -235,3 +235,118 @@ def test_identities_are_the_same_on_cli_api_and_report(tmp_path, keys):
     # the login pairs are the generator's, one person per pair
     assert from_api["report"]["pairs"] == from_api["report"]["persons"] == len(data.identities)
     assert from_api["effect"]["direct_before"] > from_api["effect"]["direct_after"]
+def _segment_cells(rows):
+    return {(r["segment"], r["channel"]): (r["conversions"], r["value"], r["share"])
+            for r in rows}
+
+
+def test_segments_are_the_same_on_cli_api_and_report(db, api, report):
+    # the report opens its segments on DEFAULTS.segment_by (the synthetic conversions have it)
+    assert report["segments"]["by"]["name"] == DEFAULTS.segment_by == "device"
+    from_cli = cli("attribute", "--db", str(db), "--by", "device")
+    from_api = api.get("/v1/attribution", params={"by": "device"}).json()
+    assert from_api["model"] == from_cli["model"] == report["segments"]["model"]
+    assert from_api["segments"] == from_cli["segments"] == report["segments"]["segments"]
+    cells = _segment_cells(from_cli["rows"])
+    assert cells == _segment_cells(from_api["rows"]) == _segment_cells(report["segments"]["rows"])
+    assert {s["segment"] for s in from_api["segments"]} >= {"desktop", "mobile", "tablet"}
+
+
+def test_segmented_roi_and_comparison_are_the_same_on_cli_and_api(db, api):
+    fields = ("segment", "period", "channel", "spend", "attributed_conversions",
+              "attributed_revenue", "spend_basis")
+    from_cli = cli("roi", "--db", str(db), "--by", "customer_type", "--model", "linear")
+    from_api = api.get("/v1/roi", params={"by": "customer_type", "model": "linear"}).json()
+    assert [tuple(r[f] for f in fields) for r in from_cli["rows"]] == \
+        [tuple(r[f] for f in fields) for r in from_api["rows"]]
+    models = "first_touch,linear"
+    from_cli = cli("compare", "--db", str(db), "--by", "region", "--models", models)
+    from_api = api.get("/v1/attribution/compare",
+                       params={"by": "region", "models": models}).json()
+    key = ("segment", "model", "channel", "conversions", "value")
+    assert [tuple(r[k] for k in key) for r in from_cli["rows"]] == \
+        [tuple(r[k] for k in key) for r in from_api["rows"]]
+
+
+def test_campaign_attribution_is_the_same_on_cli_api_and_report(db, api, report):
+    """``--grain campaign``: campaign rows and the roll-up, number for number."""
+    models = report["campaigns"]["models"]
+    assert models == ["linear", default_model_spec()]
+    from_cli = cli("compare", "--db", str(db), "--grain", "campaign", "--models",
+                   ",".join(models), "--no-progress")
+    from_api = api.get("/v1/attribution/compare",
+                       params={"models": ",".join(models), "grain": "campaign"}).json()
+
+    def cells(rows):
+        return {(r["model"], r["channel"], r["campaign"]): (r["conversions"], r["value"])
+                for r in rows if r["channel"] != "(direct)"}
+
+    assert cells(from_cli["campaigns"]) == cells(from_api["campaign_rows"]) \
+        == cells(report["campaigns"]["campaign_rows"])
+    assert len(cells(from_cli["campaigns"])) > 2 * 8
+
+    def rollup(rows):
+        return {(r["model"], r["channel"]): (r["conversions"], r["channel_conversions"],
+                                             r["exact"]) for r in rows}
+
+    assert rollup(from_cli["channels"]) == rollup(from_api["rollup"]) \
+        == rollup(report["campaigns"]["rollup"])
+    one = cli("attribute", "--db", str(db), "--grain", "campaign")
+    api_one = api.get("/v1/attribution", params={"grain": "campaign"}).json()
+    pick = ("channel", "campaign", "conversions", "value")
+    assert [tuple(r[k] for k in pick) for r in one["campaigns"]] == \
+        [tuple(r[k] for k in pick) for r in api_one["campaigns"]]
+
+
+def test_pacing_of_a_recorded_plan_is_the_same_on_every_surface(monitoring_copy, keys,
+                                                                 tmp_path):
+    from touchpath import service
+
+    with Warehouse.open(monitoring_copy) as wh:
+        settings = service.CurveSettings(model="last_touch")
+        params = service.PlanParams(quarter="2026Q1")
+        service.record_plan(wh, service.plan(service.plan_inputs(wh, settings), params),
+                            params, settings)
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(monitoring_copy, served)
+    by_cli = cli("pacing", "--db", str(monitoring_copy))
+    with Warehouse.open(monitoring_copy, read_only=True) as wh:
+        by_report = collect(wh, ReportOptions(model="last_touch",
+                                              models=("last_touch",)))["monitoring"]["pacing"]
+    with TestClient(create_app(Settings(db=str(served), api_keys_file=keys.path))) as client:
+        by_api = client.get("/v1/pacing", headers=keys.headers("read")).json()
+    assert by_api.pop("data_version") >= 1
+    assert by_cli == by_api == by_report
+    search = next(c for c in by_cli["channels"] if c["channel"] == "search")
+    assert search["actual_spend"] == 740.0 and search["attributed_revenue"] == 2650.0
+
+
+def test_calibrated_attribution_roi_and_plan_are_the_same_on_cli_api_and_report(tmp_path, keys):
+    from tests.seed.calibration import load_calibration
+
+    path = tmp_path / "cal.duckdb"
+    with Warehouse.open(path) as wh:
+        load_calibration(wh)
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(path, served)
+    with Warehouse.open(path, read_only=True) as wh:
+        doc = collect(wh, ReportOptions())["calibration"]
+    with TestClient(create_app(Settings(db=str(served), api_keys_file=keys.path))) as client:
+        client.headers.update(keys.headers("read"))
+        api_att = client.get("/v1/attribution", params={"calibrate": "true"}).json()
+        api_roi = client.get("/v1/roi", params={"calibrate": "true"}).json()
+        api_plan = client.post("/v1/budget/plan", json={"calibrate": True}).json()
+    cli_att = cli("attribute", "--db", str(path), "--calibrate")
+    cli_roi = cli("roi", "--db", str(path), "--calibrate")
+    cli_plan = cli("plan", "--db", str(path), "--calibrate")
+    fields = ("calibrated_conversions", "conversions_lower", "conversions_upper",
+              "calibrated_revenue", "factor")
+    assert _by_channel(cli_att["channels"], *fields) == _by_channel(
+        api_att["calibration"]["channels"], *fields) == _by_channel(doc["channels"], *fields)
+    assert cli_att["freed_conversions"] == api_att["calibration"]["freed_conversions"] \
+        == doc["freed_conversions"]
+    key = [(r["period"], r["channel"], r["attributed_conversions"], r["attributed_revenue"])
+           for r in cli_roi["rows"]]
+    assert key == [(r["period"], r["channel"], r["attributed_conversions"],
+                    r["attributed_revenue"]) for r in api_roi["rows"]]
+    assert cli_plan["calibration"]["comparison"] == api_plan["calibration"]["comparison"]

@@ -5,14 +5,17 @@ from fastapi import APIRouter
 from touchpath.api.routes import (
     attribution,
     budget,
+    calibration,
     defaults,
     funnel,
     health,
     identities,
     ingest,
     lifecycle,
+    monitoring,
     paths,
     roi,
+    segments,
 )
 
 __all__ = ["ROUTERS"]
@@ -30,4 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     lifecycle.router,
     lifecycle.channels_router,
     budget.router,
+    segments.router,
+    monitoring.router,
+    calibration.router,
 )

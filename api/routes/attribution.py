@@ -22,10 +22,15 @@ from fastapi.responses import Response
 from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSession, ReadSessionDep
 from touchpath.api.problems import InvalidParameter, WorkLimitExceeded
-from touchpath.api.routes.common import JourneyDep, JourneyQuery, clean, records
+from touchpath.api.routes.budget import clean_json
+from touchpath.api.routes.common import GrainParam, JourneyDep, JourneyQuery, clean, records
+from touchpath.api.routes.segments import ByQuery, segmented_attribution, segmented_compare
 from touchpath.api.schemas import (
     AttributionResponse,
+    CampaignCompareRow,
+    CampaignCredit,
     ChannelCredit,
+    ChannelRollupRow,
     CompareResponse,
     CompareRow,
     ModelInfo,
@@ -37,7 +42,15 @@ from touchpath.api.schemas import (
 from touchpath.service import DEFAULTS, default_model_spec, model_spec
 from touchpath.service.models import build_model
 
-__all__ = ["compare_response", "router"]
+__all__ = ["campaign_attribution_response", "campaign_compare_response", "compare_response",
+           "router"]
+
+#: Segments are fitted per channel: ``by`` and ``grain=campaign`` are not combined.
+_BY_AND_GRAIN = ("by and grain=campaign together: segments are fitted at the channel grain; "
+                 "ask for one of them")
+#: Experiments calibrate channels: ``calibrate`` goes without ``by`` and ``grain=campaign``.
+_CALIBRATE_ALONE = ("calibrate with by or grain=campaign: experiments calibrate a channel's "
+                    "credit over all its journeys; ask for the calibration on its own")
 
 router = APIRouter(prefix="/v1/attribution", tags=["attribution"])
 
@@ -106,8 +119,24 @@ def attribution(
     = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Bootstrap seed.")]
     = DEFAULTS.seed,
+    by: ByQuery = None,
+    grain: GrainParam = DEFAULTS.grain,
+    calibrate: Annotated[bool, Query(
+        description="Also calibrate to the experiments table: per channel the calibrated "
+                    "credit with its interval and factor, and the freed credit, in "
+                    "`calibration`.")] = False,
 ) -> Response:
     """Per channel: attributed conversions, revenue, shares and (with ``ci``) intervals.
+
+    With ``by=ATTRIBUTE`` (see ``GET /v1/segments``) the model is fitted per
+    segment and the body is a ``SegmentedAttributionResponse``: ``by``,
+    ``segments`` (journeys, conversions, revenue, direct, ``small_sample``) and
+    ``rows`` carrying ``segment``; small segments always carry a bootstrap
+    interval.
+
+    ``grain=campaign``: also ``campaigns`` (credit per channel and campaign) and
+    ``rollup`` (the campaigns summed per channel beside the channel-level fit,
+    which ``channels`` then holds; ``exact`` for the per-touch rules).
 
     The ``(direct)`` row carries conversions with no touch in the lookback
     window; it is reported apart and has no share. A bootstrap of a model
@@ -116,11 +145,31 @@ def attribution(
     request time budget is stopped (503 with ``Retry-After``).
     """
     spec = model_spec(model, order=_order(order), half_life_days=half_life_days)
+    if by is not None and grain == "campaign":
+        raise InvalidParameter(_BY_AND_GRAIN)
+    if calibrate and (by is not None or grain == "campaign"):
+        raise InvalidParameter(_CALIBRATE_ALONE)
+    if by is not None:
+        _check_work(session, [spec], [build_model(spec)], max(ci, DEFAULTS.segment_ci))
+        return segmented_attribution(session, journeys, by, spec, ci, level, seed)
     options = journeys.options()
-    key = {"model": spec, "ci": ci, "level": level, "seed": seed, **journeys.params()}
+    key = {"model": spec, "ci": ci, "level": level, "seed": seed, "calibrate": calibrate,
+           **journeys.params()}
+    if grain == "campaign":
+        def campaigns() -> AttributionResponse:
+            _check_work(session, [spec], [build_model(spec)], ci)
+            found = service.attribute_campaigns(
+                session.warehouse, spec, options, ci=ci, level=level, seed=seed,
+                should_stop=session.should_stop, memo=session.cached)
+            return campaign_attribution_response(found, session.version, journeys)
+
+        return session.cached_json("attribution", {**key, "grain": grain}, campaigns)
 
     def compute() -> AttributionResponse:
         _check_work(session, [spec], [build_model(spec)], ci)
+        calibrated = (clean_json(service.attribute_calibrated(
+            session.warehouse, spec, options, memo=session.cached).to_dict())
+            if calibrate else None)
         result = service.attribute(session.warehouse, spec, options, ci=ci, level=level,
                                    seed=seed, should_stop=session.should_stop,
                                    memo=session.cached)
@@ -138,6 +187,7 @@ def attribution(
             ci_level=result.ci_level,
             channels=_credit_rows(result.to_records()),
             warnings=list(result.warnings),
+            calibration=calibrated,
         )
 
     return session.cached_json("attribution", key, compute)
@@ -163,13 +213,20 @@ def compare_models(
     = DEFAULTS.ci,
     level: Annotated[float, Query(gt=0.5, lt=1)] = DEFAULTS.level,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = DEFAULTS.seed,
+    by: ByQuery = None,
+    grain: GrainParam = DEFAULTS.grain,
 ) -> Response:
     """Every model on the same journeys: one tidy table and Spearman / Kendall agreement.
+
+    ``grain=campaign``: also ``campaign_rows`` (each model per channel and
+    campaign) and ``rollup`` (the campaigns summed per channel beside the
+    channel-level fit; ``rows`` and ``rank_agreement`` are the channel grain's).
 
     ``ci`` times the models refitted on every resample (Markov, ``shapley_rate``)
     must stay within the server's limit of model fits per request (422 over
     it, naming the limit); a comparison past the request time budget is
-    stopped (503 with ``Retry-After``).
+    stopped (503 with ``Retry-After``). With ``by=ATTRIBUTE`` every model is
+    fitted per segment (body ``SegmentedCompareResponse``: rows carry ``segment``).
     """
     from touchpath.attribution.registry import split_specs
 
@@ -182,7 +239,22 @@ def compare_models(
     repeated = sorted({s for s in specs if specs.count(s) > 1})
     if repeated:
         raise InvalidParameter(f"models: each model once, {', '.join(repeated)} repeated")
+    if by is not None and grain == "campaign":
+        raise InvalidParameter(_BY_AND_GRAIN)
+    if by is not None:
+        _check_work(session, specs, [build_model(s) for s in specs],
+                    max(ci, DEFAULTS.segment_ci))
+        return segmented_compare(session, journeys, by, specs, ci, level, seed)
     key = {"models": specs, "ci": ci, "level": level, "seed": seed, **journeys.params()}
+    if grain == "campaign":
+        def campaigns() -> CompareResponse:
+            _check_work(session, specs, [build_model(s) for s in specs], ci)
+            found = service.compare_campaigns(
+                session.warehouse, specs, journeys.options(), ci=ci, level=level, seed=seed,
+                should_stop=session.should_stop, memo=session.cached)
+            return campaign_compare_response(found, session.version, journeys)
+
+        return session.cached_json("compare", {**key, "grain": grain}, campaigns)
 
     def compute() -> CompareResponse:
         _check_work(session, specs, [build_model(s) for s in specs], ci)
@@ -220,6 +292,42 @@ def compare_response(comparison: Any, version: int, journeys: JourneyQuery) -> C
         skipped=[SkippedModel(model=m, reason=why) for m, why in comparison.skipped],
         warnings=list(comparison.warnings),
     )
+
+
+def _rollup_rows(frame: Any) -> list[ChannelRollupRow]:
+    return [ChannelRollupRow(**r) for r in records(frame)]
+
+
+def campaign_attribution_response(found: Any, version: int,
+                                  journeys: JourneyQuery) -> AttributionResponse:
+    """The wire form of a :class:`~touchpath.service.campaigns.CampaignAttribution`."""
+    result, channel = found.result, found.channel_result
+    keep = CampaignCredit.model_fields
+    return AttributionResponse(
+        data_version=version, model=result.model, label=result.label,
+        params={k: clean(v) for k, v in result.params.items()}, options=journeys.out(),
+        total_conversions=result.total_conversions, total_value=result.total_value,
+        direct_conversions=result.direct_conversions, direct_value=result.direct_value,
+        additive=result.additive, ci_level=result.ci_level,
+        channels=_credit_rows(channel.to_records()), warnings=list(found.warnings),
+        grain="campaign", exact=found.exact,
+        campaigns=[CampaignCredit(**{k: v for k, v in r.items() if k in keep})
+                   for r in found.to_records()],
+        rollup=_rollup_rows(found.rollup()))
+
+
+def campaign_compare_response(found: Any, version: int,
+                              journeys: JourneyQuery) -> CompareResponse:
+    """The wire form of a :class:`~touchpath.service.campaigns.CampaignComparison`."""
+    base = compare_response(found.channel_comparison, version, journeys)
+    keep = CampaignCompareRow.model_fields
+    rows = [CampaignCompareRow(**{k: v for k, v in r.items() if k in keep})
+            for r in records(found.to_frame(include_direct=True))]
+    return base.model_copy(update={
+        "models": list(found.labels),
+        "skipped": [SkippedModel(model=m, reason=why) for m, why in found.skipped],
+        "warnings": list(found.warnings), "grain": "campaign", "campaign_rows": rows,
+        "rollup": _rollup_rows(found.rollup())})
 
 
 @router.get(

@@ -20,7 +20,7 @@ request body). These endpoints change nothing, so a ``read`` key suffices.
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
@@ -40,6 +40,7 @@ from touchpath.api.schemas import (
     ScenariosResponse,
     problem_responses,
 )
+from touchpath.errors import InvalidRequest
 from touchpath.optimizer import BudgetPlan, ChannelBounds, GroupLimit
 
 __all__ = ["plan_params", "router"]
@@ -61,7 +62,8 @@ def _inputs(session: ReadSession, settings: PlanSettings) -> service.PlanInputs:
         doc = {"channels": [c.model_dump(exclude_none=True) for c in settings.curves]}
         return service.inputs_from_curves(doc)
     curve_settings = service.CurveSettings(model=settings.model, period=settings.period,
-                                           segments=settings.segments)
+                                           segments=settings.segments,
+                                           calibrate=settings.calibrate)
     return service.plan_inputs(session.warehouse, curve_settings,
                                should_stop=session.should_stop, memo=session.cached)
 
@@ -95,6 +97,34 @@ def plan_response(plan: BudgetPlan, version: int,
                         curves=[] if inputs is None else curve_fits(inputs))
 
 
+def _calibrated_plan(session: ReadSession, body: PlanRequest) -> PlanResponse:
+    """A plan on calibrated curves, with the uncalibrated plan beside it (``calibrate``)."""
+    if body.curves is not None:
+        raise InvalidRequest("calibrate fits calibrated curves from the warehouse; leave out "
+                             "curves")
+    settings = service.CurveSettings(model=body.model, period=body.period,
+                                     segments=body.segments, calibrate=True)
+    found = service.calibrated_plan(session.warehouse, settings,
+                                    plan_params(body, body.budget, body.spend_all),
+                                    should_stop=session.should_stop, memo=session.cached)
+    response = plan_response(found.plan, session.version, found.inputs)
+    response.calibration = clean_json(found.to_dict())
+    return response
+
+
+def clean_json(doc: Any) -> Any:
+    """``doc`` with NaN and infinities as ``None`` (JSON has neither)."""
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return None
+    if isinstance(doc, dict):
+        return {str(k): clean_json(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [clean_json(v) for v in doc]
+    if hasattr(doc, "item"):
+        return clean_json(doc.item())
+    return doc
+
+
 def curve_fits(inputs: service.PlanInputs) -> list[CurveFit]:
     """The fit facts of the plan inputs' per-period curves, one per channel."""
     return [CurveFit(channel=c.channel, form=c.form, method=c.method, note=c.note,
@@ -122,6 +152,8 @@ def plan(body: PlanRequest, _key: ReaderKey, session: ReadSessionDep) -> Respons
     """
 
     def compute() -> PlanResponse:
+        if body.calibrate:
+            return _calibrated_plan(session, body)
         inputs = _inputs(session, body)
         result = service.plan(inputs, plan_params(body, body.budget, body.spend_all))
         return plan_response(result, session.version, inputs)

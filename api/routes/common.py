@@ -23,6 +23,7 @@ from touchpath.service import DEFAULTS
 __all__ = [
     "DateRange",
     "DateRangeDep",
+    "GrainParam",
     "JourneyDep",
     "JourneyQuery",
     "clean",
@@ -192,3 +193,11 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {c: clean(v) for c, v in zip(cols, row, strict=True)}
         for row in frame.itertuples(index=False, name=None)
     ]
+
+
+#: ``grain`` of the paths, attribution and compare endpoints: a touch's state is its channel, or
+#: its channel and campaign (rows then carry both, beside the channel roll-up). ROI stays per
+#: channel: spend has no campaign.
+GrainParam = Annotated[Literal["channel", "campaign"], Query(
+    description="State of a touch: `channel`, or `campaign` (channel and campaign: rows carry "
+                "both, beside the channel roll-up).", examples=["campaign"])]

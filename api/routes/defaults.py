@@ -31,7 +31,11 @@ def defaults_response() -> DefaultsResponse:
         max_change=d.max_change, test_budget=d.test_budget, scale_growth=d.scale_growth,
         spend_all=d.spend_all, objective=d.objective,
         scenario_multipliers=list(d.scenario_multipliers), segments=d.segments,
-        min_roi=d.min_roi, currency=d.currency, stitch=d.stitch,
+        min_roi=d.min_roi, currency=d.currency,
+        segment_min_conversions=d.segment_min_conversions, segment_ci=d.segment_ci,
+        segment_by=d.segment_by, grain=d.grain, pacing_tolerance=d.pacing_tolerance,
+        anomaly_window_weeks=d.anomaly_window_weeks, anomaly_min_history=d.anomaly_min_history,
+        anomaly_threshold=d.anomaly_threshold, stitch=d.stitch,
         stitch_max_ids=d.stitch_max_ids)
 
 

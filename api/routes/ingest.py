@@ -26,6 +26,7 @@ from starlette.datastructures import UploadFile
 from touchpath.api.deps import AppState, StateDep, WriterKey
 from touchpath.api.problems import InvalidParameter
 from touchpath.api.schemas import (
+    IngestAttribute,
     IngestGA4Summary,
     IngestOtherTraffic,
     IngestResponse,
@@ -157,6 +158,7 @@ def _ingest_file(state: AppState, table: str, upload: UploadFile, name: str,
         new_channels=list(report.new_channels),
         ignored_columns=list(report.ignored_columns),
         data_version=version,
+        attributes=[IngestAttribute(**asdict(a)) for a in report.attributes],
     )
 
 

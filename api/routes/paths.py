@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,8 +10,15 @@ from fastapi.responses import Response
 
 from touchpath import service
 from touchpath.api.deps import ReaderKey, ReadSessionDep
-from touchpath.api.routes.common import JourneyDep, records
-from touchpath.api.schemas import CensoringOut, PathRow, PathsResponse, problem_responses
+from touchpath.api.routes.common import GrainParam, JourneyDep, records
+from touchpath.api.schemas import (
+    CampaignState,
+    CensoringOut,
+    PathRow,
+    PathsResponse,
+    problem_responses,
+)
+from touchpath.service import DEFAULTS
 
 __all__ = ["router"]
 
@@ -29,6 +37,7 @@ def paths(
     journeys: JourneyDep,
     limit: Annotated[int, Query(ge=0, le=1000, description="How many paths to list.",
                                 examples=[20])] = 20,
+    grain: GrainParam = DEFAULTS.grain,
 ) -> Response:
     """Per channel: touches, journeys, last-touch conversions, revenue and spend.
 
@@ -37,12 +46,22 @@ def paths(
     then conversions), how many non-converting journeys censoring left out
     (``censored_journeys``; ``censor=false`` keeps them all) and ``warnings``
     when that is most or all of them, or when there is no null at all.
+    ``grain=campaign``: the paths are of channel / campaign states, listed
+    under ``states`` with their channel and campaign (the summary stays per
+    channel).
     """
+    options = dataclasses.replace(journeys.options(), grain=grain)
 
     def compute() -> PathsResponse:
-        overview = service.paths_overview(session.warehouse, journeys.options(), limit=limit,
+        overview = service.paths_overview(session.warehouse, options, limit=limit,
                                           memo=session.cached)
+        fields = {}
+        if grain == "campaign":
+            table = service.campaign_paths(session.warehouse, options, memo=session.cached)
+            fields = {"grain": "campaign",
+                      "states": [CampaignState(**r) for r in records(table.states())]}
         return PathsResponse(
+            **fields,
             data_version=session.version,
             options=journeys.out(),
             totals=overview.totals,
@@ -54,4 +73,5 @@ def paths(
                                       if k != "warnings"}),
         )
 
-    return session.cached_json("paths", {**journeys.params(), "limit": limit}, compute)
+    return session.cached_json("paths", {**journeys.params(), "limit": limit, "grain": grain},
+                               compute)

@@ -16,8 +16,11 @@ from fastapi.responses import Response
 
 from touchpath import service
 from touchpath.api.deps import DATA_VERSION_HEADER, ReaderKey, ReadSession, ReadSessionDep
+from touchpath.api.problems import InvalidParameter
 from touchpath.api.routes.attribution import _SPEC, DEFAULT_MODEL, _order
+from touchpath.api.routes.budget import clean_json
 from touchpath.api.routes.common import JourneyDep, JourneyQuery, records
+from touchpath.api.routes.segments import ByQuery, segmented_roi
 from touchpath.api.schemas import ROIResponse, ROIRow, problem_responses
 from touchpath.attribution.roi import ChannelROITable, Period
 from touchpath.service import DEFAULTS, model_spec
@@ -41,6 +44,14 @@ def roi_table(session: ReadSession, model: str, order: str | None, period: Perio
                              end=journeys.dates.end,
                              fiscal_year_start_month=fiscal_year_start_month,
                              should_stop=session.should_stop, memo=session.cached)
+
+
+def calibrated_table(session: ReadSession, table: ChannelROITable, model: str,
+                     order: str | None, journeys: JourneyQuery) -> tuple[ChannelROITable, Any]:
+    """``table`` calibrated to the experiments, and the calibration (``calibrate=true``)."""
+    return service.calibrated_roi_table(session.warehouse, table,
+                                        model=model_spec(model, order=_order(order)),
+                                        options=journeys.options(), memo=session.cached)
 
 
 def _wants_csv(request: Request, fmt: str | None) -> bool:
@@ -79,6 +90,10 @@ def roi(
     = DEFAULTS.fiscal_year_start_month,
     format: Annotated[Literal["json", "csv"] | None, Query(
         description="Response format; default from the Accept header, else JSON.")] = None,
+    by: ByQuery = None,
+    calibrate: Annotated[bool, Query(
+        description="Calibrate the rows to the experiments table; a (freed) row per period "
+                    "carries the credit calibration freed.")] = False,
 ) -> Response:
     """The channel ROI table of each period, as JSON or CSV.
 
@@ -89,15 +104,33 @@ def roi(
     ROI = attributed revenue ÷ spend; undefined (null, empty in CSV) without
     spend. Channel rows plus the ``(direct)`` row reconcile with the period's
     conversions, revenue and spend.
+
+    With ``by=ATTRIBUTE`` one table per segment (body ``SegmentedROIResponse``;
+    CSV rows with ``segment`` first): each channel's spend in a period is
+    allocated to the segments by their share of its touches (``spend_basis``).
     """
+    if by is not None and calibrate:
+        raise InvalidParameter("calibrate with by: experiments calibrate a channel's credit "
+                               "over all its journeys; ask for the calibration on its own")
+    if by is not None:
+        if _wants_csv(request, format):
+            return _segmented_csv(session, journeys, by, model, order, period,
+                                  fiscal_year_start_month)
+        return segmented_roi(session, journeys, by, model_spec(model, order=_order(order)),
+                             period, fiscal_year_start_month)
     key = {"model": model_spec(model, order=_order(order)), "period": period,
-           "fiscal": fiscal_year_start_month, **journeys.params()}
+           "fiscal": fiscal_year_start_month, "calibrate": calibrate, **journeys.params()}
+
+    def table_of() -> tuple[ChannelROITable, Any]:
+        table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
+        return calibrated_table(session, table, model, order, journeys) if calibrate else (
+            table, None)
+
     if _wants_csv(request, format):
 
         def encode_csv() -> bytes:
             buf = io.StringIO()
-            roi_table(session, model, order, period, fiscal_year_start_month,
-                      journeys).to_csv(buf)
+            table_of()[0].to_csv(buf)
             return buf.getvalue().encode("utf-8")
 
         body = session.cached("roi:csv", key, encode_csv)
@@ -106,7 +139,7 @@ def roi(
                                  DATA_VERSION_HEADER: str(session.version)})
 
     def compute() -> ROIResponse:
-        table = roi_table(session, model, order, period, fiscal_year_start_month, journeys)
+        table, cal = table_of()
         doc = table.to_dict()
         return ROIResponse(
             data_version=session.version,
@@ -118,9 +151,31 @@ def roi(
             options=journeys.out(),
             rows=[ROIRow(**r) for r in doc["rows"]],
             totals=records_from(doc["totals"]),
+            calibration=None if cal is None else clean_json(cal.to_dict()),
         )
 
     return session.cached_json("roi", key, compute)
+
+
+def _segmented_csv(session: ReadSession, journeys: JourneyQuery, by: str, model: str,
+                   order: str | None, period: Period, fiscal_year_start_month: int) -> Response:
+    """``GET /v1/roi?by=...&format=csv``: every segment's rows, ``segment`` first."""
+    key = {"by": by, "model": model_spec(model, order=_order(order)), "period": period,
+           "fiscal": fiscal_year_start_month, **journeys.params()}
+
+    def encode_csv() -> bytes:
+        result = service.roi_segments(session.warehouse, by,
+                                      model_spec(model, order=_order(order)), period,
+                                      journeys.options(), start=journeys.dates.start,
+                                      end=journeys.dates.end,
+                                      fiscal_year_start_month=fiscal_year_start_month,
+                                      should_stop=session.should_stop, memo=session.cached)
+        return result.to_frame().to_csv(index=False).encode("utf-8")
+
+    body = session.cached("roi:by:csv", key, encode_csv)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="roi_segments.csv"',
+                             DATA_VERSION_HEADER: str(session.version)})
 
 
 def records_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

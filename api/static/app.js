@@ -1081,9 +1081,12 @@
     $("#key-state").textContent = "key set for this session";
     await Promise.all([loadPaths(), loadAttribution(), loadFunnel(), loadROI().then(loadLifecycle)]);
     await runPlan();
+    document.dispatchEvent(new CustomEvent("touchpath:loaded"));
   }
 
   function init() {
+    // The panels in their own files (monitoring.js) draw with these helpers.
+    window.Touchpath = { api, el, svg, table, fmt, tip, setStatus, sectionState, fail, groupedBars, state };
     $("#key-input").value = state.key;
     $("#key-form").addEventListener("submit", (e) => {
       e.preventDefault();

@@ -30,3 +30,5 @@ RESET VARIABLE tp_ingest;
 RESET VARIABLE tp_shape;
 RESET VARIABLE tp_channels;
 RESET SESSION preserve_insertion_order;
+DROP VIEW IF EXISTS temp._attribute_rows;
+RESET VARIABLE tp_attrs;

@@ -1,7 +1,14 @@
 -- Journeys (DESIGN.md, "Journeys"), one row per journey, as the table macro
 -- tp_journeys(lookback_days, click_only, collapse_repeats, max_path_length,
---             range_start, range_end, censor, conversion_kind), and the data's
+--             range_start, range_end, censor, conversion_kind
+--             [, with_campaign := false]), and the data's
 -- span as the scalar macros tp_data_start() and tp_data_end().
+--
+-- with_campaign carries each touch's campaign in its struct (the campaign
+-- level, DESIGN.md "Journeys"); off, the field is NULL. Repeats still collapse
+-- by channel (the run's last touch, whose campaign labels it) and the length
+-- cap counts the same touches, so a campaign-level journey is the channel-level
+-- journey with each touch labelled by its campaign.
 --
 -- Only conversions of conversion_kind (conversions.kind, e.g. 'purchase') close
 -- journeys; NULL: conversions of every kind, one pool. A conversion of another
@@ -25,8 +32,8 @@
 -- Columns: user_id (the person when stitched), conversion_id (NULL when not
 -- converted), converted, end_ts (conversion time, or last touch time when not converted), value,
 -- first_purchase (the user's first conversion of the kind in the data), touches
--- (list of {ts, event_id, channel} in time order; ties between touches by
--- event_id).
+-- (list of {ts, event_id, channel, campaign} in time order; ties between
+-- touches by event_id).
 CREATE OR REPLACE TEMP MACRO tp_data_end() AS
     greatest((SELECT max(ts) FROM touchpoints), (SELECT max(ts) FROM conversions));
 
@@ -44,7 +51,7 @@ CREATE OR REPLACE TEMP MACRO tp_person_map() AS TABLE
 
 CREATE OR REPLACE TEMP MACRO tp_journeys(
     lookback_days, click_only, collapse_repeats, max_path_length, range_start, range_end,
-    censor, conversion_kind
+    censor, conversion_kind, with_campaign := false
 ) AS TABLE
 WITH
 settings AS (
@@ -67,14 +74,16 @@ ordered_conversions AS (
     WHERE conversion_kind IS NULL OR kind = conversion_kind
 ),
 kept_touches AS (
-    SELECT event_id, coalesce(m.person_id, touchpoints.user_id) AS user_id, ts, channel
+    SELECT event_id, coalesce(m.person_id, touchpoints.user_id) AS user_id, ts, channel,
+           CASE WHEN with_campaign THEN campaign END AS campaign
     FROM touchpoints
     LEFT JOIN tp_person_map() AS m ON m.user_id = touchpoints.user_id
     WHERE NOT click_only OR interaction = 'click'
 ),
 assigned_touches AS (
     -- each touch goes to the user's next conversion at or after its timestamp
-    SELECT t.event_id, t.user_id, t.ts, t.channel, c.conversion_id, c.ts AS conversion_ts
+    SELECT t.event_id, t.user_id, t.ts, t.channel, t.campaign, c.conversion_id,
+           c.ts AS conversion_ts
     FROM kept_touches AS t
     ASOF LEFT JOIN (SELECT * FROM ordered_conversions WHERE takes_touches) AS c
         ON t.user_id = c.user_id AND t.ts <= c.ts
@@ -83,7 +92,8 @@ converting_lists AS (
     -- list_sort orders each list by ts, then event_id (the struct's field order)
     SELECT
         a.conversion_id,
-        list_sort(list({'ts': a.ts, 'event_id': a.event_id, 'channel': a.channel}))
+        list_sort(list({'ts': a.ts, 'event_id': a.event_id, 'channel': a.channel,
+                        'campaign': a.campaign}))
             AS touches
     FROM assigned_touches AS a, settings AS s
     WHERE a.conversion_id IS NOT NULL AND a.ts >= a.conversion_ts - s.lookback
@@ -93,7 +103,8 @@ trailing_lists AS (
     SELECT
         a.user_id,
         max(a.ts) AS last_ts,
-        list_sort(list({'ts': a.ts, 'event_id': a.event_id, 'channel': a.channel}))
+        list_sort(list({'ts': a.ts, 'event_id': a.event_id, 'channel': a.channel,
+                        'campaign': a.campaign}))
             AS touches
     FROM assigned_touches AS a
     WHERE a.conversion_id IS NULL

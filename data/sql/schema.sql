@@ -66,3 +66,59 @@ CREATE TABLE IF NOT EXISTS identity_persons (
     person_id VARCHAR NOT NULL,
     ids       BIGINT NOT NULL
 );
+
+-- Segments: attributes of conversions (a conversions file's extra columns) and of
+-- users (a users file), in long form: an attribute's name is data, never SQL.
+CREATE TABLE IF NOT EXISTS conversion_attributes (
+    conversion_id VARCHAR NOT NULL,
+    name          VARCHAR NOT NULL,
+    value         VARCHAR NOT NULL,
+    PRIMARY KEY (conversion_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS user_attributes (
+    user_id VARCHAR NOT NULL,
+    name    VARCHAR NOT NULL,
+    value   VARCHAR NOT NULL,
+    PRIMARY KEY (user_id, name)
+);
+
+-- Recorded plans (plan, track, re-allocate): the plans and their channel-months.
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id          INTEGER PRIMARY KEY,
+    recorded_at      TIMESTAMP NOT NULL,
+    quarter          VARCHAR NOT NULL,
+    data_version     BIGINT NOT NULL,
+    model            VARCHAR NOT NULL,
+    params           VARCHAR NOT NULL,
+    budget           DECIMAL(18, 6),
+    total_spend      DECIMAL(18, 6) NOT NULL,
+    expected_revenue DECIMAL(18, 6) NOT NULL,
+    currency         VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS plan_lines (
+    plan_id          INTEGER NOT NULL,
+    channel          VARCHAR NOT NULL,
+    month            VARCHAR NOT NULL,
+    spend            DECIMAL(18, 6) NOT NULL CHECK (spend >= 0),
+    expected_revenue DECIMAL(18, 6),
+    PRIMARY KEY (plan_id, channel, month)
+);
+
+-- Experiments (calibration to measured incrementality): one lift test or geo
+-- holdout per row, its window [start_day, end_day] inclusive, its estimate of
+-- the channel's incremental conversions or revenue (metric) in that window and
+-- optionally its interval. Windows of one channel and kind never overlap
+-- (ingest refuses them).
+CREATE TABLE IF NOT EXISTS experiments (
+    channel     VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL DEFAULT 'purchase',
+    start_day   DATE NOT NULL,
+    end_day     DATE NOT NULL CHECK (end_day >= start_day),
+    metric      VARCHAR NOT NULL CHECK (metric IN ('conversions', 'revenue')),
+    incremental DOUBLE NOT NULL,
+    lower       DOUBLE,
+    upper       DOUBLE,
+    PRIMARY KEY (channel, kind, start_day)
+);

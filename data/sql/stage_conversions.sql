@@ -2,7 +2,8 @@
 -- with the list of problems of each bad row (NULL for good rows). A timestamp
 -- must lie in the ingest's time window (see ingest_macros.sql). A file without
 -- conversion_id (tp_shape.derive_ids) gets the content key of each row
--- (tp_row_key), completed into its id by derive_ids_conversions.sql.
+-- (tp_row_key), completed into its id by derive_ids_conversions.sql. _attrs:
+-- the row's attribute values (trimmed, blank as NULL), named by tp_attrs.
 CREATE OR REPLACE TEMP VIEW _parsed AS
 WITH
 parsed AS (
@@ -12,6 +13,7 @@ parsed AS (
         coalesce(ts_native, tp_utc(ts)) AS p_ts,
         tp_money(value) AS p_value,
         coalesce(tp_text(kind), 'purchase') AS p_kind,
+        list_transform(_attrs, lambda v: tp_text(v)) AS p_attrs,
         conversion_id, user_id, ts, ts_native, value
     FROM _source
 ),
@@ -47,6 +49,7 @@ SELECT
     p_ts AS ts,
     p_value AS value,
     p_kind AS kind,
+    p_attrs AS _attrs,
     CASE
         WHEN conversion_id_problem IS NOT NULL OR user_id_problem IS NOT NULL
             OR ts_problem IS NOT NULL OR value_problem IS NOT NULL

@@ -7,7 +7,8 @@
 -- value is read on conversion rows only; channel, campaign, cost and
 -- interaction on touch rows only. event_id is the id of either; a file
 -- without it (tp_shape.derive_ids) gets the content key of the touch or the
--- conversion (tp_row_key), completed by derive_ids_events.sql.
+-- conversion (tp_row_key), completed by derive_ids_events.sql. _attrs: a
+-- conversion row's attribute values (trimmed, blank as NULL), named by tp_attrs.
 CREATE OR REPLACE TEMP VIEW _parsed AS
 WITH
 parsed AS (
@@ -23,6 +24,7 @@ parsed AS (
         tp_money(cost) AS p_cost,
         tp_money(value) AS p_value,
         event_id, user_id, ts, ts_native, event, channel, interaction, cost, value,
+        list_transform(_attrs, lambda v: tp_text(v)) AS p_attrs,
         channel_key, _record
     FROM _source
 ),
@@ -95,6 +97,7 @@ SELECT
     CASE WHEN target = 'touchpoints' THEN p_cost END AS cost,
     CASE WHEN target = 'conversions' THEN p_value END AS value,
     CASE WHEN target = 'conversions' THEN p_name END AS kind,
+    CASE WHEN target = 'conversions' THEN p_attrs END AS _attrs,
     CASE
         WHEN event_id_problem IS NOT NULL OR user_id_problem IS NOT NULL
             OR ts_problem IS NOT NULL OR event_problem IS NOT NULL

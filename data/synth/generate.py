@@ -90,8 +90,8 @@ class SyntheticData:
         ``add_to_cart`` with :attr:`SynthConfig.funnel_stages`), then the
         segment columns ``device, region, customer_type`` (``new`` for a
         user's first purchase, else ``returning``; a cart is ``returning``
-        when the user purchased before it). The warehouse ignores these
-        columns at ingest today.
+        when the user purchased before it). Ingest keeps them as the
+        conversions' segment attributes.
     spend : DataFrame
         ``channel, day, amount``: every paid channel-day (the test channel from
         its launch).
@@ -113,7 +113,8 @@ class SyntheticData:
     users : DataFrame
         ``user_id, device, region, first_seen`` (start of the user's first
         journey): one row per user (package docstring, step 9). Written to
-        files, not loaded into the warehouse, which has no ``users`` table yet.
+        files; :meth:`load_into` leaves it out (load it with
+        ``warehouse.ingest("users", data.users)`` for user attributes).
     identities : DataFrame
         ``id_a, id_b, source``: the login pairs of the cross-device customers
         (:attr:`SynthConfig.cross_device_share`; no rows when it is 0), whose
@@ -155,8 +156,8 @@ class SyntheticData:
 
         Calls ``warehouse.ingest(table, frame)`` for ``channels``,
         ``touchpoints``, ``conversions`` and ``spend``, and returns the reports.
-        ``users`` is not loaded: the warehouse has no such table yet, and the
-        conversions' segment columns are ignored at ingest. The identity pairs
+        ``users`` is not loaded (``warehouse.ingest("users", data.users)``
+        does it); the conversions' segment columns are kept as attributes. The identity pairs
         of cross-device customers load last (``identities``), when there are any.
         """
         reports = [warehouse.ingest(name, frame) for name, frame in self.tables().items()]

@@ -17,6 +17,7 @@ PROTECTED = {
     ("get", "/v1/funnel"): ("read", "/v1/funnel?stages=purchase", None),
     ("get", "/v1/funnel/kinds"): ("read", "/v1/funnel/kinds", None),
     ("get", "/v1/identities"): ("read", "/v1/identities", None),
+    ("get", "/v1/segments"): ("read", "/v1/segments", None),
     ("get", "/v1/lifecycle"): ("read", "/v1/lifecycle?model=linear", None),
     ("post", "/v1/budget/plan"): ("read", "/v1/budget/plan",
                                   {"budget": 50, "curves": CURVES}),
@@ -27,7 +28,22 @@ PROTECTED = {
     ("post", "/v1/ingest/{table}"): ("write", "/v1/ingest/spend", "upload"),
     ("post", "/v1/channels/{channel}/status"): (
         "write", "/v1/channels/tiktok/status", {"status": "exited", "reason": "audit"}),
+    ("post", "/v1/plans"): ("write", "/v1/plans", {"quarter": "2026Q1"}),
+    ("get", "/v1/plans"): ("read", "/v1/plans", None),
+    ("get", "/v1/pacing"): ("read", "/v1/pacing", None),
+    ("post", "/v1/alerts"): ("read", "/v1/alerts", {"rules": [
+        {"name": "r", "metric": "spend", "channel": "*", "op": ">", "threshold": 0,
+         "period": "month"}]}),
+    ("get", "/v1/anomalies"): ("read", "/v1/anomalies", None),
+    ("get", "/v1/experiments"): ("read", "/v1/experiments", None),
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _a_recorded_plan(ro_client, keys):
+    """One plan recorded in the module's warehouse, so that ``GET /v1/pacing`` has one."""
+    r = ro_client.post("/v1/plans", json={"quarter": "2026Q1"}, headers=keys.headers("write"))
+    assert r.status_code == 200, r.text
 CASES = [(m, p, *v) for (m, p), v in PROTECTED.items()]
 IDS = [f"{m.upper()} {p}" for m, p in PROTECTED]
 

@@ -99,7 +99,7 @@ def test_x_api_key_header_works_too(client, keys):
 
 
 def test_unknown_table_and_missing_file_are_422(client, write_h):
-    r = client.post("/v1/ingest/users", files=upload("conversions.csv"), headers=write_h)
+    r = client.post("/v1/ingest/visitors", files=upload("conversions.csv"), headers=write_h)
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["path", "table"]
     r = client.post("/v1/ingest/conversions", data={"x": "1"}, headers=write_h)

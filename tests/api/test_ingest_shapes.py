@@ -28,7 +28,10 @@ def test_an_events_file_with_a_map_loads_into_two_tables(client, write_h):
     assert body["tables"] == [
         {"table": "touchpoints", "rows": 5, "rows_inserted": 5, "rows_skipped_existing": 0},
         {"table": "conversions", "rows": 2, "rows_inserted": 2, "rows_skipped_existing": 0}]
-    assert body["derived_ids"] is True and body["ignored_columns"] == ["conversion"]
+    # the extra column of the conversion rows is kept as a segment attribute
+    assert body["derived_ids"] is True and body["ignored_columns"] == []
+    assert body["attributes"] == [{"name": "conversion", "scope": "conversion",
+                                   "values_loaded": 2, "distinct": 1, "segmentable": True}]
     assert body["column_map"] == {"user_id": "customer_id", "ts": "time",
                                   "event": "interaction", "value": "conversion_value"}
     counts = client.get("/v1/health").json()["counts"]

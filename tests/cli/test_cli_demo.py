@@ -86,8 +86,10 @@ def test_demo_replaces_its_own_warehouse_on_a_second_run(tmp_path):
     assert first.exit_code == 0, first.output
     second = run_demo_cli(db, tmp_path / "out2", "--seed", "2")
     assert second.exit_code == 0, second.output
-    expected = {name: len(frame)
-                for name, frame in generate(SynthConfig(n_users=400, seed=2)).tables().items()}
+    # the demo's world has funnel stages: its conversions are purchases and carts
+    world = generate(SynthConfig(n_users=400, seed=2, funnel_stages=True)).tables()
+    expected = {name: len(frame) for name, frame in world.items()}
+    assert set(world["conversions"]["kind"]) == {"purchase", "add_to_cart"}
     with Warehouse.open(db, read_only=True) as wh:
         assert wh.counts() == expected  # the second world only: replaced, not added to
         assert wh.made_by_demo

@@ -44,7 +44,9 @@ def test_the_issues_command_line_loads_the_public_log(tmp_path):
     assert "-> touchpoints │ 5 rows: 5 inserted, 0 already stored" in out
     assert "-> conversions │ 2 rows: 2 inserted, 0 already stored" in out
     assert "ids │ derived from row content" in out
-    assert "ignored columns │ conversion" in out
+    # the conversion rows' extra column is kept as a segment attribute, not ignored
+    assert "ignored columns │ - " in out
+    assert "attribute conversion (conversion) │ 1 distinct value " in out
     db = tmp_path / "touchpath.duckdb"
     assert stored(db, "SELECT user_id, value, kind FROM conversions ORDER BY user_id") == [
         ("c1", 4.5, "conversion"), ("c3", 12.25, "conversion")]

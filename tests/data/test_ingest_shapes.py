@@ -249,7 +249,10 @@ def test_the_public_log_example_loads(wh, write_csv):
                "value": "conversion_value"}
     report = wh.ingest("events", log, column_map=mapping)
     assert report.loads == (TableLoad("touchpoints", 4, 4, 0), TableLoad("conversions", 1, 1, 0))
-    assert report.derived_ids and report.ignored_columns == ["conversion"]
+    # the file's extra column on its conversion rows is kept as a segment attribute
+    assert report.derived_ids and report.ignored_columns == []
+    assert [(a.name, a.scope, a.distinct) for a in report.attributes] == [
+        ("conversion", "conversion", 1)]
     assert rows(wh, "SELECT count(*), count(DISTINCT event_id) FROM touchpoints"
                     " WHERE user_id = 'c2'") == [(2, 2)]  # identical rows stay two
     assert rows(wh, "SELECT conversion_id, value, kind FROM conversions") == [

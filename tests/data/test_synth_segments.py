@@ -241,7 +241,7 @@ def test_generate_to_streams_the_same_carts(tmp_path):
     assert truth.funnel.by_channel.equals(whole.truth.funnel.by_channel)
 
 
-def test_load_into_a_warehouse_skips_users_and_ignores_the_segment_columns():
+def test_load_into_a_warehouse_skips_users_and_keeps_the_segment_columns():
     from touchpath.data.warehouse import Warehouse
 
     data = generate(SynthConfig(n_users=800, days=45, seed=6))
@@ -252,7 +252,9 @@ def test_load_into_a_warehouse_skips_users_and_ignores_the_segment_columns():
     assert "users" not in tables
     assert [r.table for r in reports] == ["channels", "touchpoints", "conversions", "spend"]
     conv = reports[2]
-    assert set(conv.ignored_columns) == {"device", "region", "customer_type"}
+    assert conv.ignored_columns == []
+    assert {a.name: a.distinct for a in conv.attributes} == {
+        "device": len(DEVICES), "region": len(REGIONS), "customer_type": len(CUSTOMER_TYPES)}
     assert conv.rows_in_file == conv.rows_inserted == len(data.conversions)
     assert stored["conversions"] == len(data.conversions)
 

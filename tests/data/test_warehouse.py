@@ -199,7 +199,7 @@ def test_open_closes_and_read_only_refuses_ingest(tmp_path, write_csv):
 
 def test_unknown_table_is_refused(wh):
     with pytest.raises(ValueError, match="unknown table"):
-        wh.ingest("users", pd.DataFrame())  # type: ignore[arg-type]
+        wh.ingest("visitors", pd.DataFrame())  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------- CLI

@@ -355,10 +355,14 @@ def test_report_opens_offline_and_shows_every_chart(browser, demo, tmp_path, art
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(out.as_uri())
     # attribution, one ROI panel per paid channel, one per test channel, budget split,
-    # scenario curve
+    # scenario curve, the segments (the synthetic conversions carry a device) and the
+    # campaigns' roll-up (the synthetic touches carry campaigns)
     paid = {r["channel"] for r in doc["roi"]["rows"]
             if r["channel"] != "(direct)" and (r["spend"] or 0) > 0}
-    assert page.locator("svg.chart").count() == 3 + len(paid) + n_test
+    assert doc["segments"]["by"]["name"] == "device"
+    assert doc["campaigns"] is not None
+    assert page.locator("svg.chart").count() == 4 + len(paid) + n_test + 1
+    assert page.locator("#campaigns svg.chart").count() == 1
     assert page.locator("#roi svg.roi-panel").count() == len(paid)
     assert page.locator("img").count() == 0
     for chart in page.locator("svg.chart").all():

@@ -118,12 +118,16 @@ def test_cli_report_on_seed_matches_hand_worked_roi(seeded_db, tmp_path):
         "150.00", "0.0", "0.00", "0.00"]
     assert row_cells(html, "roi-table-el", "2026-Q1", "(direct)")[4] == "50.00"
     # charts: attribution, one ROI panel per paid channel (search, social, email, tiktok),
-    # one lifecycle chart (tiktok is in test), split, scenarios
-    assert html.count("<svg") == 1 + 4 + 1 + 1 + 1
+    # one lifecycle chart (tiktok is in test), split, scenarios, and the campaigns' roll-up
+    # (the seed's touches carry campaigns)
+    assert html.count("<svg") == 1 + 4 + 1 + 1 + 1 + 1
     assert 'data-channel="tiktok"' in html and "<script" not in html
     assert external_urls(html) == []
-    # one bar group per channel with a touch: email, search, social, tiktok
-    assert html.count('class="bar-group"') == 4
+    # one bar group per channel with a touch: email, search, social, tiktok (attribution),
+    # and again in the campaigns' roll-up
+    attribution = html[html.index('id="attribution"'):html.index('id="campaigns"')]
+    assert attribution.count('class="bar-group"') == 4
+    assert html.count('class="bar-group"') == 4 + 4
 
 
 def test_cli_report_names_a_missing_warehouse(tmp_path):

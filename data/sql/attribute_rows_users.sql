@@ -1,0 +1,11 @@
+-- The view _attribute_rows: one row per attribute value of a staged users file
+-- (owner = user_id); a blank value is no value.
+CREATE OR REPLACE TEMP VIEW _attribute_rows AS
+SELECT owner, name, value
+FROM (
+    SELECT user_id AS owner, unnest(getvariable('tp_attrs')) AS name,
+           unnest(_attrs) AS value
+    FROM _staged
+    WHERE _problems IS NULL
+)
+WHERE value IS NOT NULL;
