@@ -74,11 +74,12 @@ Money = Annotated[float, PlainSerializer(money_float, return_type=float | None,
 Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
-Table = Literal["touchpoints", "conversions", "spend", "channels"]
+Table = Literal["touchpoints", "conversions", "spend", "channels", "identities"]
 #: What ``POST /v1/ingest/{table}`` loads: a table, ``events`` (touches and conversions),
-#: ``users`` (user attributes) or ``experiments`` (lift tests for calibration).
+#: ``users`` (user attributes), ``experiments`` (lift tests for calibration) or
+#: ``identities`` (pairs of ids of one person).
 IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users",
-                      "experiments"]
+                      "experiments", "identities"]
 
 #: ISO 8601 day text, optionally a datetime (checked further by pydantic: midnight only).
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S*)?")
@@ -242,6 +243,10 @@ class DefaultsResponse(BaseModel):
                                        "buys (0: pure maximisation).")
     currency: str = Field(description="Currency of every money amount (a label; amounts are "
                                      "not converted).")
+    stitch: bool = Field(default=True, description="Journeys per person: the ids the "
+                                                   "identities table links are one customer.")
+    stitch_max_ids: int = Field(default=50, description="Largest identity component merged "
+                                                        "into one person (ids).")
     segment_min_conversions: int = Field(
         description="by=: segments with fewer conversions are small_sample (shown with their "
                     "bootstrap interval).")
@@ -366,6 +371,7 @@ class JourneyOptionsOut(BaseModel):
     censor: bool = Field(default=True, description="Open non-converting journeys left out.")
     kind: str = Field(default="purchase", description="Conversion kind attributed (`all`: "
                                                       "every kind).")
+    stitch: bool = Field(default=True, description="Journeys per person (false: per id).")
 
 
 #: Said of the fields only a `grain=campaign` answer has (the campaign grain, below).

@@ -15,6 +15,7 @@ from touchpath.cli import (  # noqa: F401  (each import registers its commands)
     data_cmds,
     demo_steps,
     funnel_cmds,
+    identity_cmds,
     monitor_cmds,
     plan_cmds,
     report_cmds,

@@ -72,6 +72,7 @@ from touchpath.cli.common import (
     OrderOpt,
     OutOpt,
     OutputFormat,
+    StitchOpt,
     clean_errors,
     emit,
     kind_choice,
@@ -145,11 +146,11 @@ def read_paths_file(paths_file: Path, db: Path | None) -> PathTable:
 
 def _journey_options(lookback: int, collapse_repeats: bool, interaction: str,
                      max_length: int | None, start: Any, end: Any, censor: bool,
-                     kind: str, grain: str = DEFAULTS.grain) -> Any:
+                     kind: str, stitch: bool = True, grain: str = DEFAULTS.grain) -> Any:
     return service.journey_options(lookback_days=lookback, collapse_repeats=collapse_repeats,
                                    interaction=interaction,  # type: ignore[arg-type]
                                    max_path_length=max_length, start=start, end=end,
-                                   censor=censor, kind=kind_choice(kind),
+                                   censor=censor, kind=kind_choice(kind), stitch=stitch,
                                    grain=grain)  # type: ignore[arg-type]
 
 
@@ -161,7 +162,7 @@ def _on_journeys(paths_file: Path | None, db: Path | None, journeys: tuple[Any, 
     ``on_table(paths, what, **settings)`` for a path file,
     ``on_warehouse(wh, what, options, **settings)`` for the warehouse (read
     only; default ``touchpath.duckdb``) with the journey options ``journeys``
-    (lookback, repeats, interaction, length, from, to, censor, kind); then the censoring
+    (lookback, repeats, interaction, length, from, to, censor, kind, stitch); then the censoring
     warnings, if any, on stderr (Markov on journeys that never fail, and why).
     """
     if paths_file is not None:
@@ -629,6 +630,7 @@ def attribute(
     by: ByOpt = None,
     grain: GrainOpt = DEFAULT_GRAIN,
     calibrate: CalibrateOpt = False,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Attribute conversions and revenue to channels (or campaigns) with one model."""
     if list_models:
@@ -670,7 +672,7 @@ def attribute(
         if half_life is not None:
             settings["half_life_days"] = half_life
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
-                    kind)
+                    kind, stitch)
         if grain is GrainChoice.campaign:
             found = attribute_campaigns_cmd(
                 spec=model_choice(model, order, **settings),
@@ -772,6 +774,7 @@ def compare_cmd(
     progress: ProgressOpt = True,
     by: ByOpt = None,
     grain: GrainOpt = DEFAULT_GRAIN,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Run several models on the same journeys: one table, rank agreement, a chart."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -792,7 +795,7 @@ def compare_cmd(
             _emit_segmented(segmented, fmt, out, metric=metric)
             return
         journeys = (lookback, collapse_repeats, interaction, max_length, start, end, censor,
-                    kind)
+                    kind, stitch)
         if grain is GrainChoice.campaign:
             compare_campaigns_cmd(
                 specs=specs, options=_journey_options(*journeys, grain=grain.value), db=db,

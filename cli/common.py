@@ -29,6 +29,8 @@ in every command that takes it:
   ``purchase``) close journeys and are attributed, so a cart never cuts a
   purchase path; ``--kind all`` pools every kind. :func:`kind_choice` turns it
   into ``JourneyOptions.kind``.
+- ``--stitch/--no-stitch`` of the same commands: journeys per person (the ids
+  the ``identities`` table links; the default) or per id as stored.
 
 The ROI commands read ``--from`` / ``--to`` differently (whole conversion
 days, both inclusive), so they keep their own options in
@@ -72,6 +74,7 @@ __all__ = [
     "MAX_CHANGE_DEFAULT",
     "CliUsageError",
     "CensorOpt",
+    "StitchOpt",
     "CollapseOpt",
     "FormatOpt",
     "GrainChoice",
@@ -230,6 +233,10 @@ CensorOpt = Annotated[bool, typer.Option(
     help="Leave out journeys without a conversion whose last touch is less than the lookback "
          "before the end of the data (still open), or count every journey without a "
          "conversion as a failure (--no-censor: ChannelAttribution's convention).")]
+StitchOpt = Annotated[bool, typer.Option(
+    "--stitch/--no-stitch",
+    help="Cut journeys per person: the ids the identities table links are one customer "
+         "(the default once it has pairs), or per id as stored (--no-stitch).")]
 #: ``--kind`` default as typed: the service's kind (``all`` when it pools every kind).
 KIND_DEFAULT = DEFAULTS.kind or "all"
 KindOpt = Annotated[str, typer.Option(

@@ -39,6 +39,7 @@ from touchpath.cli.common import (
     KindOpt,
     LookbackOpt,
     PeriodChoice,
+    StitchOpt,
     clean_errors,
     kind_choice,
     open_warehouse,
@@ -89,6 +90,7 @@ class TableChoice(StrEnum):
     spend = "spend"
     channels = "channels"
     events = "events"
+    identities = "identities"
     users = "users"
     experiments = "experiments"
 
@@ -254,6 +256,10 @@ def paths(
     by_period_out: Annotated[Path | None, typer.Option(
         help="Where --period writes its tables (CSV, or Parquet for .parquet).")] = None,
     grain: GrainOpt = DEFAULT_GRAIN,
+    stitch: StitchOpt = DEFAULTS.stitch,
+    identities: Annotated[str | None, typer.Option(
+        help="Identity pairs dataset (id_a, id_b) for --engine: journeys per person, "
+             "as in the warehouse.")] = None,
 ) -> None:
     """Build journeys and write the path table (path, conversions, value, nulls).
 
@@ -267,19 +273,20 @@ def paths(
             lookback_days=lookback, collapse_repeats=collapse_repeats and not old_keep_repeats,
             interaction=interaction.value,  # type: ignore[arg-type]
             max_path_length=max_length, start=date_from, end=date_to, censor=censor,
-            kind=kind_choice(kind), grain=grain.value)
+            kind=kind_choice(kind), grain=grain.value, stitch=stitch)
     except (TypeError, ValueError) as err:
         raise typer.BadParameter(str(err)) from None
-    if (engine or touchpoints or conversions or period or by_period_out) \
+    if (engine or touchpoints or conversions or period or by_period_out or identities) \
             and grain is GrainChoice.campaign:
         raise typer.BadParameter("--grain campaign builds the warehouse's path table; the "
                                  "engines and --period tables are per channel (spend has no "
                                  "campaign)", param_hint="--grain")
-    if engine or touchpoints or conversions or period or by_period_out:
+    if engine or touchpoints or conversions or period or by_period_out or identities:
         run_engine_paths(out=out, options=options, engine=engine and engine.value,
                          touchpoints=touchpoints, conversions=conversions,
                          spark_master=spark_master,
-                         period=period and period.value, by_period_out=by_period_out, db=db)
+                         period=period and period.value, by_period_out=by_period_out, db=db,
+                         identities=identities)
         return
     missing = f"no warehouse at {db} (run `touchpath ingest` first)"
     with clean_errors(code=1), open_warehouse(db, missing=missing) as wh:
@@ -341,6 +348,11 @@ class DemoStep:
     weight: float = 1.0
 
 
+#: Share of the demo's customers who buy logged in on a second device (their login
+#: pairs load into the identities table, so the demo's journeys are stitched).
+DEMO_CROSS_DEVICE_SHARE = 0.5
+
+
 def _step_generate(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     # Deferred: the numerical stack loads when a command runs, not for --help.
     from touchpath.data.synth import generate
@@ -355,10 +367,13 @@ def demo_config(ctx: DemoContext) -> Any:
     abandoned carts (70 % of carts), so the funnel of the report and the
     dashboard shows something true; purchases, touches and spend are those of
     the data without them (the carts come from their own random stream).
+    ``cross_device_share``: half the customers buy logged in on a second device
+    (:data:`DEMO_CROSS_DEVICE_SHARE`), their login pairs in the identities table.
     """
     from touchpath.data.synth import SynthConfig
 
-    return SynthConfig(n_users=ctx.users, seed=ctx.seed, funnel_stages=True)
+    return SynthConfig(n_users=ctx.users, seed=ctx.seed, funnel_stages=True,
+                       cross_device_share=DEMO_CROSS_DEVICE_SHARE)
 
 
 def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
@@ -369,6 +384,8 @@ def _step_ingest(ctx: DemoContext, progress: Callable[[float], None]) -> None:
     # the users file too: device and region become user attributes, so a segment
     # holds its users' journeys without a conversion (touchpath segments lists them)
     tables = {**ctx.data.tables(), "users": ctx.data.users}
+    if len(ctx.data.identities):
+        tables = {**tables, "identities": ctx.data.identities}
     for i, (name, frame) in enumerate(tables.items()):
         ctx.warehouse.ingest(name, frame)
         ctx.warehouse.mark_demo()  # still only what the demo wrote

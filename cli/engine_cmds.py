@@ -68,7 +68,8 @@ def _period_frame(result: EnginePaths, period: str) -> pd.DataFrame:
 
 
 def _run_spark(touchpoints: str, conversions: str, options: JourneyOptions, *,
-               period: str | None, master: str) -> EnginePaths:
+               period: str | None, master: str,
+               identities: str | None = None) -> EnginePaths:
     # Deferred: the engines load DuckDB and pyarrow (and pyspark when run).
     from touchpath.data.engines import paths_spark, spark_for
 
@@ -84,7 +85,7 @@ def _run_spark(touchpoints: str, conversions: str, options: JourneyOptions, *,
                 bar.update(task, completed=done, total=total, tasks=f"{done}/{total} tasks")
 
             return paths_spark(touchpoints, conversions, options, period=period,
-                               spark=session, progress=report)
+                               spark=session, progress=report, identities=identities)
 
 
 def run_engine_paths(
@@ -98,6 +99,7 @@ def run_engine_paths(
     period: str | None,
     by_period_out: Path | None,
     db: Path,
+    identities: str | None = None,
 ) -> None:
     """Build and write the path table (and the per-period tables) with an engine.
 
@@ -116,6 +118,9 @@ def run_engine_paths(
         if period is not None and by_period_out is None:
             raise CliUsageError(f"--period {period} needs --by-period-out FILE for the "
                                 "per-period tables")
+        if identities is not None and touchpoints is None:
+            raise CliUsageError("--identities is a Parquet dataset read with --touchpoints "
+                                "and --conversions (a warehouse stitches its own table)")
         if touchpoints is None:
             if engine is not None:
                 raise CliUsageError(f"--engine {engine} reads Parquet: give --touchpoints URI "
@@ -128,12 +133,12 @@ def run_engine_paths(
                 result = paths_warehouse(wh, options, period=period)
         elif engine == "spark":
             result = _run_spark(touchpoints, str(conversions), options,
-                                period=period, master=spark_master)
+                                period=period, master=spark_master, identities=identities)
         else:
             from touchpath.data.engines import paths_duckdb
 
             result = paths_duckdb(touchpoints, str(conversions), options,
-                                  period=period)
+                                  period=period, identities=identities)
         _write(result.paths, out)
         if period is not None and by_period_out is not None:
             write_table(_period_frame(result, period), by_period_out)

@@ -34,6 +34,7 @@ from touchpath.cli.common import (
     OrderOpt,
     OutOpt,
     OutputFormat,
+    StitchOpt,
     clean_errors,
     emit,
     model_choice,
@@ -97,6 +98,7 @@ def funnel_cmd(
     start: JourneyFromOpt = None,
     end: JourneyToOpt = None,
     censor: CensorOpt = DEFAULTS.censor,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Funnel stages as conversion kinds: conversions per channel and stage, rates, drop-off.
 
@@ -108,7 +110,7 @@ def funnel_cmd(
         options = service.journey_options(
             lookback_days=lookback, collapse_repeats=collapse_repeats,
             interaction=interaction,  # type: ignore[arg-type]
-            max_path_length=max_length, start=start, end=end, censor=censor)
+            max_path_length=max_length, start=start, end=end, censor=censor, stitch=stitch)
         db = db or DEFAULT_DB
         with open_warehouse(db) as wh:
             result = service.funnel(wh, stages, model_choice(model, order), options)

@@ -63,6 +63,7 @@ from touchpath.cli.common import (
     OutputFormat,
     PeriodChoice,
     RecordOpt,
+    StitchOpt,
     clean_errors,
     emit,
     kind_choice,
@@ -421,6 +422,7 @@ def plan_command(
     ] = None,
     record: RecordOpt = False,
     calibrate: CalibrateOpt = False,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Split a quarter's budget across channels (the help text is :func:`_plan_help`)."""
     # Deferred: the numerical stack loads when a command runs, not for --help.
@@ -455,7 +457,7 @@ def plan_command(
                     model=model_choice(model, order), period=period.value, segments=segments,
                     resamples=resamples,
                     options=service.journey_options(lookback_days=lookback, censor=censor,
-                                                    kind=kind_choice(kind)),
+                                                    kind=kind_choice(kind), stitch=stitch),
                     calibrate=calibrate)
                 if calibrate:
                     compared = _calibrated_plan(db, settings, params)

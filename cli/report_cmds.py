@@ -26,6 +26,7 @@ from touchpath.cli.common import (
     ModelOpt,
     OrderOpt,
     PeriodChoice,
+    StitchOpt,
     clean_errors,
     kind_choice,
     max_change_value,
@@ -69,6 +70,7 @@ def report_cmd(
     = None,
     censor: CensorOpt = DEFAULTS.censor,
     kind: KindOpt = KIND_DEFAULT,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Write one HTML report (charts embedded, works offline) and print its path."""
     # Deferred: the report pulls in the API's routes and the numerical stack.
@@ -82,7 +84,7 @@ def report_cmd(
             models=tuple(split_specs(models)), ci=ci, budget=budget, quarter=quarter,
             spend_all=exact_budget or spend_all, max_change=max_change_value(max_change),
             lookback_days=lookback if lookback_days is None else lookback_days,
-            censor=censor, kind=kind_choice(kind),
+            censor=censor, kind=kind_choice(kind), stitch=stitch,
         )
         path = write_report(db, out, options)
     typer.echo(str(path))

@@ -54,6 +54,7 @@ from touchpath.cli.common import (
     OutOpt,
     OutputFormat,
     PeriodChoice,
+    StitchOpt,
     clean_errors,
     emit,
     kind_choice,
@@ -115,9 +116,9 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:,.{digits}f}"
 
 
-def _options(lookback: int, censor: bool, kind: str) -> Any:
+def _options(lookback: int, censor: bool, kind: str, stitch: bool = True) -> Any:
     return service.journey_options(lookback_days=lookback, censor=censor,
-                                   kind=kind_choice(kind))
+                                   kind=kind_choice(kind), stitch=stitch)
 
 
 @contextmanager
@@ -187,6 +188,7 @@ def roi_cmd(
     db: DbOpt = Path("touchpath.duckdb"),
     by: ByOpt = None,
     calibrate: CalibrateOpt = False,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Channel ROI per period: spend, attributed conversions and revenue, ROI, CPA, CAC.
 
@@ -206,12 +208,12 @@ def roi_cmd(
                                 "credit over all its journeys; give --calibrate on its own")
         if by is not None:
             _roi_segments(by, spec, period.value, lo, hi, fiscal_start,
-                          _options(lookback, censor, kind), fmt, out, db)
+                          _options(lookback, censor, kind, stitch), fmt, out, db)
             return
         with open_warehouse(db) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                options = _options(lookback, censor, kind)
+                options = _options(lookback, censor, kind, stitch)
                 table = service.roi_table(wh, spec, period.value, options, start=lo, end=hi,
                                           fiscal_year_start_month=fiscal_start,
                                           on_period=tick)
@@ -368,6 +370,7 @@ def lifecycle_cmd(
         OutputFormat.table),
     out: OutOpt = None,
     db: DbOpt = Path("touchpath.duckdb"),
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Lifecycle verdicts (exit / test / admit / scale) for channels in test status.
 
@@ -398,7 +401,7 @@ def lifecycle_cmd(
         with open_warehouse(db, read_only=not record) as wh:
             _require_overlap(wh, lo, hi)
             with _period_progress(lo, hi, period.value, fiscal_start) as tick:
-                options = _options(lookback, censor, kind)
+                options = _options(lookback, censor, kind, stitch)
                 report = service.lifecycle(wh, rules, spec, period.value, options,
                                            start=lo, end=hi,
                                            fiscal_year_start_month=fiscal_start,
@@ -496,6 +499,7 @@ def curves_cmd(
     png: Annotated[Path | None, typer.Option("--png", help="PNG grid of the curves.")] = None,
     db: DbOpt = Path("touchpath.duckdb"),
     calibrate: CalibrateOpt = False,
+    stitch: StitchOpt = DEFAULTS.stitch,
 ) -> None:
     """Fit response curves (revenue vs period spend) per channel and export segments.
 
@@ -519,7 +523,7 @@ def curves_cmd(
         lo, hi = _range(start, end)
         settings = service.CurveSettings(model=model_choice(model, order), period=period.value,
                                          segments=segments,
-                                         options=_options(lookback, censor, kind),
+                                         options=_options(lookback, censor, kind, stitch),
                                          fiscal_year_start_month=fiscal_start, start=lo, end=hi,
                                          calibrate=calibrate)
         memo = service.LocalMemo()

@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlglot
 
+from touchpath.data.identities import duckdb_components, label_components
 from touchpath.data.journeys import JourneyOptions, _encode_paths, _path_table
 from touchpath.data.paths import PathTable, separator_mark
 from touchpath.data.warehouse import Warehouse, load_sql
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CONVERSION_COLUMNS",
     "ENGINES",
+    "IDENTITY_COLUMNS",
     "PERIOD_UNITS",
     "SPARK_INSTALL_HINT",
     "TOUCHPOINT_COLUMNS",
@@ -88,6 +90,8 @@ PERIOD_UNITS: tuple[str, ...] = ("week", "month", "quarter")
 #: Columns the datasets must have (``interaction`` of touchpoints is optional).
 TOUCHPOINT_COLUMNS: tuple[str, ...] = ("event_id", "user_id", "ts", "channel")
 CONVERSION_COLUMNS: tuple[str, ...] = ("conversion_id", "user_id", "ts", "value")
+#: Columns of an identities dataset (pairs of ids of one person; other columns ignored).
+IDENTITY_COLUMNS: tuple[str, ...] = ("id_a", "id_b")
 
 #: What to run when pyspark is missing.
 SPARK_INSTALL_HINT = "pip install 'touchpath[spark]'"
@@ -198,6 +202,7 @@ def engine_params(options: JourneyOptions, *, period: str | None = None) -> dict
         "range_end": base["range_end"],
         "censor": options.censor,
         "kind": options.kind,
+        "stitch_max_ids": options.stitch_max_ids if options.stitch else None,
         "period": period,
     }
 
@@ -285,7 +290,8 @@ def _check_rows(counts: dict[str, int], uris: dict[str, str]) -> None:
 
 
 def _missing(columns: Sequence[str], dataset: str, uri: str) -> None:
-    needed = TOUCHPOINT_COLUMNS if dataset == "touchpoints" else CONVERSION_COLUMNS
+    needed = {"touchpoints": TOUCHPOINT_COLUMNS, "identities": IDENTITY_COLUMNS}.get(
+        dataset, CONVERSION_COLUMNS)
     have = set(columns)
     absent = [c for c in needed if c not in have]
     if absent:
@@ -333,6 +339,7 @@ def paths_duckdb(
     temp_directory: str | None = None,
     threads: int | None = None,
     conn: duckdb.DuckDBPyConnection | None = None,
+    identities: str | None = None,
 ) -> EnginePaths:
     """Path tables of Parquet datasets on DuckDB, without a warehouse.
 
@@ -349,6 +356,11 @@ def paths_duckdb(
     conn : duckdb connection, optional
         Run on this connection (its views ``touchpoints`` / ``conversions``
         are replaced); by default a fresh in-memory one, closed after.
+    identities : str, optional
+        A Parquet dataset of identity pairs (``id_a, id_b``): journeys are
+        then per person when ``options.stitch``, components found as in the
+        warehouse (:func:`touchpath.data.identities.label_components`, the
+        cap ``options.stitch_max_ids``).
 
     Returns
     -------
@@ -372,6 +384,7 @@ def paths_duckdb(
         _duckdb_view(con, touchpoints, "touchpoints")
         _duckdb_view(con, conversions, "conversions")
         started = time.perf_counter()
+        _duckdb_persons(con, identities)
         try:
             checks = con.sql(engine_sql("duckdb", "engine_checks"))
             _check_rows(dict(zip(checks.columns, checks.fetchall()[0], strict=True)),
@@ -387,6 +400,18 @@ def paths_duckdb(
     rows = _normalise(raw)
     overall, periods = _tables(rows, touchpoints, period is not None)
     return EnginePaths(overall, periods, rows, "duckdb", seconds)
+
+
+def _duckdb_persons(con: duckdb.DuckDBPyConnection, identities: str | None) -> None:
+    """The temp view ``identity_persons`` of ``identities`` (empty without it) on ``con``."""
+    if identities is None:
+        con.execute("CREATE OR REPLACE TEMP VIEW identity_persons AS "
+                    + engine_sql("duckdb", "identity_persons_empty"))
+        return
+    _duckdb_view(con, identities, "identities")
+    duckdb_components(con)
+    con.execute("CREATE OR REPLACE TEMP VIEW identity_persons AS "
+                "SELECT user_id, person_id, ids FROM identity_persons_found")
 
 
 # --------------------------------------------------------------------- Spark
@@ -506,6 +531,7 @@ def paths_spark(
     spark: SparkSession | None = None,
     master: str = "local[*]",
     progress: Callable[[int, int], None] | None = None,
+    identities: str | None = None,
 ) -> EnginePaths:
     """Path tables of Parquet datasets on Apache Spark.
 
@@ -522,6 +548,9 @@ def paths_spark(
     master : str, default "local[*]"
     progress : callable, optional
         ``progress(done_tasks, all_tasks)`` of the running stages, a few times a second.
+    identities : str, optional
+        Identity pairs, as :func:`paths_duckdb`: the same queries find the
+        components on Spark (each step's labels checkpointed).
 
     Returns
     -------
@@ -537,7 +566,8 @@ def paths_spark(
     if spark is None:
         with spark_for(master) as session:
             return paths_spark(touchpoints, conversions, options, period=period,
-                               spark=session, master=master, progress=progress)
+                               spark=session, master=master, progress=progress,
+                               identities=identities)
     session = spark
     try:
         for key, value in _SPARK_CONF.items():
@@ -545,6 +575,7 @@ def paths_spark(
         _spark_frame(session, touchpoints, "touchpoints").createOrReplaceTempView("touchpoints")
         _spark_frame(session, conversions, "conversions").createOrReplaceTempView("conversions")
         started = time.perf_counter()
+        _spark_persons(session, identities)
         with _spark_progress(session, progress):
             checks = session.sql(engine_sql("spark", "engine_checks")).first()
             _check_rows(checks.asDict() if checks is not None else {},
@@ -556,10 +587,37 @@ def paths_spark(
     finally:
         session.catalog.dropTempView("touchpoints")
         session.catalog.dropTempView("conversions")
+        for name in ("identities", "identity_persons", *_SPARK_WORK):
+            session.catalog.dropTempView(name)
     rows = _normalise(raw)
     overall, periods = _tables(rows, touchpoints, period is not None)
     return EnginePaths(overall, periods, rows, "spark", seconds, details)
 
+
+
+#: The label propagation's working views on Spark.
+_SPARK_WORK = ("identity_edges", "identity_labels", "identity_labels_next",
+               "identity_persons_found")
+
+
+def _spark_persons(session: SparkSession, identities: str | None) -> None:
+    """The temp view ``identity_persons`` of ``identities`` (empty without it) on Spark."""
+    if identities is None:
+        session.sql(engine_sql("spark", "identity_persons_empty")).createOrReplaceTempView(
+            "identity_persons")
+        return
+    _spark_frame(session, identities, "identities").createOrReplaceTempView("identities")
+
+    def materialise(name: str, select: str) -> None:
+        # checkpointed: each step's labels are data, not a plan growing with the steps
+        session.sql(select).localCheckpoint().createOrReplaceTempView(name)
+
+    def count(select: str) -> int:
+        row = session.sql(select).first()
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
+    label_components(materialise, count, lambda name: engine_sql("spark", name))
+    session.table("identity_persons_found").createOrReplaceTempView("identity_persons")
 
 
 # ----------------------------------------------------------------- warehouse

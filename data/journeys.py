@@ -73,6 +73,7 @@ __all__ = [
     "conversion_kinds",
     "kind_value",
     "journey_summary",
+    "prepare_journeys",
     "journey_touches",
 ]
 
@@ -121,6 +122,14 @@ class JourneyOptions:
         The conversion kind (``conversions.kind``) whose conversions close
         journeys and are attributed; the others are ignored, so a cart never
         cuts a purchase path. ``None``: conversions of every kind, one pool.
+    stitch : bool, default True
+        Cut journeys per person: the ids the ``identities`` table links into
+        one connected component are one customer (:mod:`touchpath.data.identities`).
+        Without identity pairs there is nothing to stitch and every id is its
+        own person; ``False``: journeys per id, as stored.
+    stitch_max_ids : int, default 50
+        A component of more ids than this (a shared device, a test account)
+        is not merged: its ids stay apart, and ``touchpath identities`` reports it.
     grain : {"channel", "campaign"}, default "channel"
         What a touch's state is: its channel, or its channel and campaign
         (:func:`build_campaign_paths`). Collapsing repeats and the length cap
@@ -141,6 +150,8 @@ class JourneyOptions:
     end: date | datetime | None = None
     censor: bool = True
     kind: str | None = "purchase"
+    stitch: bool = True
+    stitch_max_ids: int = 50
     grain: Literal["channel", "campaign"] = "channel"
 
     def __post_init__(self) -> None:
@@ -152,6 +163,13 @@ class JourneyOptions:
             raise TypeError(f"collapse_repeats must be a bool, got {self.collapse_repeats!r}")
         if not isinstance(self.censor, bool):
             raise TypeError(f"censor must be a bool, got {self.censor!r}")
+        if not isinstance(self.stitch, bool):
+            raise TypeError(f"stitch must be a bool, got {self.stitch!r}")
+        cap = self.stitch_max_ids
+        if isinstance(cap, bool) or not isinstance(cap, int):
+            raise TypeError(f"stitch_max_ids must be an int, got {cap!r}")
+        if cap < 2:
+            raise ValueError(f"stitch_max_ids must be at least 2, got {cap}")
         if self.kind is not None:
             if not isinstance(self.kind, str):
                 raise TypeError(f"kind must be a str or None, got {self.kind!r}")
@@ -260,6 +278,19 @@ def check_kind(wh: Warehouse, options: JourneyOptions) -> None:
         f"or --kind {ALL_KINDS} to pool every kind")
 
 
+def prepare_journeys(cur: Any, options: JourneyOptions) -> None:
+    """Define the journey macros on ``cur`` and set its stitching to ``options``'.
+
+    Every query over ``tp_journeys`` runs after this on its cursor: the macros
+    (``journeys.sql``) and the session's stitching (``identity_settings.sql``:
+    persons when ``options.stitch``, components of at most
+    ``options.stitch_max_ids`` ids).
+    """
+    cur.execute(load_sql("journeys"))
+    cur.execute(load_sql("identity_settings"),
+                {"stitch": options.stitch, "max_ids": options.stitch_max_ids})
+
+
 def _run(wh: Warehouse, query: str, options: JourneyOptions, *, arrow: bool = False,
          extra: dict[str, Any] | None = None) -> Any:
     """Run a journey query on a fresh cursor: an Arrow table or a DataFrame.
@@ -271,7 +302,7 @@ def _run(wh: Warehouse, query: str, options: JourneyOptions, *, arrow: bool = Fa
         raise TypeError(f"options must be JourneyOptions, got {type(options).__name__}")
     cur = wh.cursor()
     try:
-        cur.execute(load_sql("journeys"))
+        prepare_journeys(cur, options)
         rel = cur.sql(load_sql(query), params={**options.sql_params(), **(extra or {})})
         return rel.to_arrow_table() if arrow else rel.df()
     finally:
@@ -479,7 +510,7 @@ def build_paths_by_period(
                   period_ends=ends)
     cur = wh.cursor()
     try:
-        cur.execute(load_sql("journeys"))
+        prepare_journeys(cur, options)
         table = cur.sql(load_sql("path_table_by_period"), params=params).to_arrow_table()
     finally:
         cur.close()

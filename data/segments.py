@@ -41,6 +41,7 @@ from touchpath.data.journeys import (
     _encode_paths,
     _path_table,
     journey_touches,
+    prepare_journeys,
 )
 from touchpath.data.paths import PathTable
 from touchpath.data.warehouse import Warehouse, load_sql
@@ -254,7 +255,7 @@ def _segment_query(wh: Warehouse, options: JourneyOptions, attribute: SegmentAtt
     params.update(attribute.sql_params(), period_starts=list(starts), period_ends=list(ends))
     cur = wh.cursor()
     try:
-        cur.execute(load_sql("journeys"))
+        prepare_journeys(cur, options)
         cur.execute(load_sql("segment_journeys"))
         table = cur.sql(load_sql("segment_path_table"), params=params).to_arrow_table()
     finally:

@@ -166,9 +166,10 @@ TableName = Literal["touchpoints", "conversions", "spend", "channels"]
 #: What :meth:`Warehouse.ingest` loads: a warehouse table, ``events``, one file
 #: of touches and conversions split into ``touchpoints`` and ``conversions``,
 #: ``users``: ``user_id`` and any attribute columns (segment attributes), or
-#: ``experiments``: lift-test results for calibration.
+#: ``experiments``: lift-test results for calibration, or ``identities``: pairs
+#: of ids of one person.
 IngestTable = Literal["touchpoints", "conversions", "spend", "channels", "events", "users",
-                      "experiments"]
+                      "experiments", "identities"]
 
 #: The warehouse tables, in load order (channels first lets a channels file set
 #: statuses before touchpoints register unknown channels).
@@ -183,6 +184,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("user_id", "ts", "event"),
     "users": ("user_id",),
     "experiments": ("channel", "start", "end"),
+    "identities": ("id_a", "id_b"),
 }
 
 #: Optional input columns per input shape (may be absent from the file). Without
@@ -197,6 +199,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
                "referrer", "interaction"),
     "users": (),
     "experiments": ("incremental_conversions", "incremental_revenue", "lower", "upper", "kind"),
+    "identities": ("source", "ts"),
 }
 
 #: The columns a missing ``channel`` is derived from by channel rules
@@ -204,7 +207,8 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 CHANNEL_INPUTS: tuple[str, ...] = ("source", "medium", "campaign", "referrer")
 
 #: The input shapes :meth:`Warehouse.ingest` takes.
-INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "users", "experiments")
+INGEST_TABLES: tuple[str, ...] = (*TABLES, "events", "users", "experiments",
+                                 "identities")
 
 #: The input shapes whose other columns are kept as segment attributes, and
 #: who owns the values: a conversion (``conversion_attributes``) or a user
@@ -784,7 +788,8 @@ class Warehouse:
 
         Parameters
         ----------
-        table : {"touchpoints", "conversions", "spend", "channels", "events", "experiments"}
+        table : {"touchpoints", "conversions", "spend", "channels", "events", "experiments",
+                  "identities"}
             Target table, or ``events``: one file of touches and conversions
             (required ``user_id, ts, event``; optional ``channel, value,
             campaign, cost, event_id, source, medium, referrer, interaction``).
@@ -795,7 +800,11 @@ class Warehouse:
             :data:`VIEW_EVENTS`, else ``click`` (an ``interaction`` column
             wins). ``value`` is read on conversion rows, ``channel``,
             ``campaign``, ``cost`` and ``interaction`` on touch rows. Both
-            tables load in the one transaction.
+            tables load in the one transaction. ``identities``: pairs of
+            ids of one person (required ``id_a, id_b``; optional ``source,
+            ts``), stored in order (``id_a <= id_b``); a pair repeated in the
+            file or already stored is skipped, and every ingest that adds a
+            pair rebuilds the persons (:mod:`touchpath.data.identities`).
         source : path or DataFrame
             ``.parquet`` / ``.pq`` files are read as Parquet, any other file
             as CSV (delimiter sniffed, header required, compression by suffix).
@@ -1258,6 +1267,11 @@ def _load(cur: duckdb.DuckDBPyConnection, table: str, header: dict[str, str],
     else:
         inserted = _scalar(cur, load_sql(f"insert_{table}"))
         loads = [TableLoad(table, rows_in_file, inserted, rows_in_file - inserted)]
+        if table == "identities" and inserted:
+            # Deferred: touchpath.data.identities imports this module (a cycle).
+            from touchpath.data.identities import rebuild_persons
+
+            rebuild_persons(cur)
     new_channels: list[str] = []
     if table in ("touchpoints", "spend", "events"):
         new_channels = sorted(r[0] for r in cur.execute(load_sql("register_channels")).fetchall())
@@ -1350,7 +1364,8 @@ def _diagnose(cur: duckdb.DuckDBPyConnection, table: str, label: str,
         _create_staged(cur, table, derived)
         cur.execute("CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _staged")
         cur.execute(load_sql("row_problems"))
-        cur.execute(load_sql(f"{table}_key_problems"))
+        if table != "identities":  # a repeated or stored pair is skipped, never a problem
+            cur.execute(load_sql(f"{table}_key_problems"))
         if attributes:
             cur.execute(load_sql(f"{table}_attribute_problems"))
         report = cur.execute(load_sql("problem_report"),

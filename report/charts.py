@@ -569,6 +569,23 @@ def funnel_svg(stages: Sequence[tuple[str, float]], *, label: str = "",
     return "".join(out)
 
 
+def identity_credit_chart(identities: dict[str, Any]) -> str:
+    """Share of conversions per channel (``(direct)`` too) per id and per person.
+
+    ``identities`` is a ``/v1/identities`` document (``credit`` rows with
+    ``share_per_id`` and ``share_per_person``).
+    """
+    rows = identities["credit"]
+    series = [{"name": "per id (no stitching)", "color": PALETTE[1],
+               "values": [r["share_per_id"] for r in rows]},
+              {"name": "per person (stitched)", "color": PALETTE[0],
+               "values": [r["share_per_person"] for r in rows]}]
+    return grouped_bars_svg([r["channel"] for r in rows], series, fmt=pct,
+                            label="Share of conversions per channel, with and without "
+                                  "identity stitching",
+                            y_title="share of conversions (%)")
+
+
 def funnel_chart(funnel: dict[str, Any]) -> str:
     """The report's funnel: its stages' conversions and the rate of each step.
 

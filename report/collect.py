@@ -101,6 +101,7 @@ class ReportOptions:
     max_change: float | None = DEFAULTS.max_change
     multipliers: Sequence[float] = DEFAULTS.scenario_multipliers
     min_roi: float = DEFAULTS.min_roi
+    stitch: bool = DEFAULTS.stitch
     by: str | None = None
 
     def __post_init__(self) -> None:
@@ -136,7 +137,7 @@ class ReportOptions:
     def journeys(self) -> JourneyOptions:
         """The journey options of every section: the service's, with this lookback, censor, kind."""
         return service.journey_options(lookback_days=self.lookback_days, censor=self.censor,
-                                       kind=self.kind)
+                                       kind=self.kind, stitch=self.stitch)
 
     def plan_params(self) -> service.PlanParams:
         """The plan's parameters: these options, the service's defaults for the rest."""
@@ -200,6 +201,7 @@ def collect(warehouse: Warehouse, options: ReportOptions | None = None,
                                             ci=options.ci, level=options.level, memo=memo)
     doc["compare"] = compare_document(comparison, journeys)
     doc["funnel"] = funnel_section(warehouse, spec, journeys, memo)
+    doc["identities"] = identities_section(warehouse, spec, journeys, memo)
     doc["segments"] = segments_section(warehouse, options.by, spec, journeys, memo)
     doc["campaigns"] = campaigns_section(warehouse, spec, journeys, memo)
     doc["calibration"] = calibration_section(warehouse, spec, journeys, memo)
@@ -311,6 +313,14 @@ def funnel_document(result: service.FunnelResult) -> dict[str, Any]:
             "overall_rate": plain(result.overall_rate()), "rows": records(frame)}
 
 
+def identities_section(warehouse: Warehouse, model: str, journeys: JourneyOptions,
+                       memo: service.Memo) -> dict[str, Any] | None:
+    """The ``/v1/identities`` document (report, effect, credit); ``None`` without identity pairs."""
+    result = service.identities(warehouse, journeys, model=model, memo=memo)
+    if result.report.pairs == 0:
+        return None
+    return {"model": result.model, "report": result.report.to_dict(),
+            "effect": result.effect.to_dict(), "credit": records(result.credit_frame())}
 #: The per-touch rule the Campaigns section shows beside the report's model: its campaigns
 #: sum exactly to its channel credit.
 CAMPAIGN_RULE = "linear"

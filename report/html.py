@@ -185,6 +185,18 @@ def _funnel_view(doc: dict[str, Any]) -> dict[str, Any] | None:
             "chart": charts.funnel_chart(f), "overall_rate": f["overall_rate"]}
 
 
+def _identities_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    ids = doc.get("identities")
+    if ids is None:
+        return None
+    columns: list[tuple[str, str, Any]] = [
+        ("channel", "Channel", None),
+        ("conversions_per_id", "Per id", lambda v: count(v, 1)),
+        ("conversions_per_person", "Per person", lambda v: count(v, 1)),
+        ("change", "Change", lambda v: f"{v:+,.1f}"),
+        ("share_per_id", "Share per id", pct),
+        ("share_per_person", "Share per person", pct)]
+    return {**ids, "columns": columns, "chart": charts.identity_credit_chart(ids)}
 def _segments_view(doc: dict[str, Any]) -> dict[str, Any] | None:
     seg = doc.get("segments")
     if seg is None:
@@ -386,7 +398,8 @@ def render(doc: dict[str, Any], *, generated_at: datetime | None = None,
         attribution=_attribution_view(doc), funnel=_funnel_view(doc),
         segments=_segments_view(doc), campaigns=_campaigns_view(doc), roi=_roi_view(doc),
         calibration=_calibration_view(doc), lifecycle=_lifecycle_view(doc),
-        budget=_budget_view(doc), monitoring=_monitoring_view(doc))
+        budget=_budget_view(doc), monitoring=_monitoring_view(doc),
+        identities=_identities_view(doc))
 
 
 def write_report(db: str | Path | Warehouse, out: str | Path,

@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
         compare_campaigns,
     )
     from touchpath.service.funnel import FunnelResult, funnel
+    from touchpath.service.identities import IdentitiesResult, identities
     from touchpath.service.lifecycle import (
         LifecycleReport,
         StatusChange,
@@ -113,6 +114,7 @@ _HOMES = {
     **dict.fromkeys(("CurveSettings", "PlanInputs", "PlanParams", "goal", "inputs_from_curves",
                      "plan", "plan_inputs", "scenarios"), "planning"),
     **dict.fromkeys(("compute_roi_table", "roi_table"), "roi"),
+    **dict.fromkeys(("IdentitiesResult", "identities"), "identities"),
     **dict.fromkeys(("SegmentSummary", "SegmentedAttribution", "SegmentedComparison",
                      "SegmentedROITable", "attribute_segments", "compare_segments",
                      "roi_segments"), "segments"),
@@ -136,6 +138,7 @@ __all__ = [
     "CurveSettings",
     "Defaults",
     "FunnelResult",
+    "IdentitiesResult",
     "LifecycleReport",
     "LocalMemo",
     "Memo",
@@ -153,6 +156,7 @@ __all__ = [
     "default_model_spec",
     "funnel",
     "goal",
+    "identities",
     "inputs_from_curves",
     "journey_options",
     "lifecycle",

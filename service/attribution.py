@@ -74,6 +74,8 @@ def journey_options(
     end: date | datetime | None = None,
     censor: bool = DEFAULTS.censor,
     kind: str | None = DEFAULTS.kind,
+    stitch: bool = DEFAULTS.stitch,
+    stitch_max_ids: int = DEFAULTS.stitch_max_ids,
     grain: Literal["channel", "campaign"] = DEFAULTS.grain,
 ) -> JourneyOptions:
     """Journey options with the service defaults (DESIGN.md, "Journeys").
@@ -82,6 +84,8 @@ def journey_options(
     out non-converting journeys still open at the end of the data (``False``:
     every non-converting journey is a null, ChannelAttribution's convention).
     ``kind``: the conversion kind that closes journeys (``None``: every kind).
+    ``stitch``: journeys per person (the ids the identities table links; ``False``:
+    per id); components of more than ``stitch_max_ids`` ids stay apart.
     ``grain``: a touch's state is its channel, or its channel and campaign
     (:mod:`touchpath.service.campaigns`).
 
@@ -92,7 +96,8 @@ def journey_options(
     """
     return JourneyOptions(lookback_days=lookback_days, collapse_repeats=collapse_repeats,
                           interaction=interaction, max_path_length=max_path_length,
-                          start=start, end=end, censor=censor, kind=kind, grain=grain)
+                          start=start, end=end, censor=censor, kind=kind, stitch=stitch,
+                          stitch_max_ids=stitch_max_ids, grain=grain)
 
 
 def options_key(options: JourneyOptions) -> dict[str, Any]:

@@ -34,6 +34,11 @@ Which defaults won when the surfaces were unified, and why:
   ``unallocated`` with the reason.
 - **currency** CNY: amounts are exact decimals in one currency, named on every
   table and export (:mod:`touchpath.money`).
+- **stitch** on, components of at most **50** ids: once the ``identities``
+  table has pairs, a customer's ids (phone cookie, laptop login, app id) are
+  one person and journeys are cut per person; ``--no-stitch`` / ``stitch=false``
+  cuts them per id. A larger component is a shared device or a test account
+  more often than a customer, so it is reported and left apart.
 - **grain** ``channel``: credit per channel; ``campaign`` (``--grain campaign``)
   splits it per channel and campaign, beside the channel roll-up.
 - **monitoring**: a channel is off pace when its spend projected to the end
@@ -122,6 +127,10 @@ class Defaults:
     scenario_multipliers: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
     #: Currency of every amount (ISO 4217 code): a label of tables, exports and charts.
     currency: str = CURRENCY
+    #: Cut journeys per person: ids the identities table links are one customer.
+    stitch: bool = True
+    #: Largest identity component merged into one person (ids); larger ones stay apart.
+    stitch_max_ids: int = 50
     #: Segments (``--by``) with fewer conversions are flagged small and always get an interval.
     segment_min_conversions: int = 100
     #: Bootstrap resamples of a small segment's interval when fewer were asked for.

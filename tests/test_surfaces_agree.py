@@ -212,6 +212,29 @@ def test_the_funnel_is_the_same_on_cli_and_api(tmp_path, keys):
     assert [r["conversions"] for r in from_cli if r["channel"] == "(all)"] == [10.0, 4.0]
 
 
+def test_identities_are_the_same_on_cli_api_and_report(tmp_path, keys):
+    from touchpath.data.synth import SynthConfig, generate
+
+    db = tmp_path / "devices.duckdb"
+    data = generate(SynthConfig(n_users=3000, seed=3, cross_device_share=0.5))
+    with Warehouse.open(db) as wh:
+        data.load_into(wh)
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(db, served)
+    from_cli = cli("identities", "--db", str(db))
+    with TestClient(create_app(Settings(db=str(served), api_keys_file=keys.path))) as client:
+        client.headers.update(keys.headers("read"))
+        res = client.get("/v1/identities")
+    assert res.status_code == 200, res.text
+    from_api = res.json()
+    with Warehouse.open(db, read_only=True) as wh:
+        from_report = collect(wh, ReportOptions())["identities"]
+    assert from_api["model"] == from_cli["model"] == from_report["model"] == default_model_spec()
+    for part in ("report", "effect", "credit"):
+        assert from_cli[part] == from_api[part] == from_report[part], part
+    # the login pairs are the generator's, one person per pair
+    assert from_api["report"]["pairs"] == from_api["report"]["persons"] == len(data.identities)
+    assert from_api["effect"]["direct_before"] > from_api["effect"]["direct_after"]
 def _segment_cells(rows):
     return {(r["segment"], r["channel"]): (r["conversions"], r["value"], r["share"])
             for r in rows}

@@ -72,8 +72,9 @@ class JourneyQuery:
     def __init__(self, lookback_days: int, collapse_repeats: bool,
                  interaction: Literal["all", "click"], max_path_length: int | None,
                  dates: DateRange, censor: bool = DEFAULTS.censor,
-                 kind: str = DEFAULTS.kind or "all") -> None:
+                 kind: str = DEFAULTS.kind or "all", stitch: bool = DEFAULTS.stitch) -> None:
         self.lookback_days = lookback_days
+        self.stitch = stitch
         self.censor = censor
         self.kind = kind
         self.collapse_repeats = collapse_repeats
@@ -101,6 +102,7 @@ class JourneyQuery:
                 end=self.dates.end,
                 censor=self.censor,
                 kind=kind_value(self.kind),
+                stitch=self.stitch,
             )
         except (TypeError, ValueError) as exc:
             raise InvalidParameter(f"journey options: {exc}") from exc
@@ -116,6 +118,7 @@ class JourneyQuery:
             "to": self.dates.last,
             "censor": self.censor,
             "kind": self.kind,
+            "stitch": self.stitch,
         }
 
     def out(self) -> JourneyOptionsOut:
@@ -129,6 +132,7 @@ class JourneyQuery:
             end=self.dates.last,
             censor=self.censor,
             kind=self.kind,
+            stitch=self.stitch,
         )
 
 
@@ -153,10 +157,13 @@ async def journey_query(
         description="Conversion kind that closes journeys and is attributed (e.g. purchase, "
                     "add_to_cart); `all` pools every kind.",
         examples=["purchase"])] = DEFAULTS.kind or "all",
+    stitch: Annotated[bool, Query(
+        description="Cut journeys per person: the ids the identities table links are one "
+                    "customer; false cuts them per id as stored.")] = DEFAULTS.stitch,
 ) -> JourneyQuery:
     """The journey options of a request."""
     return JourneyQuery(lookback_days, collapse_repeats, interaction, max_path_length, dates,
-                        censor, kind)
+                        censor, kind, stitch)
 
 
 JourneyDep = Annotated[JourneyQuery, Depends(journey_query)]

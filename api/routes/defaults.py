@@ -35,7 +35,8 @@ def defaults_response() -> DefaultsResponse:
         segment_min_conversions=d.segment_min_conversions, segment_ci=d.segment_ci,
         segment_by=d.segment_by, grain=d.grain, pacing_tolerance=d.pacing_tolerance,
         anomaly_window_weeks=d.anomaly_window_weeks, anomaly_min_history=d.anomaly_min_history,
-        anomaly_threshold=d.anomaly_threshold)
+        anomaly_threshold=d.anomaly_threshold, stitch=d.stitch,
+        stitch_max_ids=d.stitch_max_ids)
 
 
 @router.get(

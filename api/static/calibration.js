@@ -106,6 +106,8 @@
     }
     const censor = document.querySelector("#journey-form [name=censor]");
     if (censor) q.set("censor", censor.checked ? "true" : "false");
+    const stitch = document.querySelector("#journey-form [name=stitch]");
+    if (stitch) q.set("stitch", stitch.checked ? "true" : "false");  // identities.js
     const repeats = document.querySelector("#journey-form [name=collapse_repeats]");
     if (repeats && repeats.checked) q.set("collapse_repeats", "true");
     try {

@@ -94,6 +94,7 @@
     if (f.max_path_length.value) p.set("max_path_length", f.max_path_length.value);
     if (f.from.value) p.set("from", f.from.value);
     if (f.to.value) p.set("to", f.to.value);
+    if (f.stitch) p.set("stitch", f.stitch.checked ? "true" : "false");  // identities.js
     return p;
   }
 

@@ -10,6 +10,10 @@
 -- conversion kind that closes journeys; NULL: every kind), and $period (NULL,
 -- 'week', 'month' or 'quarter': the output's `period` is the start of the
 -- week (Monday) / month / quarter holding the journey's end, else NULL).
+-- Identity stitching: the view `identity_persons` (user_id, person_id, ids; the
+-- components of data/identities.py, empty without identity pairs) maps an id to
+-- its person when its component has at most $stitch_max_ids ids (NULL: no
+-- stitching); journeys are then per person, as in journeys.sql.
 --
 -- The rules are those of journeys.sql:
 -- * only conversions of $kind are read (a cart never cuts a purchase path);
@@ -41,23 +45,29 @@ settings AS (
 ),
 events AS (
     SELECT
-        CAST(user_id AS VARCHAR) AS user_id,
-        CAST(ts AS TIMESTAMP) AS ts,
+        CAST(coalesce(p.person_id, t.user_id) AS VARCHAR) AS user_id,
+        CAST(t.ts AS TIMESTAMP) AS ts,
         0 AS kind,
-        CAST(event_id AS VARCHAR) AS id,
-        CAST(channel AS VARCHAR) AS channel,
+        CAST(t.event_id AS VARCHAR) AS id,
+        CAST(t.channel AS VARCHAR) AS channel,
         CAST(NULL AS DECIMAL(18, 6)) AS value
-    FROM touchpoints
-    WHERE NOT CAST($click_only AS BOOLEAN) OR interaction = 'click'
+    FROM touchpoints AS t
+    LEFT JOIN identity_persons AS p
+        ON p.user_id = CAST(t.user_id AS VARCHAR)
+        AND p.ids <= CAST($stitch_max_ids AS BIGINT)
+    WHERE NOT CAST($click_only AS BOOLEAN) OR t.interaction = 'click'
     UNION ALL
     SELECT
-        CAST(c.user_id AS VARCHAR) AS user_id,
+        CAST(coalesce(p.person_id, c.user_id) AS VARCHAR) AS user_id,
         CAST(c.ts AS TIMESTAMP) AS ts,
         1 AS kind,
         CAST(c.conversion_id AS VARCHAR) AS id,
         CAST(NULL AS VARCHAR) AS channel,
         CAST(c.value AS DECIMAL(18, 6)) AS value
     FROM conversions AS c
+    LEFT JOIN identity_persons AS p
+        ON p.user_id = CAST(c.user_id AS VARCHAR)
+        AND p.ids <= CAST($stitch_max_ids AS BIGINT)
     WHERE CAST($kind AS VARCHAR) IS NULL OR CAST(c.kind AS VARCHAR) = CAST($kind AS VARCHAR)
 ),
 numbered AS (

@@ -29,8 +29,8 @@
 -- conversion: converted with an empty touch list. Touches older than the window
 -- of the conversion that follows them belong to no journey.
 --
--- Columns: user_id, conversion_id (NULL when not converted), converted,
--- end_ts (conversion time, or last touch time when not converted), value,
+-- Columns: user_id (the person when stitched), conversion_id (NULL when not
+-- converted), converted, end_ts (conversion time, or last touch time when not converted), value,
 -- first_purchase (the user's first conversion of the kind in the data), touches
 -- (list of {ts, event_id, channel, campaign} in time order; ties between
 -- touches by event_id).
@@ -39,6 +39,15 @@ CREATE OR REPLACE TEMP MACRO tp_data_end() AS
 
 CREATE OR REPLACE TEMP MACRO tp_data_start() AS
     least((SELECT min(ts) FROM touchpoints), (SELECT min(ts) FROM conversions));
+
+-- Identity stitching: tp_person_map() maps an id to its person -- its
+-- component's label in identity_persons -- when the component has at most
+-- tp_stitch_max_ids ids (identity_settings.sql; NULL: no stitching); an id
+-- not mapped is its own person. Journeys are cut per person: user_id below.
+CREATE OR REPLACE TEMP MACRO tp_person_map() AS TABLE
+    SELECT user_id, person_id
+    FROM identity_persons
+    WHERE ids <= getvariable('tp_stitch_max_ids');
 
 CREATE OR REPLACE TEMP MACRO tp_journeys(
     lookback_days, click_only, collapse_repeats, max_path_length, range_start, range_end,
@@ -53,20 +62,22 @@ settings AS (
 ordered_conversions AS (
     SELECT
         conversion_id,
-        user_id,
+        coalesce(m.person_id, conversions.user_id) AS user_id,
         ts,
         value,
-        row_number() OVER (PARTITION BY user_id ORDER BY ts, conversion_id) = 1
-            AS first_purchase,
-        row_number() OVER (PARTITION BY user_id, ts ORDER BY conversion_id) = 1
-            AS takes_touches
+        row_number() OVER (PARTITION BY coalesce(m.person_id, conversions.user_id)
+                           ORDER BY ts, conversion_id) = 1 AS first_purchase,
+        row_number() OVER (PARTITION BY coalesce(m.person_id, conversions.user_id), ts
+                           ORDER BY conversion_id) = 1 AS takes_touches
     FROM conversions
+    LEFT JOIN tp_person_map() AS m ON m.user_id = conversions.user_id
     WHERE conversion_kind IS NULL OR kind = conversion_kind
 ),
 kept_touches AS (
-    SELECT event_id, user_id, ts, channel,
+    SELECT event_id, coalesce(m.person_id, touchpoints.user_id) AS user_id, ts, channel,
            CASE WHEN with_campaign THEN campaign END AS campaign
     FROM touchpoints
+    LEFT JOIN tp_person_map() AS m ON m.user_id = touchpoints.user_id
     WHERE NOT click_only OR interaction = 'click'
 ),
 assigned_touches AS (

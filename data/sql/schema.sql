@@ -48,6 +48,25 @@ WHERE NOT EXISTS (SELECT 1 FROM touchpath_meta WHERE key = 'data_version');
 -- itself; ingest now reads through temporary views only.
 DROP VIEW IF EXISTS main._raw;
 
+-- Identity stitching: pairs of ids known to be one person (a login, a CRM
+-- match, an order e-mail), stored with id_a <= id_b; and the connected
+-- components over them (identity_components.sql), rebuilt by every identities
+-- ingest that adds a pair: each id with its component's label (its smallest
+-- id) and the component's size. Journeys merge a component's ids into one
+-- person unless it has more ids than the cap (JourneyOptions.stitch_max_ids).
+CREATE TABLE IF NOT EXISTS identities (
+    id_a   VARCHAR NOT NULL,
+    id_b   VARCHAR NOT NULL,
+    source VARCHAR,
+    ts     TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS identity_persons (
+    user_id   VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    ids       BIGINT NOT NULL
+);
+
 -- Segments: attributes of conversions (a conversions file's extra columns) and of
 -- users (a users file), in long form: an attribute's name is data, never SQL.
 CREATE TABLE IF NOT EXISTS conversion_attributes (

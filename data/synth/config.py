@@ -213,6 +213,10 @@ class SynthConfig:
         changes no other row.
     cart_abandonment : float
         Target share of carts that never become a purchase, in [0, 1).
+    cross_device_share : float
+        Share of customers with a second, logged-in id on which they buy
+        (:mod:`touchpath.data.synth.devices`), in [0, 1]; their login pairs
+        are :attr:`SyntheticData.identities`. 0 (the default) changes no row.
     """
 
     n_users: int = 100_000
@@ -234,6 +238,7 @@ class SynthConfig:
     chunk_users: int = 250_000
     funnel_stages: bool = False
     cart_abandonment: float = 0.7
+    cross_device_share: float = 0.0
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> None:
@@ -265,6 +270,8 @@ class SynthConfig:
                      "cart_abandonment"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 bad(name, "must be a probability in [0, 1)")
+        if not 0.0 <= self.cross_device_share <= 1.0:
+            bad("cross_device_share", "must be a share in [0, 1]")
 
     @property
     def launch_day(self) -> int | None:

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from touchpath.data.synth.calibrate import spend_and_truth
 from touchpath.data.synth.config import SynthConfig
+from touchpath.data.synth.devices import empty_identities, split_devices
 from touchpath.data.synth.plan import Plan, make_plan
 from touchpath.data.synth.segments import funnel_truth, segment_truth
 from touchpath.data.synth.simulate import (
@@ -51,6 +52,21 @@ def _write_table(table: pa.Table | pd.DataFrame, path: Path, fmt: str) -> None:
 
 def _with_segments(truth: SyntheticTruth, plan: Plan, stats: Stats) -> SyntheticTruth:
     return replace(truth, segments=segment_truth(plan), funnel=funnel_truth(plan, stats.carts))
+
+
+def _devices(tables: dict[str, pa.Table], config: SynthConfig,
+             part: int) -> dict[str, pa.Table]:
+    """A chunk's tables with its cross-device customers split (``identities`` added)."""
+    if config.cross_device_share <= 0:
+        return tables
+    tp, cv, ids = split_devices(tables["touchpoints"].to_pandas(),
+                                tables["conversions"].to_pandas(),
+                                config.cross_device_share, config.seed, part)
+    return {**tables, "touchpoints": pa.Table.from_pandas(tp, preserve_index=False,
+                                                          schema=tables["touchpoints"].schema),
+            "conversions": pa.Table.from_pandas(cv, preserve_index=False,
+                                                schema=tables["conversions"].schema),
+            "identities": _to_arrow(ids)}
 
 
 def _check_fmt(fmt: str) -> str:
@@ -99,6 +115,10 @@ class SyntheticData:
         journey): one row per user (package docstring, step 9). Written to
         files; :meth:`load_into` leaves it out (load it with
         ``warehouse.ingest("users", data.users)`` for user attributes).
+    identities : DataFrame
+        ``id_a, id_b, source``: the login pairs of the cross-device customers
+        (:attr:`SynthConfig.cross_device_share`; no rows when it is 0), whose
+        purchases and desktop touches are on their account id ``acct:<id>``.
     """
 
     touchpoints: pd.DataFrame
@@ -108,6 +128,7 @@ class SyntheticData:
     truth: SyntheticTruth
     journeys: pd.DataFrame = field(default_factory=pd.DataFrame)
     users: pd.DataFrame = field(default_factory=pd.DataFrame)
+    identities: pd.DataFrame = field(default_factory=empty_identities)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The four warehouse tables by name, channels first."""
@@ -124,7 +145,8 @@ class SyntheticData:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths: dict[str, Path] = {}
-        for name, frame in {**self.tables(), "users": self.users}.items():
+        extra = {"identities": self.identities} if len(self.identities) else {}
+        for name, frame in {**self.tables(), "users": self.users, **extra}.items():
             paths[name] = out / f"{name}.{fmt}"
             _write_table(frame, paths[name], fmt)
         return paths
@@ -135,9 +157,13 @@ class SyntheticData:
         Calls ``warehouse.ingest(table, frame)`` for ``channels``,
         ``touchpoints``, ``conversions`` and ``spend``, and returns the reports.
         ``users`` is not loaded (``warehouse.ingest("users", data.users)``
-        does it); the conversions' segment columns are kept as attributes.
+        does it); the conversions' segment columns are kept as attributes. The identity pairs
+        of cross-device customers load last (``identities``), when there are any.
         """
-        return [warehouse.ingest(name, frame) for name, frame in self.tables().items()]
+        reports = [warehouse.ingest(name, frame) for name, frame in self.tables().items()]
+        if len(self.identities):
+            reports.append(warehouse.ingest("identities", self.identities))
+        return reports
 
 
 def generate(config: SynthConfig = SynthConfig(), *,
@@ -177,21 +203,23 @@ def generate(config: SynthConfig = SynthConfig(), *,
     spend, cents, truth = spend_and_truth(plan, stats)
     truth = _with_segments(truth, plan, stats)
     parts: dict[str, list[pa.Table]] = {"touchpoints": [], "conversions": [], "journeys": [],
-                                        "users": []}
-    for chunk, offsets, prior in zip(chunks, id_offsets(stats), prior_touches(stats),
-                                     strict=True):
+                                        "users": [], "identities": []}
+    for part, (chunk, offsets, prior) in enumerate(zip(chunks, id_offsets(stats),
+                                                       prior_touches(stats), strict=True)):
         cost = touch_costs(chunk, cents, stats.touches, prior)
-        for name, table in chunk_tables(plan, chunk, cost, offsets).items():
+        for name, table in _devices(chunk_tables(plan, chunk, cost, offsets), config,
+                                    part).items():
             parts[name].append(table)
     if progress is not None:
         progress(0.9)
-    frames = {name: pa.concat_tables(tables).to_pandas() for name, tables in parts.items()}
+    frames = {name: pa.concat_tables(tables).to_pandas() for name, tables in parts.items()
+              if tables}
     if progress is not None:
         progress(1.0)
     return SyntheticData(
         touchpoints=frames["touchpoints"], conversions=frames["conversions"], spend=spend,
         channels=channels_frame(config), truth=truth, journeys=frames["journeys"],
-        users=frames["users"],
+        users=frames["users"], identities=frames.get("identities", empty_identities()),
     )
 
 
@@ -241,6 +269,8 @@ def generate_to(directory: str | PathLike[str], config: SynthConfig = SynthConfi
              "users": out / f"users.{fmt}"}
     if include_journeys:
         paths["journeys"] = out / f"journeys.{fmt}"
+    if config.cross_device_share > 0:
+        paths["identities"] = out / f"identities.{fmt}"
     _write_table(channels_frame(config), paths["channels"], fmt)
     _write_table(spend, paths["spend"], fmt)
     writers: dict[str, pq.ParquetWriter] = {}
@@ -248,7 +278,8 @@ def generate_to(directory: str | PathLike[str], config: SynthConfig = SynthConfi
         layout = zip(simulate_chunks(plan), id_offsets(stats), prior_touches(stats), strict=True)
         for i, (chunk, offsets, prior) in enumerate(layout):
             cost = touch_costs(chunk, cents, stats.touches, prior)
-            for name, table in chunk_tables(plan, chunk, cost, offsets).items():
+            for name, table in _devices(chunk_tables(plan, chunk, cost, offsets), config,
+                                        i).items():
                 if name not in paths:
                     continue
                 if fmt == "parquet":

@@ -16,6 +16,7 @@ PROTECTED = {
     ("get", "/v1/roi"): ("read", "/v1/roi?model=linear", None),
     ("get", "/v1/funnel"): ("read", "/v1/funnel?stages=purchase", None),
     ("get", "/v1/funnel/kinds"): ("read", "/v1/funnel/kinds", None),
+    ("get", "/v1/identities"): ("read", "/v1/identities", None),
     ("get", "/v1/segments"): ("read", "/v1/segments", None),
     ("get", "/v1/lifecycle"): ("read", "/v1/lifecycle?model=linear", None),
     ("post", "/v1/budget/plan"): ("read", "/v1/budget/plan",
