@@ -296,3 +296,29 @@ def test_the_spark_engine_stitches_identically(spark, mixed):
         assert on_spark.rows.equals(on_duckdb.rows)
         pd.testing.assert_frame_equal(on_spark.paths.to_frame(),
                                       build_paths(wh, options).to_frame())
+
+
+# ------------------------------------------------------------ with segments
+def test_a_persons_user_attribute_is_found_under_its_other_id(phone_laptop):
+    """The phone id carries ``device``; the person is named by the account id.
+
+    Stitched, the person's journeys are ``acct:7``'s (the smaller id), so the
+    purchase and a later non-converting phone journey must still find the phone
+    id's device: one conversion and one null in ``mobile``, nothing in ``(none)``.
+    """
+    from touchpath.data.segments import build_paths_by_segment, segment_attribute
+
+    wh = phone_laptop
+    wh.ingest("touchpoints", touches([("e2", "cookie:p1", "2024-04-20 09:00", "social")]))
+    wh.ingest("users", pd.DataFrame({"user_id": ["cookie:p1"], "device": ["mobile"]}))
+    wh.ingest("identities", pairs([("cookie:p1", "acct:7")]))
+    tables = build_paths_by_segment(wh, NO_CENSOR, segment_attribute(wh, "device"))
+    mobile = tables["mobile"]
+    rows = zip(mobile.path_strings(), mobile.conversions, mobile.nulls, strict=True)
+    assert sorted(rows) == [
+        ("search", 1, 0), ("social", 0, 1)]
+    assert "(none)" not in tables or tables["(none)"].total_conversions == 0
+    # per id the purchase has no device (its id has none): it falls in (none)
+    apart = build_paths_by_segment(wh, JourneyOptions(censor=False, stitch=False),
+                                   segment_attribute(wh, "device"))
+    assert apart["(none)"].direct_conversions == 1
