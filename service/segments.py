@@ -61,6 +61,7 @@ from touchpath.service.attribution import _run, _specs, journey_options, options
 from touchpath.service.defaults import DEFAULTS
 from touchpath.service.memo import Memo, no_memo
 from touchpath.service.models import build_model, default_model_spec, model_spec
+from touchpath.service.roi import _day
 
 __all__ = [
     "SegmentSummary",
@@ -561,17 +562,6 @@ def _segment_daily(conversions: pd.DataFrame, segment: str) -> pd.DataFrame:
                      "first_purchases": float(group["first_purchase"].sum()),
                      "revenue_exact": exact})
     return pd.DataFrame(rows, columns=cols)
-
-
-def _day(value: date | datetime | str, name: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ROIError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
 def roi_segments(
