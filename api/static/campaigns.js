@@ -10,7 +10,6 @@
 
 (() => {
   const KEY_STORE = "touchpath.apiKey";
-  const SVG_NS = "http://www.w3.org/2000/svg";
   const PALETTE = ["#2f6db5", "#e08a1e", "#2e9e6a", "#c8463d", "#7b5fb8", "#8a6b3f"];
   // Per-touch rules (their campaigns sum exactly to the channel credit) and own-fit models.
   const MODELS = ["linear", "first_touch", "last_touch", "position", "time_decay", "markov1",
@@ -26,32 +25,6 @@
     money: (v) => (isNum(v) ? nf2.format(v) : dash),
     pct: (v) => (isNum(v) ? `${nf1.format(v * 100)}%` : dash),
   };
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else node.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
-
-  function svg(tag, attrs = {}, ...children) {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v !== null && v !== undefined) node.setAttribute(k, String(v));
-    }
-    for (const c of children.flat()) {
-      if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
 
   const key = () => sessionStorage.getItem(KEY_STORE) || "";
 
@@ -72,6 +45,11 @@
     }
     return res.json();
   }
+
+  // The DOM helpers of app.js (window.Touchpath, set when the page starts, before
+  // this panel's own start-up runs).
+  const el = (...args) => window.Touchpath.el(...args);
+  const svg = (...args) => window.Touchpath.svg(...args);
 
   function status(text, kind = "") {
     const box = $("#campaigns .status");

@@ -9,7 +9,6 @@
 
 (() => {
   const KEY_STORE = "touchpath.apiKey";
-  const SVG_NS = "http://www.w3.org/2000/svg";
   const COLORS = { id: "#e08a1e", person: "#2f6db5" };
   const $ = (sel) => document.querySelector(sel);
   const nf0 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -18,23 +17,10 @@
   const int = (v) => (Number.isFinite(v) ? nf0.format(v) : "—");
   const pct = (v) => (Number.isFinite(v) ? `${nf1.format(v * 100)}%` : "—");
 
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "class") node.className = v;
-      else node.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    return node;
-  }
-
-  function svg(tag, attrs = {}, ...children) {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-    for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    return node;
-  }
+  // The DOM helpers of app.js (window.Touchpath, set when the page starts, before
+  // this panel's own start-up runs).
+  const el = (...args) => window.Touchpath.el(...args);
+  const svg = (...args) => window.Touchpath.svg(...args);
 
   function status(text, kind = "") {
     const box = $("#identities .status");

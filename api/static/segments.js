@@ -10,7 +10,6 @@
 (() => {
   const KEY_STORE = "touchpath.apiKey";
   // XML namespace name of SVG elements (an identifier; nothing is fetched from it).
-  const SVG_NS = "http://www.w3.org/2000/svg";
   const PALETTE = ["#2f6db5", "#e08a1e", "#2e9e6a", "#c8463d", "#7b5fb8", "#8a6b3f",
     "#d36aa8", "#6b7280", "#a8a528", "#1fa3b5", "#4b3f8a", "#b5562f"];
   const $ = (sel, root = document) => root.querySelector(sel);
@@ -28,33 +27,6 @@
   // Models offered per segment; the service's default model (GET /v1/defaults) comes first.
   const SEGMENT_MODELS = ["linear", "first_touch", "last_touch", "position", "markov2", "shapley"];
   const seg = { defaults: null, doc: null, selected: null };
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
-
-  function svg(tag, attrs = {}, ...children) {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v !== null && v !== undefined) node.setAttribute(k, String(v));
-    }
-    for (const c of children.flat()) {
-      if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
 
   async function api(path) {
     const key = sessionStorage.getItem(KEY_STORE) || "";
@@ -74,6 +46,11 @@
     }
     return res.json();
   }
+
+  // The DOM helpers of app.js (window.Touchpath, set when the page starts, before
+  // this panel's own start-up runs).
+  const el = (...args) => window.Touchpath.el(...args);
+  const svg = (...args) => window.Touchpath.svg(...args);
 
   function setStatus(text, kind = "") {
     const box = $("#segments .status");
